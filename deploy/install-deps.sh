@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every Debian package that rectrack's build, tests, demo and
+# benchmarks need. Idempotent: packages already present are left alone, and
+# the package index is refreshed only when something is missing.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config
+  # the field's libraries (see README, "Dependencies")
+  libuv1-dev libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler
+  protobuf-compiler libprotobuf-dev liblmdb-dev lmdb-utils libsodium-dev
+  libjansson-dev libxlsxwriter-dev
+  # tests
+  libcmocka-dev python3 python3-grpcio python3-protobuf python3-openpyxl
+  grpc-proto
+  # protoc plugin generating the Python stubs the end-to-end tests use
+  protobuf-compiler-grpc
+  # benchmarks
+  nghttp2-client
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,244 @@
+/*
+ * rt_store: rectrack's storage engine on LMDB.
+ *
+ * Owns: the LMDB environment of one data directory, the records (sources,
+ * actors, recommendations, commitments, follow-ups, measurements) stored as
+ * packed rectrack.v1 protobuf messages, the secondary indexes, the
+ * hash-chained change log, validation of every field before a write,
+ * backup and verification. Calls: LMDB, libsodium (SHA-256), protobuf-c
+ * (rectrack.v1 messages), common/ (rt_error, rt_validate).
+ * Knows nothing of the network.
+ *
+ * Threads: one thread writes (rt_store_apply); any number of threads read,
+ * each through its own rt_store_reader_t. A reader is short-lived: begin,
+ * a few reads, end. Map growth waits for open readers to end.
+ *
+ * Memory: functions that return a message say who frees it. Pointers into
+ * a read transaction (rt_store_get_raw) are valid until that reader ends.
+ */
+#ifndef RT_STORE_H
+#define RT_STORE_H
+
+#include "rt_error.h"
+#include "rectrack/v1/resources.pb-c.h"
+#include "rectrack/v1/tracker.pb-c.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Version of the on-disk layout; a directory written with another version
+ * is refused with RT_EVERSION. */
+#define RT_STORE_SCHEMA_VERSION 1
+
+typedef struct rt_store rt_store_t;
+typedef struct rt_store_reader rt_store_reader_t;
+
+typedef struct rt_store_options {
+  size_t initial_map_bytes; /* 0: 64 MiB. Grows by doubling when full. */
+  size_t max_map_bytes;     /* 0: 1 TiB. Writes past this get RT_ENOSPC. */
+  unsigned max_readers;     /* 0: 126 (LMDB's default). */
+} rt_store_options_t;
+
+/* Opens (creating if needed) the data directory dir, checks the schema
+ * version and clears stale reader slots left by dead processes.
+ * On success *out owns the environment; close with rt_store_close.
+ * Errors: RT_EVERSION (other schema), RT_EIO, RT_EBUSY, RT_ECORRUPT. */
+int rt_store_open(rt_store_t **out, const char *dir,
+                  const rt_store_options_t *options, rt_error_t *err);
+
+/* Closes the environment. Every reader must have ended. NULL is a no-op. */
+void rt_store_close(rt_store_t *store);
+
+/* ---- writes ---------------------------------------------------------- */
+
+typedef enum rt_op_kind {
+  RT_OP_CREATE_SOURCE = 1,
+  RT_OP_UPDATE_SOURCE,
+  RT_OP_CREATE_ACTOR,
+  RT_OP_UPDATE_ACTOR,
+  RT_OP_CREATE_RECOMMENDATION,
+  RT_OP_UPDATE_RECOMMENDATION,
+  RT_OP_CREATE_COMMITMENT,
+  RT_OP_UPDATE_COMMITMENT,
+  RT_OP_RECORD_FOLLOW_UP,
+  RT_OP_RECORD_MEASUREMENT,
+} rt_op_kind_t;
+
+/* One write. The caller fills the inputs; rt_store_apply fills the
+ * outputs. Inputs are borrowed for the duration of the call only. */
+typedef struct rt_write_op {
+  /* inputs */
+  rt_op_kind_t kind;
+  const char *principal;      /* who makes the change; NULL: "anonymous" */
+  const char *request_id;     /* creates: idempotency key; NULL or "": none */
+  int64_t now_ms;             /* instant to stamp; 0: the current time */
+  uint64_t expected_revision; /* updates and follow-ups; 0: no check */
+  /* Updates: field names to replace ("title", "sdg_targets", "archived",
+   * "indicator", ...); n = 0 replaces every mutable field. */
+  const char *const *update_mask;
+  size_t update_mask_len;
+  /* The message, according to kind: Source, Actor, Recommendation,
+   * Commitment (create and update), FollowUp (RECORD_FOLLOW_UP),
+   * Measurement (RECORD_MEASUREMENT; its commitment_id names the subject). */
+  const ProtobufCMessage *message;
+
+  /* outputs */
+  int result;          /* 0 or an RT_E* code for this op alone */
+  rt_error_t error;    /* detail when result != 0 */
+  uint64_t revision;   /* revision of the change (existing one if replayed) */
+  bool replayed;       /* request_id seen before: nothing new was written */
+  /* The packed reply message: the record after the change (Source, Actor,
+   * Recommendation, Commitment), the FollowUp for RECORD_FOLLOW_UP and the
+   * Commitment for RECORD_MEASUREMENT. Owned by the op: free(reply). */
+  uint8_t *reply;
+  size_t reply_len;
+} rt_write_op_t;
+
+/* Applies ops in one LMDB write transaction, each in a child transaction:
+ * an op that fails is rolled back alone (its result says why) and the
+ * others commit. Returns once the commit is durable (fsync'd).
+ * Returns 0 when the transaction committed (check each op's result), or an
+ * RT_E* code when nothing was committed (then every op's result is set to
+ * that code). A full map is grown and the batch retried; never an error
+ * unless max_map_bytes is reached. Call from one thread at a time. */
+int rt_store_apply(rt_store_t *store, rt_write_op_t *ops, size_t n_ops,
+                   rt_error_t *err);
+
+/* Releases the replies held by ops (safe to call twice). */
+void rt_write_ops_release(rt_write_op_t *ops, size_t n_ops);
+
+/* ---- reads ----------------------------------------------------------- */
+
+/* Starts a read snapshot. Readers are cheap: the LMDB transaction is reset
+ * and renewed, not reallocated, when the same reader is reused through
+ * rt_store_reader_renew. Free with rt_store_reader_end. */
+int rt_store_reader_begin(rt_store_t *store, rt_store_reader_t **out,
+                          rt_error_t *err);
+/* Ends the snapshot but keeps the handle for rt_store_reader_renew. */
+void rt_store_reader_reset(rt_store_reader_t *reader);
+int rt_store_reader_renew(rt_store_reader_t *reader, rt_error_t *err);
+/* Ends the snapshot and frees the reader. NULL is a no-op. */
+void rt_store_reader_end(rt_store_reader_t *reader);
+
+/* The revision of the newest change in the snapshot (0: empty store). */
+uint64_t rt_store_revision(rt_store_reader_t *reader);
+
+typedef enum rt_entity {
+  RT_ENTITY_SOURCE = 1,
+  RT_ENTITY_ACTOR,
+  RT_ENTITY_RECOMMENDATION,
+  RT_ENTITY_COMMITMENT,
+} rt_entity_t;
+
+/* Points *data at the packed record (a rectrack.v1 message of the entity's
+ * type) inside the snapshot: zero-copy, valid until the reader is reset.
+ * Errors: RT_ENOTFOUND, RT_EINVAL (malformed id). */
+int rt_store_get_raw(rt_store_reader_t *reader, rt_entity_t entity,
+                     const char *id, const void **data, size_t *len,
+                     rt_error_t *err);
+
+/* Unpacked variants. *out is freed with protobuf_c_message_free_unpacked. */
+int rt_store_get_source(rt_store_reader_t *reader, const char *id,
+                        Rectrack__V1__Source **out, rt_error_t *err);
+int rt_store_get_actor(rt_store_reader_t *reader, const char *id,
+                       Rectrack__V1__Actor **out, rt_error_t *err);
+int rt_store_get_recommendation(rt_store_reader_t *reader, const char *id,
+                                Rectrack__V1__Recommendation **out,
+                                rt_error_t *err);
+int rt_store_get_commitment(rt_store_reader_t *reader, const char *id,
+                            Rectrack__V1__Commitment **out, rt_error_t *err);
+
+/* Lists. The request is the API's; as_of/today for overdue filters is the
+ * caller's "today" (YYYY-MM-DD) used when the request's as_of is empty.
+ * Page tokens are opaque, stay correct while records are added, and a
+ * token from another query or a tampered one is RT_EINVAL. page_size 0
+ * means 50; above 1000 is capped at 1000; negative is RT_EINVAL.
+ * *out is freed with protobuf_c_message_free_unpacked. */
+int rt_store_list_sources(rt_store_reader_t *reader,
+                          const Rectrack__V1__ListSourcesRequest *request,
+                          Rectrack__V1__ListSourcesResponse **out,
+                          rt_error_t *err);
+int rt_store_list_actors(rt_store_reader_t *reader,
+                         const Rectrack__V1__ListActorsRequest *request,
+                         Rectrack__V1__ListActorsResponse **out,
+                         rt_error_t *err);
+int rt_store_list_recommendations(
+    rt_store_reader_t *reader,
+    const Rectrack__V1__ListRecommendationsRequest *request, const char *today,
+    Rectrack__V1__ListRecommendationsResponse **out, rt_error_t *err);
+int rt_store_list_commitments(
+    rt_store_reader_t *reader,
+    const Rectrack__V1__ListCommitmentsRequest *request, const char *today,
+    Rectrack__V1__ListCommitmentsResponse **out, rt_error_t *err);
+/* Follow-ups of one subject in revision order, or (subject_id empty) all
+ * follow-ups whose as_of lies in [from_date, to_date], by as_of then
+ * revision. */
+int rt_store_list_follow_ups(rt_store_reader_t *reader,
+                             const Rectrack__V1__ListFollowUpsRequest *request,
+                             Rectrack__V1__ListFollowUpsResponse **out,
+                             rt_error_t *err);
+/* Measurements of one commitment in as_of order. */
+int rt_store_list_measurements(
+    rt_store_reader_t *reader,
+    const Rectrack__V1__ListMeasurementsRequest *request,
+    Rectrack__V1__ListMeasurementsResponse **out, rt_error_t *err);
+
+/* Change log. Calls visit for each entry with revision >= from_revision, in
+ * order, until visit returns non-zero (that value is returned) or max_count
+ * entries (0: no limit) were visited. The event is borrowed for the call;
+ * its hash field is filled. packed/packed_len are the stored bytes. */
+typedef int (*rt_log_visit_fn)(const Rectrack__V1__ChangeEvent *event,
+                               const uint8_t *packed, size_t packed_len,
+                               void *data);
+int rt_store_log_scan(rt_store_reader_t *reader, uint64_t from_revision,
+                      size_t max_count, rt_log_visit_fn visit, void *data,
+                      rt_error_t *err);
+
+/* Record counts in the snapshot. */
+typedef struct rt_store_counts {
+  int64_t sources, actors, recommendations, commitments, follow_ups,
+      measurements;
+  uint64_t revision;
+} rt_store_counts_t;
+int rt_store_count(rt_store_reader_t *reader, rt_store_counts_t *out,
+                   rt_error_t *err);
+
+/* ---- maintenance ----------------------------------------------------- */
+
+/* A problem the verifier found. */
+typedef struct rt_verify_report {
+  size_t problem_count;   /* total problems found */
+  char **problems;        /* first RT_VERIFY_MAX_PROBLEMS, one sentence each */
+  size_t problems_len;
+  uint64_t entries_checked, records_checked, index_entries_checked;
+} rt_verify_report_t;
+#define RT_VERIFY_MAX_PROBLEMS 100
+
+/* Walks the whole store in one snapshot: the log chain is intact (each
+ * prev_hash matches the entry before) and gap-free from revision 1, every
+ * index entry points at a record that has that value, every record is in
+ * all its indexes. Returns 0 when the walk ran (report->problem_count says
+ * whether the store is sound), an RT_E* code when it could not run.
+ * Free the report's contents with rt_verify_report_free. */
+int rt_store_verify(rt_store_t *store, rt_verify_report_t *report,
+                    rt_error_t *err);
+void rt_verify_report_free(rt_verify_report_t *report);
+
+/* Writes a compacted copy of the environment into dir (created if missing,
+ * must not hold a data file) while readers and the writer keep running.
+ * The copy opens with rt_store_open. */
+int rt_store_backup(rt_store_t *store, const char *dir, rt_error_t *err);
+
+/* Current map size in bytes (grows as data does). */
+size_t rt_store_map_size(rt_store_t *store);
+
+/* ---- deliberate damage, for the verifier's tests only ---------------- */
+
+/* Flips one byte of the stored log entry at revision. */
+int rt_store_test_corrupt_log_entry(rt_store_t *store, uint64_t revision);
+/* Adds an index entry for a recommendation id that does not exist under
+ * the status index. */
+int rt_store_test_add_dangling_index(rt_store_t *store, const char *rec_id);
+
+#endif /* RT_STORE_H */
