@@ -1,0 +1,311 @@
+/*
+ * rt_validate: the syntax rules for field values, written once so that the
+ * storage engine (the last line of defence) and the CLI (the first) agree
+ * on what is accepted. Every check is a pure function of its input: no
+ * allocation, no locale, no global state, so it is safe from any thread.
+ *
+ * Error messages quote the offending value, but only a short, printable
+ * excerpt of it: a value that failed validation may be huge or contain
+ * bytes that would garble a terminal or a gRPC status message.
+ */
+#include "rt_validate.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ISO 3166-1 alpha-3, the 249 officially assigned codes, sorted so that
+ * lookups can use bsearch. */
+static const char country_codes[][4] = {
+    "ABW", "AFG", "AGO", "AIA", "ALA", "ALB", "AND", "ARE", "ARG", "ARM", "ASM",
+    "ATA", "ATF", "ATG", "AUS", "AUT", "AZE", "BDI", "BEL", "BEN", "BES", "BFA",
+    "BGD", "BGR", "BHR", "BHS", "BIH", "BLM", "BLR", "BLZ", "BMU", "BOL", "BRA",
+    "BRB", "BRN", "BTN", "BVT", "BWA", "CAF", "CAN", "CCK", "CHE", "CHL", "CHN",
+    "CIV", "CMR", "COD", "COG", "COK", "COL", "COM", "CPV", "CRI", "CUB", "CUW",
+    "CXR", "CYM", "CYP", "CZE", "DEU", "DJI", "DMA", "DNK", "DOM", "DZA", "ECU",
+    "EGY", "ERI", "ESH", "ESP", "EST", "ETH", "FIN", "FJI", "FLK", "FRA", "FRO",
+    "FSM", "GAB", "GBR", "GEO", "GGY", "GHA", "GIB", "GIN", "GLP", "GMB", "GNB",
+    "GNQ", "GRC", "GRD", "GRL", "GTM", "GUF", "GUM", "GUY", "HKG", "HMD", "HND",
+    "HRV", "HTI", "HUN", "IDN", "IMN", "IND", "IOT", "IRL", "IRN", "IRQ", "ISL",
+    "ISR", "ITA", "JAM", "JEY", "JOR", "JPN", "KAZ", "KEN", "KGZ", "KHM", "KIR",
+    "KNA", "KOR", "KWT", "LAO", "LBN", "LBR", "LBY", "LCA", "LIE", "LKA", "LSO",
+    "LTU", "LUX", "LVA", "MAC", "MAF", "MAR", "MCO", "MDA", "MDG", "MDV", "MEX",
+    "MHL", "MKD", "MLI", "MLT", "MMR", "MNE", "MNG", "MNP", "MOZ", "MRT", "MSR",
+    "MTQ", "MUS", "MWI", "MYS", "MYT", "NAM", "NCL", "NER", "NFK", "NGA", "NIC",
+    "NIU", "NLD", "NOR", "NPL", "NRU", "NZL", "OMN", "PAK", "PAN", "PCN", "PER",
+    "PHL", "PLW", "PNG", "POL", "PRI", "PRK", "PRT", "PRY", "PSE", "PYF", "QAT",
+    "REU", "ROU", "RUS", "RWA", "SAU", "SDN", "SEN", "SGP", "SGS", "SHN", "SJM",
+    "SLB", "SLE", "SLV", "SMR", "SOM", "SPM", "SRB", "SSD", "STP", "SUR", "SVK",
+    "SVN", "SWE", "SWZ", "SXM", "SYC", "SYR", "TCA", "TCD", "TGO", "THA", "TJK",
+    "TKL", "TKM", "TLS", "TON", "TTO", "TUN", "TUR", "TUV", "TWN", "TZA", "UGA",
+    "UKR", "UMI", "URY", "USA", "UZB", "VAT", "VCT", "VEN", "VGB", "VIR", "VNM",
+    "VUT", "WLF", "WSM", "YEM", "ZAF", "ZMB", "ZWE",
+};
+
+#define COUNTRY_COUNT (sizeof country_codes / sizeof country_codes[0])
+
+/* Longest excerpt of a bad value quoted in an error message. */
+#define QUOTE_MAX 40
+
+/* Copies a short, printable-ASCII excerpt of value into out for use in an
+ * error message; other bytes become '?', and a cut is marked with "...". */
+static const char *quote_value(const char *value, char out[QUOTE_MAX + 4]) {
+  size_t n = 0;
+  for (; value[n] != '\0' && n < QUOTE_MAX; n++) {
+    unsigned char c = (unsigned char)value[n];
+    out[n] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+  }
+  if (value[n] != '\0') {
+    memcpy(out + n, "...", 3);
+    n += 3;
+  }
+  out[n] = '\0';
+  return out;
+}
+
+static int fail_value(rt_error_t *err, const char *field, const char *value,
+                      const char *expected) {
+  char excerpt[QUOTE_MAX + 4];
+  const char *name = field ? field : "value";
+  return rt_error_set(err, RT_EINVAL, field, "%s: \"%s\" is not %s", name,
+                      quote_value(value, excerpt), expected);
+}
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+static bool is_leap_year(long year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+static int days_in_month(long year, int month) {
+  static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month == 2 && is_leap_year(year))
+    return 29;
+  return days[month - 1];
+}
+
+/* Parses a "YYYY-MM-DD" that exists in the calendar, years 1900..2199. */
+static bool parse_date(const char *value, long *year, int *month, int *day) {
+  static const char shape[] = "dddd-dd-dd";
+  if (strlen(value) != sizeof shape - 1)
+    return false;
+  for (size_t i = 0; i < sizeof shape - 1; i++) {
+    bool ok = shape[i] == 'd' ? is_digit(value[i]) : value[i] == '-';
+    if (!ok)
+      return false;
+  }
+  *year = (value[0] - '0') * 1000 + (value[1] - '0') * 100 +
+          (value[2] - '0') * 10 + (value[3] - '0');
+  *month = (value[5] - '0') * 10 + (value[6] - '0');
+  *day = (value[8] - '0') * 10 + (value[9] - '0');
+  if (*year < 1900 || *year > 2199 || *month < 1 || *month > 12)
+    return false;
+  return *day >= 1 && *day <= days_in_month(*year, *month);
+}
+
+int rt_validate_date(const char *value, const char *field, rt_error_t *err) {
+  long year;
+  int month, day;
+  if (value == NULL)
+    value = "";
+  if (!parse_date(value, &year, &month, &day))
+    return fail_value(err, field, value,
+                      "a valid date YYYY-MM-DD between 1900 and 2199");
+  return 0;
+}
+
+int rt_validate_optional_date(const char *value, const char *field,
+                              rt_error_t *err) {
+  if (value == NULL || value[0] == '\0')
+    return 0;
+  return rt_validate_date(value, field, err);
+}
+
+/* Parses 1..2 decimal digits without a leading zero; returns the number of
+ * characters used (0 when there is no such number). */
+static size_t parse_small_number(const char *s, int *out) {
+  if (!is_digit(s[0]) || s[0] == '0')
+    return 0;
+  if (is_digit(s[1])) {
+    *out = (s[0] - '0') * 10 + (s[1] - '0');
+    return 2;
+  }
+  *out = s[0] - '0';
+  return 1;
+}
+
+int rt_validate_sdg_target(const char *value, const char *field,
+                           rt_error_t *err) {
+  static const char *expected =
+      "an SDG target (goal 1..17, '.', then 1..99 or a letter a..z)";
+  int goal = 0, target = 0;
+  if (value == NULL)
+    value = "";
+  size_t used = parse_small_number(value, &goal);
+  if (used == 0 || goal > 17 || value[used] != '.')
+    return fail_value(err, field, value, expected);
+  const char *rest = value + used + 1;
+  if (rest[0] >= 'a' && rest[0] <= 'z' && rest[1] == '\0')
+    return 0;
+  used = parse_small_number(rest, &target);
+  if (used == 0 || rest[used] != '\0')
+    return fail_value(err, field, value, expected);
+  return 0;
+}
+
+int rt_validate_gcm_objective(int value, const char *field, rt_error_t *err) {
+  if (value >= 1 && value <= 23)
+    return 0;
+  return rt_error_set(err, RT_EINVAL, field,
+                      "%s: %d is not a GCM objective (1..23)",
+                      field ? field : "value", value);
+}
+
+static int compare_country(const void *key, const void *entry) {
+  return strcmp((const char *)key, (const char *)entry);
+}
+
+int rt_validate_country(const char *value, const char *field, rt_error_t *err) {
+  if (value == NULL || value[0] == '\0')
+    return 0;
+  if (strlen(value) == 3 &&
+      bsearch(value, country_codes, COUNTRY_COUNT, sizeof country_codes[0],
+              compare_country) != NULL)
+    return 0;
+  return fail_value(err, field, value,
+                    "an assigned ISO 3166-1 alpha-3 country code "
+                    "(upper case, e.g. \"BGD\")");
+}
+
+int rt_validate_slug(const char *value, const char *field, rt_error_t *err) {
+  static const char *expected =
+      "an id of 1..64 characters a-z, 0-9 and '-' (starting with a letter "
+      "or digit, no trailing or doubled '-')";
+  if (value == NULL)
+    value = "";
+  size_t len = strlen(value);
+  if (len == 0 || len > RT_MAX_ID_LEN || value[0] == '-' ||
+      value[len - 1] == '-')
+    return fail_value(err, field, value, expected);
+  for (size_t i = 0; i < len; i++) {
+    char c = value[i];
+    bool ok = (c >= 'a' && c <= 'z') || is_digit(c) || c == '-';
+    if (!ok || (c == '-' && value[i + 1] == '-'))
+      return fail_value(err, field, value, expected);
+  }
+  return 0;
+}
+
+/* Length of the UTF-8 sequence starting at s (at most len bytes), or 0
+ * when it is malformed: bad lead byte, missing continuation, overlong
+ * form, UTF-16 surrogate (U+D800..U+DFFF) or beyond U+10FFFF. */
+static size_t utf8_sequence_length(const unsigned char *s, size_t len) {
+  unsigned char lead = s[0];
+  size_t need;
+  uint32_t cp, min;
+  if (lead < 0x80)
+    return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    need = 2, cp = lead & 0x1f, min = 0x80;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    need = 3, cp = lead & 0x0f, min = 0x800;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    need = 4, cp = lead & 0x07, min = 0x10000;
+  } else {
+    return 0; /* continuation byte, C0/C1 overlong lead, or > U+10FFFF */
+  }
+  if (len < need)
+    return 0;
+  for (size_t i = 1; i < need; i++) {
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
+    cp = (cp << 6) | (s[i] & 0x3f);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return need;
+}
+
+bool rt_utf8_is_valid(const char *value, size_t len) {
+  const unsigned char *s = (const unsigned char *)value;
+  size_t pos = 0;
+  while (pos < len) {
+    size_t step = utf8_sequence_length(s + pos, len - pos);
+    if (step == 0)
+      return false;
+    pos += step;
+  }
+  return true;
+}
+
+static bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+int rt_validate_text(const char *value, size_t max_len, bool required,
+                     const char *field, rt_error_t *err) {
+  const char *name = field ? field : "value";
+  if (value == NULL)
+    value = "";
+  size_t len = strlen(value);
+  if (len > max_len)
+    return rt_error_set(err, RT_EINVAL, field,
+                        "%s: is %zu bytes long, the limit is %zu", name, len,
+                        max_len);
+  if (!rt_utf8_is_valid(value, len))
+    return rt_error_set(err, RT_EINVAL, field, "%s: is not well-formed UTF-8",
+                        name);
+  bool all_blank = true;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)value[i];
+    if (c < 0x20 && c != '\t' && c != '\r' && c != '\n')
+      return rt_error_set(err, RT_EINVAL, field,
+                          "%s: contains control character 0x%02x at byte %zu",
+                          name, c, i);
+    if (!is_blank(value[i]))
+      all_blank = false;
+  }
+  if (required && all_blank)
+    return rt_error_set(err, RT_EINVAL, field, "%s: is required", name);
+  return 0;
+}
+
+/* Days from 1970-01-01 to a proleptic Gregorian date, counting in 400-year
+ * eras that start on March 1st so that the leap day falls at the end. */
+static long days_from_civil(long year, int month, int day) {
+  year -= month <= 2;
+  long era = (year >= 0 ? year : year - 399) / 400;
+  long year_of_era = year - era * 400;
+  long day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  long day_of_era =
+      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+
+int rt_date_to_days(const char *date, long *days_out) {
+  long year;
+  int month, day;
+  if (date == NULL || !parse_date(date, &year, &month, &day))
+    return RT_EINVAL;
+  *days_out = days_from_civil(year, month, day);
+  return 0;
+}
+
+void rt_date_from_days(long days, char out[11]) {
+  long z = days + 719468;
+  long era = (z >= 0 ? z : z - 146096) / 146097;
+  long day_of_era = z - era * 146097;
+  long year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 -
+                      day_of_era / 146096) /
+                     365;
+  long day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  long month_index = (5 * day_of_year + 2) / 153;
+  int day = (int)(day_of_year - (153 * month_index + 2) / 5 + 1);
+  int month = (int)(month_index < 10 ? month_index + 3 : month_index - 9);
+  long year = year_of_era + era * 400 + (month <= 2);
+  if (year < 0 || year > 9999)
+    year = year < 0 ? 0 : 9999; /* keep the fixed YYYY-MM-DD shape */
+  snprintf(out, 11, "%04ld-%02d-%02d", year, month, day);
+}
