@@ -19,9 +19,9 @@
 #ifndef RT_STORE_H
 #define RT_STORE_H
 
-#include "rt_error.h"
 #include "rectrack/v1/resources.pb-c.h"
 #include "rectrack/v1/tracker.pb-c.h"
+#include "rt_error.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -84,10 +84,10 @@ typedef struct rt_write_op {
   const ProtobufCMessage *message;
 
   /* outputs */
-  int result;          /* 0 or an RT_E* code for this op alone */
-  rt_error_t error;    /* detail when result != 0 */
-  uint64_t revision;   /* revision of the change (existing one if replayed) */
-  bool replayed;       /* request_id seen before: nothing new was written */
+  int result;        /* 0 or an RT_E* code for this op alone */
+  rt_error_t error;  /* detail when result != 0 */
+  uint64_t revision; /* revision of the change (existing one if replayed) */
+  bool replayed;     /* request_id seen before: nothing new was written */
   /* The packed reply message: the record after the change (Source, Actor,
    * Recommendation, Commitment), the FollowUp for RECORD_FOLLOW_UP and the
    * Commitment for RECORD_MEASUREMENT. Owned by the op: free(reply). */
@@ -208,8 +208,8 @@ int rt_store_count(rt_store_reader_t *reader, rt_store_counts_t *out,
 
 /* A problem the verifier found. */
 typedef struct rt_verify_report {
-  size_t problem_count;   /* total problems found */
-  char **problems;        /* first RT_VERIFY_MAX_PROBLEMS, one sentence each */
+  size_t problem_count; /* total problems found */
+  char **problems;      /* first RT_VERIFY_MAX_PROBLEMS, one sentence each */
   size_t problems_len;
   uint64_t entries_checked, records_checked, index_entries_checked;
 } rt_verify_report_t;

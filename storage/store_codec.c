@@ -1,0 +1,372 @@
+/*
+ * store_codec: the byte-level encodings of the storage engine. Record keys
+ * for server-numbered records are the number as a big-endian u64, so LMDB's
+ * byte order is numeric order (R2 before R10) and a cursor walk is the
+ * listing order. Index keys are one tag byte plus the value; the duplicate
+ * data of an index key is the record's primary key. This file also maps
+ * LMDB errors to RT_E* codes and computes each record's index key set, the
+ * one definition used by writes, lists and the verifier alike.
+ */
+#include "rt_validate.h"
+#include "store_internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void store_put_u64(uint8_t out[8], uint64_t value) {
+  for (int i = 7; i >= 0; i--) {
+    out[i] = (uint8_t)(value & 0xff);
+    value >>= 8;
+  }
+}
+
+uint64_t store_get_u64(const uint8_t in[8]) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; i++)
+    value = (value << 8) | in[i];
+  return value;
+}
+
+uint64_t store_parse_number_id(const char *id, char prefix) {
+  if (id == NULL || id[0] != prefix || id[1] < '1' || id[1] > '9')
+    return 0;
+  uint64_t number = 0;
+  for (const char *p = id + 1; *p; p++) {
+    if (*p < '0' || *p > '9' || p - id > 18)
+      return 0;
+    number = number * 10 + (uint64_t)(*p - '0');
+  }
+  return number;
+}
+
+char *store_format_number_id(char prefix, uint64_t number) {
+  char buffer[32];
+  snprintf(buffer, sizeof buffer, "%c%" PRIu64, prefix, number);
+  return strdup(buffer);
+}
+
+int store_mdb_error(int rc, rt_error_t *err, const char *what) {
+  int code = RT_EIO;
+  switch (rc) {
+  case MDB_MAP_FULL:
+    return STORE_EMAPFULL;
+  case MDB_NOTFOUND:
+    code = RT_ENOTFOUND;
+    break;
+  case ENOSPC:
+    code = RT_ENOSPC;
+    break;
+  case ENOMEM:
+    code = RT_ENOMEM;
+    break;
+  case MDB_CORRUPTED:
+  case MDB_PAGE_NOTFOUND:
+  case MDB_INVALID:
+    code = RT_ECORRUPT;
+    break;
+  case MDB_VERSION_MISMATCH:
+    code = RT_EVERSION;
+    break;
+  case EAGAIN:
+  case EBUSY:
+    code = RT_EBUSY;
+    break;
+  default:
+    break;
+  }
+  return rt_error_set(err, code, NULL, "storage: %s: %s", what,
+                      mdb_strerror(rc));
+}
+
+const char *store_str(const char *value) { return value ? value : ""; }
+
+char *store_strdup(const char *value) { return strdup(store_str(value)); }
+
+int store_primary_key(rt_entity_t entity, const char *id, store_key_t *key,
+                      rt_error_t *err) {
+  id = store_str(id);
+  if (entity == RT_ENTITY_RECOMMENDATION || entity == RT_ENTITY_COMMITMENT) {
+    char prefix = entity == RT_ENTITY_RECOMMENDATION ? 'R' : 'C';
+    uint64_t number = store_parse_number_id(id, prefix);
+    if (number == 0)
+      return rt_error_set(
+          err, RT_EINVAL, "id", "id: '%.80s' is not a %s id (%c1, %c2, ...)",
+          id, prefix == 'R' ? "recommendation" : "commitment", prefix, prefix);
+    store_put_u64(key->data, number);
+    key->len = 8;
+    return 0;
+  }
+  size_t len = strlen(id);
+  if (len == 0 || len > RT_MAX_ID_LEN)
+    return rt_error_set(err, RT_EINVAL, "id", "id: '%.80s' is not a valid id",
+                        id);
+  memcpy(key->data, id, len);
+  key->len = len;
+  return 0;
+}
+
+MDB_dbi store_entity_dbi(rt_store_t *store, rt_entity_t entity) {
+  switch (entity) {
+  case RT_ENTITY_SOURCE:
+    return store->sources;
+  case RT_ENTITY_ACTOR:
+    return store->actors;
+  case RT_ENTITY_RECOMMENDATION:
+    return store->recs;
+  default:
+    return store->coms;
+  }
+}
+
+MDB_dbi store_entity_index(rt_store_t *store, rt_entity_t entity) {
+  switch (entity) {
+  case RT_ENTITY_SOURCE:
+    return store->src_idx;
+  case RT_ENTITY_ACTOR:
+    return store->act_idx;
+  case RT_ENTITY_RECOMMENDATION:
+    return store->rec_idx;
+  default:
+    return store->com_idx;
+  }
+}
+
+const ProtobufCMessageDescriptor *store_entity_descriptor(rt_entity_t entity) {
+  switch (entity) {
+  case RT_ENTITY_SOURCE:
+    return &rectrack__v1__source__descriptor;
+  case RT_ENTITY_ACTOR:
+    return &rectrack__v1__actor__descriptor;
+  case RT_ENTITY_RECOMMENDATION:
+    return &rectrack__v1__recommendation__descriptor;
+  default:
+    return &rectrack__v1__commitment__descriptor;
+  }
+}
+
+int64_t store_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void store_date_of_ms(int64_t ms, char out[11]) {
+  time_t seconds = (time_t)(ms / 1000);
+  struct tm tm;
+  gmtime_r(&seconds, &tm);
+  strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+int store_pack(const ProtobufCMessage *message, uint8_t **out, size_t *len,
+               rt_error_t *err) {
+  size_t size = protobuf_c_message_get_packed_size(message);
+  uint8_t *buffer = malloc(size ? size : 1);
+  if (buffer == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory packing a record");
+  protobuf_c_message_pack(message, buffer);
+  *out = buffer;
+  *len = size;
+  return 0;
+}
+
+/* ---- index key sets -------------------------------------------------- */
+
+void store_keyset_free(store_keyset_t *set) {
+  free(set->keys);
+  set->keys = NULL;
+  set->n = set->cap = 0;
+}
+
+int store_keyset_add(store_keyset_t *set, uint8_t tag, const void *value,
+                     size_t len) {
+  if (len + 1 > STORE_MAX_KEY)
+    return RT_ETOOBIG;
+  for (size_t i = 0; i < set->n; i++)
+    if (set->keys[i].len == len + 1 && set->keys[i].data[0] == tag &&
+        memcmp(set->keys[i].data + 1, value, len) == 0)
+      return 0;
+  if (set->n == set->cap) {
+    size_t cap = set->cap ? set->cap * 2 : 16;
+    store_key_t *keys = realloc(set->keys, cap * sizeof *keys);
+    if (keys == NULL)
+      return RT_ENOMEM;
+    set->keys = keys;
+    set->cap = cap;
+  }
+  store_key_t *key = &set->keys[set->n++];
+  key->data[0] = tag;
+  if (len)
+    memcpy(key->data + 1, value, len);
+  key->len = len + 1;
+  return 0;
+}
+
+int store_keyset_add_str(store_keyset_t *set, uint8_t tag, const char *value) {
+  if (value == NULL || value[0] == '\0')
+    return 0;
+  return store_keyset_add(set, tag, value, strlen(value));
+}
+
+int store_keyset_add_byte(store_keyset_t *set, uint8_t tag, int value) {
+  uint8_t byte = (uint8_t)value;
+  return store_keyset_add(set, tag, &byte, 1);
+}
+
+static int add_strings(store_keyset_t *set, uint8_t tag, char **values,
+                       size_t n) {
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++)
+    rc = store_keyset_add_str(set, tag, values[i]);
+  return rc;
+}
+
+static int add_gcm(store_keyset_t *set, const int32_t *values, size_t n) {
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++)
+    rc = store_keyset_add_byte(set, IDX_GCM, values[i]);
+  return rc;
+}
+
+static int recommendation_keys(const Rectrack__V1__Recommendation *rec,
+                               store_keyset_t *set) {
+  int rc = store_keyset_add_byte(set, IDX_STATUS, rec->status);
+  if (rc == 0)
+    rc = store_keyset_add_str(set, IDX_SOURCE, rec->source_id);
+  if (rc == 0)
+    rc = add_strings(set, IDX_ACTOR, rec->addressed_to, rec->n_addressed_to);
+  if (rc == 0)
+    rc = store_keyset_add_str(set, IDX_ACTOR, rec->lead_actor_id);
+  if (rc == 0)
+    rc = add_strings(set, IDX_SDG, rec->sdg_targets, rec->n_sdg_targets);
+  if (rc == 0)
+    rc = add_gcm(set, rec->gcm_objectives, rec->n_gcm_objectives);
+  if (rc == 0)
+    rc = store_keyset_add_str(set, IDX_THEME, rec->theme);
+  if (rc == 0)
+    rc = store_keyset_add_str(set, IDX_DUE, rec->due_date);
+  return rc;
+}
+
+static int commitment_keys(const Rectrack__V1__Commitment *com,
+                           store_keyset_t *set) {
+  int rc = store_keyset_add_byte(set, IDX_STATUS, com->status);
+  if (rc == 0)
+    rc = store_keyset_add_str(set, IDX_SOURCE, com->source_id);
+  if (rc == 0)
+    rc = store_keyset_add_str(set, IDX_ACTOR, com->actor_id);
+  if (rc == 0)
+    rc = add_strings(set, IDX_SDG, com->sdg_targets, com->n_sdg_targets);
+  if (rc == 0)
+    rc = add_gcm(set, com->gcm_objectives, com->n_gcm_objectives);
+  if (rc == 0)
+    rc = store_keyset_add_str(set, IDX_THEME, com->theme);
+  if (rc == 0)
+    rc = store_keyset_add_str(set, IDX_DUE, com->due_date);
+  if (rc == 0)
+    rc = store_keyset_add_byte(set, IDX_KIND, com->kind);
+  if (rc == 0)
+    rc = store_keyset_add_byte(set, IDX_TRAJECTORY, com->trajectory);
+  for (size_t i = 0; i < com->n_recommendation_ids && rc == 0; i++) {
+    uint8_t number[8];
+    store_put_u64(number,
+                  store_parse_number_id(com->recommendation_ids[i], 'R'));
+    rc = store_keyset_add(set, IDX_REC, number, 8);
+  }
+  return rc;
+}
+
+int store_index_keys(rt_entity_t entity, const ProtobufCMessage *record,
+                     store_keyset_t *out) {
+  switch (entity) {
+  case RT_ENTITY_SOURCE: {
+    const Rectrack__V1__Source *source = (const void *)record;
+    return store_keyset_add_byte(out, IDX_KIND, source->kind);
+  }
+  case RT_ENTITY_ACTOR: {
+    const Rectrack__V1__Actor *actor = (const void *)record;
+    int rc = store_keyset_add_byte(out, IDX_KIND, actor->kind);
+    if (rc == 0)
+      rc = store_keyset_add_str(out, IDX_COUNTRY, actor->country);
+    return rc;
+  }
+  case RT_ENTITY_RECOMMENDATION:
+    return recommendation_keys((const void *)record, out);
+  default:
+    return commitment_keys((const void *)record, out);
+  }
+}
+
+int store_index_update(store_wctx_t *ctx, rt_entity_t entity,
+                       const ProtobufCMessage *record, const store_key_t *pk,
+                       bool add) {
+  store_keyset_t set = {0};
+  int rc = store_index_keys(entity, record, &set);
+  if (rc != 0) {
+    store_keyset_free(&set);
+    return rt_error_set(ctx->err, rc, NULL, "storage: cannot index record");
+  }
+  MDB_dbi dbi = store_entity_index(ctx->store, entity);
+  MDB_val data = {pk->len, (void *)pk->data};
+  for (size_t i = 0; i < set.n && rc == 0; i++) {
+    MDB_val key = {set.keys[i].len, set.keys[i].data};
+    int mrc = add ? mdb_put(ctx->txn, dbi, &key, &data, MDB_NODUPDATA)
+                  : mdb_del(ctx->txn, dbi, &key, &data);
+    if (mrc == MDB_KEYEXIST || (!add && mrc == MDB_NOTFOUND))
+      mrc = 0;
+    if (mrc != 0)
+      rc = store_mdb_error(mrc, ctx->err, "index update");
+  }
+  store_keyset_free(&set);
+  return rc;
+}
+
+static bool keyset_contains(const store_keyset_t *set, const store_key_t *key) {
+  for (size_t i = 0; i < set->n; i++)
+    if (set->keys[i].len == key->len &&
+        memcmp(set->keys[i].data, key->data, key->len) == 0)
+      return true;
+  return false;
+}
+
+/* Writes only the difference: a follow-up changes one index key (status)
+ * of a record that may sit under a dozen large keys, and every untouched
+ * key saves dirty pages. */
+int store_index_replace(store_wctx_t *ctx, rt_entity_t entity,
+                        const ProtobufCMessage *old_record,
+                        const ProtobufCMessage *new_record,
+                        const store_key_t *pk) {
+  store_keyset_t old_keys = {0}, new_keys = {0};
+  int rc = store_index_keys(entity, old_record, &old_keys);
+  if (rc == 0)
+    rc = store_index_keys(entity, new_record, &new_keys);
+  if (rc != 0) {
+    store_keyset_free(&old_keys);
+    store_keyset_free(&new_keys);
+    return rt_error_set(ctx->err, rc, NULL, "storage: cannot index record");
+  }
+  MDB_dbi dbi = store_entity_index(ctx->store, entity);
+  MDB_val data = {pk->len, (void *)pk->data};
+  for (size_t i = 0; i < old_keys.n && rc == 0; i++) {
+    if (keyset_contains(&new_keys, &old_keys.keys[i]))
+      continue;
+    MDB_val key = {old_keys.keys[i].len, old_keys.keys[i].data};
+    int mrc = mdb_del(ctx->txn, dbi, &key, &data);
+    if (mrc != 0 && mrc != MDB_NOTFOUND)
+      rc = store_mdb_error(mrc, ctx->err, "index update");
+  }
+  for (size_t i = 0; i < new_keys.n && rc == 0; i++) {
+    if (keyset_contains(&old_keys, &new_keys.keys[i]))
+      continue;
+    MDB_val key = {new_keys.keys[i].len, new_keys.keys[i].data};
+    int mrc = mdb_put(ctx->txn, dbi, &key, &data, MDB_NODUPDATA);
+    if (mrc != 0 && mrc != MDB_KEYEXIST)
+      rc = store_mdb_error(mrc, ctx->err, "index update");
+  }
+  store_keyset_free(&old_keys);
+  store_keyset_free(&new_keys);
+  return rc;
+}

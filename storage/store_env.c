@@ -1,0 +1,351 @@
+/*
+ * store_env: the LMDB environment of one data directory. Opening creates
+ * the named databases, writes or checks the schema-version record and
+ * clears reader slots of dead processes. Readers are MDB_NOTLS read
+ * transactions that are reset and renewed rather than reallocated, so a
+ * thread may use any reader. Each open snapshot holds the store's grow
+ * lock shared; map growth (store_grow_map, called by the writer) takes it
+ * exclusively because mdb_env_set_mapsize must not run while this process
+ * has a transaction open. Backups and counts live here too.
+ */
+#include "store_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define DEFAULT_MAP (64u * 1024 * 1024)
+#define DEFAULT_MAX_MAP ((size_t)1 << 40)
+
+int store_meta_get_u64(MDB_txn *txn, rt_store_t *store, const char *name,
+                       uint64_t *out) {
+  MDB_val key = {strlen(name), (void *)name}, data;
+  int rc = mdb_get(txn, store->meta, &key, &data);
+  if (rc == MDB_NOTFOUND) {
+    *out = 0;
+    return 0;
+  }
+  if (rc != 0)
+    return rc;
+  if (data.mv_size != 8)
+    return MDB_CORRUPTED;
+  *out = store_get_u64(data.mv_data);
+  return 0;
+}
+
+int store_meta_put_u64(MDB_txn *txn, rt_store_t *store, const char *name,
+                       uint64_t value) {
+  uint8_t bytes[8];
+  store_put_u64(bytes, value);
+  MDB_val key = {strlen(name), (void *)name}, data = {8, bytes};
+  return mdb_put(txn, store->meta, &key, &data, 0);
+}
+
+static int open_dbis(rt_store_t *store, MDB_txn *txn) {
+  static const unsigned idx_flags = MDB_CREATE | MDB_DUPSORT;
+  struct {
+    const char *name;
+    unsigned flags;
+    MDB_dbi *dbi;
+  } dbs[STORE_DB_COUNT] = {
+      {"meta", MDB_CREATE, &store->meta},
+      {"sources", MDB_CREATE, &store->sources},
+      {"actors", MDB_CREATE, &store->actors},
+      {"recommendations", MDB_CREATE, &store->recs},
+      {"commitments", MDB_CREATE, &store->coms},
+      {"follow_ups", MDB_CREATE, &store->fups},
+      {"follow_ups_by_date", MDB_CREATE, &store->fup_dates},
+      {"measurements", MDB_CREATE, &store->meas},
+      {"log", MDB_CREATE, &store->log},
+      {"requests", MDB_CREATE, &store->requests},
+      {"source_index", idx_flags, &store->src_idx},
+      {"actor_index", idx_flags, &store->act_idx},
+      {"recommendation_index", idx_flags | MDB_DUPFIXED, &store->rec_idx},
+      {"commitment_index", idx_flags | MDB_DUPFIXED, &store->com_idx},
+  };
+  for (size_t i = 0; i < STORE_DB_COUNT; i++) {
+    int rc = mdb_dbi_open(txn, dbs[i].name, dbs[i].flags, dbs[i].dbi);
+    if (rc != 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* A fresh directory gets the schema version; an existing one must match. */
+static int check_schema(rt_store_t *store, MDB_txn *txn, const char *dir,
+                        rt_error_t *err) {
+  uint64_t version = 0;
+  int rc = store_meta_get_u64(txn, store, "schema_version", &version);
+  if (rc != 0)
+    return store_mdb_error(rc, err, "reading the schema version");
+  if (version == 0) {
+    MDB_stat stat;
+    rc = mdb_stat(txn, store->log, &stat);
+    if (rc == 0 && stat.ms_entries != 0)
+      return rt_error_set(err, RT_ECORRUPT, NULL,
+                          "data directory %s has records but no schema "
+                          "version record",
+                          dir);
+    rc = store_meta_put_u64(txn, store, "schema_version",
+                            RT_STORE_SCHEMA_VERSION);
+    return rc ? store_mdb_error(rc, err, "writing the schema version") : 0;
+  }
+  if (version != RT_STORE_SCHEMA_VERSION)
+    return rt_error_set(err, RT_EVERSION, NULL,
+                        "data directory %s has storage schema version %llu; "
+                        "this build reads version %d only (restore a backup "
+                        "made by a matching build or migrate the data)",
+                        dir, (unsigned long long)version,
+                        RT_STORE_SCHEMA_VERSION);
+  return 0;
+}
+
+static int open_env(rt_store_t *store, const char *dir,
+                    const rt_store_options_t *options, rt_error_t *err) {
+  int rc = mdb_env_create(&store->env);
+  if (rc != 0)
+    return store_mdb_error(rc, err, "creating the environment");
+  mdb_env_set_maxdbs(store->env, STORE_DB_COUNT + 2);
+  mdb_env_set_mapsize(store->env, store->map_size);
+  mdb_env_set_maxreaders(
+      store->env, options && options->max_readers ? options->max_readers : 126);
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+    return rt_error_set(err, RT_EIO, NULL,
+                        "cannot create data directory %s: %s", dir,
+                        strerror(errno));
+  rc = mdb_env_open(store->env, dir, MDB_NOTLS, 0600);
+  if (rc != 0)
+    return store_mdb_error(rc, err, "opening the data directory");
+  int dead = 0;
+  rc = mdb_reader_check(store->env, &dead);
+  if (rc != 0)
+    return store_mdb_error(rc, err, "clearing stale readers");
+  MDB_envinfo info;
+  mdb_env_info(store->env, &info);
+  if (info.me_mapsize > store->map_size)
+    store->map_size = info.me_mapsize;
+  return 0;
+}
+
+int rt_store_open(rt_store_t **out, const char *dir,
+                  const rt_store_options_t *options, rt_error_t *err) {
+  *out = NULL;
+  rt_store_t *store = calloc(1, sizeof *store);
+  if (store == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  store->map_size = options && options->initial_map_bytes
+                        ? options->initial_map_bytes
+                        : DEFAULT_MAP;
+  store->max_map_size = options && options->max_map_bytes
+                            ? options->max_map_bytes
+                            : DEFAULT_MAX_MAP;
+  if (store->max_map_size < store->map_size)
+    store->max_map_size = store->map_size;
+  if (pthread_rwlock_init(&store->grow_lock, NULL) != 0) {
+    free(store);
+    return rt_error_set(err, RT_ENOMEM, NULL, "cannot create the grow lock");
+  }
+  MDB_txn *txn = NULL;
+  int rc = open_env(store, dir, options, err);
+  if (rc != 0)
+    goto fail;
+  int mrc = mdb_txn_begin(store->env, NULL, 0, &txn);
+  if (mrc == 0)
+    mrc = open_dbis(store, txn);
+  if (mrc != 0) {
+    rc = store_mdb_error(mrc, err, "opening the databases");
+    goto fail;
+  }
+  rc = check_schema(store, txn, dir, err);
+  if (rc != 0)
+    goto fail;
+  mrc = mdb_txn_commit(txn);
+  txn = NULL;
+  if (mrc != 0) {
+    rc = store_mdb_error(mrc, err, "initialising the data directory");
+    goto fail;
+  }
+  *out = store;
+  return 0;
+fail:
+  if (txn)
+    mdb_txn_abort(txn);
+  if (rc == STORE_EMAPFULL)
+    rc = rt_error_set(err, RT_ENOSPC, NULL, "storage: map full at open");
+  rt_store_close(store);
+  return rc;
+}
+
+void rt_store_close(rt_store_t *store) {
+  if (store == NULL)
+    return;
+  if (store->env)
+    mdb_env_close(store->env);
+  pthread_rwlock_destroy(&store->grow_lock);
+  free(store);
+}
+
+size_t rt_store_map_size(rt_store_t *store) {
+  pthread_rwlock_rdlock(&store->grow_lock);
+  size_t size = store->map_size;
+  pthread_rwlock_unlock(&store->grow_lock);
+  return size;
+}
+
+/* Doubles the map (up to the maximum). Called by the writer with no write
+ * transaction open; waits for open read snapshots to end. */
+int store_grow_map(rt_store_t *store, rt_error_t *err) {
+  pthread_rwlock_wrlock(&store->grow_lock);
+  int rc = 0;
+  if (store->map_size >= store->max_map_size) {
+    rc = rt_error_set(err, RT_ENOSPC, NULL,
+                      "storage: the map reached its maximum of %zu bytes",
+                      store->max_map_size);
+  } else {
+    size_t size = store->map_size * 2;
+    if (size > store->max_map_size || size < store->map_size)
+      size = store->max_map_size;
+    int mrc = mdb_env_set_mapsize(store->env, size);
+    if (mrc != 0)
+      rc = store_mdb_error(mrc, err, "growing the map");
+    else
+      store->map_size = size;
+  }
+  pthread_rwlock_unlock(&store->grow_lock);
+  return rc;
+}
+
+/* Another process grew the map (MDB_MAP_RESIZED): adopt its size. Like
+ * growth, this needs no transaction open in this process. */
+int store_adopt_map_size(rt_store_t *store, rt_error_t *err) {
+  pthread_rwlock_wrlock(&store->grow_lock);
+  int rc = mdb_env_set_mapsize(store->env, 0);
+  if (rc == 0) {
+    MDB_envinfo info;
+    mdb_env_info(store->env, &info);
+    store->map_size = info.me_mapsize;
+  }
+  pthread_rwlock_unlock(&store->grow_lock);
+  return rc ? store_mdb_error(rc, err, "adopting the new map size") : 0;
+}
+
+/* ---- readers --------------------------------------------------------- */
+
+static int begin_snapshot(rt_store_reader_t *reader, bool renew,
+                          rt_error_t *err) {
+  rt_store_t *store = reader->store;
+  for (int attempt = 0;; attempt++) {
+    pthread_rwlock_rdlock(&store->grow_lock);
+    int rc = renew ? mdb_txn_renew(reader->txn)
+                   : mdb_txn_begin(store->env, NULL, MDB_RDONLY, &reader->txn);
+    if (rc == 0) {
+      reader->active = true;
+      return 0;
+    }
+    pthread_rwlock_unlock(&store->grow_lock);
+    if (rc != MDB_MAP_RESIZED || attempt > 0)
+      return store_mdb_error(rc, err, "starting a read snapshot");
+    rc = store_adopt_map_size(store, err);
+    if (rc != 0)
+      return rc;
+  }
+}
+
+int rt_store_reader_begin(rt_store_t *store, rt_store_reader_t **out,
+                          rt_error_t *err) {
+  *out = NULL;
+  rt_store_reader_t *reader = calloc(1, sizeof *reader);
+  if (reader == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  reader->store = store;
+  int rc = begin_snapshot(reader, false, err);
+  if (rc != 0) {
+    free(reader);
+    return rc;
+  }
+  *out = reader;
+  return 0;
+}
+
+void rt_store_reader_reset(rt_store_reader_t *reader) {
+  if (reader == NULL || !reader->active)
+    return;
+  mdb_txn_reset(reader->txn);
+  reader->active = false;
+  pthread_rwlock_unlock(&reader->store->grow_lock);
+}
+
+int rt_store_reader_renew(rt_store_reader_t *reader, rt_error_t *err) {
+  if (reader->active)
+    rt_store_reader_reset(reader);
+  return begin_snapshot(reader, true, err);
+}
+
+void rt_store_reader_end(rt_store_reader_t *reader) {
+  if (reader == NULL)
+    return;
+  rt_store_reader_reset(reader);
+  mdb_txn_abort(reader->txn);
+  free(reader);
+}
+
+uint64_t rt_store_revision(rt_store_reader_t *reader) {
+  uint64_t revision = 0;
+  if (reader->active &&
+      store_meta_get_u64(reader->txn, reader->store, "revision", &revision))
+    revision = 0;
+  return revision;
+}
+
+int rt_store_count(rt_store_reader_t *reader, rt_store_counts_t *out,
+                   rt_error_t *err) {
+  rt_store_t *store = reader->store;
+  MDB_dbi dbis[6] = {store->sources, store->actors, store->recs,
+                     store->coms,    store->fups,   store->meas};
+  int64_t *fields[6] = {&out->sources,         &out->actors,
+                        &out->recommendations, &out->commitments,
+                        &out->follow_ups,      &out->measurements};
+  memset(out, 0, sizeof *out);
+  if (!reader->active)
+    return rt_error_set(err, RT_EINVAL, NULL, "reader has no open snapshot");
+  for (int i = 0; i < 6; i++) {
+    MDB_stat stat;
+    int rc = mdb_stat(reader->txn, dbis[i], &stat);
+    if (rc != 0)
+      return store_mdb_error(rc, err, "counting records");
+    *fields[i] = (int64_t)stat.ms_entries;
+  }
+  out->revision = rt_store_revision(reader);
+  return 0;
+}
+
+/* ---- backup ---------------------------------------------------------- */
+
+int rt_store_backup(rt_store_t *store, const char *dir, rt_error_t *err) {
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+    return rt_error_set(err, RT_EIO, NULL,
+                        "cannot create backup directory "
+                        "%s: %s",
+                        dir, strerror(errno));
+  size_t len = strlen(dir) + sizeof "/data.mdb";
+  char *path = malloc(len);
+  if (path == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  snprintf(path, len, "%s/data.mdb", dir);
+  struct stat st;
+  int exists = stat(path, &st) == 0;
+  free(path);
+  if (exists)
+    return rt_error_set(err, RT_EEXIST, NULL,
+                        "backup directory %s already holds a data file", dir);
+  /* The copy runs its own read transaction: hold the grow lock shared so
+   * the map is not resized under it. */
+  pthread_rwlock_rdlock(&store->grow_lock);
+  int rc = mdb_env_copy2(store->env, dir, MDB_CP_COMPACT);
+  pthread_rwlock_unlock(&store->grow_lock);
+  if (rc != 0)
+    return store_mdb_error(rc, err, "writing the backup");
+  return 0;
+}

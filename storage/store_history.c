@@ -1,0 +1,339 @@
+/*
+ * store_history: listings of the append-only history. Follow-ups of one
+ * subject are a prefix walk of the follow_ups database (subject key +
+ * revision, so revision order); follow-ups of a period walk the as_of
+ * index (as_of + revision) between from_date and to_date; measurements of
+ * a commitment are a prefix walk of the measurements database (commitment
+ * + as_of + revision). Page tokens work as in store_query.c, over the key
+ * of the database walked.
+ */
+#include "rt_validate.h"
+#include "store_query.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { TAG_FOLLOW_UPS = 5, TAG_MEASUREMENTS = 6 };
+
+/* A walk over one database: keys starting with prefix (or, for the date
+ * index, whose first 10 bytes are <= upper), from start on. */
+typedef struct history_walk {
+  MDB_dbi dbi;
+  const uint8_t *prefix;
+  size_t prefix_len;
+  const char *upper; /* YYYY-MM-DD or NULL */
+  const uint8_t *start;
+  size_t start_len;
+  const store_key_t *after; /* from the page token, or NULL */
+} history_walk_t;
+
+/* Resolves one walked entry to the message to list; NULL *out skips it. */
+typedef int (*history_resolve_fn)(rt_store_reader_t *reader,
+                                  const MDB_val *value, const void *data,
+                                  ProtobufCMessage **out, rt_error_t *err);
+
+typedef struct history_page {
+  ProtobufCMessage **items;
+  size_t n, cap;
+  store_key_t last;
+  bool more;
+} history_page_t;
+
+static bool set_date(const char *value) { return value && value[0]; }
+
+static bool in_walk(const history_walk_t *walk, const MDB_val *key) {
+  if (walk->prefix_len &&
+      (key->mv_size < walk->prefix_len ||
+       memcmp(key->mv_data, walk->prefix, walk->prefix_len) != 0))
+    return false;
+  if (walk->upper &&
+      (key->mv_size < 10 || memcmp(key->mv_data, walk->upper, 10) > 0))
+    return false;
+  return true;
+}
+
+static int walk_history(rt_store_reader_t *reader, const history_walk_t *walk,
+                        history_resolve_fn resolve, const void *data,
+                        history_page_t *page, rt_error_t *err) {
+  MDB_cursor *cursor;
+  int rc = mdb_cursor_open(reader->txn, walk->dbi, &cursor);
+  if (rc != 0)
+    return store_mdb_error(rc, err, "reading history");
+  MDB_val key = {walk->start_len, (void *)walk->start}, value;
+  if (walk->after) {
+    key.mv_size = walk->after->len;
+    key.mv_data = (void *)walk->after->data;
+  }
+  rc = mdb_cursor_get(cursor, &key, &value,
+                      key.mv_size ? MDB_SET_RANGE : MDB_FIRST);
+  if (rc == 0 && walk->after &&
+      store_key_compare(key.mv_data, key.mv_size, walk->after->data,
+                        walk->after->len) == 0)
+    rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT);
+  int result = 0;
+  while (rc == 0 && in_walk(walk, &key)) {
+    ProtobufCMessage *item = NULL;
+    result = resolve(reader, &value, data, &item, err);
+    if (result != 0)
+      break;
+    if (item && page->n == page->cap) {
+      page->more = true;
+      protobuf_c_message_free_unpacked(item, NULL);
+      break;
+    }
+    if (item) {
+      page->items[page->n++] = item;
+      page->last.len = key.mv_size;
+      memcpy(page->last.data, key.mv_data, key.mv_size);
+    }
+    rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT);
+  }
+  mdb_cursor_close(cursor);
+  if (result == 0 && rc != 0 && rc != MDB_NOTFOUND)
+    result = store_mdb_error(rc, err, "reading history");
+  return result;
+}
+
+static void page_free(history_page_t *page) {
+  for (size_t i = 0; i < page->n; i++)
+    protobuf_c_message_free_unpacked(page->items[i], NULL);
+  free(page->items);
+  page->items = NULL;
+  page->n = 0;
+}
+
+/* ---- follow-ups ------------------------------------------------------ */
+
+typedef struct follow_up_filter {
+  const char *from_date, *to_date;
+  bool by_date_index; /* values are keys into follow_ups */
+} follow_up_filter_t;
+
+static int fill_subject_title(rt_store_reader_t *reader,
+                              Rectrack__V1__FollowUp *fu, rt_error_t *err) {
+  const void *data;
+  size_t len;
+  rt_entity_t entity = fu->subject_id[0] == 'R' ? RT_ENTITY_RECOMMENDATION
+                                                : RT_ENTITY_COMMITMENT;
+  rt_error_t ignored;
+  if (rt_store_get_raw(reader, entity, fu->subject_id, &data, &len, &ignored) !=
+      0)
+    return 0; /* the verifier reports a follow-up without subject */
+  ProtobufCMessage *subject = protobuf_c_message_unpack(
+      store_entity_descriptor(entity), NULL, len, data);
+  if (subject == NULL)
+    return rt_error_set(err, RT_ECORRUPT, NULL,
+                        "storage: a stored record does not decode");
+  const char *title =
+      entity == RT_ENTITY_RECOMMENDATION
+          ? ((Rectrack__V1__Recommendation *)(void *)subject)->title
+          : ((Rectrack__V1__Commitment *)(void *)subject)->title;
+  char *copy = store_strdup(title);
+  protobuf_c_message_free_unpacked(subject, NULL);
+  if (copy == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  if (fu->subject_title != protobuf_c_empty_string)
+    free(fu->subject_title);
+  fu->subject_title = copy;
+  return 0;
+}
+
+static int resolve_follow_up(rt_store_reader_t *reader, const MDB_val *value,
+                             const void *data, ProtobufCMessage **out,
+                             rt_error_t *err) {
+  const follow_up_filter_t *f = data;
+  MDB_val stored = *value;
+  *out = NULL;
+  if (f->by_date_index) {
+    int rc =
+        mdb_get(reader->txn, reader->store->fups, (MDB_val *)value, &stored);
+    if (rc == MDB_NOTFOUND)
+      return 0;
+    if (rc != 0)
+      return store_mdb_error(rc, err, "reading a follow-up");
+  }
+  Rectrack__V1__FollowUp *fu =
+      rectrack__v1__follow_up__unpack(NULL, stored.mv_size, stored.mv_data);
+  if (fu == NULL)
+    return rt_error_set(err, RT_ECORRUPT, NULL,
+                        "storage: a stored follow-up does not decode");
+  if ((set_date(f->from_date) && strcmp(fu->as_of, f->from_date) < 0) ||
+      (set_date(f->to_date) && strcmp(fu->as_of, f->to_date) > 0)) {
+    protobuf_c_message_free_unpacked(&fu->base, NULL);
+    return 0;
+  }
+  int rc = fill_subject_title(reader, fu, err);
+  if (rc != 0) {
+    protobuf_c_message_free_unpacked(&fu->base, NULL);
+    return rc;
+  }
+  *out = &fu->base;
+  return 0;
+}
+
+/* Checks page size and token, runs the walk and hands back the page. */
+static int run_history(rt_store_reader_t *reader, history_walk_t *walk,
+                       history_resolve_fn resolve, const void *data,
+                       int32_t page_size, const char *token,
+                       const uint8_t digest[32], history_page_t *page,
+                       char **next_token, rt_error_t *err) {
+  store_key_t after;
+  bool has_after = false;
+  memset(page, 0, sizeof *page);
+  *next_token = NULL;
+  int rc = store_page_size(page_size, &page->cap, err);
+  if (rc == 0)
+    rc = store_token_decode(token, digest, &after, &has_after, err);
+  if (rc != 0)
+    return rc;
+  if (has_after && walk->prefix_len &&
+      (after.len < walk->prefix_len ||
+       memcmp(after.data, walk->prefix, walk->prefix_len) != 0))
+    return rt_error_set(err, RT_EINVAL, "page_token",
+                        "page_token: not a token of this query");
+  walk->after = has_after ? &after : NULL;
+  page->items = calloc(page->cap, sizeof *page->items);
+  if (page->items == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  rc = walk_history(reader, walk, resolve, data, page, err);
+  if (rc == 0 && page->more &&
+      (*next_token =
+           store_token_encode(digest, page->last.data, page->last.len)) == NULL)
+    rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  if (rc != 0)
+    page_free(page);
+  return rc;
+}
+
+static int check_follow_up_request(const Rectrack__V1__ListFollowUpsRequest *r,
+                                   rt_error_t *err) {
+  const char *subject = store_str(r->subject_id);
+  if (subject[0] && store_parse_number_id(subject, 'R') == 0 &&
+      store_parse_number_id(subject, 'C') == 0)
+    return rt_error_set(err, RT_EINVAL, "subject_id",
+                        "subject_id: '%.80s' is not a recommendation (R..) "
+                        "or commitment (C..) id",
+                        subject);
+  int rc = rt_validate_optional_date(store_str(r->from_date), "from_date", err);
+  if (rc == 0)
+    rc = rt_validate_optional_date(store_str(r->to_date), "to_date", err);
+  if (rc == 0 && set_date(r->from_date) && set_date(r->to_date) &&
+      strcmp(r->from_date, r->to_date) > 0)
+    rc = rt_error_set(err, RT_EINVAL, "to_date",
+                      "to_date: '%s' is before from_date '%s'", r->to_date,
+                      r->from_date);
+  return rc;
+}
+
+int rt_store_list_follow_ups(rt_store_reader_t *reader,
+                             const Rectrack__V1__ListFollowUpsRequest *request,
+                             Rectrack__V1__ListFollowUpsResponse **out,
+                             rt_error_t *err) {
+  *out = NULL;
+  if (reader == NULL || !reader->active)
+    return rt_error_set(err, RT_EINVAL, NULL, "reader has no open snapshot");
+  int rc = check_follow_up_request(request, err);
+  if (rc != 0)
+    return rc;
+  const char *subject = store_str(request->subject_id);
+  follow_up_filter_t f = {request->from_date, request->to_date, !subject[0]};
+  uint8_t prefix[9];
+  history_walk_t walk = {.dbi = reader->store->fups};
+  if (subject[0]) {
+    prefix[0] = (uint8_t)subject[0];
+    store_put_u64(prefix + 1, store_parse_number_id(subject, subject[0]));
+    walk.prefix = walk.start = prefix;
+    walk.prefix_len = walk.start_len = sizeof prefix;
+  } else {
+    walk.dbi = reader->store->fup_dates;
+    walk.start = (const uint8_t *)store_str(request->from_date);
+    walk.start_len = strlen((const char *)walk.start);
+    walk.upper = set_date(request->to_date) ? request->to_date : NULL;
+  }
+  Rectrack__V1__ListFollowUpsRequest copy = *request;
+  copy.page_size = 0;
+  copy.page_token = (char *)"";
+  uint8_t digest[32];
+  store_filter_digest(&copy.base, TAG_FOLLOW_UPS, "", digest);
+  history_page_t page;
+  char *next_token;
+  rc = run_history(reader, &walk, resolve_follow_up, &f, request->page_size,
+                   request->page_token, digest, &page, &next_token, err);
+  if (rc != 0)
+    return rc;
+  Rectrack__V1__ListFollowUpsResponse *resp = malloc(sizeof *resp);
+  if (resp == NULL) {
+    page_free(&page);
+    free(next_token);
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  }
+  rectrack__v1__list_follow_ups_response__init(resp);
+  resp->follow_ups = (Rectrack__V1__FollowUp **)page.items;
+  resp->n_follow_ups = page.n;
+  if (next_token)
+    resp->next_page_token = next_token;
+  *out = resp;
+  return 0;
+}
+
+/* ---- measurements ---------------------------------------------------- */
+
+static int resolve_measurement(rt_store_reader_t *reader, const MDB_val *value,
+                               const void *data, ProtobufCMessage **out,
+                               rt_error_t *err) {
+  (void)reader;
+  (void)data;
+  *out = (ProtobufCMessage *)rectrack__v1__measurement__unpack(
+      NULL, value->mv_size, value->mv_data);
+  if (*out == NULL)
+    return rt_error_set(err, RT_ECORRUPT, NULL,
+                        "storage: a stored measurement does not decode");
+  return 0;
+}
+
+int rt_store_list_measurements(
+    rt_store_reader_t *reader,
+    const Rectrack__V1__ListMeasurementsRequest *request,
+    Rectrack__V1__ListMeasurementsResponse **out, rt_error_t *err) {
+  *out = NULL;
+  const void *raw;
+  size_t raw_len;
+  rt_error_t inner;
+  int rc = rt_store_get_raw(reader, RT_ENTITY_COMMITMENT,
+                            request->commitment_id, &raw, &raw_len, &inner);
+  if (rc != 0)
+    return rt_error_set(err, rc, "commitment_id", "commitment_id: %s",
+                        inner.message);
+  uint8_t prefix[8];
+  store_put_u64(prefix, store_parse_number_id(request->commitment_id, 'C'));
+  history_walk_t walk = {.dbi = reader->store->meas,
+                         .prefix = prefix,
+                         .prefix_len = 8,
+                         .start = prefix,
+                         .start_len = 8};
+  Rectrack__V1__ListMeasurementsRequest copy = *request;
+  copy.page_size = 0;
+  copy.page_token = (char *)"";
+  uint8_t digest[32];
+  store_filter_digest(&copy.base, TAG_MEASUREMENTS, "", digest);
+  history_page_t page;
+  char *next_token;
+  rc = run_history(reader, &walk, resolve_measurement, NULL, request->page_size,
+                   request->page_token, digest, &page, &next_token, err);
+  if (rc != 0)
+    return rc;
+  Rectrack__V1__ListMeasurementsResponse *resp = malloc(sizeof *resp);
+  if (resp == NULL) {
+    page_free(&page);
+    free(next_token);
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  }
+  rectrack__v1__list_measurements_response__init(resp);
+  resp->measurements = (Rectrack__V1__Measurement **)page.items;
+  resp->n_measurements = page.n;
+  if (next_token)
+    resp->next_page_token = next_token;
+  *out = resp;
+  return 0;
+}

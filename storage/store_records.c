@@ -1,0 +1,503 @@
+/*
+ * store_records: create and update of sources, actors, recommendations and
+ * commitments. Both work on a shallow copy of a message struct: create
+ * copies the caller's message and overwrites the server-owned fields;
+ * update copies the stored record and replaces the fields named in the
+ * update mask with the caller's, found through the protobuf-c descriptors
+ * so that one routine serves every entity. The copy is only packed, never
+ * freed field by field, so sharing pointers with both sides is safe.
+ * Each change rewrites the record's index entries and appends to the log.
+ */
+#include "rt_validate.h"
+#include "store_internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const entity_names[] = {"", "source", "actor",
+                                           "recommendation", "commitment"};
+
+/* Fields the server owns: never taken from the caller. */
+static bool is_server_owned(rt_entity_t entity, const char *name) {
+  static const char *const common[] = {"id", "revision", "created_ms",
+                                       "updated_ms", "updated_by"};
+  static const char *const derived[] = {
+      "status",           "last_follow_up_as_of", "latest_value",
+      "trajectory",       "latest_as_of",         "progress",
+      "measurement_count"};
+  for (size_t i = 0; i < sizeof common / sizeof *common; i++)
+    if (strcmp(name, common[i]) == 0)
+      return true;
+  if (entity != RT_ENTITY_RECOMMENDATION && entity != RT_ENTITY_COMMITMENT)
+    return false;
+  for (size_t i = 0; i < sizeof derived / sizeof *derived; i++)
+    if (strcmp(name, derived[i]) == 0)
+      return true;
+  return false;
+}
+
+static size_t scalar_size(ProtobufCType type) {
+  switch (type) {
+  case PROTOBUF_C_TYPE_INT64:
+  case PROTOBUF_C_TYPE_SINT64:
+  case PROTOBUF_C_TYPE_SFIXED64:
+  case PROTOBUF_C_TYPE_UINT64:
+  case PROTOBUF_C_TYPE_FIXED64:
+  case PROTOBUF_C_TYPE_DOUBLE:
+    return 8;
+  case PROTOBUF_C_TYPE_BOOL:
+    return sizeof(protobuf_c_boolean);
+  case PROTOBUF_C_TYPE_STRING:
+  case PROTOBUF_C_TYPE_MESSAGE:
+    return sizeof(void *);
+  case PROTOBUF_C_TYPE_BYTES:
+    return sizeof(ProtobufCBinaryData);
+  default:
+    return 4;
+  }
+}
+
+static void copy_field(void *dst, const void *src,
+                       const ProtobufCFieldDescriptor *fd) {
+  if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
+    memcpy((char *)dst + fd->quantifier_offset,
+           (const char *)src + fd->quantifier_offset, sizeof(size_t));
+    memcpy((char *)dst + fd->offset, (const char *)src + fd->offset,
+           sizeof(void *));
+    return;
+  }
+  memcpy((char *)dst + fd->offset, (const char *)src + fd->offset,
+         scalar_size(fd->type));
+}
+
+static bool messages_equal(const ProtobufCMessage *a,
+                           const ProtobufCMessage *b) {
+  if (a == NULL || b == NULL)
+    return a == b;
+  size_t len_a = protobuf_c_message_get_packed_size(a);
+  size_t len_b = protobuf_c_message_get_packed_size(b);
+  if (len_a != len_b)
+    return false;
+  uint8_t *pa = malloc(len_a + 1), *pb = malloc(len_b + 1);
+  bool equal = pa && pb;
+  if (equal) {
+    protobuf_c_message_pack(a, pa);
+    protobuf_c_message_pack(b, pb);
+    equal = memcmp(pa, pb, len_a) == 0;
+  }
+  free(pa);
+  free(pb);
+  return equal;
+}
+
+static bool values_equal(const void *a, const void *b, ProtobufCType type) {
+  if (type == PROTOBUF_C_TYPE_STRING)
+    return strcmp(store_str(*(char *const *)a), store_str(*(char *const *)b)) ==
+           0;
+  if (type == PROTOBUF_C_TYPE_MESSAGE)
+    return messages_equal(*(ProtobufCMessage *const *)a,
+                          *(ProtobufCMessage *const *)b);
+  return memcmp(a, b, scalar_size(type)) == 0;
+}
+
+static bool field_equal(const void *a, const void *b,
+                        const ProtobufCFieldDescriptor *fd) {
+  const char *ma = (const char *)a + fd->offset;
+  const char *mb = (const char *)b + fd->offset;
+  if (fd->label != PROTOBUF_C_LABEL_REPEATED)
+    return values_equal(ma, mb, fd->type);
+  size_t na, nb;
+  memcpy(&na, (const char *)a + fd->quantifier_offset, sizeof na);
+  memcpy(&nb, (const char *)b + fd->quantifier_offset, sizeof nb);
+  if (na != nb)
+    return false;
+  const char *ea = *(const char *const *)ma, *eb = *(const char *const *)mb;
+  size_t size = scalar_size(fd->type);
+  for (size_t i = 0; i < na; i++)
+    if (!values_equal(ea + i * size, eb + i * size, fd->type))
+      return false;
+  return true;
+}
+
+/* ---- server-owned fields --------------------------------------------- */
+
+typedef struct stamp {
+  const char *id;
+  uint64_t revision;
+  int64_t now_ms;
+  const char *principal;
+  bool created;
+} stamp_t;
+
+static void stamp_record(rt_entity_t entity, ProtobufCMessage *record,
+                         const stamp_t *stamp) {
+  if (entity == RT_ENTITY_SOURCE) {
+    Rectrack__V1__Source *s = (void *)record;
+    s->revision = stamp->revision;
+    s->updated_ms = stamp->now_ms;
+    if (stamp->created) {
+      s->created_ms = stamp->now_ms;
+      s->archived = false;
+    }
+  } else if (entity == RT_ENTITY_ACTOR) {
+    Rectrack__V1__Actor *a = (void *)record;
+    a->revision = stamp->revision;
+    a->updated_ms = stamp->now_ms;
+    if (stamp->created) {
+      a->created_ms = stamp->now_ms;
+      a->archived = false;
+    }
+  } else if (entity == RT_ENTITY_RECOMMENDATION) {
+    Rectrack__V1__Recommendation *r = (void *)record;
+    r->revision = stamp->revision;
+    r->updated_ms = stamp->now_ms;
+    r->updated_by = (char *)stamp->principal;
+    if (stamp->created) {
+      r->id = (char *)stamp->id;
+      r->created_ms = stamp->now_ms;
+      r->archived = false;
+      r->status = RECTRACK__V1__STATUS__NO_INFORMATION;
+      r->last_follow_up_as_of = (char *)"";
+    }
+  } else {
+    Rectrack__V1__Commitment *c = (void *)record;
+    c->revision = stamp->revision;
+    c->updated_ms = stamp->now_ms;
+    c->updated_by = (char *)stamp->principal;
+    if (stamp->created) {
+      c->id = (char *)stamp->id;
+      c->created_ms = stamp->now_ms;
+      c->archived = false;
+      c->status = RECTRACK__V1__STATUS__NO_INFORMATION;
+      c->last_follow_up_as_of = (char *)"";
+      c->measurement_count = 0;
+    }
+  }
+}
+
+static int validate_record(rt_entity_t entity, const ProtobufCMessage *record,
+                           rt_error_t *err) {
+  switch (entity) {
+  case RT_ENTITY_SOURCE:
+    return store_validate_source((const void *)record, err);
+  case RT_ENTITY_ACTOR:
+    return store_validate_actor((const void *)record, err);
+  case RT_ENTITY_RECOMMENDATION:
+    return store_validate_recommendation((const void *)record, err);
+  default:
+    return store_validate_commitment((const void *)record, err);
+  }
+}
+
+static Rectrack__V1__SubjectType subject_type(rt_entity_t entity) {
+  return (Rectrack__V1__SubjectType)entity;
+}
+
+static void event_set_snapshot(Rectrack__V1__ChangeEvent *event,
+                               rt_entity_t entity, ProtobufCMessage *record) {
+  switch (entity) {
+  case RT_ENTITY_SOURCE:
+    event->source = (void *)record;
+    break;
+  case RT_ENTITY_ACTOR:
+    event->actor = (void *)record;
+    break;
+  case RT_ENTITY_RECOMMENDATION:
+    event->recommendation = (void *)record;
+    break;
+  default:
+    event->commitment = (void *)record;
+  }
+}
+
+/* Stores record under pk, indexes it (moving the entries of old, the
+ * record before an update), logs the change and sets the reply. */
+static int write_record(store_wctx_t *ctx, rt_entity_t entity,
+                        const ProtobufCMessage *old, ProtobufCMessage *record,
+                        const store_key_t *pk, Rectrack__V1__ChangeEvent *event,
+                        unsigned put_flags) {
+  uint8_t *packed = NULL;
+  size_t packed_len = 0;
+  int rc = store_pack(record, &packed, &packed_len, ctx->err);
+  if (rc != 0)
+    return rc;
+  MDB_val key = {pk->len, (void *)pk->data}, data = {packed_len, packed};
+  int mrc = mdb_put(ctx->txn, store_entity_dbi(ctx->store, entity), &key, &data,
+                    put_flags);
+  if (mrc == MDB_KEYEXIST)
+    rc = rt_error_set(ctx->err, RT_EEXIST, "id", "%s '%.80s' already exists",
+                      entity_names[entity], (const char *)event->subject_id);
+  else if (mrc != 0)
+    rc = store_mdb_error(mrc, ctx->err, "writing a record");
+  if (rc == 0)
+    rc = old ? store_index_replace(ctx, entity, old, record, pk)
+             : store_index_update(ctx, entity, record, pk, true);
+  if (rc == 0) {
+    event_set_snapshot(event, entity, record);
+    rc = store_log_append(ctx, event);
+  }
+  if (rc == 0) {
+    free(ctx->op->reply);
+    ctx->op->reply = packed;
+    ctx->op->reply_len = packed_len;
+    packed = NULL;
+  }
+  free(packed);
+  return rc;
+}
+
+/* Assigns the next R/C number (or takes the slug) as the record's key. */
+static int assign_id(store_wctx_t *ctx, rt_entity_t entity,
+                     const ProtobufCMessage *input, store_key_t *pk,
+                     char **id_out) {
+  *id_out = NULL;
+  if (entity == RT_ENTITY_SOURCE || entity == RT_ENTITY_ACTOR) {
+    const ProtobufCFieldDescriptor *id_fd =
+        protobuf_c_message_descriptor_get_field_by_name(input->descriptor,
+                                                        "id");
+    const char *id =
+        store_str(*(char *const *)((const char *)input + id_fd->offset));
+    int rc = store_primary_key(entity, id, pk, ctx->err);
+    if (rc == 0 && (*id_out = strdup(id)) == NULL)
+      rc = RT_ENOMEM;
+    return rc;
+  }
+  const char *counter = entity == RT_ENTITY_RECOMMENDATION
+                            ? "next_recommendation"
+                            : "next_commitment";
+  uint64_t next = 0;
+  int rc = store_meta_get_u64(ctx->txn, ctx->store, counter, &next);
+  if (rc == 0)
+    rc = store_meta_put_u64(ctx->txn, ctx->store, counter,
+                            (next ? next : 1) + 1);
+  if (rc != 0)
+    return store_mdb_error(rc, ctx->err, "assigning an id");
+  next = next ? next : 1;
+  store_put_u64(pk->data, next);
+  pk->len = 8;
+  *id_out = store_format_number_id(
+      entity == RT_ENTITY_RECOMMENDATION ? 'R' : 'C', next);
+  return *id_out ? 0 : RT_ENOMEM;
+}
+
+int store_op_create(store_wctx_t *ctx, rt_entity_t entity) {
+  const ProtobufCMessage *input = ctx->op->message;
+  size_t size = input->descriptor->sizeof_message;
+  ProtobufCMessage *record = malloc(size);
+  char *id = NULL;
+  store_key_t pk;
+  int rc = record ? 0 : RT_ENOMEM;
+  if (rc != 0)
+    goto fail;
+  memcpy(record, input, size);
+  rc = validate_record(entity, input, ctx->err);
+  if (rc == 0)
+    rc = store_check_references(ctx, entity, input);
+  if (rc == 0)
+    rc = assign_id(ctx, entity, input, &pk, &id);
+  uint64_t revision = 0;
+  if (rc == 0)
+    rc = store_next_revision(ctx, &revision);
+  if (rc != 0)
+    goto fail;
+  stamp_t stamp = {id, revision, ctx->now_ms, ctx->principal, true};
+  stamp_record(entity, record, &stamp);
+  if (entity == RT_ENTITY_COMMITMENT) {
+    Rectrack__V1__Commitment *c = (void *)record;
+    c->latest_value = 0;
+    c->latest_as_of = (char *)"";
+    c->trajectory = store_trajectory(c->indicator, false, 0, "", &c->progress);
+  }
+  Rectrack__V1__ChangeEvent event = RECTRACK__V1__CHANGE_EVENT__INIT;
+  event.kind = RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_CREATED;
+  event.subject_id = id;
+  event.subject_type = subject_type(entity);
+  rc = write_record(ctx, entity, NULL, record, &pk, &event, MDB_NOOVERWRITE);
+fail:
+  if (rc == RT_ENOMEM)
+    rt_error_set(ctx->err, rc, NULL, "out of memory");
+  free(id);
+  free(record);
+  return rc;
+}
+
+/* ---- update ---------------------------------------------------------- */
+
+char *store_principal_at(MDB_txn *txn, rt_store_t *store, uint64_t revision) {
+  uint8_t key_bytes[8];
+  store_put_u64(key_bytes, revision);
+  MDB_val key = {8, key_bytes}, data;
+  char *who = NULL;
+  if (mdb_get(txn, store->log, &key, &data) == 0) {
+    Rectrack__V1__ChangeEvent *event =
+        rectrack__v1__change_event__unpack(NULL, data.mv_size, data.mv_data);
+    if (event) {
+      who = store_strdup(event->principal);
+      protobuf_c_message_free_unpacked(&event->base, NULL);
+    }
+  }
+  return who ? who : strdup("unknown");
+}
+
+static uint64_t record_revision(rt_entity_t entity,
+                                const ProtobufCMessage *record) {
+  const ProtobufCFieldDescriptor *fd =
+      protobuf_c_message_descriptor_get_field_by_name(
+          store_entity_descriptor(entity), "revision");
+  uint64_t revision = 0;
+  memcpy(&revision, (const char *)record + fd->offset, sizeof revision);
+  return revision;
+}
+
+static int check_expected(store_wctx_t *ctx, rt_entity_t entity, const char *id,
+                          uint64_t current) {
+  uint64_t expected = ctx->op->expected_revision;
+  if (expected == 0 || expected == current)
+    return 0;
+  char *who = store_principal_at(ctx->txn, ctx->store, current);
+  int rc = rt_error_set(ctx->err, RT_ECONFLICT, "expected_revision",
+                        "%s %.80s is at revision %" PRIu64
+                        " (last changed by %.60s), not at the expected "
+                        "revision %" PRIu64 "; reload it and retry",
+                        entity_names[entity], id, current,
+                        who ? who : "unknown", expected);
+  free(who);
+  return rc;
+}
+
+/* Checks the mask; *fields gets the descriptors of the fields to copy. */
+static int resolve_mask(store_wctx_t *ctx, rt_entity_t entity,
+                        const ProtobufCFieldDescriptor **fields,
+                        size_t *n_fields) {
+  const ProtobufCMessageDescriptor *desc = store_entity_descriptor(entity);
+  *n_fields = 0;
+  if (ctx->op->update_mask_len == 0) {
+    for (unsigned i = 0; i < desc->n_fields; i++)
+      if (!is_server_owned(entity, desc->fields[i].name))
+        fields[(*n_fields)++] = &desc->fields[i];
+    return 0;
+  }
+  for (size_t i = 0; i < ctx->op->update_mask_len; i++) {
+    const char *name = store_str(ctx->op->update_mask[i]);
+    const ProtobufCFieldDescriptor *fd =
+        protobuf_c_message_descriptor_get_field_by_name(desc, name);
+    char field[64];
+    snprintf(field, sizeof field, "update_mask[%zu]", i);
+    if (fd == NULL)
+      return rt_error_set(ctx->err, RT_EINVAL, field,
+                          "%s: '%.60s' is not a field of %s", field, name,
+                          entity_names[entity]);
+    if (is_server_owned(entity, name))
+      return rt_error_set(ctx->err, RT_EINVAL, field,
+                          "%s: '%.60s' is set by the server and cannot be "
+                          "updated%s",
+                          field, name,
+                          strcmp(name, "status") == 0
+                              ? " (status changes through follow-ups)"
+                              : "");
+    fields[(*n_fields)++] = fd;
+  }
+  return 0;
+}
+
+static Rectrack__V1__ChangeKind archive_kind(rt_entity_t entity,
+                                             const ProtobufCMessage *old,
+                                             const ProtobufCMessage *merged) {
+  const ProtobufCFieldDescriptor *fd =
+      protobuf_c_message_descriptor_get_field_by_name(
+          store_entity_descriptor(entity), "archived");
+  protobuf_c_boolean was, is;
+  memcpy(&was, (const char *)old + fd->offset, sizeof was);
+  memcpy(&is, (const char *)merged + fd->offset, sizeof is);
+  if (was == is)
+    return RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_UPDATED;
+  return is ? RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_ARCHIVED
+            : RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_UNARCHIVED;
+}
+
+/* The merged record is validated, re-indexed and logged. */
+static int commit_update(store_wctx_t *ctx, rt_entity_t entity,
+                         ProtobufCMessage *old, ProtobufCMessage *merged,
+                         const store_key_t *pk, const char *id, char **changed,
+                         size_t n_changed) {
+  int rc = validate_record(entity, merged, ctx->err);
+  if (rc == 0)
+    rc = store_check_references(ctx, entity, merged);
+  uint64_t revision = 0;
+  if (rc == 0)
+    rc = store_next_revision(ctx, &revision);
+  if (rc != 0)
+    return rc;
+  stamp_t stamp = {id, revision, ctx->now_ms, ctx->principal, false};
+  stamp_record(entity, merged, &stamp);
+  char latest_as_of[11] = "";
+  if (entity == RT_ENTITY_COMMITMENT) {
+    rc = store_commitment_recompute(ctx->txn, ctx->store,
+                                    store_get_u64(pk->data), (void *)merged,
+                                    latest_as_of, ctx->err);
+    if (rc != 0)
+      return rc;
+  }
+  Rectrack__V1__ChangeEvent event = RECTRACK__V1__CHANGE_EVENT__INIT;
+  event.kind = archive_kind(entity, old, merged);
+  event.subject_id = (char *)id;
+  event.subject_type = subject_type(entity);
+  event.changed_fields = changed;
+  event.n_changed_fields = n_changed;
+  return write_record(ctx, entity, old, merged, pk, &event, 0);
+}
+
+int store_op_update(store_wctx_t *ctx, rt_entity_t entity) {
+  const ProtobufCMessage *input = ctx->op->message;
+  const ProtobufCMessageDescriptor *desc = store_entity_descriptor(entity);
+  const ProtobufCFieldDescriptor *id_fd =
+      protobuf_c_message_descriptor_get_field_by_name(desc, "id");
+  const char *id = *(char *const *)((const char *)input + id_fd->offset);
+  char field[32];
+  snprintf(field, sizeof field, "%s.id", entity_names[entity]);
+  ProtobufCMessage *old = NULL, *merged = NULL;
+  const ProtobufCFieldDescriptor **fields = NULL;
+  char **changed = NULL;
+  size_t n_fields = 0, n_changed = 0;
+  store_key_t pk;
+  int rc = store_fetch_unpacked(ctx, entity, id, field, &old, &pk);
+  if (rc == 0)
+    rc = check_expected(ctx, entity, id, record_revision(entity, old));
+  if (rc != 0)
+    goto done;
+  fields =
+      calloc(desc->n_fields + ctx->op->update_mask_len + 1, sizeof *fields);
+  changed = calloc(desc->n_fields + 1, sizeof *changed);
+  merged = malloc(desc->sizeof_message);
+  if (!fields || !changed || !merged) {
+    rc = rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
+    goto done;
+  }
+  memcpy(merged, old, desc->sizeof_message);
+  rc = resolve_mask(ctx, entity, fields, &n_fields);
+  if (rc != 0)
+    goto done;
+  for (size_t i = 0; i < n_fields; i++) {
+    copy_field(merged, input, fields[i]);
+    bool seen = false;
+    for (size_t j = 0; j < n_changed; j++)
+      seen = seen || strcmp(changed[j], fields[i]->name) == 0;
+    if (!seen && !field_equal(old, merged, fields[i]))
+      changed[n_changed++] = (char *)fields[i]->name;
+  }
+  if (n_changed == 0) { /* nothing to change: the record as it is */
+    rc = store_set_reply(ctx, old);
+    ctx->op->revision = record_revision(entity, old);
+    goto done;
+  }
+  rc = commit_update(ctx, entity, old, merged, &pk, id, changed, n_changed);
+done:
+  free(changed);
+  free(fields);
+  free(merged);
+  if (old)
+    protobuf_c_message_free_unpacked(old, NULL);
+  return rc;
+}

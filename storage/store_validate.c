@@ -1,0 +1,356 @@
+/*
+ * store_validate: every field of every record is checked here before a
+ * write, with the rules of common/rt_validate, and every id a record names
+ * is checked to exist (referential checks, inside the write transaction).
+ * Errors name the field path ("recommendation.sdg_targets[1]") and the
+ * value. Server-owned fields are not checked: the writer overwrites them.
+ */
+#include "rt_validate.h"
+#include "store_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define FIELD_LEN 64
+
+static const char *field_at(char out[FIELD_LEN], const char *base, size_t i) {
+  if (snprintf(out, FIELD_LEN, "%s[%zu]", base, i) >= FIELD_LEN)
+    out[FIELD_LEN - 1] = '\0'; /* field names are short: never in practice */
+  return out;
+}
+
+int store_validate_enum(const ProtobufCEnumDescriptor *descriptor, int value,
+                        bool allow_unspecified, const char *field,
+                        rt_error_t *err) {
+  if ((value == 0 && !allow_unspecified) ||
+      protobuf_c_enum_descriptor_get_value(descriptor, value) == NULL)
+    return rt_error_set(err, RT_EINVAL, field, "%s: %d is not a known %s%s",
+                        field, value, descriptor->short_name,
+                        value == 0 ? " (it must be set)" : "");
+  return 0;
+}
+
+static int check_list_len(size_t n, const char *field, rt_error_t *err) {
+  if (n > RT_MAX_LIST_LEN)
+    return rt_error_set(err, RT_EINVAL, field,
+                        "%s: %zu entries, at most %d allowed", field, n,
+                        RT_MAX_LIST_LEN);
+  return 0;
+}
+
+static int check_slugs(char **values, size_t n, const char *field,
+                       rt_error_t *err) {
+  char name[FIELD_LEN];
+  int rc = check_list_len(n, field, err);
+  for (size_t i = 0; i < n && rc == 0; i++)
+    rc = rt_validate_slug(store_str(values[i]), field_at(name, field, i), err);
+  return rc;
+}
+
+static int check_texts(char **values, size_t n, size_t max_len,
+                       const char *field, rt_error_t *err) {
+  char name[FIELD_LEN];
+  int rc = check_list_len(n, field, err);
+  for (size_t i = 0; i < n && rc == 0; i++)
+    rc = rt_validate_text(store_str(values[i]), max_len, true,
+                          field_at(name, field, i), err);
+  return rc;
+}
+
+static int check_sdg_gcm(char **sdg, size_t n_sdg, const int32_t *gcm,
+                         size_t n_gcm, const char *prefix, rt_error_t *err) {
+  char base[FIELD_LEN], name[FIELD_LEN];
+  snprintf(base, sizeof base, "%s.sdg_targets", prefix);
+  int rc = check_list_len(n_sdg, base, err);
+  for (size_t i = 0; i < n_sdg && rc == 0; i++)
+    rc =
+        rt_validate_sdg_target(store_str(sdg[i]), field_at(name, base, i), err);
+  snprintf(base, sizeof base, "%s.gcm_objectives", prefix);
+  if (rc == 0)
+    rc = check_list_len(n_gcm, base, err);
+  for (size_t i = 0; i < n_gcm && rc == 0; i++)
+    rc = rt_validate_gcm_objective(gcm[i], field_at(name, base, i), err);
+  return rc;
+}
+
+static int check_optional_slug(const char *value, const char *field,
+                               rt_error_t *err) {
+  if (value == NULL || value[0] == '\0')
+    return 0;
+  return rt_validate_slug(value, field, err);
+}
+
+int store_validate_source(const Rectrack__V1__Source *s, rt_error_t *err) {
+  int rc = rt_validate_slug(store_str(s->id), "source.id", err);
+  if (rc == 0)
+    rc = rt_validate_text(store_str(s->title), RT_MAX_TITLE_LEN, true,
+                          "source.title", err);
+  if (rc == 0)
+    rc = store_validate_enum(&rectrack__v1__source_kind__descriptor, s->kind,
+                             true, "source.kind", err);
+  if (rc == 0)
+    rc = rt_validate_optional_date(store_str(s->date), "source.date", err);
+  if (rc == 0)
+    rc = rt_validate_optional_date(store_str(s->end_date), "source.end_date",
+                                   err);
+  if (rc == 0 && s->end_date && s->end_date[0] && s->date && s->date[0] &&
+      strcmp(s->end_date, s->date) < 0)
+    rc = rt_error_set(err, RT_EINVAL, "source.end_date",
+                      "source.end_date: '%s' is before source.date '%s'",
+                      s->end_date, s->date);
+  if (rc == 0)
+    rc = rt_validate_text(store_str(s->location), RT_MAX_SHORT_LEN, false,
+                          "source.location", err);
+  if (rc == 0)
+    rc = check_slugs(s->organizer_ids, s->n_organizer_ids,
+                     "source.organizer_ids", err);
+  if (rc == 0)
+    rc = rt_validate_text(store_str(s->url), RT_MAX_URL_LEN, false,
+                          "source.url", err);
+  if (rc == 0)
+    rc = rt_validate_text(store_str(s->description), RT_MAX_TEXT_LEN, false,
+                          "source.description", err);
+  return rc;
+}
+
+int store_validate_actor(const Rectrack__V1__Actor *a, rt_error_t *err) {
+  int rc = rt_validate_slug(store_str(a->id), "actor.id", err);
+  if (rc == 0)
+    rc = rt_validate_text(store_str(a->name), RT_MAX_SHORT_LEN, true,
+                          "actor.name", err);
+  if (rc == 0)
+    rc = store_validate_enum(&rectrack__v1__actor_kind__descriptor, a->kind,
+                             true, "actor.kind", err);
+  if (rc == 0)
+    rc = rt_validate_country(store_str(a->country), "actor.country", err);
+  if (rc == 0)
+    rc = rt_validate_text(store_str(a->url), RT_MAX_URL_LEN, false, "actor.url",
+                          err);
+  return rc;
+}
+
+int store_validate_recommendation(const Rectrack__V1__Recommendation *r,
+                                  rt_error_t *err) {
+  int rc = rt_validate_slug(store_str(r->source_id), "recommendation.source_id",
+                            err);
+  if (rc == 0)
+    rc = rt_validate_text(store_str(r->source_ref), RT_MAX_SHORT_LEN, false,
+                          "recommendation.source_ref", err);
+  if (rc == 0)
+    rc = rt_validate_text(store_str(r->title), RT_MAX_TITLE_LEN, true,
+                          "recommendation.title", err);
+  if (rc == 0)
+    rc = rt_validate_text(store_str(r->text), RT_MAX_TEXT_LEN, false,
+                          "recommendation.text", err);
+  if (rc == 0)
+    rc = check_optional_slug(r->theme, "recommendation.theme", err);
+  if (rc == 0)
+    rc = check_sdg_gcm(r->sdg_targets, r->n_sdg_targets, r->gcm_objectives,
+                       r->n_gcm_objectives, "recommendation", err);
+  if (rc == 0)
+    rc = check_slugs(r->addressed_to, r->n_addressed_to,
+                     "recommendation.addressed_to", err);
+  if (rc == 0)
+    rc = check_optional_slug(r->lead_actor_id, "recommendation.lead_actor_id",
+                             err);
+  if (rc == 0)
+    rc = rt_validate_optional_date(store_str(r->due_date),
+                                   "recommendation.due_date", err);
+  return rc;
+}
+
+static int check_indicator(const Rectrack__V1__Indicator *ind,
+                           rt_error_t *err) {
+  int rc = rt_validate_text(store_str(ind->name), RT_MAX_SHORT_LEN, true,
+                            "commitment.indicator.name", err);
+  if (rc == 0)
+    rc = rt_validate_text(store_str(ind->unit), RT_MAX_SHORT_LEN, false,
+                          "commitment.indicator.unit", err);
+  if (rc == 0)
+    rc = rt_validate_date(store_str(ind->baseline_date),
+                          "commitment.indicator.baseline_date", err);
+  if (rc == 0)
+    rc = rt_validate_date(store_str(ind->target_date),
+                          "commitment.indicator.target_date", err);
+  if (rc == 0 && strcmp(ind->target_date, ind->baseline_date) <= 0)
+    rc = rt_error_set(err, RT_EINVAL, "commitment.indicator.target_date",
+                      "commitment.indicator.target_date: '%s' must be after "
+                      "the baseline date '%s'",
+                      ind->target_date, ind->baseline_date);
+  if (rc == 0 &&
+      (!isfinite(ind->baseline_value) || !isfinite(ind->target_value)))
+    rc = rt_error_set(err, RT_EINVAL, "commitment.indicator",
+                      "commitment.indicator: baseline and target values must "
+                      "be finite numbers");
+  if (rc == 0)
+    rc = store_validate_enum(&rectrack__v1__direction__descriptor,
+                             ind->direction, true,
+                             "commitment.indicator.direction", err);
+  bool up = ind->target_value > ind->baseline_value;
+  bool down = ind->target_value < ind->baseline_value;
+  if (rc == 0 &&
+      ((ind->direction == RECTRACK__V1__DIRECTION__DIRECTION_INCREASE &&
+        down) ||
+       (ind->direction == RECTRACK__V1__DIRECTION__DIRECTION_DECREASE && up)))
+    rc = rt_error_set(err, RT_EINVAL, "commitment.indicator.direction",
+                      "commitment.indicator.direction: the target %g lies the "
+                      "other way from the baseline %g",
+                      ind->target_value, ind->baseline_value);
+  return rc;
+}
+
+int store_validate_commitment(const Rectrack__V1__Commitment *c,
+                              rt_error_t *err) {
+  int rc = rt_validate_slug(store_str(c->actor_id), "commitment.actor_id", err);
+  if (rc == 0)
+    rc = check_list_len(c->n_recommendation_ids,
+                        "commitment.recommendation_ids", err);
+  char name[FIELD_LEN];
+  for (size_t i = 0; i < c->n_recommendation_ids && rc == 0; i++)
+    if (store_parse_number_id(c->recommendation_ids[i], 'R') == 0)
+      rc = rt_error_set(err, RT_EINVAL,
+                        field_at(name, "commitment.recommendation_ids", i),
+                        "%s: '%.80s' is not a recommendation id (R1, R2, ...)",
+                        name, store_str(c->recommendation_ids[i]));
+  if (rc == 0)
+    rc = check_optional_slug(c->source_id, "commitment.source_id", err);
+  if (rc == 0)
+    rc = rt_validate_text(store_str(c->title), RT_MAX_TITLE_LEN, true,
+                          "commitment.title", err);
+  if (rc == 0)
+    rc = rt_validate_text(store_str(c->text), RT_MAX_TEXT_LEN, false,
+                          "commitment.text", err);
+  if (rc == 0)
+    rc = store_validate_enum(&rectrack__v1__commitment_kind__descriptor,
+                             c->kind, true, "commitment.kind", err);
+  if (rc == 0)
+    rc = rt_validate_optional_date(store_str(c->made_on), "commitment.made_on",
+                                   err);
+  if (rc == 0)
+    rc = rt_validate_optional_date(store_str(c->due_date),
+                                   "commitment.due_date", err);
+  if (rc == 0)
+    rc = check_sdg_gcm(c->sdg_targets, c->n_sdg_targets, c->gcm_objectives,
+                       c->n_gcm_objectives, "commitment", err);
+  if (rc == 0)
+    rc = check_optional_slug(c->theme, "commitment.theme", err);
+  if (rc == 0 && c->indicator)
+    rc = check_indicator(c->indicator, err);
+  return rc;
+}
+
+int store_validate_follow_up(const Rectrack__V1__FollowUp *f, rt_error_t *err) {
+  int rc = 0;
+  const char *subject = store_str(f->subject_id);
+  if (store_parse_number_id(subject, 'R') == 0 &&
+      store_parse_number_id(subject, 'C') == 0)
+    return rt_error_set(err, RT_EINVAL, "follow_up.subject_id",
+                        "follow_up.subject_id: '%.80s' is not a "
+                        "recommendation (R..) or commitment (C..) id",
+                        subject);
+  rc = store_validate_enum(&rectrack__v1__status__descriptor, f->status, false,
+                           "follow_up.status", err);
+  if (rc == 0)
+    rc = rt_validate_text(store_str(f->note), RT_MAX_TEXT_LEN, false,
+                          "follow_up.note", err);
+  if (rc == 0)
+    rc = check_texts(f->evidence, f->n_evidence, RT_MAX_URL_LEN,
+                     "follow_up.evidence", err);
+  if (rc == 0)
+    rc = check_optional_slug(f->reported_by, "follow_up.reported_by", err);
+  if (rc == 0)
+    rc = rt_validate_optional_date(store_str(f->as_of), "follow_up.as_of", err);
+  return rc;
+}
+
+int store_validate_measurement(const Rectrack__V1__Measurement *m,
+                               rt_error_t *err) {
+  if (store_parse_number_id(m->commitment_id, 'C') == 0)
+    return rt_error_set(err, RT_EINVAL, "measurement.commitment_id",
+                        "measurement.commitment_id: '%.80s' is not a "
+                        "commitment id (C1, C2, ...)",
+                        store_str(m->commitment_id));
+  if (!isfinite(m->value))
+    return rt_error_set(err, RT_EINVAL, "measurement.value",
+                        "measurement.value: must be a finite number");
+  int rc = rt_validate_date(store_str(m->as_of), "measurement.as_of", err);
+  if (rc == 0)
+    rc = rt_validate_text(store_str(m->source), RT_MAX_URL_LEN, false,
+                          "measurement.source", err);
+  if (rc == 0)
+    rc = rt_validate_text(store_str(m->note), RT_MAX_TEXT_LEN, false,
+                          "measurement.note", err);
+  return rc;
+}
+
+/* ---- referential checks ---------------------------------------------- */
+
+static int must_exist(store_wctx_t *ctx, rt_entity_t entity, const char *id,
+                      const char *field) {
+  store_key_t key;
+  if (store_primary_key(entity, id, &key, NULL) != 0)
+    return rt_error_set(ctx->err, RT_EINVAL, field, "%s: '%.80s' is not an id",
+                        field, store_str(id));
+  MDB_val data;
+  int rc =
+      store_fetch(ctx->txn, store_entity_dbi(ctx->store, entity), &key, &data);
+  static const char *names[] = {"", "source", "actor", "recommendation",
+                                "commitment"};
+  if (rc == MDB_NOTFOUND)
+    return rt_error_set(ctx->err, RT_ENOTFOUND, field,
+                        "%s: %s '%.80s' does not exist", field, names[entity],
+                        id);
+  return rc ? store_mdb_error(rc, ctx->err, "reference check") : 0;
+}
+
+static int must_all_exist(store_wctx_t *ctx, rt_entity_t entity, char **ids,
+                          size_t n, const char *base) {
+  char name[FIELD_LEN];
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++)
+    rc = must_exist(ctx, entity, ids[i], field_at(name, base, i));
+  return rc;
+}
+
+static int must_exist_optional(store_wctx_t *ctx, rt_entity_t entity,
+                               const char *id, const char *field) {
+  if (id == NULL || id[0] == '\0')
+    return 0;
+  return must_exist(ctx, entity, id, field);
+}
+
+int store_check_references(store_wctx_t *ctx, rt_entity_t entity,
+                           const ProtobufCMessage *record) {
+  if (entity == RT_ENTITY_SOURCE) {
+    const Rectrack__V1__Source *s = (const void *)record;
+    return must_all_exist(ctx, RT_ENTITY_ACTOR, s->organizer_ids,
+                          s->n_organizer_ids, "source.organizer_ids");
+  }
+  if (entity == RT_ENTITY_RECOMMENDATION) {
+    const Rectrack__V1__Recommendation *r = (const void *)record;
+    int rc = must_exist(ctx, RT_ENTITY_SOURCE, r->source_id,
+                        "recommendation.source_id");
+    if (rc == 0)
+      rc = must_all_exist(ctx, RT_ENTITY_ACTOR, r->addressed_to,
+                          r->n_addressed_to, "recommendation.addressed_to");
+    if (rc == 0)
+      rc = must_exist_optional(ctx, RT_ENTITY_ACTOR, r->lead_actor_id,
+                               "recommendation.lead_actor_id");
+    return rc;
+  }
+  if (entity == RT_ENTITY_COMMITMENT) {
+    const Rectrack__V1__Commitment *c = (const void *)record;
+    int rc =
+        must_exist(ctx, RT_ENTITY_ACTOR, c->actor_id, "commitment.actor_id");
+    if (rc == 0)
+      rc = must_all_exist(ctx, RT_ENTITY_RECOMMENDATION, c->recommendation_ids,
+                          c->n_recommendation_ids,
+                          "commitment.recommendation_ids");
+    if (rc == 0)
+      rc = must_exist_optional(ctx, RT_ENTITY_SOURCE, c->source_id,
+                               "commitment.source_id");
+    return rc;
+  }
+  return 0;
+}

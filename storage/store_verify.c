@@ -1,0 +1,401 @@
+/*
+ * store_verify: reading the change log (rt_store_log_scan) and checking
+ * the whole store (rt_store_verify) in one snapshot: the log is gap-free
+ * from revision 1 and each entry's prev_hash is the SHA-256 of the stored
+ * bytes before it, the newest entry matches the head hash kept in meta,
+ * every record is in each index it belongs to, and every index entry
+ * points at a record that has that value. Problems are reported as
+ * sentences. The test-damage helpers at the end break a store on purpose
+ * so that the verifier's tests can show it notices.
+ */
+#include "store_internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int rt_store_log_scan(rt_store_reader_t *reader, uint64_t from_revision,
+                      size_t max_count, rt_log_visit_fn visit, void *data,
+                      rt_error_t *err) {
+  if (reader == NULL || !reader->active)
+    return rt_error_set(err, RT_EINVAL, NULL, "reader has no open snapshot");
+  MDB_cursor *cursor;
+  int rc = mdb_cursor_open(reader->txn, reader->store->log, &cursor);
+  if (rc != 0)
+    return store_mdb_error(rc, err, "reading the log");
+  uint8_t start[8];
+  store_put_u64(start, from_revision);
+  MDB_val key = {8, start}, value;
+  size_t visited = 0;
+  int result = 0;
+  rc = mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE);
+  while (rc == 0 && (max_count == 0 || visited < max_count)) {
+    Rectrack__V1__ChangeEvent *event =
+        rectrack__v1__change_event__unpack(NULL, value.mv_size, value.mv_data);
+    if (event == NULL) {
+      result = rt_error_set(err, RT_ECORRUPT, NULL,
+                            "storage: log entry %" PRIu64 " does not decode",
+                            store_get_u64(key.mv_data));
+      break;
+    }
+    uint8_t hash[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(hash, value.mv_data, value.mv_size);
+    ProtobufCBinaryData stored_hash = event->hash;
+    event->hash.data = hash;
+    event->hash.len = sizeof hash;
+    result = visit(event, value.mv_data, value.mv_size, data);
+    event->hash = stored_hash;
+    protobuf_c_message_free_unpacked(&event->base, NULL);
+    visited++;
+    if (result != 0)
+      break;
+    rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT);
+  }
+  mdb_cursor_close(cursor);
+  if (result == 0 && rc != 0 && rc != MDB_NOTFOUND)
+    result = store_mdb_error(rc, err, "reading the log");
+  return result;
+}
+
+/* ---- verifier -------------------------------------------------------- */
+
+static void add_problem(rt_verify_report_t *report, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void add_problem(rt_verify_report_t *report, const char *format, ...) {
+  report->problem_count++;
+  if (report->problems_len >= RT_VERIFY_MAX_PROBLEMS)
+    return;
+  char *sentence = malloc(512);
+  if (sentence == NULL)
+    return;
+  va_list args;
+  va_start(args, format);
+  vsnprintf(sentence, 512, format, args);
+  va_end(args);
+  report->problems[report->problems_len++] = sentence;
+}
+
+void rt_verify_report_free(rt_verify_report_t *report) {
+  if (report == NULL)
+    return;
+  for (size_t i = 0; i < report->problems_len; i++)
+    free(report->problems[i]);
+  free(report->problems);
+  memset(report, 0, sizeof *report);
+}
+
+typedef struct chain_state {
+  rt_verify_report_t *report;
+  uint64_t expected;
+  uint8_t prev_hash[crypto_hash_sha256_BYTES];
+} chain_state_t;
+
+static int check_chain_entry(const Rectrack__V1__ChangeEvent *event,
+                             const uint8_t *packed, size_t packed_len,
+                             void *data) {
+  chain_state_t *state = data;
+  state->report->entries_checked++;
+  if (event->revision != state->expected)
+    add_problem(state->report,
+                "The log has a gap: revision %" PRIu64
+                " is missing (the next entry is revision %" PRIu64 ").",
+                state->expected, event->revision);
+  if (event->prev_hash.len != sizeof state->prev_hash ||
+      memcmp(event->prev_hash.data, state->prev_hash,
+             sizeof state->prev_hash) != 0)
+    add_problem(state->report,
+                "Log entry %" PRIu64 " does not chain to the entry before it "
+                "(its prev_hash differs from the SHA-256 of that entry): an "
+                "entry was altered or removed.",
+                event->revision);
+  crypto_hash_sha256(state->prev_hash, packed, packed_len);
+  state->expected = event->revision + 1;
+  return 0;
+}
+
+/* Walks the log; entries that do not decode are reported and skipped. */
+static int verify_log(rt_store_reader_t *reader, rt_verify_report_t *report,
+                      rt_error_t *err) {
+  chain_state_t state = {.report = report, .expected = 1};
+  uint64_t from = 1;
+  for (;;) {
+    rt_error_t scan_err;
+    int rc = rt_store_log_scan(reader, from, 0, check_chain_entry, &state,
+                               &scan_err);
+    if (rc == 0)
+      break;
+    if (rc != RT_ECORRUPT)
+      return rt_error_set(err, rc, NULL, "%s", scan_err.message);
+    add_problem(report, "Log entry %" PRIu64 " does not decode.",
+                state.expected);
+    report->entries_checked++;
+    uint8_t key_bytes[8];
+    store_put_u64(key_bytes, state.expected);
+    MDB_val key = {8, key_bytes}, value;
+    if (mdb_get(reader->txn, reader->store->log, &key, &value) == 0)
+      crypto_hash_sha256(state.prev_hash, value.mv_data, value.mv_size);
+    from = ++state.expected;
+  }
+  uint64_t revision = rt_store_revision(reader);
+  if (revision != state.expected - 1)
+    add_problem(report,
+                "The store's revision is %" PRIu64
+                " but the log ends at revision %" PRIu64 ".",
+                revision, state.expected - 1);
+  MDB_val key = {8, "log_head"}, value;
+  if (revision > 0 &&
+      mdb_get(reader->txn, reader->store->meta, &key, &value) == 0 &&
+      (value.mv_size != sizeof state.prev_hash ||
+       memcmp(value.mv_data, state.prev_hash, sizeof state.prev_hash) != 0))
+    add_problem(report,
+                "The newest log entry (revision %" PRIu64 ") does not match "
+                "the head hash recorded when it was written: it was altered.",
+                revision);
+  return 0;
+}
+
+static const char *index_name(uint8_t tag) {
+  switch (tag) {
+  case IDX_STATUS:
+    return "status";
+  case IDX_SOURCE:
+    return "source";
+  case IDX_ACTOR:
+    return "actor";
+  case IDX_SDG:
+    return "SDG target";
+  case IDX_GCM:
+    return "GCM objective";
+  case IDX_THEME:
+    return "theme";
+  case IDX_DUE:
+    return "due date";
+  case IDX_REC:
+    return "recommendation";
+  case IDX_KIND:
+    return "kind";
+  case IDX_TRAJECTORY:
+    return "trajectory";
+  case IDX_COUNTRY:
+    return "country";
+  default:
+    return "unknown";
+  }
+}
+
+/* "IN_PROGRESS"-style rendering of an index key's value, for sentences. */
+static void describe_value(const uint8_t *key, size_t len, char *out,
+                           size_t out_len) {
+  if (len == 2 && (key[0] == IDX_STATUS || key[0] == IDX_GCM ||
+                   key[0] == IDX_KIND || key[0] == IDX_TRAJECTORY)) {
+    const ProtobufCEnumValue *v =
+        key[0] == IDX_STATUS ? protobuf_c_enum_descriptor_get_value(
+                                   &rectrack__v1__status__descriptor, key[1])
+                             : NULL;
+    if (v)
+      snprintf(out, out_len, "%s", v->name);
+    else
+      snprintf(out, out_len, "%d", key[1]);
+  } else if (key[0] == IDX_REC && len == 9) {
+    snprintf(out, out_len, "R%" PRIu64, store_get_u64(key + 1));
+  } else {
+    snprintf(out, out_len, "%.*s", (int)(len - 1), (const char *)key + 1);
+  }
+}
+
+static void describe_id(rt_entity_t entity, const MDB_val *pk, char *out,
+                        size_t out_len) {
+  if ((entity == RT_ENTITY_RECOMMENDATION || entity == RT_ENTITY_COMMITMENT) &&
+      pk->mv_size == 8)
+    snprintf(out, out_len, "%c%" PRIu64,
+             entity == RT_ENTITY_RECOMMENDATION ? 'R' : 'C',
+             store_get_u64(pk->mv_data));
+  else
+    snprintf(out, out_len, "%.*s", (int)(pk->mv_size > 80 ? 80 : pk->mv_size),
+             (const char *)pk->mv_data);
+}
+
+static const char *const plural[] = {"", "sources", "actors", "recommendations",
+                                     "commitments"};
+
+/* Every record decodes, carries its own id and is in all its indexes. */
+static int verify_records(rt_store_reader_t *reader, rt_entity_t entity,
+                          rt_verify_report_t *report, rt_error_t *err) {
+  MDB_cursor *cursor = NULL, *index = NULL;
+  int rc = mdb_cursor_open(reader->txn, store_entity_dbi(reader->store, entity),
+                           &cursor);
+  if (rc == 0)
+    rc = mdb_cursor_open(reader->txn, store_entity_index(reader->store, entity),
+                         &index);
+  MDB_val pk, value;
+  if (rc == 0)
+    rc = mdb_cursor_get(cursor, &pk, &value, MDB_FIRST);
+  while (rc == 0) {
+    char id[96];
+    describe_id(entity, &pk, id, sizeof id);
+    report->records_checked++;
+    ProtobufCMessage *record = protobuf_c_message_unpack(
+        store_entity_descriptor(entity), NULL, value.mv_size, value.mv_data);
+    store_keyset_t keys = {0};
+    if (record == NULL)
+      add_problem(report, "The stored %.20s %s does not decode.",
+                  plural[entity], id);
+    else if (store_index_keys(entity, record, &keys) != 0)
+      add_problem(report, "The index keys of %s cannot be computed.", id);
+    for (size_t i = 0; i < keys.n; i++) {
+      MDB_val key = {keys.keys[i].len, keys.keys[i].data}, dup = pk;
+      if (mdb_cursor_get(index, &key, &dup, MDB_GET_BOTH) != 0) {
+        char described[96];
+        describe_value(keys.keys[i].data, keys.keys[i].len, described,
+                       sizeof described);
+        add_problem(report, "%s is missing from the %s index of %s (%s).", id,
+                    index_name(keys.keys[i].data[0]), plural[entity],
+                    described);
+      }
+    }
+    store_keyset_free(&keys);
+    if (record)
+      protobuf_c_message_free_unpacked(record, NULL);
+    rc = mdb_cursor_get(cursor, &pk, &value, MDB_NEXT);
+  }
+  if (index)
+    mdb_cursor_close(index);
+  if (cursor)
+    mdb_cursor_close(cursor);
+  return rc == MDB_NOTFOUND ? 0 : store_mdb_error(rc, err, "verifying records");
+}
+
+static bool keyset_has(const store_keyset_t *keys, const MDB_val *key) {
+  for (size_t i = 0; i < keys->n; i++)
+    if (keys->keys[i].len == key->mv_size &&
+        memcmp(keys->keys[i].data, key->mv_data, key->mv_size) == 0)
+      return true;
+  return false;
+}
+
+/* One index entry points at a record that exists and has that value. */
+static void check_index_entry(rt_store_reader_t *reader, rt_entity_t entity,
+                              const MDB_val *key, const MDB_val *pk,
+                              rt_verify_report_t *report) {
+  char id[96], described[96];
+  describe_id(entity, pk, id, sizeof id);
+  describe_value(key->mv_data, key->mv_size, described, sizeof described);
+  const char *name = index_name(((const uint8_t *)key->mv_data)[0]);
+  report->index_entries_checked++;
+  MDB_val value;
+  if (mdb_get(reader->txn, store_entity_dbi(reader->store, entity),
+              (MDB_val *)pk, &value) != 0) {
+    add_problem(report,
+                "The %s index of %s has an entry %s for %s, which does not "
+                "exist.",
+                name, plural[entity], described, id);
+    return;
+  }
+  ProtobufCMessage *record = protobuf_c_message_unpack(
+      store_entity_descriptor(entity), NULL, value.mv_size, value.mv_data);
+  store_keyset_t keys = {0};
+  if (record && store_index_keys(entity, record, &keys) == 0 &&
+      !keyset_has(&keys, key))
+    add_problem(report,
+                "The %s index of %s lists %s under %s, but the record does "
+                "not have that value.",
+                name, plural[entity], id, described);
+  store_keyset_free(&keys);
+  if (record)
+    protobuf_c_message_free_unpacked(record, NULL);
+}
+
+static int verify_index(rt_store_reader_t *reader, rt_entity_t entity,
+                        rt_verify_report_t *report, rt_error_t *err) {
+  MDB_cursor *cursor;
+  int rc = mdb_cursor_open(reader->txn,
+                           store_entity_index(reader->store, entity), &cursor);
+  if (rc != 0)
+    return store_mdb_error(rc, err, "verifying an index");
+  MDB_val key, pk;
+  rc = mdb_cursor_get(cursor, &key, &pk, MDB_FIRST);
+  while (rc == 0) {
+    check_index_entry(reader, entity, &key, &pk, report);
+    rc = mdb_cursor_get(cursor, &key, &pk, MDB_NEXT);
+  }
+  mdb_cursor_close(cursor);
+  return rc == MDB_NOTFOUND ? 0
+                            : store_mdb_error(rc, err, "verifying an index");
+}
+
+int rt_store_verify(rt_store_t *store, rt_verify_report_t *report,
+                    rt_error_t *err) {
+  memset(report, 0, sizeof *report);
+  report->problems = calloc(RT_VERIFY_MAX_PROBLEMS, sizeof *report->problems);
+  if (report->problems == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  rt_store_reader_t *reader = NULL;
+  int rc = rt_store_reader_begin(store, &reader, err);
+  if (rc == 0)
+    rc = verify_log(reader, report, err);
+  for (int entity = RT_ENTITY_SOURCE; rc == 0 && entity <= RT_ENTITY_COMMITMENT;
+       entity++) {
+    rc = verify_records(reader, (rt_entity_t)entity, report, err);
+    if (rc == 0)
+      rc = verify_index(reader, (rt_entity_t)entity, report, err);
+  }
+  rt_store_reader_end(reader);
+  if (rc != 0)
+    rt_verify_report_free(report);
+  return rc;
+}
+
+/* ---- deliberate damage ----------------------------------------------- */
+
+static int damage(rt_store_t *store, MDB_dbi dbi, MDB_val *key, MDB_val *data,
+                  bool flip) {
+  MDB_txn *txn;
+  int rc = mdb_txn_begin(store->env, NULL, 0, &txn);
+  if (rc != 0)
+    return store_mdb_error(rc, NULL, "damaging");
+  uint8_t *copy = NULL;
+  if (flip) {
+    MDB_val stored;
+    rc = mdb_get(txn, dbi, key, &stored);
+    if (rc == 0 && (copy = malloc(stored.mv_size + 1)) == NULL)
+      rc = ENOMEM;
+    if (rc == 0) {
+      memcpy(copy, stored.mv_data, stored.mv_size);
+      copy[stored.mv_size - 1] ^= 0x20; /* the end of the entry */
+      data->mv_size = stored.mv_size;
+      data->mv_data = copy;
+    }
+  }
+  if (rc == 0)
+    rc = mdb_put(txn, dbi, key, data, 0);
+  free(copy);
+  if (rc != 0) {
+    mdb_txn_abort(txn);
+    return store_mdb_error(rc, NULL, "damaging");
+  }
+  rc = mdb_txn_commit(txn);
+  return rc ? store_mdb_error(rc, NULL, "damaging") : 0;
+}
+
+int rt_store_test_corrupt_log_entry(rt_store_t *store, uint64_t revision) {
+  uint8_t key_bytes[8];
+  store_put_u64(key_bytes, revision);
+  MDB_val key = {8, key_bytes}, data = {0, NULL};
+  return damage(store, store->log, &key, &data, true);
+}
+
+int rt_store_test_add_dangling_index(rt_store_t *store, const char *rec_id) {
+  uint64_t number = store_parse_number_id(rec_id, 'R');
+  if (number == 0)
+    return RT_EINVAL;
+  uint8_t key_bytes[2] = {IDX_STATUS, RECTRACK__V1__STATUS__NO_INFORMATION};
+  uint8_t pk[8];
+  store_put_u64(pk, number);
+  MDB_val key = {2, key_bytes}, data = {8, pk};
+  return damage(store, store->rec_idx, &key, &data, false);
+}

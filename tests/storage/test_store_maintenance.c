@@ -1,0 +1,298 @@
+/*
+ * Maintenance: reopening, schema versions, map growth from a tiny map
+ * (also with readers running on another thread), backups that open as
+ * stores, counts, reader reuse, and the verifier: clean on a sound store,
+ * and naming a corrupted log entry or a dangling index entry.
+ */
+#include "store_fixture.h"
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static fixture_t *fx_of(void **state) { return *state; }
+
+static void reopen(fixture_t *fx, const rt_store_options_t *options) {
+  rt_error_t err;
+  rt_store_close(fx->store);
+  fx->store = NULL;
+  int rc = rt_store_open(&fx->store, fx->dir, options, &err);
+  if (rc != 0)
+    fail_msg("reopen: %s", err.message);
+}
+
+static void test_reopen_keeps_everything(void **state) {
+  fixture_t *fx = fx_of(state);
+  Rectrack__V1__Recommendation rec = fx_recommendation("Durable");
+  free(fx_create_recommendation(fx->store, &rec));
+  reopen(fx, NULL);
+  Rectrack__V1__Recommendation *got = fx_get_recommendation(fx->store, "R1");
+  assert_non_null(got);
+  assert_string_equal(got->title, "Durable");
+  protobuf_c_message_free_unpacked(&got->base, NULL);
+  char *next = fx_create_recommendation(fx->store, &rec);
+  assert_string_equal(next, "R2"); /* the counter survived too */
+  free(next);
+}
+
+static void test_other_schema_version_is_refused(void **state) {
+  fixture_t *fx = fx_of(state);
+  rt_store_close(fx->store);
+  fx->store = NULL;
+  MDB_env *env;
+  MDB_txn *txn;
+  MDB_dbi meta;
+  assert_int_equal(mdb_env_create(&env), 0);
+  mdb_env_set_maxdbs(env, 32);
+  assert_int_equal(mdb_env_open(env, fx->dir, 0, 0600), 0);
+  assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+  assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+  uint8_t version[8] = {0, 0, 0, 0, 0, 0, 0, 2};
+  MDB_val key = {14, "schema_version"}, data = {8, version};
+  assert_int_equal(mdb_put(txn, meta, &key, &data, 0), 0);
+  assert_int_equal(mdb_txn_commit(txn), 0);
+  mdb_env_close(env);
+  rt_error_t err;
+  assert_int_equal(rt_store_open(&fx->store, fx->dir, NULL, &err), RT_EVERSION);
+  assert_null(fx->store);
+  assert_non_null(strstr(err.message, "schema version 2"));
+}
+
+static void create_many(rt_store_t *store, int n) {
+  for (int i = 0; i < n; i++) {
+    Rectrack__V1__Recommendation rec = fx_recommendation(
+        "A recommendation with a long enough title to fill pages quickly");
+    free(fx_create_recommendation(store, &rec));
+  }
+}
+
+static void test_tiny_map_grows_as_records_arrive(void **state) {
+  fixture_t *fx = fx_of(state);
+  rt_store_options_t options = {.initial_map_bytes = 64 * 1024};
+  rt_error_t err;
+  rt_store_close(fx->store);
+  fx_remove_tree(fx->dir);
+  assert_int_equal(rt_store_open(&fx->store, fx->dir, &options, &err), 0);
+  assert_int_equal(rt_store_map_size(fx->store), 64 * 1024);
+  assert_int_equal(fx_create_actor(fx->store, "iom"), 0);
+  assert_int_equal(fx_create_actor(fx->store, "bgd"), 0);
+  assert_int_equal(fx_create_source(fx->store, "idm-2023"), 0);
+  create_many(fx->store, 400);
+  assert_true(rt_store_map_size(fx->store) > 64 * 1024);
+  rt_store_reader_t *reader;
+  rt_store_counts_t counts;
+  assert_int_equal(rt_store_reader_begin(fx->store, &reader, &err), 0);
+  assert_int_equal(rt_store_count(reader, &counts, &err), 0);
+  assert_int_equal(counts.recommendations, 400);
+  rt_store_reader_end(reader);
+}
+
+static void test_map_at_maximum_reports_no_space(void **state) {
+  fixture_t *fx = fx_of(state);
+  rt_store_options_t options = {.initial_map_bytes = 64 * 1024,
+                                .max_map_bytes = 128 * 1024};
+  rt_store_close(fx->store);
+  fx_remove_tree(fx->dir);
+  rt_error_t err;
+  assert_int_equal(rt_store_open(&fx->store, fx->dir, &options, &err), 0);
+  assert_int_equal(fx_create_actor(fx->store, "iom"), 0);
+  assert_int_equal(fx_create_actor(fx->store, "bgd"), 0);
+  assert_int_equal(fx_create_source(fx->store, "idm-2023"), 0);
+  int last = 0;
+  for (int i = 0; i < 2000 && last == 0; i++) {
+    Rectrack__V1__Recommendation rec = fx_recommendation("Filling");
+    rt_write_op_t op = fx_op(RT_OP_CREATE_RECOMMENDATION, &rec);
+    last = rt_store_apply(fx->store, &op, 1, &err);
+    if (last != 0)
+      assert_int_equal(op.result, last);
+    rt_write_ops_release(&op, 1);
+  }
+  assert_int_equal(last, RT_ENOSPC);
+}
+
+typedef struct reader_loop {
+  rt_store_t *store;
+  int iterations;
+  int failures;
+} reader_loop_t;
+
+static void *read_repeatedly(void *data) {
+  reader_loop_t *loop = data;
+  rt_store_reader_t *reader = NULL;
+  rt_error_t err;
+  if (rt_store_reader_begin(loop->store, &reader, &err) != 0) {
+    loop->failures++;
+    return NULL;
+  }
+  rt_store_reader_reset(reader);
+  for (int i = 0; i < loop->iterations; i++) {
+    if (rt_store_reader_renew(reader, &err) != 0) {
+      loop->failures++;
+      break;
+    }
+    const void *data_ptr;
+    size_t len;
+    int rc =
+        rt_store_get_raw(reader, RT_ENTITY_ACTOR, "iom", &data_ptr, &len, &err);
+    if (rc != 0)
+      loop->failures++;
+    rt_store_reader_reset(reader);
+  }
+  rt_store_reader_end(reader);
+  return NULL;
+}
+
+static void test_map_grows_while_readers_run(void **state) {
+  fixture_t *fx = fx_of(state);
+  rt_store_options_t options = {.initial_map_bytes = 64 * 1024};
+  rt_error_t err;
+  rt_store_close(fx->store);
+  fx_remove_tree(fx->dir);
+  assert_int_equal(rt_store_open(&fx->store, fx->dir, &options, &err), 0);
+  assert_int_equal(fx_create_actor(fx->store, "iom"), 0);
+  assert_int_equal(fx_create_actor(fx->store, "bgd"), 0);
+  assert_int_equal(fx_create_source(fx->store, "idm-2023"), 0);
+  reader_loop_t loop = {fx->store, 2000, 0};
+  pthread_t thread;
+  assert_int_equal(pthread_create(&thread, NULL, read_repeatedly, &loop), 0);
+  create_many(fx->store, 300);
+  pthread_join(thread, NULL);
+  assert_int_equal(loop.failures, 0);
+  assert_true(rt_store_map_size(fx->store) > 64 * 1024);
+}
+
+static void test_backup_opens_with_the_same_records(void **state) {
+  fixture_t *fx = fx_of(state);
+  create_many(fx->store, 20);
+  assert_int_equal(fx_follow_up(fx->store, "R3", RECTRACK__V1__STATUS__STALLED,
+                                "2024-01-01"),
+                   0);
+  char backup_dir[96];
+  snprintf(backup_dir, sizeof backup_dir, "%s/backup", fx->dir);
+  rt_error_t err;
+  assert_int_equal(rt_store_backup(fx->store, backup_dir, &err), 0);
+  assert_int_equal(rt_store_backup(fx->store, backup_dir, &err), RT_EEXIST);
+  rt_store_t *copy;
+  assert_int_equal(rt_store_open(&copy, backup_dir, NULL, &err), 0);
+  rt_store_reader_t *a, *b;
+  rt_store_counts_t ca, cb;
+  assert_int_equal(rt_store_reader_begin(fx->store, &a, &err), 0);
+  assert_int_equal(rt_store_reader_begin(copy, &b, &err), 0);
+  assert_int_equal(rt_store_count(a, &ca, &err), 0);
+  assert_int_equal(rt_store_count(b, &cb, &err), 0);
+  assert_memory_equal(&ca, &cb, sizeof ca);
+  const void *da, *db;
+  size_t la, lb;
+  assert_int_equal(
+      rt_store_get_raw(a, RT_ENTITY_RECOMMENDATION, "R3", &da, &la, &err), 0);
+  assert_int_equal(
+      rt_store_get_raw(b, RT_ENTITY_RECOMMENDATION, "R3", &db, &lb, &err), 0);
+  assert_int_equal(la, lb);
+  assert_memory_equal(da, db, la);
+  rt_store_reader_end(a);
+  rt_store_reader_end(b);
+  rt_verify_report_t report;
+  assert_int_equal(rt_store_verify(copy, &report, &err), 0);
+  assert_int_equal(report.problem_count, 0);
+  rt_verify_report_free(&report);
+  rt_store_close(copy);
+}
+
+static void test_verifier_passes_a_sound_store(void **state) {
+  fixture_t *fx = fx_of(state);
+  create_many(fx->store, 5);
+  Rectrack__V1__Commitment com = fx_commitment("Pledge");
+  free(fx_create_commitment(fx->store, &com));
+  assert_int_equal(fx_follow_up(fx->store, "C1",
+                                RECTRACK__V1__STATUS__IN_PROGRESS,
+                                "2024-01-01"),
+                   0);
+  rt_verify_report_t report;
+  rt_error_t err;
+  assert_int_equal(rt_store_verify(fx->store, &report, &err), 0);
+  assert_int_equal(report.problem_count, 0);
+  assert_int_equal(report.entries_checked, 11);
+  assert_int_equal(report.records_checked, 10);
+  assert_true(report.index_entries_checked > 30);
+  rt_verify_report_free(&report);
+}
+
+static bool report_mentions(const rt_verify_report_t *report,
+                            const char *text) {
+  for (size_t i = 0; i < report->problems_len; i++)
+    if (strstr(report->problems[i], text))
+      return true;
+  return false;
+}
+
+static void test_verifier_catches_corrupted_log_entry(void **state) {
+  fixture_t *fx = fx_of(state);
+  create_many(fx->store, 3);
+  assert_int_equal(rt_store_test_corrupt_log_entry(fx->store, 5), 0);
+  rt_verify_report_t report;
+  rt_error_t err;
+  assert_int_equal(rt_store_verify(fx->store, &report, &err), 0);
+  assert_true(report.problem_count >= 1);
+  assert_true(report_mentions(&report, "Log entry 6 does not chain"));
+  rt_verify_report_free(&report);
+  /* The newest entry has no successor; the head hash covers it. */
+  assert_int_equal(rt_store_test_corrupt_log_entry(fx->store, 7), 0);
+  assert_int_equal(rt_store_verify(fx->store, &report, &err), 0);
+  assert_true(report_mentions(&report, "revision 7"));
+  rt_verify_report_free(&report);
+}
+
+static void test_verifier_catches_dangling_index_entry(void **state) {
+  fixture_t *fx = fx_of(state);
+  create_many(fx->store, 2);
+  assert_int_equal(rt_store_test_add_dangling_index(fx->store, "R9"), 0);
+  rt_verify_report_t report;
+  rt_error_t err;
+  assert_int_equal(rt_store_verify(fx->store, &report, &err), 0);
+  assert_int_equal(report.problem_count, 1);
+  assert_true(report_mentions(&report, "status index"));
+  assert_true(report_mentions(&report, "R9"));
+  rt_verify_report_free(&report);
+}
+
+static void test_reader_sees_its_snapshot_until_renewed(void **state) {
+  fixture_t *fx = fx_of(state);
+  rt_store_reader_t *reader;
+  rt_error_t err;
+  assert_int_equal(rt_store_reader_begin(fx->store, &reader, &err), 0);
+  uint64_t before = rt_store_revision(reader);
+  create_many(fx->store, 1);
+  assert_int_equal(rt_store_revision(reader), before);
+  const void *data;
+  size_t len;
+  assert_int_equal(rt_store_get_raw(reader, RT_ENTITY_RECOMMENDATION, "R1",
+                                    &data, &len, &err),
+                   RT_ENOTFOUND);
+  rt_store_reader_reset(reader);
+  assert_int_equal(rt_store_reader_renew(reader, &err), 0);
+  assert_int_equal(rt_store_revision(reader), before + 1);
+  assert_int_equal(rt_store_get_raw(reader, RT_ENTITY_RECOMMENDATION, "R1",
+                                    &data, &len, &err),
+                   0);
+  rt_store_reader_end(reader);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      T(test_reopen_keeps_everything),
+      T(test_other_schema_version_is_refused),
+      T(test_tiny_map_grows_as_records_arrive),
+      T(test_map_at_maximum_reports_no_space),
+      T(test_map_grows_while_readers_run),
+      T(test_backup_opens_with_the_same_records),
+      T(test_verifier_passes_a_sound_store),
+      T(test_verifier_catches_corrupted_log_entry),
+      T(test_verifier_catches_dangling_index_entry),
+      T(test_reader_sees_its_snapshot_until_renewed),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
