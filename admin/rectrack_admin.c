@@ -1,0 +1,736 @@
+/*
+ * rectrack-admin: storage-level operations for operators, working on a
+ * data directory directly rather than through the server: load an import
+ * file, show what a store holds, verify it, back it up.
+ *
+ * It may run while rectrackd holds the same directory: LMDB serialises
+ * writers across processes and readers never block. `load` validates the
+ * whole file first (rt_dataset) and writes nothing if any value is bad;
+ * then it applies the items in batches of up to 100 ops, one durable
+ * commit per batch (rt_store_apply). A batch ends early when the next item
+ * refers to one created in the same batch, since its server id is only
+ * known once that batch committed. Every item carries a request id derived
+ * from its content, so running the same load twice creates nothing new.
+ *
+ * Exit codes: 0 success, 1 failure (message on stderr), 2 usage error.
+ */
+#include "rt_dataset.h"
+#include "rt_store.h"
+#include "rt_validate.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define EXIT_USAGE 2
+#define BATCH_SIZE 100
+#define DEFAULT_PRINCIPAL "rectrack-admin"
+
+static const char *program = "rectrack-admin";
+
+static void print_main_usage(FILE *out) {
+  fprintf(out,
+          "usage: %s COMMAND [OPTIONS]\n"
+          "\n"
+          "Storage-level operations on a rectrack data directory.\n"
+          "\n"
+          "commands:\n"
+          "  load    --data-dir DIR FILE.json [--principal NAME]\n"
+          "          validate an import file, then apply it\n"
+          "  show    --data-dir DIR      summarise what the store holds\n"
+          "  verify  --data-dir DIR      check the change log and indexes\n"
+          "  backup  --data-dir DIR --to DIR2\n"
+          "          write a compacted copy of the store into DIR2\n"
+          "\n"
+          "Run '%s COMMAND --help' for a command's options.\n"
+          "Exit status: 0 success, 1 failure, 2 usage error.\n",
+          program, program);
+}
+
+static int usage_error(const char *command, const char *message) {
+  fprintf(stderr, "%s %s: %s\n", program, command, message);
+  fprintf(stderr, "Try '%s %s --help'.\n", program, command);
+  return EXIT_USAGE;
+}
+
+/* Options shared by the commands; each accepts the ones it documents. */
+typedef struct options {
+  const char *data_dir;
+  const char *to_dir;
+  const char *principal;
+  const char *file;
+  bool help;
+} options_t;
+
+enum { OPT_DATA_DIR = 1000, OPT_TO, OPT_PRINCIPAL };
+
+/* Parses argv (argv[0] is the command name). allow_to / allow_principal /
+ * file_arg say which options the command takes. Returns 0, or EXIT_USAGE
+ * after printing why. */
+static int parse_options(int argc, char **argv, options_t *opts, bool allow_to,
+                         bool allow_principal, bool file_arg) {
+  static const struct option long_options[] = {
+      {"data-dir", required_argument, NULL, OPT_DATA_DIR},
+      {"to", required_argument, NULL, OPT_TO},
+      {"principal", required_argument, NULL, OPT_PRINCIPAL},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
+  };
+  const char *command = argv[0];
+  memset(opts, 0, sizeof *opts);
+  opts->principal = DEFAULT_PRINCIPAL;
+  optind = 1;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+    if (c == 'h') {
+      opts->help = true;
+      return 0;
+    } else if (c == OPT_DATA_DIR) {
+      opts->data_dir = optarg;
+    } else if (c == OPT_TO && allow_to) {
+      opts->to_dir = optarg;
+    } else if (c == OPT_PRINCIPAL && allow_principal) {
+      opts->principal = optarg;
+    } else {
+      char message[200];
+      snprintf(message, sizeof message, "unknown or incomplete option '%s'",
+               argv[optind - 1]);
+      return usage_error(command, message);
+    }
+  }
+  int positional = argc - optind;
+  if (file_arg && positional != 1)
+    return usage_error(command, "expects exactly one FILE.json");
+  if (!file_arg && positional != 0)
+    return usage_error(command, "takes no arguments");
+  if (file_arg)
+    opts->file = argv[optind];
+  if (opts->data_dir == NULL || opts->data_dir[0] == '\0')
+    return usage_error(command, "--data-dir DIR is required");
+  if (allow_to && (opts->to_dir == NULL || opts->to_dir[0] == '\0'))
+    return usage_error(command, "--to DIR2 is required");
+  if (opts->principal[0] == '\0')
+    return usage_error(command, "--principal must not be empty");
+  return 0;
+}
+
+/* Opens the store in dir. Only `load` may create one: the other commands
+ * on a mistyped path would otherwise report an empty store, or back one
+ * up. */
+static int open_store(const char *dir, bool create, rt_store_t **store) {
+  if (!create) {
+    char *data_file = NULL;
+    struct stat info;
+    if (asprintf(&data_file, "%s/data.mdb", dir) < 0) {
+      fprintf(stderr, "%s: out of memory\n", program);
+      return 1;
+    }
+    int missing = stat(data_file, &info) != 0;
+    free(data_file);
+    if (missing) {
+      fprintf(stderr, "%s: %s holds no rectrack data directory\n", program,
+              dir);
+      return 1;
+    }
+  }
+  rt_error_t err;
+  rt_error_clear(&err);
+  int rc = rt_store_open(store, dir, NULL, &err);
+  if (rc != 0) {
+    fprintf(stderr, "%s: cannot open data directory %s: %s (%s)\n", program,
+            dir, err.message[0] ? err.message : rt_strerror(rc),
+            rt_err_name(rc));
+    return 1;
+  }
+  return 0;
+}
+
+/* ---- load ------------------------------------------------------------ */
+
+#define KIND_SLOTS 7 /* rt_dataset_kind_t values 1..6 */
+
+typedef struct load_stats {
+  size_t created[KIND_SLOTS], replayed[KIND_SLOTS], failed[KIND_SLOTS];
+} load_stats_t;
+
+static rt_op_kind_t op_kind(rt_dataset_kind_t kind) {
+  switch (kind) {
+  case RT_DATASET_SOURCE:
+    return RT_OP_CREATE_SOURCE;
+  case RT_DATASET_ACTOR:
+    return RT_OP_CREATE_ACTOR;
+  case RT_DATASET_RECOMMENDATION:
+    return RT_OP_CREATE_RECOMMENDATION;
+  case RT_DATASET_COMMITMENT:
+    return RT_OP_CREATE_COMMITMENT;
+  case RT_DATASET_FOLLOW_UP:
+    return RT_OP_RECORD_FOLLOW_UP;
+  case RT_DATASET_MEASUREMENT:
+    break;
+  }
+  return RT_OP_RECORD_MEASUREMENT;
+}
+
+/* The record the store writes for an item: the message inside its
+ * request. */
+static const ProtobufCMessage *op_message(const rt_dataset_item_t *item) {
+  switch (item->kind) {
+  case RT_DATASET_SOURCE:
+    return &item->request.source->source->base;
+  case RT_DATASET_ACTOR:
+    return &item->request.actor->actor->base;
+  case RT_DATASET_RECOMMENDATION:
+    return &item->request.recommendation->recommendation->base;
+  case RT_DATASET_COMMITMENT:
+    return &item->request.commitment->commitment->base;
+  case RT_DATASET_FOLLOW_UP:
+    return &item->request.follow_up->follow_up->base;
+  case RT_DATASET_MEASUREMENT:
+    break;
+  }
+  return &item->request.measurement->measurement->base;
+}
+
+static void fill_op(rt_write_op_t *op, const rt_dataset_item_t *item,
+                    const char *principal) {
+  memset(op, 0, sizeof *op);
+  op->kind = op_kind(item->kind);
+  op->principal = principal;
+  op->request_id = item->request_id;
+  op->message = op_message(item);
+  if (item->kind == RT_DATASET_FOLLOW_UP)
+    op->expected_revision = item->request.follow_up->expected_revision;
+}
+
+/* The id the store gave a created record, read from the op's reply:
+ * recommendations and commitments get server ids, sources and actors keep
+ * their own. Returns a string to free, or NULL. */
+static char *created_id(const rt_dataset_item_t *item,
+                        const rt_write_op_t *op) {
+  if (item->kind == RT_DATASET_SOURCE || item->kind == RT_DATASET_ACTOR)
+    return strdup(item->key);
+  if (item->kind != RT_DATASET_RECOMMENDATION &&
+      item->kind != RT_DATASET_COMMITMENT)
+    return NULL;
+  const ProtobufCMessageDescriptor *descriptor =
+      item->kind == RT_DATASET_RECOMMENDATION
+          ? &rectrack__v1__recommendation__descriptor
+          : &rectrack__v1__commitment__descriptor;
+  ProtobufCMessage *reply =
+      protobuf_c_message_unpack(descriptor, NULL, op->reply_len, op->reply);
+  if (reply == NULL)
+    return NULL;
+  const char *id = item->kind == RT_DATASET_RECOMMENDATION
+                       ? ((Rectrack__V1__Recommendation *)reply)->id
+                       : ((Rectrack__V1__Commitment *)reply)->id;
+  char *copy = id && id[0] ? strdup(id) : NULL;
+  protobuf_c_message_free_unpacked(reply, NULL);
+  return copy;
+}
+
+/* Books the outcome of one applied op and remembers the server id. */
+static void record_outcome(rt_dataset_t *ds, size_t index,
+                           const rt_write_op_t *op, load_stats_t *stats) {
+  rt_dataset_item_t *item = rt_dataset_item(ds, index);
+  if (op->result != 0) {
+    stats->failed[item->kind]++;
+    fprintf(stderr, "%s: %s: %s (%s)\n", program, item->path,
+            op->error.message[0] ? op->error.message : rt_strerror(op->result),
+            rt_err_name(op->result));
+    return;
+  }
+  if (op->replayed)
+    stats->replayed[item->kind]++;
+  else
+    stats->created[item->kind]++;
+  if (item->kind > RT_DATASET_COMMITMENT)
+    return;
+  char *id = created_id(item, op);
+  if (id == NULL || rt_dataset_set_server_id(ds, index, id, NULL) != 0)
+    fprintf(stderr, "%s: %s: the store's reply carries no id\n", program,
+            item->path);
+  free(id);
+}
+
+/* Reports an item that cannot be applied because an item it refers to
+ * was not created. */
+static void skip_unready(rt_dataset_t *ds, size_t index, load_stats_t *stats) {
+  rt_dataset_item_t *item = rt_dataset_item(ds, index);
+  rt_error_t err;
+  rt_error_clear(&err);
+  rt_dataset_resolve(ds, index, &err);
+  fprintf(stderr, "%s: %s: skipped: %s\n", program, item->path, err.message);
+  stats->failed[item->kind]++;
+}
+
+/* Fills ops with the next items from *next on, up to BATCH_SIZE, stopping
+ * before an item that waits for a server id from this very batch. */
+static size_t fill_batch(rt_dataset_t *ds, size_t *next, rt_write_op_t *ops,
+                         size_t *indexes, const char *principal,
+                         load_stats_t *stats) {
+  size_t n = 0, count = rt_dataset_count(ds);
+  while (*next < count && n < BATCH_SIZE) {
+    if (!rt_dataset_is_ready(ds, *next)) {
+      if (n > 0)
+        break;
+      skip_unready(ds, (*next)++, stats);
+      continue;
+    }
+    rt_error_t err;
+    if (rt_dataset_resolve(ds, *next, &err) != 0) {
+      fprintf(stderr, "%s: %s\n", program, err.message);
+      stats->failed[rt_dataset_item(ds, *next)->kind]++;
+      (*next)++;
+      continue;
+    }
+    fill_op(&ops[n], rt_dataset_item(ds, *next), principal);
+    indexes[n++] = (*next)++;
+  }
+  return n;
+}
+
+static int apply_dataset(rt_store_t *store, rt_dataset_t *ds,
+                         const char *principal, load_stats_t *stats) {
+  rt_write_op_t *ops = calloc(BATCH_SIZE, sizeof *ops);
+  size_t *indexes = calloc(BATCH_SIZE, sizeof *indexes);
+  int status = 1;
+  if (ops == NULL || indexes == NULL) {
+    fprintf(stderr, "%s: out of memory\n", program);
+    goto done;
+  }
+  size_t next = 0;
+  while (next < rt_dataset_count(ds)) {
+    size_t n = fill_batch(ds, &next, ops, indexes, principal, stats);
+    if (n == 0)
+      continue;
+    rt_error_t err;
+    rt_error_clear(&err);
+    int rc = rt_store_apply(store, ops, n, &err);
+    if (rc != 0) {
+      fprintf(stderr,
+              "%s: writing a batch failed, nothing of it was kept: %s"
+              " (%s)\n",
+              program, err.message[0] ? err.message : rt_strerror(rc),
+              rt_err_name(rc));
+      rt_write_ops_release(ops, n);
+      goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+      record_outcome(ds, indexes[i], &ops[i], stats);
+    rt_write_ops_release(ops, n);
+  }
+  status = 0;
+done:
+  free(ops);
+  free(indexes);
+  return status;
+}
+
+static void print_load_stats(const load_stats_t *stats, const char *file,
+                             const char *dir) {
+  printf("%s -> %s\n", file, dir);
+  printf("  %-16s %8s %10s %7s\n", "kind", "created", "unchanged", "failed");
+  for (int kind = RT_DATASET_SOURCE; kind <= RT_DATASET_MEASUREMENT; kind++)
+    printf("  %-16s %8zu %10zu %7zu\n", rt_dataset_kind_name(kind),
+           stats->created[kind], stats->replayed[kind], stats->failed[kind]);
+}
+
+static void print_problems(const rt_dataset_errors_t *errors,
+                           const char *file) {
+  for (size_t i = 0; i < errors->problems_len; i++) {
+    const char *message = errors->problems[i].message;
+    /* Syntax errors already start with "FILE:line:column:". */
+    if (strncmp(message, file, strlen(file)) == 0)
+      fprintf(stderr, "%s\n", message);
+    else
+      fprintf(stderr, "%s: %s\n", file, message);
+  }
+  if (errors->count > errors->problems_len)
+    fprintf(stderr, "%s: ... and %zu more\n", file,
+            errors->count - errors->problems_len);
+  fprintf(stderr, "%s: %zu problem%s, nothing was loaded\n", file,
+          errors->count, errors->count == 1 ? "" : "s");
+}
+
+static int command_load(int argc, char **argv) {
+  options_t opts;
+  int rc = parse_options(argc, argv, &opts, false, true, true);
+  if (rc != 0)
+    return rc;
+  if (opts.help) {
+    printf("usage: %s load --data-dir DIR FILE.json [--principal NAME]\n"
+           "\n"
+           "Validates every item of FILE.json (format rectrack-import/1) and,\n"
+           "only if all are valid, applies them to the store in DIR\n"
+           "(created if missing) in batches of %d. Running the same load\n"
+           "again creates nothing new. Changes are recorded as made by\n"
+           "NAME (default %s).\n",
+           program, BATCH_SIZE, DEFAULT_PRINCIPAL);
+    return 0;
+  }
+  rt_dataset_t *ds = NULL;
+  rt_dataset_errors_t errors;
+  rt_error_t err;
+  rc = rt_dataset_parse_file(opts.file, &ds, &errors, &err);
+  if (rc == RT_EINVAL) {
+    print_problems(&errors, opts.file);
+    rt_dataset_errors_free(&errors);
+    return 1;
+  }
+  rt_dataset_errors_free(&errors);
+  if (rc != 0) {
+    fprintf(stderr, "%s: %s\n", program, err.message);
+    return 1;
+  }
+  rt_store_t *store = NULL;
+  int status = open_store(opts.data_dir, true, &store);
+  load_stats_t stats = {0};
+  if (status == 0)
+    status = apply_dataset(store, ds, opts.principal, &stats);
+  if (store != NULL)
+    print_load_stats(&stats, opts.file, opts.data_dir);
+  for (int kind = RT_DATASET_SOURCE; kind <= RT_DATASET_MEASUREMENT; kind++)
+    if (stats.failed[kind] > 0)
+      status = 1;
+  rt_store_close(store);
+  rt_dataset_free(ds);
+  return status;
+}
+
+/* ---- show ------------------------------------------------------------ */
+
+/* A tally of recommendations per theme and status. */
+typedef struct theme_count {
+  char *theme;
+  size_t by_status[8];
+  size_t total;
+} theme_count_t;
+
+typedef struct summary {
+  size_t by_status[8];
+  size_t archived;
+  theme_count_t *themes;
+  size_t themes_len;
+  size_t commitments_by_status[8];
+} summary_t;
+
+static theme_count_t *find_theme(summary_t *summary, const char *theme) {
+  for (size_t i = 0; i < summary->themes_len; i++)
+    if (strcmp(summary->themes[i].theme, theme) == 0)
+      return &summary->themes[i];
+  theme_count_t *themes = realloc(summary->themes, (summary->themes_len + 1) *
+                                                       sizeof *summary->themes);
+  if (themes == NULL)
+    return NULL;
+  summary->themes = themes;
+  theme_count_t *entry = &themes[summary->themes_len];
+  memset(entry, 0, sizeof *entry);
+  entry->theme = strdup(theme);
+  if (entry->theme == NULL)
+    return NULL;
+  summary->themes_len++;
+  return entry;
+}
+
+static unsigned status_slot(int status) {
+  return status >= 0 && status < 8 ? (unsigned)status : 0;
+}
+
+static void today(char out[11]) {
+  rt_date_from_days((long)(time(NULL) / 86400), out);
+}
+
+static int tally_recommendations(rt_store_reader_t *reader, summary_t *summary,
+                                 rt_error_t *err) {
+  Rectrack__V1__ListRecommendationsRequest request =
+      RECTRACK__V1__LIST_RECOMMENDATIONS_REQUEST__INIT;
+  char date[11], *token = NULL;
+  today(date);
+  request.page_size = 1000;
+  request.include_archived = true;
+  int rc = 0;
+  do {
+    Rectrack__V1__ListRecommendationsResponse *page = NULL;
+    request.page_token = token ? token : (char *)"";
+    rc = rt_store_list_recommendations(reader, &request, date, &page, err);
+    free(token);
+    token = NULL;
+    if (rc != 0)
+      break;
+    for (size_t i = 0; i < page->n_recommendations && rc == 0; i++) {
+      const Rectrack__V1__Recommendation *rec = page->recommendations[i];
+      if (rec->archived) {
+        summary->archived++;
+        continue;
+      }
+      theme_count_t *theme = find_theme(summary, rec->theme);
+      if (theme == NULL) {
+        rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+        break;
+      }
+      summary->by_status[status_slot(rec->status)]++;
+      theme->by_status[status_slot(rec->status)]++;
+      theme->total++;
+    }
+    if (rc == 0 && page->next_page_token && page->next_page_token[0] &&
+        (token = strdup(page->next_page_token)) == NULL)
+      rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+    protobuf_c_message_free_unpacked(&page->base, NULL);
+  } while (rc == 0 && token != NULL);
+  free(token);
+  return rc;
+}
+
+static int tally_commitments(rt_store_reader_t *reader, summary_t *summary,
+                             rt_error_t *err) {
+  Rectrack__V1__ListCommitmentsRequest request =
+      RECTRACK__V1__LIST_COMMITMENTS_REQUEST__INIT;
+  char date[11], *token = NULL;
+  today(date);
+  request.page_size = 1000;
+  int rc = 0;
+  do {
+    Rectrack__V1__ListCommitmentsResponse *page = NULL;
+    request.page_token = token ? token : (char *)"";
+    rc = rt_store_list_commitments(reader, &request, date, &page, err);
+    free(token);
+    token = NULL;
+    if (rc != 0)
+      break;
+    for (size_t i = 0; i < page->n_commitments; i++)
+      summary
+          ->commitments_by_status[status_slot(page->commitments[i]->status)]++;
+    if (page->next_page_token && page->next_page_token[0] &&
+        (token = strdup(page->next_page_token)) == NULL)
+      rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+    protobuf_c_message_free_unpacked(&page->base, NULL);
+  } while (rc == 0 && token != NULL);
+  free(token);
+  return rc;
+}
+
+static const char *status_label(unsigned status) {
+  const char *name = rt_dataset_status_name((Rectrack__V1__Status)status);
+  return name ? name : "unspecified";
+}
+
+static void print_status_counts(const size_t by_status[8]) {
+  for (unsigned s = 0; s < 8; s++)
+    if (by_status[s] > 0)
+      printf("  %-24s %6zu\n", status_label(s), by_status[s]);
+}
+
+static int compare_themes(const void *a, const void *b) {
+  const theme_count_t *left = a, *right = b;
+  if (left->total != right->total)
+    return left->total < right->total ? 1 : -1;
+  return strcmp(left->theme, right->theme);
+}
+
+static void print_themes(summary_t *summary) {
+  if (summary->themes_len > 1)
+    qsort(summary->themes, summary->themes_len, sizeof *summary->themes,
+          compare_themes);
+  printf("Recommendations by theme:\n");
+  printf("  %-24s %6s %6s %6s\n", "", "done", "active", "total");
+  for (size_t i = 0; i < summary->themes_len; i++) {
+    const theme_count_t *theme = &summary->themes[i];
+    size_t under_way =
+        theme->by_status[RECTRACK__V1__STATUS__IN_PROGRESS] +
+        theme->by_status[RECTRACK__V1__STATUS__PARTIALLY_IMPLEMENTED];
+    printf("  %-24s %6zu %6zu %6zu\n",
+           theme->theme[0] ? theme->theme : "(no theme)",
+           theme->by_status[RECTRACK__V1__STATUS__IMPLEMENTED], under_way,
+           theme->total);
+  }
+}
+
+static void print_summary(const char *dir, const rt_store_counts_t *counts,
+                          summary_t *summary, size_t map_size) {
+  printf("Data directory %s\n", dir);
+  printf("Revision %llu, map size %.1f MiB\n\n",
+         (unsigned long long)counts->revision, map_size / 1048576.0);
+  printf("Records:\n");
+  printf("  %-24s %6lld\n", "sources", (long long)counts->sources);
+  printf("  %-24s %6lld\n", "actors", (long long)counts->actors);
+  printf("  %-24s %6lld\n", "recommendations",
+         (long long)counts->recommendations);
+  printf("  %-24s %6lld\n", "commitments", (long long)counts->commitments);
+  printf("  %-24s %6lld\n", "follow-ups", (long long)counts->follow_ups);
+  printf("  %-24s %6lld\n\n", "measurements", (long long)counts->measurements);
+  printf("Recommendations by status%s:\n",
+         summary->archived ? " (archived left out)" : "");
+  print_status_counts(summary->by_status);
+  if (summary->archived)
+    printf("  %-24s %6zu\n", "(archived)", summary->archived);
+  printf("\n");
+  print_themes(summary);
+  printf("\nCommitments by status:\n");
+  print_status_counts(summary->commitments_by_status);
+}
+
+static int command_show(int argc, char **argv) {
+  options_t opts;
+  int rc = parse_options(argc, argv, &opts, false, false, false);
+  if (rc != 0)
+    return rc;
+  if (opts.help) {
+    printf("usage: %s show --data-dir DIR\n"
+           "\n"
+           "Prints what the store in DIR holds: record counts, the current\n"
+           "revision, recommendations per status and per theme, and\n"
+           "commitments per status, all from one consistent snapshot.\n",
+           program);
+    return 0;
+  }
+  rt_store_t *store = NULL;
+  if (open_store(opts.data_dir, false, &store) != 0)
+    return 1;
+  rt_store_reader_t *reader = NULL;
+  rt_store_counts_t counts;
+  summary_t summary = {0};
+  rt_error_t err;
+  rt_error_clear(&err);
+  rc = rt_store_reader_begin(store, &reader, &err);
+  if (rc == 0)
+    rc = rt_store_count(reader, &counts, &err);
+  if (rc == 0)
+    rc = tally_recommendations(reader, &summary, &err);
+  if (rc == 0)
+    rc = tally_commitments(reader, &summary, &err);
+  rt_store_reader_end(reader);
+  if (rc == 0)
+    print_summary(opts.data_dir, &counts, &summary, rt_store_map_size(store));
+  else
+    fprintf(stderr, "%s: reading %s failed: %s (%s)\n", program, opts.data_dir,
+            err.message[0] ? err.message : rt_strerror(rc), rt_err_name(rc));
+  for (size_t i = 0; i < summary.themes_len; i++)
+    free(summary.themes[i].theme);
+  free(summary.themes);
+  rt_store_close(store);
+  return rc == 0 ? 0 : 1;
+}
+
+/* ---- verify and backup ---------------------------------------------- */
+
+static int command_verify(int argc, char **argv) {
+  options_t opts;
+  int rc = parse_options(argc, argv, &opts, false, false, false);
+  if (rc != 0)
+    return rc;
+  if (opts.help) {
+    printf("usage: %s verify --data-dir DIR\n"
+           "\n"
+           "Walks the whole store in one snapshot: the change log's hash\n"
+           "chain is intact and gap-free, every index entry points at a\n"
+           "record with that value and every record is in its indexes.\n"
+           "Exits 1 and lists the problems if any was found.\n",
+           program);
+    return 0;
+  }
+  rt_store_t *store = NULL;
+  if (open_store(opts.data_dir, false, &store) != 0)
+    return 1;
+  rt_verify_report_t report;
+  rt_error_t err;
+  memset(&report, 0, sizeof report);
+  rt_error_clear(&err);
+  rc = rt_store_verify(store, &report, &err);
+  int status = 0;
+  if (rc != 0) {
+    fprintf(stderr, "%s: verify could not run: %s (%s)\n", program,
+            err.message[0] ? err.message : rt_strerror(rc), rt_err_name(rc));
+    status = 1;
+  } else {
+    printf("checked %llu log entries, %llu records, %llu index entries\n",
+           (unsigned long long)report.entries_checked,
+           (unsigned long long)report.records_checked,
+           (unsigned long long)report.index_entries_checked);
+    for (size_t i = 0; i < report.problems_len; i++)
+      fprintf(stderr, "%s: problem: %s\n", program, report.problems[i]);
+    if (report.problem_count > report.problems_len)
+      fprintf(stderr, "%s: ... and %zu more problems\n", program,
+              report.problem_count - report.problems_len);
+    if (report.problem_count > 0) {
+      fprintf(stderr, "%s: %s is NOT sound: %zu problem%s\n", program,
+              opts.data_dir, report.problem_count,
+              report.problem_count == 1 ? "" : "s");
+      status = 1;
+    } else {
+      printf("%s is sound\n", opts.data_dir);
+    }
+  }
+  rt_verify_report_free(&report);
+  rt_store_close(store);
+  return status;
+}
+
+static int command_backup(int argc, char **argv) {
+  options_t opts;
+  int rc = parse_options(argc, argv, &opts, true, false, false);
+  if (rc != 0)
+    return rc;
+  if (opts.help) {
+    printf("usage: %s backup --data-dir DIR --to DIR2\n"
+           "\n"
+           "Writes a compacted, consistent copy of the store in DIR into\n"
+           "DIR2 (created if missing; it must not hold a store already).\n"
+           "Safe while rectrackd runs. The copy opens like any data\n"
+           "directory: rectrackd --data-dir DIR2.\n",
+           program);
+    return 0;
+  }
+  rt_store_t *store = NULL;
+  if (open_store(opts.data_dir, false, &store) != 0)
+    return 1;
+  rt_error_t err;
+  rt_error_clear(&err);
+  rc = rt_store_backup(store, opts.to_dir, &err);
+  if (rc != 0)
+    fprintf(stderr, "%s: backup to %s failed: %s (%s)\n", program, opts.to_dir,
+            err.message[0] ? err.message : rt_strerror(rc), rt_err_name(rc));
+  else
+    printf("backed up %s to %s\n", opts.data_dir, opts.to_dir);
+  rt_store_close(store);
+  return rc == 0 ? 0 : 1;
+}
+
+/* ---- main ------------------------------------------------------------ */
+
+typedef struct command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+} command_t;
+
+static const command_t commands[] = {
+    {"load", command_load},
+    {"show", command_show},
+    {"verify", command_verify},
+    {"backup", command_backup},
+};
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    print_main_usage(stderr);
+    return EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    print_main_usage(stdout);
+    return 0;
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    printf("%s %s\n", program, RT_VERSION);
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(argv[1], commands[i].name) == 0)
+      return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "%s: unknown command '%s'\n", program, argv[1]);
+  print_main_usage(stderr);
+  return EXIT_USAGE;
+}

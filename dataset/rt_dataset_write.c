@@ -1,0 +1,321 @@
+/*
+ * rt_dataset_write: writes records as a "rectrack-import/1" document, the
+ * format rt_dataset_parse reads, for `rectrack export`. Recommendations
+ * and commitments are keyed by their server ids, so references between
+ * them stay meaningful in the file and a re-import into an empty store
+ * rebuilds the same links.
+ *
+ * Only the fields of the format are written; fields the server computes
+ * (status, revision, timestamps, trajectory) are derived again on import.
+ * Numbers are written with 15 significant digits when every number in the
+ * document survives that (6.2 stays "6.2"), and with 17 otherwise, so that
+ * a value always reads back as the same double.
+ */
+#include "rt_dataset.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PATH_LEN 64
+
+typedef struct writer {
+  rt_error_t *err;
+  int rc;       /* first failure, 0 while all is well */
+  bool precise; /* some number needs 17 significant digits */
+} writer_t;
+
+static void fail(writer_t *w, int code, const char *path, const char *name,
+                 const char *what) {
+  if (w->rc != 0)
+    return;
+  w->rc = code;
+  if (code == RT_ENOMEM)
+    rt_error_set(w->err, code, NULL, "out of memory");
+  else
+    rt_error_set(w->err, code, path, "%s.%s: %s", path, name, what);
+}
+
+/* Adds value under name; value may be NULL after a failed constructor. */
+static void put(writer_t *w, json_t *obj, const char *name, json_t *value,
+                const char *path) {
+  if (w->rc != 0 || obj == NULL) {
+    json_decref(value);
+    return;
+  }
+  if (value == NULL || json_object_set_new(obj, name, value) != 0)
+    fail(w, RT_ENOMEM, path, name, "");
+}
+
+/* A string member; left out when empty unless required. */
+static void put_string(writer_t *w, json_t *obj, const char *name,
+                       const char *value, bool required, const char *path) {
+  if (value == NULL)
+    value = "";
+  if (value[0] == '\0' && !required)
+    return;
+  json_t *string = json_string(value);
+  if (string == NULL) {
+    fail(w, RT_EINVAL, path, name, "is not valid UTF-8");
+    return;
+  }
+  put(w, obj, name, string, path);
+}
+
+static void put_enum(writer_t *w, json_t *obj, const char *name,
+                     const char *spelled, const char *path) {
+  if (spelled == NULL) {
+    fail(w, RT_EINVAL, path, name, "has no value the format can express");
+    return;
+  }
+  put_string(w, obj, name, spelled, true, path);
+}
+
+static void put_number(writer_t *w, json_t *obj, const char *name, double value,
+                       const char *path) {
+  if (!isfinite(value)) {
+    fail(w, RT_EINVAL, path, name, "is not a finite number");
+    return;
+  }
+  char shorter[32];
+  snprintf(shorter, sizeof shorter, "%.15g", value);
+  if (strtod(shorter, NULL) != value)
+    w->precise = true;
+  put(w, obj, name, json_real(value), path);
+}
+
+static void put_string_list(writer_t *w, json_t *obj, const char *name,
+                            char *const *values, size_t n, const char *path) {
+  if (n == 0)
+    return;
+  json_t *list = json_array();
+  for (size_t i = 0; list != NULL && i < n && w->rc == 0; i++) {
+    json_t *string = json_string(values[i] ? values[i] : "");
+    if (string == NULL)
+      fail(w, RT_EINVAL, path, name, "has an entry that is not valid UTF-8");
+    else if (json_array_append_new(list, string) != 0)
+      fail(w, RT_ENOMEM, path, name, "");
+  }
+  put(w, obj, name, list, path);
+}
+
+static void put_int_list(writer_t *w, json_t *obj, const char *name,
+                         const int32_t *values, size_t n, const char *path) {
+  if (n == 0)
+    return;
+  json_t *list = json_array();
+  for (size_t i = 0; list != NULL && i < n && w->rc == 0; i++)
+    if (json_array_append_new(list, json_integer(values[i])) != 0)
+      fail(w, RT_ENOMEM, path, name, "");
+  put(w, obj, name, list, path);
+}
+
+static json_t *write_source(writer_t *w, const void *record, const char *path) {
+  const Rectrack__V1__Source *source = record;
+  json_t *obj = json_object();
+  put_string(w, obj, "id", source->id, true, path);
+  put_string(w, obj, "title", source->title, true, path);
+  put_enum(w, obj, "kind", rt_dataset_source_kind_name(source->kind), path);
+  put_string(w, obj, "date", source->date, true, path);
+  put_string(w, obj, "end_date", source->end_date, false, path);
+  put_string(w, obj, "location", source->location, false, path);
+  put_string_list(w, obj, "organizer_ids", source->organizer_ids,
+                  source->n_organizer_ids, path);
+  put_string(w, obj, "url", source->url, false, path);
+  put_string(w, obj, "description", source->description, false, path);
+  return obj;
+}
+
+static json_t *write_actor(writer_t *w, const void *record, const char *path) {
+  const Rectrack__V1__Actor *actor = record;
+  json_t *obj = json_object();
+  put_string(w, obj, "id", actor->id, true, path);
+  put_string(w, obj, "name", actor->name, true, path);
+  put_enum(w, obj, "kind", rt_dataset_actor_kind_name(actor->kind), path);
+  put_string(w, obj, "country", actor->country, false, path);
+  put_string(w, obj, "url", actor->url, false, path);
+  return obj;
+}
+
+static json_t *write_recommendation(writer_t *w, const void *record,
+                                    const char *path) {
+  const Rectrack__V1__Recommendation *rec = record;
+  json_t *obj = json_object();
+  put_string(w, obj, "key", rec->id, true, path);
+  put_string(w, obj, "source_id", rec->source_id, true, path);
+  put_string(w, obj, "source_ref", rec->source_ref, false, path);
+  put_string(w, obj, "title", rec->title, true, path);
+  put_string(w, obj, "text", rec->text, false, path);
+  put_string(w, obj, "theme", rec->theme, false, path);
+  put_string_list(w, obj, "sdg_targets", rec->sdg_targets, rec->n_sdg_targets,
+                  path);
+  put_int_list(w, obj, "gcm_objectives", rec->gcm_objectives,
+               rec->n_gcm_objectives, path);
+  put_string_list(w, obj, "addressed_to", rec->addressed_to,
+                  rec->n_addressed_to, path);
+  put_string(w, obj, "lead_actor_id", rec->lead_actor_id, false, path);
+  put_string(w, obj, "due_date", rec->due_date, false, path);
+  return obj;
+}
+
+static json_t *write_indicator(writer_t *w, const Rectrack__V1__Indicator *ind,
+                               const char *path) {
+  char field[PATH_LEN];
+  snprintf(field, sizeof field, "%s.indicator", path);
+  json_t *obj = json_object();
+  put_string(w, obj, "name", ind->name, true, field);
+  put_string(w, obj, "unit", ind->unit, false, field);
+  put_number(w, obj, "baseline_value", ind->baseline_value, field);
+  put_string(w, obj, "baseline_date", ind->baseline_date, true, field);
+  put_number(w, obj, "target_value", ind->target_value, field);
+  put_string(w, obj, "target_date", ind->target_date, true, field);
+  put_enum(w, obj, "direction", rt_dataset_direction_name(ind->direction),
+           field);
+  return obj;
+}
+
+static json_t *write_commitment(writer_t *w, const void *record,
+                                const char *path) {
+  const Rectrack__V1__Commitment *commitment = record;
+  json_t *obj = json_object();
+  put_string(w, obj, "key", commitment->id, true, path);
+  put_string(w, obj, "actor_id", commitment->actor_id, true, path);
+  put_string_list(w, obj, "recommendations", commitment->recommendation_ids,
+                  commitment->n_recommendation_ids, path);
+  put_string(w, obj, "source_id", commitment->source_id, false, path);
+  put_string(w, obj, "title", commitment->title, true, path);
+  put_string(w, obj, "text", commitment->text, false, path);
+  put_enum(w, obj, "kind", rt_dataset_commitment_kind_name(commitment->kind),
+           path);
+  put_string(w, obj, "made_on", commitment->made_on, false, path);
+  put_string(w, obj, "due_date", commitment->due_date, false, path);
+  put_string(w, obj, "theme", commitment->theme, false, path);
+  put_string_list(w, obj, "sdg_targets", commitment->sdg_targets,
+                  commitment->n_sdg_targets, path);
+  put_int_list(w, obj, "gcm_objectives", commitment->gcm_objectives,
+               commitment->n_gcm_objectives, path);
+  if (commitment->indicator != NULL)
+    put(w, obj, "indicator", write_indicator(w, commitment->indicator, path),
+        path);
+  return obj;
+}
+
+static json_t *write_follow_up(writer_t *w, const void *record,
+                               const char *path) {
+  const Rectrack__V1__FollowUp *follow_up = record;
+  json_t *obj = json_object();
+  put_string(w, obj, "subject", follow_up->subject_id, true, path);
+  put_enum(w, obj, "status", rt_dataset_status_name(follow_up->status), path);
+  put_string(w, obj, "note", follow_up->note, false, path);
+  put_string_list(w, obj, "evidence", follow_up->evidence,
+                  follow_up->n_evidence, path);
+  put_string(w, obj, "reported_by", follow_up->reported_by, false, path);
+  put_string(w, obj, "as_of", follow_up->as_of, true, path);
+  return obj;
+}
+
+static json_t *write_measurement(writer_t *w, const void *record,
+                                 const char *path) {
+  const Rectrack__V1__Measurement *measurement = record;
+  json_t *obj = json_object();
+  put_string(w, obj, "commitment", measurement->commitment_id, true, path);
+  put_number(w, obj, "value", measurement->value, path);
+  put_string(w, obj, "as_of", measurement->as_of, true, path);
+  put_string(w, obj, "source", measurement->source, false, path);
+  put_string(w, obj, "note", measurement->note, false, path);
+  return obj;
+}
+
+typedef json_t *(*record_writer_fn)(writer_t *w, const void *record,
+                                    const char *path);
+
+typedef struct section {
+  const char *name;
+  record_writer_fn write_one;
+} section_t;
+
+/* In the order the format lists them (and items are applied). */
+static const section_t sections[] = {
+    {"sources", write_source},
+    {"actors", write_actor},
+    {"recommendations", write_recommendation},
+    {"commitments", write_commitment},
+    {"follow_ups", write_follow_up},
+    {"measurements", write_measurement},
+};
+#define SECTION_COUNT (sizeof sections / sizeof sections[0])
+
+/* Record i of section s, and the number of records in it. */
+static const void *record_at(const rt_dataset_records_t *records, size_t s,
+                             size_t i, size_t *n) {
+  switch (s) {
+  case 0:
+    *n = records->sources_len;
+    return i < *n ? records->sources[i] : NULL;
+  case 1:
+    *n = records->actors_len;
+    return i < *n ? records->actors[i] : NULL;
+  case 2:
+    *n = records->recommendations_len;
+    return i < *n ? records->recommendations[i] : NULL;
+  case 3:
+    *n = records->commitments_len;
+    return i < *n ? records->commitments[i] : NULL;
+  case 4:
+    *n = records->follow_ups_len;
+    return i < *n ? records->follow_ups[i] : NULL;
+  default:
+    *n = records->measurements_len;
+    return i < *n ? records->measurements[i] : NULL;
+  }
+}
+
+static void write_section(writer_t *w, json_t *root,
+                          const rt_dataset_records_t *records, size_t s) {
+  const section_t *section = &sections[s];
+  json_t *list = json_array();
+  size_t n = 0;
+  record_at(records, s, 0, &n);
+  for (size_t i = 0; list != NULL && i < n && w->rc == 0; i++) {
+    char path[PATH_LEN];
+    snprintf(path, sizeof path, "%s[%zu]", section->name, i);
+    json_t *obj = section->write_one(w, record_at(records, s, i, &n), path);
+    if (obj == NULL || json_array_append_new(list, obj) != 0)
+      fail(w, RT_ENOMEM, path, section->name, "");
+  }
+  put(w, root, section->name, list, section->name);
+}
+
+int rt_dataset_write(const rt_dataset_records_t *records, char **out,
+                     size_t *out_len, rt_error_t *err) {
+  writer_t w = {.err = err};
+  json_t *root = json_object();
+  *out = NULL;
+  *out_len = 0;
+  put_string(&w, root, "format", RT_DATASET_FORMAT, true, "");
+  for (size_t i = 0; i < SECTION_COUNT; i++)
+    write_section(&w, root, records, i);
+  if (root == NULL)
+    fail(&w, RT_ENOMEM, "", "", "");
+  if (w.rc != 0) {
+    json_decref(root);
+    return w.rc;
+  }
+  size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                 JSON_REAL_PRECISION(w.precise ? 17 : 15);
+  char *text = json_dumps(root, flags);
+  json_decref(root);
+  size_t len = text ? strlen(text) : 0;
+  char *with_newline = text ? realloc(text, len + 2) : NULL;
+  if (with_newline == NULL) {
+    free(text);
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  }
+  with_newline[len] = '\n';
+  with_newline[len + 1] = '\0';
+  *out = with_newline;
+  *out_len = len + 1;
+  return 0;
+}
