@@ -48,6 +48,13 @@ typedef enum rt_grpc_status {
 typedef enum rt_method_type {
   RT_METHOD_UNARY = 0,
   RT_METHOD_SERVER_STREAMING = 1,
+  /* Bidirectional streaming (added for server reflection): handle() is
+   * called once per request message as it arrives, and once more with
+   * request == NULL and len == 0 when the client half-closed. The handler
+   * answers with rt_call_send and ends the call with rt_call_finish or
+   * rt_call_fail whenever it likes (after that, handle() is not called
+   * again). */
+  RT_METHOD_BIDI_STREAMING = 2,
 } rt_method_type_t;
 
 /* A method the server routes to by its :path. */

@@ -1,0 +1,233 @@
+/*
+ * rectrackd: the rectrack server daemon. Parses its options, opens the
+ * data directory, registers the Tracker, Health and Reflection services
+ * with the gRPC transport, listens, and prints `rectrackd listening on
+ * HOST:PORT` once ready (scripts and tests read the real port from it).
+ *
+ * SIGTERM or SIGINT starts a graceful shutdown: Health turns NOT_SERVING,
+ * the server stops accepting and sends GOAWAY, calls in flight get up to
+ * --shutdown-grace to finish, the Tracker commits and answers its queued
+ * writes and stops its writer thread; then the store is closed and the
+ * process exits 0. A second signal does not cut this short: the grace
+ * period bounds it.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <uv.h>
+
+#include "rt_health.h"
+#include "rt_log.h"
+#include "rt_options.h"
+#include "rt_reflection.h"
+#include "rt_server.h"
+
+#ifdef RT_HAVE_TRACKER
+#include "rt_store.h"
+#include "rt_tracker.h"
+#endif
+
+typedef struct daemon {
+  uv_loop_t loop;
+  rt_options_t options;
+  rt_server_t *server;
+  rt_health_t *health;
+  rt_reflection_t *reflection;
+  uv_signal_t signals[2];
+  int shutting_down;
+  int server_done;
+#ifdef RT_HAVE_TRACKER
+  rt_store_t *store;
+  rt_tracker_t *tracker;
+#endif
+  int tracker_done;
+} daemon_t;
+
+static void finish_if_done(daemon_t *daemon) {
+  if (!daemon->server_done || !daemon->tracker_done)
+    return;
+  uv_close((uv_handle_t *)&daemon->signals[0], NULL);
+  uv_close((uv_handle_t *)&daemon->signals[1], NULL);
+  rt_log(RT_LOG_INFO, "shutdown complete");
+}
+
+static void on_server_done(rt_server_t *server, void *arg) {
+  daemon_t *daemon = arg;
+  (void)server;
+  daemon->server_done = 1;
+  finish_if_done(daemon);
+}
+
+#ifdef RT_HAVE_TRACKER
+static void on_tracker_drained(void *arg) {
+  daemon_t *daemon = arg;
+  daemon->tracker_done = 1;
+  finish_if_done(daemon);
+}
+#endif
+
+static void on_signal(uv_signal_t *handle, int signum) {
+  daemon_t *daemon = handle->data;
+
+  if (daemon->shutting_down)
+    return;
+  daemon->shutting_down = 1;
+  rt_log(RT_LOG_INFO, "signal %d: shutting down (grace %llu ms)", signum,
+         (unsigned long long)daemon->options.shutdown_grace_ms);
+#ifdef RT_HAVE_TRACKER
+  if (daemon->tracker != NULL)
+    rt_tracker_drain(daemon->tracker, on_tracker_drained, daemon);
+#endif
+  rt_server_shutdown(daemon->server, daemon->options.shutdown_grace_ms,
+                     on_server_done, daemon);
+}
+
+/* ---- TRACKER: the data directory and the Tracker service ----------------
+ * Opens --data-dir with rt_store_open and registers rectrack.v1.Tracker.
+ * Built in when service/tracker.cmake and rt_storage are part of the build
+ * (RT_HAVE_TRACKER); otherwise the daemon serves Health and Reflection. */
+static int register_tracker(daemon_t *daemon, rt_error_t *err) {
+#ifdef RT_HAVE_TRACKER
+  rt_tracker_options_t tracker_options = {0};
+  const rt_method_t *methods;
+  size_t count;
+  int rc;
+
+  rc = rt_store_open(&daemon->store, daemon->options.data_dir, NULL, err);
+  if (rc != 0)
+    return rc;
+  tracker_options.data_dir = daemon->options.data_dir;
+  tracker_options.max_reply_bytes = daemon->options.server.max_message_bytes;
+  rc = rt_tracker_new(&daemon->tracker, &daemon->loop, daemon->store,
+                      &tracker_options, err);
+  if (rc != 0)
+    return rc;
+  methods = rt_tracker_methods(daemon->tracker, &count);
+  return rt_server_add_methods(daemon->server, methods, count, err);
+#else
+  (void)err;
+  daemon->tracker_done = 1;
+  rt_log(RT_LOG_WARN,
+         "built without the Tracker service: serving Health "
+         "and Reflection only (data dir %s unused)",
+         daemon->options.data_dir);
+  return 0;
+#endif
+}
+
+static int register_standard_services(daemon_t *daemon, rt_error_t *err) {
+  const rt_method_t *methods;
+  size_t count;
+  int rc;
+
+  rc = rt_health_new(&daemon->health, err);
+  if (rc == 0)
+    rc = rt_health_add_service(daemon->health, "rectrack.v1.Tracker");
+  if (rc == 0) {
+    methods = rt_health_methods(daemon->health, &count);
+    rc = rt_server_add_methods(daemon->server, methods, count, err);
+  }
+  if (rc == 0)
+    rc = rt_server_add_drain_hook(daemon->server, rt_health_drain,
+                                  daemon->health);
+  if (rc == 0)
+    rc = rt_reflection_new(&daemon->reflection, daemon->server,
+                           rt_descriptor_set, rt_descriptor_set_len, err);
+  if (rc == 0) {
+    methods = rt_reflection_methods(daemon->reflection, &count);
+    rc = rt_server_add_methods(daemon->server, methods, count, err);
+  }
+  return rc;
+}
+
+static int start(daemon_t *daemon, rt_error_t *err) {
+  int rc;
+  int i;
+  const int signums[2] = {SIGTERM, SIGINT};
+
+  rc = rt_server_new(&daemon->server, &daemon->loop, &daemon->options.server,
+                     err);
+  if (rc == 0)
+    rc = register_tracker(daemon, err);
+  if (rc == 0)
+    rc = register_standard_services(daemon, err);
+  if (rc == 0)
+    rc = rt_server_listen(daemon->server, daemon->options.listen, err);
+  if (rc != 0)
+    return rc;
+  for (i = 0; i < 2; i++) {
+    uv_signal_init(&daemon->loop, &daemon->signals[i]);
+    daemon->signals[i].data = daemon;
+    uv_signal_start(&daemon->signals[i], on_signal, signums[i]);
+  }
+  printf("rectrackd listening on %s\n", rt_server_address(daemon->server));
+  fflush(stdout);
+  rt_log(RT_LOG_INFO, "rectrackd %s listening on %s", RT_VERSION,
+         rt_server_address(daemon->server));
+  return 0;
+}
+
+/* Releases everything; the loop runs once more to close the handles. */
+static void stop(daemon_t *daemon) {
+  rt_server_free(daemon->server);
+  daemon->server = NULL;
+#ifdef RT_HAVE_TRACKER
+  rt_tracker_free(daemon->tracker);
+#endif
+  rt_health_free(daemon->health);
+  rt_reflection_free(daemon->reflection);
+  uv_run(&daemon->loop, UV_RUN_DEFAULT);
+#ifdef RT_HAVE_TRACKER
+  rt_store_close(daemon->store);
+#endif
+}
+
+static int parse_options(daemon_t *daemon, int argc, char **argv,
+                         int *exit_now) {
+  rt_error_t err = {0};
+  int rc = rt_options_init(&daemon->options);
+
+  *exit_now = 0;
+  if (rc == 0)
+    rc = rt_options_parse(&daemon->options, argc, argv, &err);
+  if (rc != 0) {
+    fprintf(stderr, "rectrackd: %s\n",
+            err.message[0] ? err.message : rt_strerror(rc));
+    fprintf(stderr, "Try 'rectrackd --help'.\n");
+    return 2;
+  }
+  if (daemon->options.show_help || daemon->options.show_version) {
+    if (daemon->options.show_help)
+      fputs(rt_options_usage(), stdout);
+    else
+      printf("rectrackd %s\n", RT_VERSION);
+    *exit_now = 1;
+  }
+  rt_log_set_level(daemon->options.log_level);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  daemon_t daemon = {0};
+  rt_error_t err = {0};
+  int exit_now;
+  int code = parse_options(&daemon, argc, argv, &exit_now);
+
+  if (code != 0 || exit_now) {
+    rt_options_free(&daemon.options);
+    return code;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  uv_loop_init(&daemon.loop);
+  if (start(&daemon, &err) != 0) {
+    fprintf(stderr, "rectrackd: %s\n",
+            err.message[0] ? err.message : "cannot start");
+    code = 1;
+  } else {
+    uv_run(&daemon.loop, UV_RUN_DEFAULT);
+  }
+  stop(&daemon);
+  uv_loop_close(&daemon.loop);
+  rt_options_free(&daemon.options);
+  return code;
+}

@@ -1,0 +1,58 @@
+/*
+ * rt_options: rectrackd's settings from its command line and an optional
+ * config file.
+ *
+ * Owns: rt_options_t and its parsing. Calls rt_server (option defaults),
+ * rt_log (level names) and libc. The config file holds `key = value`
+ * lines whose keys are the long flag names without "--" (`listen =
+ * 127.0.0.1:50051`); '#' starts a comment. Flags given on the command
+ * line override the file.
+ */
+#ifndef RT_OPTIONS_H
+#define RT_OPTIONS_H
+
+#include <stdint.h>
+
+#include "rt_error.h"
+#include "rt_log.h"
+#include "rt_server.h"
+
+#define RT_DEFAULT_LISTEN "127.0.0.1:50051"
+#define RT_DEFAULT_DATA_DIR "./rectrack-data"
+
+typedef struct rt_options {
+  char *listen;   /* "HOST:PORT", malloc'd */
+  char *data_dir; /* malloc'd */
+  char *config;   /* the config file read, or NULL */
+  rt_server_options_t server;
+  rt_log_level_t log_level;
+  uint64_t shutdown_grace_ms; /* --shutdown-grace seconds; default 10 s */
+  int show_help;
+  int show_version;
+} rt_options_t;
+
+/* Fills the defaults. Returns 0 or RT_ENOMEM. */
+int rt_options_init(rt_options_t *options);
+
+/* Parses argv (argv[0] is the program). Reads --config FILE first, then
+ * applies the other flags over it. Returns 0, RT_EINVAL (unknown flag,
+ * missing or bad value: err names the flag, or the file and line) or
+ * RT_EIO (the config file cannot be read). */
+int rt_options_parse(rt_options_t *options, int argc, char **argv,
+                     rt_error_t *err);
+
+/* Applies one `key = value` setting (the long flag name without "--").
+ * Returns 0 or RT_EINVAL. */
+int rt_options_set(rt_options_t *options, const char *key, const char *value,
+                   rt_error_t *err);
+
+/* Reads a config file (see above). Returns 0, RT_EINVAL or RT_EIO. */
+int rt_options_load_file(rt_options_t *options, const char *path,
+                         rt_error_t *err);
+
+/* The --help text. */
+const char *rt_options_usage(void);
+
+void rt_options_free(rt_options_t *options);
+
+#endif /* RT_OPTIONS_H */

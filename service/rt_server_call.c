@@ -1,0 +1,586 @@
+/*
+ * rt_server_call: one gRPC call on one HTTP/2 stream, and the rt_call.h
+ * functions handlers use.
+ *
+ * Request side: headers are collected (bounded by max_header_list_bytes),
+ * then checked in the order of PROTOCOL-HTTP2: :method POST (else HTTP
+ * 405), content-type application/grpc[+proto] (else HTTP 415), te:
+ * trailers, a registered :path (else UNIMPLEMENTED), a well-formed
+ * grpc-timeout (which arms a uv timer). DATA bytes go through the
+ * rt_grpc decoder; unary and server-streaming methods get handle() once,
+ * after the client half-closed, with exactly one message; bidi methods get
+ * handle() per message and a final NULL at half-close.
+ *
+ * Response side: messages are framed into a per-call queue drained by an
+ * nghttp2 data provider, so HTTP/2 flow control paces them; trailers are
+ * submitted by the provider when the queue is empty and the call has
+ * ended. A call ended before anything was sent is answered trailers-only
+ * (one HEADERS frame with END_STREAM).
+ *
+ * Ownership: the call lives until its stream closes (or its connection
+ * drops). If that happens while the handler still owns it, the method's
+ * cancel() runs first. Nothing here flushes synchronously; see rt_server.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt_log.h"
+#include "rt_server_int.h"
+
+#define NV(name, value)                                                        \
+  {                                                                            \
+    (uint8_t *)(name), (uint8_t *)(value), sizeof(name) - 1, strlen(value),    \
+        NGHTTP2_NV_FLAG_NONE                                                   \
+  }
+
+static void call_end(rt_call_t *call, int status, const char *message);
+
+rt_call_t *rt_server_call_new(rt_conn_t *conn, int32_t stream_id) {
+  rt_call_t *call = calloc(1, sizeof(*call));
+
+  if (call == NULL)
+    return NULL;
+  call->conn = conn;
+  call->stream_id = stream_id;
+  call->path = "-";
+  call->start_ns = uv_hrtime();
+  rt_grpc_decoder_init(&call->decoder, conn->server->options.max_message_bytes);
+  call->next = conn->calls;
+  if (conn->calls)
+    conn->calls->prev = call;
+  conn->calls = call;
+  conn->call_count++;
+  return call;
+}
+
+int rt_server_call_add_header(rt_call_t *call, const uint8_t *name,
+                              size_t name_len, const uint8_t *value,
+                              size_t value_len) {
+  rt_header_t *header;
+  char *block;
+
+  /* RFC 7540 section 6.5.2: each field counts name + value + 32. */
+  call->header_bytes += name_len + value_len + 32;
+  if (call->header_bytes > call->conn->server->options.max_header_list_bytes)
+    call->headers_too_big = 1;
+  if (call->headers_too_big)
+    return 0;
+  if (call->header_count == call->header_cap) {
+    size_t cap = call->header_cap ? call->header_cap * 2 : 16;
+    rt_header_t *grown = realloc(call->headers, cap * sizeof(*grown));
+    if (grown == NULL)
+      return RT_ENOMEM;
+    call->headers = grown;
+    call->header_cap = cap;
+  }
+  block = malloc(name_len + value_len + 2);
+  if (block == NULL)
+    return RT_ENOMEM;
+  memcpy(block, name, name_len);
+  block[name_len] = '\0';
+  memcpy(block + name_len + 1, value, value_len);
+  block[name_len + 1 + value_len] = '\0';
+  header = &call->headers[call->header_count++];
+  header->name = block;
+  header->value = block + name_len + 1;
+  return 0;
+}
+
+static const char *find_header(const rt_call_t *call, const char *name) {
+  size_t i;
+
+  for (i = 0; i < call->header_count; i++) {
+    if (strcmp(call->headers[i].name, name) == 0)
+      return call->headers[i].value;
+  }
+  return NULL;
+}
+
+/* ---- responses ---------------------------------------------------------- */
+
+static ssize_t read_response(nghttp2_session *session, int32_t stream_id,
+                             uint8_t *buf, size_t length, uint32_t *data_flags,
+                             nghttp2_data_source *source, void *user_data);
+
+static int start_response(rt_call_t *call) {
+  nghttp2_nv headers[] = {NV(":status", "200"),
+                          NV("content-type", "application/grpc"),
+                          NV("grpc-accept-encoding", "identity")};
+  nghttp2_data_provider provider;
+  int rv;
+
+  if (call->response_started)
+    return 0;
+  provider.source.ptr = call;
+  provider.read_callback = read_response;
+  rv = nghttp2_submit_response(call->conn->session, call->stream_id, headers,
+                               sizeof(headers) / sizeof(headers[0]), &provider);
+  if (rv != 0)
+    return RT_ENOMEM;
+  call->response_started = 1;
+  return 0;
+}
+
+/* Fills "grpc-status" (and "grpc-message" when there is one) into nva,
+ * returns how many. *encoded must be freed by the caller. */
+static size_t status_fields(const rt_call_t *call, nghttp2_nv *nva,
+                            char status_text[4], char **encoded) {
+  size_t n = 0;
+
+  snprintf(status_text, 4, "%d", call->status);
+  nva[n++] = (nghttp2_nv)NV("grpc-status", status_text);
+  *encoded = NULL;
+  if (call->status_message != NULL &&
+      rt_grpc_percent_encode(call->status_message, strlen(call->status_message),
+                             encoded) == 0)
+    nva[n++] = (nghttp2_nv)NV("grpc-message", *encoded);
+  return n;
+}
+
+static int submit_trailers(rt_call_t *call) {
+  nghttp2_nv nva[2];
+  char status_text[4];
+  char *encoded;
+  size_t n = status_fields(call, nva, status_text, &encoded);
+  int rv = nghttp2_submit_trailer(call->conn->session, call->stream_id, nva, n);
+
+  free(encoded);
+  return rv;
+}
+
+/* The whole response in one HEADERS frame with END_STREAM. */
+static int submit_trailers_only(rt_call_t *call) {
+  nghttp2_nv nva[4] = {NV(":status", "200"),
+                       NV("content-type", "application/grpc")};
+  char status_text[4];
+  char *encoded;
+  size_t n = 2 + status_fields(call, nva + 2, status_text, &encoded);
+  int rv = nghttp2_submit_response(call->conn->session, call->stream_id, nva, n,
+                                   NULL);
+
+  free(encoded);
+  return rv;
+}
+
+/* The data provider: hands queued bytes to nghttp2 as flow control
+ * allows; once the queue is empty and the call ended, adds the trailers. */
+static ssize_t read_response(nghttp2_session *session, int32_t stream_id,
+                             uint8_t *buf, size_t length, uint32_t *data_flags,
+                             nghttp2_data_source *source, void *user_data) {
+  rt_call_t *call = source->ptr;
+  size_t copied = 0;
+  (void)session;
+  (void)stream_id;
+  (void)user_data;
+
+  while (copied < length && call->out_head != NULL) {
+    rt_out_chunk_t *chunk = call->out_head;
+    size_t take = chunk->len - chunk->offset;
+    if (take > length - copied)
+      take = length - copied;
+    memcpy(buf + copied, chunk->data + chunk->offset, take);
+    chunk->offset += take;
+    copied += take;
+    if (chunk->offset == chunk->len) {
+      call->out_head = chunk->next;
+      if (call->out_head == NULL)
+        call->out_tail = NULL;
+      free(chunk);
+    }
+  }
+  call->pending_bytes -= copied;
+  if (call->pending_bytes == 0 && call->drained != NULL)
+    call->drain_due = 1;
+  if (call->out_head == NULL && call->ended) {
+    *data_flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
+    if (submit_trailers(call) != 0)
+      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    return (ssize_t)copied;
+  }
+  if (copied == 0)
+    return NGHTTP2_ERR_DEFERRED;
+  return (ssize_t)copied;
+}
+
+/* Queues one framed message. Returns 0, RT_ETOOBIG or RT_ENOMEM. */
+static int queue_message(rt_call_t *call, const uint8_t *message, size_t len) {
+  rt_out_chunk_t *chunk;
+
+  if (len > call->conn->server->options.max_message_bytes)
+    return RT_ETOOBIG;
+  chunk = malloc(sizeof(*chunk) + RT_GRPC_PREFIX_LEN + len);
+  if (chunk == NULL)
+    return RT_ENOMEM;
+  chunk->next = NULL;
+  chunk->len = RT_GRPC_PREFIX_LEN + len;
+  chunk->offset = 0;
+  rt_grpc_prefix_encode(chunk->data, len, 0);
+  if (len > 0)
+    memcpy(chunk->data + RT_GRPC_PREFIX_LEN, message, len);
+  if (call->out_tail)
+    call->out_tail->next = chunk;
+  else
+    call->out_head = chunk;
+  call->out_tail = chunk;
+  call->pending_bytes += chunk->len;
+  return 0;
+}
+
+/* Drops queued messages, except one already partly sent: cutting it
+ * would leave the client a truncated message instead of a status. */
+static void discard_output(rt_call_t *call) {
+  rt_out_chunk_t *chunk = call->out_head;
+  rt_out_chunk_t *keep = NULL;
+
+  if (chunk != NULL && chunk->offset > 0) {
+    keep = chunk;
+    chunk = chunk->next;
+    keep->next = NULL;
+  }
+  while (chunk != NULL) {
+    rt_out_chunk_t *next = chunk->next;
+    call->pending_bytes -= chunk->len;
+    free(chunk);
+    chunk = next;
+  }
+  call->out_head = call->out_tail = keep;
+}
+
+/* Decides the call's status and schedules what carries it. */
+static void call_end(rt_call_t *call, int status, const char *message) {
+  if (call->ended)
+    return;
+  call->ended = 1;
+  call->status = status;
+  if (message != NULL && message[0] != '\0')
+    call->status_message = strdup(message);
+  if (call->deadline_timer != NULL)
+    uv_timer_stop(call->deadline_timer);
+  if (call->response_started)
+    nghttp2_session_resume_data(call->conn->session, call->stream_id);
+  else if (submit_trailers_only(call) != 0)
+    nghttp2_submit_rst_stream(call->conn->session, NGHTTP2_FLAG_NONE,
+                              call->stream_id, NGHTTP2_INTERNAL_ERROR);
+  rt_server_conn_want_flush(call->conn);
+}
+
+/* The transport ends a call: the handler, if it owns it, is cancelled. */
+static void call_abort(rt_call_t *call, int status, const char *message) {
+  if (call->ended)
+    return;
+  if (call->handled && call->method->cancel != NULL)
+    call->method->cancel(call);
+  discard_output(call);
+  call_end(call, status, message);
+}
+
+/* Answers with a bare HTTP status (the request is not gRPC at all). */
+static void call_http_error(rt_call_t *call, int http_status) {
+  char status_text[4];
+  nghttp2_nv nva[1];
+
+  snprintf(status_text, sizeof(status_text), "%d", http_status);
+  nva[0] = (nghttp2_nv)NV(":status", status_text);
+  call->ended = 1;
+  call->http_error = 1;
+  call->status = http_status;
+  if (nghttp2_submit_response(call->conn->session, call->stream_id, nva, 1,
+                              NULL) != 0)
+    nghttp2_submit_rst_stream(call->conn->session, NGHTTP2_FLAG_NONE,
+                              call->stream_id, NGHTTP2_INTERNAL_ERROR);
+  rt_server_conn_want_flush(call->conn);
+}
+
+/* ---- request ------------------------------------------------------------ */
+
+static void on_deadline(uv_timer_t *timer) {
+  rt_call_t *call = timer->data;
+
+  call_abort(call, RT_GRPC_DEADLINE_EXCEEDED, "deadline exceeded");
+}
+
+static int is_grpc_content_type(const char *value) {
+  static const char base[] = "application/grpc";
+  size_t n = sizeof(base) - 1;
+
+  if (value == NULL || strncasecmp(value, base, n) != 0)
+    return 0;
+  if (value[n] == '\0' || value[n] == ';')
+    return 1;
+  return strncasecmp(value + n, "+proto", 6) == 0 &&
+         (value[n + 6] == '\0' || value[n + 6] == ';');
+}
+
+/* Arms the deadline from grpc-timeout. Returns 0 or RT_EINVAL. */
+static int start_deadline(rt_call_t *call, const char *timeout) {
+  uv_loop_t *loop = call->conn->server->loop;
+  uint64_t timeout_us, timeout_ms;
+
+  if (rt_grpc_timeout_parse(timeout, strlen(timeout), &timeout_us) != 0)
+    return RT_EINVAL;
+  timeout_ms = (timeout_us + 999) / 1000;
+  call->deadline_ms = uv_now(loop) + timeout_ms;
+  call->deadline_timer = malloc(sizeof(*call->deadline_timer));
+  if (call->deadline_timer == NULL)
+    return RT_ENOMEM;
+  uv_timer_init(loop, call->deadline_timer);
+  call->deadline_timer->data = call;
+  uv_timer_start(call->deadline_timer, on_deadline, timeout_ms, 0);
+  return 0;
+}
+
+void rt_server_call_headers_done(rt_call_t *call) {
+  const char *method = find_header(call, ":method");
+  const char *path = find_header(call, ":path");
+  const char *te = find_header(call, "te");
+  const char *timeout = find_header(call, "grpc-timeout");
+  char message[300];
+
+  if (path != NULL)
+    call->path = path;
+  if (call->headers_too_big) {
+    snprintf(message, sizeof(message),
+             "request headers exceed the limit of %zu bytes",
+             call->conn->server->options.max_header_list_bytes);
+    call_end(call, RT_GRPC_RESOURCE_EXHAUSTED, message);
+  } else if (method == NULL || strcmp(method, "POST") != 0) {
+    call_http_error(call, 405);
+  } else if (!is_grpc_content_type(find_header(call, "content-type"))) {
+    call_http_error(call, 415);
+  } else if (te == NULL || strcmp(te, "trailers") != 0) {
+    call_end(call, RT_GRPC_INTERNAL, "missing \"te: trailers\" header");
+  } else if (path == NULL || (call->method = rt_server_find_method(
+                                  call->conn->server, path)) == NULL) {
+    snprintf(message, sizeof(message), "unknown method %.250s",
+             path ? path : "");
+    call_end(call, RT_GRPC_UNIMPLEMENTED, message);
+  } else if (timeout != NULL && start_deadline(call, timeout) != 0) {
+    snprintf(message, sizeof(message), "malformed grpc-timeout \"%.32s\"",
+             timeout);
+    call_end(call, RT_GRPC_INTERNAL, message);
+  }
+}
+
+/* Compressed messages: we only speak identity (PROTOCOL-HTTP2,
+ * "Compressed-Flag"). Returns 0 when the message may be delivered. */
+static int check_compression(rt_call_t *call, const rt_grpc_message_t *msg) {
+  const char *encoding = find_header(call, "grpc-encoding");
+  char message[200];
+
+  if (!msg->compressed)
+    return 0;
+  if (encoding != NULL && strcmp(encoding, "identity") != 0) {
+    snprintf(message, sizeof(message),
+             "compression \"%.64s\" is not supported (grpc-accept-encoding: "
+             "identity)",
+             encoding);
+    call_abort(call, RT_GRPC_UNIMPLEMENTED, message);
+  } else {
+    call_abort(call, RT_GRPC_INTERNAL,
+               "compressed flag set without a grpc-encoding");
+  }
+  return -1;
+}
+
+static void deliver(rt_call_t *call, const rt_grpc_message_t *msg) {
+  if (call->method->type == RT_METHOD_BIDI_STREAMING) {
+    call->handled = 1;
+    call->method->handle(call, msg->data, msg->len);
+    return;
+  }
+  if (++call->request_count > 1) {
+    call_abort(call, RT_GRPC_INTERNAL,
+               "more than one request message for a unary or "
+               "server-streaming method");
+    return;
+  }
+  call->request = malloc(msg->len > 0 ? msg->len : 1);
+  if (call->request == NULL) {
+    call_abort(call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
+    return;
+  }
+  if (msg->len > 0)
+    memcpy(call->request, msg->data, msg->len);
+  call->request_len = msg->len;
+}
+
+void rt_server_call_data(rt_call_t *call, const uint8_t *data, size_t len) {
+  rt_grpc_message_t msg;
+  char message[200];
+  int rc;
+
+  while (!call->ended && call->method != NULL) {
+    rc = rt_grpc_decoder_next(&call->decoder, &data, &len, &msg);
+    if (rc == 0)
+      return;
+    if (rc == RT_ETOOBIG) {
+      snprintf(message, sizeof(message),
+               "request message of %zu bytes exceeds the limit of %zu bytes",
+               rt_grpc_decoder_declared_len(&call->decoder),
+               call->conn->server->options.max_message_bytes);
+      call_abort(call, RT_GRPC_RESOURCE_EXHAUSTED, message);
+      return;
+    }
+    if (rc < 0) {
+      call_abort(call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
+      return;
+    }
+    if (check_compression(call, &msg) != 0)
+      return;
+    deliver(call, &msg);
+  }
+}
+
+void rt_server_call_remote_end(rt_call_t *call) {
+  call->remote_closed = 1;
+  if (call->ended || call->method == NULL)
+    return;
+  if (!rt_grpc_decoder_at_boundary(&call->decoder)) {
+    call_abort(call, RT_GRPC_INTERNAL, "request stream ended inside a message");
+    return;
+  }
+  if (call->method->type == RT_METHOD_BIDI_STREAMING) {
+    call->handled = 1;
+    call->method->handle(call, NULL, 0);
+    return;
+  }
+  if (call->request_count == 0) {
+    call_end(call, RT_GRPC_INTERNAL, "no request message");
+    return;
+  }
+  call->handled = 1;
+  call->method->handle(call, call->request, call->request_len);
+  free(call->request);
+  call->request = NULL;
+}
+
+/* ---- end of life -------------------------------------------------------- */
+
+static void free_handle(uv_handle_t *handle) { free(handle); }
+
+static void log_call(const rt_call_t *call) {
+  double ms = (double)(uv_hrtime() - call->start_ns) / 1e6;
+  char status[32];
+
+  if (!rt_log_enabled(RT_LOG_INFO))
+    return;
+  if (!call->ended)
+    snprintf(status, sizeof(status), "CANCELLED");
+  else if (call->http_error)
+    snprintf(status, sizeof(status), "HTTP-%d", call->status);
+  else
+    snprintf(status, sizeof(status), "%s", rt_grpc_status_name(call->status));
+  rt_log(RT_LOG_INFO, "call %.200s %s %.1fms %s", call->path, status, ms,
+         call->conn->peer);
+}
+
+void rt_server_call_closed(rt_call_t *call, int reset) {
+  rt_conn_t *conn = call->conn;
+  size_t i;
+  (void)reset;
+
+  if (!call->ended && call->handled && call->method->cancel != NULL)
+    call->method->cancel(call);
+  log_call(call);
+  if (call->prev)
+    call->prev->next = call->next;
+  else
+    conn->calls = call->next;
+  if (call->next)
+    call->next->prev = call->prev;
+  conn->call_count--;
+  if (call->deadline_timer != NULL)
+    uv_close((uv_handle_t *)call->deadline_timer, free_handle);
+  discard_output(call);
+  free(call->out_head);
+  rt_grpc_decoder_free(&call->decoder);
+  for (i = 0; i < call->header_count; i++)
+    free(call->headers[i].name);
+  free(call->headers);
+  free(call->request);
+  free(call->status_message);
+  free(call);
+}
+
+void rt_server_call_fire_drain(rt_call_t *call) {
+  void (*drained)(rt_call_t * call) = call->drained;
+
+  if (!call->drain_due || drained == NULL)
+    return;
+  call->drain_due = 0;
+  call->drained = NULL;
+  if (!call->ended)
+    drained(call);
+}
+
+/* ---- rt_call.h ---------------------------------------------------------- */
+
+void *rt_call_method_data(rt_call_t *call) { return call->method->data; }
+
+void rt_call_set_data(rt_call_t *call, void *data) { call->data = data; }
+
+void *rt_call_data(rt_call_t *call) { return call->data; }
+
+const char *rt_call_peer(rt_call_t *call) { return call->conn->peer; }
+
+const char *rt_call_metadata(rt_call_t *call, const char *key) {
+  return find_header(call, key);
+}
+
+uint64_t rt_call_deadline_ms(rt_call_t *call) { return call->deadline_ms; }
+
+int rt_call_reply(rt_call_t *call, const uint8_t *message, size_t len) {
+  int rc;
+
+  if (call->ended)
+    return RT_EINVAL;
+  rc = queue_message(call, message, len);
+  if (rc == 0)
+    rc = start_response(call);
+  if (rc != 0) {
+    discard_output(call);
+    call_end(call, RT_GRPC_INTERNAL,
+             rc == RT_ETOOBIG ? "response message exceeds the size limit"
+                              : "out of memory");
+    return rc;
+  }
+  call_end(call, RT_GRPC_OK, NULL);
+  return 0;
+}
+
+void rt_call_fail(rt_call_t *call, rt_grpc_status_t status,
+                  const char *message) {
+  call_end(call, status == RT_GRPC_OK ? RT_GRPC_UNKNOWN : (int)status, message);
+}
+
+int rt_call_send(rt_call_t *call, const uint8_t *message, size_t len) {
+  int rc;
+
+  if (call->ended)
+    return RT_EINVAL;
+  rc = queue_message(call, message, len);
+  if (rc != 0)
+    return rc;
+  rc = start_response(call);
+  if (rc != 0)
+    return rc;
+  nghttp2_session_resume_data(call->conn->session, call->stream_id);
+  rt_server_conn_want_flush(call->conn);
+  return 0;
+}
+
+size_t rt_call_pending_bytes(rt_call_t *call) { return call->pending_bytes; }
+
+void rt_call_on_drain(rt_call_t *call, void (*drained)(rt_call_t *call)) {
+  call->drained = drained;
+  if (call->pending_bytes == 0) {
+    call->drain_due = 1;
+    rt_server_conn_want_flush(call->conn);
+  }
+}
+
+void rt_call_finish(rt_call_t *call, rt_grpc_status_t status,
+                    const char *message) {
+  call_end(call, (int)status, message);
+}

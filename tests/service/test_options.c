@@ -1,0 +1,190 @@
+/*
+ * Tests for rectrackd's options: defaults, flags in both forms, the config
+ * file with comments, precedence of flags over the file, and rejection of
+ * unknown keys and bad values with an error naming them.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rt_options.h"
+
+static int parse(rt_options_t *options, rt_error_t *err, int argc,
+                 char **argv) {
+  assert_int_equal(rt_options_init(options), 0);
+  return rt_options_parse(options, argc, argv, err);
+}
+
+/* Writes text to a fresh temporary file; returns its path (free()). */
+static char *write_config(const char *text) {
+  char *path = strdup("/tmp/rt_options_test_XXXXXX");
+  int fd = mkstemp(path);
+  FILE *file;
+  assert_true(fd >= 0);
+  file = fdopen(fd, "w");
+  fputs(text, file);
+  fclose(file);
+  return path;
+}
+
+static void test_defaults(void **state) {
+  rt_options_t options;
+  rt_error_t err = {0};
+  char *argv[] = {"rectrackd"};
+  (void)state;
+  assert_int_equal(parse(&options, &err, 1, argv), 0);
+  assert_string_equal(options.listen, "127.0.0.1:50051");
+  assert_string_equal(options.data_dir, "./rectrack-data");
+  assert_int_equal(options.server.max_message_bytes, 4 * 1024 * 1024);
+  assert_int_equal(options.server.max_connections, 1024);
+  assert_int_equal(options.server.max_concurrent_streams, 100);
+  assert_int_equal(options.server.idle_timeout_ms, 300000);
+  assert_int_equal(options.log_level, RT_LOG_INFO);
+  rt_options_free(&options);
+}
+
+static void test_flags_with_space_or_equals(void **state) {
+  rt_options_t options;
+  rt_error_t err = {0};
+  char *argv[] = {"rectrackd",
+                  "--listen=[::1]:0",
+                  "--data-dir",
+                  "/var/lib/rt",
+                  "--max-message-bytes",
+                  "1000",
+                  "--idle-timeout=5",
+                  "--log-level",
+                  "debug",
+                  "--max-concurrent-streams=7"};
+  (void)state;
+  assert_int_equal(parse(&options, &err, 10, argv), 0);
+  assert_string_equal(options.listen, "[::1]:0");
+  assert_string_equal(options.data_dir, "/var/lib/rt");
+  assert_int_equal(options.server.max_message_bytes, 1000);
+  assert_int_equal(options.server.idle_timeout_ms, 5000);
+  assert_int_equal(options.server.max_concurrent_streams, 7);
+  assert_int_equal(options.log_level, RT_LOG_DEBUG);
+  rt_options_free(&options);
+}
+
+static void test_help_and_version(void **state) {
+  rt_options_t options;
+  rt_error_t err = {0};
+  char *argv[] = {"rectrackd", "--version", "--help"};
+  (void)state;
+  assert_int_equal(parse(&options, &err, 3, argv), 0);
+  assert_true(options.show_version);
+  assert_true(options.show_help);
+  assert_non_null(strstr(rt_options_usage(), "--max-connections"));
+  rt_options_free(&options);
+}
+
+static void test_bad_flags_are_named(void **state) {
+  rt_options_t options;
+  rt_error_t err = {0};
+  char *unknown[] = {"rectrackd", "--listne", "x:1"};
+  char *missing[] = {"rectrackd", "--listen"};
+  char *negative[] = {"rectrackd", "--max-connections", "-1"};
+  char *garbage[] = {"rectrackd", "--max-message-bytes", "4M"};
+  char *zero[] = {"rectrackd", "--max-concurrent-streams=0"};
+  char *level[] = {"rectrackd", "--log-level", "loud"};
+  char *positional[] = {"rectrackd", "serve"};
+  (void)state;
+  assert_int_equal(parse(&options, &err, 3, unknown), RT_EINVAL);
+  assert_non_null(strstr(err.message, "listne"));
+  rt_options_free(&options);
+  assert_int_equal(parse(&options, &err, 2, missing), RT_EINVAL);
+  assert_non_null(strstr(err.message, "--listen"));
+  rt_options_free(&options);
+  assert_int_equal(parse(&options, &err, 3, negative), RT_EINVAL);
+  assert_non_null(strstr(err.message, "--max-connections"));
+  rt_options_free(&options);
+  assert_int_equal(parse(&options, &err, 3, garbage), RT_EINVAL);
+  assert_non_null(strstr(err.message, "\"4M\""));
+  rt_options_free(&options);
+  assert_int_equal(parse(&options, &err, 2, zero), RT_EINVAL);
+  rt_options_free(&options);
+  assert_int_equal(parse(&options, &err, 3, level), RT_EINVAL);
+  assert_non_null(strstr(err.message, "loud"));
+  rt_options_free(&options);
+  assert_int_equal(parse(&options, &err, 2, positional), RT_EINVAL);
+  rt_options_free(&options);
+}
+
+static void test_config_file_with_comments(void **state) {
+  rt_options_t options;
+  rt_error_t err = {0};
+  char *path = write_config("# rectrackd settings\n"
+                            "\n"
+                            "listen = 0.0.0.0:6000   # all interfaces\n"
+                            "  data-dir=/srv/rt\n"
+                            "max-connections = 10\r\n");
+  char *argv[] = {"rectrackd", "--config", path};
+  (void)state;
+  assert_int_equal(parse(&options, &err, 3, argv), 0);
+  assert_string_equal(options.listen, "0.0.0.0:6000");
+  assert_string_equal(options.data_dir, "/srv/rt");
+  assert_int_equal(options.server.max_connections, 10);
+  rt_options_free(&options);
+  unlink(path);
+  free(path);
+}
+
+static void test_flags_override_config_whatever_the_order(void **state) {
+  rt_options_t options;
+  rt_error_t err = {0};
+  char *path = write_config("listen = 0.0.0.0:6000\nidle-timeout = 9\n");
+  char *argv[] = {"rectrackd", "--listen", "127.0.0.1:7000", "--config", path};
+  (void)state;
+  assert_int_equal(parse(&options, &err, 5, argv), 0);
+  assert_string_equal(options.listen, "127.0.0.1:7000");
+  assert_int_equal(options.server.idle_timeout_ms, 9000);
+  rt_options_free(&options);
+  unlink(path);
+  free(path);
+}
+
+static void test_config_errors_name_file_and_line(void **state) {
+  rt_options_t options;
+  rt_error_t err = {0};
+  char *path = write_config("listen = 127.0.0.1:1\nverbose = yes\n");
+  char *argv[] = {"rectrackd", "--config", path};
+  char *missing[] = {"rectrackd", "--config", "/nonexistent/rt.conf"};
+  (void)state;
+  assert_int_equal(parse(&options, &err, 3, argv), RT_EINVAL);
+  assert_non_null(strstr(err.message, ":2:"));
+  assert_non_null(strstr(err.message, "verbose"));
+  rt_options_free(&options);
+  unlink(path);
+  free(path);
+  path = write_config("listen 127.0.0.1:1\n");
+  argv[2] = path;
+  assert_int_equal(parse(&options, &err, 3, argv), RT_EINVAL);
+  assert_non_null(strstr(err.message, "key = value"));
+  rt_options_free(&options);
+  unlink(path);
+  free(path);
+  assert_int_equal(parse(&options, &err, 3, missing), RT_EIO);
+  rt_options_free(&options);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_defaults),
+      cmocka_unit_test(test_flags_with_space_or_equals),
+      cmocka_unit_test(test_help_and_version),
+      cmocka_unit_test(test_bad_flags_are_named),
+      cmocka_unit_test(test_config_file_with_comments),
+      cmocka_unit_test(test_flags_override_config_whatever_the_order),
+      cmocka_unit_test(test_config_errors_name_file_and_line),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
