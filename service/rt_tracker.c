@@ -1,0 +1,195 @@
+/*
+ * rt_tracker: assembly of the Tracker service. Creates the loop thread's
+ * read snapshot, the writer thread and the WatchChanges pump, joins the
+ * method tables of the per-concern files (reads, writes, watch, review)
+ * into the one array the transport registers, and runs the shutdown
+ * sequence: writer drained first (so every accepted write is answered),
+ * then the watch streams ended.
+ *
+ * Also home of the helpers every handler uses: decode with the right
+ * error, fail through the status map, pack-and-reply, and the snapshot's
+ * renew/reset bracket.
+ */
+#include "rt_tracker_internal.h"
+
+#include "rt_log.h"
+#include "rt_status_map.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define RT_TRACKER_DEFAULT_MAX_REPLY (4u << 20)
+
+ProtobufCMessage *rt_tracker_decode(rt_call_t *call,
+                                    const ProtobufCMessageDescriptor *desc,
+                                    const uint8_t *request, size_t len) {
+  ProtobufCMessage *message =
+      protobuf_c_message_unpack(desc, NULL, len, request);
+  if (message == NULL) {
+    char text[160];
+    snprintf(text, sizeof text, "request is not a valid %s", desc->name);
+    rt_call_fail(call, RT_GRPC_INVALID_ARGUMENT, text);
+  }
+  return message;
+}
+
+void rt_tracker_fail(rt_call_t *call, int code, const rt_error_t *err) {
+  rt_call_fail(call, rt_status_from_error(code), rt_status_message(code, err));
+}
+
+void rt_tracker_reply_message(rt_call_t *call, const ProtobufCMessage *msg) {
+  size_t len = protobuf_c_message_get_packed_size(msg);
+  uint8_t stack_buffer[1024];
+  uint8_t *buffer = len <= sizeof stack_buffer ? stack_buffer : malloc(len);
+  if (buffer == NULL) {
+    rt_call_fail(call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
+    return;
+  }
+  protobuf_c_message_pack(msg, buffer);
+  rt_call_reply(call, buffer, len);
+  if (buffer != stack_buffer)
+    free(buffer);
+}
+
+int rt_tracker_begin_read(rt_tracker_t *tracker, rt_call_t *call) {
+  rt_error_t err;
+  rt_error_clear(&err);
+  int rc = rt_store_reader_renew(tracker->reader, &err);
+  if (rc != 0 && call != NULL)
+    rt_tracker_fail(call, rc, &err);
+  return rc;
+}
+
+void rt_tracker_end_read(rt_tracker_t *tracker) {
+  rt_store_reader_reset(tracker->reader);
+}
+
+void rt_tracker_today(char out[11]) {
+  time_t now = time(NULL);
+  struct tm utc;
+  gmtime_r(&now, &utc);
+  if (strftime(out, 11, "%Y-%m-%d", &utc) != 10)
+    memcpy(out, "1970-01-01", 11);
+}
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One array of every table, each method's data pointing at tracker. */
+static int build_methods(rt_tracker_t *tracker, rt_error_t *err) {
+  const struct {
+    const rt_method_t *table;
+    size_t count;
+  } tables[] = {
+      {rt_tracker_read_methods, rt_tracker_read_method_count},
+      {rt_tracker_write_methods, rt_tracker_write_method_count},
+      {rt_tracker_watch_methods, rt_tracker_watch_method_count},
+      {rt_tracker_review_methods, rt_tracker_review_method_count},
+  };
+  size_t total = 0;
+  for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+    total += tables[t].count;
+  tracker->methods = calloc(total, sizeof *tracker->methods);
+  if (tracker->methods == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+    for (size_t i = 0; i < tables[t].count; i++) {
+      rt_method_t *method = &tracker->methods[tracker->method_count++];
+      *method = tables[t].table[i];
+      method->data = tracker;
+    }
+  return 0;
+}
+
+int rt_tracker_new(rt_tracker_t **out, uv_loop_t *loop, rt_store_t *store,
+                   const rt_tracker_options_t *options, rt_error_t *err) {
+  *out = NULL;
+  rt_tracker_t *tracker = calloc(1, sizeof *tracker);
+  if (tracker == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  tracker->loop = loop;
+  tracker->store = store;
+  tracker->started_ms =
+      options && options->started_ms ? options->started_ms : now_ms();
+  tracker->max_reply_bytes = options && options->max_reply_bytes
+                                 ? options->max_reply_bytes
+                                 : RT_TRACKER_DEFAULT_MAX_REPLY;
+  int rc;
+  if (options != NULL && options->data_dir != NULL &&
+      (tracker->data_dir = strdup(options->data_dir)) == NULL) {
+    rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+    goto fail;
+  }
+  if ((rc = build_methods(tracker, err)) != 0)
+    goto fail;
+  if ((rc = rt_store_reader_begin(store, &tracker->reader, err)) != 0)
+    goto fail;
+  rt_store_reader_reset(tracker->reader);
+  if ((rc = rt_tracker_watch_init(tracker)) != 0) {
+    rt_error_set(err, rc, NULL, "cannot set up the WatchChanges pump");
+    goto fail;
+  }
+  rt_writer_options_t writer_options = {
+      .max_batch = options ? options->max_batch : 0,
+      .max_queue = options ? options->max_queue : 0,
+      .on_commit = rt_tracker_watch_on_commit,
+      .on_commit_data = tracker,
+  };
+  if ((rc = rt_writer_new(&tracker->writer, loop, store, &writer_options,
+                          err)) != 0)
+    goto fail;
+  *out = tracker;
+  return 0;
+
+fail:
+  rt_tracker_free(tracker);
+  return rc;
+}
+
+const rt_method_t *rt_tracker_methods(rt_tracker_t *tracker, size_t *count) {
+  *count = tracker->method_count;
+  return tracker->methods;
+}
+
+static void on_watch_closed(rt_tracker_t *tracker) {
+  if (tracker->drain_done != NULL)
+    tracker->drain_done(tracker->drain_data);
+}
+
+static void on_writer_drained(void *data) {
+  rt_tracker_t *tracker = data;
+  rt_writer_stats_t stats;
+  rt_writer_get_stats(tracker->writer, &stats);
+  rt_log(RT_LOG_INFO,
+         "writer stopped: %llu writes in %llu commits (largest %zu), "
+         "%llu abandoned before their commit",
+         (unsigned long long)stats.jobs, (unsigned long long)stats.batches,
+         stats.largest_batch, (unsigned long long)stats.skipped);
+  rt_tracker_watch_shutdown(tracker, on_watch_closed);
+}
+
+void rt_tracker_drain(rt_tracker_t *tracker, void (*done)(void *data),
+                      void *data) {
+  if (tracker->draining)
+    return;
+  tracker->draining = true;
+  tracker->drain_done = done;
+  tracker->drain_data = data;
+  rt_writer_drain(tracker->writer, on_writer_drained, tracker);
+}
+
+void rt_tracker_free(rt_tracker_t *tracker) {
+  if (tracker == NULL)
+    return;
+  rt_writer_free(tracker->writer);
+  rt_tracker_watch_release(tracker);
+  rt_store_reader_end(tracker->reader);
+  free(tracker->methods);
+  free(tracker->data_dir);
+  free(tracker);
+}

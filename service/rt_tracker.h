@@ -1,0 +1,62 @@
+/*
+ * rt_tracker: the rectrack.v1.Tracker gRPC service of rectrackd.
+ *
+ * Owns: the handlers of every Tracker RPC, the loop thread's read snapshot
+ * (one rt_store_reader_t, renewed per call), the writer thread (rt_writer)
+ * and the WatchChanges streams. Calls: rt_call (transport contract),
+ * rt_store (storage), rt_writer, rt_status_map, rt_log, protobuf-c, libuv,
+ * and review/ for GetReviewSummary and ExportReview when it is built in.
+ *
+ * Reads run on the loop thread in a short read transaction; writes are
+ * validated cheaply on the loop thread, applied by the writer thread with
+ * group commit, and answered only once durable. Everything here runs on
+ * the loop thread.
+ */
+#ifndef RT_TRACKER_H
+#define RT_TRACKER_H
+
+#include "rt_call.h"
+#include "rt_error.h"
+#include "rt_store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct rt_tracker rt_tracker_t;
+
+typedef struct rt_tracker_options {
+  const char *data_dir; /* reported by GetServerInfo; copied; may be NULL */
+  int64_t started_ms;   /* reported by GetServerInfo; 0: now */
+  size_t max_batch;     /* writes per commit; 0: 1024 */
+  size_t max_queue;     /* writes waiting; beyond: RESOURCE_EXHAUSTED;
+                           0: 16384 */
+  /* The transport's message size limit: a list page that would exceed it
+   * is shortened to fit. 0: 4 MiB. */
+  size_t max_reply_bytes;
+} rt_tracker_options_t;
+
+/* Creates the service on loop for store (both borrowed; they must outlive
+ * the tracker) and starts its writer thread. Call on the loop thread
+ * before or while the loop runs. Errors: RT_ENOMEM, RT_EIO, and the
+ * store's errors from opening a reader. */
+int rt_tracker_new(rt_tracker_t **out, uv_loop_t *loop, rt_store_t *store,
+                   const rt_tracker_options_t *options, rt_error_t *err);
+
+/* The methods to register with the transport (paths
+ * "/rectrack.v1.Tracker/..."); *count receives their number. The array
+ * belongs to the tracker and lives as long as it. */
+const rt_method_t *rt_tracker_methods(rt_tracker_t *tracker, size_t *count);
+
+/* Shutdown: new writes get UNAVAILABLE, queued writes are committed and
+ * answered, the writer thread is joined, open WatchChanges streams end
+ * with UNAVAILABLE; then done(data) runs on the loop thread. The loop must
+ * keep running until then. */
+void rt_tracker_drain(rt_tracker_t *tracker, void (*done)(void *data),
+                      void *data);
+
+/* Frees the tracker; call after drain's done() (or if the loop never ran).
+ * The store is not closed. NULL is a no-op. */
+void rt_tracker_free(rt_tracker_t *tracker);
+
+#endif /* RT_TRACKER_H */

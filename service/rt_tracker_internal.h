@@ -1,0 +1,80 @@
+/*
+ * rt_tracker_internal: what the files of the Tracker service share
+ * (rt_tracker.c, rt_tracker_reads.c, rt_tracker_writes.c,
+ * rt_tracker_watch.c). Private to service/.
+ */
+#ifndef RT_TRACKER_INTERNAL_H
+#define RT_TRACKER_INTERNAL_H
+
+#include "rt_tracker.h"
+#include "rt_writer.h"
+
+#include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
+
+typedef struct rt_watcher rt_watcher_t;
+
+struct rt_tracker {
+  uv_loop_t *loop;
+  rt_store_t *store;
+  rt_store_reader_t *reader; /* reset between calls, renewed per call */
+  rt_writer_t *writer;
+  char *data_dir;
+  int64_t started_ms;
+  size_t max_reply_bytes;
+  bool draining;
+  void (*drain_done)(void *data);
+  void *drain_data;
+
+  rt_method_t *methods;
+  size_t method_count;
+
+  /* WatchChanges: every open stream, and those due a turn of the pump. */
+  rt_watcher_t *watchers;
+  uv_idle_t *pump; /* own allocation: freed by its close callback */
+  bool pump_active;
+  void (*watch_closed)(rt_tracker_t *tracker);
+};
+
+/* Method tables of each file; data is filled by rt_tracker_new. */
+extern const rt_method_t rt_tracker_read_methods[];
+extern const size_t rt_tracker_read_method_count;
+extern const rt_method_t rt_tracker_write_methods[];
+extern const size_t rt_tracker_write_method_count;
+extern const rt_method_t rt_tracker_watch_methods[];
+extern const size_t rt_tracker_watch_method_count;
+extern const rt_method_t rt_tracker_review_methods[];
+extern const size_t rt_tracker_review_method_count;
+
+/* Unpacks request as descriptor's message, or fails the call with
+ * INVALID_ARGUMENT "request is not a valid rectrack.v1.X" and returns
+ * NULL. Free with protobuf_c_message_free_unpacked. */
+ProtobufCMessage *rt_tracker_decode(rt_call_t *call,
+                                    const ProtobufCMessageDescriptor *desc,
+                                    const uint8_t *request, size_t len);
+
+/* Fails call with the status mapped from code and err's message. */
+void rt_tracker_fail(rt_call_t *call, int code, const rt_error_t *err);
+
+/* Packs message and replies with it (or fails with INTERNAL). */
+void rt_tracker_reply_message(rt_call_t *call, const ProtobufCMessage *msg);
+
+/* Renews the loop thread's snapshot or fails the call; 0 on success. */
+int rt_tracker_begin_read(rt_tracker_t *tracker, rt_call_t *call);
+void rt_tracker_end_read(rt_tracker_t *tracker);
+
+/* Writes today's UTC date (YYYY-MM-DD) into out. */
+void rt_tracker_today(char out[11]);
+
+/* Watch: called after commits with the newest revision; the drain. */
+void rt_tracker_watch_on_commit(uint64_t revision, void *data);
+int rt_tracker_watch_init(rt_tracker_t *tracker);
+/* Ends every stream with UNAVAILABLE and closes the pump, then calls
+ * closed(tracker). */
+void rt_tracker_watch_shutdown(rt_tracker_t *tracker,
+                               void (*closed)(rt_tracker_t *tracker));
+/* Frees the streams' state without touching their calls (rt_tracker_free
+ * without a drain) and closes the pump. */
+void rt_tracker_watch_release(rt_tracker_t *tracker);
+
+#endif /* RT_TRACKER_INTERNAL_H */

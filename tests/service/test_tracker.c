@@ -1,0 +1,472 @@
+/*
+ * Tests for the Tracker service's handlers against the real storage
+ * engine and a fake transport: rt_call_* are implemented here, recording
+ * what each call was answered, so that the tests can check when a reply
+ * happens (only after the commit), what cancellation does, how
+ * WatchChanges pages, pauses for a slow client and resumes, and how the
+ * drain ends everything. The e2e tests (tests/e2e/tracker) cover the same
+ * ground through the real transport; these pin down the ordering.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rt_tracker.h"
+
+/* ---- the fake transport ---------------------------------------------- */
+
+#define MAX_SENT 4096
+
+struct rt_call {
+  const rt_method_t *method;
+  void *data;
+  const char *user; /* x-rectrack-user, or NULL */
+  bool ended;
+  rt_grpc_status_t status;
+  char message[512];
+  uint8_t *reply;
+  size_t reply_len;
+  uint8_t *sent[MAX_SENT];
+  size_t sent_len[MAX_SENT];
+  size_t sent_count;
+  size_t pending;    /* bytes "queued"; tests drain by hand */
+  bool hold_pending; /* keep counting sent bytes as pending */
+  void (*drained)(rt_call_t *call);
+};
+
+void *rt_call_method_data(rt_call_t *call) { return call->method->data; }
+void rt_call_set_data(rt_call_t *call, void *data) { call->data = data; }
+void *rt_call_data(rt_call_t *call) { return call->data; }
+const char *rt_call_peer(rt_call_t *call) {
+  (void)call;
+  return "127.0.0.1:1";
+}
+const char *rt_call_metadata(rt_call_t *call, const char *key) {
+  return strcmp(key, "x-rectrack-user") == 0 ? call->user : NULL;
+}
+uint64_t rt_call_deadline_ms(rt_call_t *call) {
+  (void)call;
+  return 0;
+}
+
+int rt_call_reply(rt_call_t *call, const uint8_t *message, size_t len) {
+  assert_false(call->ended);
+  call->ended = true;
+  call->status = RT_GRPC_OK;
+  call->reply = malloc(len ? len : 1);
+  memcpy(call->reply, message, len);
+  call->reply_len = len;
+  return 0;
+}
+
+void rt_call_fail(rt_call_t *call, rt_grpc_status_t status,
+                  const char *message) {
+  assert_false(call->ended);
+  call->ended = true;
+  call->status = status;
+  snprintf(call->message, sizeof call->message, "%s", message);
+}
+
+int rt_call_send(rt_call_t *call, const uint8_t *message, size_t len) {
+  assert_false(call->ended);
+  assert_true(call->sent_count < MAX_SENT);
+  call->sent[call->sent_count] = malloc(len ? len : 1);
+  memcpy(call->sent[call->sent_count], message, len);
+  call->sent_len[call->sent_count++] = len;
+  if (call->hold_pending)
+    call->pending += len;
+  return 0;
+}
+
+size_t rt_call_pending_bytes(rt_call_t *call) { return call->pending; }
+
+void rt_call_on_drain(rt_call_t *call, void (*drained)(rt_call_t *call)) {
+  call->drained = drained;
+}
+
+void rt_call_finish(rt_call_t *call, rt_grpc_status_t status,
+                    const char *message) {
+  rt_call_fail(call, status, message ? message : "");
+}
+
+static void release_pending(rt_call_t *call) {
+  call->hold_pending = false;
+  call->pending = 0;
+  void (*drained)(rt_call_t *) = call->drained;
+  call->drained = NULL;
+  if (drained != NULL)
+    drained(call);
+}
+
+static void call_free(rt_call_t *call) {
+  free(call->reply);
+  for (size_t i = 0; i < call->sent_count; i++)
+    free(call->sent[i]);
+  free(call);
+}
+
+/* ---- fixture --------------------------------------------------------- */
+
+typedef struct fixture {
+  char dir[64];
+  uv_loop_t loop;
+  rt_store_t *store;
+  rt_tracker_t *tracker;
+  const rt_method_t *methods;
+  size_t method_count;
+  int drained;
+} fixture_t;
+
+static int setup(void **state) {
+  fixture_t *f = calloc(1, sizeof *f);
+  snprintf(f->dir, sizeof f->dir, "/tmp/rt-test-tracker-XXXXXX");
+  assert_non_null(mkdtemp(f->dir));
+  assert_int_equal(uv_loop_init(&f->loop), 0);
+  rt_error_t err;
+  assert_int_equal(rt_store_open(&f->store, f->dir, NULL, &err), 0);
+  rt_tracker_options_t options = {.data_dir = f->dir};
+  assert_int_equal(
+      rt_tracker_new(&f->tracker, &f->loop, f->store, &options, &err), 0);
+  f->methods = rt_tracker_methods(f->tracker, &f->method_count);
+  *state = f;
+  return 0;
+}
+
+static void on_drained(void *data) { ((fixture_t *)data)->drained++; }
+
+static int teardown(void **state) {
+  fixture_t *f = *state;
+  if (f->drained == 0) {
+    rt_tracker_drain(f->tracker, on_drained, f);
+    while (f->drained == 0)
+      uv_run(&f->loop, UV_RUN_ONCE);
+  }
+  rt_tracker_free(f->tracker);
+  uv_run(&f->loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&f->loop), 0);
+  rt_store_close(f->store);
+  char command[128];
+  snprintf(command, sizeof command, "rm -rf %s", f->dir);
+  assert_int_equal(system(command), 0);
+  free(f);
+  return 0;
+}
+
+static const rt_method_t *find_method(fixture_t *f, const char *name) {
+  char path[128];
+  snprintf(path, sizeof path, "/rectrack.v1.Tracker/%s", name);
+  for (size_t i = 0; i < f->method_count; i++)
+    if (strcmp(f->methods[i].path, path) == 0)
+      return &f->methods[i];
+  fail_msg("no method %s", path);
+  return NULL;
+}
+
+/* Starts a call of method name with message packed as its request. */
+static rt_call_t *start(fixture_t *f, const char *name,
+                        const ProtobufCMessage *message) {
+  rt_call_t *call = calloc(1, sizeof *call);
+  call->method = find_method(f, name);
+  size_t len = protobuf_c_message_get_packed_size(message);
+  uint8_t *buffer = malloc(len ? len : 1);
+  protobuf_c_message_pack(message, buffer);
+  call->method->handle(call, buffer, len);
+  free(buffer);
+  return call;
+}
+
+static void run_until_ended(fixture_t *f, rt_call_t *call) {
+  while (!call->ended)
+    uv_run(&f->loop, UV_RUN_ONCE);
+}
+
+static void run_until_sent(fixture_t *f, rt_call_t *call, size_t count) {
+  while (call->sent_count < count && !call->ended)
+    uv_run(&f->loop, UV_RUN_ONCE);
+  assert_int_equal(call->sent_count, count);
+}
+
+/* Runs the loop until call has ended and returns it. */
+static rt_call_t *finish(fixture_t *f, rt_call_t *call) {
+  run_until_ended(f, call);
+  return call;
+}
+
+static rt_call_t *create_source(fixture_t *f, const char *id) {
+  Rectrack__V1__Source source = RECTRACK__V1__SOURCE__INIT;
+  source.id = (char *)id;
+  source.title = "Dialogue";
+  source.kind = RECTRACK__V1__SOURCE_KIND__SOURCE_KIND_DIALOGUE;
+  Rectrack__V1__CreateSourceRequest request =
+      RECTRACK__V1__CREATE_SOURCE_REQUEST__INIT;
+  request.source = &source;
+  return start(f, "CreateSource", &request.base);
+}
+
+static void create_source_ok(fixture_t *f, const char *id) {
+  rt_call_t *call = finish(f, create_source(f, id));
+  assert_int_equal(call->status, RT_GRPC_OK);
+  call_free(call);
+}
+
+/* ---- tests ----------------------------------------------------------- */
+
+static void test_a_write_is_answered_only_after_its_commit(void **state) {
+  fixture_t *f = *state;
+  rt_call_t *call = create_source(f, "idm-2023");
+  assert_false(call->ended); /* queued to the writer, not answered */
+  run_until_ended(f, call);
+  assert_int_equal(call->status, RT_GRPC_OK);
+  Rectrack__V1__Source *source =
+      rectrack__v1__source__unpack(NULL, call->reply_len, call->reply);
+  assert_non_null(source);
+  assert_string_equal(source->id, "idm-2023");
+  assert_int_equal(source->revision, 1);
+  rectrack__v1__source__free_unpacked(source, NULL);
+  call_free(call);
+}
+
+static void test_get_replies_with_the_stored_bytes(void **state) {
+  fixture_t *f = *state;
+  rt_call_t *created = finish(f, create_source(f, "gfmd-2024"));
+  Rectrack__V1__GetSourceRequest request =
+      RECTRACK__V1__GET_SOURCE_REQUEST__INIT;
+  request.id = "gfmd-2024";
+  rt_call_t *got = start(f, "GetSource", &request.base);
+  assert_true(got->ended); /* reads answer right away */
+  assert_int_equal(got->status, RT_GRPC_OK);
+  assert_int_equal(got->reply_len, created->reply_len);
+  assert_memory_equal(got->reply, created->reply, got->reply_len);
+  call_free(got);
+  call_free(created);
+
+  request.id = "missing";
+  got = start(f, "GetSource", &request.base);
+  assert_int_equal(got->status, RT_GRPC_NOT_FOUND);
+  call_free(got);
+  request.id = "";
+  got = start(f, "GetSource", &request.base);
+  assert_int_equal(got->status, RT_GRPC_INVALID_ARGUMENT);
+  assert_string_equal(got->message, "id is required");
+  call_free(got);
+}
+
+static void test_an_undecodable_request_is_invalid(void **state) {
+  fixture_t *f = *state;
+  rt_call_t *call = calloc(1, sizeof *call);
+  call->method = find_method(f, "GetRecommendation");
+  const uint8_t garbage[] = {0x0a, 0xff, 0xff};
+  call->method->handle(call, garbage, sizeof garbage);
+  assert_int_equal(call->status, RT_GRPC_INVALID_ARGUMENT);
+  assert_string_equal(call->message, "request is not a valid "
+                                     "rectrack.v1.GetRecommendationRequest");
+  call_free(call);
+}
+
+static void test_bad_fields_are_named_in_the_status(void **state) {
+  fixture_t *f = *state;
+  create_source_ok(f, "src");
+  char *sdg[] = {"10.7", "18.1"};
+  Rectrack__V1__Recommendation rec = RECTRACK__V1__RECOMMENDATION__INIT;
+  rec.source_id = "src";
+  rec.title = "Lower costs";
+  rec.sdg_targets = sdg;
+  rec.n_sdg_targets = 2;
+  Rectrack__V1__CreateRecommendationRequest request =
+      RECTRACK__V1__CREATE_RECOMMENDATION_REQUEST__INIT;
+  request.recommendation = &rec;
+  rt_call_t *call = finish(f, start(f, "CreateRecommendation", &request.base));
+  assert_int_equal(call->status, RT_GRPC_INVALID_ARGUMENT);
+  assert_non_null(strstr(call->message, "recommendation.sdg_targets[1]"));
+  call_free(call);
+
+  rec.n_sdg_targets = 0;
+  rec.title = "";
+  call = start(f, "CreateRecommendation", &request.base);
+  assert_true(call->ended); /* caught before the writer */
+  assert_string_equal(call->message, "recommendation.title is required");
+  call_free(call);
+
+  rec.title = "Lower costs";
+  rec.source_id = "nowhere";
+  call = finish(f, start(f, "CreateRecommendation", &request.base));
+  assert_int_equal(call->status, RT_GRPC_NOT_FOUND);
+  call_free(call);
+}
+
+static void test_the_principal_comes_from_the_header(void **state) {
+  fixture_t *f = *state;
+  create_source_ok(f, "src");
+  Rectrack__V1__Recommendation rec = RECTRACK__V1__RECOMMENDATION__INIT;
+  rec.source_id = "src";
+  rec.title = "Lower costs";
+  Rectrack__V1__CreateRecommendationRequest request =
+      RECTRACK__V1__CREATE_RECOMMENDATION_REQUEST__INIT;
+  request.recommendation = &rec;
+  rt_call_t *call = calloc(1, sizeof *call);
+  call->method = find_method(f, "CreateRecommendation");
+  call->user = "alice";
+  size_t len = protobuf_c_message_get_packed_size(&request.base);
+  uint8_t buffer[256];
+  assert_true(len <= sizeof buffer);
+  protobuf_c_message_pack(&request.base, buffer);
+  call->method->handle(call, buffer, len);
+  run_until_ended(f, call);
+  Rectrack__V1__Recommendation *stored =
+      rectrack__v1__recommendation__unpack(NULL, call->reply_len, call->reply);
+  assert_string_equal(stored->updated_by, "alice");
+  rectrack__v1__recommendation__free_unpacked(stored, NULL);
+  call_free(call);
+
+  call = calloc(1, sizeof *call);
+  call->method = find_method(f, "CreateRecommendation");
+  call->user = "no spaces allowed";
+  call->method->handle(call, buffer, len);
+  assert_int_equal(call->status, RT_GRPC_INVALID_ARGUMENT);
+  assert_non_null(strstr(call->message, "x-rectrack-user"));
+  call_free(call);
+}
+
+static void test_a_cancelled_write_is_never_answered(void **state) {
+  fixture_t *f = *state;
+  rt_call_t *cancelled = create_source(f, "gone");
+  cancelled->method->cancel(cancelled);
+  rt_call_t *kept = finish(f, create_source(f, "kept"));
+  assert_int_equal(kept->status, RT_GRPC_OK);
+  uv_run(&f->loop, UV_RUN_NOWAIT);
+  assert_false(cancelled->ended);
+  call_free(cancelled);
+  call_free(kept);
+}
+
+static Rectrack__V1__ChangeEvent *event_at(rt_call_t *call, size_t i) {
+  return rectrack__v1__change_event__unpack(NULL, call->sent_len[i],
+                                            call->sent[i]);
+}
+
+static void assert_revisions(rt_call_t *call, uint64_t first, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    Rectrack__V1__ChangeEvent *event = event_at(call, i);
+    assert_non_null(event);
+    assert_int_equal(event->revision, first + i);
+    assert_int_equal(event->hash.len, 32);
+    rectrack__v1__change_event__free_unpacked(event, NULL);
+  }
+}
+
+static void test_watch_sends_backlog_then_live_in_pages(void **state) {
+  fixture_t *f = *state;
+  char id[32];
+  for (int i = 0; i < 600; i++) { /* more than two pages of backlog */
+    snprintf(id, sizeof id, "s-%d", i);
+    create_source_ok(f, id);
+  }
+  Rectrack__V1__WatchChangesRequest request =
+      RECTRACK__V1__WATCH_CHANGES_REQUEST__INIT;
+  request.from_revision = 1;
+  rt_call_t *watch = start(f, "WatchChanges", &request.base);
+  assert_int_equal(watch->sent_count, 0); /* nothing in the handler */
+  uv_run(&f->loop, UV_RUN_NOWAIT);
+  assert_true(watch->sent_count <= 256); /* one page per loop turn */
+  run_until_sent(f, watch, 600);
+  create_source_ok(f, "live-1");
+  run_until_sent(f, watch, 601);
+  assert_revisions(watch, 1, 601);
+  assert_false(watch->ended);
+  watch->method->cancel(watch);
+  call_free(watch);
+}
+
+static void test_watch_waits_for_a_slow_client(void **state) {
+  fixture_t *f = *state;
+  Rectrack__V1__WatchChangesRequest request =
+      RECTRACK__V1__WATCH_CHANGES_REQUEST__INIT;
+  rt_call_t *watch = start(f, "WatchChanges", &request.base); /* from now */
+  watch->hold_pending = true;
+  watch->pending = 1 << 30; /* the client stopped reading */
+  create_source_ok(f, "a");
+  create_source_ok(f, "b");
+  for (int i = 0; i < 10; i++)
+    uv_run(&f->loop, UV_RUN_NOWAIT);
+  assert_int_equal(watch->sent_count, 0);
+  assert_non_null(watch->drained); /* asked to hear about the drain */
+  release_pending(watch);
+  run_until_sent(f, watch, 2);
+  assert_revisions(watch, 1, 2);
+  watch->method->cancel(watch);
+  call_free(watch);
+}
+
+static void test_drain_answers_queued_writes_and_ends_watches(void **state) {
+  fixture_t *f = *state;
+  Rectrack__V1__WatchChangesRequest request =
+      RECTRACK__V1__WATCH_CHANGES_REQUEST__INIT;
+  rt_call_t *watch = start(f, "WatchChanges", &request.base);
+  rt_call_t *queued = create_source(f, "last");
+  rt_tracker_drain(f->tracker, on_drained, f);
+  rt_call_t *refused = create_source(f, "too-late");
+  assert_int_equal(refused->status, RT_GRPC_UNAVAILABLE);
+  while (f->drained == 0)
+    uv_run(&f->loop, UV_RUN_ONCE);
+  assert_int_equal(queued->status, RT_GRPC_OK);
+  assert_true(watch->ended);
+  assert_int_equal(watch->status, RT_GRPC_UNAVAILABLE);
+  rt_tracker_drain(f->tracker, on_drained, f); /* again: a no-op */
+  uv_run(&f->loop, UV_RUN_NOWAIT);
+  assert_int_equal(f->drained, 1);
+  call_free(refused);
+  call_free(queued);
+  call_free(watch);
+}
+
+static void test_server_info_counts_records(void **state) {
+  fixture_t *f = *state;
+  create_source_ok(f, "one");
+  create_source_ok(f, "two");
+  Rectrack__V1__GetServerInfoRequest request =
+      RECTRACK__V1__GET_SERVER_INFO_REQUEST__INIT;
+  rt_call_t *call = start(f, "GetServerInfo", &request.base);
+  Rectrack__V1__ServerInfo *info =
+      rectrack__v1__server_info__unpack(NULL, call->reply_len, call->reply);
+  assert_non_null(info);
+  assert_string_equal(info->version, RT_VERSION);
+  assert_int_equal(info->revision, 2);
+  assert_int_equal(info->source_count, 2);
+  assert_string_equal(info->data_dir, f->dir);
+  rectrack__v1__server_info__free_unpacked(info, NULL);
+  call_free(call);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(
+          test_a_write_is_answered_only_after_its_commit, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_get_replies_with_the_stored_bytes,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_an_undecodable_request_is_invalid,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bad_fields_are_named_in_the_status,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_the_principal_comes_from_the_header,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_a_cancelled_write_is_never_answered,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_watch_sends_backlog_then_live_in_pages, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_watch_waits_for_a_slow_client, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(
+          test_drain_answers_queued_writes_and_ends_watches, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_server_info_counts_records, setup,
+                                      teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
