@@ -1,0 +1,245 @@
+/*
+ * Private to review/: the indexed model of a review's data set, the text
+ * buffer and escapers, and the table definitions every renderer shares.
+ * Not part of the module's API (see rt_review.h).
+ */
+#ifndef RT_REVIEW_INTERNAL_H
+#define RT_REVIEW_INTERNAL_H
+
+#include "rt_review.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#define RT_REVIEW_STATUS_COUNT 8 /* Status enum values 0..7 */
+
+/* ---- growable byte buffer (review_text.c) ---- */
+
+typedef struct rt_review_buf {
+  char *data;
+  size_t len;
+  size_t cap;
+  bool failed; /* an allocation failed; later appends are ignored */
+} rt_review_buf_t;
+
+void rt_review_buf_free(rt_review_buf_t *b);
+void rt_review_buf_append(rt_review_buf_t *b, const char *s, size_t n);
+void rt_review_buf_puts(rt_review_buf_t *b, const char *s);
+void rt_review_buf_printf(rt_review_buf_t *b, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Empties b (keeping its memory). */
+void rt_review_buf_reset(rt_review_buf_t *b);
+/* The contents as a string: "" when empty or after a failed append. */
+const char *rt_review_buf_str(const rt_review_buf_t *b);
+/* Drops the first n bytes. */
+void rt_review_buf_consume(rt_review_buf_t *b, size_t n);
+
+/* Returns s, or a copy in scratch with malformed UTF-8 replaced by U+FFFD
+ * and control characters other than tab/LF/CR dropped. NULL -> "". */
+const char *rt_review_clean(rt_review_buf_t *scratch, const char *s);
+/* Appends s with & < > " ' as character references (HTML/SVG/XML). */
+void rt_review_put_html(rt_review_buf_t *b, const char *s);
+/* Appends s for a GFM table cell: HTML-significant characters as
+ * references, | and Markdown punctuation backslash-escaped, line breaks
+ * as <br>. */
+void rt_review_put_md(rt_review_buf_t *b, const char *s);
+/* Appends s as one RFC 4180 field (quoted when it holds , " CR or LF). */
+void rt_review_put_csv(rt_review_buf_t *b, const char *s);
+/* Appends at most max_chars characters of s (whole UTF-8 sequences) and an
+ * ellipsis when cut, HTML-escaped. */
+void rt_review_put_html_short(rt_review_buf_t *b, const char *s,
+                              size_t max_chars);
+/* Formats a double compactly and round-trippably ("3.5", "0.1"). */
+void rt_review_format_number(double value, char out[32]);
+
+/* Natural order of ids and keys: digit runs compare as numbers. */
+int rt_review_natcmp(const char *a, const char *b);
+
+/* ---- the model (review_model.c) ---- */
+
+typedef struct rt_review_item {
+  const Rectrack__V1__Recommendation *rec; /* exactly one of rec/com */
+  const Rectrack__V1__Commitment *com;
+  const char *id;
+  const char *title;
+  int subject_type;                     /* SUBJECT_TYPE_RECOMMENDATION... */
+  int status;                           /* as of the review's as_of */
+  const Rectrack__V1__FollowUp *latest; /* follow-up giving status, or NULL */
+  size_t fu_first, fu_count;     /* range in model.follow_ups (all dates) */
+  size_t meas_first, meas_count; /* range in model.measurements */
+  long days_overdue;             /* 0 when not overdue */
+  bool reported_in_period;
+  /* Indicators only (com with an indicator). */
+  bool has_indicator;
+  bool has_latest;
+  double latest_value;
+  const char *latest_as_of;
+  double progress;
+  int trajectory;
+} rt_review_item_t;
+
+typedef struct rt_review_model {
+  const rt_review_input_t *in;
+  char from[11], to[11], as_of[11]; /* from may be "" */
+  long as_of_days;
+  rt_review_item_t *recs; /* active, by theme then id */
+  size_t rec_count;
+  rt_review_item_t *coms; /* active, by id */
+  size_t com_count;
+  rt_review_item_t **by_id; /* every item, by strcmp of id */
+  size_t by_id_count;
+  const Rectrack__V1__FollowUp **follow_ups; /* of active subjects, by
+                                                subject, as_of, revision */
+  int *previous_status;                      /* parallel to follow_ups */
+  rt_review_item_t **fu_subject;             /* parallel to follow_ups */
+  size_t follow_up_count;
+  size_t *period_order; /* indexes of follow-ups dated in the period, by
+                           as_of, revision, subject */
+  size_t period_count;
+  const Rectrack__V1__Measurement **measurements; /* of active commitments,
+                             as_of <= review as_of, by commitment, as_of */
+  rt_review_item_t **meas_subject;
+  size_t measurement_count;
+  const Rectrack__V1__Actor **actors; /* by id */
+  size_t actor_count;
+} rt_review_model_t;
+
+int rt_review_model_init(rt_review_model_t *m, const rt_review_input_t *in,
+                         rt_error_t *err);
+void rt_review_model_close(rt_review_model_t *m);
+rt_review_item_t *rt_review_model_find(const rt_review_model_t *m,
+                                       const char *id);
+/* Actor name for an id, or the id itself when unknown. */
+const char *rt_review_actor_name(const rt_review_model_t *m, const char *id);
+bool rt_review_in_period(const rt_review_model_t *m, const char *date);
+/* The summary of an initialised model (see rt_review_compute); NULL when
+ * out of memory. Free with rt_review_summary_free(). */
+Rectrack__V1__ReviewSummary *
+rt_review_summary_from_model(const rt_review_model_t *m);
+
+/* ---- tables (review_tables.c) ---- */
+
+enum rt_review_cell_kind {
+  RT_CELL_TEXT,
+  RT_CELL_DATE,   /* text YYYY-MM-DD or empty */
+  RT_CELL_NUMBER, /* number */
+  RT_CELL_INT,    /* integer */
+  RT_CELL_STATUS, /* integer: Status */
+  RT_CELL_TRAJ,   /* integer: Trajectory */
+  RT_CELL_LIST,   /* list of strings */
+};
+
+typedef struct rt_review_cell {
+  bool empty; /* no value (JSON null, empty CSV field, blank cell) */
+  const char *text;
+  double number;
+  long integer;
+  char *const *list;
+  size_t list_len;
+} rt_review_cell_t;
+
+/* Columns flagged RT_COL_DOC appear in HTML and Markdown; every column
+ * appears in CSV, JSON and XLSX. */
+#define RT_COL_DOC 1u
+/* A share shown as a percentage in HTML, Markdown and XLSX. */
+#define RT_COL_PERCENT 2u
+
+typedef struct rt_review_column {
+  const char *key;   /* CSV header, JSON member name */
+  const char *label; /* HTML/Markdown/XLSX heading */
+  int kind;
+  unsigned flags;
+  int width; /* XLSX column width */
+} rt_review_column_t;
+
+typedef struct rt_review_ctx {
+  const rt_review_model_t *model;
+  const Rectrack__V1__ReviewSummary *summary;
+  char **gcm; /* scratch list for GCM objectives of one row */
+  size_t gcm_cap;
+  char number_text[32];
+} rt_review_ctx_t;
+
+typedef struct rt_review_table {
+  const char *key; /* "recommendations", ... */
+  const char *title;
+  const rt_review_column_t *columns;
+  size_t column_count;
+  size_t (*row_count)(const rt_review_ctx_t *ctx);
+  /* Fills column_count cells; pointers stay valid until the next call. */
+  int (*fill)(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *cells);
+} rt_review_table_t;
+
+extern const rt_review_table_t rt_review_table_recommendations;
+extern const rt_review_table_t rt_review_table_commitments;
+extern const rt_review_table_t rt_review_table_follow_ups;
+extern const rt_review_table_t rt_review_table_measurements;
+extern const rt_review_table_t rt_review_table_changes;
+extern const rt_review_table_t rt_review_table_overdue;
+extern const rt_review_table_t rt_review_table_indicators;
+extern const rt_review_table_t rt_review_table_sdg;
+extern const rt_review_table_t rt_review_table_gcm;
+extern const rt_review_table_t rt_review_table_no_information;
+
+void rt_review_ctx_close(rt_review_ctx_t *ctx);
+/* The cell as plain text (lists joined with separator) appended to b. */
+void rt_review_cell_text(const rt_review_column_t *col,
+                         const rt_review_cell_t *cell, const char *separator,
+                         rt_review_buf_t *b);
+const char *rt_review_subject_type_name(int type);
+const char *rt_review_direction_name(int direction);
+const char *rt_review_commitment_kind_name(int kind);
+
+/* ---- indicators (review_model.c) ---- */
+
+/* Straight-line value of the indicator at day `days`. */
+double rt_review_expected_value(const Rectrack__V1__Indicator *ind, long days);
+/* True when the indicator moves downwards to its target. */
+bool rt_review_indicator_decreases(const Rectrack__V1__Indicator *ind);
+
+/* ---- renderers ---- */
+
+/* One renderer's shared state; each format keeps its position in it. */
+typedef struct rt_review_doc {
+  rt_review_ctx_t ctx;
+  rt_review_buf_t *out;
+  rt_review_buf_t scratch;
+  const rt_review_table_t *table; /* CSV: the chosen table */
+  int section;
+  size_t row;
+  rt_review_cell_t *cells; /* room for the widest table */
+  bool done;
+} rt_review_doc_t;
+
+/* Each appends the next unit of its document (a section head, a few rows,
+ * a chart) to doc->out and sets doc->done at the end. 0 or RT_ENOMEM. */
+int rt_review_html_step(rt_review_doc_t *doc);
+int rt_review_md_step(rt_review_doc_t *doc);
+int rt_review_csv_step(rt_review_doc_t *doc);
+int rt_review_json_step(rt_review_doc_t *doc);
+
+/* SVG charts (review_svg.c), appended to b. */
+void rt_review_svg_status_bars(rt_review_buf_t *b, const rt_review_model_t *m,
+                               Rectrack__V1__StatusCount *const *counts,
+                               size_t count, const char *title,
+                               const char *axis_label, const char *key_label,
+                               bool keys_are_actors);
+void rt_review_svg_indicator(rt_review_buf_t *b, rt_review_buf_t *scratch,
+                             const rt_review_item_t *item,
+                             const rt_review_model_t *m);
+/* Status colour (Okabe-Ito palette, safe for colour-blind readers). */
+const char *rt_review_status_colour(int status);
+
+/* XLSX (review_xlsx.c). */
+typedef struct rt_review_xlsx rt_review_xlsx_t;
+int rt_review_xlsx_new(rt_review_doc_t *doc, rt_review_xlsx_t **out,
+                       rt_error_t *err);
+/* Writes a batch of rows; sets *complete when the file is closed and
+ * readable through rt_review_xlsx_read(). */
+int rt_review_xlsx_step(rt_review_xlsx_t *x, bool *complete);
+/* Reads up to cap bytes of the finished file; 0 at the end. */
+int rt_review_xlsx_read(rt_review_xlsx_t *x, uint8_t *dst, size_t cap,
+                        size_t *len);
+void rt_review_xlsx_free(rt_review_xlsx_t *x);
+
+#endif /* RT_REVIEW_INTERNAL_H */

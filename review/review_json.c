@@ -1,0 +1,266 @@
+/*
+ * The JSON export (shape "rectrack.review.v1", documented in
+ * docs/readme/review.md): one object with the summary and the rows of the
+ * four data tables, plus the actors and sources. jansson builds and
+ * escapes each value; the document around them is glued here so that rows
+ * are produced a batch at a time instead of as one huge tree. Values are
+ * typed: dates are "YYYY-MM-DD" strings or null, numbers are numbers,
+ * statuses and trajectories are their enum names, lists are arrays.
+ */
+#include "review_internal.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+
+#define ROWS_PER_STEP 128
+#define DUMP_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15))
+
+enum {
+  S_OPEN,
+  S_CHANGES, /* members of "summary" */
+  S_OVERDUE,
+  S_INDICATORS,
+  S_SDG,
+  S_GCM,
+  S_NO_INFORMATION,
+  S_SUMMARY_END,
+  S_RECOMMENDATIONS, /* top-level arrays */
+  S_COMMITMENTS,
+  S_FOLLOW_UPS,
+  S_MEASUREMENTS,
+  S_ACTORS,
+  S_SOURCES,
+  S_END,
+};
+
+typedef struct section {
+  const char *name;
+  const rt_review_table_t *table; /* NULL: special rows */
+} section_t;
+
+static const section_t sections[S_END] = {
+    [S_CHANGES] = {"changes", &rt_review_table_changes},
+    [S_OVERDUE] = {"overdue", &rt_review_table_overdue},
+    [S_INDICATORS] = {"indicators", &rt_review_table_indicators},
+    [S_SDG] = {"by_sdg_target", &rt_review_table_sdg},
+    [S_GCM] = {"by_gcm_objective", &rt_review_table_gcm},
+    [S_NO_INFORMATION] = {"no_information_ids", NULL},
+    [S_RECOMMENDATIONS] = {"recommendations", &rt_review_table_recommendations},
+    [S_COMMITMENTS] = {"commitments", &rt_review_table_commitments},
+    [S_FOLLOW_UPS] = {"follow_ups", &rt_review_table_follow_ups},
+    [S_MEASUREMENTS] = {"measurements", &rt_review_table_measurements},
+    [S_ACTORS] = {"actors", NULL},
+    [S_SOURCES] = {"sources", NULL},
+};
+
+static json_t *text_value(rt_review_buf_t *scratch, const char *s) {
+  return json_string(rt_review_clean(scratch, s));
+}
+
+static json_t *cell_value(rt_review_buf_t *scratch,
+                          const rt_review_column_t *col,
+                          const rt_review_cell_t *cell) {
+  switch (col->kind) {
+  case RT_CELL_TEXT:
+    return text_value(scratch, cell->text);
+  case RT_CELL_DATE:
+    return cell->empty ? json_null() : text_value(scratch, cell->text);
+  case RT_CELL_NUMBER:
+    return cell->empty || !isfinite(cell->number) ? json_null()
+                                                  : json_real(cell->number);
+  case RT_CELL_INT:
+    return cell->empty ? json_null() : json_integer(cell->integer);
+  case RT_CELL_STATUS:
+    return json_string(rt_review_status_name((int)cell->integer));
+  case RT_CELL_TRAJ:
+    return cell->empty
+               ? json_null()
+               : json_string(rt_review_trajectory_name((int)cell->integer));
+  default: {
+    json_t *list = json_array();
+    for (size_t i = 0; i < cell->list_len; i++)
+      json_array_append_new(list, text_value(scratch, cell->list[i]));
+    return list;
+  }
+  }
+}
+
+/* One table row as an object; NULL when out of memory. */
+static json_t *row_object(rt_review_doc_t *doc, const rt_review_table_t *t,
+                          size_t row) {
+  if (t->fill(&doc->ctx, row, doc->cells) != 0)
+    return NULL;
+  json_t *obj = json_object();
+  for (size_t c = 0; obj && c < t->column_count; c++) {
+    json_t *v = cell_value(&doc->scratch, &t->columns[c], &doc->cells[c]);
+    if (v == NULL || json_object_set_new(obj, t->columns[c].key, v) != 0) {
+      json_decref(obj);
+      return NULL;
+    }
+  }
+  return obj;
+}
+
+static json_t *status_counts(rt_review_buf_t *scratch,
+                             Rectrack__V1__StatusCount *const *counts, size_t n,
+                             const char *key_name) {
+  json_t *array = json_array();
+  for (size_t i = 0; array && i < n; i++) {
+    json_t *o = json_object();
+    if (key_name)
+      json_object_set_new(o, key_name, text_value(scratch, counts[i]->key));
+    json_object_set_new(o, "status",
+                        json_string(rt_review_status_name(counts[i]->status)));
+    json_object_set_new(o, "count", json_integer(counts[i]->count));
+    json_array_append_new(array, o);
+  }
+  return array;
+}
+
+/* One indicator's measurement series: [{as_of, value}]. */
+static json_t *series_array(const Rectrack__V1__IndicatorProgress *p) {
+  json_t *series = json_array();
+  for (size_t k = 0; series && k < p->n_measurements; k++) {
+    const Rectrack__V1__Measurement *m = p->measurements[k];
+    json_t *point = json_object();
+    json_object_set_new(point, "as_of", json_string(m->as_of));
+    json_object_set_new(point, "value",
+                        isfinite(m->value) ? json_real(m->value) : json_null());
+    json_array_append_new(series, point);
+  }
+  return series;
+}
+
+/* The summary's scalars and count lists; the long lists follow as
+ * streamed members (sections S_CHANGES..S_NO_INFORMATION). */
+static json_t *summary_head(rt_review_doc_t *doc) {
+  const Rectrack__V1__ReviewSummary *s = doc->ctx.summary;
+  json_t *o = json_object();
+  json_object_set_new(o, "from_date",
+                      s->from_date[0] ? json_string(s->from_date)
+                                      : json_null());
+  json_object_set_new(o, "to_date", json_string(s->to_date));
+  json_object_set_new(o, "as_of", json_string(s->as_of));
+  json_object_set_new(o, "revision", json_integer((json_int_t)s->revision));
+  json_object_set_new(o, "recommendation_count",
+                      json_integer(s->recommendation_count));
+  json_object_set_new(o, "commitment_count", json_integer(s->commitment_count));
+  json_object_set_new(
+      o, "by_status",
+      status_counts(&doc->scratch, s->by_status, s->n_by_status, NULL));
+  json_object_set_new(
+      o, "by_theme",
+      status_counts(&doc->scratch, s->by_theme, s->n_by_theme, "theme"));
+  json_object_set_new(
+      o, "by_actor",
+      status_counts(&doc->scratch, s->by_actor, s->n_by_actor, "actor_id"));
+  return o;
+}
+
+/* Appends a value's compact text; RT_ENOMEM when it could not be built. */
+static int put_json(rt_review_buf_t *b, json_t *value) {
+  char *text = value ? json_dumps(value, DUMP_FLAGS) : NULL;
+  json_decref(value);
+  if (text == NULL)
+    return RT_ENOMEM;
+  rt_review_buf_puts(b, text);
+  free(text);
+  return 0;
+}
+
+static json_t *actor_object(rt_review_buf_t *scratch,
+                            const Rectrack__V1__Actor *a) {
+  json_t *o = json_object();
+  json_object_set_new(o, "id", text_value(scratch, a->id));
+  json_object_set_new(o, "name", text_value(scratch, a->name));
+  json_object_set_new(o, "kind", json_integer(a->kind));
+  json_object_set_new(o, "country", text_value(scratch, a->country));
+  return o;
+}
+
+static json_t *source_object(rt_review_buf_t *scratch,
+                             const Rectrack__V1__Source *s) {
+  json_t *o = json_object();
+  json_object_set_new(o, "id", text_value(scratch, s->id));
+  json_object_set_new(o, "title", text_value(scratch, s->title));
+  json_object_set_new(o, "kind", json_integer(s->kind));
+  json_object_set_new(o, "date",
+                      s->date[0] ? text_value(scratch, s->date) : json_null());
+  json_object_set_new(o, "location", text_value(scratch, s->location));
+  return o;
+}
+
+static size_t section_rows(rt_review_doc_t *doc) {
+  const section_t *sec = &sections[doc->section];
+  if (sec->table != NULL)
+    return sec->table->row_count(&doc->ctx);
+  if (doc->section == S_NO_INFORMATION)
+    return doc->ctx.summary->n_no_information_ids;
+  if (doc->section == S_ACTORS)
+    return doc->ctx.model->actor_count;
+  return doc->ctx.model->in->source_count;
+}
+
+static json_t *section_row(rt_review_doc_t *doc, size_t row) {
+  const section_t *sec = &sections[doc->section];
+  const rt_review_input_t *in = doc->ctx.model->in;
+  if (doc->section == S_INDICATORS) {
+    json_t *o = row_object(doc, sec->table, row);
+    if (o != NULL)
+      json_object_set_new(o, "measurements",
+                          series_array(doc->ctx.summary->indicators[row]));
+    return o;
+  }
+  if (sec->table != NULL)
+    return row_object(doc, sec->table, row);
+  if (doc->section == S_NO_INFORMATION)
+    return text_value(&doc->scratch, doc->ctx.summary->no_information_ids[row]);
+  if (doc->section == S_ACTORS)
+    return actor_object(&doc->scratch, doc->ctx.model->actors[row]);
+  return in->sources[row] ? source_object(&doc->scratch, in->sources[row])
+                          : json_null();
+}
+
+/* The next batch of rows of the current array section. */
+static int json_rows(rt_review_doc_t *doc) {
+  size_t n = section_rows(doc);
+  if (doc->row == 0)
+    rt_review_buf_printf(doc->out, ",\n\"%s\":[", sections[doc->section].name);
+  size_t end = doc->row + ROWS_PER_STEP < n ? doc->row + ROWS_PER_STEP : n;
+  for (; doc->row < end; doc->row++) {
+    rt_review_buf_puts(doc->out, doc->row ? ",\n" : "\n");
+    int rc = put_json(doc->out, section_row(doc, doc->row));
+    if (rc != 0)
+      return rc;
+  }
+  if (doc->row < n)
+    return 0;
+  rt_review_buf_puts(doc->out, "]");
+  doc->row = 0;
+  doc->section++;
+  return 0;
+}
+
+int rt_review_json_step(rt_review_doc_t *doc) {
+  if (doc->section == S_OPEN) {
+    rt_review_buf_puts(doc->out,
+                       "{\"format\":\"rectrack.review.v1\",\n\"summary\":");
+    int rc = put_json(doc->out, summary_head(doc));
+    if (rc == 0 && doc->out->len > 0 &&
+        doc->out->data[doc->out->len - 1] == '}')
+      doc->out->len--; /* reopened: the long lists follow as members */
+    doc->section++;
+    return rc;
+  }
+  if (doc->section == S_SUMMARY_END) {
+    rt_review_buf_puts(doc->out, "}");
+    doc->section++;
+    return 0;
+  }
+  if (doc->section < S_END)
+    return json_rows(doc);
+  rt_review_buf_puts(doc->out, "\n}\n");
+  doc->done = true;
+  return 0;
+}

@@ -1,0 +1,402 @@
+/*
+ * The model of one review: the caller's data set indexed for the review's
+ * questions. It keeps only active (not archived) records, sorts them into
+ * the order every output uses (recommendations by theme then id,
+ * commitments by id), attaches to each item its follow-ups (all dates, in
+ * (as_of, revision) order) and its measurements up to the review's as_of,
+ * and works out once what every figure and table needs: status as of
+ * as_of, the previous status of each follow-up, overdue days, whether the
+ * item was reported on in the period, and the indicator's latest value,
+ * progress and trajectory. Pointers borrow from the input; nothing is
+ * copied.
+ */
+#include "review_internal.h"
+
+#include "rt_validate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct fu_ref {
+  const Rectrack__V1__FollowUp *fu;
+  rt_review_item_t *item;
+} fu_ref_t;
+
+typedef struct meas_ref {
+  const Rectrack__V1__Measurement *m;
+  rt_review_item_t *item;
+} meas_ref_t;
+
+static int normal_status(int status) {
+  return status >= RECTRACK__V1__STATUS__NO_INFORMATION &&
+                 status <= RECTRACK__V1__STATUS__WITHDRAWN
+             ? status
+             : RECTRACK__V1__STATUS__NO_INFORMATION;
+}
+
+static bool valid_date(const char *s) {
+  long days;
+  return s != NULL && rt_date_to_days(s, &days) == 0;
+}
+
+static int read_dates(rt_review_model_t *m, const rt_review_input_t *in,
+                      rt_error_t *err) {
+  const char *from = in->from_date ? in->from_date : "";
+  const char *to = in->to_date ? in->to_date : "";
+  const char *as_of = in->as_of && in->as_of[0] ? in->as_of : to;
+  if (!valid_date(to))
+    return rt_error_set(err, RT_EINVAL, "to_date",
+                        "to_date must be a date YYYY-MM-DD, got \"%.20s\"", to);
+  if (from[0] && !valid_date(from))
+    return rt_error_set(err, RT_EINVAL, "from_date",
+                        "from_date must be empty or a date YYYY-MM-DD, got "
+                        "\"%.20s\"",
+                        from);
+  if (!valid_date(as_of))
+    return rt_error_set(err, RT_EINVAL, "as_of",
+                        "as_of must be a date YYYY-MM-DD, got \"%.20s\"",
+                        as_of);
+  if (from[0] && strcmp(from, to) > 0)
+    return rt_error_set(err, RT_EINVAL, "from_date",
+                        "from_date %s is after to_date %s", from, to);
+  snprintf(m->from, sizeof m->from, "%s", from);
+  snprintf(m->to, sizeof m->to, "%s", to);
+  snprintf(m->as_of, sizeof m->as_of, "%s", as_of);
+  rt_date_to_days(m->as_of, &m->as_of_days);
+  return 0;
+}
+
+bool rt_review_in_period(const rt_review_model_t *m, const char *date) {
+  return (m->from[0] == '\0' || strcmp(date, m->from) >= 0) &&
+         strcmp(date, m->to) <= 0;
+}
+
+/* Recommendations by theme (an empty theme last), then id. */
+static int compare_recs(const void *a, const void *b) {
+  const rt_review_item_t *x = a, *y = b;
+  const char *tx = x->rec->theme, *ty = y->rec->theme;
+  if ((tx[0] == '\0') != (ty[0] == '\0'))
+    return tx[0] == '\0' ? 1 : -1;
+  int c = rt_review_natcmp(tx, ty);
+  return c ? c : rt_review_natcmp(x->id, y->id);
+}
+
+static int compare_coms(const void *a, const void *b) {
+  const rt_review_item_t *x = a, *y = b;
+  return rt_review_natcmp(x->id, y->id);
+}
+
+static int compare_by_id(const void *a, const void *b) {
+  const rt_review_item_t *x = *(rt_review_item_t *const *)a;
+  const rt_review_item_t *y = *(rt_review_item_t *const *)b;
+  return strcmp(x->id, y->id);
+}
+
+static int collect_items(rt_review_model_t *m, const rt_review_input_t *in) {
+  m->recs = calloc(in->recommendation_count + 1, sizeof *m->recs);
+  m->coms = calloc(in->commitment_count + 1, sizeof *m->coms);
+  m->by_id = calloc(in->recommendation_count + in->commitment_count + 1,
+                    sizeof *m->by_id);
+  if (!m->recs || !m->coms || !m->by_id)
+    return RT_ENOMEM;
+  for (size_t i = 0; i < in->recommendation_count; i++) {
+    const Rectrack__V1__Recommendation *r = in->recommendations[i];
+    if (r == NULL || r->archived || r->id == NULL || r->id[0] == '\0')
+      continue;
+    rt_review_item_t *it = &m->recs[m->rec_count++];
+    it->rec = r;
+    it->id = r->id;
+    it->title = r->title;
+    it->subject_type = RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_RECOMMENDATION;
+  }
+  for (size_t i = 0; i < in->commitment_count; i++) {
+    const Rectrack__V1__Commitment *c = in->commitments[i];
+    if (c == NULL || c->archived || c->id == NULL || c->id[0] == '\0')
+      continue;
+    rt_review_item_t *it = &m->coms[m->com_count++];
+    it->com = c;
+    it->id = c->id;
+    it->title = c->title;
+    it->subject_type = RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_COMMITMENT;
+    it->has_indicator = c->indicator != NULL;
+  }
+  qsort(m->recs, m->rec_count, sizeof *m->recs, compare_recs);
+  qsort(m->coms, m->com_count, sizeof *m->coms, compare_coms);
+  for (size_t i = 0; i < m->rec_count; i++)
+    m->by_id[m->by_id_count++] = &m->recs[i];
+  for (size_t i = 0; i < m->com_count; i++)
+    m->by_id[m->by_id_count++] = &m->coms[i];
+  qsort(m->by_id, m->by_id_count, sizeof *m->by_id, compare_by_id);
+  return 0;
+}
+
+rt_review_item_t *rt_review_model_find(const rt_review_model_t *m,
+                                       const char *id) {
+  if (id == NULL)
+    return NULL;
+  rt_review_item_t key = {.id = id}, *keyp = &key;
+  rt_review_item_t **found =
+      bsearch(&keyp, m->by_id, m->by_id_count, sizeof *m->by_id, compare_by_id);
+  return found ? *found : NULL;
+}
+
+static int compare_fu_refs(const void *a, const void *b) {
+  const fu_ref_t *x = a, *y = b;
+  int c = strcmp(x->item->id, y->item->id);
+  if (c == 0)
+    c = strcmp(x->fu->as_of, y->fu->as_of);
+  if (c == 0 && x->fu->revision != y->fu->revision)
+    c = x->fu->revision < y->fu->revision ? -1 : 1;
+  if (c == 0 && x->fu->recorded_ms != y->fu->recorded_ms)
+    c = x->fu->recorded_ms < y->fu->recorded_ms ? -1 : 1;
+  return c;
+}
+
+/* Walks one item's follow-ups in order: previous statuses, status as of
+ * the review date, reported in the period. */
+static void apply_follow_ups(rt_review_model_t *m, rt_review_item_t *it) {
+  int previous = RECTRACK__V1__STATUS__NO_INFORMATION;
+  it->status = RECTRACK__V1__STATUS__NO_INFORMATION;
+  for (size_t k = it->fu_first; k < it->fu_first + it->fu_count; k++) {
+    const Rectrack__V1__FollowUp *fu = m->follow_ups[k];
+    m->previous_status[k] = previous;
+    previous = normal_status(fu->status);
+    if (strcmp(fu->as_of, m->as_of) <= 0) {
+      it->latest = fu;
+      it->status = previous;
+    }
+    if (rt_review_in_period(m, fu->as_of))
+      it->reported_in_period = true;
+  }
+}
+
+static int index_follow_ups(rt_review_model_t *m, const rt_review_input_t *in) {
+  fu_ref_t *refs = calloc(in->follow_up_count + 1, sizeof *refs);
+  m->follow_ups = calloc(in->follow_up_count + 1, sizeof *m->follow_ups);
+  m->fu_subject = calloc(in->follow_up_count + 1, sizeof *m->fu_subject);
+  m->previous_status =
+      calloc(in->follow_up_count + 1, sizeof *m->previous_status);
+  if (!refs || !m->follow_ups || !m->fu_subject || !m->previous_status) {
+    free(refs);
+    return RT_ENOMEM;
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < in->follow_up_count; i++) {
+    const Rectrack__V1__FollowUp *fu = in->follow_ups[i];
+    rt_review_item_t *it = fu ? rt_review_model_find(m, fu->subject_id) : NULL;
+    if (it != NULL && valid_date(fu->as_of))
+      refs[n++] = (fu_ref_t){fu, it};
+  }
+  qsort(refs, n, sizeof *refs, compare_fu_refs);
+  for (size_t k = 0; k < n; k++) {
+    m->follow_ups[k] = refs[k].fu;
+    m->fu_subject[k] = refs[k].item;
+    if (k == 0 || refs[k - 1].item != refs[k].item)
+      refs[k].item->fu_first = k;
+    refs[k].item->fu_count++;
+  }
+  m->follow_up_count = n;
+  free(refs);
+  for (size_t i = 0; i < m->by_id_count; i++)
+    apply_follow_ups(m, m->by_id[i]);
+  return 0;
+}
+
+/* A follow-up in the period, with the keys it is ordered by (qsort has no
+ * user pointer, so the keys travel with the index). */
+typedef struct period_ref {
+  const Rectrack__V1__FollowUp *fu;
+  const char *subject_id;
+  size_t index;
+} period_ref_t;
+
+static int compare_period(const void *a, const void *b) {
+  const period_ref_t *x = a, *y = b;
+  int c = strcmp(x->fu->as_of, y->fu->as_of);
+  if (c == 0 && x->fu->revision != y->fu->revision)
+    c = x->fu->revision < y->fu->revision ? -1 : 1;
+  if (c == 0)
+    c = rt_review_natcmp(x->subject_id, y->subject_id);
+  return c ? c : (x->index < y->index ? -1 : x->index > y->index);
+}
+
+static int index_period(rt_review_model_t *m) {
+  period_ref_t *refs = calloc(m->follow_up_count + 1, sizeof *refs);
+  m->period_order = calloc(m->follow_up_count + 1, sizeof *m->period_order);
+  if (refs == NULL || m->period_order == NULL) {
+    free(refs);
+    return RT_ENOMEM;
+  }
+  size_t n = 0;
+  for (size_t k = 0; k < m->follow_up_count; k++)
+    if (rt_review_in_period(m, m->follow_ups[k]->as_of))
+      refs[n++] = (period_ref_t){m->follow_ups[k], m->fu_subject[k]->id, k};
+  qsort(refs, n, sizeof *refs, compare_period);
+  for (size_t i = 0; i < n; i++)
+    m->period_order[i] = refs[i].index;
+  m->period_count = n;
+  free(refs);
+  return 0;
+}
+
+static int compare_meas_refs(const void *a, const void *b) {
+  const meas_ref_t *x = a, *y = b;
+  int c = strcmp(x->item->id, y->item->id);
+  if (c == 0)
+    c = strcmp(x->m->as_of, y->m->as_of);
+  if (c == 0 && x->m->revision != y->m->revision)
+    c = x->m->revision < y->m->revision ? -1 : 1;
+  return c;
+}
+
+static int index_measurements(rt_review_model_t *m,
+                              const rt_review_input_t *in) {
+  meas_ref_t *refs = calloc(in->measurement_count + 1, sizeof *refs);
+  m->measurements = calloc(in->measurement_count + 1, sizeof *m->measurements);
+  m->meas_subject = calloc(in->measurement_count + 1, sizeof *m->meas_subject);
+  if (!refs || !m->measurements || !m->meas_subject) {
+    free(refs);
+    return RT_ENOMEM;
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < in->measurement_count; i++) {
+    const Rectrack__V1__Measurement *x = in->measurements[i];
+    rt_review_item_t *it = x ? rt_review_model_find(m, x->commitment_id) : NULL;
+    if (it != NULL && it->com != NULL && valid_date(x->as_of) &&
+        strcmp(x->as_of, m->as_of) <= 0 && isfinite(x->value))
+      refs[n++] = (meas_ref_t){x, it};
+  }
+  qsort(refs, n, sizeof *refs, compare_meas_refs);
+  for (size_t k = 0; k < n; k++) {
+    m->measurements[k] = refs[k].m;
+    m->meas_subject[k] = refs[k].item;
+    if (k == 0 || refs[k - 1].item != refs[k].item)
+      refs[k].item->meas_first = k;
+    refs[k].item->meas_count++;
+  }
+  m->measurement_count = n;
+  free(refs);
+  return 0;
+}
+
+bool rt_review_indicator_decreases(const Rectrack__V1__Indicator *ind) {
+  if (ind->direction == RECTRACK__V1__DIRECTION__DIRECTION_DECREASE)
+    return true;
+  if (ind->direction == RECTRACK__V1__DIRECTION__DIRECTION_INCREASE)
+    return false;
+  return ind->target_value < ind->baseline_value;
+}
+
+double rt_review_expected_value(const Rectrack__V1__Indicator *ind, long days) {
+  long base_days, target_days;
+  if (rt_date_to_days(ind->baseline_date, &base_days) != 0 ||
+      rt_date_to_days(ind->target_date, &target_days) != 0 ||
+      target_days <= base_days)
+    return ind->baseline_value; /* no path: hold the baseline */
+  double t = (double)(days - base_days) / (double)(target_days - base_days);
+  t = t < 0 ? 0 : (t > 1 ? 1 : t);
+  return ind->baseline_value + (ind->target_value - ind->baseline_value) * t;
+}
+
+static void evaluate_indicator(const rt_review_model_t *m,
+                               rt_review_item_t *it) {
+  const Rectrack__V1__Indicator *ind = it->com->indicator;
+  it->trajectory = RECTRACK__V1__TRAJECTORY__NO_DATA;
+  if (it->meas_count == 0)
+    return;
+  const Rectrack__V1__Measurement *latest =
+      m->measurements[it->meas_first + it->meas_count - 1];
+  double base = ind->baseline_value, target = ind->target_value;
+  double v = latest->value;
+  double tol = 1e-9 * fmax(1.0, fmax(fabs(base), fabs(target)));
+  bool decreases = rt_review_indicator_decreases(ind);
+  bool reached = decreases ? v <= target + tol : v >= target - tol;
+  it->has_latest = true;
+  it->latest_value = v;
+  it->latest_as_of = latest->as_of;
+  it->progress = target != base ? (v - base) / (target - base) : reached;
+  long days = 0;
+  rt_date_to_days(latest->as_of, &days);
+  double expected = rt_review_expected_value(ind, days);
+  bool good = decreases ? v <= expected + tol : v >= expected - tol;
+  it->trajectory = reached ? RECTRACK__V1__TRAJECTORY__ACHIEVED
+                   : good  ? RECTRACK__V1__TRAJECTORY__ON_TRACK
+                           : RECTRACK__V1__TRAJECTORY__OFF_TRACK;
+}
+
+static void evaluate_items(rt_review_model_t *m) {
+  for (size_t i = 0; i < m->by_id_count; i++) {
+    rt_review_item_t *it = m->by_id[i];
+    const char *due = it->rec ? it->rec->due_date : it->com->due_date;
+    long due_days;
+    if (due && rt_date_to_days(due, &due_days) == 0 &&
+        due_days < m->as_of_days &&
+        it->status != RECTRACK__V1__STATUS__IMPLEMENTED &&
+        it->status != RECTRACK__V1__STATUS__WITHDRAWN)
+      it->days_overdue = m->as_of_days - due_days;
+    if (it->has_indicator)
+      evaluate_indicator(m, it);
+  }
+}
+
+static int compare_actors(const void *a, const void *b) {
+  const Rectrack__V1__Actor *x = *(const Rectrack__V1__Actor *const *)a;
+  const Rectrack__V1__Actor *y = *(const Rectrack__V1__Actor *const *)b;
+  return strcmp(x->id, y->id);
+}
+
+static int index_actors(rt_review_model_t *m, const rt_review_input_t *in) {
+  m->actors = calloc(in->actor_count + 1, sizeof *m->actors);
+  if (m->actors == NULL)
+    return RT_ENOMEM;
+  for (size_t i = 0; i < in->actor_count; i++)
+    if (in->actors[i] && in->actors[i]->id)
+      m->actors[m->actor_count++] = in->actors[i];
+  qsort(m->actors, m->actor_count, sizeof *m->actors, compare_actors);
+  return 0;
+}
+
+const char *rt_review_actor_name(const rt_review_model_t *m, const char *id) {
+  if (id == NULL)
+    return "";
+  Rectrack__V1__Actor key = RECTRACK__V1__ACTOR__INIT;
+  key.id = (char *)id;
+  const Rectrack__V1__Actor *keyp = &key;
+  const Rectrack__V1__Actor **found = bsearch(
+      &keyp, m->actors, m->actor_count, sizeof *m->actors, compare_actors);
+  return found && (*found)->name && (*found)->name[0] ? (*found)->name : id;
+}
+
+int rt_review_model_init(rt_review_model_t *m, const rt_review_input_t *in,
+                         rt_error_t *err) {
+  memset(m, 0, sizeof *m);
+  m->in = in;
+  int rc = read_dates(m, in, err);
+  if (rc != 0)
+    return rc;
+  if ((rc = collect_items(m, in)) != 0 || (rc = index_follow_ups(m, in)) ||
+      (rc = index_period(m)) || (rc = index_measurements(m, in)) ||
+      (rc = index_actors(m, in)))
+    goto fail;
+  evaluate_items(m);
+  return 0;
+fail:
+  rt_review_model_close(m);
+  return rt_error_set(err, rc, NULL, "out of memory building the review");
+}
+
+void rt_review_model_close(rt_review_model_t *m) {
+  free(m->recs);
+  free(m->coms);
+  free(m->by_id);
+  free(m->follow_ups);
+  free(m->previous_status);
+  free(m->fu_subject);
+  free(m->period_order);
+  free(m->measurements);
+  free(m->meas_subject);
+  free(m->actors);
+  memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,259 @@
+/*
+ * The renderer object behind ExportReview: it owns the model of the data
+ * set (and a summary when the caller gave none), asks the format's step
+ * function for the next unit of the document until about one chunk of
+ * output is pending, and hands that output out in pieces of at most
+ * RT_REVIEW_CHUNK_MAX bytes. Memory stays bounded by one unit plus one
+ * chunk, whatever the size of the review. XLSX is the exception by nature:
+ * libxlsxwriter builds the workbook in a temporary file (a batch of rows
+ * per call), and the file is then read back chunk by chunk.
+ */
+#include "review_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rt_review_renderer {
+  rt_review_format_t format;
+  rt_review_model_t model;
+  Rectrack__V1__ReviewSummary *own_summary;
+  rt_review_doc_t doc;
+  rt_review_buf_t out;
+  size_t sent; /* bytes at the start of out already handed out */
+  rt_review_xlsx_t *xlsx;
+  bool xlsx_complete;
+  uint8_t *file_chunk;
+};
+
+static const char *const status_names[] = {
+    "STATUS_UNSPECIFIED",    "NO_INFORMATION", "NOT_STARTED", "IN_PROGRESS",
+    "PARTIALLY_IMPLEMENTED", "IMPLEMENTED",    "STALLED",     "WITHDRAWN"};
+static const char *const status_labels[] = {
+    "Unspecified",           "No information", "Not started", "In progress",
+    "Partially implemented", "Implemented",    "Stalled",     "Withdrawn"};
+static const char *const trajectory_names[] = {
+    "TRAJECTORY_UNSPECIFIED", "NO_DATA", "ON_TRACK", "OFF_TRACK", "ACHIEVED"};
+
+const char *rt_review_status_name(int status) {
+  return status >= 0 && status < RT_REVIEW_STATUS_COUNT ? status_names[status]
+                                                        : status_names[0];
+}
+
+const char *rt_review_status_label(int status) {
+  return status >= 0 && status < RT_REVIEW_STATUS_COUNT ? status_labels[status]
+                                                        : status_labels[0];
+}
+
+const char *rt_review_trajectory_name(int trajectory) {
+  return trajectory >= 0 && trajectory <= 4 ? trajectory_names[trajectory]
+                                            : trajectory_names[0];
+}
+
+const char *rt_review_content_type(rt_review_format_t format) {
+  switch (format) {
+  case RT_REVIEW_HTML:
+    return "text/html; charset=utf-8";
+  case RT_REVIEW_MARKDOWN:
+    return "text/markdown; charset=utf-8";
+  case RT_REVIEW_CSV:
+    return "text/csv; charset=utf-8; header=present";
+  case RT_REVIEW_JSON:
+    return "application/json";
+  case RT_REVIEW_XLSX:
+    return "application/"
+           "vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  default:
+    return NULL;
+  }
+}
+
+static const rt_review_table_t *csv_table(const char *name) {
+  static const rt_review_table_t *const tables[] = {
+      &rt_review_table_recommendations, &rt_review_table_commitments,
+      &rt_review_table_follow_ups, &rt_review_table_measurements};
+  if (name == NULL || name[0] == '\0')
+    return tables[0];
+  for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+    if (strcmp(name, tables[i]->key) == 0)
+      return tables[i];
+  return NULL;
+}
+
+static const char *format_extension(rt_review_format_t format) {
+  switch (format) {
+  case RT_REVIEW_HTML:
+    return "html";
+  case RT_REVIEW_MARKDOWN:
+    return "md";
+  case RT_REVIEW_CSV:
+    return "csv";
+  case RT_REVIEW_JSON:
+    return "json";
+  case RT_REVIEW_XLSX:
+    return "xlsx";
+  default:
+    return NULL;
+  }
+}
+
+/* A date for a file name: YYYY-MM-DD as given, anything else "start". */
+static const char *name_date(const char *date, const char *fallback) {
+  if (date == NULL || strlen(date) != 10 || strspn(date, "0123456789-") != 10)
+    return fallback;
+  return date;
+}
+
+int rt_review_filename(rt_review_format_t format, const char *table,
+                       const char *from_date, const char *to_date, char *out,
+                       size_t size) {
+  const char *ext = format_extension(format);
+  const rt_review_table_t *t = csv_table(table);
+  if (ext == NULL || (format == RT_REVIEW_CSV && t == NULL) || size == 0)
+    return RT_EINVAL;
+  const char *from = name_date(from_date, "start");
+  const char *to = name_date(to_date, "end");
+  if (format == RT_REVIEW_CSV)
+    snprintf(out, size, "review-%s-%s-%s.%s", t->key, from, to, ext);
+  else
+    snprintf(out, size, "review-%s-%s.%s", from, to, ext);
+  return 0;
+}
+
+static int check_format(rt_review_format_t format, const char *table,
+                        rt_error_t *err) {
+  if (format_extension(format) == NULL)
+    return rt_error_set(err, RT_EINVAL, "format",
+                        "format must be HTML, MARKDOWN, CSV, JSON or XLSX");
+  if (format == RT_REVIEW_CSV && csv_table(table) == NULL)
+    return rt_error_set(err, RT_EINVAL, "table",
+                        "table must be recommendations, commitments, "
+                        "follow-ups or measurements, got \"%.40s\"",
+                        table);
+  if (format != RT_REVIEW_CSV && table != NULL && table[0] != '\0')
+    return rt_error_set(err, RT_EINVAL, "table",
+                        "table applies to CSV exports only");
+  return 0;
+}
+
+static int start_document(rt_review_renderer_t *r, const char *table,
+                          rt_error_t *err) {
+  rt_review_doc_t *doc = &r->doc;
+  doc->ctx.model = &r->model;
+  doc->out = &r->out;
+  doc->table = csv_table(table);
+  doc->cells = calloc(32, sizeof *doc->cells); /* widest table: 26 */
+  if (doc->cells == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  if (r->format == RT_REVIEW_XLSX)
+    return rt_review_xlsx_new(doc, &r->xlsx, err);
+  return 0;
+}
+
+int rt_review_renderer_new(const rt_review_input_t *in,
+                           const Rectrack__V1__ReviewSummary *summary,
+                           rt_review_format_t format, const char *table,
+                           rt_review_renderer_t **out, rt_error_t *err) {
+  *out = NULL;
+  int rc = check_format(format, table, err);
+  if (rc != 0)
+    return rc;
+  rt_review_renderer_t *r = calloc(1, sizeof *r);
+  if (r == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  r->format = format;
+  if ((rc = rt_review_model_init(&r->model, in, err)) != 0) {
+    free(r);
+    return rc;
+  }
+  if (summary == NULL) {
+    r->own_summary = rt_review_summary_from_model(&r->model);
+    if (r->own_summary == NULL) {
+      rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+      goto fail;
+    }
+    summary = r->own_summary;
+  }
+  r->doc.ctx.summary = summary;
+  if ((rc = start_document(r, table, err)) != 0)
+    goto fail;
+  *out = r;
+  return 0;
+fail:
+  rt_review_renderer_free(r);
+  return rc;
+}
+
+static int step(rt_review_renderer_t *r) {
+  switch (r->format) {
+  case RT_REVIEW_HTML:
+    return rt_review_html_step(&r->doc);
+  case RT_REVIEW_MARKDOWN:
+    return rt_review_md_step(&r->doc);
+  case RT_REVIEW_CSV:
+    return rt_review_csv_step(&r->doc);
+  case RT_REVIEW_JSON:
+    return rt_review_json_step(&r->doc);
+  default:
+    return RT_EINVAL;
+  }
+}
+
+static int next_xlsx(rt_review_renderer_t *r, const uint8_t **chunk,
+                     size_t *len) {
+  if (!r->xlsx_complete) {
+    int rc = rt_review_xlsx_step(r->xlsx, &r->xlsx_complete);
+    if (rc != 0)
+      return rc;
+    return 1; /* nothing to send yet */
+  }
+  if (r->file_chunk == NULL && !(r->file_chunk = malloc(RT_REVIEW_CHUNK_MAX)))
+    return RT_ENOMEM;
+  int rc =
+      rt_review_xlsx_read(r->xlsx, r->file_chunk, RT_REVIEW_CHUNK_MAX, len);
+  if (rc != 0)
+    return rc;
+  *chunk = r->file_chunk;
+  return *len > 0 ? 1 : 0;
+}
+
+int rt_review_renderer_next(rt_review_renderer_t *r, const uint8_t **chunk,
+                            size_t *len) {
+  *chunk = NULL;
+  *len = 0;
+  if (r->format == RT_REVIEW_XLSX)
+    return next_xlsx(r, chunk, len);
+  if (r->out.len - r->sent < RT_REVIEW_CHUNK_MAX && !r->doc.done) {
+    /* Less than a chunk pending: compact (cheap) and render more. */
+    rt_review_buf_consume(&r->out, r->sent);
+    r->sent = 0;
+    while (r->out.len < RT_REVIEW_CHUNK_MAX && !r->doc.done) {
+      int rc = step(r);
+      if (rc != 0)
+        return rc;
+      if (r->out.failed || r->doc.scratch.failed)
+        return RT_ENOMEM;
+    }
+  }
+  size_t pending = r->out.len - r->sent;
+  if (pending == 0)
+    return 0;
+  *chunk = (const uint8_t *)r->out.data + r->sent;
+  *len = pending < RT_REVIEW_CHUNK_MAX ? pending : RT_REVIEW_CHUNK_MAX;
+  r->sent += *len;
+  return 1;
+}
+
+void rt_review_renderer_free(rt_review_renderer_t *r) {
+  if (r == NULL)
+    return;
+  rt_review_xlsx_free(r->xlsx);
+  free(r->file_chunk);
+  free(r->doc.cells);
+  rt_review_buf_free(&r->doc.scratch);
+  rt_review_ctx_close(&r->doc.ctx);
+  rt_review_buf_free(&r->out);
+  rt_review_summary_free(r->own_summary);
+  rt_review_model_close(&r->model);
+  free(r);
+}

@@ -1,0 +1,384 @@
+/*
+ * rt_review_compute: turns the model of a review into the ReviewSummary
+ * message GetReviewSummary returns. Every string and sub-message of the
+ * summary is allocated with malloc (sub-messages copied by pack/unpack),
+ * so that one protobuf_c_message_free_unpacked() call releases it all and
+ * the summary shares nothing with the caller's data set. Counting is done
+ * by sorting (key, status) pairs and counting runs, which gives the
+ * documented order for free.
+ */
+#include "review_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct builder {
+  Rectrack__V1__ReviewSummary *s;
+  bool failed;
+} builder_t;
+
+typedef struct key_value {
+  const char *key;
+  int value; /* status, or 1 when implemented */
+} key_value_t;
+
+typedef struct pair_list {
+  key_value_t *items;
+  size_t len, cap;
+  bool failed;
+} pair_list_t;
+
+static const char *const gcm_keys[] = {
+    "",   "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9",  "10", "11",
+    "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23"};
+
+static char *dup_text(builder_t *b, const char *s) {
+  char *copy = strdup(s ? s : "");
+  if (copy == NULL)
+    b->failed = true;
+  return copy;
+}
+
+static void *copy_message(builder_t *b, const ProtobufCMessage *msg) {
+  size_t size = protobuf_c_message_get_packed_size(msg);
+  uint8_t *bytes = malloc(size ? size : 1);
+  void *copy = NULL;
+  if (bytes != NULL) {
+    protobuf_c_message_pack(msg, bytes);
+    copy = protobuf_c_message_unpack(msg->descriptor, NULL, size, bytes);
+    free(bytes);
+  }
+  if (copy == NULL)
+    b->failed = true;
+  return copy;
+}
+
+/* Grows a repeated field's pointer array so that one more entry fits. */
+static bool grow(builder_t *b, void ***array, size_t count) {
+  void **bigger = realloc(*array, (count + 1) * sizeof **array);
+  if (bigger == NULL) {
+    b->failed = true;
+    return false;
+  }
+  *array = bigger;
+  return true;
+}
+
+static void pair_add(pair_list_t *l, const char *key, int value) {
+  if (l->len == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 64;
+    key_value_t *items = realloc(l->items, cap * sizeof *items);
+    if (items == NULL) {
+      l->failed = true;
+      return;
+    }
+    l->items = items;
+    l->cap = cap;
+  }
+  l->items[l->len++] = (key_value_t){key, value};
+}
+
+static int compare_pairs(const void *a, const void *b) {
+  const key_value_t *x = a, *y = b;
+  int c = rt_review_natcmp(x->key, y->key);
+  return c ? c : (x->value > y->value) - (x->value < y->value);
+}
+
+static void emit_status_counts(builder_t *b, pair_list_t *l,
+                               Rectrack__V1__StatusCount ***out, size_t *n) {
+  if (l->failed)
+    b->failed = true;
+  if (l->len > 0)
+    qsort(l->items, l->len, sizeof *l->items, compare_pairs);
+  for (size_t i = 0; i < l->len && !b->failed;) {
+    size_t j = i;
+    while (j < l->len && compare_pairs(&l->items[i], &l->items[j]) == 0)
+      j++;
+    Rectrack__V1__StatusCount *c = malloc(sizeof *c);
+    if (c == NULL || !grow(b, (void ***)out, *n)) {
+      free(c);
+      b->failed = true;
+      break;
+    }
+    rectrack__v1__status_count__init(c);
+    (*out)[(*n)++] = c;
+    c->key = dup_text(b, l->items[i].key);
+    c->status = l->items[i].value;
+    c->count = (int32_t)(j - i);
+    i = j;
+  }
+  free(l->items);
+}
+
+static void emit_key_counts(builder_t *b, pair_list_t *l,
+                            Rectrack__V1__KeyCount ***out, size_t *n) {
+  if (l->failed)
+    b->failed = true;
+  if (l->len > 0)
+    qsort(l->items, l->len, sizeof *l->items, compare_pairs);
+  for (size_t i = 0; i < l->len && !b->failed;) {
+    size_t j = i;
+    int implemented = 0;
+    while (j < l->len &&
+           rt_review_natcmp(l->items[i].key, l->items[j].key) == 0)
+      implemented += l->items[j++].value;
+    Rectrack__V1__KeyCount *c = malloc(sizeof *c);
+    if (c == NULL || !grow(b, (void ***)out, *n)) {
+      free(c);
+      b->failed = true;
+      break;
+    }
+    rectrack__v1__key_count__init(c);
+    (*out)[(*n)++] = c;
+    c->key = dup_text(b, l->items[i].key);
+    c->count = (int32_t)(j - i);
+    c->implemented = implemented;
+    i = j;
+  }
+  free(l->items);
+}
+
+/* Adds key once even when an item lists it twice. */
+static void add_distinct(pair_list_t *l, size_t item_start, const char *key,
+                         int value) {
+  if (key == NULL || key[0] == '\0')
+    return;
+  for (size_t i = item_start; i < l->len; i++)
+    if (strcmp(l->items[i].key, key) == 0)
+      return;
+  pair_add(l, key, value);
+}
+
+static void add_targets(pair_list_t *sdg, pair_list_t *gcm,
+                        const rt_review_item_t *it) {
+  char **targets = it->rec ? it->rec->sdg_targets : it->com->sdg_targets;
+  size_t n_targets = it->rec ? it->rec->n_sdg_targets : it->com->n_sdg_targets;
+  int32_t *objectives =
+      it->rec ? it->rec->gcm_objectives : it->com->gcm_objectives;
+  size_t n_objectives =
+      it->rec ? it->rec->n_gcm_objectives : it->com->n_gcm_objectives;
+  int done = it->status == RECTRACK__V1__STATUS__IMPLEMENTED;
+  size_t start = sdg->len;
+  for (size_t k = 0; k < n_targets; k++)
+    add_distinct(sdg, start, targets[k], done);
+  start = gcm->len;
+  for (size_t k = 0; k < n_objectives; k++)
+    if (objectives[k] >= 1 && objectives[k] <= 23)
+      add_distinct(gcm, start, gcm_keys[objectives[k]], done);
+}
+
+static void count_items(builder_t *b, const rt_review_model_t *m) {
+  Rectrack__V1__ReviewSummary *s = b->s;
+  pair_list_t theme = {0}, actor = {0}, status = {0}, sdg = {0}, gcm = {0};
+  for (size_t i = 0; i < m->rec_count; i++) {
+    const rt_review_item_t *it = &m->recs[i];
+    pair_add(&theme, it->rec->theme, it->status);
+    pair_add(&status, "", it->status);
+    size_t start = actor.len;
+    add_distinct(&actor, start, it->rec->lead_actor_id, it->status);
+    for (size_t k = 0; k < it->rec->n_addressed_to; k++)
+      add_distinct(&actor, start, it->rec->addressed_to[k], it->status);
+    add_targets(&sdg, &gcm, it);
+  }
+  for (size_t i = 0; i < m->com_count; i++) {
+    const rt_review_item_t *it = &m->coms[i];
+    pair_add(&status, "", it->status);
+    add_distinct(&actor, actor.len, it->com->actor_id, it->status);
+    add_targets(&sdg, &gcm, it);
+  }
+  emit_status_counts(b, &theme, &s->by_theme, &s->n_by_theme);
+  emit_status_counts(b, &actor, &s->by_actor, &s->n_by_actor);
+  emit_status_counts(b, &status, &s->by_status, &s->n_by_status);
+  emit_key_counts(b, &sdg, &s->by_sdg_target, &s->n_by_sdg_target);
+  emit_key_counts(b, &gcm, &s->by_gcm_objective, &s->n_by_gcm_objective);
+}
+
+static void add_change(builder_t *b, const rt_review_model_t *m, size_t k) {
+  Rectrack__V1__ReviewSummary *s = b->s;
+  const rt_review_item_t *it = m->fu_subject[k];
+  Rectrack__V1__StatusChange *c = malloc(sizeof *c);
+  if (c == NULL || !grow(b, (void ***)&s->changes, s->n_changes)) {
+    free(c);
+    b->failed = true;
+    return;
+  }
+  rectrack__v1__status_change__init(c);
+  s->changes[s->n_changes++] = c;
+  c->subject_id = dup_text(b, it->id);
+  c->subject_type = it->subject_type;
+  c->title = dup_text(b, it->title);
+  c->from_status = m->previous_status[k];
+  c->to_status = m->follow_ups[k]->status;
+  c->follow_up = copy_message(b, &m->follow_ups[k]->base);
+  if (c->follow_up != NULL) {
+    c->follow_up->previous_status = m->previous_status[k];
+    if (c->follow_up->subject_title[0] == '\0')
+      c->follow_up->subject_title = dup_text(b, it->title);
+  }
+}
+
+static void add_changes(builder_t *b, const rt_review_model_t *m) {
+  for (size_t i = 0; i < m->period_count && !b->failed; i++) {
+    size_t k = m->period_order[i];
+    int to = m->follow_ups[k]->status;
+    if (to >= RECTRACK__V1__STATUS__NO_INFORMATION &&
+        to <= RECTRACK__V1__STATUS__WITHDRAWN && to != m->previous_status[k])
+      add_change(b, m, k);
+  }
+}
+
+static int compare_overdue(const void *a, const void *b) {
+  const rt_review_item_t *x = *(rt_review_item_t *const *)a;
+  const rt_review_item_t *y = *(rt_review_item_t *const *)b;
+  if (x->days_overdue != y->days_overdue)
+    return x->days_overdue > y->days_overdue ? -1 : 1;
+  if (x->subject_type != y->subject_type)
+    return x->subject_type ==
+                   RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_RECOMMENDATION
+               ? -1
+               : 1;
+  return rt_review_natcmp(x->id, y->id);
+}
+
+static void add_overdue_item(builder_t *b, const rt_review_item_t *it) {
+  Rectrack__V1__ReviewSummary *s = b->s;
+  Rectrack__V1__OverdueItem *o = malloc(sizeof *o);
+  if (o == NULL || !grow(b, (void ***)&s->overdue, s->n_overdue)) {
+    free(o);
+    b->failed = true;
+    return;
+  }
+  rectrack__v1__overdue_item__init(o);
+  s->overdue[s->n_overdue++] = o;
+  o->subject_id = dup_text(b, it->id);
+  o->subject_type = it->subject_type;
+  o->title = dup_text(b, it->title);
+  o->due_date = dup_text(b, it->rec ? it->rec->due_date : it->com->due_date);
+  o->days_overdue = (int32_t)it->days_overdue;
+  o->status = it->status;
+  o->lead_actor_id =
+      dup_text(b, it->rec ? it->rec->lead_actor_id : it->com->actor_id);
+}
+
+static void add_overdue(builder_t *b, const rt_review_model_t *m) {
+  rt_review_item_t **late = calloc(m->by_id_count + 1, sizeof *late);
+  if (late == NULL) {
+    b->failed = true;
+    return;
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < m->by_id_count; i++)
+    if (m->by_id[i]->days_overdue > 0)
+      late[n++] = m->by_id[i];
+  qsort(late, n, sizeof *late, compare_overdue);
+  for (size_t i = 0; i < n && !b->failed; i++)
+    add_overdue_item(b, late[i]);
+  free(late);
+}
+
+static void add_indicator(builder_t *b, const rt_review_model_t *m,
+                          const rt_review_item_t *it) {
+  Rectrack__V1__ReviewSummary *s = b->s;
+  Rectrack__V1__IndicatorProgress *p = malloc(sizeof *p);
+  if (p == NULL || !grow(b, (void ***)&s->indicators, s->n_indicators)) {
+    free(p);
+    b->failed = true;
+    return;
+  }
+  rectrack__v1__indicator_progress__init(p);
+  s->indicators[s->n_indicators++] = p;
+  p->commitment_id = dup_text(b, it->id);
+  p->title = dup_text(b, it->title);
+  p->actor_id = dup_text(b, it->com->actor_id);
+  p->indicator = copy_message(b, &it->com->indicator->base);
+  if (it->has_latest) {
+    p->latest_value = it->latest_value;
+    p->latest_as_of = dup_text(b, it->latest_as_of);
+    p->progress = it->progress;
+  }
+  p->trajectory = it->trajectory;
+  p->measurements = calloc(it->meas_count + 1, sizeof *p->measurements);
+  if (p->measurements == NULL) {
+    b->failed = true;
+    return;
+  }
+  for (size_t k = 0; k < it->meas_count && !b->failed; k++) {
+    Rectrack__V1__Measurement *copy =
+        copy_message(b, &m->measurements[it->meas_first + k]->base);
+    if (copy != NULL)
+      p->measurements[p->n_measurements++] = copy;
+  }
+}
+
+static int compare_ids(const void *a, const void *b) {
+  return rt_review_natcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void add_no_information(builder_t *b, const rt_review_model_t *m) {
+  Rectrack__V1__ReviewSummary *s = b->s;
+  s->no_information_ids = calloc(m->by_id_count + 1, sizeof(char *));
+  const char **rec_ids = calloc(m->rec_count + 1, sizeof *rec_ids);
+  if (s->no_information_ids == NULL || rec_ids == NULL) {
+    free(rec_ids);
+    b->failed = true;
+    return;
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < m->rec_count; i++)
+    if (!m->recs[i].reported_in_period)
+      rec_ids[n++] = m->recs[i].id;
+  qsort(rec_ids, n, sizeof *rec_ids, compare_ids);
+  for (size_t i = 0; i < n; i++)
+    s->no_information_ids[s->n_no_information_ids++] = dup_text(b, rec_ids[i]);
+  for (size_t i = 0; i < m->com_count; i++)
+    if (!m->coms[i].reported_in_period)
+      s->no_information_ids[s->n_no_information_ids++] =
+          dup_text(b, m->coms[i].id);
+  free(rec_ids);
+}
+
+Rectrack__V1__ReviewSummary *
+rt_review_summary_from_model(const rt_review_model_t *m) {
+  builder_t b = {.s = malloc(sizeof *b.s)};
+  if (b.s == NULL)
+    return NULL;
+  rectrack__v1__review_summary__init(b.s);
+  b.s->from_date = dup_text(&b, m->from);
+  b.s->to_date = dup_text(&b, m->to);
+  b.s->as_of = dup_text(&b, m->as_of);
+  b.s->revision = m->in->revision;
+  b.s->recommendation_count = (int32_t)m->rec_count;
+  b.s->commitment_count = (int32_t)m->com_count;
+  count_items(&b, m);
+  add_changes(&b, m);
+  add_overdue(&b, m);
+  for (size_t i = 0; i < m->com_count && !b.failed; i++)
+    if (m->coms[i].has_indicator)
+      add_indicator(&b, m, &m->coms[i]);
+  add_no_information(&b, m);
+  if (b.failed) {
+    rt_review_summary_free(b.s);
+    return NULL;
+  }
+  return b.s;
+}
+
+int rt_review_compute(const rt_review_input_t *in,
+                      Rectrack__V1__ReviewSummary **out, rt_error_t *err) {
+  rt_review_model_t model;
+  *out = NULL;
+  int rc = rt_review_model_init(&model, in, err);
+  if (rc != 0)
+    return rc;
+  *out = rt_review_summary_from_model(&model);
+  rt_review_model_close(&model);
+  if (*out == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL,
+                        "out of memory computing the review summary");
+  return 0;
+}
+
+void rt_review_summary_free(Rectrack__V1__ReviewSummary *summary) {
+  if (summary != NULL)
+    protobuf_c_message_free_unpacked(&summary->base, NULL);
+}

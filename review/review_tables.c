@@ -1,0 +1,521 @@
+/*
+ * The review's tables, defined once for every format: each table is a list
+ * of typed columns and a function that fills one row's cells from the
+ * model or the summary. HTML and Markdown show the columns flagged
+ * RT_COL_DOC; CSV, JSON and XLSX show them all, typed (dates, numbers,
+ * statuses, lists), so that the same row reads the same everywhere.
+ */
+#include "review_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DOC RT_COL_DOC
+#define PCT RT_COL_PERCENT
+#define COLUMNS(a) a, sizeof a / sizeof a[0]
+
+static const char *const gcm_names[] = {
+    "",   "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9",  "10", "11",
+    "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23"};
+
+const char *rt_review_subject_type_name(int type) {
+  switch (type) {
+  case RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_RECOMMENDATION:
+    return "recommendation";
+  case RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_COMMITMENT:
+    return "commitment";
+  default:
+    return "";
+  }
+}
+
+const char *rt_review_direction_name(int direction) {
+  switch (direction) {
+  case RECTRACK__V1__DIRECTION__DIRECTION_INCREASE:
+    return "increase";
+  case RECTRACK__V1__DIRECTION__DIRECTION_DECREASE:
+    return "decrease";
+  default:
+    return "";
+  }
+}
+
+const char *rt_review_commitment_kind_name(int kind) {
+  static const char *const names[] = {
+      "",        "policy", "legislation",       "programme",
+      "funding", "data",   "quantified-target", "partnership"};
+  return kind >= 0 && kind < (int)(sizeof names / sizeof names[0]) ? names[kind]
+                                                                   : "";
+}
+
+static void set_text(rt_review_cell_t *c, const char *s) {
+  c->text = s ? s : "";
+  c->empty = c->text[0] == '\0';
+}
+
+static void set_number(rt_review_cell_t *c, double v, bool present) {
+  c->number = v;
+  c->empty = !present;
+}
+
+static void set_int(rt_review_cell_t *c, long v, bool present) {
+  c->integer = v;
+  c->empty = !present;
+}
+
+static void set_list(rt_review_cell_t *c, char *const *list, size_t n) {
+  c->list = list;
+  c->list_len = n;
+  c->empty = n == 0;
+}
+
+static int set_gcm(rt_review_ctx_t *ctx, rt_review_cell_t *c,
+                   const int32_t *objectives, size_t n) {
+  if (n > ctx->gcm_cap) {
+    char **bigger = realloc(ctx->gcm, n * sizeof *bigger);
+    if (bigger == NULL)
+      return RT_ENOMEM;
+    ctx->gcm = bigger;
+    ctx->gcm_cap = n;
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (objectives[i] >= 1 && objectives[i] <= 23)
+      ctx->gcm[k++] = (char *)gcm_names[objectives[i]];
+  set_list(c, ctx->gcm, k);
+  return 0;
+}
+
+static const char *latest_date(const rt_review_item_t *it) {
+  return it->latest ? it->latest->as_of : "";
+}
+
+/* ---- recommendations ---- */
+
+static const rt_review_column_t rec_columns[] = {
+    {"id", "Id", RT_CELL_TEXT, DOC, 8},
+    {"theme", "Theme", RT_CELL_TEXT, DOC, 16},
+    {"title", "Title", RT_CELL_TEXT, DOC, 40},
+    {"text", "Text", RT_CELL_TEXT, 0, 60},
+    {"source_id", "Source", RT_CELL_TEXT, 0, 16},
+    {"source_ref", "Reference", RT_CELL_TEXT, DOC, 12},
+    {"sdg_targets", "SDG targets", RT_CELL_LIST, DOC, 14},
+    {"gcm_objectives", "GCM objectives", RT_CELL_LIST, DOC, 14},
+    {"addressed_to", "Addressed to", RT_CELL_LIST, 0, 20},
+    {"lead_actor_id", "Lead", RT_CELL_TEXT, DOC, 14},
+    {"due_date", "Due", RT_CELL_DATE, DOC, 12},
+    {"status", "Status", RT_CELL_STATUS, DOC, 20},
+    {"last_report", "Last report", RT_CELL_DATE, DOC, 12},
+    {"days_overdue", "Days overdue", RT_CELL_INT, DOC, 10},
+};
+
+static size_t rec_count(const rt_review_ctx_t *ctx) {
+  return ctx->model->rec_count;
+}
+
+static int rec_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
+  const rt_review_item_t *it = &ctx->model->recs[row];
+  const Rectrack__V1__Recommendation *r = it->rec;
+  set_text(&c[0], r->id);
+  set_text(&c[1], r->theme);
+  set_text(&c[2], r->title);
+  set_text(&c[3], r->text);
+  set_text(&c[4], r->source_id);
+  set_text(&c[5], r->source_ref);
+  set_list(&c[6], r->sdg_targets, r->n_sdg_targets);
+  set_list(&c[8], r->addressed_to, r->n_addressed_to);
+  set_text(&c[9], r->lead_actor_id);
+  set_text(&c[10], r->due_date);
+  set_int(&c[11], it->status, true);
+  set_text(&c[12], latest_date(it));
+  set_int(&c[13], it->days_overdue, it->days_overdue > 0);
+  return set_gcm(ctx, &c[7], r->gcm_objectives, r->n_gcm_objectives);
+}
+
+const rt_review_table_t rt_review_table_recommendations = {
+    "recommendations", "Recommendations by theme", COLUMNS(rec_columns),
+    rec_count, rec_fill};
+
+/* ---- commitments ---- */
+
+static const rt_review_column_t com_columns[] = {
+    {"id", "Id", RT_CELL_TEXT, DOC, 8},
+    {"actor_id", "Actor", RT_CELL_TEXT, DOC, 14},
+    {"title", "Title", RT_CELL_TEXT, DOC, 40},
+    {"text", "Text", RT_CELL_TEXT, 0, 60},
+    {"kind", "Kind", RT_CELL_TEXT, DOC, 14},
+    {"theme", "Theme", RT_CELL_TEXT, 0, 14},
+    {"recommendation_ids", "Answers", RT_CELL_LIST, DOC, 12},
+    {"source_id", "Source", RT_CELL_TEXT, 0, 14},
+    {"made_on", "Made on", RT_CELL_DATE, 0, 12},
+    {"due_date", "Due", RT_CELL_DATE, DOC, 12},
+    {"status", "Status", RT_CELL_STATUS, DOC, 20},
+    {"sdg_targets", "SDG targets", RT_CELL_LIST, DOC, 14},
+    {"gcm_objectives", "GCM objectives", RT_CELL_LIST, DOC, 14},
+    {"indicator", "Indicator", RT_CELL_TEXT, 0, 24},
+    {"unit", "Unit", RT_CELL_TEXT, 0, 10},
+    {"direction", "Direction", RT_CELL_TEXT, 0, 10},
+    {"baseline_value", "Baseline", RT_CELL_NUMBER, 0, 10},
+    {"baseline_date", "Baseline date", RT_CELL_DATE, 0, 12},
+    {"target_value", "Target", RT_CELL_NUMBER, 0, 10},
+    {"target_date", "Target date", RT_CELL_DATE, 0, 12},
+    {"latest_value", "Latest", RT_CELL_NUMBER, 0, 10},
+    {"latest_as_of", "Latest as of", RT_CELL_DATE, 0, 12},
+    {"progress", "Progress", RT_CELL_NUMBER, PCT, 10},
+    {"trajectory", "Trajectory", RT_CELL_TRAJ, DOC, 12},
+    {"last_report", "Last report", RT_CELL_DATE, 0, 12},
+    {"days_overdue", "Days overdue", RT_CELL_INT, DOC, 10},
+};
+
+static size_t com_count(const rt_review_ctx_t *ctx) {
+  return ctx->model->com_count;
+}
+
+static void fill_indicator(const rt_review_item_t *it, rt_review_cell_t *c) {
+  const Rectrack__V1__Indicator *ind = it->com->indicator;
+  bool has = ind != NULL;
+  set_text(&c[13], has ? ind->name : "");
+  set_text(&c[14], has ? ind->unit : "");
+  set_text(&c[15], has ? rt_review_direction_name(ind->direction) : "");
+  set_number(&c[16], has ? ind->baseline_value : 0, has);
+  set_text(&c[17], has ? ind->baseline_date : "");
+  set_number(&c[18], has ? ind->target_value : 0, has);
+  set_text(&c[19], has ? ind->target_date : "");
+  set_number(&c[20], it->latest_value, it->has_latest);
+  set_text(&c[21], it->has_latest ? it->latest_as_of : "");
+  set_number(&c[22], it->progress, it->has_latest);
+  set_int(&c[23], it->trajectory, has);
+}
+
+static int com_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
+  const rt_review_item_t *it = &ctx->model->coms[row];
+  const Rectrack__V1__Commitment *m = it->com;
+  set_text(&c[0], m->id);
+  set_text(&c[1], m->actor_id);
+  set_text(&c[2], m->title);
+  set_text(&c[3], m->text);
+  set_text(&c[4], rt_review_commitment_kind_name(m->kind));
+  set_text(&c[5], m->theme);
+  set_list(&c[6], m->recommendation_ids, m->n_recommendation_ids);
+  set_text(&c[7], m->source_id);
+  set_text(&c[8], m->made_on);
+  set_text(&c[9], m->due_date);
+  set_int(&c[10], it->status, true);
+  set_list(&c[11], m->sdg_targets, m->n_sdg_targets);
+  fill_indicator(it, c);
+  set_text(&c[24], latest_date(it));
+  set_int(&c[25], it->days_overdue, it->days_overdue > 0);
+  return set_gcm(ctx, &c[12], m->gcm_objectives, m->n_gcm_objectives);
+}
+
+const rt_review_table_t rt_review_table_commitments = {
+    "commitments", "Commitments", COLUMNS(com_columns), com_count, com_fill};
+
+/* ---- follow-ups dated in the period ---- */
+
+static const rt_review_column_t fu_columns[] = {
+    {"as_of", "As of", RT_CELL_DATE, DOC, 12},
+    {"subject_id", "Subject", RT_CELL_TEXT, DOC, 10},
+    {"subject_type", "Type", RT_CELL_TEXT, 0, 14},
+    {"subject_title", "Title", RT_CELL_TEXT, DOC, 40},
+    {"previous_status", "From", RT_CELL_STATUS, DOC, 20},
+    {"status", "Status", RT_CELL_STATUS, DOC, 20},
+    {"reported_by", "Reported by", RT_CELL_TEXT, DOC, 14},
+    {"note", "Note", RT_CELL_TEXT, DOC, 50},
+    {"evidence", "Evidence", RT_CELL_LIST, 0, 30},
+    {"recorded_by", "Recorded by", RT_CELL_TEXT, 0, 14},
+    {"revision", "Revision", RT_CELL_INT, 0, 10},
+};
+
+static size_t fu_count(const rt_review_ctx_t *ctx) {
+  return ctx->model->period_count;
+}
+
+static int fu_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
+  const rt_review_model_t *m = ctx->model;
+  size_t k = m->period_order[row];
+  const Rectrack__V1__FollowUp *fu = m->follow_ups[k];
+  const rt_review_item_t *it = m->fu_subject[k];
+  set_text(&c[0], fu->as_of);
+  set_text(&c[1], it->id);
+  set_text(&c[2], rt_review_subject_type_name(it->subject_type));
+  set_text(&c[3], it->title);
+  set_int(&c[4], m->previous_status[k], true);
+  set_int(&c[5], fu->status, true);
+  set_text(&c[6], fu->reported_by);
+  set_text(&c[7], fu->note);
+  set_list(&c[8], fu->evidence, fu->n_evidence);
+  set_text(&c[9], fu->recorded_by);
+  set_int(&c[10], (long)fu->revision, fu->revision != 0);
+  return 0;
+}
+
+const rt_review_table_t rt_review_table_follow_ups = {
+    "follow-ups", "Follow-up reports in the period", COLUMNS(fu_columns),
+    fu_count, fu_fill};
+
+/* ---- measurements up to as_of ---- */
+
+static const rt_review_column_t meas_columns[] = {
+    {"commitment_id", "Commitment", RT_CELL_TEXT, DOC, 12},
+    {"indicator", "Indicator", RT_CELL_TEXT, DOC, 30},
+    {"unit", "Unit", RT_CELL_TEXT, DOC, 10},
+    {"as_of", "As of", RT_CELL_DATE, DOC, 12},
+    {"value", "Value", RT_CELL_NUMBER, DOC, 10},
+    {"source", "Source", RT_CELL_TEXT, DOC, 30},
+    {"note", "Note", RT_CELL_TEXT, 0, 30},
+    {"recorded_by", "Recorded by", RT_CELL_TEXT, 0, 14},
+    {"revision", "Revision", RT_CELL_INT, 0, 10},
+};
+
+static size_t meas_count(const rt_review_ctx_t *ctx) {
+  return ctx->model->measurement_count;
+}
+
+static int meas_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
+  const Rectrack__V1__Measurement *x = ctx->model->measurements[row];
+  const rt_review_item_t *it = ctx->model->meas_subject[row];
+  const Rectrack__V1__Indicator *ind = it->com->indicator;
+  set_text(&c[0], it->id);
+  set_text(&c[1], ind ? ind->name : "");
+  set_text(&c[2], ind ? ind->unit : "");
+  set_text(&c[3], x->as_of);
+  set_number(&c[4], x->value, true);
+  set_text(&c[5], x->source);
+  set_text(&c[6], x->note);
+  set_text(&c[7], x->recorded_by);
+  set_int(&c[8], (long)x->revision, x->revision != 0);
+  return 0;
+}
+
+const rt_review_table_t rt_review_table_measurements = {
+    "measurements", "Measurements", COLUMNS(meas_columns), meas_count,
+    meas_fill};
+
+/* ---- status changes in the period (summary) ---- */
+
+static const rt_review_column_t change_columns[] = {
+    {"as_of", "As of", RT_CELL_DATE, DOC, 12},
+    {"subject_id", "Subject", RT_CELL_TEXT, DOC, 10},
+    {"subject_type", "Type", RT_CELL_TEXT, DOC, 14},
+    {"title", "Title", RT_CELL_TEXT, DOC, 40},
+    {"from_status", "From", RT_CELL_STATUS, DOC, 20},
+    {"to_status", "To", RT_CELL_STATUS, DOC, 20},
+    {"reported_by", "Reported by", RT_CELL_TEXT, DOC, 14},
+    {"note", "Note", RT_CELL_TEXT, DOC, 50},
+};
+
+static size_t change_count(const rt_review_ctx_t *ctx) {
+  return ctx->summary->n_changes;
+}
+
+static int change_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
+  const Rectrack__V1__StatusChange *ch = ctx->summary->changes[row];
+  const Rectrack__V1__FollowUp *fu = ch->follow_up;
+  set_text(&c[0], fu ? fu->as_of : "");
+  set_text(&c[1], ch->subject_id);
+  set_text(&c[2], rt_review_subject_type_name(ch->subject_type));
+  set_text(&c[3], ch->title);
+  set_int(&c[4], ch->from_status, true);
+  set_int(&c[5], ch->to_status, true);
+  set_text(&c[6], fu ? fu->reported_by : "");
+  set_text(&c[7], fu ? fu->note : "");
+  return 0;
+}
+
+const rt_review_table_t rt_review_table_changes = {
+    "changes", "Status changes in the period", COLUMNS(change_columns),
+    change_count, change_fill};
+
+/* ---- overdue (summary) ---- */
+
+static const rt_review_column_t overdue_columns[] = {
+    {"subject_id", "Subject", RT_CELL_TEXT, DOC, 10},
+    {"subject_type", "Type", RT_CELL_TEXT, DOC, 14},
+    {"title", "Title", RT_CELL_TEXT, DOC, 40},
+    {"due_date", "Due", RT_CELL_DATE, DOC, 12},
+    {"days_overdue", "Days overdue", RT_CELL_INT, DOC, 10},
+    {"status", "Status", RT_CELL_STATUS, DOC, 20},
+    {"lead_actor_id", "Lead", RT_CELL_TEXT, DOC, 14},
+};
+
+static size_t overdue_count(const rt_review_ctx_t *ctx) {
+  return ctx->summary->n_overdue;
+}
+
+static int overdue_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
+  const Rectrack__V1__OverdueItem *o = ctx->summary->overdue[row];
+  set_text(&c[0], o->subject_id);
+  set_text(&c[1], rt_review_subject_type_name(o->subject_type));
+  set_text(&c[2], o->title);
+  set_text(&c[3], o->due_date);
+  set_int(&c[4], o->days_overdue, true);
+  set_int(&c[5], o->status, true);
+  set_text(&c[6], o->lead_actor_id);
+  return 0;
+}
+
+const rt_review_table_t rt_review_table_overdue = {"overdue", "Overdue",
+                                                   COLUMNS(overdue_columns),
+                                                   overdue_count, overdue_fill};
+
+/* ---- indicators (summary) ---- */
+
+static const rt_review_column_t indicator_columns[] = {
+    {"commitment_id", "Commitment", RT_CELL_TEXT, DOC, 12},
+    {"title", "Title", RT_CELL_TEXT, DOC, 36},
+    {"actor_id", "Actor", RT_CELL_TEXT, DOC, 14},
+    {"indicator", "Indicator", RT_CELL_TEXT, DOC, 30},
+    {"unit", "Unit", RT_CELL_TEXT, DOC, 10},
+    {"baseline_date", "Baseline date", RT_CELL_DATE, DOC, 12},
+    {"target_date", "Target date", RT_CELL_DATE, DOC, 12},
+    {"baseline_value", "Baseline", RT_CELL_NUMBER, DOC, 10},
+    {"target_value", "Target", RT_CELL_NUMBER, DOC, 10},
+    {"latest_as_of", "Latest as of", RT_CELL_DATE, DOC, 12},
+    {"latest_value", "Latest", RT_CELL_NUMBER, DOC, 10},
+    {"progress", "Progress", RT_CELL_NUMBER, DOC | PCT, 10},
+    {"trajectory", "Trajectory", RT_CELL_TRAJ, DOC, 12},
+};
+
+static size_t indicator_count(const rt_review_ctx_t *ctx) {
+  return ctx->summary->n_indicators;
+}
+
+static int indicator_fill(rt_review_ctx_t *ctx, size_t row,
+                          rt_review_cell_t *c) {
+  const Rectrack__V1__IndicatorProgress *p = ctx->summary->indicators[row];
+  const Rectrack__V1__Indicator *ind = p->indicator;
+  bool has = ind != NULL, latest = p->latest_as_of[0] != '\0';
+  set_text(&c[0], p->commitment_id);
+  set_text(&c[1], p->title);
+  set_text(&c[2], p->actor_id);
+  set_text(&c[3], has ? ind->name : "");
+  set_text(&c[4], has ? ind->unit : "");
+  set_text(&c[5], has ? ind->baseline_date : "");
+  set_text(&c[6], has ? ind->target_date : "");
+  set_number(&c[7], has ? ind->baseline_value : 0, has);
+  set_number(&c[8], has ? ind->target_value : 0, has);
+  set_text(&c[9], p->latest_as_of);
+  set_number(&c[10], p->latest_value, latest);
+  set_number(&c[11], p->progress, latest);
+  set_int(&c[12], p->trajectory, true);
+  return 0;
+}
+
+const rt_review_table_t rt_review_table_indicators = {
+    "indicators", "Quantified commitments", COLUMNS(indicator_columns),
+    indicator_count, indicator_fill};
+
+/* ---- SDG targets and GCM objectives (summary) ---- */
+
+static const rt_review_column_t sdg_columns[] = {
+    {"sdg_target", "SDG target", RT_CELL_TEXT, DOC, 12},
+    {"count", "Items", RT_CELL_INT, DOC, 10},
+    {"implemented", "Implemented", RT_CELL_INT, DOC, 12},
+};
+
+static const rt_review_column_t gcm_columns[] = {
+    {"gcm_objective", "GCM objective", RT_CELL_INT, DOC, 14},
+    {"count", "Items", RT_CELL_INT, DOC, 10},
+    {"implemented", "Implemented", RT_CELL_INT, DOC, 12},
+};
+
+static size_t sdg_count(const rt_review_ctx_t *ctx) {
+  return ctx->summary->n_by_sdg_target;
+}
+
+static size_t gcm_count(const rt_review_ctx_t *ctx) {
+  return ctx->summary->n_by_gcm_objective;
+}
+
+static int sdg_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
+  const Rectrack__V1__KeyCount *k = ctx->summary->by_sdg_target[row];
+  set_text(&c[0], k->key);
+  set_int(&c[1], k->count, true);
+  set_int(&c[2], k->implemented, true);
+  return 0;
+}
+
+static int gcm_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
+  const Rectrack__V1__KeyCount *k = ctx->summary->by_gcm_objective[row];
+  set_int(&c[0], strtol(k->key, NULL, 10), true);
+  set_int(&c[1], k->count, true);
+  set_int(&c[2], k->implemented, true);
+  return 0;
+}
+
+const rt_review_table_t rt_review_table_sdg = {
+    "sdg_targets", "Items per SDG target", COLUMNS(sdg_columns), sdg_count,
+    sdg_fill};
+
+const rt_review_table_t rt_review_table_gcm = {
+    "gcm_objectives", "Items per GCM objective", COLUMNS(gcm_columns),
+    gcm_count, gcm_fill};
+
+/* ---- no information in the period (summary + model) ---- */
+
+static const rt_review_column_t noinfo_columns[] = {
+    {"id", "Id", RT_CELL_TEXT, DOC, 10},
+    {"subject_type", "Type", RT_CELL_TEXT, DOC, 14},
+    {"title", "Title", RT_CELL_TEXT, DOC, 40},
+    {"status", "Status", RT_CELL_STATUS, DOC, 20},
+    {"last_report", "Last report", RT_CELL_DATE, DOC, 12},
+};
+
+static size_t noinfo_count(const rt_review_ctx_t *ctx) {
+  return ctx->summary->n_no_information_ids;
+}
+
+static int noinfo_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
+  const char *id = ctx->summary->no_information_ids[row];
+  const rt_review_item_t *it = rt_review_model_find(ctx->model, id);
+  set_text(&c[0], id);
+  set_text(&c[1], it ? rt_review_subject_type_name(it->subject_type) : "");
+  set_text(&c[2], it ? it->title : "");
+  set_int(&c[3], it ? it->status : RECTRACK__V1__STATUS__NO_INFORMATION, true);
+  set_text(&c[4], it ? latest_date(it) : "");
+  return 0;
+}
+
+const rt_review_table_t rt_review_table_no_information = {
+    "no_information", "No information in the period", COLUMNS(noinfo_columns),
+    noinfo_count, noinfo_fill};
+
+void rt_review_ctx_close(rt_review_ctx_t *ctx) {
+  free(ctx->gcm);
+  ctx->gcm = NULL;
+  ctx->gcm_cap = 0;
+}
+
+void rt_review_cell_text(const rt_review_column_t *col,
+                         const rt_review_cell_t *cell, const char *separator,
+                         rt_review_buf_t *b) {
+  char number[32];
+  if (cell->empty)
+    return;
+  switch (col->kind) {
+  case RT_CELL_NUMBER:
+    rt_review_format_number(cell->number, number);
+    rt_review_buf_puts(b, number);
+    break;
+  case RT_CELL_INT:
+    rt_review_buf_printf(b, "%ld", cell->integer);
+    break;
+  case RT_CELL_STATUS:
+    rt_review_buf_puts(b, rt_review_status_name((int)cell->integer));
+    break;
+  case RT_CELL_TRAJ:
+    rt_review_buf_puts(b, rt_review_trajectory_name((int)cell->integer));
+    break;
+  case RT_CELL_LIST:
+    for (size_t i = 0; i < cell->list_len; i++) {
+      if (i > 0)
+        rt_review_buf_puts(b, separator);
+      rt_review_buf_puts(b, cell->list[i] ? cell->list[i] : "");
+    }
+    break;
+  default:
+    rt_review_buf_puts(b, cell->text);
+    break;
+  }
+}

@@ -1,0 +1,170 @@
+/*
+ * rt_review: the follow-up review. Computes the figures of a review period
+ * (GetReviewSummary) and renders the review as a document people read
+ * (ExportReview): HTML with inline SVG charts, Markdown, CSV, JSON, XLSX.
+ *
+ * Owns: the review semantics (status as of a date, changes in a period,
+ * overdue, indicator progress and trajectory, "no information") and the
+ * five renderers. Calls only rt_proto (rectrack.v1 messages), rt_error,
+ * rt_validate, jansson and libxlsxwriter. It knows nothing of storage or
+ * the network: the caller reads the data set in one consistent snapshot,
+ * hands it over as arrays of messages, and sends the chunks it gets back.
+ *
+ * Typical use by the service (one export):
+ *
+ *   rt_review_input_t in = {from, to, as_of, revision, recs, n, ...};
+ *   rt_review_renderer_t *r;
+ *   if (rt_review_renderer_new(&in, NULL, RT_REVIEW_HTML, NULL, &r, &err))
+ *     -> INVALID_ARGUMENT / INTERNAL from err.code
+ *   each loop turn:
+ *     rc = rt_review_renderer_next(r, &data, &len);
+ *     rc == 1: send data[0..len) if len > 0, then call again next turn
+ *     rc == 0: finished, send trailers; rc < 0: error
+ *   rt_review_renderer_free(r); then free the input arrays.
+ *
+ * Semantics (docs/readme/review.md has the long form):
+ *  - Archived recommendations and commitments are left out of everything,
+ *    and so are their follow-ups and measurements.
+ *  - Status as of D: the status of the subject's latest follow-up whose
+ *    as_of <= D (ties on as_of broken by the higher revision);
+ *    NO_INFORMATION when there is none. The stored status field of a
+ *    Recommendation/Commitment is NOT used: the review is reproducible for
+ *    any past as_of.
+ *  - Changed in the period: a follow-up with from <= as_of <= to whose status
+ *    differs from the status of the subject's follow-up before it (in
+ *    (as_of, revision) order; NO_INFORMATION before the first).
+ *  - Overdue: due_date set, due_date < as_of and status as of as_of not
+ *    IMPLEMENTED/WITHDRAWN; days_overdue = as_of - due_date.
+ *  - Indicator (a commitment with an indicator): latest = the measurement
+ *    with the latest as_of <= review as_of; progress = (latest - baseline) /
+ *    (target - baseline), unclamped (negative: moved away from the target);
+ *    trajectory ACHIEVED (latest at or beyond the target in the indicator's
+ *    direction), ON_TRACK (at least as good as the straight line from
+ *    (baseline_date, baseline) to (target_date, target) at the latest's
+ *    date), OFF_TRACK, or NO_DATA (no measurement). Direction UNSPECIFIED
+ *    is taken from the sign of target - baseline.
+ *  - No information: an active item with no follow-up dated in the period.
+ *  - Lists are sorted deterministically; ids compare "naturally" (R2 < R10).
+ */
+#ifndef RT_REVIEW_H
+#define RT_REVIEW_H
+
+#include "rt_error.h"
+
+#include "rectrack/v1/resources.pb-c.h"
+#include "rectrack/v1/tracker.pb-c.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Largest chunk rt_review_renderer_next() hands out (64 KiB). */
+#define RT_REVIEW_CHUNK_MAX 65536
+
+/* Output formats; the values are those of rectrack.v1.ExportFormat. */
+typedef enum rt_review_format {
+  RT_REVIEW_HTML = RECTRACK__V1__EXPORT_FORMAT__HTML,
+  RT_REVIEW_MARKDOWN = RECTRACK__V1__EXPORT_FORMAT__MARKDOWN,
+  RT_REVIEW_CSV = RECTRACK__V1__EXPORT_FORMAT__CSV,
+  RT_REVIEW_JSON = RECTRACK__V1__EXPORT_FORMAT__JSON,
+  RT_REVIEW_XLSX = RECTRACK__V1__EXPORT_FORMAT__XLSX,
+} rt_review_format_t;
+
+/*
+ * The review's data set, borrowed: rt_review never frees or modifies any of
+ * it, and it must stay valid and unchanged while a summary is computed or a
+ * renderer that was given it is alive. Arrays may be NULL when their count
+ * is 0. Give ALL records (archived ones are skipped here), ALL follow-ups
+ * (every date: history before the period decides the "from" status of a
+ * change) and ALL measurements (each with commitment_id set).
+ * Dates are YYYY-MM-DD. to_date is required; from_date may be "" or NULL
+ * (no lower bound); as_of may be "" or NULL (= to_date).
+ */
+typedef struct rt_review_input {
+  const char *from_date;
+  const char *to_date;
+  const char *as_of;
+  uint64_t revision; /* snapshot revision, copied into the summary */
+  Rectrack__V1__Recommendation *const *recommendations;
+  size_t recommendation_count;
+  Rectrack__V1__Commitment *const *commitments;
+  size_t commitment_count;
+  Rectrack__V1__FollowUp *const *follow_ups;
+  size_t follow_up_count;
+  Rectrack__V1__Measurement *const *measurements;
+  size_t measurement_count;
+  Rectrack__V1__Actor *const *actors; /* names for charts and tables */
+  size_t actor_count;
+  Rectrack__V1__Source *const *sources;
+  size_t source_count;
+} rt_review_input_t;
+
+/*
+ * Computes the review figures. On success *out is a new ReviewSummary that
+ * owns all its memory (it shares nothing with in): pack it as the reply and
+ * release it with rt_review_summary_free(). Returns 0, RT_EINVAL (a bad
+ * from_date/to_date/as_of, or from_date > to_date; err->field names it) or
+ * RT_ENOMEM. Runs in O(n log n) of the input size and does no I/O.
+ */
+int rt_review_compute(const rt_review_input_t *in,
+                      Rectrack__V1__ReviewSummary **out, rt_error_t *err);
+
+/* Frees a summary from rt_review_compute(). NULL is a no-op. */
+void rt_review_summary_free(Rectrack__V1__ReviewSummary *summary);
+
+/* A document being produced piece by piece. */
+typedef struct rt_review_renderer rt_review_renderer_t;
+
+/*
+ * Starts an export. summary may be NULL (the renderer computes its own) or
+ * a summary from rt_review_compute() for the same input, which is then
+ * borrowed and must outlive the renderer. table names the CSV table:
+ * "recommendations" (default when NULL or ""), "commitments",
+ * "follow-ups" or "measurements"; it must be NULL or "" for other formats.
+ * For XLSX the workbook is built in a temporary file (in $TMPDIR or /tmp)
+ * that is unlinked as soon as it is complete.
+ * Returns 0 with *out set (free it with rt_review_renderer_free()),
+ * RT_EINVAL (bad format, table or dates; err->field says which),
+ * RT_ENOMEM or RT_EIO (temporary file).
+ */
+int rt_review_renderer_new(const rt_review_input_t *in,
+                           const Rectrack__V1__ReviewSummary *summary,
+                           rt_review_format_t format, const char *table,
+                           rt_review_renderer_t **out, rt_error_t *err);
+
+/*
+ * Produces the next piece of the document, doing a bounded amount of work
+ * (about one chunk of output, or a batch of XLSX rows), so that the caller
+ * can call it once per loop turn without holding the loop for long.
+ * Returns 1 with *chunk and *len set: 0 < len <= RT_REVIEW_CHUNK_MAX bytes to
+ * send, or len == 0 (XLSX only, while the workbook is being built: nothing
+ * to send yet, call again). Returns 0 when the document is complete
+ * (*len = 0), or a negative RT_E* code (RT_ENOMEM, RT_EIO) after which the
+ * document is unusable. The bytes belong to the renderer and stay valid
+ * until the next call or rt_review_renderer_free().
+ */
+int rt_review_renderer_next(rt_review_renderer_t *r, const uint8_t **chunk,
+                            size_t *len);
+
+/* Frees the renderer, its buffers and any temporary file. NULL is a no-op. */
+void rt_review_renderer_free(rt_review_renderer_t *r);
+
+/* The MIME type of a format ("text/html; charset=utf-8"); static string,
+ * NULL for an unknown format. */
+const char *rt_review_content_type(rt_review_format_t format);
+
+/*
+ * Writes the suggested file name, e.g. "review-2024-01-01-2024-12-31.html"
+ * or "review-commitments-...csv" for CSV, into out (size bytes, always
+ * NUL-terminated). Returns 0 or RT_EINVAL (unknown format/table).
+ */
+int rt_review_filename(rt_review_format_t format, const char *table,
+                       const char *from_date, const char *to_date, char *out,
+                       size_t size);
+
+/* The enum value names used in every format ("IN_PROGRESS", "ON_TRACK"),
+ * and human labels ("In progress"). Static strings, never NULL. */
+const char *rt_review_status_name(int status);
+const char *rt_review_status_label(int status);
+const char *rt_review_trajectory_name(int trajectory);
+
+#endif /* RT_REVIEW_H */

@@ -1,0 +1,247 @@
+"""Reads back every export of the fixture review with independent parsers.
+
+Usage: check_exports.py RENDER_FIXTURE_BINARY
+
+Runs the binary into a temporary directory, then checks: HTML with
+html.parser (tags balanced, no script element, every table row present,
+SVG charts present, hostile text comes back as text), Markdown tables
+(every row has the header's column count), CSV with the csv module (RFC
+4180 round trip), JSON with the json module, XLSX with openpyxl (sheets,
+typed cells, frozen header rows, autofilter) plus the chart parts in the
+zip. Exits non-zero with a message on the first failure.
+"""
+
+import csv
+import datetime
+import html.parser
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+HOSTILE = ("<script>alert('x')</script> \"q\", a|b & c\n"
+           "\u05e9\u05dc\u05d5\u05dd \u0639\u0631\u0628\u064a *_`#")
+VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base",
+        "wbr", "source"}
+# by theme (the hostile theme sorts first), then id
+REC_IDS = ["R6", "R2", "R3", "R5", "R1", "R10"]
+COM_IDS = ["C1", "C2", "C3", "C4"]
+
+
+def fail(message):
+    print("FAIL: " + message)
+    sys.exit(1)
+
+
+def check(condition, message):
+    if not condition:
+        fail(message)
+
+
+class HtmlChecker(html.parser.HTMLParser):
+    """Checks nesting and collects text, table rows and SVG elements."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack = []
+        self.text = []
+        self.rows = {}
+        self.table_class = None
+        self.svgs = 0
+        self.cells = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        check(tag != "script", "HTML has a script element")
+        check(tag not in ("link", "img", "iframe", "object"),
+              "HTML loads something: <%s>" % tag)
+        for name in ("src", "href"):
+            check(name not in attrs, "HTML has a %s attribute" % name)
+        if tag == "table":
+            self.table_class = attrs.get("class")
+        if tag == "tr" and "tbody" in self.stack:
+            self.rows[self.table_class] = self.rows.get(self.table_class, 0) + 1
+        if tag == "svg":
+            self.svgs += 1
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        check(tag != "script", "HTML has a script element")
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        check(self.stack and self.stack[-1] == tag,
+              "HTML </%s> closes <%s>" % (tag, self.stack[-1:]))
+        self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def check_html(path):
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    check(source.startswith("<!DOCTYPE html>"), "HTML doctype")
+    check('<meta charset="utf-8">' in source, "HTML charset")
+    parser = HtmlChecker()
+    parser.feed(source)
+    parser.close()
+    check(parser.stack == [], "HTML unclosed tags: %s" % parser.stack)
+    text = "".join(parser.text)
+    check(HOSTILE.split("\n")[0] in text, "HTML hostile text not as text")
+    check("@media print" in source, "HTML print CSS")
+    # theme chart + actor chart + one per quantified commitment
+    check(parser.svgs == 2 + len(COM_IDS), "HTML SVG count %d" % parser.svgs)
+    check(parser.rows.get("t-recommendations") == len(REC_IDS),
+          "HTML recommendation rows %s" % parser.rows)
+    check(parser.rows.get("t-commitments") == len(COM_IDS),
+          "HTML commitment rows")
+    check(parser.rows.get("t-overdue") == 4, "HTML overdue rows")
+    check(parser.rows.get("t-changes") == 3, "HTML change rows")
+    check(parser.rows.get("t-indicators") == 4, "HTML indicator rows")
+    check(parser.rows.get("t-no_information") == 6, "HTML no-info rows")
+    for label in ("No information", "Implemented", "Withdrawn"):
+        check(label in text, "HTML legend lacks " + label)
+
+
+def split_md_row(line):
+    """Cells of a GFM table row: split on | not preceded by a backslash."""
+    check(line.startswith("|") and line.endswith("|"), "MD row: " + line)
+    return re.split(r"(?<!\\)\|", line[1:-1])
+
+
+def check_markdown(path):
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    check("<script" not in "\n".join(lines), "Markdown has raw <script")
+    tables, i = 0, 0
+    while i < len(lines):
+        if lines[i].startswith("|"):
+            check(i > 0 and lines[i - 1] == "", "MD table not after a blank")
+            width = len(split_md_row(lines[i]))
+            check(re.fullmatch(r"\|( -{3,}:? \|)+", lines[i + 1]) is not None,
+                  "MD delimiter row: " + lines[i + 1])
+            check(len(split_md_row(lines[i + 1])) == width, "MD delimiter")
+            i += 2
+            while i < len(lines) and lines[i].startswith("|"):
+                check(len(split_md_row(lines[i])) == width,
+                      "MD row has %d cells, header %d: %s"
+                      % (len(split_md_row(lines[i])), width, lines[i]))
+                i += 1
+            tables += 1
+        else:
+            i += 1
+    check(tables >= 10, "MD has %d tables" % tables)
+
+
+def check_csv(directory):
+    expected = {"recommendations": (REC_IDS, "id"),
+                "commitments": (COM_IDS, "id"),
+                "follow-ups": (["R2", "R1", "R10", "C1"], "subject_id"),
+                "measurements": (["C1", "C1", "C2", "C3"], "commitment_id")}
+    for table, (ids, column) in expected.items():
+        path = os.path.join(directory, "review-%s.csv" % table)
+        with open(path, "rb") as f:
+            raw = f.read()
+        check(raw.endswith(b"\r\n"), "CSV %s line ends" % table)
+        check(raw.count(b"\r\n") == len(ids) + 1,
+              "CSV %s: one CRLF per record" % table)
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        check([r[column] for r in rows] == ids,
+              "CSV %s ids %s" % (table, [r[column] for r in rows]))
+    with open(os.path.join(directory, "review-recommendations.csv"),
+              newline="", encoding="utf-8") as f:
+        recs = {r["id"]: r for r in csv.DictReader(f)}
+    check(recs["R1"]["title"] == HOSTILE, "CSV hostile title round trip")
+    check(recs["R2"]["sdg_targets"] == "17.18;10.7", "CSV list joined by ;")
+    check(recs["R10"]["days_overdue"] == "366", "CSV days overdue")
+    check(recs["R1"]["status"] == "IN_PROGRESS", "CSV status name")
+
+
+def check_json(path):
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    check(doc["format"] == "rectrack.review.v1", "JSON format")
+    s = doc["summary"]
+    check(s["recommendation_count"] == 6 and s["commitment_count"] == 4,
+          "JSON counts")
+    check([r["id"] for r in doc["recommendations"]] == REC_IDS,
+          "JSON recommendation order")
+    check(doc["recommendations"][4]["title"] == HOSTILE, "JSON hostile text")
+    c1 = s["indicators"][0]
+    check(c1["trajectory"] == "ON_TRACK" and c1["progress"] == 0.5,
+          "JSON C1 indicator")
+    check([m["value"] for m in c1["measurements"]] == [5.5, 4.5],
+          "JSON C1 series")
+    check([o["days_overdue"] for o in s["overdue"]] == [366, 335, 184, 30],
+          "JSON overdue")
+    check(s["no_information_ids"] == ["R3", "R5", "R6", "C2", "C3", "C4"],
+          "JSON no information")
+    check(len(doc["follow_ups"]) == 4 and len(doc["measurements"]) == 4,
+          "JSON rows")
+    check(doc["actors"][0]["name"] == HOSTILE, "JSON actor")
+
+
+def check_xlsx(path):
+    import openpyxl
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        charts = [n for n in names if n.startswith("xl/charts/chart")]
+        check(len(charts) == 4, "XLSX charts %s" % charts)
+        chart1 = z.read("xl/charts/chart1.xml").decode()
+    refs = re.findall(r"<c:f>([^<]*)</c:f>", chart1)
+    # C1's path (baseline/target cells of its Summary row) and its two
+    # measurements (rows 2-3 of the Measurements sheet: dates, values)
+    check(refs[2:] == ["Measurements!$D$2:$D$3", "Measurements!$E$2:$E$3"],
+          "XLSX chart 1 series %s" % refs)
+    path_row = int(re.match(r"Summary!\$F\$(\d+):", refs[0]).group(1))
+    wb = openpyxl.load_workbook(path)
+    check(wb.sheetnames == ["Summary", "Recommendations", "Commitments",
+                            "FollowUps", "Measurements"],
+          "XLSX sheets %s" % wb.sheetnames)
+    for name in wb.sheetnames[1:]:
+        ws = wb[name]
+        check(ws.freeze_panes == "A2", "XLSX %s frozen %s"
+              % (name, ws.freeze_panes))
+        check(ws.auto_filter.ref is not None, "XLSX %s autofilter" % name)
+    recs = wb["Recommendations"]
+    header = [c.value for c in recs[1]]
+    rows = {r[0]: dict(zip(header, r))
+            for r in recs.iter_rows(min_row=2, values_only=True)}
+    check(sorted(rows) == sorted(REC_IDS), "XLSX recommendation ids")
+    check(isinstance(rows["R1"]["Due"], datetime.datetime) and
+          rows["R1"]["Due"].date() == datetime.date(2024, 6, 30),
+          "XLSX due date is a date: %r" % rows["R1"]["Due"])
+    check(rows["R10"]["Days overdue"] == 366, "XLSX days overdue number")
+    check(rows["R1"]["Title"] == HOSTILE, "XLSX hostile text")
+    meas = wb["Measurements"]
+    values = [r[4] for r in meas.iter_rows(min_row=2, values_only=True)]
+    check(values == [5.5, 4.5, 30, 25], "XLSX measurement numbers %s" % values)
+    summary = wb["Summary"]
+    check(isinstance(summary["B2"].value, datetime.datetime), "XLSX from date")
+    check(summary.cell(row=path_row, column=1).value == "C1" and
+          summary.cell(row=path_row, column=8).value == 6 and
+          summary.cell(row=path_row, column=9).value == 3,
+          "XLSX chart 1 path row %d" % path_row)
+
+
+def main():
+    binary = sys.argv[1]
+    with tempfile.TemporaryDirectory() as directory:
+        subprocess.run([binary, directory], check=True)
+        check_html(os.path.join(directory, "review.html"))
+        check_markdown(os.path.join(directory, "review.md"))
+        check_csv(directory)
+        check_json(os.path.join(directory, "review.json"))
+        check_xlsx(os.path.join(directory, "review.xlsx"))
+    print("all exports read back")
+
+
+if __name__ == "__main__":
+    main()
