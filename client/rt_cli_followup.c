@@ -1,0 +1,519 @@
+/*
+ * Follow-up commands: `follow-up` (record a status report on a
+ * recommendation or commitment), `measure` (a value of a quantified
+ * commitment), `history` (the reports on one subject, in order, and the
+ * measurements of a commitment) and `overdue` (what is past due and not
+ * implemented or withdrawn).
+ *
+ * Values are checked before any call. A report that names the revision it
+ * expects (--expect-revision) and loses a race gets ABORTED; the subject is
+ * then re-read to tell the user who changed it.
+ */
+#include "rt_cli.h"
+
+#include "rectrack/v1/tracker.pb-c.h"
+#include "rt_dataset.h"
+#include "rt_validate.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static ProtobufCMessage *message_new(const ProtobufCMessageDescriptor *d) {
+  ProtobufCMessage *message = malloc(d->sizeof_message);
+  if (message != NULL)
+    d->message_init(message);
+  return message;
+}
+
+static void free_message(void *message) {
+  if (message != NULL)
+    protobuf_c_message_free_unpacked(message, NULL);
+}
+
+static bool is_subject(const char *id) {
+  return rt_dataset_is_server_id(id, 'R') || rt_dataset_is_server_id(id, 'C');
+}
+
+static int check_subject(rt_cli_t *cli, const char *id) {
+  if (is_subject(id))
+    return 0;
+  return rt_cli_fail(cli, RT_CLI_EXIT_INVALID,
+                     "\"%s\" is not a recommendation or commitment id (like "
+                     "R12 or C3)",
+                     id);
+}
+
+static int check_date(rt_cli_t *cli, const rt_args_t *args, const char *flag) {
+  const char *value = rt_args_get(args, flag);
+  rt_error_t err = {0};
+  char name[64];
+  snprintf(name, sizeof(name), "--%s", flag);
+  if (value != NULL && rt_validate_date(value, name, &err) != 0)
+    return rt_cli_fail(cli, RT_CLI_EXIT_INVALID, "%s", err.message);
+  return 0;
+}
+
+static int check_text(rt_cli_t *cli, const rt_args_t *args, const char *flag,
+                      size_t max_len) {
+  const char *value = rt_args_get(args, flag);
+  rt_error_t err = {0};
+  char name[64];
+  snprintf(name, sizeof(name), "--%s", flag);
+  if (value != NULL && rt_validate_text(value, max_len, false, name, &err) != 0)
+    return rt_cli_fail(cli, RT_CLI_EXIT_INVALID, "%s", err.message);
+  return 0;
+}
+
+/* ---- follow-up
+ * ----------------------------------------------------------------- */
+
+static int parse_status(rt_cli_t *cli, const char *name,
+                        Rectrack__V1__Status *status) {
+  if (rt_dataset_status_parse(name, status) == 0)
+    return 0;
+  char *names = rt_cli_enum_names(&rectrack__v1__status__descriptor);
+  rt_cli_fail(cli, RT_CLI_EXIT_INVALID,
+              "--status: unknown value \"%s\" (valid: %s)", name,
+              names ? names : "");
+  free(names);
+  return RT_CLI_EXIT_INVALID;
+}
+
+static int check_follow_up(rt_cli_t *cli, const rt_args_t *args,
+                           Rectrack__V1__Status *status) {
+  const char *name = rt_args_get(args, "status");
+  rt_error_t err = {0};
+  if (name == NULL)
+    return rt_cli_fail(cli, RT_CLI_EXIT_USAGE,
+                       "follow-up needs --status STATUS (see --help)");
+  int rc = check_subject(cli, args->positional[0]);
+  if (rc == 0)
+    rc = parse_status(cli, name, status);
+  if (rc == 0)
+    rc = check_date(cli, args, "as-of");
+  if (rc == 0)
+    rc = check_text(cli, args, "note", RT_MAX_TEXT_LEN);
+  const char *reporter = rt_args_get(args, "reported-by");
+  if (rc == 0 && reporter != NULL &&
+      rt_validate_slug(reporter, "--reported-by", &err) != 0)
+    rc = rt_cli_fail(cli, RT_CLI_EXIT_INVALID, "%s", err.message);
+  for (size_t i = 0; rc == 0 && i < rt_args_count(args, "evidence"); i++) {
+    const char *url = rt_args_value(args, "evidence", i);
+    if (rt_validate_text(url, RT_MAX_URL_LEN, true, "--evidence", &err) != 0)
+      rc = rt_cli_fail(cli, RT_CLI_EXIT_INVALID, "%s", err.message);
+  }
+  return rc;
+}
+
+static int set_text(ProtobufCMessage *message, const char *field,
+                    const char *value) {
+  char *error = NULL;
+  int rc = value ? rt_cli_set_field(message, field, value, &error) : 0;
+  free(error);
+  return rc;
+}
+
+static int build_follow_up(const rt_args_t *args, Rectrack__V1__Status status,
+                           Rectrack__V1__RecordFollowUpRequest *request) {
+  Rectrack__V1__FollowUp *report =
+      (void *)message_new(&rectrack__v1__follow_up__descriptor);
+  if (report == NULL)
+    return -1;
+  request->follow_up = report;
+  report->status = status;
+  int rc =
+      set_text(&report->base, "subject_id", args->positional[0]) |
+      set_text(&report->base, "note", rt_args_get(args, "note")) |
+      set_text(&report->base, "reported_by", rt_args_get(args, "reported-by")) |
+      set_text(&report->base, "as_of", rt_args_get(args, "as-of")) |
+      set_text(&request->base, "request_id", rt_args_get(args, "request-id"));
+  for (size_t i = 0; i < rt_args_count(args, "evidence"); i++)
+    rc |=
+        set_text(&report->base, "evidence", rt_args_value(args, "evidence", i));
+  const char *revision = rt_args_get(args, "expect-revision");
+  if (revision != NULL &&
+      rt_cli_parse_uint(revision, &request->expected_revision) != 0)
+    rc = 1;
+  return rc;
+}
+
+/* Who changed the subject since the revision the user expected. */
+static int report_conflict(rt_cli_t *cli, const char *id, uint64_t expected) {
+  bool rec = id[0] == 'R';
+  Rectrack__V1__GetRecommendationRequest request =
+      RECTRACK__V1__GET_RECOMMENDATION_REQUEST__INIT;
+  request.id = (char *)id;
+  ProtobufCMessage *subject = NULL;
+  int rc = rt_cli_call(cli, rec ? "GetRecommendation" : "GetCommitment", id,
+                       &request.base,
+                       rec ? &rectrack__v1__recommendation__descriptor
+                           : &rectrack__v1__commitment__descriptor,
+                       &subject);
+  if (rc == 0) {
+    char *by = rt_cli_field_text(subject, "updated_by", false);
+    char *revision = rt_cli_field_text(subject, "revision", false);
+    rt_cli_fail(cli, 0,
+                "%s was changed by %s (now at revision %s, you expected "
+                "%llu); nothing was recorded. Check 'rectrack %s show %s' "
+                "and re-run.",
+                id, by && by[0] ? by : "someone else",
+                revision ? revision : "?", (unsigned long long)expected,
+                rec ? "rec" : "commit", id);
+    free(by);
+    free(revision);
+  }
+  free_message(subject);
+  return RT_CLI_EXIT_CONFLICT;
+}
+
+static int run_follow_up(rt_cli_t *cli, const rt_args_t *args) {
+  Rectrack__V1__Status status = 0;
+  Rectrack__V1__RecordFollowUpRequest *request =
+      (void *)message_new(&rectrack__v1__record_follow_up_request__descriptor);
+  ProtobufCMessage *recorded = NULL;
+  rt_client_status_t call_status = {0};
+  int rc = request ? check_follow_up(cli, args, &status) : RT_CLI_EXIT_ERROR;
+  if (rc == 0 && build_follow_up(args, status, request) != 0)
+    rc = rt_cli_fail(cli, RT_CLI_EXIT_INVALID,
+                     "--expect-revision: not a revision number");
+  if (rc == 0) {
+    int code = rt_cli_call_quiet(cli, "RecordFollowUp", &request->base,
+                                 &rectrack__v1__follow_up__descriptor,
+                                 &recorded, &call_status);
+    rc = rt_cli_exit_code_for_status(code);
+    if (code == 10)
+      report_conflict(cli, args->positional[0], request->expected_revision);
+    else if (code != 0)
+      rt_cli_fail(cli, 0, "follow-up on %s: %s (%s)", args->positional[0],
+                  call_status.message, rt_client_status_name(code));
+    else
+      rt_cli_print_record(cli, recorded);
+  }
+  rt_client_status_clear(&call_status);
+  free_message(recorded);
+  free_message(request);
+  return rc;
+}
+
+/* ---- measure
+ * ------------------------------------------------------------------- */
+
+static int run_measure(rt_cli_t *cli, const rt_args_t *args) {
+  const char *id = args->positional[0];
+  const char *value = rt_args_get(args, "value");
+  if (value == NULL || rt_args_get(args, "as-of") == NULL)
+    return rt_cli_fail(cli, RT_CLI_EXIT_USAGE,
+                       "measure needs --value V and --as-of DATE");
+  if (!rt_dataset_is_server_id(id, 'C'))
+    return rt_cli_fail(cli, RT_CLI_EXIT_INVALID,
+                       "\"%s\" is not a commitment id (like C3)", id);
+  int rc = check_date(cli, args, "as-of");
+  if (rc == 0)
+    rc = check_text(cli, args, "note", RT_MAX_TEXT_LEN);
+  if (rc == 0)
+    rc = check_text(cli, args, "source", RT_MAX_URL_LEN);
+  if (rc != 0)
+    return rc;
+  Rectrack__V1__RecordMeasurementRequest *request = (void *)message_new(
+      &rectrack__v1__record_measurement_request__descriptor);
+  ProtobufCMessage *measurement =
+      message_new(&rectrack__v1__measurement__descriptor);
+  ProtobufCMessage *commitment = NULL;
+  char *error = NULL;
+  request->measurement = (Rectrack__V1__Measurement *)measurement;
+  if (rt_cli_set_field(measurement, "value", value, &error) != 0) {
+    rc = rt_cli_fail(cli, RT_CLI_EXIT_INVALID,
+                     "--value: \"%s\" is not a number", value);
+  } else if (set_text(measurement, "as_of", rt_args_get(args, "as-of")) |
+             set_text(measurement, "source", rt_args_get(args, "source")) |
+             set_text(measurement, "note", rt_args_get(args, "note")) |
+             set_text(&request->base, "commitment_id", id) |
+             set_text(&request->base, "request_id",
+                      rt_args_get(args, "request-id"))) {
+    rc = RT_CLI_EXIT_ERROR;
+  } else {
+    char what[96];
+    snprintf(what, sizeof(what), "measure %s", id);
+    rc = rt_cli_call(cli, "RecordMeasurement", what, &request->base,
+                     &rectrack__v1__commitment__descriptor, &commitment);
+  }
+  if (rc == 0)
+    rt_cli_print_record(cli, commitment);
+  free(error);
+  free_message(commitment);
+  free_message(request);
+  return rc;
+}
+
+/* ---- history
+ * ------------------------------------------------------------------- */
+
+static const rt_cli_column_t follow_up_columns[] = {{"revision", "REV"},
+                                                    {"as_of", "AS OF"},
+                                                    {"status", "STATUS"},
+                                                    {"reported_by", "BY"},
+                                                    {"note", "NOTE"}};
+static const rt_cli_column_t measurement_columns[] = {
+    {"as_of", "AS OF"},
+    {"value", "VALUE"},
+    {"source", "SOURCE"},
+    {"recorded_by", "RECORDED BY"},
+    {"note", "NOTE"}};
+
+static int list_measurements(rt_cli_t *cli, const char *id,
+                             rt_cli_list_t *list) {
+  Rectrack__V1__ListMeasurementsRequest *request =
+      (void *)message_new(&rectrack__v1__list_measurements_request__descriptor);
+  int rc = RT_CLI_EXIT_ERROR;
+  if (request != NULL && set_text(&request->base, "commitment_id", id) == 0) {
+    request->page_size = 500;
+    rc = rt_cli_list_all(cli, "ListMeasurements", "list measurements",
+                         &request->base,
+                         &rectrack__v1__list_measurements_response__descriptor,
+                         "measurements", 0, list);
+  }
+  free_message(request);
+  return rc;
+}
+
+static void print_history(rt_cli_t *cli, const rt_cli_list_t *follow_ups,
+                          const rt_cli_list_t *measurements, bool commitment) {
+  if (cli->format == RT_CLI_FORMAT_JSON) {
+    json_t *doc = json_object(), *reports = json_array(),
+           *values = json_array();
+    for (size_t i = 0; i < follow_ups->item_count; i++)
+      json_array_append_new(reports,
+                            rt_cli_message_to_json(follow_ups->items[i]));
+    for (size_t i = 0; i < measurements->item_count; i++)
+      json_array_append_new(values,
+                            rt_cli_message_to_json(measurements->items[i]));
+    json_object_set_new(doc, "follow_ups", reports);
+    if (commitment)
+      json_object_set_new(doc, "measurements", values);
+    else
+      json_decref(values);
+    rt_cli_print_json(cli, doc, false);
+    return;
+  }
+  if (cli->format == RT_CLI_FORMAT_TABLE)
+    fprintf(cli->out, "Follow-ups (%zu):\n", follow_ups->item_count);
+  rt_cli_print_list(cli, follow_ups->items, follow_ups->item_count,
+                    follow_up_columns, 5, "follow_ups",
+                    &rectrack__v1__follow_up__descriptor);
+  if (commitment && cli->format == RT_CLI_FORMAT_TABLE) {
+    fprintf(cli->out, "\nMeasurements (%zu):\n", measurements->item_count);
+    rt_cli_print_list(cli, measurements->items, measurements->item_count,
+                      measurement_columns, 5, "measurements",
+                      &rectrack__v1__measurement__descriptor);
+  }
+}
+
+static int run_history(rt_cli_t *cli, const rt_args_t *args) {
+  const char *id = args->positional[0];
+  rt_cli_list_t follow_ups = {0}, measurements = {0};
+  int rc = check_subject(cli, id);
+  if (rc != 0)
+    return rc;
+  bool commitment = id[0] == 'C';
+  if (!commitment && rt_args_count(args, "measurements") > 0)
+    return rt_cli_fail(cli, RT_CLI_EXIT_USAGE,
+                       "--measurements: %s is not a commitment", id);
+  Rectrack__V1__ListFollowUpsRequest *request =
+      (void *)message_new(&rectrack__v1__list_follow_ups_request__descriptor);
+  if (request == NULL || set_text(&request->base, "subject_id", id) != 0)
+    rc = RT_CLI_EXIT_ERROR;
+  if (rc == 0) {
+    request->page_size = 500;
+    rc = rt_cli_list_all(cli, "ListFollowUps", "history", &request->base,
+                         &rectrack__v1__list_follow_ups_response__descriptor,
+                         "follow_ups", 0, &follow_ups);
+  }
+  if (rc == 0 && commitment)
+    rc = list_measurements(cli, id, &measurements);
+  if (rc == 0 && rt_args_count(args, "measurements") > 0)
+    rt_cli_print_list(cli, measurements.items, measurements.item_count,
+                      measurement_columns, 5, "measurements",
+                      &rectrack__v1__measurement__descriptor);
+  else if (rc == 0)
+    print_history(cli, &follow_ups, &measurements, commitment);
+  rt_cli_list_free(&follow_ups);
+  rt_cli_list_free(&measurements);
+  free_message(request);
+  return rc;
+}
+
+/* ---- overdue
+ * ------------------------------------------------------------------- */
+
+static void today(char out[11]) {
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static int list_overdue(rt_cli_t *cli, const char *as_of, bool commitments,
+                        rt_cli_list_t *list) {
+  const ProtobufCMessageDescriptor *d =
+      commitments ? &rectrack__v1__list_commitments_request__descriptor
+                  : &rectrack__v1__list_recommendations_request__descriptor;
+  ProtobufCMessage *request = message_new(d);
+  int rc = RT_CLI_EXIT_ERROR;
+  if (request != NULL && set_text(request, "as_of", as_of) == 0 &&
+      set_text(request, "overdue_only", "true") == 0 &&
+      set_text(request, "page_size", "500") == 0)
+    rc = rt_cli_list_all(
+        cli, commitments ? "ListCommitments" : "ListRecommendations",
+        "list overdue", request,
+        commitments ? &rectrack__v1__list_commitments_response__descriptor
+                    : &rectrack__v1__list_recommendations_response__descriptor,
+        commitments ? "commitments" : "recommendations", 0, list);
+  free_message(request);
+  return rc;
+}
+
+static const char *const overdue_headers[] = {"ID",   "STATUS", "DUE",
+                                              "DAYS", "ACTOR",  "TITLE"};
+
+static void overdue_row(rt_cli_t *cli, rt_cli_table_t *table,
+                        const ProtobufCMessage *item, const char *as_of) {
+  const char *actor_field =
+      item->descriptor == &rectrack__v1__commitment__descriptor
+          ? "actor_id"
+          : "lead_actor_id";
+  char *cells[6] = {rt_cli_field_text(item, "id", false),
+                    rt_cli_field_text(item, "status", false),
+                    rt_cli_field_text(item, "due_date", false),
+                    NULL,
+                    rt_cli_field_text(item, actor_field, false),
+                    rt_cli_field_text(item, "title", false)};
+  long due = 0, now = 0;
+  if (cells[2] && rt_date_to_days(cells[2], &due) == 0 &&
+      rt_date_to_days(as_of, &now) == 0 &&
+      asprintf(&cells[3], "%ld", now - due) < 0)
+    cells[3] = NULL;
+  if (cli->format == RT_CLI_FORMAT_CSV) {
+    for (size_t c = 0; c < 6; c++) {
+      if (c > 0)
+        fputc(',', cli->out);
+      rt_cli_csv_field(cli->out, cells[c] ? cells[c] : "");
+    }
+    fputs("\r\n", cli->out);
+  } else {
+    rt_cli_table_add_row(table, (const char *const *)cells);
+  }
+  for (size_t c = 0; c < 6; c++)
+    free(cells[c]);
+}
+
+static void print_overdue(rt_cli_t *cli, const rt_cli_list_t *lists,
+                          const char *as_of) {
+  if (cli->format == RT_CLI_FORMAT_JSON) {
+    json_t *doc = json_pack("{s:s}", "as_of", as_of);
+    const char *keys[2] = {"recommendations", "commitments"};
+    for (size_t l = 0; l < 2; l++) {
+      json_t *array = json_array();
+      for (size_t i = 0; i < lists[l].item_count; i++)
+        json_array_append_new(array, rt_cli_message_to_json(lists[l].items[i]));
+      json_object_set_new(doc, keys[l], array);
+    }
+    rt_cli_print_json(cli, doc, false);
+    return;
+  }
+  rt_cli_table_t *table = rt_cli_table_new(6, overdue_headers);
+  rt_cli_table_set_status_column(table, 1);
+  if (cli->format == RT_CLI_FORMAT_CSV)
+    fputs("id,status,due_date,days_overdue,actor,title\r\n", cli->out);
+  for (size_t l = 0; l < 2; l++) {
+    for (size_t i = 0; i < lists[l].item_count; i++)
+      overdue_row(cli, table, lists[l].items[i], as_of);
+  }
+  if (cli->format == RT_CLI_FORMAT_TABLE) {
+    fprintf(cli->out,
+            "Overdue as of %s: %zu recommendation(s), %zu "
+            "commitment(s)\n",
+            as_of, lists[0].item_count, lists[1].item_count);
+    if (lists[0].item_count + lists[1].item_count > 0)
+      rt_cli_table_print(table, cli->out, (size_t)cli->width, cli->color);
+  }
+  rt_cli_table_free(table);
+}
+
+static int run_overdue(rt_cli_t *cli, const rt_args_t *args) {
+  char as_of[11];
+  rt_cli_list_t lists[2] = {{0}, {0}};
+  int rc = check_date(cli, args, "as-of");
+  if (rc != 0)
+    return rc;
+  if (rt_args_get(args, "as-of") != NULL)
+    snprintf(as_of, sizeof(as_of), "%s", rt_args_get(args, "as-of"));
+  else
+    today(as_of);
+  rc = list_overdue(cli, as_of, false, &lists[0]);
+  if (rc == 0)
+    rc = list_overdue(cli, as_of, true, &lists[1]);
+  if (rc == 0)
+    print_overdue(cli, lists, as_of);
+  rt_cli_list_free(&lists[0]);
+  rt_cli_list_free(&lists[1]);
+  return rc;
+}
+
+/* ---- command table
+ * --------------------------------------------------------------- */
+
+static const rt_arg_spec_t follow_up_specs[] = {
+    {"status", 0, RT_ARG_VALUE, "STATUS",
+     "new status: no-information, not-started, in-progress, "
+     "partially-implemented, implemented, stalled, withdrawn (required)"},
+    {"note", 0, RT_ARG_VALUE, "TEXT", "what happened"},
+    {"evidence", 0, RT_ARG_MULTI, "URL", "link to evidence"},
+    {"reported-by", 0, RT_ARG_VALUE, "ACTOR", "actor id of the reporter"},
+    {"as-of", 0, RT_ARG_VALUE, "DATE", "date the report speaks of"},
+    {"expect-revision", 0, RT_ARG_VALUE, "N",
+     "fail unless the subject is at revision N"},
+    {"request-id", 0, RT_ARG_VALUE, "ID", "makes the call idempotent"},
+    {NULL, 0, 0, NULL, NULL},
+};
+static const rt_arg_spec_t measure_specs[] = {
+    {"value", 0, RT_ARG_VALUE, "V", "the measured value (required)"},
+    {"as-of", 0, RT_ARG_VALUE, "DATE", "date the value speaks of (required)"},
+    {"source", 0, RT_ARG_VALUE, "TEXT", "where the figure comes from"},
+    {"note", 0, RT_ARG_VALUE, "TEXT", "remark"},
+    {"request-id", 0, RT_ARG_VALUE, "ID", "makes the call idempotent"},
+    {NULL, 0, 0, NULL, NULL},
+};
+static const rt_arg_spec_t history_specs[] = {
+    {"measurements", 0, RT_ARG_FLAG, NULL,
+     "only the measurements of a commitment (e.g. for --output csv)"},
+    {NULL, 0, 0, NULL, NULL},
+};
+static const rt_arg_spec_t overdue_specs[] = {
+    {"as-of", 0, RT_ARG_VALUE, "DATE", "judge on this day (default: today)"},
+    {NULL, 0, 0, NULL, NULL},
+};
+
+const rt_cli_command_t rt_cli_followup_commands[] = {
+    {"follow-up", NULL, run_follow_up, follow_up_specs,
+     "SUBJECT --status STATUS [options]",
+     "Record a follow-up report on a recommendation or commitment",
+     "rectrack follow-up R3 --status in-progress --note \"Bill tabled\" "
+     "--evidence https://example.org/bill --reported-by bgd --as-of "
+     "2024-05-01",
+     1, 1},
+    {"measure", NULL, run_measure, measure_specs,
+     "COMMITMENT --value V --as-of DATE [options]",
+     "Record a measurement of a quantified commitment",
+     "rectrack measure C1 --value 5.1 --as-of 2024-06-30 --source \"World "
+     "Bank RPW\"",
+     1, 1},
+    {"history", NULL, run_history, history_specs, "SUBJECT",
+     "Show the follow-ups (and measurements) of a subject in order",
+     "rectrack history C1", 1, 1},
+    {"overdue", NULL, run_overdue, overdue_specs, "[--as-of DATE]",
+     "List overdue recommendations and commitments",
+     "rectrack overdue --as-of 2025-01-01", 0, 0},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0},
+};

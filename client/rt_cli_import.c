@@ -1,0 +1,831 @@
+/*
+ * `import` and `export`: moving whole datasets in and out of a server.
+ *
+ * import reads either the JSON import format (parsed and validated by
+ * rt_dataset, which also derives the request ids and resolves file-local
+ * keys to server ids) or a CSV file of recommendations, one column per
+ * field. Everything is validated before the first call; every problem is
+ * reported with its JSON path or CSV line, and nothing is written if there
+ * is one. Every create carries a request id derived from the content of
+ * its item, so running the same import again, or a superset of an import
+ * that was interrupted, creates nothing twice: the server answers a
+ * repeated request id with the record it created the first time. Whether
+ * an item was new is told from its revision: at or below the server's
+ * revision when the import started means it was already there.
+ *
+ * export pages through every list (archived records included), fetches
+ * each subject's follow-ups and each commitment's measurements, and writes
+ * the import format with rt_dataset_write, so that export -> import
+ * reproduces the records.
+ */
+#include "rt_cli.h"
+
+#include "rectrack/v1/tracker.pb-c.h"
+#include "rt_dataset.h"
+#include "rt_validate.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- CSV reading
+ * ----------------------------------------------------------------- */
+
+void rt_cli_csv_rows_free(rt_cli_csv_row_t *rows, size_t count) {
+  for (size_t r = 0; rows != NULL && r < count; r++) {
+    for (size_t f = 0; f < rows[r].count; f++)
+      free(rows[r].fields[f]);
+    free(rows[r].fields);
+  }
+  free(rows);
+}
+
+typedef struct csv_parser {
+  const char *data;
+  size_t len;
+  size_t at;
+  int line;
+  FILE *field; /* memstream of the field being read */
+  char *field_text;
+  size_t field_size;
+} csv_parser_t;
+
+static int push_field(rt_cli_csv_row_t *row, csv_parser_t *p) {
+  fclose(p->field);
+  p->field = NULL;
+  char **grown = realloc(row->fields, (row->count + 1) * sizeof(char *));
+  if (grown == NULL) {
+    free(p->field_text);
+    return -1;
+  }
+  row->fields = grown;
+  row->fields[row->count++] = p->field_text;
+  p->field_text = NULL;
+  return 0;
+}
+
+/* Reads one field; returns the character that ended it (',', '\n' or 0
+ * at the end), or -1 with *error set. */
+static int read_field(csv_parser_t *p, char **error) {
+  p->field = open_memstream(&p->field_text, &p->field_size);
+  if (p->field == NULL)
+    return -1;
+  bool quoted = p->at < p->len && p->data[p->at] == '"';
+  int start_line = p->line;
+  p->at += quoted;
+  while (p->at < p->len) {
+    char c = p->data[p->at++];
+    if (quoted && c == '"') {
+      if (p->at < p->len && p->data[p->at] == '"') {
+        fputc('"', p->field);
+        p->at++;
+        continue;
+      }
+      quoted = false;
+      if (p->at < p->len && !strchr(",\r\n", p->data[p->at])) {
+        if (asprintf(error, "line %d: unexpected text after a closing quote",
+                     p->line) < 0)
+          *error = NULL;
+        return -1;
+      }
+      continue;
+    }
+    if (!quoted && (c == ',' || c == '\n'))
+      return c;
+    if (!quoted && c == '\r' && p->at < p->len && p->data[p->at] == '\n')
+      continue;
+    if (c == '\n')
+      p->line++;
+    fputc(c, p->field);
+  }
+  if (quoted) {
+    if (asprintf(error, "line %d: quoted field never closed", start_line) < 0)
+      *error = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+/* Ends the row being read: blank lines are skipped. */
+static int end_row(rt_cli_csv_row_t *row, rt_cli_csv_row_t **rows,
+                   size_t *row_count) {
+  if (row->count == 1 && row->fields[0][0] == '\0') {
+    free(row->fields[0]);
+    free(row->fields);
+  } else {
+    rt_cli_csv_row_t *grown = realloc(*rows, (*row_count + 1) * sizeof(**rows));
+    if (grown == NULL)
+      return -1;
+    *rows = grown;
+    (*rows)[(*row_count)++] = *row;
+  }
+  memset(row, 0, sizeof(*row));
+  return 0;
+}
+
+int rt_cli_csv_parse(const char *data, size_t len, rt_cli_csv_row_t **rows,
+                     size_t *row_count, char **error) {
+  csv_parser_t p = {.data = data, .len = len, .line = 1};
+  rt_cli_csv_row_t row = {0};
+  int end = 0;
+  *rows = NULL;
+  *row_count = 0;
+  *error = NULL;
+  if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+    p.at = 3;
+  while (p.at < p.len) {
+    if (row.count == 0)
+      row.line = p.line;
+    end = read_field(&p, error);
+    if (end < 0 || push_field(&row, &p) != 0)
+      goto fail;
+    if (end == ',')
+      continue;
+    if (end_row(&row, rows, row_count) != 0)
+      goto fail;
+    p.line += end == '\n';
+  }
+  if (end == ',') { /* "a,b," at the very end: the last field is empty */
+    p.field = open_memstream(&p.field_text, &p.field_size);
+    if (p.field == NULL || push_field(&row, &p) != 0 ||
+        end_row(&row, rows, row_count) != 0)
+      goto fail;
+  }
+  return 0;
+fail:
+  if (p.field != NULL)
+    fclose(p.field);
+  free(p.field_text);
+  for (size_t f = 0; f < row.count; f++)
+    free(row.fields[f]);
+  free(row.fields);
+  rt_cli_csv_rows_free(*rows, *row_count);
+  *rows = NULL;
+  *row_count = 0;
+  return -1;
+}
+
+/* ---- CSV rows -> CreateRecommendation requests
+ * ----------------------------------- */
+
+static const char *const csv_columns[] = {
+    "source_id",     "source_ref",  "title",          "text",
+    "theme",         "sdg_targets", "gcm_objectives", "addressed_to",
+    "lead_actor_id", "due_date",
+};
+#define CSV_COLUMNS (sizeof(csv_columns) / sizeof(csv_columns[0]))
+
+typedef struct problems {
+  const char *file;
+  size_t count;
+  rt_cli_t *cli;
+} problems_t;
+
+static void problem(problems_t *problems, int line, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+static void problem(problems_t *problems, int line, const char *format, ...) {
+  va_list ap;
+  fprintf(problems->cli->err, "%s: %s:%d: ", problems->cli->program,
+          problems->file, line);
+  va_start(ap, format);
+  vfprintf(problems->cli->err, format, ap);
+  va_end(ap);
+  fputc('\n', problems->cli->err);
+  problems->count++;
+}
+
+/* Maps file columns to csv_columns; -1 entries for unknown ones. */
+static int map_header(problems_t *problems, const rt_cli_csv_row_t *header,
+                      int *column_of) {
+  bool seen[CSV_COLUMNS] = {false};
+  for (size_t f = 0; f < header->count; f++) {
+    column_of[f] = -1;
+    for (size_t c = 0; c < CSV_COLUMNS; c++) {
+      if (strcmp(header->fields[f], csv_columns[c]) == 0 && !seen[c]) {
+        column_of[f] = (int)c;
+        seen[c] = true;
+      }
+    }
+    if (column_of[f] < 0)
+      problem(problems, header->line,
+              "unknown or repeated column \"%s\" (known: source_id, "
+              "source_ref, title, text, theme, sdg_targets, gcm_objectives, "
+              "addressed_to, lead_actor_id, due_date)",
+              header->fields[f]);
+  }
+  if (!seen[0] || !seen[2])
+    problem(problems, header->line,
+            "the header row needs the columns source_id and title");
+  return 0;
+}
+
+static int check_cell(const char *column, const char *value, rt_error_t *err) {
+  uint64_t number = 0;
+  if (strcmp(column, "source_id") == 0)
+    return rt_validate_slug(value, column, err);
+  if (strcmp(column, "title") == 0)
+    return rt_validate_text(value, RT_MAX_TITLE_LEN, true, column, err);
+  if (strcmp(column, "text") == 0)
+    return rt_validate_text(value, RT_MAX_TEXT_LEN, false, column, err);
+  if (strcmp(column, "source_ref") == 0)
+    return rt_validate_text(value, RT_MAX_SHORT_LEN, false, column, err);
+  if (value[0] == '\0')
+    return 0; /* the rest are optional */
+  if (strcmp(column, "theme") == 0 || strcmp(column, "lead_actor_id") == 0 ||
+      strcmp(column, "addressed_to") == 0)
+    return rt_validate_slug(value, column, err);
+  if (strcmp(column, "sdg_targets") == 0)
+    return rt_validate_sdg_target(value, column, err);
+  if (strcmp(column, "due_date") == 0)
+    return rt_validate_date(value, column, err);
+  if (rt_cli_parse_uint(value, &number) != 0 || number > 23)
+    return rt_error_set(err, RT_EINVAL, column,
+                        "%s: \"%s\" is not a GCM objective (1..23)", column,
+                        value);
+  return rt_validate_gcm_objective((int)number, column, err);
+}
+
+static bool is_multi(const char *column) {
+  return strcmp(column, "sdg_targets") == 0 ||
+         strcmp(column, "gcm_objectives") == 0 ||
+         strcmp(column, "addressed_to") == 0;
+}
+
+/* Checks one cell (each ';'-separated value of a multi-valued column) and
+ * sets it in record. */
+static void apply_cell(problems_t *problems, int line, const char *column,
+                       const char *cell, ProtobufCMessage *record) {
+  char *copy = strdup(cell), *save = NULL, *error = NULL;
+  bool multi = is_multi(column);
+  for (char *value = multi ? strtok_r(copy, ";", &save) : copy; value != NULL;
+       value = multi ? strtok_r(NULL, ";", &save) : NULL) {
+    while (multi && *value == ' ')
+      value++;
+    size_t len = strlen(value);
+    while (multi && len > 0 && value[len - 1] == ' ')
+      value[--len] = '\0';
+    if (multi && len == 0)
+      continue;
+    rt_error_t err = {0};
+    if (check_cell(column, value, &err) != 0)
+      problem(problems, line, "%s", err.message);
+    else if (value[0] != '\0' &&
+             rt_cli_set_field(record, column, value, &error) != 0)
+      problem(problems, line, "%s", error ? error : column);
+    free(error);
+    error = NULL;
+  }
+  free(copy);
+}
+
+/* "import:" + SHA-256 of the row's values in the canonical column order,
+ * and of its rank among identical rows. */
+static char *row_request_id(const rt_cli_csv_row_t *row, const int *column_of,
+                            int rank) {
+  crypto_hash_sha256_state state;
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  char hex[2 * crypto_hash_sha256_BYTES + 1], rank_text[16];
+  crypto_hash_sha256_init(&state);
+  crypto_hash_sha256_update(&state, (const unsigned char *)"csv-rec", 7);
+  for (size_t c = 0; c < CSV_COLUMNS; c++) {
+    const char *value = "";
+    for (size_t f = 0; f < row->count; f++) {
+      if (column_of[f] == (int)c)
+        value = row->fields[f];
+    }
+    crypto_hash_sha256_update(&state, (const unsigned char *)"\x1f", 1);
+    crypto_hash_sha256_update(&state, (const unsigned char *)value,
+                              strlen(value));
+  }
+  snprintf(rank_text, sizeof(rank_text), "\x1e%d", rank);
+  crypto_hash_sha256_update(&state, (const unsigned char *)rank_text,
+                            strlen(rank_text));
+  crypto_hash_sha256_final(&state, digest);
+  sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+  char *id = NULL;
+  return asprintf(&id, "import:%s", hex) < 0 ? NULL : id;
+}
+
+/* How many earlier rows have exactly the same fields. */
+static int row_rank(const rt_cli_csv_row_t *rows, size_t index) {
+  int rank = 0;
+  for (size_t r = 1; r < index; r++) {
+    bool same = rows[r].count == rows[index].count;
+    for (size_t f = 0; same && f < rows[r].count; f++)
+      same = strcmp(rows[r].fields[f], rows[index].fields[f]) == 0;
+    rank += same;
+  }
+  return rank;
+}
+
+typedef struct csv_import {
+  Rectrack__V1__CreateRecommendationRequest **requests;
+  int *lines;
+  size_t count;
+} csv_import_t;
+
+static void csv_import_free(csv_import_t *import) {
+  for (size_t i = 0; i < import->count; i++) {
+    if (import->requests[i] != NULL)
+      protobuf_c_message_free_unpacked(&import->requests[i]->base, NULL);
+  }
+  free(import->requests);
+  free(import->lines);
+}
+
+static Rectrack__V1__CreateRecommendationRequest *
+build_row(problems_t *problems, const rt_cli_csv_row_t *rows, size_t index,
+          const int *column_of, size_t column_count) {
+  const rt_cli_csv_row_t *row = &rows[index];
+  Rectrack__V1__CreateRecommendationRequest *request = malloc(sizeof(*request));
+  Rectrack__V1__Recommendation *record = malloc(sizeof(*record));
+  if (request == NULL || record == NULL) {
+    free(request);
+    free(record);
+    return NULL;
+  }
+  rectrack__v1__create_recommendation_request__init(request);
+  rectrack__v1__recommendation__init(record);
+  request->recommendation = record;
+  if (row->count != column_count)
+    problem(problems, row->line, "expected %zu fields, found %zu", column_count,
+            row->count);
+  for (size_t f = 0; f < row->count && f < column_count; f++) {
+    if (column_of[f] >= 0)
+      apply_cell(problems, row->line, csv_columns[column_of[f]], row->fields[f],
+                 &record->base);
+  }
+  request->request_id = row_request_id(row, column_of, row_rank(rows, index));
+  return request;
+}
+
+/* Validates every row; fills import even when problems were found. */
+static int csv_build(problems_t *problems, const rt_cli_csv_row_t *rows,
+                     size_t row_count, csv_import_t *import) {
+  if (row_count == 0) {
+    problem(problems, 1, "empty file: a header row is required");
+    return 0;
+  }
+  int *column_of = calloc(rows[0].count + 1, sizeof(int));
+  import->requests = calloc(row_count, sizeof(*import->requests));
+  import->lines = calloc(row_count, sizeof(int));
+  if (column_of == NULL || import->requests == NULL || import->lines == NULL) {
+    free(column_of);
+    return -1;
+  }
+  map_header(problems, &rows[0], column_of);
+  for (size_t r = 1; r < row_count; r++) {
+    import->lines[import->count] = rows[r].line;
+    import->requests[import->count++] =
+        build_row(problems, rows, r, column_of, rows[0].count);
+  }
+  if (import->count == 0)
+    problem(problems, rows[0].line, "no rows after the header");
+  free(column_of);
+  return 0;
+}
+
+/* ---- checking references on the server
+ * -------------------------------------------- */
+
+/* NOT_FOUND for a source or actor the rows name: reported per row. */
+static int check_reference(rt_cli_t *cli, problems_t *problems,
+                           const char *method, const char *id, int line,
+                           const char *what) {
+  Rectrack__V1__GetSourceRequest request =
+      RECTRACK__V1__GET_SOURCE_REQUEST__INIT;
+  ProtobufCMessage *found = NULL;
+  rt_client_status_t status;
+  request.id = (char *)id;
+  int code =
+      rt_cli_call_quiet(cli, method, &request.base,
+                        method[3] == 'S' ? &rectrack__v1__source__descriptor
+                                         : &rectrack__v1__actor__descriptor,
+                        &found, &status);
+  if (found != NULL)
+    protobuf_c_message_free_unpacked(found, NULL);
+  if (code == 5)
+    problem(problems, line, "%s \"%s\" does not exist on the server", what, id);
+  else if (code != 0)
+    rt_cli_fail(cli, 0, "checking %s %s: %s (%s)", what, id, status.message,
+                rt_client_status_name(code));
+  rt_client_status_clear(&status);
+  return code == 0 || code == 5 ? 0 : rt_cli_exit_code_for_status(code);
+}
+
+static int check_references(rt_cli_t *cli, problems_t *problems,
+                            const csv_import_t *import) {
+  for (size_t i = 0; i < import->count; i++) {
+    const Rectrack__V1__Recommendation *r = import->requests[i]->recommendation;
+    int line = import->lines[i];
+    int rc = r->source_id[0] ? check_reference(cli, problems, "GetSource",
+                                               r->source_id, line, "source")
+                             : 0;
+    if (rc == 0 && r->lead_actor_id[0])
+      rc = check_reference(cli, problems, "GetActor", r->lead_actor_id, line,
+                           "lead actor");
+    for (size_t a = 0; rc == 0 && a < r->n_addressed_to; a++)
+      rc = check_reference(cli, problems, "GetActor", r->addressed_to[a], line,
+                           "actor");
+    if (rc != 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* ---- writing
+ * ------------------------------------------------------------------------ */
+
+typedef struct progress {
+  rt_cli_t *cli;
+  size_t total;
+  size_t done;
+  uint64_t start_revision;
+  size_t created;
+  size_t present;
+} progress_t;
+
+static void progress_step(progress_t *progress) {
+  progress->done++;
+  if (!progress->cli->err_is_tty)
+    return;
+  size_t filled = progress->total ? progress->done * 30 / progress->total : 30;
+  fprintf(progress->cli->err, "\rimporting [");
+  for (size_t i = 0; i < 30; i++)
+    fputc(i < filled ? '#' : '.', progress->cli->err);
+  fprintf(progress->cli->err, "] %zu/%zu", progress->done, progress->total);
+  if (progress->done == progress->total)
+    fputs("\r\x1b[K", progress->cli->err);
+  fflush(progress->cli->err);
+}
+
+static int server_revision(rt_cli_t *cli, uint64_t *revision) {
+  Rectrack__V1__GetServerInfoRequest request =
+      RECTRACK__V1__GET_SERVER_INFO_REQUEST__INIT;
+  ProtobufCMessage *info = NULL;
+  int rc = rt_cli_call(cli, "GetServerInfo", "server info", &request.base,
+                       &rectrack__v1__server_info__descriptor, &info);
+  if (rc == 0)
+    *revision = ((Rectrack__V1__ServerInfo *)info)->revision;
+  if (info != NULL)
+    protobuf_c_message_free_unpacked(info, NULL);
+  return rc;
+}
+
+/* Counts the answer to one write as created or already present. */
+static void count_result(progress_t *progress, const ProtobufCMessage *reply) {
+  char *text = reply ? rt_cli_field_text(reply, "revision", true) : NULL;
+  uint64_t revision = 0;
+  if (text != NULL && rt_cli_parse_uint(text, &revision) == 0 &&
+      revision > progress->start_revision)
+    progress->created++;
+  else
+    progress->present++;
+  free(text);
+  progress_step(progress);
+}
+
+static void print_summary(rt_cli_t *cli, const char *file,
+                          const progress_t *progress, bool dry_run) {
+  if (cli->format == RT_CLI_FORMAT_JSON) {
+    json_t *doc = json_pack("{s:s,s:b,s:I,s:I,s:I}", "file", file, "dry_run",
+                            dry_run, "items", (json_int_t)progress->total,
+                            "created", (json_int_t)progress->created,
+                            "already_present", (json_int_t)progress->present);
+    rt_cli_print_json(cli, doc, false);
+  } else if (dry_run) {
+    fprintf(cli->out, "%s: %zu item(s) valid; nothing written (--dry-run)\n",
+            file, progress->total);
+  } else {
+    fprintf(cli->out, "Imported %s: %zu created, %zu already present\n", file,
+            progress->created, progress->present);
+  }
+}
+
+static int write_failed(rt_cli_t *cli, const progress_t *progress,
+                        const char *where, int code, const char *message) {
+  rt_cli_fail(cli, 0, "import stopped at %s: %s (%s)", where, message,
+              rt_client_status_name(code));
+  fprintf(cli->err,
+          "%zu of %zu item(s) were written. Re-run the same import to finish: "
+          "nothing is created twice.\n",
+          progress->created + progress->present, progress->total);
+  return rt_cli_exit_code_for_status(code);
+}
+
+/* ---- batches of writes
+ * ------------------------------------------------------- */
+
+/* Up to this many writes are in flight at once: the server's writer
+ * commits what is queued together, one fsync for the lot, instead of one
+ * per item. Well under the server's default limit of 100 streams. */
+#define BATCH_MAX 32
+
+typedef struct batch {
+  rt_client_request_t requests[BATCH_MAX];
+  size_t items[BATCH_MAX]; /* dataset index or CSV request index */
+  size_t count;
+  size_t first_failed; /* index into requests, or BATCH_MAX */
+} batch_t;
+
+static int batch_add(batch_t *batch, const char *path,
+                     const ProtobufCMessage *message, size_t item) {
+  size_t len = protobuf_c_message_get_packed_size(message);
+  uint8_t *bytes = malloc(len + 1);
+  if (bytes == NULL)
+    return -1;
+  protobuf_c_message_pack(message, bytes);
+  rt_client_request_t *request = &batch->requests[batch->count];
+  memset(request, 0, sizeof(*request));
+  request->path = path;
+  request->request = bytes;
+  request->request_len = len;
+  batch->items[batch->count++] = item;
+  return 0;
+}
+
+static void batch_send(rt_cli_t *cli, batch_t *batch) {
+  rt_client_unary_batch(cli->client, batch->requests, batch->count,
+                        cli->timeout_ms);
+  batch->first_failed = BATCH_MAX;
+}
+
+static void batch_clear(batch_t *batch) {
+  for (size_t i = 0; i < batch->count; i++) {
+    free((void *)batch->requests[i].request);
+    free(batch->requests[i].response);
+    rt_client_status_clear(&batch->requests[i].status);
+  }
+  batch->count = 0;
+}
+
+/* The reply to request i of the batch, decoded (NULL if it failed). */
+static ProtobufCMessage *batch_reply(const batch_t *batch, size_t i,
+                                     const ProtobufCMessageDescriptor *d) {
+  const rt_client_request_t *request = &batch->requests[i];
+  if (request->status.code != 0)
+    return NULL;
+  return protobuf_c_message_unpack(d, NULL, request->response_len,
+                                   request->response);
+}
+
+static int csv_write(rt_cli_t *cli, const char *file, csv_import_t *import,
+                     progress_t *progress) {
+  static const char path[] = "/rectrack.v1.Tracker/CreateRecommendation";
+  batch_t batch = {0};
+  int rc = 0;
+  for (size_t next = 0; rc == 0 && next < import->count;) {
+    while (rc == 0 && batch.count < BATCH_MAX && next < import->count) {
+      rc = batch_add(&batch, path, &import->requests[next]->base, next) == 0
+               ? 0
+               : RT_CLI_EXIT_ERROR;
+      next++;
+    }
+    if (rc == 0)
+      batch_send(cli, &batch);
+    for (size_t i = 0; rc == 0 && i < batch.count; i++) {
+      ProtobufCMessage *reply =
+          batch_reply(&batch, i, &rectrack__v1__recommendation__descriptor);
+      if (reply != NULL)
+        count_result(progress, reply);
+      else if (batch.first_failed == BATCH_MAX)
+        batch.first_failed = i;
+      if (reply != NULL)
+        protobuf_c_message_free_unpacked(reply, NULL);
+    }
+    if (rc == 0 && batch.first_failed != BATCH_MAX) {
+      const rt_client_request_t *failed = &batch.requests[batch.first_failed];
+      char where[256];
+      snprintf(where, sizeof(where), "%s:%d", file,
+               import->lines[batch.items[batch.first_failed]]);
+      rc = write_failed(cli, progress, where, failed->status.code,
+                        failed->status.message);
+    }
+    batch_clear(&batch);
+  }
+  batch_clear(&batch);
+  return rc;
+}
+
+static int read_whole_file(rt_cli_t *cli, const char *path, char **data,
+                           size_t *len) {
+  FILE *file = fopen(path, "rb");
+  if (file == NULL)
+    return rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "cannot open %s: %s", path,
+                       strerror(errno));
+  FILE *copy = open_memstream(data, len);
+  char buffer[65536];
+  size_t n;
+  while (copy != NULL && (n = fread(buffer, 1, sizeof(buffer), file)) > 0)
+    fwrite(buffer, 1, n, copy);
+  int failed = ferror(file);
+  fclose(file);
+  if (copy != NULL)
+    fclose(copy);
+  if (copy == NULL || failed)
+    return rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "cannot read %s", path);
+  return 0;
+}
+
+static int import_csv(rt_cli_t *cli, const char *path, bool dry_run) {
+  char *data = NULL, *error = NULL;
+  size_t len = 0, row_count = 0;
+  rt_cli_csv_row_t *rows = NULL;
+  csv_import_t import = {0};
+  problems_t problems = {.file = path, .cli = cli};
+  progress_t progress = {.cli = cli};
+  int rc = read_whole_file(cli, path, &data, &len);
+  if (rc == 0 && rt_cli_csv_parse(data, len, &rows, &row_count, &error) != 0)
+    rc = rt_cli_fail(cli, RT_CLI_EXIT_INVALID, "%s: %s", path,
+                     error ? error : "cannot parse CSV");
+  if (rc == 0 && csv_build(&problems, rows, row_count, &import) != 0)
+    rc = RT_CLI_EXIT_ERROR;
+  if (rc == 0 && problems.count == 0 && !dry_run)
+    rc = check_references(cli, &problems, &import);
+  if (rc == 0 && problems.count > 0)
+    rc = rt_cli_fail(cli, RT_CLI_EXIT_INVALID,
+                     "%s: %zu problem(s); nothing was written", path,
+                     problems.count);
+  progress.total = import.count;
+  if (rc == 0 && !dry_run)
+    rc = server_revision(cli, &progress.start_revision);
+  if (rc == 0 && !dry_run)
+    rc = csv_write(cli, path, &import, &progress);
+  if (rc == 0)
+    print_summary(cli, path, &progress, dry_run);
+  csv_import_free(&import);
+  rt_cli_csv_rows_free(rows, row_count);
+  free(error);
+  free(data);
+  return rc;
+}
+
+/* ---- JSON import
+ * ------------------------------------------------------------------- */
+
+static const struct {
+  const char *path;
+  const ProtobufCMessageDescriptor *reply;
+} dataset_calls[] = {
+    [RT_DATASET_SOURCE] = {"/rectrack.v1.Tracker/CreateSource",
+                           &rectrack__v1__source__descriptor},
+    [RT_DATASET_ACTOR] = {"/rectrack.v1.Tracker/CreateActor",
+                          &rectrack__v1__actor__descriptor},
+    [RT_DATASET_RECOMMENDATION] = {"/rectrack.v1.Tracker/CreateRecommendation",
+                                   &rectrack__v1__recommendation__descriptor},
+    [RT_DATASET_COMMITMENT] = {"/rectrack.v1.Tracker/CreateCommitment",
+                               &rectrack__v1__commitment__descriptor},
+    [RT_DATASET_FOLLOW_UP] = {"/rectrack.v1.Tracker/RecordFollowUp",
+                              &rectrack__v1__follow_up__descriptor},
+    [RT_DATASET_MEASUREMENT] = {"/rectrack.v1.Tracker/RecordMeasurement",
+                                &rectrack__v1__commitment__descriptor},
+};
+
+static bool changes_subject(const rt_dataset_item_t *item) {
+  return (item->kind == RT_DATASET_FOLLOW_UP ||
+          item->kind == RT_DATASET_MEASUREMENT) &&
+         item->refs_len > 0;
+}
+
+/* True when item reports on a subject an item of the batch reports on:
+ * reports on one subject must be recorded in file order, so the second
+ * waits for the next batch. */
+static bool same_subject(rt_dataset_t *dataset, const batch_t *batch,
+                         const rt_dataset_item_t *item) {
+  for (size_t i = 0; changes_subject(item) && i < batch->count; i++) {
+    const rt_dataset_item_t *other = rt_dataset_item(dataset, batch->items[i]);
+    if (changes_subject(other) &&
+        strcmp(other->refs[0].key, item->refs[0].key) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* Adds the items from *next on that can go now: their references have
+ * server ids, and no report shares its subject with another. */
+static int fill_json_batch(rt_cli_t *cli, rt_dataset_t *dataset, size_t *next,
+                           size_t total, batch_t *batch) {
+  rt_error_t err = {0};
+  while (batch->count < BATCH_MAX && *next < total &&
+         rt_dataset_is_ready(dataset, *next)) {
+    rt_dataset_item_t *item = rt_dataset_item(dataset, *next);
+    if (same_subject(dataset, batch, item))
+      break;
+    if (rt_dataset_resolve(dataset, *next, &err) != 0)
+      return rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "%s", err.message);
+    if (batch_add(batch, dataset_calls[item->kind].path, item->request.message,
+                  *next) != 0)
+      return RT_CLI_EXIT_ERROR;
+    (*next)++;
+  }
+  if (batch->count == 0 && *next < total)
+    return rt_cli_fail(cli, RT_CLI_EXIT_ERROR,
+                       "%s: refers to an item that was not created",
+                       rt_dataset_item(dataset, *next)->path);
+  return 0;
+}
+
+/* Books the answer to request i: the server id of a created item, and
+ * created / already present. ALREADY_EXISTS for a caller-chosen id counts
+ * as present (the record was made some other way). */
+static void take_json_result(rt_dataset_t *dataset, batch_t *batch, size_t i,
+                             progress_t *progress) {
+  rt_dataset_item_t *item = rt_dataset_item(dataset, batch->items[i]);
+  const rt_client_request_t *request = &batch->requests[i];
+  rt_error_t err = {0};
+  bool named =
+      item->kind == RT_DATASET_SOURCE || item->kind == RT_DATASET_ACTOR;
+  ProtobufCMessage *reply =
+      batch_reply(batch, i, dataset_calls[item->kind].reply);
+  if (request->status.code == 6 && named) {
+    rt_dataset_set_server_id(dataset, batch->items[i], item->key, &err);
+    progress->present++;
+    progress_step(progress);
+  } else if (reply == NULL) {
+    if (batch->first_failed == BATCH_MAX)
+      batch->first_failed = i;
+  } else {
+    if (item->key != NULL) {
+      char *id = rt_cli_field_text(reply, "id", true);
+      rt_dataset_set_server_id(dataset, batch->items[i], id ? id : "", &err);
+      free(id);
+    }
+    count_result(progress, reply);
+    protobuf_c_message_free_unpacked(reply, NULL);
+  }
+}
+
+static int json_write(rt_cli_t *cli, rt_dataset_t *dataset,
+                      progress_t *progress) {
+  batch_t batch = {0};
+  int rc = 0;
+  for (size_t next = 0; rc == 0 && next < progress->total;) {
+    rc = fill_json_batch(cli, dataset, &next, progress->total, &batch);
+    if (rc == 0)
+      batch_send(cli, &batch);
+    for (size_t i = 0; rc == 0 && i < batch.count; i++)
+      take_json_result(dataset, &batch, i, progress);
+    if (rc == 0 && batch.first_failed != BATCH_MAX) {
+      const rt_client_request_t *failed = &batch.requests[batch.first_failed];
+      rc = write_failed(
+          cli, progress,
+          rt_dataset_item(dataset, batch.items[batch.first_failed])->path,
+          failed->status.code, failed->status.message);
+    }
+    batch_clear(&batch);
+  }
+  batch_clear(&batch);
+  return rc;
+}
+
+static int import_json(rt_cli_t *cli, const char *path, bool dry_run) {
+  rt_dataset_t *dataset = NULL;
+  rt_dataset_errors_t errors = {0};
+  rt_error_t err = {0};
+  progress_t progress = {.cli = cli};
+  int parsed = rt_dataset_parse_file(path, &dataset, &errors, &err);
+  int rc = 0;
+  if (parsed == RT_EINVAL) {
+    for (size_t i = 0; i < errors.problems_len; i++)
+      rt_cli_fail(cli, 0, "%s: %s", path, errors.problems[i].message);
+    rc = rt_cli_fail(cli, RT_CLI_EXIT_INVALID,
+                     "%s: %zu problem(s); nothing was written", path,
+                     errors.count);
+  } else if (parsed != 0) {
+    rc = rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "%s: %s", path,
+                     err.message[0] ? err.message : rt_strerror(parsed));
+  }
+  progress.total = rc == 0 ? rt_dataset_count(dataset) : 0;
+  if (rc == 0 && !dry_run)
+    rc = server_revision(cli, &progress.start_revision);
+  if (rc == 0 && !dry_run)
+    rc = json_write(cli, dataset, &progress);
+  if (rc == 0)
+    print_summary(cli, path, &progress, dry_run);
+  rt_dataset_errors_free(&errors);
+  rt_dataset_free(dataset);
+  return rc;
+}
+
+static bool has_suffix(const char *text, const char *suffix) {
+  size_t len = strlen(text), n = strlen(suffix);
+  return len >= n && strcasecmp(text + len - n, suffix) == 0;
+}
+
+int rt_cli_run_import(rt_cli_t *cli, const rt_args_t *args) {
+  const char *path = args->positional[0];
+  bool dry_run = rt_args_count(args, "dry-run") > 0;
+  const char *format = rt_args_get(args, "format");
+  if (format != NULL && strcmp(format, "csv") != 0 &&
+      strcmp(format, "json") != 0)
+    return rt_cli_fail(cli, RT_CLI_EXIT_INVALID,
+                       "--format: \"%s\" is not csv or json", format);
+  bool csv = format ? strcmp(format, "csv") == 0 : has_suffix(path, ".csv");
+  if (sodium_init() < 0)
+    return rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "cannot initialise libsodium");
+  return csv ? import_csv(cli, path, dry_run) : import_json(cli, path, dry_run);
+}

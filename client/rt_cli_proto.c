@@ -1,0 +1,558 @@
+/*
+ * Generic protobuf-c helpers the rectrack commands are built from: set a
+ * message field by its proto name from command-line text, turn a field or
+ * a whole message into table/CSV text or JSON, map enum values to the CLI
+ * names users type ("in-progress", "quantified-target"), and make unary
+ * and paged List calls through rt_client.
+ *
+ * Working from the descriptors keeps every command's code down to a table
+ * of flags -> field names, and makes new proto fields show up in JSON and
+ * CSV output without touching the CLI. Enum CLI names are derived from the
+ * proto value names: the common prefix of the UNSPECIFIED value is dropped
+ * ("SOURCE_KIND_DIALOGUE" -> "dialogue"), the rest is lower-cased with
+ * '_' -> '-'; the same rule as the import format (rt_dataset).
+ */
+#include "rt_cli.h"
+#include "rt_dataset.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- enum names ---------------------------------------------------------- */
+
+#define MAX_ENUMS 24
+
+typedef struct enum_names {
+  const ProtobufCEnumDescriptor *descriptor;
+  char **names; /* per value index */
+} enum_names_t;
+
+static enum_names_t enum_cache[MAX_ENUMS];
+
+static char *derive_name(const char *proto_name, const char *prefix,
+                         size_t prefix_len) {
+  if (prefix_len > 0 && strncmp(proto_name, prefix, prefix_len) == 0)
+    proto_name += prefix_len;
+  char *name = strdup(proto_name);
+  for (char *p = name; p != NULL && *p != '\0'; p++)
+    *p = *p == '_' ? '-' : (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+  return name;
+}
+
+static const enum_names_t *names_for(const ProtobufCEnumDescriptor *d) {
+  size_t i = 0;
+  for (; i < MAX_ENUMS && enum_cache[i].descriptor != NULL; i++) {
+    if (enum_cache[i].descriptor == d)
+      return &enum_cache[i];
+  }
+  if (i == MAX_ENUMS)
+    return NULL;
+  const char *prefix = "";
+  size_t prefix_len = 0;
+  for (unsigned v = 0; v < d->n_values; v++) {
+    const char *name = d->values[v].name;
+    size_t len = strlen(name);
+    if (d->values[v].value == 0 && len >= 11 &&
+        strcmp(name + len - 11, "UNSPECIFIED") == 0) {
+      prefix = name;
+      prefix_len = len - 11;
+    }
+  }
+  enum_cache[i].names = calloc(d->n_values, sizeof(char *));
+  if (enum_cache[i].names == NULL)
+    return NULL;
+  for (unsigned v = 0; v < d->n_values; v++)
+    enum_cache[i].names[v] = derive_name(d->values[v].name, prefix, prefix_len);
+  enum_cache[i].descriptor = d;
+  return &enum_cache[i];
+}
+
+/* The enums of the import format take their names from rt_dataset, so
+ * that the CLI and the format can never spell a value differently. */
+static const char *dataset_name(const ProtobufCEnumDescriptor *d, int value) {
+  if (d == &rectrack__v1__status__descriptor)
+    return rt_dataset_status_name((Rectrack__V1__Status)value);
+  if (d == &rectrack__v1__source_kind__descriptor)
+    return rt_dataset_source_kind_name((Rectrack__V1__SourceKind)value);
+  if (d == &rectrack__v1__actor_kind__descriptor)
+    return rt_dataset_actor_kind_name((Rectrack__V1__ActorKind)value);
+  if (d == &rectrack__v1__commitment_kind__descriptor)
+    return rt_dataset_commitment_kind_name((Rectrack__V1__CommitmentKind)value);
+  if (d == &rectrack__v1__direction__descriptor)
+    return rt_dataset_direction_name((Rectrack__V1__Direction)value);
+  if (d == &rectrack__v1__trajectory__descriptor)
+    return rt_dataset_trajectory_name((Rectrack__V1__Trajectory)value);
+  return NULL;
+}
+
+const char *rt_cli_enum_name(const ProtobufCEnumDescriptor *descriptor,
+                             int value) {
+  const char *shared = dataset_name(descriptor, value);
+  if (shared != NULL)
+    return shared;
+  const enum_names_t *names = names_for(descriptor);
+  for (unsigned v = 0; names != NULL && v < descriptor->n_values; v++) {
+    if (descriptor->values[v].value == value)
+      return names->names[v] ? names->names[v] : "";
+  }
+  return "";
+}
+
+int rt_cli_enum_value(const ProtobufCEnumDescriptor *descriptor,
+                      const char *name) {
+  for (unsigned v = 0; v < descriptor->n_values; v++) {
+    int value = descriptor->values[v].value;
+    if (value == 0)
+      continue; /* unspecified is never a choice */
+    if (strcmp(rt_cli_enum_name(descriptor, value), name) == 0 ||
+        strcmp(descriptor->values[v].name, name) == 0)
+      return value;
+  }
+  return -1;
+}
+
+char *rt_cli_enum_names(const ProtobufCEnumDescriptor *descriptor) {
+  size_t size = 1;
+  for (unsigned v = 0; v < descriptor->n_values; v++)
+    size +=
+        strlen(rt_cli_enum_name(descriptor, descriptor->values[v].value)) + 2;
+  char *text = calloc(1, size);
+  for (unsigned v = 0; text != NULL && v < descriptor->n_values; v++) {
+    if (descriptor->values[v].value == 0)
+      continue;
+    if (text[0] != '\0')
+      strcat(text, ", ");
+    strcat(text, rt_cli_enum_name(descriptor, descriptor->values[v].value));
+  }
+  return text;
+}
+
+/* ---- setting fields --------------------------------------------------------
+ */
+
+static char *message_printf(const char *format, ...)
+    __attribute__((format(printf, 1, 2)));
+static char *message_printf(const char *format, ...) {
+  char *text = NULL;
+  va_list ap;
+  va_start(ap, format);
+  if (vasprintf(&text, format, ap) < 0)
+    text = NULL;
+  va_end(ap);
+  return text;
+}
+
+/* Where the value of field f lives: the field itself, or a new slot at
+ * the end of its repeated array. */
+static void *value_slot(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
+                        size_t element_size) {
+  char *base = (char *)m;
+  if (f->label != PROTOBUF_C_LABEL_REPEATED)
+    return base + f->offset;
+  size_t *count = (size_t *)(base + f->quantifier_offset);
+  void **array = (void **)(base + f->offset);
+  char *grown = realloc(*array, (*count + 1) * element_size);
+  if (grown == NULL)
+    return NULL;
+  *array = grown;
+  memset(grown + *count * element_size, 0, element_size);
+  return grown + (*count)++ * element_size;
+}
+
+static int parse_integer(const char *text, long long min, long long max,
+                         long long *out) {
+  errno = 0;
+  char *end = NULL;
+  long long value = strtoll(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || value < min || value > max)
+    return -1;
+  *out = value;
+  return 0;
+}
+
+static int parse_bool(const char *text, protobuf_c_boolean *out) {
+  if (strcmp(text, "true") == 0 || strcmp(text, "yes") == 0 ||
+      strcmp(text, "1") == 0 || text[0] == '\0')
+    *out = 1;
+  else if (strcmp(text, "false") == 0 || strcmp(text, "no") == 0 ||
+           strcmp(text, "0") == 0)
+    *out = 0;
+  else
+    return -1;
+  return 0;
+}
+
+static size_t element_size(const ProtobufCFieldDescriptor *f) {
+  switch (f->type) {
+  case PROTOBUF_C_TYPE_STRING:
+  case PROTOBUF_C_TYPE_MESSAGE:
+    return sizeof(void *);
+  case PROTOBUF_C_TYPE_INT64:
+  case PROTOBUF_C_TYPE_UINT64:
+  case PROTOBUF_C_TYPE_SINT64:
+  case PROTOBUF_C_TYPE_FIXED64:
+  case PROTOBUF_C_TYPE_SFIXED64:
+    return 8;
+  case PROTOBUF_C_TYPE_DOUBLE:
+    return sizeof(double);
+  case PROTOBUF_C_TYPE_BOOL:
+    return sizeof(protobuf_c_boolean);
+  case PROTOBUF_C_TYPE_BYTES:
+    return sizeof(ProtobufCBinaryData);
+  default:
+    return 4;
+  }
+}
+
+static int set_string(const ProtobufCFieldDescriptor *f, char **target,
+                      const char *text) {
+  char *copy = strdup(text);
+  if (copy == NULL)
+    return -1;
+  if (*target != NULL && *target != (char *)f->default_value &&
+      *target != protobuf_c_empty_string)
+    free(*target);
+  *target = copy;
+  return 0;
+}
+
+/* A finite number ("nan" and "inf" are no measurement). */
+static int set_real(const ProtobufCFieldDescriptor *f, void *slot,
+                    const char *text) {
+  char *end = NULL;
+  errno = 0;
+  double value = strtod(text, &end);
+  if (errno != 0 || end == text || *end != '\0' || !isfinite(value))
+    return -1;
+  if (f->type == PROTOBUF_C_TYPE_DOUBLE)
+    *(double *)slot = value;
+  else
+    *(float *)slot = (float)value;
+  return 0;
+}
+
+static int set_scalar(const ProtobufCFieldDescriptor *f, void *slot,
+                      const char *text) {
+  long long integer = 0;
+  switch (f->type) {
+  case PROTOBUF_C_TYPE_STRING:
+    return set_string(f, slot, text);
+  case PROTOBUF_C_TYPE_ENUM: {
+    int value = rt_cli_enum_value(f->descriptor, text);
+    if (value < 0)
+      return -1;
+    *(int *)slot = value;
+    return 0;
+  }
+  case PROTOBUF_C_TYPE_INT32:
+  case PROTOBUF_C_TYPE_SINT32:
+  case PROTOBUF_C_TYPE_SFIXED32:
+    if (parse_integer(text, INT32_MIN, INT32_MAX, &integer) != 0)
+      return -1;
+    *(int32_t *)slot = (int32_t)integer;
+    return 0;
+  case PROTOBUF_C_TYPE_UINT32:
+  case PROTOBUF_C_TYPE_FIXED32:
+    if (parse_integer(text, 0, UINT32_MAX, &integer) != 0)
+      return -1;
+    *(uint32_t *)slot = (uint32_t)integer;
+    return 0;
+  case PROTOBUF_C_TYPE_INT64:
+  case PROTOBUF_C_TYPE_SINT64:
+  case PROTOBUF_C_TYPE_SFIXED64:
+    if (parse_integer(text, INT64_MIN, INT64_MAX, &integer) != 0)
+      return -1;
+    *(int64_t *)slot = integer;
+    return 0;
+  case PROTOBUF_C_TYPE_UINT64:
+  case PROTOBUF_C_TYPE_FIXED64: {
+    uint64_t value = 0;
+    if (rt_cli_parse_uint(text, &value) != 0)
+      return -1;
+    *(uint64_t *)slot = value;
+    return 0;
+  }
+  case PROTOBUF_C_TYPE_DOUBLE:
+  case PROTOBUF_C_TYPE_FLOAT:
+    return set_real(f, slot, text);
+  case PROTOBUF_C_TYPE_BOOL:
+    return parse_bool(text, slot);
+  default:
+    return -1;
+  }
+}
+
+static ProtobufCMessage *sub_message(ProtobufCMessage *m,
+                                     const ProtobufCFieldDescriptor *f) {
+  ProtobufCMessage **slot = (ProtobufCMessage **)((char *)m + f->offset);
+  if (*slot == NULL) {
+    const ProtobufCMessageDescriptor *d = f->descriptor;
+    *slot = malloc(d->sizeof_message);
+    if (*slot != NULL)
+      d->message_init(*slot);
+  }
+  return *slot;
+}
+
+static char *bad_value_message(const ProtobufCFieldDescriptor *f,
+                               const char *text) {
+  if (f->type == PROTOBUF_C_TYPE_ENUM) {
+    char *names = rt_cli_enum_names(f->descriptor);
+    char *message = message_printf("%s: unknown value \"%s\" (valid: %s)",
+                                   f->name, text, names ? names : "");
+    free(names);
+    return message;
+  }
+  return message_printf("%s: \"%s\" is not a valid %s", f->name, text,
+                        f->type == PROTOBUF_C_TYPE_BOOL ? "true/false"
+                                                        : "number");
+}
+
+int rt_cli_set_field(ProtobufCMessage *message, const char *name,
+                     const char *text, char **error) {
+  const char *dot = strchr(name, '.');
+  char *head = dot ? strndup(name, (size_t)(dot - name)) : NULL;
+  const ProtobufCFieldDescriptor *f =
+      protobuf_c_message_descriptor_get_field_by_name(message->descriptor,
+                                                      dot ? head : name);
+  free(head);
+  *error = NULL;
+  if (f == NULL) {
+    *error = message_printf("no field %s in %s", name,
+                            message->descriptor->short_name);
+    return -1;
+  }
+  if (dot != NULL) {
+    ProtobufCMessage *sub =
+        f->type == PROTOBUF_C_TYPE_MESSAGE ? sub_message(message, f) : NULL;
+    if (sub == NULL) {
+      *error = message_printf("cannot set %s", name);
+      return -1;
+    }
+    return rt_cli_set_field(sub, dot + 1, text, error);
+  }
+  void *slot = value_slot(message, f, element_size(f));
+  if (slot == NULL || set_scalar(f, slot, text) != 0) {
+    if (slot != NULL && f->label == PROTOBUF_C_LABEL_REPEATED)
+      (*(size_t *)((char *)message + f->quantifier_offset))--;
+    *error = bad_value_message(f, text);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- reading fields --------------------------------------------------------
+ */
+
+/* Finds a possibly dotted field; *owner gets the message holding it. */
+static const ProtobufCFieldDescriptor *
+find_field(const ProtobufCMessage *message, const char *name,
+           const ProtobufCMessage **owner) {
+  const char *dot = strchr(name, '.');
+  char *head = dot ? strndup(name, (size_t)(dot - name)) : NULL;
+  const ProtobufCFieldDescriptor *f =
+      protobuf_c_message_descriptor_get_field_by_name(message->descriptor,
+                                                      dot ? head : name);
+  free(head);
+  if (f == NULL || dot == NULL) {
+    *owner = message;
+    return f;
+  }
+  if (f->type != PROTOBUF_C_TYPE_MESSAGE ||
+      f->label == PROTOBUF_C_LABEL_REPEATED)
+    return NULL;
+  const ProtobufCMessage *sub =
+      *(const ProtobufCMessage *const *)((const char *)message + f->offset);
+  if (sub == NULL)
+    return NULL;
+  return find_field(sub, dot + 1, owner);
+}
+
+static bool is_instant(const ProtobufCFieldDescriptor *f) {
+  size_t len = strlen(f->name);
+  return f->type == PROTOBUF_C_TYPE_INT64 && len > 3 &&
+         strcmp(f->name + len - 3, "_ms") == 0;
+}
+
+static void append_instant(FILE *out, int64_t ms) {
+  if (ms == 0)
+    return;
+  time_t seconds = (time_t)(ms / 1000);
+  struct tm tm;
+  char text[32];
+  gmtime_r(&seconds, &tm);
+  strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%SZ", &tm);
+  fputs(text, out);
+}
+
+/* People read 6 significant digits; programs get the shortest text that
+ * reads back as the same double. */
+static void append_double(FILE *out, double value, bool machine) {
+  char text[40];
+  snprintf(text, sizeof(text), "%.*g", machine ? 15 : 6, value);
+  if (machine && strtod(text, NULL) != value)
+    snprintf(text, sizeof(text), "%.17g", value);
+  fputs(text, out);
+}
+
+static void append_value(FILE *out, const ProtobufCFieldDescriptor *f,
+                         const void *value, bool machine) {
+  switch (f->type) {
+  case PROTOBUF_C_TYPE_STRING:
+    fputs(*(char *const *)value ? *(char *const *)value : "", out);
+    break;
+  case PROTOBUF_C_TYPE_ENUM: {
+    int v = *(const int *)value;
+    fputs(v == 0 ? "" : rt_cli_enum_name(f->descriptor, v), out);
+    break;
+  }
+  case PROTOBUF_C_TYPE_INT32:
+  case PROTOBUF_C_TYPE_SINT32:
+  case PROTOBUF_C_TYPE_SFIXED32:
+    fprintf(out, "%d", *(const int32_t *)value);
+    break;
+  case PROTOBUF_C_TYPE_UINT32:
+  case PROTOBUF_C_TYPE_FIXED32:
+    fprintf(out, "%u", *(const uint32_t *)value);
+    break;
+  case PROTOBUF_C_TYPE_INT64:
+  case PROTOBUF_C_TYPE_SINT64:
+  case PROTOBUF_C_TYPE_SFIXED64:
+    if (!machine && is_instant(f))
+      append_instant(out, *(const int64_t *)value);
+    else
+      fprintf(out, "%lld", (long long)*(const int64_t *)value);
+    break;
+  case PROTOBUF_C_TYPE_UINT64:
+  case PROTOBUF_C_TYPE_FIXED64:
+    fprintf(out, "%llu", (unsigned long long)*(const uint64_t *)value);
+    break;
+  case PROTOBUF_C_TYPE_DOUBLE:
+    append_double(out, *(const double *)value, machine);
+    break;
+  case PROTOBUF_C_TYPE_FLOAT:
+    fprintf(out, "%g", (double)*(const float *)value);
+    break;
+  case PROTOBUF_C_TYPE_BOOL:
+    fputs(*(const protobuf_c_boolean *)value ? (machine ? "true" : "yes")
+                                             : (machine ? "false" : ""),
+          out);
+    break;
+  case PROTOBUF_C_TYPE_BYTES: {
+    const ProtobufCBinaryData *b = value;
+    for (size_t i = 0; i < b->len; i++)
+      fprintf(out, "%02x", b->data[i]);
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+char *rt_cli_field_text(const ProtobufCMessage *message, const char *name,
+                        bool machine) {
+  const ProtobufCMessage *owner = NULL;
+  const ProtobufCFieldDescriptor *f = find_field(message, name, &owner);
+  char *text = NULL;
+  size_t size = 0;
+  FILE *out = open_memstream(&text, &size);
+  if (out == NULL)
+    return NULL;
+  if (f != NULL && f->type != PROTOBUF_C_TYPE_MESSAGE) {
+    const char *base = (const char *)owner + f->offset;
+    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+      size_t count =
+          *(const size_t *)((const char *)owner + f->quantifier_offset);
+      const char *array = *(const char *const *)base;
+      for (size_t i = 0; i < count; i++) {
+        if (i > 0)
+          fputs(machine ? ";" : ", ", out);
+        append_value(out, f, array + i * element_size(f), machine);
+      }
+    } else {
+      append_value(out, f, base, machine);
+    }
+  }
+  fclose(out);
+  return text;
+}
+
+/* ---- JSON ------------------------------------------------------------------
+ */
+
+static json_t *value_to_json(const ProtobufCFieldDescriptor *f,
+                             const void *value) {
+  switch (f->type) {
+  case PROTOBUF_C_TYPE_STRING:
+    return json_string(*(char *const *)value ? *(char *const *)value : "");
+  case PROTOBUF_C_TYPE_ENUM:
+    return json_string(rt_cli_enum_name(f->descriptor, *(const int *)value));
+  case PROTOBUF_C_TYPE_INT32:
+  case PROTOBUF_C_TYPE_SINT32:
+  case PROTOBUF_C_TYPE_SFIXED32:
+    return json_integer(*(const int32_t *)value);
+  case PROTOBUF_C_TYPE_UINT32:
+  case PROTOBUF_C_TYPE_FIXED32:
+    return json_integer(*(const uint32_t *)value);
+  case PROTOBUF_C_TYPE_INT64:
+  case PROTOBUF_C_TYPE_SINT64:
+  case PROTOBUF_C_TYPE_SFIXED64:
+    return json_integer((json_int_t) * (const int64_t *)value);
+  case PROTOBUF_C_TYPE_UINT64:
+  case PROTOBUF_C_TYPE_FIXED64:
+    return json_integer((json_int_t) * (const uint64_t *)value);
+  case PROTOBUF_C_TYPE_DOUBLE:
+    return json_real(*(const double *)value);
+  case PROTOBUF_C_TYPE_FLOAT:
+    return json_real((double)*(const float *)value);
+  case PROTOBUF_C_TYPE_BOOL:
+    return json_boolean(*(const protobuf_c_boolean *)value);
+  case PROTOBUF_C_TYPE_MESSAGE:
+    return *(void *const *)value
+               ? rt_cli_message_to_json(*(const ProtobufCMessage *const *)value)
+               : json_null();
+  case PROTOBUF_C_TYPE_BYTES: {
+    char *hex = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&hex, &size);
+    if (out == NULL)
+      return NULL;
+    append_value(out, f, value, true);
+    fclose(out);
+    json_t *string = json_string(hex);
+    free(hex);
+    return string;
+  }
+  default:
+    return json_null();
+  }
+}
+
+void *rt_cli_message_to_json(const ProtobufCMessage *message) {
+  const ProtobufCMessageDescriptor *d = message->descriptor;
+  json_t *object = json_object();
+  for (unsigned i = 0; object != NULL && i < d->n_fields; i++) {
+    const ProtobufCFieldDescriptor *f = &d->fields[i];
+    const char *base = (const char *)message + f->offset;
+    if (f->label != PROTOBUF_C_LABEL_REPEATED) {
+      if (f->type == PROTOBUF_C_TYPE_MESSAGE && *(void *const *)base == NULL)
+        continue;
+      json_object_set_new(object, f->name, value_to_json(f, base));
+      continue;
+    }
+    json_t *array = json_array();
+    size_t count =
+        *(const size_t *)((const char *)message + f->quantifier_offset);
+    const char *items = *(const char *const *)base;
+    for (size_t k = 0; k < count; k++)
+      json_array_append_new(array,
+                            value_to_json(f, items + k * element_size(f)));
+    json_object_set_new(object, f->name, array);
+  }
+  return object;
+}
