@@ -66,8 +66,11 @@ next_revision=$(( $(rectrack --output json status | sed -n 's/.*"revision": *\([
 rectrack watch --from-revision "$next_revision" --count 2 >"$demo_dir/watch.out" &
 watch_pid=$!
 
-overdue_rec=$(rectrack --output csv overdue --as-of "$today" | awk -F, 'NR==2 {print $1}')
-step "Recording a follow-up on $overdue_rec"
+# An overdue recommendation nobody has reported on yet: the secretariat
+# records the news brought to the review meeting.
+overdue_rec=$(rectrack --output csv rec list --overdue --as-of "$today" \
+  --status no-information --limit 1 | awk -F, 'NR==2 {print $1}')
+step "Recording a follow-up on overdue $overdue_rec"
 rectrack follow-up "$overdue_rec" --status in-progress --as-of "$today" \
   --reported-by iom --note "Demo session: work plan adopted at the review meeting"
 
