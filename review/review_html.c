@@ -1,14 +1,20 @@
 /*
  * The HTML review: one self-contained, printable file (inline CSS, inline
  * SVG, no scripts, fonts, images or links to fetch) that opens offline.
- * It is produced section by section (head and key figures, the charts, one
- * chart per quantified commitment, then each table a few dozen rows at a
- * time) so that a review of any size streams in bounded memory. User text
- * is always escaped and sits in dir="auto" cells, so right-to-left text
- * displays correctly without disturbing the layout.
+ * It opens with the headline figures a follow-up meeting starts from
+ * (recommendations, implemented, changes in the period, overdue, targets
+ * on and off track, items without news) and a status overview, then the
+ * charts, then the tables. It is produced section by section (head and
+ * figures, the charts, one chart per quantified commitment, then each
+ * table a few dozen rows at a time) so that a review of any size streams
+ * in bounded memory. The print CSS (A4 landscape) keeps figures, charts
+ * and rows whole and repeats table headers. User text is always escaped
+ * and sits in dir="auto" cells, so right-to-left text displays correctly
+ * without disturbing the layout.
  */
 #include "review_internal.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,79 +38,141 @@ enum {
 
 static const char style[] =
     "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,"
-    "sans-serif;color:#222;line-height:1.4;max-width:1200px;margin:1.5em "
+    "sans-serif;color:#1a1a1a;line-height:1.4;max-width:1200px;margin:1.5em "
     "auto;padding:0 1em}\n"
-    "h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;border-bottom:"
-    "1px solid #bbb;padding-bottom:.2em;margin-top:2em}h3{font-size:1.05em}\n"
+    "h1{font-size:1.7em;margin:0 0 .15em}h2{font-size:1.3em;border-bottom:"
+    "2px solid #0072B2;padding-bottom:.2em;margin-top:2em}h3{font-size:1.05em;"
+    "margin:1.2em 0 .3em}.sub{color:#444;margin:0 0 1em}\n"
     "table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em;"
     "font-size:.88em}\n"
     "th,td{border:1px solid #c8c8c8;padding:.25em .45em;text-align:left;"
-    "vertical-align:top}thead th{background:#eeeeee}\n"
-    "tbody tr:nth-child(even){background:#f8f8f8}td.n{text-align:right;"
+    "vertical-align:top}thead th{background:#e8eef4}\n"
+    "tbody tr:nth-child(even){background:#f7f7f7}td.n{text-align:right;"
     "font-variant-numeric:tabular-nums;white-space:nowrap}\n"
-    "td.t{white-space:pre-line}td.s{white-space:nowrap}\n"
+    "td.t{white-space:pre-line}td.s,td.d{white-space:nowrap}table.t-"
+    "indicators,table.t-commitments,table.t-recommendations{font-size:.8em}"
+    "table.t-indicators td.t{overflow-wrap:anywhere}\n"
     ".sw{display:inline-block;width:.85em;height:.85em;margin-right:.35em;"
     "border:1px solid #555;vertical-align:-.1em}\n"
     ".s0{background:#DDDDDD}.s1{background:#999999}.s2{background:#E69F00}"
     ".s3{background:#56B4E9}.s4{background:#F0E442}.s5{background:#009E73}"
     ".s6{background:#D55E00}.s7{background:#CC79A7}\n"
-    ".legend{display:flex;flex-wrap:wrap;gap:.4em 1.2em;margin:.5em 0}"
-    ".legend span{white-space:nowrap}\n"
-    ".figures{display:flex;flex-wrap:wrap;gap:.6em;margin:1em 0}.figures div"
-    "{border:1px solid #c8c8c8;padding:.4em .9em}.figures b{display:block;"
-    "font-size:1.4em}\n"
-    "figure{margin:1em 0}svg{max-width:100%;height:auto}figcaption{font-size:"
-    ".85em;color:#555}\n"
-    "@media print{body{max-width:none;margin:0;font-size:10pt}h2,h3{break-"
-    "after:avoid}thead{display:table-header-group}tr,figure{break-inside:"
-    "avoid}*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
+    ".tj{display:inline-block;padding:0 .4em;border-radius:.6em;"
+    "white-space:nowrap;font-weight:600;border:1px solid}"
+    ".tj1{color:#555;border-color:#999}.tj2{color:#005a8c;border-color:"
+    "#0072B2}.tj3{color:#a33b00;border-color:#D55E00}.tj4{color:#006b4f;"
+    "border-color:#009E73}\n"
+    ".figures{display:grid;grid-template-columns:repeat(auto-fit,minmax("
+    "8.5em,1fr));gap:.5em;margin:1em 0}.figures div{border:1px solid "
+    "#c8c8c8;border-top:4px solid #0072B2;padding:.45em .8em;background:"
+    "#fbfbfb}.figures b{display:block;font-size:1.9em;line-height:1.1}"
+    ".figures small{display:block;color:#444}.figures .warn{border-top-color:"
+    "#D55E00}.figures .ok{border-top-color:#009E73}\n"
+    "table.t-status{width:auto;min-width:22em}\n"
+    ".charts{display:grid;grid-template-columns:repeat(auto-fit,minmax("
+    "520px,1fr));gap:0 1.5em}\n"
+    "figure{margin:.5em 0 1.2em}svg{max-width:100%;height:auto}figcaption{"
+    "font-size:.85em;color:#444}\n"
+    "@page{size:A4 landscape;margin:12mm}\n"
+    "@media print{body{max-width:none;margin:0;font-size:9.5pt}h2,h3{break-"
+    "after:avoid}h2{break-before:auto}thead{display:table-header-group}tr,"
+    "figure,.figures,.ind,.chart{break-inside:"
+    "avoid}.charts{grid-template-columns:"
+    "1fr 1fr}*{-webkit-"
+    "print-color-adjust:exact;print-color-adjust:exact}}\n";
 
-static void put_figure(rt_review_buf_t *b, const char *label, size_t value) {
-  rt_review_buf_printf(b, "<div><b>%zu</b>%s</div>", value, label);
+static const char *const trajectory_labels[] = {"", "No data", "On track",
+                                                "Off track", "Achieved"};
+
+static const char *trajectory_label(long t) {
+  return t >= 0 && t <= 4 ? trajectory_labels[t] : "";
 }
 
-static void put_legend(rt_review_buf_t *b) {
-  rt_review_buf_puts(b, "<p class=\"legend\" aria-label=\"Status colours\">");
-  for (int s = 1; s < RT_REVIEW_STATUS_COUNT; s++)
-    rt_review_buf_printf(b, "<span><span class=\"sw s%d\"></span>%s</span>", s,
-                         rt_review_status_label(s));
-  rt_review_buf_puts(b, "</p>\n");
+static void put_figure(rt_review_buf_t *b, const char *kind, size_t value,
+                       const char *label, const char *detail) {
+  rt_review_buf_printf(b, "<div class=\"%s\"><b>%zu</b>%s", kind, value, label);
+  if (detail != NULL)
+    rt_review_buf_printf(b, "<small>%s</small>", detail);
+  rt_review_buf_puts(b, "</div>");
+}
+
+/* Items per status, and how many of them have that status. */
+static size_t status_total(const Rectrack__V1__ReviewSummary *s, int status) {
+  size_t n = 0;
+  for (size_t i = 0; i < s->n_by_status; i++)
+    if (status < 0 || (int)s->by_status[i]->status == status)
+      n += (size_t)s->by_status[i]->count;
+  return n;
+}
+
+/* The headline: the figures a follow-up meeting starts from. */
+static void html_figures(rt_review_buf_t *b,
+                         const Rectrack__V1__ReviewSummary *s) {
+  size_t items = status_total(s, -1);
+  size_t done = status_total(s, RECTRACK__V1__STATUS__IMPLEMENTED);
+  size_t traj[5] = {0};
+  for (size_t i = 0; i < s->n_indicators; i++)
+    if (s->indicators[i]->trajectory >= 0 && s->indicators[i]->trajectory <= 4)
+      traj[s->indicators[i]->trajectory]++;
+  char detail[160];
+  rt_review_buf_puts(b, "<div class=\"figures\">");
+  snprintf(detail, sizeof detail, "and %d commitments", s->commitment_count);
+  put_figure(b, "", (size_t)s->recommendation_count, "recommendations", detail);
+  snprintf(detail, sizeof detail, "%.0f%% of %zu items",
+           items ? 100.0 * (double)done / (double)items : 0.0, items);
+  put_figure(b, "ok", done, "implemented", detail);
+  put_figure(b, "", s->n_changes, "status changes", "reported in the period");
+  put_figure(b, "warn", s->n_overdue, "overdue",
+             "past due, not implemented or withdrawn");
+  snprintf(detail, sizeof detail, "of %zu quantified targets (%zu achieved)",
+           s->n_indicators, traj[RECTRACK__V1__TRAJECTORY__ACHIEVED]);
+  put_figure(b, "ok",
+             traj[RECTRACK__V1__TRAJECTORY__ON_TRACK] +
+                 traj[RECTRACK__V1__TRAJECTORY__ACHIEVED],
+             "on track or achieved", detail);
+  snprintf(detail, sizeof detail, "and %zu without a measurement",
+           traj[RECTRACK__V1__TRAJECTORY__NO_DATA]);
+  put_figure(b, "warn", traj[RECTRACK__V1__TRAJECTORY__OFF_TRACK],
+             "targets off track", detail);
+  put_figure(b, "", s->n_no_information_ids, "without news",
+             "no report dated in the period");
+  rt_review_buf_puts(b, "</div>\n");
 }
 
 static void html_head(rt_review_doc_t *doc) {
   rt_review_buf_t *b = doc->out;
   const Rectrack__V1__ReviewSummary *s = doc->ctx.summary;
   const rt_review_model_t *m = doc->ctx.model;
-  rt_review_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-                        "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
-                        "content=\"width=device-width, initial-scale=1\">\n"
-                        "<title>Follow-up review ");
-  rt_review_buf_printf(b, "%s to %s</title>\n<style>\n%s</style>\n</head>\n",
-                       m->from[0] ? m->from : "start", m->to, style);
+  const char *from = m->from[0] ? m->from : "the start";
   rt_review_buf_printf(b,
-                       "<body>\n<h1>Follow-up review</h1>\n<p>Period: "
-                       "<b>%s</b> to <b>%s</b>; status as of <b>%s</b>; "
-                       "data at revision %llu.</p>\n",
-                       m->from[0] ? m->from : "start", m->to, m->as_of,
+                       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+                       "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
+                       "content=\"width=device-width, initial-scale=1\">\n"
+                       "<title>Follow-up review %s to %s</title>\n<style>\n"
+                       "%s</style>\n</head>\n",
+                       from, m->to, style);
+  rt_review_buf_printf(b,
+                       "<body>\n<h1>Follow-up review, %s to %s</h1>\n<p "
+                       "class=\"sub\">Status of every recommendation and "
+                       "commitment as of <b>%s</b>; changes reported between "
+                       "<b>%s</b> and <b>%s</b>. Data at revision %llu.</p>\n",
+                       from, m->to, m->as_of, from, m->to,
                        (unsigned long long)s->revision);
-  rt_review_buf_puts(b, "<div class=\"figures\">");
-  put_figure(b, "recommendations", (size_t)s->recommendation_count);
-  put_figure(b, "commitments", (size_t)s->commitment_count);
-  put_figure(b, "status changes in the period", s->n_changes);
-  put_figure(b, "overdue", s->n_overdue);
-  put_figure(b, "without information in the period", s->n_no_information_ids);
-  rt_review_buf_puts(b, "</div>\n<h2>Status of all items</h2>\n"
-                        "<table class=\"t-status\"><thead><tr><th>Status</th>"
-                        "<th>Items</th></tr></thead><tbody>\n");
+  html_figures(b, s);
+  rt_review_buf_puts(b, "<h2>Status of all items</h2>\n");
+  rt_review_svg_status_overview(b, s->by_status, s->n_by_status);
+  rt_review_buf_puts(b, "<table class=\"t-status\"><thead><tr><th>Status</th>"
+                        "<th>Items</th><th>Share</th></tr></thead><tbody>\n");
+  size_t items = status_total(s, -1);
   for (size_t i = 0; i < s->n_by_status; i++)
-    rt_review_buf_printf(b,
-                         "<tr><td class=\"s\"><span class=\"sw s%d\"></span>"
-                         "%s</td><td class=\"n\">%d</td></tr>\n",
-                         s->by_status[i]->status,
-                         rt_review_status_label(s->by_status[i]->status),
-                         s->by_status[i]->count);
+    rt_review_buf_printf(
+        b,
+        "<tr><td class=\"s\"><span class=\"sw s%d\"></span>%s</td><td "
+        "class=\"n\">%d</td><td class=\"n\">%.0f%%</td></tr>\n",
+        s->by_status[i]->status,
+        rt_review_status_label(s->by_status[i]->status), s->by_status[i]->count,
+        items ? 100.0 * s->by_status[i]->count / (double)items : 0.0);
   rt_review_buf_puts(b, "</tbody></table>\n");
-  put_legend(b);
 }
 
 static void html_cell(rt_review_doc_t *doc, const rt_review_column_t *col,
@@ -133,10 +201,19 @@ static void html_cell(rt_review_doc_t *doc, const rt_review_column_t *col,
     rt_review_buf_printf(b, "<td class=\"n\">%s</td>", number);
     return;
   case RT_CELL_INT:
-  case RT_CELL_TRAJ:
-    rt_review_buf_puts(b,
-                       col->kind == RT_CELL_INT ? "<td class=\"n\">" : "<td>");
+    rt_review_buf_puts(b, "<td class=\"n\">");
     rt_review_cell_text(col, cell, "; ", b);
+    rt_review_buf_puts(b, "</td>");
+    return;
+  case RT_CELL_TRAJ:
+    rt_review_buf_printf(b,
+                         "<td class=\"s\"><span class=\"tj tj%ld\">%s"
+                         "</span></td>",
+                         cell->integer, trajectory_label(cell->integer));
+    return;
+  case RT_CELL_DATE:
+    rt_review_buf_puts(b, "<td class=\"d\">");
+    rt_review_put_html(b, cell->text);
     rt_review_buf_puts(b, "</td>");
     return;
   default:
@@ -178,7 +255,7 @@ static int html_table(rt_review_doc_t *doc, const rt_review_table_t *t,
                       bool by_theme) {
   size_t n = t->row_count(&doc->ctx);
   if (doc->row == 0) {
-    rt_review_buf_printf(doc->out, "<h2>%s</h2>\n", t->title);
+    rt_review_buf_printf(doc->out, "<h2 id=\"%s\">%s</h2>\n", t->key, t->title);
     if (n == 0) {
       rt_review_buf_puts(doc->out, "<p>None.</p>\n");
       return 1;
@@ -205,40 +282,96 @@ static int html_table(rt_review_doc_t *doc, const rt_review_table_t *t,
   return 1;
 }
 
+/* Writes before, the escaped date and after, when the date is set. */
+static void put_date(rt_review_buf_t *b, const char *before, const char *date,
+                     const char *after) {
+  if (date == NULL || date[0] == '\0')
+    return;
+  rt_review_buf_puts(b, before);
+  rt_review_put_html(b, date);
+  rt_review_buf_puts(b, after);
+}
+
+/* The heading of an indicator chart: what it measures, who promised it,
+ * whether it is on track, and the figures the chart shows. */
+static void indicator_heading(rt_review_doc_t *doc,
+                              const rt_review_item_t *it) {
+  rt_review_buf_t *b = doc->out;
+  const Rectrack__V1__Indicator *ind = it->com->indicator;
+  char v[32];
+  rt_review_buf_puts(b, "<div class=\"ind\"><h3 dir=\"auto\">");
+  rt_review_put_html(b, it->id);
+  rt_review_buf_puts(b, ": ");
+  rt_review_put_html(b, ind->name[0] ? ind->name : it->title);
+  rt_review_buf_printf(b, " <span class=\"tj tj%d\">%s</span></h3>\n",
+                       it->trajectory, trajectory_label(it->trajectory));
+  rt_review_buf_puts(b, "<p class=\"sub\" dir=\"auto\">");
+  rt_review_put_html(b,
+                     rt_review_actor_name(doc->ctx.model, it->com->actor_id));
+  rt_review_format_number(ind->baseline_value, v);
+  rt_review_buf_printf(b, ". Baseline %s", v);
+  put_date(b, " (", ind->baseline_date, ")");
+  rt_review_format_number(ind->target_value, v);
+  rt_review_buf_printf(b, ", target %s", v);
+  put_date(b, " by ", ind->target_date, "");
+  if (it->has_latest) {
+    rt_review_format_number(it->latest_value, v);
+    rt_review_buf_printf(b, "; latest %s", v);
+    put_date(b, " on ", it->latest_as_of, "");
+    rt_review_buf_printf(b, ", %.0f%% of the way.", it->progress * 100);
+  } else {
+    rt_review_buf_puts(b, "; no measurement yet.");
+  }
+  rt_review_buf_puts(b, " Unit: ");
+  rt_review_put_html(b, ind->unit[0] ? ind->unit : "none given");
+  rt_review_buf_puts(b, ".</p>\n");
+}
+
 /* One indicator chart per step; 1 when all are drawn. */
 static int html_indicator_chart(rt_review_doc_t *doc) {
   const rt_review_model_t *m = doc->ctx.model;
   if (doc->row == 0)
     rt_review_buf_puts(doc->out,
-                       "<h2>Indicators: measurements against the path "
-                       "to target</h2>\n");
+                       "<h2>Quantified targets: measurements against the "
+                       "straight path to the target</h2>\n<div "
+                       "class=\"charts\">\n");
   while (doc->row < m->com_count && !m->coms[doc->row].has_indicator)
     doc->row++;
   if (doc->row == m->com_count) {
+    rt_review_buf_puts(doc->out, "</div>\n");
     doc->row = 0;
     return 1;
   }
-  rt_review_svg_indicator(doc->out, &doc->scratch, &m->coms[doc->row++], m);
+  const rt_review_item_t *it = &m->coms[doc->row++];
+  indicator_heading(doc, it);
+  rt_review_svg_indicator(doc->out, &doc->scratch, it, m);
+  rt_review_buf_puts(doc->out, "</div>\n");
   return 0;
 }
+
+/* Actors beyond this many are summed up under the chart. */
+#define MAX_ACTOR_BARS 20
 
 static int html_charts(rt_review_doc_t *doc) {
   const Rectrack__V1__ReviewSummary *s = doc->ctx.summary;
   if (doc->section == S_CHART_THEME) {
-    rt_review_buf_puts(doc->out, "<h2>Status by theme</h2>\n");
+    rt_review_buf_puts(doc->out, "<section class=\"chart\"><h2>"
+                                 "Recommendations by theme</h2>\n");
     rt_review_svg_status_bars(doc->out, doc->ctx.model, s->by_theme,
-                              s->n_by_theme,
+                              s->n_by_theme, SIZE_MAX,
                               "Status of recommendations by theme",
                               "Number of recommendations", "Theme", false);
   } else {
-    rt_review_buf_puts(doc->out, "<h2>Status by actor</h2>\n");
+    rt_review_buf_puts(doc->out, "<section class=\"chart\"><h2>"
+                                 "Recommendations and commitments by "
+                                 "actor</h2>\n");
     rt_review_svg_status_bars(
-        doc->out, doc->ctx.model, s->by_actor, s->n_by_actor,
-        "Status of recommendations and commitments by actor",
-        "Number of recommendations addressed to or led by the actor, and "
-        "commitments it made",
-        "Actor", true);
+        doc->out, doc->ctx.model, s->by_actor, s->n_by_actor, MAX_ACTOR_BARS,
+        "Status by actor: recommendations the actor leads or is addressed by, "
+        "and commitments it made.",
+        "Number of items", "Actor", true);
   }
+  rt_review_buf_puts(doc->out, "</section>\n");
   return 1;
 }
 

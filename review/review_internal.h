@@ -221,9 +221,13 @@ int rt_review_json_step(rt_review_doc_t *doc);
 /* SVG charts (review_svg.c), appended to b. */
 void rt_review_svg_status_bars(rt_review_buf_t *b, const rt_review_model_t *m,
                                Rectrack__V1__StatusCount *const *counts,
-                               size_t count, const char *title,
+                               size_t count, size_t max_bars, const char *title,
                                const char *axis_label, const char *key_label,
                                bool keys_are_actors);
+/* One 100% bar of all items by status (counts: by_status), with legend. */
+void rt_review_svg_status_overview(rt_review_buf_t *b,
+                                   Rectrack__V1__StatusCount *const *counts,
+                                   size_t count);
 void rt_review_svg_indicator(rt_review_buf_t *b, rt_review_buf_t *scratch,
                              const rt_review_item_t *item,
                              const rt_review_model_t *m);

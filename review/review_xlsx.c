@@ -206,18 +206,40 @@ static size_t summary_figures(rt_review_xlsx_t *x) {
     worksheet_write_string(ws, (lxw_row_t)(1 + i), 0, labels[i], NULL);
     write_date(x, ws, (size_t)(1 + i), 1, dates[i]);
   }
-  const char *count_labels[] = {
-      "Revision",    "Recommendations",
-      "Commitments", "Status changes in the period",
-      "Overdue",     "Without information in the period"};
-  double counts[] = {(double)s->revision,  s->recommendation_count,
-                     s->commitment_count,  (double)s->n_changes,
-                     (double)s->n_overdue, (double)s->n_no_information_ids};
-  for (int i = 0; i < 6; i++) {
+  double traj[5] = {0}, implemented = 0;
+  for (size_t i = 0; i < s->n_indicators; i++)
+    if (s->indicators[i]->trajectory <= 4)
+      traj[s->indicators[i]->trajectory]++;
+  for (size_t i = 0; i < s->n_by_status; i++)
+    if (s->by_status[i]->status == RECTRACK__V1__STATUS__IMPLEMENTED)
+      implemented += s->by_status[i]->count;
+  const char *count_labels[] = {"Revision",
+                                "Recommendations",
+                                "Commitments",
+                                "Implemented (items)",
+                                "Status changes in the period",
+                                "Overdue",
+                                "Without information in the period",
+                                "Quantified targets achieved or on track",
+                                "Quantified targets off track",
+                                "Quantified targets without a measurement"};
+  double counts[] = {(double)s->revision,
+                     s->recommendation_count,
+                     s->commitment_count,
+                     implemented,
+                     (double)s->n_changes,
+                     (double)s->n_overdue,
+                     (double)s->n_no_information_ids,
+                     traj[RECTRACK__V1__TRAJECTORY__ACHIEVED] +
+                         traj[RECTRACK__V1__TRAJECTORY__ON_TRACK],
+                     traj[RECTRACK__V1__TRAJECTORY__OFF_TRACK],
+                     traj[RECTRACK__V1__TRAJECTORY__NO_DATA]};
+  size_t n_counts = sizeof counts / sizeof counts[0];
+  for (size_t i = 0; i < n_counts; i++) {
     worksheet_write_string(ws, (lxw_row_t)(4 + i), 0, count_labels[i], NULL);
     worksheet_write_number(ws, (lxw_row_t)(4 + i), 1, counts[i], x->integer);
   }
-  size_t row = 11;
+  size_t row = 4 + n_counts + 1;
   worksheet_write_string(ws, (lxw_row_t)row, 0, "Status", x->bold);
   worksheet_write_string(ws, (lxw_row_t)row++, 1, "Items", x->bold);
   for (size_t i = 0; i < s->n_by_status; i++, row++) {
@@ -275,6 +297,13 @@ static void add_indicator_chart(rt_review_xlsx_t *x, size_t i,
     chart_series_set_categories(measured, "Measurements", first, 3, last, 3);
     chart_series_set_values(measured, "Measurements", first, 4, last, 4);
     chart_series_set_name(measured, "Measured");
+    lxw_chart_line solid = {.color = 0xD55E00, .width = 2.25};
+    lxw_chart_fill fill = {.color = 0xD55E00};
+    chart_series_set_line(measured, &solid);
+    chart_series_set_marker_type(measured, LXW_CHART_MARKER_CIRCLE);
+    chart_series_set_marker_size(measured, 6);
+    chart_series_set_marker_fill(measured, &fill);
+    chart_series_set_marker_line(measured, &solid);
   }
   chart_axis_set_num_format(chart->x_axis, "yyyy-mm-dd");
   chart_axis_set_name(chart->x_axis, "Date");

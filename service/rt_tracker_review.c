@@ -1,17 +1,29 @@
 /*
  * rt_tracker_review: GetReviewSummary and ExportReview, the follow-up
- * review served from one consistent snapshot.
+ * review served from one consistent snapshot, off the loop thread.
  *
- * Both first read the whole data set the review needs (every source,
- * actor, recommendation, commitment, follow-up and measurement, archived
- * ones included: review/ decides what counts) in one read snapshot on the
- * loop thread, page by page through the storage engine's list calls, into
- * unpacked messages that outlive the snapshot. The snapshot is reset as
- * soon as the data set is in memory. GetReviewSummary then computes the
- * figures and replies; ExportReview hands the data set to a renderer and
- * sends one chunk per loop turn (a uv_idle_t per export), pausing while
- * the client is slow to read (rt_call_on_drain), so that a large export
- * never holds the loop and never piles up in memory.
+ * The loop thread only decodes the request and checks its dates; the rest
+ * runs on libuv's thread pool (uv_queue_work), one step at a time per
+ * call. The first step opens a read snapshot of its own, reads the whole
+ * data set the review needs (every source, actor, recommendation,
+ * commitment, follow-up and measurement, archived ones included: review/
+ * decides what counts) into unpacked messages, and ends the snapshot at
+ * once (map growth waits for open readers). It then computes the summary,
+ * or starts the renderer and renders the first pieces. Each later step
+ * renders up to RT_BATCH_CHUNKS pieces of at most 64 KiB; back on the
+ * loop they are sent, and the next step is queued at once, or once the
+ * client has read its queue down (rt_call_on_drain) when more than
+ * RT_EXPORT_HIGH_WATER bytes wait. So a large export never holds the loop
+ * for longer than it takes to queue a few chunks, and never piles up in
+ * memory for a slow reader.
+ *
+ * The loop and the worker never touch a job at the same time: a step is
+ * queued only from the loop, and the loop looks at the job again only in
+ * after_step. When the client goes away while a step runs, cancel_job
+ * forgets the call and after_step frees the job, discarding the step's
+ * result. A job holds the store, never the tracker: a step that is still
+ * running at shutdown ends before the daemon closes the store (its final
+ * uv_run waits for the thread pool's callbacks).
  *
  * Dates: to_date defaults to the server's current UTC date; from_date
  * empty means "since the beginning"; as_of defaults to to_date.
@@ -23,6 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A step renders up to this many chunks (256 KiB); the next step waits
+ * while more than RT_EXPORT_HIGH_WATER bytes are queued for the client. */
+#define RT_BATCH_CHUNKS 4
 #define RT_EXPORT_HIGH_WATER (512 * 1024)
 #define RT_REVIEW_PAGE 1000
 
@@ -187,38 +202,33 @@ static int read_measurements_of(rt_store_reader_t *reader, dataset_t *data,
   }
 }
 
-/* Reads the data set in one snapshot; fails the call on error. */
-static int read_dataset(rt_tracker_t *tracker, rt_call_t *call,
-                        dataset_t *data) {
-  char today[11];
-  rt_tracker_today(today);
-  rt_error_t err;
-  rt_error_clear(&err);
-  if (rt_tracker_begin_read(tracker, call) != 0)
-    return -1;
-  rt_store_reader_t *reader = tracker->reader;
+/* Reads the data set in a read snapshot of its own, on whichever thread
+ * calls it (a worker). The snapshot lives only while the records are
+ * unpacked: map growth waits for open readers, so none is kept while
+ * the review is computed or rendered. */
+static int load_dataset(rt_store_t *store, const char *today, dataset_t *data,
+                        rt_error_t *err) {
+  rt_store_reader_t *reader = NULL;
+  int rc = rt_store_reader_begin(store, &reader, err);
+  if (rc != 0)
+    return rc;
   data->revision = rt_store_revision(reader);
-  int rc = read_sources(reader, data, today, &err);
+  rc = read_sources(reader, data, today, err);
   if (rc == 0)
-    rc = read_actors(reader, data, today, &err);
+    rc = read_actors(reader, data, today, err);
   if (rc == 0)
-    rc = read_recommendations(reader, data, today, &err);
+    rc = read_recommendations(reader, data, today, err);
   if (rc == 0)
-    rc = read_commitments(reader, data, today, &err);
+    rc = read_commitments(reader, data, today, err);
   if (rc == 0)
-    rc = read_follow_ups(reader, data, &err);
+    rc = read_follow_ups(reader, data, err);
   for (size_t i = 0; rc == 0 && i < data->commitments.len; i++) {
     Rectrack__V1__Commitment *c = data->commitments.items[i];
     if (c->indicator != NULL || c->measurement_count > 0)
-      rc = read_measurements_of(reader, data, c, &err);
+      rc = read_measurements_of(reader, data, c, err);
   }
-  rt_tracker_end_read(tracker);
-  if (rc != 0) {
-    /* A storage complaint about the data set is ours, not the client's. */
-    rt_call_fail(call, RT_GRPC_INTERNAL, "cannot read the review data set");
-    return rc;
-  }
-  return 0;
+  rt_store_reader_end(reader);
+  return rc;
 }
 
 static void fill_input(rt_review_input_t *in, const dataset_t *data,
@@ -244,194 +254,322 @@ static void fill_input(rt_review_input_t *in, const dataset_t *data,
   in->source_count = data->sources.len;
 }
 
-/* to_date defaults to today (UTC). */
-static const char *period_end(const char *to_date, char today[11]) {
-  if (to_date != NULL && to_date[0] != '\0')
-    return to_date;
-  rt_tracker_today(today);
-  return today;
-}
+/* ---- one review job: GetReviewSummary or ExportReview ---------------- */
 
-static void handle_get_review_summary(rt_call_t *call, const uint8_t *request,
-                                      size_t len) {
-  rt_tracker_t *tracker = rt_call_method_data(call);
-  Rectrack__V1__GetReviewSummaryRequest *req = (void *)rt_tracker_decode(
-      call, &rectrack__v1__get_review_summary_request__descriptor, request,
-      len);
-  if (req == NULL)
-    return;
-  dataset_t data = {0};
-  if (read_dataset(tracker, call, &data) == 0) {
-    char today[11];
-    rt_review_input_t in;
-    fill_input(&in, &data, req->from_date, period_end(req->to_date, today),
-               req->as_of);
-    Rectrack__V1__ReviewSummary *summary = NULL;
-    rt_error_t err;
-    rt_error_clear(&err);
-    int rc = rt_review_compute(&in, &summary, &err);
-    if (rc == 0)
-      rt_tracker_reply_message(call, &summary->base);
-    else
-      rt_tracker_fail(call, rc, &err);
-    rt_review_summary_free(summary);
-  }
-  dataset_free(&data);
-  protobuf_c_message_free_unpacked(&req->base, NULL);
-}
+/* Pieces of the document rendered by one worker step, copied out of the
+ * renderer (whose bytes only live until its next call). */
+typedef struct batch {
+  uint8_t *bytes; /* RT_BATCH_CHUNKS * RT_REVIEW_CHUNK_MAX */
+  size_t len[RT_BATCH_CHUNKS];
+  size_t count;
+} batch_t;
 
-/* ---- ExportReview ---------------------------------------------------- */
-
-typedef struct export_stream {
-  rt_call_t *call; /* NULL once the call is gone */
-  Rectrack__V1__ExportReviewRequest *request;
+typedef struct review_job {
+  uv_work_t work;  /* the step on the thread pool, if in_flight */
+  rt_call_t *call; /* NULL once the call is gone (cancel_job) */
+  uv_loop_t *loop;
+  rt_store_t *store;
+  bool export, in_flight;
+  ProtobufCMessage *request; /* owns the date strings below */
+  const char *from, *to, *as_of, *table;
+  rt_review_format_t format;
+  char today[11];
+  /* Worker side: set by a step, read by the loop after it. */
+  int rc;
+  bool read_failed, done;
+  rt_error_t err;
   dataset_t data;
   rt_review_input_t in;
-  char today[11];
+  Rectrack__V1__ReviewSummary *summary;
   rt_review_renderer_t *renderer;
-  uv_idle_t *idle; /* own allocation, freed by its close callback */
-  bool sent_first, waiting_drain;
+  batch_t batch;
+  /* Loop side. */
+  bool sent_first;
   const char *content_type;
   char filename[160];
-} export_stream_t;
+} review_job_t;
 
-static void free_idle(uv_handle_t *handle) { free(handle); }
+/* Frees what a step built: the data set, summary and renderer. */
+static void job_free_results(review_job_t *job) {
+  rt_review_renderer_free(job->renderer);
+  job->renderer = NULL;
+  rt_review_summary_free(job->summary);
+  job->summary = NULL;
+  dataset_free(&job->data);
+}
 
-static void export_free(export_stream_t *stream) {
-  if (stream->idle != NULL) {
-    uv_close((uv_handle_t *)stream->idle, free_idle);
-    stream->idle = NULL;
+static void job_free(review_job_t *job) {
+  job_free_results(job);
+  free(job->batch.bytes);
+  if (job->request != NULL)
+    protobuf_c_message_free_unpacked(job->request, NULL);
+  free(job);
+}
+
+static void work_release(uv_work_t *work) { job_free_results(work->data); }
+
+static void after_release(uv_work_t *work, int status) {
+  (void)status;
+  job_free(work->data);
+}
+
+/* Frees a job whose call has ended. Freeing tens of thousands of
+ * messages takes milliseconds, so a loaded data set is freed on a worker;
+ * the job itself on the loop afterwards. */
+static void job_release(review_job_t *job) {
+  job->work.data = job;
+  if (job->data.pages.len == 0 ||
+      uv_queue_work(job->loop, &job->work, work_release, after_release) != 0)
+    job_free(job);
+}
+
+/* Worker: renders the next pieces, up to RT_BATCH_CHUNKS of them. */
+static void render_batch(review_job_t *job) {
+  job->batch.count = 0;
+  size_t offset = 0;
+  while (job->batch.count < RT_BATCH_CHUNKS) {
+    const uint8_t *chunk = NULL;
+    size_t len = 0;
+    int rc = rt_review_renderer_next(job->renderer, &chunk, &len);
+    if (rc <= 0) {
+      job->rc = rc;
+      job->done = true;
+      return;
+    }
+    if (len == 0)
+      continue; /* XLSX: a batch of rows went into the workbook */
+    memcpy(job->batch.bytes + offset, chunk, len);
+    job->batch.len[job->batch.count++] = len;
+    offset += len;
   }
-  rt_review_renderer_free(stream->renderer);
-  dataset_free(&stream->data);
-  if (stream->request != NULL)
-    protobuf_c_message_free_unpacked(&stream->request->base, NULL);
-  free(stream);
 }
 
-static void export_end(export_stream_t *stream, rt_grpc_status_t status,
-                       const char *message) {
-  rt_call_finish(stream->call, status, message);
-  export_free(stream);
+/* Worker: the first step reads the data set, then computes the summary
+ * or starts the renderer and renders the first pieces. */
+static void work_load(uv_work_t *work) {
+  review_job_t *job = work->data;
+  rt_error_clear(&job->err);
+  job->rc = load_dataset(job->store, job->today, &job->data, &job->err);
+  if (job->rc != 0) {
+    job->read_failed = true;
+    return;
+  }
+  fill_input(&job->in, &job->data, job->from, job->to, job->as_of);
+  if (!job->export) {
+    job->rc = rt_review_compute(&job->in, &job->summary, &job->err);
+    return;
+  }
+  job->rc = rt_review_renderer_new(&job->in, NULL, job->format, job->table,
+                                   &job->renderer, &job->err);
+  if (job->rc == 0)
+    render_batch(job);
 }
 
-static int export_send(export_stream_t *stream, const uint8_t *data,
-                       size_t len) {
+static void work_render(uv_work_t *work) { render_batch(work->data); }
+
+static void after_step(uv_work_t *work, int status);
+
+/* Puts the next step of job on the thread pool; 0 or fails the call. */
+static int queue_step(review_job_t *job, uv_work_cb step) {
+  job->work.data = job;
+  int rc = uv_queue_work(job->loop, &job->work, step, after_step);
+  if (rc != 0) {
+    rt_call_fail(job->call, RT_GRPC_UNAVAILABLE, "cannot schedule the review");
+    return rc;
+  }
+  job->in_flight = true;
+  return 0;
+}
+
+static int export_send(review_job_t *job, const uint8_t *data, size_t len) {
   Rectrack__V1__ExportChunk chunk = RECTRACK__V1__EXPORT_CHUNK__INIT;
   chunk.data.data = (uint8_t *)data;
   chunk.data.len = len;
-  if (!stream->sent_first) {
-    chunk.content_type = (char *)stream->content_type;
-    chunk.filename = stream->filename;
-    stream->sent_first = true;
+  if (!job->sent_first) {
+    chunk.content_type = (char *)job->content_type;
+    chunk.filename = job->filename;
+    job->sent_first = true;
   }
   size_t packed_len = protobuf_c_message_get_packed_size(&chunk.base);
   uint8_t *buffer = malloc(packed_len ? packed_len : 1);
   if (buffer == NULL)
     return RT_ENOMEM;
   protobuf_c_message_pack(&chunk.base, buffer);
-  int rc = rt_call_send(stream->call, buffer, packed_len);
+  int rc = rt_call_send(job->call, buffer, packed_len);
   free(buffer);
   return rc;
 }
 
-static void on_export_turn(uv_idle_t *handle);
-
 static void on_export_drained(rt_call_t *call) {
-  export_stream_t *stream = rt_call_data(call);
-  stream->waiting_drain = false;
-  uv_idle_start(stream->idle, on_export_turn);
+  review_job_t *job = rt_call_data(call);
+  if (queue_step(job, work_render) != 0)
+    job_release(job);
 }
 
-/* One loop turn: one piece of the document. */
-static void on_export_turn(uv_idle_t *handle) {
-  export_stream_t *stream = handle->data;
-  if (rt_call_pending_bytes(stream->call) >= RT_EXPORT_HIGH_WATER) {
-    uv_idle_stop(handle);
-    stream->waiting_drain = true;
-    rt_call_on_drain(stream->call, on_export_drained);
+/* Loop: sends what a step rendered; returns true when the call ended. */
+static bool export_deliver(review_job_t *job) {
+  size_t offset = 0;
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < job->batch.count; i++) {
+    rc = export_send(job, job->batch.bytes + offset, job->batch.len[i]);
+    offset += job->batch.len[i];
+  }
+  if (rc == 0 && job->done && job->rc == 0 && !job->sent_first)
+    rc = export_send(job, NULL, 0); /* an empty document still says what */
+  if (rc != 0 || job->rc < 0) {
+    rt_call_finish(job->call, RT_GRPC_INTERNAL, "cannot render the review");
+    return true;
+  }
+  if (job->done) {
+    rt_call_finish(job->call, RT_GRPC_OK, NULL);
+    return true;
+  }
+  if (rt_call_pending_bytes(job->call) >= RT_EXPORT_HIGH_WATER) {
+    rt_call_on_drain(job->call, on_export_drained);
+    return false;
+  }
+  return queue_step(job, work_render) != 0;
+}
+
+/* Loop: a step is over. A job whose call is gone is only freed. */
+static void after_step(uv_work_t *work, int status) {
+  review_job_t *job = work->data;
+  job->in_flight = false;
+  if (job->call == NULL) {
+    job_release(job);
     return;
   }
-  const uint8_t *chunk = NULL;
-  size_t len = 0;
-  int rc = rt_review_renderer_next(stream->renderer, &chunk, &len);
-  if (rc == 1 && len == 0)
-    return;
-  if (rc == 1 || (rc == 0 && !stream->sent_first))
-    rc = export_send(stream, chunk, len) == 0 ? rc : RT_ENOMEM;
-  if (rc == 0)
-    export_end(stream, RT_GRPC_OK, NULL);
-  else if (rc < 0)
-    export_end(stream, RT_GRPC_INTERNAL, "cannot render the review");
+  bool ended = true;
+  if (status != 0)
+    rt_call_fail(job->call, RT_GRPC_UNAVAILABLE, "the review was cancelled");
+  else if (job->read_failed) /* the data set is ours, not the client's */
+    rt_call_fail(job->call, RT_GRPC_INTERNAL,
+                 "cannot read the review data set");
+  else if (job->rc != 0 && (job->renderer == NULL || !job->export))
+    rt_tracker_fail(job->call, job->rc, &job->err);
+  else if (!job->export)
+    rt_tracker_reply_message(job->call, &job->summary->base);
+  else
+    ended = export_deliver(job);
+  if (ended)
+    job_release(job);
 }
 
-static int export_start(rt_tracker_t *tracker, export_stream_t *stream) {
-  Rectrack__V1__ExportReviewRequest *req = stream->request;
-  const char *to = period_end(req->to_date, stream->today);
-  fill_input(&stream->in, &stream->data, req->from_date, to, req->as_of);
-  rt_review_format_t format = (rt_review_format_t)req->format;
+/* The transport ended the call: forget it; free now unless a step runs
+ * (then after_step frees the job and discards the step's result). */
+static void cancel_job(rt_call_t *call) {
+  review_job_t *job = rt_call_data(call);
+  if (job == NULL)
+    return;
+  rt_call_set_data(call, NULL);
+  job->call = NULL;
+  if (!job->in_flight)
+    job_release(job);
+}
+
+/* to_date defaults to today (UTC). */
+static const char *period_end(const char *to_date, const char *today) {
+  return to_date != NULL && to_date[0] != '\0' ? to_date : today;
+}
+
+static review_job_t *job_new(rt_call_t *call, bool export) {
+  rt_tracker_t *tracker = rt_call_method_data(call);
+  review_job_t *job = calloc(1, sizeof *job);
+  if (job == NULL) {
+    rt_call_fail(call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
+    return NULL;
+  }
+  job->call = call;
+  job->loop = tracker->loop;
+  job->store = tracker->store;
+  job->export = export;
+  rt_tracker_today(job->today);
+  return job;
+}
+
+/* Checks the dates on an empty data set before reading the real one, so
+ * that a malformed request costs no read (INVALID_ARGUMENT naming the
+ * field). Format and table are checked by the renderer on the worker. */
+static int check_dates(review_job_t *job) {
+  rt_review_input_t empty = {
+      .from_date = job->from, .to_date = job->to, .as_of = job->as_of};
+  Rectrack__V1__ReviewSummary *summary = NULL;
   rt_error_t err;
   rt_error_clear(&err);
-  int rc = rt_review_renderer_new(&stream->in, NULL, format, req->table,
-                                  &stream->renderer, &err);
-  if (rc == 0)
-    rc = rt_review_filename(format, req->table, req->from_date, to,
-                            stream->filename, sizeof stream->filename);
-  if (rc != 0) {
-    rt_tracker_fail(stream->call, rc, &err);
-    return rc;
+  int rc = rt_review_compute(&empty, &summary, &err);
+  rt_review_summary_free(summary);
+  if (rc != 0)
+    rt_tracker_fail(job->call, rc, &err);
+  return rc;
+}
+
+static void handle_get_review_summary(rt_call_t *call, const uint8_t *request,
+                                      size_t len) {
+  review_job_t *job = job_new(call, false);
+  if (job == NULL)
+    return;
+  Rectrack__V1__GetReviewSummaryRequest *req = (void *)rt_tracker_decode(
+      call, &rectrack__v1__get_review_summary_request__descriptor, request,
+      len);
+  if (req == NULL)
+    goto fail;
+  job->request = &req->base;
+  job->from = req->from_date;
+  job->to = period_end(req->to_date, job->today);
+  job->as_of = req->as_of;
+  if (check_dates(job) != 0 || queue_step(job, work_load) != 0)
+    goto fail;
+  rt_call_set_data(call, job);
+  return;
+fail:
+  job_free(job);
+}
+
+static int export_prepare(review_job_t *job) {
+  Rectrack__V1__ExportReviewRequest *req = (void *)job->request;
+  if (req->format == RECTRACK__V1__EXPORT_FORMAT__EXPORT_FORMAT_UNSPECIFIED) {
+    rt_call_fail(job->call, RT_GRPC_INVALID_ARGUMENT,
+                 "format is required (HTML, MARKDOWN, CSV, JSON or XLSX)");
+    return RT_EINVAL;
   }
-  stream->content_type = rt_review_content_type(format);
-  stream->idle = calloc(1, sizeof *stream->idle);
-  if (stream->idle == NULL) {
-    rt_call_fail(stream->call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
+  job->format = (rt_review_format_t)req->format;
+  job->from = req->from_date;
+  job->to = period_end(req->to_date, job->today);
+  job->as_of = req->as_of;
+  job->table = req->table;
+  job->content_type = rt_review_content_type(job->format);
+  /* Fails only for a bad format or table, which the renderer reports. */
+  (void)rt_review_filename(job->format, req->table, req->from_date, job->to,
+                           job->filename, sizeof job->filename);
+  job->batch.bytes = malloc(RT_BATCH_CHUNKS * RT_REVIEW_CHUNK_MAX);
+  if (job->batch.bytes == NULL) {
+    rt_call_fail(job->call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
     return RT_ENOMEM;
   }
-  uv_idle_init(tracker->loop, stream->idle);
-  stream->idle->data = stream;
-  uv_idle_start(stream->idle, on_export_turn);
-  return 0;
+  return check_dates(job);
 }
 
 static void handle_export_review(rt_call_t *call, const uint8_t *request,
                                  size_t len) {
-  rt_tracker_t *tracker = rt_call_method_data(call);
-  export_stream_t *stream = calloc(1, sizeof *stream);
-  if (stream == NULL) {
-    rt_call_fail(call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
+  review_job_t *job = job_new(call, true);
+  if (job == NULL)
     return;
-  }
-  stream->call = call;
-  stream->request = (void *)rt_tracker_decode(
+  job->request = rt_tracker_decode(
       call, &rectrack__v1__export_review_request__descriptor, request, len);
-  if (stream->request == NULL)
+  if (job->request == NULL || export_prepare(job) != 0 ||
+      queue_step(job, work_load) != 0)
     goto fail;
-  if (stream->request->format ==
-      RECTRACK__V1__EXPORT_FORMAT__EXPORT_FORMAT_UNSPECIFIED) {
-    rt_call_fail(call, RT_GRPC_INVALID_ARGUMENT,
-                 "format is required (HTML, MARKDOWN, CSV, JSON or XLSX)");
-    goto fail;
-  }
-  if (read_dataset(tracker, call, &stream->data) != 0 ||
-      export_start(tracker, stream) != 0)
-    goto fail;
-  rt_call_set_data(call, stream);
+  rt_call_set_data(call, job);
   return;
 fail:
-  export_free(stream);
-}
-
-static void cancel_export(rt_call_t *call) {
-  export_stream_t *stream = rt_call_data(call);
-  if (stream != NULL)
-    export_free(stream);
+  job_free(job);
 }
 
 const rt_method_t rt_tracker_review_methods[] = {
     {"/rectrack.v1.Tracker/GetReviewSummary", RT_METHOD_UNARY,
-     handle_get_review_summary, NULL, NULL},
+     handle_get_review_summary, cancel_job, NULL},
     {"/rectrack.v1.Tracker/ExportReview", RT_METHOD_SERVER_STREAMING,
-     handle_export_review, cancel_export, NULL},
+     handle_export_review, cancel_job, NULL},
 };
 const size_t rt_tracker_review_method_count =
     sizeof rt_tracker_review_methods / sizeof rt_tracker_review_methods[0];

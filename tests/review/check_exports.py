@@ -96,7 +96,7 @@ def check_html(path):
     check(HOSTILE.split("\n")[0] in text, "HTML hostile text not as text")
     check("@media print" in source, "HTML print CSS")
     # theme chart + actor chart + one per quantified commitment
-    check(parser.svgs == 2 + len(COM_IDS), "HTML SVG count %d" % parser.svgs)
+    check(parser.svgs == 3 + len(COM_IDS), "HTML SVG count %d" % parser.svgs)
     check(parser.rows.get("t-recommendations") == len(REC_IDS),
           "HTML recommendation rows %s" % parser.rows)
     check(parser.rows.get("t-commitments") == len(COM_IDS),
@@ -107,6 +107,19 @@ def check_html(path):
     check(parser.rows.get("t-no_information") == 6, "HTML no-info rows")
     for label in ("No information", "Implemented", "Withdrawn"):
         check(label in text, "HTML legend lacks " + label)
+    # the headline figures: one of each trajectory in the fixture
+    figures = re.search(r'<div class="figures">(.*?)</div>\n', source, re.S)
+    check(figures is not None, "HTML key figures")
+    figures = re.sub(r"<[^>]+>", " ", figures.group(1))
+    for phrase in ("6 recommendations", "4 overdue", "3 status changes",
+                   "2 on track or achieved", "of 4 quantified targets",
+                   "1 targets off track", "1 without a measurement"):
+        check(phrase in " ".join(figures.split()),
+              "HTML key figures lack %r: %s" % (phrase, figures))
+    # each indicator chart marks its target and the trajectory is in words
+    check(text.count("target ") >= 4, "HTML indicator targets marked")
+    for word in ("On track", "Off track", "Achieved", "No data"):
+        check(word in text, "HTML trajectory label " + word)
 
 
 def split_md_row(line):
@@ -225,6 +238,13 @@ def check_xlsx(path):
     check(values == [5.5, 4.5, 30, 25], "XLSX measurement numbers %s" % values)
     summary = wb["Summary"]
     check(isinstance(summary["B2"].value, datetime.datetime), "XLSX from date")
+    figures = {r[0]: r[1] for r in summary.iter_rows(min_row=5, max_row=14,
+                                                     values_only=True)}
+    check(figures.get("Quantified targets achieved or on track") == 2 and
+          figures.get("Quantified targets off track") == 1 and
+          figures.get("Quantified targets without a measurement") == 1 and
+          figures.get("Overdue") == 4,
+          "XLSX key figures %s" % figures)
     check(summary.cell(row=path_row, column=1).value == "C1" and
           summary.cell(row=path_row, column=8).value == 6 and
           summary.cell(row=path_row, column=9).value == 3,
