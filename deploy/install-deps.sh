@@ -11,11 +11,18 @@ packages=(
   libuv1-dev libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler
   protobuf-compiler libprotobuf-dev liblmdb-dev lmdb-utils libsodium-dev
   libjansson-dev libxlsxwriter-dev
+  # zlib: the transport decompresses gzip/deflate requests (grpc/)
+  zlib1g-dev
   # tests
   libcmocka-dev python3 python3-grpcio python3-protobuf python3-openpyxl
   grpc-proto
   # protoc plugin generating the Python stubs the end-to-end tests use
+  # (and the C++ ones of the interop client)
   protobuf-compiler-grpc
+  # the stock gRPC C++ client of the interop tests (tests/e2e/interop): a
+  # second, independent gRPC stack against the server; g++ comes with
+  # build-essential
+  libgrpc++-dev
   # benchmarks
   nghttp2-client
 )

@@ -5,8 +5,10 @@
  * Owns: the 5-byte length-prefixed message framing (encoder and an
  * incremental decoder that reassembles messages from arbitrary chunks),
  * grpc-message percent-encoding, grpc-timeout parsing and formatting, and
- * the status code <-> name table. Calls only libc and rt_common (RT_E*
- * codes). Reference: grpc/doc/PROTOCOL-HTTP2.md, grpc/doc/statuscodes.md.
+ * the status code <-> name table, and decompression of compressed
+ * request messages (gzip, deflate). Calls only libc, zlib and rt_common
+ * (RT_E* codes). Reference: grpc/doc/PROTOCOL-HTTP2.md,
+ * grpc/doc/statuscodes.md.
  *
  * Status codes are plain ints here (0 = OK ... 16 = UNAUTHENTICATED) so
  * that this module does not depend on the server's rt_call.h, which names
@@ -26,6 +28,10 @@
 
 /* Number of gRPC status codes (0..16). */
 #define RT_GRPC_STATUS_COUNT 17
+
+/* The message encodings a server can decompress, for grpc-accept-encoding
+ * (identity is always accepted). */
+#define RT_GRPC_ACCEPT_ENCODING "identity,deflate,gzip"
 
 /* ---- framing ----------------------------------------------------------- */
 
@@ -131,5 +137,19 @@ int rt_grpc_status_from_name(const char *name, int *status);
 /* Parses a grpc-status trailer value (decimal). Out-of-range or malformed
  * values map to UNKNOWN (2) as the spec asks. */
 int rt_grpc_status_parse(const char *value, size_t len);
+
+/* ---- compression -------------------------------------------------------- */
+
+/* 1 when rt_grpc_inflate can decompress messages of this grpc-encoding
+ * ("gzip", "deflate"), else 0 (NULL and "identity" included). */
+int rt_grpc_encoding_supported(const char *encoding);
+
+/* Decompresses one message body of encoding. *out receives a malloc'd
+ * buffer of *out_len bytes (the caller frees it; for an empty result it
+ * may be NULL). Returns 0, RT_EINVAL (encoding not supported),
+ * RT_ETOOBIG (the result would exceed max_len bytes), RT_ECORRUPT (the
+ * input is not a complete stream of that encoding) or RT_ENOMEM. */
+int rt_grpc_inflate(const char *encoding, const uint8_t *in, size_t in_len,
+                    size_t max_len, uint8_t **out, size_t *out_len);
 
 #endif /* RT_GRPC_H */

@@ -3,11 +3,17 @@
  * wire reader. Field numbers (google/protobuf/descriptor.proto):
  *   FileDescriptorSet.file = 1
  *   FileDescriptorProto: name 1, package 2, dependency 3, message_type 4,
- *     enum_type 5, service 6
- *   DescriptorProto: name 1, nested_type 3, enum_type 4
- *   EnumDescriptorProto: name 1
+ *     enum_type 5, service 6, extension 7
+ *   DescriptorProto: name 1, field 2, nested_type 3, enum_type 4,
+ *     extension 6, oneof_decl 8
+ *   FieldDescriptorProto, OneofDescriptorProto: name 1
+ *   EnumDescriptorProto: name 1, value 2; EnumValueDescriptorProto: name 1
  *   ServiceDescriptorProto: name 1, method 2; MethodDescriptorProto: name 1
  * Unknown fields are skipped by wire type, so newer descriptors parse.
+ * Symbols follow protobuf's scoping, as a DescriptorPool would answer
+ * FindFileContainingSymbol: an enum value is a sibling of its enum
+ * ("pkg.VALUE"); it is also indexed under "pkg.Enum.VALUE", which some
+ * tools ask for.
  */
 #include "rt_descriptor.h"
 
@@ -148,7 +154,29 @@ static int add_named(rt_descriptor_file_t *file, const char *scope,
   return rc;
 }
 
-/* A message, its nested messages and enums, recursively. */
+/* An enum and its values: "scope.VALUE" and "scope.Enum.VALUE". */
+static int index_enum(rt_descriptor_file_t *file, const char *scope,
+                      const field_t *enumeration) {
+  reader_t r;
+  field_t f;
+  char *full = NULL;
+  int rc = add_named(file, scope, enumeration, RT_SYMBOL_ENUM, &full);
+
+  if (rc != 0)
+    return rc;
+  r = (reader_t){enumeration->bytes, enumeration->bytes + enumeration->len};
+  while ((rc = next_field(&r, &f)) == 1) {
+    if (f.number != 2)
+      continue;
+    if ((rc = add_named(file, scope, &f, RT_SYMBOL_ENUM_VALUE, NULL)) != 0 ||
+        (rc = add_named(file, full, &f, RT_SYMBOL_ENUM_VALUE, NULL)) != 0)
+      return rc;
+  }
+  return rc;
+}
+
+/* A message, its fields, oneofs, extensions, nested messages and enums,
+ * recursively. */
 static int index_message(rt_descriptor_file_t *file, const char *scope,
                          const field_t *message, int depth) {
   reader_t r;
@@ -163,10 +191,14 @@ static int index_message(rt_descriptor_file_t *file, const char *scope,
     return rc;
   r = (reader_t){message->bytes, message->bytes + message->len};
   while ((rc = next_field(&r, &f)) == 1) {
-    if (f.number == 3)
+    if (f.number == 2 || f.number == 6)
+      rc = add_named(file, full, &f, RT_SYMBOL_FIELD, NULL);
+    else if (f.number == 3)
       rc = index_message(file, full, &f, depth + 1);
     else if (f.number == 4)
-      rc = add_named(file, full, &f, RT_SYMBOL_ENUM, NULL);
+      rc = index_enum(file, full, &f);
+    else if (f.number == 8)
+      rc = add_named(file, full, &f, RT_SYMBOL_ONEOF, NULL);
     if (rc < 0)
       return rc;
   }
@@ -231,9 +263,11 @@ static int index_file(rt_descriptor_file_t *file) {
     if (f.number == 4)
       rc = index_message(file, file->package, &f, 0);
     else if (f.number == 5)
-      rc = add_named(file, file->package, &f, RT_SYMBOL_ENUM, NULL);
+      rc = index_enum(file, file->package, &f);
     else if (f.number == 6)
       rc = index_service(file, &f);
+    else if (f.number == 7)
+      rc = add_named(file, file->package, &f, RT_SYMBOL_FIELD, NULL);
     if (rc < 0)
       return rc;
   }

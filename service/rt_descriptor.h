@@ -4,10 +4,11 @@
  *
  * Owns: for each file, its serialized FileDescriptorProto (borrowed from
  * the input bytes), name, package, dependencies and the fully qualified
- * names it defines (messages and nested messages, enums, services and
- * their methods). Calls only libc and rt_common. It reads the protobuf
- * wire format directly: descriptor.proto's C bindings are not part of
- * protobuf-c's public library, and the few fields needed are stable.
+ * names it defines (messages and nested messages, their fields, oneofs
+ * and extensions, enums and enum values, services and their methods). Calls
+ * only libc and rt_common. It reads the protobuf wire format directly:
+ * descriptor.proto's C bindings are not part of protobuf-c's public library,
+ * and the few fields needed are stable.
  */
 #ifndef RT_DESCRIPTOR_H
 #define RT_DESCRIPTOR_H
@@ -22,6 +23,11 @@ typedef enum rt_symbol_kind {
   RT_SYMBOL_ENUM = 1,
   RT_SYMBOL_SERVICE = 2,
   RT_SYMBOL_METHOD = 3,
+  RT_SYMBOL_ENUM_VALUE = 4, /* "rectrack.v1.IMPLEMENTED" (protobuf scoping:
+                               a sibling of its enum), also found as
+                               "rectrack.v1.Status.IMPLEMENTED" */
+  RT_SYMBOL_FIELD = 5,      /* fields and extensions */
+  RT_SYMBOL_ONEOF = 6,
 } rt_symbol_kind_t;
 
 typedef struct rt_symbol {

@@ -5,6 +5,13 @@
  * (original_request) as the protocol asks. Building a response allocates
  * only a few small arrays; the descriptor bytes themselves are pointed at,
  * not copied, until rt_call_send frames them.
+ *
+ * A request of a few dozen bytes can ask for tens of kilobytes, so a client
+ * that keeps asking without reading would make the server queue without
+ * bound (HTTP/2 flow control holds the responses back, not the requests).
+ * Once more than RT_REFLECTION_MAX_QUEUED bytes of responses wait, the
+ * stream ends with RESOURCE_EXHAUSTED; a client that reads each answer
+ * before asking again, as grpcurl and grpc_cli do, never gets near it.
  */
 #include "rt_reflection.h"
 
@@ -16,6 +23,8 @@
 
 typedef Grpc__Reflection__V1alpha__ServerReflectionRequest request_t;
 typedef Grpc__Reflection__V1alpha__ServerReflectionResponse response_t;
+
+#define RT_REFLECTION_MAX_QUEUED (4u * 1024 * 1024)
 
 #define REQ(x) GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__##x
 #define RESP(x) GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_RESPONSE__##x
@@ -226,6 +235,12 @@ static void handle_info(rt_call_t *call, const uint8_t *message, size_t len) {
 
   if (message == NULL) {
     rt_call_finish(call, RT_GRPC_OK, NULL); /* the client half-closed */
+    return;
+  }
+  if (rt_call_pending_bytes(call) > RT_REFLECTION_MAX_QUEUED) {
+    rt_call_fail(call, RT_GRPC_RESOURCE_EXHAUSTED,
+                 "too many reflection responses queued: the client is "
+                 "not reading them");
     return;
   }
   request = grpc__reflection__v1alpha__server_reflection_request__unpack(

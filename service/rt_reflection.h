@@ -12,7 +12,8 @@
  * Answers list_services (the services the server routes to),
  * file_by_filename and file_containing_symbol (the file and its transitive
  * dependencies), all_extension_numbers_of_type (none: rectrack defines no
- * extensions), and error_response NOT_FOUND for unknown names.
+ * extensions), and error_response NOT_FOUND for unknown names. A stream
+ * whose unread answers exceed 4 MiB ends with RESOURCE_EXHAUSTED.
  */
 #ifndef RT_REFLECTION_H
 #define RT_REFLECTION_H

@@ -4,10 +4,15 @@
  *
  * Request side: headers are collected (bounded by max_header_list_bytes),
  * then checked in the order of PROTOCOL-HTTP2: :method POST (else HTTP
- * 405), content-type application/grpc[+proto] (else HTTP 415), te:
- * trailers, a registered :path (else UNIMPLEMENTED), a well-formed
- * grpc-timeout (which arms a uv timer). DATA bytes go through the
- * rt_grpc decoder; unary and server-streaming methods get handle() once,
+ * 405), content-type application/grpc[+proto] (else HTTP 415), a
+ * registered :path (else UNIMPLEMENTED), a well-formed grpc-timeout
+ * (which arms a uv timer). "te: trailers" is not required: PROTOCOL-HTTP2
+ * has clients send it, but servers such as grpc-go accept requests
+ * without it (some proxies strip it), and so do we; nghttp2 itself
+ * rejects a te with any other value. DATA bytes go through the
+ * rt_grpc decoder; compressed messages (grpc-encoding gzip or deflate, as
+ * clients configured to compress send them) are decompressed within the
+ * size limit. Unary and server-streaming methods get handle() once,
  * after the client half-closed, with exactly one message; bidi methods get
  * handle() per message and a final NULL at half-close.
  *
@@ -106,7 +111,7 @@ static ssize_t read_response(nghttp2_session *session, int32_t stream_id,
 static int start_response(rt_call_t *call) {
   nghttp2_nv headers[] = {NV(":status", "200"),
                           NV("content-type", "application/grpc"),
-                          NV("grpc-accept-encoding", "identity")};
+                          NV("grpc-accept-encoding", RT_GRPC_ACCEPT_ENCODING)};
   nghttp2_data_provider provider;
   int rv;
 
@@ -151,11 +156,12 @@ static int submit_trailers(rt_call_t *call) {
 
 /* The whole response in one HEADERS frame with END_STREAM. */
 static int submit_trailers_only(rt_call_t *call) {
-  nghttp2_nv nva[4] = {NV(":status", "200"),
-                       NV("content-type", "application/grpc")};
+  nghttp2_nv nva[5] = {NV(":status", "200"),
+                       NV("content-type", "application/grpc"),
+                       NV("grpc-accept-encoding", RT_GRPC_ACCEPT_ENCODING)};
   char status_text[4];
   char *encoded;
-  size_t n = 2 + status_fields(call, nva + 2, status_text, &encoded);
+  size_t n = 3 + status_fields(call, nva + 3, status_text, &encoded);
   int rv = nghttp2_submit_response(call->conn->session, call->stream_id, nva, n,
                                    NULL);
 
@@ -333,7 +339,6 @@ static int start_deadline(rt_call_t *call, const char *timeout) {
 void rt_server_call_headers_done(rt_call_t *call) {
   const char *method = find_header(call, ":method");
   const char *path = find_header(call, ":path");
-  const char *te = find_header(call, "te");
   const char *timeout = find_header(call, "grpc-timeout");
   char message[300];
 
@@ -348,8 +353,6 @@ void rt_server_call_headers_done(rt_call_t *call) {
     call_http_error(call, 405);
   } else if (!is_grpc_content_type(find_header(call, "content-type"))) {
     call_http_error(call, 415);
-  } else if (te == NULL || strcmp(te, "trailers") != 0) {
-    call_end(call, RT_GRPC_INTERNAL, "missing \"te: trailers\" header");
   } else if (path == NULL || (call->method = rt_server_find_method(
                                   call->conn->server, path)) == NULL) {
     snprintf(message, sizeof(message), "unknown method %.250s",
@@ -362,25 +365,48 @@ void rt_server_call_headers_done(rt_call_t *call) {
   }
 }
 
-/* Compressed messages: we only speak identity (PROTOCOL-HTTP2,
- * "Compressed-Flag"). Returns 0 when the message may be delivered. */
-static int check_compression(rt_call_t *call, const rt_grpc_message_t *msg) {
+/* Compressed messages (PROTOCOL-HTTP2, "Compressed-Flag"): gzip and
+ * deflate are decompressed into *plain (which the caller frees), within the
+ * message size limit; other encodings get UNIMPLEMENTED, and the
+ * grpc-accept-encoding of the answer tells the client what to use.
+ * Returns 0 when the message may be delivered, -1 when the call ended. */
+static int decompress(rt_call_t *call, const rt_grpc_message_t *msg,
+                      uint8_t **plain, size_t *plain_len) {
   const char *encoding = find_header(call, "grpc-encoding");
+  size_t limit = call->conn->server->options.max_message_bytes;
   char message[200];
+  int rc;
 
+  *plain = NULL;
   if (!msg->compressed)
     return 0;
-  if (encoding != NULL && strcmp(encoding, "identity") != 0) {
-    snprintf(message, sizeof(message),
-             "compression \"%.64s\" is not supported (grpc-accept-encoding: "
-             "identity)",
-             encoding);
-    call_abort(call, RT_GRPC_UNIMPLEMENTED, message);
-  } else {
+  if (encoding == NULL || strcmp(encoding, "identity") == 0) {
     call_abort(call, RT_GRPC_INTERNAL,
                "compressed flag set without a grpc-encoding");
+    return -1;
   }
-  return -1;
+  if (!rt_grpc_encoding_supported(encoding)) {
+    snprintf(message, sizeof(message),
+             "compression \"%.64s\" is not supported (grpc-accept-encoding: "
+             "%s)",
+             encoding, RT_GRPC_ACCEPT_ENCODING);
+    call_abort(call, RT_GRPC_UNIMPLEMENTED, message);
+    return -1;
+  }
+  rc = rt_grpc_inflate(encoding, msg->data, msg->len, limit, plain, plain_len);
+  if (rc == RT_ETOOBIG) {
+    snprintf(message, sizeof(message),
+             "decompressed request message exceeds the limit of %zu bytes",
+             limit);
+    call_abort(call, RT_GRPC_RESOURCE_EXHAUSTED, message);
+  } else if (rc == RT_ENOMEM) {
+    call_abort(call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
+  } else if (rc != 0) {
+    snprintf(message, sizeof(message),
+             "request message does not decompress as %.64s", encoding);
+    call_abort(call, RT_GRPC_INTERNAL, message);
+  }
+  return rc == 0 ? 0 : -1;
 }
 
 static void deliver(rt_call_t *call, const rt_grpc_message_t *msg) {
@@ -407,6 +433,8 @@ static void deliver(rt_call_t *call, const rt_grpc_message_t *msg) {
 
 void rt_server_call_data(rt_call_t *call, const uint8_t *data, size_t len) {
   rt_grpc_message_t msg;
+  uint8_t *plain;
+  size_t plain_len;
   char message[200];
   int rc;
 
@@ -426,9 +454,14 @@ void rt_server_call_data(rt_call_t *call, const uint8_t *data, size_t len) {
       call_abort(call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
       return;
     }
-    if (check_compression(call, &msg) != 0)
+    if (decompress(call, &msg, &plain, &plain_len) != 0)
       return;
+    if (plain != NULL) {
+      msg.data = plain;
+      msg.len = plain_len;
+    }
     deliver(call, &msg);
+    free(plain);
   }
 }
 
