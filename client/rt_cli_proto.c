@@ -236,9 +236,44 @@ static int set_real(const ProtobufCFieldDescriptor *f, void *slot,
   return 0;
 }
 
+/* Integer fields other than uint64 (rt_cli_parse_uint covers those): the
+ * range each type accepts. */
+static const struct integer_type {
+  ProtobufCType type;
+  long long min, max;
+} integer_types[] = {
+    {PROTOBUF_C_TYPE_INT32, INT32_MIN, INT32_MAX},
+    {PROTOBUF_C_TYPE_SINT32, INT32_MIN, INT32_MAX},
+    {PROTOBUF_C_TYPE_SFIXED32, INT32_MIN, INT32_MAX},
+    {PROTOBUF_C_TYPE_UINT32, 0, UINT32_MAX},
+    {PROTOBUF_C_TYPE_FIXED32, 0, UINT32_MAX},
+    {PROTOBUF_C_TYPE_INT64, INT64_MIN, INT64_MAX},
+    {PROTOBUF_C_TYPE_SINT64, INT64_MIN, INT64_MAX},
+    {PROTOBUF_C_TYPE_SFIXED64, INT64_MIN, INT64_MAX},
+};
+
+static int set_integer(const ProtobufCFieldDescriptor *f, void *slot,
+                       const char *text) {
+  for (size_t i = 0; i < sizeof integer_types / sizeof *integer_types; i++) {
+    const struct integer_type *t = &integer_types[i];
+    long long integer = 0;
+    if (t->type != f->type)
+      continue;
+    if (parse_integer(text, t->min, t->max, &integer) != 0)
+      return -1;
+    if (t->max == INT64_MAX)
+      *(int64_t *)slot = integer;
+    else if (t->min < 0)
+      *(int32_t *)slot = (int32_t)integer;
+    else
+      *(uint32_t *)slot = (uint32_t)integer;
+    return 0;
+  }
+  return -1;
+}
+
 static int set_scalar(const ProtobufCFieldDescriptor *f, void *slot,
                       const char *text) {
-  long long integer = 0;
   switch (f->type) {
   case PROTOBUF_C_TYPE_STRING:
     return set_string(f, slot, text);
@@ -252,23 +287,12 @@ static int set_scalar(const ProtobufCFieldDescriptor *f, void *slot,
   case PROTOBUF_C_TYPE_INT32:
   case PROTOBUF_C_TYPE_SINT32:
   case PROTOBUF_C_TYPE_SFIXED32:
-    if (parse_integer(text, INT32_MIN, INT32_MAX, &integer) != 0)
-      return -1;
-    *(int32_t *)slot = (int32_t)integer;
-    return 0;
   case PROTOBUF_C_TYPE_UINT32:
   case PROTOBUF_C_TYPE_FIXED32:
-    if (parse_integer(text, 0, UINT32_MAX, &integer) != 0)
-      return -1;
-    *(uint32_t *)slot = (uint32_t)integer;
-    return 0;
   case PROTOBUF_C_TYPE_INT64:
   case PROTOBUF_C_TYPE_SINT64:
   case PROTOBUF_C_TYPE_SFIXED64:
-    if (parse_integer(text, INT64_MIN, INT64_MAX, &integer) != 0)
-      return -1;
-    *(int64_t *)slot = integer;
-    return 0;
+    return set_integer(f, slot, text);
   case PROTOBUF_C_TYPE_UINT64:
   case PROTOBUF_C_TYPE_FIXED64: {
     uint64_t value = 0;

@@ -606,70 +606,31 @@ static const rt_cli_column_t commit_columns[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static const record_type_t source_type = {
-    "source",
-    "Source",
-    "sources",
-    &rectrack__v1__source__descriptor,
-    &rectrack__v1__create_source_request__descriptor,
-    &rectrack__v1__get_source_request__descriptor,
-    &rectrack__v1__update_source_request__descriptor,
-    &rectrack__v1__list_sources_request__descriptor,
-    &rectrack__v1__list_sources_response__descriptor,
-    source_fields,
-    source_filters,
-    source_required,
-    source_columns,
-    COUNT(source_columns),
-    true};
-static const record_type_t actor_type = {
-    "actor",
-    "Actor",
-    "actors",
-    &rectrack__v1__actor__descriptor,
-    &rectrack__v1__create_actor_request__descriptor,
-    &rectrack__v1__get_actor_request__descriptor,
-    &rectrack__v1__update_actor_request__descriptor,
-    &rectrack__v1__list_actors_request__descriptor,
-    &rectrack__v1__list_actors_response__descriptor,
-    actor_fields,
-    actor_filters,
-    actor_required,
-    actor_columns,
-    COUNT(actor_columns),
-    true};
-static const record_type_t rec_type = {
-    "recommendation",
-    "Recommendation",
-    "recommendations",
-    &rectrack__v1__recommendation__descriptor,
-    &rectrack__v1__create_recommendation_request__descriptor,
-    &rectrack__v1__get_recommendation_request__descriptor,
-    &rectrack__v1__update_recommendation_request__descriptor,
-    &rectrack__v1__list_recommendations_request__descriptor,
-    &rectrack__v1__list_recommendations_response__descriptor,
-    rec_fields,
-    rec_filters,
-    rec_required,
-    rec_columns,
-    COUNT(rec_columns),
-    false};
-static const record_type_t commit_type = {
-    "commitment",
-    "Commitment",
-    "commitments",
-    &rectrack__v1__commitment__descriptor,
-    &rectrack__v1__create_commitment_request__descriptor,
-    &rectrack__v1__get_commitment_request__descriptor,
-    &rectrack__v1__update_commitment_request__descriptor,
-    &rectrack__v1__list_commitments_request__descriptor,
-    &rectrack__v1__list_commitments_response__descriptor,
-    commit_fields,
-    commit_filters,
-    commit_required,
-    commit_columns,
-    COUNT(commit_columns),
-    false};
+/* A record type named by its protobuf-c stem (recommendation), the stem
+ * of its plural (recommendations), its table prefix (rec) and its RPC
+ * noun (Recommendation): the descriptors follow from the names. */
+#define RECORD_TYPE(stem, plural_stem, prefix, method, chooses_id)             \
+  static const record_type_t prefix##_type = {                                 \
+      #stem,                                                                   \
+      method,                                                                  \
+      #plural_stem,                                                            \
+      &rectrack__v1__##stem##__descriptor,                                     \
+      &rectrack__v1__create_##stem##_request__descriptor,                      \
+      &rectrack__v1__get_##stem##_request__descriptor,                         \
+      &rectrack__v1__update_##stem##_request__descriptor,                      \
+      &rectrack__v1__list_##plural_stem##_request__descriptor,                 \
+      &rectrack__v1__list_##plural_stem##_response__descriptor,                \
+      prefix##_fields,                                                         \
+      prefix##_filters,                                                        \
+      prefix##_required,                                                       \
+      prefix##_columns,                                                        \
+      COUNT(prefix##_columns),                                                 \
+      chooses_id}
+
+RECORD_TYPE(source, sources, source, "Source", true);
+RECORD_TYPE(actor, actors, actor, "Actor", true);
+RECORD_TYPE(recommendation, recommendations, rec, "Recommendation", false);
+RECORD_TYPE(commitment, commitments, commit, "Commitment", false);
 
 /* One small entry point per (type, verb) for the command table. */
 #define VERBS(prefix, type)                                                    \

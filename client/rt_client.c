@@ -53,6 +53,7 @@ typedef struct call {
   int http_status;
   bool saw_grpc_status;
   int grpc_status;
+  char *bad_grpc_status; /* the value, when it is not a status code */
   char *grpc_message;
   char *content_type;
   bool closed;
@@ -333,6 +334,12 @@ static void take_message(rt_client_t *client, call_t *call,
                               call->stream_id, NGHTTP2_CANCEL);
 }
 
+/* "application/grpc", optionally followed by "+proto" or parameters. */
+static bool is_grpc_content_type(const char *ct) {
+  return ct != NULL && strncmp(ct, "application/grpc", 16) == 0 &&
+         (ct[16] == '\0' || ct[16] == '+' || ct[16] == ';');
+}
+
 static int on_data_chunk(nghttp2_session *session, uint8_t flags,
                          int32_t stream_id, const uint8_t *data, size_t len,
                          void *user_data) {
@@ -340,6 +347,13 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags,
   (void)flags;
   rt_client_t *client = user_data;
   call_t *call = call_for(client, stream_id);
+  /* The body of a non-gRPC answer (an HTML error page from a proxy) is not
+   * length-prefixed messages: decoding it would turn "HTTP 503" into a
+   * bogus size error. The status is decided from the headers instead. */
+  if (call != NULL &&
+      (call->http_status != 200 || (call->content_type != NULL &&
+                                    !is_grpc_content_type(call->content_type))))
+    return 0;
   while (call != NULL && call->local_code == 0 && len > 0) {
     rt_grpc_message_t message;
     int rc = rt_grpc_decoder_next(&call->decoder, &data, &len, &message);
@@ -362,6 +376,19 @@ static char *copy_value(const uint8_t *value, size_t len) {
   return strndup((const char *)value, len);
 }
 
+/* A grpc-status value is a decimal code 0..16 (PROTOCOL-HTTP2.md). */
+static bool is_status_code(const uint8_t *value, size_t len) {
+  int code = 0;
+  if (len == 0 || len > 2)
+    return false;
+  for (size_t i = 0; i < len; i++) {
+    if (value[i] < '0' || value[i] > '9')
+      return false;
+    code = code * 10 + (value[i] - '0');
+  }
+  return code <= 16;
+}
+
 static int on_header(nghttp2_session *session, const nghttp2_frame *frame,
                      const uint8_t *name, size_t name_len, const uint8_t *value,
                      size_t value_len, uint8_t flags, void *user_data) {
@@ -378,6 +405,11 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame,
   } else if (name_len == 11 && memcmp(key, "grpc-status", 11) == 0) {
     call->saw_grpc_status = true;
     call->grpc_status = rt_grpc_status_parse((const char *)value, value_len);
+    free(call->bad_grpc_status);
+    call->bad_grpc_status = NULL;
+    if (!is_status_code(value, value_len))
+      call->bad_grpc_status =
+          copy_value(value, value_len < 32 ? value_len : 32);
   } else if (name_len == 12 && memcmp(key, "grpc-message", 12) == 0) {
     free(call->grpc_message);
     call->grpc_message = NULL;
@@ -569,6 +601,11 @@ static int pump(rt_client_t *client, int64_t deadline_ms, int64_t timeout_ms) {
                 strerror(errno));
       return -1;
     }
+    /* Sending our own RST_STREAM (a call ended on this side: message too
+     * big, cancelled by its callback) closes the stream right here; poll
+     * now and nothing may ever wake us. */
+    if (all_closed(client))
+      break;
     if (!nghttp2_session_want_read(client->session) && client->out_len == 0) {
       fail_open(client, 14, "server %s ended the connection", client->target);
       return -1;
@@ -669,8 +706,7 @@ static int status_for_rst(uint32_t error_code) {
 static void finish_status(rt_client_t *client, call_t *call,
                           rt_client_status_t *status) {
   const char *ct = call->content_type;
-  bool grpc_ct = ct != NULL && strncmp(ct, "application/grpc", 16) == 0 &&
-                 (ct[16] == '\0' || ct[16] == '+' || ct[16] == ';');
+  bool grpc_ct = is_grpc_content_type(ct);
   if (call->local_code == 0 && call->saw_grpc_status &&
       call->grpc_status == 0) {
     if (!rt_grpc_decoder_at_boundary(&call->decoder))
@@ -682,6 +718,12 @@ static void finish_status(rt_client_t *client, call_t *call,
     status->code = call->local_code;
     status->message = call->local_message;
     call->local_message = NULL;
+  } else if (call->bad_grpc_status != NULL) {
+    status->code = 2;
+    if (asprintf(&status->message,
+                 "server %s sent a malformed grpc-status '%s'", client->target,
+                 call->bad_grpc_status) < 0)
+      status->message = NULL;
   } else if (call->saw_grpc_status && (grpc_ct || ct == NULL)) {
     status->code = call->grpc_status;
     status->message = call->grpc_message ? call->grpc_message : strdup("");
@@ -714,6 +756,7 @@ static void call_free(call_t *call) {
   rt_grpc_decoder_free(&call->decoder);
   free(call->body);
   free(call->grpc_message);
+  free(call->bad_grpc_status);
   free(call->content_type);
   free(call->unary_message);
   free(call->local_message);

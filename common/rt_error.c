@@ -30,6 +30,8 @@ static const error_entry_t error_table[] = {
     {RT_EBUSY, "RT_EBUSY", "resource busy"},
     {RT_EUNAVAIL, "RT_EUNAVAIL", "unavailable"},
     {RT_EPRECOND, "RT_EPRECOND", "failed precondition"},
+    {RT_EUNAUTH, "RT_EUNAUTH", "not authenticated"},
+    {RT_EPERM, "RT_EPERM", "permission denied"},
 };
 
 static const error_entry_t *find_entry(int code) {

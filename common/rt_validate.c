@@ -45,14 +45,9 @@ static const char country_codes[][4] = {
 
 #define COUNTRY_COUNT (sizeof country_codes / sizeof country_codes[0])
 
-/* Longest excerpt of a bad value quoted in an error message. */
-#define QUOTE_MAX 40
-
-/* Copies a short, printable-ASCII excerpt of value into out for use in an
- * error message; other bytes become '?', and a cut is marked with "...". */
-static const char *quote_value(const char *value, char out[QUOTE_MAX + 4]) {
+const char *rt_quote_excerpt(const char *value, char out[RT_EXCERPT_SIZE]) {
   size_t n = 0;
-  for (; value[n] != '\0' && n < QUOTE_MAX; n++) {
+  for (; value[n] != '\0' && n < RT_EXCERPT_SIZE - 4; n++) {
     unsigned char c = (unsigned char)value[n];
     out[n] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
   }
@@ -66,10 +61,10 @@ static const char *quote_value(const char *value, char out[QUOTE_MAX + 4]) {
 
 static int fail_value(rt_error_t *err, const char *field, const char *value,
                       const char *expected) {
-  char excerpt[QUOTE_MAX + 4];
+  char excerpt[RT_EXCERPT_SIZE];
   const char *name = field ? field : "value";
   return rt_error_set(err, RT_EINVAL, field, "%s: \"%s\" is not %s", name,
-                      quote_value(value, excerpt), expected);
+                      rt_quote_excerpt(value, excerpt), expected);
 }
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }

@@ -53,6 +53,14 @@ int rt_validate_slug(const char *value, const char *field, rt_error_t *err);
 int rt_validate_text(const char *value, size_t max_len, bool required,
                      const char *field, rt_error_t *err);
 
+/* Size of the buffer rt_quote_excerpt writes: 40 bytes, "..." and NUL. */
+#define RT_EXCERPT_SIZE 44
+
+/* Copies a short excerpt of untrusted text into out, for quoting it in an
+ * error message: printable ASCII only (other bytes become '?'), at most
+ * 40 bytes, a cut marked with "...". Returns out. */
+const char *rt_quote_excerpt(const char *value, char out[RT_EXCERPT_SIZE]);
+
 /* True when value is well-formed UTF-8 (no overlongs, no surrogates). */
 bool rt_utf8_is_valid(const char *value, size_t len);
 

@@ -112,22 +112,6 @@ static void add_problem(parser_t *p, const char *path, const char *format,
   free(message);
 }
 
-/* Copies a short excerpt of untrusted text (a member name) for a message:
- * printable ASCII only, at most 40 bytes. */
-static const char *excerpt(const char *text, char out[48]) {
-  size_t n = 0;
-  for (; text[n] != '\0' && n < 40; n++) {
-    unsigned char c = (unsigned char)text[n];
-    out[n] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-  }
-  if (text[n] != '\0') {
-    memcpy(out + n, "...", 3);
-    n += 3;
-  }
-  out[n] = '\0';
-  return out;
-}
-
 /* ---- small builders ---------------------------------------------------- */
 
 /* Copies s for a message field. On allocation failure marks the parse as
@@ -190,8 +174,9 @@ static void check_members(parser_t *p, json_t *obj, const char *path,
     for (size_t i = 0; allowed[i] != NULL && !known; i++)
       known = strcmp(allowed[i], name) == 0;
     if (!known) {
-      char quoted[48];
-      add_problem(p, path, "unknown field \"%s\"", excerpt(name, quoted));
+      char quoted[RT_EXCERPT_SIZE];
+      add_problem(p, path, "unknown field \"%s\"",
+                  rt_quote_excerpt(name, quoted));
     }
   }
 }
@@ -293,10 +278,10 @@ static int get_choice(parser_t *p, json_t *obj, const char *path,
       break;
     start = end + 1;
   }
-  char field[PATH_LEN], quoted[48];
+  char field[PATH_LEN], quoted[RT_EXCERPT_SIZE];
   join_path(field, path, name);
-  add_problem(p, field, "\"%s\" is not one of %s", excerpt(value, quoted),
-              choices);
+  add_problem(p, field, "\"%s\" is not one of %s",
+              rt_quote_excerpt(value, quoted), choices);
   return 0;
 }
 
@@ -503,22 +488,63 @@ static void set_item_key(parser_t *p, rt_dataset_item_t *item,
     p->oom = true;
 }
 
+/* Starts an item: checks obj's members against members, allocates a
+ * request and the record it carries (the request's one field of the
+ * record's type), both initialised and linked. Returns the request and
+ * sets *record, or returns NULL, with nothing left allocated, when memory
+ * runs out. */
+static void *new_request(parser_t *p, json_t *obj, const char *path,
+                         const char *const *members,
+                         const ProtobufCMessageDescriptor *request_type,
+                         const ProtobufCMessageDescriptor *record_type,
+                         void **record) {
+  ProtobufCMessage *request = alloc_zeroed(p, request_type->sizeof_message);
+  ProtobufCMessage *inner = alloc_zeroed(p, record_type->sizeof_message);
+  *record = NULL;
+  if (request == NULL || inner == NULL) {
+    free(request);
+    free(inner);
+    return NULL;
+  }
+  protobuf_c_message_init(request_type, request);
+  protobuf_c_message_init(record_type, inner);
+  for (unsigned i = 0; i < request_type->n_fields; i++) {
+    const ProtobufCFieldDescriptor *fd = &request_type->fields[i];
+    if (fd->type == PROTOBUF_C_TYPE_MESSAGE && fd->descriptor == record_type)
+      *(ProtobufCMessage **)((char *)request + fd->offset) = inner;
+  }
+  *record = inner;
+  check_members(p, obj, path, members);
+  return request;
+}
+
+/* Adds a source or actor item and registers its slug in map, so that
+ * later items can name it and a second item with the same slug is
+ * reported. */
+static void add_slug_item(parser_t *p, rt_dataset_kind_t kind,
+                          ProtobufCMessage *request, json_t *map,
+                          const char *id, const char *path, const char *label) {
+  rt_dataset_item_t *item = add_item(p, kind, request, path);
+  if (item == NULL)
+    return;
+  char field[PATH_LEN];
+  join_path(field, path, "id");
+  register_key(p, map, id, p->dataset->len - 1, field, label);
+  set_item_key(p, item, id);
+}
+
 static const char *const source_members[] = {
     "id",       "title",         "kind", "date",        "end_date",
     "location", "organizer_ids", "url",  "description", NULL};
 
 static void parse_source(parser_t *p, json_t *obj, const char *path) {
-  Rectrack__V1__CreateSourceRequest *request = alloc_zeroed(p, sizeof *request);
-  Rectrack__V1__Source *source = alloc_zeroed(p, sizeof *source);
-  if (request == NULL || source == NULL) {
-    free(request);
-    free(source);
+  Rectrack__V1__Source *source;
+  Rectrack__V1__CreateSourceRequest *request =
+      new_request(p, obj, path, source_members,
+                  &rectrack__v1__create_source_request__descriptor,
+                  &rectrack__v1__source__descriptor, (void **)&source);
+  if (request == NULL)
     return;
-  }
-  rectrack__v1__create_source_request__init(request);
-  rectrack__v1__source__init(source);
-  request->source = source;
-  check_members(p, obj, path, source_members);
   source->id = get_slug(p, obj, path, "id", true);
   source->title = get_text(p, obj, path, "title", RT_MAX_TITLE_LEN, true);
   source->kind =
@@ -539,32 +565,21 @@ static void parse_source(parser_t *p, json_t *obj, const char *path) {
   source->url = get_text(p, obj, path, "url", RT_MAX_URL_LEN, false);
   source->description =
       get_text(p, obj, path, "description", RT_MAX_TEXT_LEN, false);
-  rt_dataset_item_t *item =
-      add_item(p, RT_DATASET_SOURCE, &request->base, path);
-  if (item == NULL)
-    return;
-  char field[PATH_LEN];
-  join_path(field, path, "id");
-  register_key(p, p->source_ids, source->id, p->dataset->len - 1, field,
-               "source id");
-  set_item_key(p, item, source->id);
+  add_slug_item(p, RT_DATASET_SOURCE, &request->base, p->source_ids, source->id,
+                path, "source id");
 }
 
 static const char *const actor_members[] = {"id",      "name", "kind",
                                             "country", "url",  NULL};
 
 static void parse_actor(parser_t *p, json_t *obj, const char *path) {
-  Rectrack__V1__CreateActorRequest *request = alloc_zeroed(p, sizeof *request);
-  Rectrack__V1__Actor *actor = alloc_zeroed(p, sizeof *actor);
-  if (request == NULL || actor == NULL) {
-    free(request);
-    free(actor);
+  Rectrack__V1__Actor *actor;
+  Rectrack__V1__CreateActorRequest *request =
+      new_request(p, obj, path, actor_members,
+                  &rectrack__v1__create_actor_request__descriptor,
+                  &rectrack__v1__actor__descriptor, (void **)&actor);
+  if (request == NULL)
     return;
-  }
-  rectrack__v1__create_actor_request__init(request);
-  rectrack__v1__actor__init(actor);
-  request->actor = actor;
-  check_members(p, obj, path, actor_members);
   actor->id = get_slug(p, obj, path, "id", true);
   actor->name = get_text(p, obj, path, "name", RT_MAX_SHORT_LEN, true);
   actor->kind =
@@ -572,14 +587,8 @@ static void parse_actor(parser_t *p, json_t *obj, const char *path) {
   actor->country =
       get_checked(p, obj, path, "country", false, rt_validate_country);
   actor->url = get_text(p, obj, path, "url", RT_MAX_URL_LEN, false);
-  rt_dataset_item_t *item = add_item(p, RT_DATASET_ACTOR, &request->base, path);
-  if (item == NULL)
-    return;
-  char field[PATH_LEN];
-  join_path(field, path, "id");
-  register_key(p, p->actor_ids, actor->id, p->dataset->len - 1, field,
-               "actor id");
-  set_item_key(p, item, actor->id);
+  add_slug_item(p, RT_DATASET_ACTOR, &request->base, p->actor_ids, actor->id,
+                path, "actor id");
 }
 
 /* The "key" of a recommendation or commitment: a slug, or (in files that
@@ -625,18 +634,13 @@ static const char *const recommendation_members[] = {
     "addressed_to", "lead_actor_id", "due_date",    NULL};
 
 static void parse_recommendation(parser_t *p, json_t *obj, const char *path) {
+  Rectrack__V1__Recommendation *rec;
   Rectrack__V1__CreateRecommendationRequest *request =
-      alloc_zeroed(p, sizeof *request);
-  Rectrack__V1__Recommendation *rec = alloc_zeroed(p, sizeof *rec);
-  if (request == NULL || rec == NULL) {
-    free(request);
-    free(rec);
+      new_request(p, obj, path, recommendation_members,
+                  &rectrack__v1__create_recommendation_request__descriptor,
+                  &rectrack__v1__recommendation__descriptor, (void **)&rec);
+  if (request == NULL)
     return;
-  }
-  rectrack__v1__create_recommendation_request__init(request);
-  rectrack__v1__recommendation__init(rec);
-  request->recommendation = rec;
-  check_members(p, obj, path, recommendation_members);
   char *key = get_item_key(p, obj, path, 'R');
   rec->source_id = get_slug(p, obj, path, "source_id", true);
   rec->source_ref =
@@ -664,7 +668,7 @@ static bool add_reference(parser_t *p, rt_dataset_item_t *item, const char *key,
                           const char *field, bool to_recommendation,
                           bool to_commitment) {
   size_t target = RT_DATASET_NO_ITEM;
-  char quoted[48];
+  char quoted[RT_EXCERPT_SIZE];
   const char *wanted = to_recommendation && to_commitment
                            ? "recommendation or commitment"
                        : to_recommendation ? "recommendation"
@@ -676,7 +680,8 @@ static bool add_reference(parser_t *p, rt_dataset_item_t *item, const char *key,
     if ((kind == RT_DATASET_RECOMMENDATION && !to_recommendation) ||
         (kind == RT_DATASET_COMMITMENT && !to_commitment)) {
       add_problem(p, field, "\"%s\" is a %s, expected a %s",
-                  excerpt(key, quoted), rt_dataset_kind_name(kind), wanted);
+                  rt_quote_excerpt(key, quoted), rt_dataset_kind_name(kind),
+                  wanted);
       return false;
     }
   } else if (!(to_recommendation && rt_dataset_is_server_id(key, 'R')) &&
@@ -684,7 +689,8 @@ static bool add_reference(parser_t *p, rt_dataset_item_t *item, const char *key,
     add_problem(p, field,
                 "no %s has key \"%s\" in this file (an existing record is "
                 "named by its server id, e.g. %s)",
-                wanted, excerpt(key, quoted), to_recommendation ? "R12" : "C3");
+                wanted, rt_quote_excerpt(key, quoted),
+                to_recommendation ? "R12" : "C3");
     return false;
   }
   if (item == NULL)
@@ -792,18 +798,13 @@ static void parse_commitment_references(parser_t *p, json_t *obj,
 }
 
 static void parse_commitment(parser_t *p, json_t *obj, const char *path) {
+  Rectrack__V1__Commitment *commitment;
   Rectrack__V1__CreateCommitmentRequest *request =
-      alloc_zeroed(p, sizeof *request);
-  Rectrack__V1__Commitment *commitment = alloc_zeroed(p, sizeof *commitment);
-  if (request == NULL || commitment == NULL) {
-    free(request);
-    free(commitment);
+      new_request(p, obj, path, commitment_members,
+                  &rectrack__v1__create_commitment_request__descriptor,
+                  &rectrack__v1__commitment__descriptor, (void **)&commitment);
+  if (request == NULL)
     return;
-  }
-  rectrack__v1__create_commitment_request__init(request);
-  rectrack__v1__commitment__init(commitment);
-  request->commitment = commitment;
-  check_members(p, obj, path, commitment_members);
   char *key = get_item_key(p, obj, path, 'C');
   commitment->actor_id = get_slug(p, obj, path, "actor_id", true);
   commitment->source_id = get_slug(p, obj, path, "source_id", false);
@@ -836,18 +837,13 @@ static const char *const follow_up_members[] = {
     "subject", "status", "note", "evidence", "reported_by", "as_of", NULL};
 
 static void parse_follow_up(parser_t *p, json_t *obj, const char *path) {
+  Rectrack__V1__FollowUp *follow_up;
   Rectrack__V1__RecordFollowUpRequest *request =
-      alloc_zeroed(p, sizeof *request);
-  Rectrack__V1__FollowUp *follow_up = alloc_zeroed(p, sizeof *follow_up);
-  if (request == NULL || follow_up == NULL) {
-    free(request);
-    free(follow_up);
+      new_request(p, obj, path, follow_up_members,
+                  &rectrack__v1__record_follow_up_request__descriptor,
+                  &rectrack__v1__follow_up__descriptor, (void **)&follow_up);
+  if (request == NULL)
     return;
-  }
-  rectrack__v1__record_follow_up_request__init(request);
-  rectrack__v1__follow_up__init(follow_up);
-  request->follow_up = follow_up;
-  check_members(p, obj, path, follow_up_members);
   follow_up->subject_id =
       get_text(p, obj, path, "subject", RT_MAX_ID_LEN, true);
   follow_up->status =
@@ -885,18 +881,13 @@ static void check_measured_commitment(parser_t *p, const char *key,
 }
 
 static void parse_measurement(parser_t *p, json_t *obj, const char *path) {
-  Rectrack__V1__RecordMeasurementRequest *request =
-      alloc_zeroed(p, sizeof *request);
-  Rectrack__V1__Measurement *measurement = alloc_zeroed(p, sizeof *measurement);
-  if (request == NULL || measurement == NULL) {
-    free(request);
-    free(measurement);
+  Rectrack__V1__Measurement *measurement;
+  Rectrack__V1__RecordMeasurementRequest *request = new_request(
+      p, obj, path, measurement_members,
+      &rectrack__v1__record_measurement_request__descriptor,
+      &rectrack__v1__measurement__descriptor, (void **)&measurement);
+  if (request == NULL)
     return;
-  }
-  rectrack__v1__record_measurement_request__init(request);
-  rectrack__v1__measurement__init(measurement);
-  request->measurement = measurement;
-  check_members(p, obj, path, measurement_members);
   request->commitment_id =
       get_text(p, obj, path, "commitment", RT_MAX_ID_LEN, true);
   measurement->commitment_id = dup_field(p, request->commitment_id);
@@ -968,9 +959,9 @@ static void parse_document(parser_t *p, json_t *root) {
     for (size_t i = 0; i < SECTION_COUNT && !known; i++)
       known = strcmp(sections[i].name, name) == 0;
     if (!known) {
-      char quoted[48];
+      char quoted[RT_EXCERPT_SIZE];
       add_problem(p, "", "unknown top-level field \"%s\"",
-                  excerpt(name, quoted));
+                  rt_quote_excerpt(name, quoted));
     }
   }
   json_t *format = json_object_get(root, "format");

@@ -11,10 +11,12 @@
 #include "store_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define DEFAULT_MAP (64u * 1024 * 1024)
 #define DEFAULT_MAX_MAP ((size_t)1 << 40)
@@ -107,10 +109,15 @@ static int open_env(rt_store_t *store, const char *dir,
   int rc = mdb_env_create(&store->env);
   if (rc != 0)
     return store_mdb_error(rc, err, "creating the environment");
-  mdb_env_set_maxdbs(store->env, STORE_DB_COUNT + 2);
-  mdb_env_set_mapsize(store->env, store->map_size);
-  mdb_env_set_maxreaders(
-      store->env, options && options->max_readers ? options->max_readers : 126);
+  rc = mdb_env_set_maxdbs(store->env, STORE_DB_COUNT + 2);
+  if (rc == 0)
+    rc = mdb_env_set_mapsize(store->env, store->map_size);
+  if (rc == 0)
+    rc = mdb_env_set_maxreaders(store->env, options && options->max_readers
+                                                ? options->max_readers
+                                                : 126);
+  if (rc != 0)
+    return store_mdb_error(rc, err, "configuring the environment");
   if (mkdir(dir, 0700) != 0 && errno != EEXIST)
     return rt_error_set(err, RT_EIO, NULL,
                         "cannot create data directory %s: %s", dir,
@@ -123,7 +130,9 @@ static int open_env(rt_store_t *store, const char *dir,
   if (rc != 0)
     return store_mdb_error(rc, err, "clearing stale readers");
   MDB_envinfo info;
-  mdb_env_info(store->env, &info);
+  rc = mdb_env_info(store->env, &info);
+  if (rc != 0)
+    return store_mdb_error(rc, err, "reading the environment");
   if (info.me_mapsize > store->map_size)
     store->map_size = info.me_mapsize;
   return 0;
@@ -222,11 +231,9 @@ int store_grow_map(rt_store_t *store, rt_error_t *err) {
 int store_adopt_map_size(rt_store_t *store, rt_error_t *err) {
   pthread_rwlock_wrlock(&store->grow_lock);
   int rc = mdb_env_set_mapsize(store->env, 0);
-  if (rc == 0) {
-    MDB_envinfo info;
-    mdb_env_info(store->env, &info);
+  MDB_envinfo info;
+  if (rc == 0 && (rc = mdb_env_info(store->env, &info)) == 0)
     store->map_size = info.me_mapsize;
-  }
   pthread_rwlock_unlock(&store->grow_lock);
   return rc ? store_mdb_error(rc, err, "adopting the new map size") : 0;
 }
@@ -323,6 +330,17 @@ int rt_store_count(rt_store_reader_t *reader, rt_store_counts_t *out,
 
 /* ---- backup ---------------------------------------------------------- */
 
+/* Flushes a file (or directory) to disk; errno-style result. */
+static int sync_path(const char *path, int flags) {
+  int fd = open(path, flags | O_CLOEXEC);
+  if (fd < 0)
+    return errno;
+  int rc = fsync(fd) == 0 ? 0 : errno;
+  if (close(fd) != 0 && rc == 0)
+    rc = errno;
+  return rc;
+}
+
 int rt_store_backup(rt_store_t *store, const char *dir, rt_error_t *err) {
   if (mkdir(dir, 0700) != 0 && errno != EEXIST)
     return rt_error_set(err, RT_EIO, NULL,
@@ -335,17 +353,30 @@ int rt_store_backup(rt_store_t *store, const char *dir, rt_error_t *err) {
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
   snprintf(path, len, "%s/data.mdb", dir);
   struct stat st;
-  int exists = stat(path, &st) == 0;
-  free(path);
-  if (exists)
-    return rt_error_set(err, RT_EEXIST, NULL,
-                        "backup directory %s already holds a data file", dir);
+  int rc = 0;
+  if (stat(path, &st) == 0) {
+    rc = rt_error_set(err, RT_EEXIST, NULL,
+                      "backup directory %s already holds a data file", dir);
+    goto done;
+  }
   /* The copy runs its own read transaction: hold the grow lock shared so
    * the map is not resized under it. */
   pthread_rwlock_rdlock(&store->grow_lock);
-  int rc = mdb_env_copy2(store->env, dir, MDB_CP_COMPACT);
+  int mrc = mdb_env_copy2(store->env, dir, MDB_CP_COMPACT);
   pthread_rwlock_unlock(&store->grow_lock);
-  if (rc != 0)
-    return store_mdb_error(rc, err, "writing the backup");
-  return 0;
+  if (mrc != 0) {
+    rc = store_mdb_error(mrc, err, "writing the backup");
+    goto done;
+  }
+  /* mdb_env_copy2 closes the copy without fsync: a backup reported done
+   * must survive a power cut, so flush the file and its directory entry. */
+  int src = sync_path(path, O_RDONLY);
+  if (src == 0)
+    src = sync_path(dir, O_RDONLY | O_DIRECTORY);
+  if (src != 0)
+    rc = rt_error_set(err, RT_EIO, NULL, "cannot flush the backup in %s: %s",
+                      dir, strerror(src));
+done:
+  free(path);
+  return rc;
 }

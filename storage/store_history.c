@@ -103,6 +103,19 @@ static void page_free(history_page_t *page) {
   page->n = 0;
 }
 
+/* Hands a page to a new response of the given type; on failure the page
+ * and the token are freed. */
+static int wrap_page(const ProtobufCMessageDescriptor *descriptor,
+                     history_page_t *page, char *next_token, void **out,
+                     rt_error_t *err) {
+  if (store_list_response(descriptor, page->items, page->n, 0, next_token,
+                          out) == 0)
+    return 0;
+  page_free(page);
+  free(next_token);
+  return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+}
+
 /* ---- follow-ups ------------------------------------------------------ */
 
 typedef struct follow_up_filter {
@@ -262,19 +275,8 @@ int rt_store_list_follow_ups(rt_store_reader_t *reader,
                    request->page_token, digest, &page, &next_token, err);
   if (rc != 0)
     return rc;
-  Rectrack__V1__ListFollowUpsResponse *resp = malloc(sizeof *resp);
-  if (resp == NULL) {
-    page_free(&page);
-    free(next_token);
-    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
-  }
-  rectrack__v1__list_follow_ups_response__init(resp);
-  resp->follow_ups = (Rectrack__V1__FollowUp **)page.items;
-  resp->n_follow_ups = page.n;
-  if (next_token)
-    resp->next_page_token = next_token;
-  *out = resp;
-  return 0;
+  return wrap_page(&rectrack__v1__list_follow_ups_response__descriptor, &page,
+                   next_token, (void **)out, err);
 }
 
 /* ---- measurements ---------------------------------------------------- */
@@ -323,17 +325,6 @@ int rt_store_list_measurements(
                    request->page_token, digest, &page, &next_token, err);
   if (rc != 0)
     return rc;
-  Rectrack__V1__ListMeasurementsResponse *resp = malloc(sizeof *resp);
-  if (resp == NULL) {
-    page_free(&page);
-    free(next_token);
-    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
-  }
-  rectrack__v1__list_measurements_response__init(resp);
-  resp->measurements = (Rectrack__V1__Measurement **)page.items;
-  resp->n_measurements = page.n;
-  if (next_token)
-    resp->next_page_token = next_token;
-  *out = resp;
-  return 0;
+  return wrap_page(&rectrack__v1__list_measurements_response__descriptor, &page,
+                   next_token, (void **)out, err);
 }

@@ -164,6 +164,13 @@ int store_log_append(store_wctx_t *ctx, Rectrack__V1__ChangeEvent *event);
 /* Peeks the revision the next change will get. */
 int store_next_revision(store_wctx_t *ctx, uint64_t *out);
 int store_set_reply(store_wctx_t *ctx, const ProtobufCMessage *message);
+/* Makes *packed the op's reply (the op owns it now; *packed is NULL). */
+void store_take_reply(store_wctx_t *ctx, uint8_t **packed, size_t packed_len);
+/* RT_ECONFLICT naming who last changed the record when the op's
+ * expected_revision is set and differs from current; what is the record's
+ * kind ("recommendation") or NULL. */
+int store_check_expected(store_wctx_t *ctx, const char *what, const char *id,
+                         uint64_t current);
 /* Fetches a record's stored bytes in the write txn. */
 int store_fetch(MDB_txn *txn, MDB_dbi dbi, const store_key_t *key,
                 MDB_val *out);

@@ -255,6 +255,52 @@ static const char *effective_today(const char *as_of, const char *today,
   return fallback;
 }
 
+/* Hands a page to a new response of the given type; on failure the page
+ * is freed. */
+static int wrap_response(const ProtobufCMessageDescriptor *descriptor,
+                         store_list_result_t *result, void **out,
+                         rt_error_t *err) {
+  if (store_list_response(descriptor, result->items, result->n, result->total,
+                          result->next_token, out) == 0)
+    return 0;
+  store_list_result_free(result);
+  return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+}
+
+/* Checks a recommendation or commitment filter, runs the list and wraps
+ * the page in a response of the given type. */
+static int run_subject_list(rt_store_reader_t *reader, subject_filter_t *f,
+                            ProtobufCMessage *request_copy,
+                            int32_t *page_size_field, char **page_token_field,
+                            int tag,
+                            const ProtobufCMessageDescriptor *response_type,
+                            void **out, rt_error_t *err) {
+  store_list_t list = {.match = match_subject, .filter = f};
+  store_list_result_t result;
+  int rc = check_subject_filter(f, err);
+  if (rc == 0)
+    rc = add_subject_drivers(f, &list.drivers, err);
+  if (rc == 0)
+    rc = run_list(reader, f->entity, request_copy, page_size_field,
+                  page_token_field, tag, f->overdue_only ? f->today : "", &list,
+                  &result, err);
+  store_keyset_free(&list.drivers);
+  return rc ? rc : wrap_response(response_type, &result, out, err);
+}
+
+/* The filters ListRecommendationsRequest and ListCommitmentsRequest have
+ * in common, under the same names: one initializer serves both. */
+#define SUBJECT_FILTER_FIELDS(request, today, fallback)                        \
+  .statuses = (request)->statuses, .n_statuses = (request)->n_statuses,        \
+  .source_id = (request)->source_id, .actor_id = (request)->actor_id,          \
+  .sdg_target = (request)->sdg_target, .theme = (request)->theme,              \
+  .query = (request)->query, .due_before = (request)->due_before,              \
+  .gcm_objective = (request)->gcm_objective,                                   \
+  .overdue_only = (request)->overdue_only,                                     \
+  .include_archived = (request)->include_archived,                             \
+  .today = effective_today((request)->as_of, (today), (fallback)),             \
+  .updated_since_revision = (request)->updated_since_revision
+
 static int reader_ok(rt_store_reader_t *reader, rt_error_t *err) {
   if (reader == NULL || !reader->active)
     return rt_error_set(err, RT_EINVAL, NULL, "reader has no open snapshot");
@@ -273,45 +319,12 @@ int rt_store_list_recommendations(
   Rectrack__V1__ListRecommendationsRequest copy = *request;
   subject_filter_t f = {
       .entity = RT_ENTITY_RECOMMENDATION,
-      .statuses = request->statuses,
-      .n_statuses = request->n_statuses,
-      .source_id = request->source_id,
-      .actor_id = request->actor_id,
-      .sdg_target = request->sdg_target,
-      .theme = request->theme,
-      .query = request->query,
-      .due_before = request->due_before,
-      .gcm_objective = request->gcm_objective,
-      .overdue_only = request->overdue_only,
-      .include_archived = request->include_archived,
-      .today = effective_today(request->as_of, today, fallback),
-      .updated_since_revision = request->updated_since_revision,
+      SUBJECT_FILTER_FIELDS(request, today, fallback),
   };
-  store_list_t list = {.match = match_subject, .filter = &f};
-  store_list_result_t result;
-  rc = check_subject_filter(&f, err);
-  if (rc == 0)
-    rc = add_subject_drivers(&f, &list.drivers, err);
-  if (rc == 0)
-    rc = run_list(reader, RT_ENTITY_RECOMMENDATION, &copy.base, &copy.page_size,
-                  &copy.page_token, TAG_RECS, f.overdue_only ? f.today : "",
-                  &list, &result, err);
-  store_keyset_free(&list.drivers);
-  if (rc != 0)
-    return rc;
-  Rectrack__V1__ListRecommendationsResponse *resp = malloc(sizeof *resp);
-  if (resp == NULL) {
-    store_list_result_free(&result);
-    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
-  }
-  rectrack__v1__list_recommendations_response__init(resp);
-  resp->recommendations = (Rectrack__V1__Recommendation **)result.items;
-  resp->n_recommendations = result.n;
-  resp->total_size = result.total;
-  if (result.next_token)
-    resp->next_page_token = result.next_token;
-  *out = resp;
-  return 0;
+  return run_subject_list(
+      reader, &f, &copy.base, &copy.page_size, &copy.page_token, TAG_RECS,
+      &rectrack__v1__list_recommendations_response__descriptor, (void **)out,
+      err);
 }
 
 int rt_store_list_commitments(
@@ -326,48 +339,14 @@ int rt_store_list_commitments(
   Rectrack__V1__ListCommitmentsRequest copy = *request;
   subject_filter_t f = {
       .entity = RT_ENTITY_COMMITMENT,
-      .statuses = request->statuses,
-      .n_statuses = request->n_statuses,
-      .source_id = request->source_id,
-      .actor_id = request->actor_id,
-      .sdg_target = request->sdg_target,
-      .theme = request->theme,
-      .query = request->query,
-      .due_before = request->due_before,
-      .gcm_objective = request->gcm_objective,
-      .overdue_only = request->overdue_only,
-      .include_archived = request->include_archived,
-      .today = effective_today(request->as_of, today, fallback),
-      .updated_since_revision = request->updated_since_revision,
+      SUBJECT_FILTER_FIELDS(request, today, fallback),
       .recommendation_id = request->recommendation_id,
       .kind = request->kind,
       .trajectory = request->trajectory,
   };
-  store_list_t list = {.match = match_subject, .filter = &f};
-  store_list_result_t result;
-  rc = check_subject_filter(&f, err);
-  if (rc == 0)
-    rc = add_subject_drivers(&f, &list.drivers, err);
-  if (rc == 0)
-    rc = run_list(reader, RT_ENTITY_COMMITMENT, &copy.base, &copy.page_size,
-                  &copy.page_token, TAG_COMS, f.overdue_only ? f.today : "",
-                  &list, &result, err);
-  store_keyset_free(&list.drivers);
-  if (rc != 0)
-    return rc;
-  Rectrack__V1__ListCommitmentsResponse *resp = malloc(sizeof *resp);
-  if (resp == NULL) {
-    store_list_result_free(&result);
-    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
-  }
-  rectrack__v1__list_commitments_response__init(resp);
-  resp->commitments = (Rectrack__V1__Commitment **)result.items;
-  resp->n_commitments = result.n;
-  resp->total_size = result.total;
-  if (result.next_token)
-    resp->next_page_token = result.next_token;
-  *out = resp;
-  return 0;
+  return run_subject_list(
+      reader, &f, &copy.base, &copy.page_size, &copy.page_token, TAG_COMS,
+      &rectrack__v1__list_commitments_response__descriptor, (void **)out, err);
 }
 
 /* ---- sources and actors ---------------------------------------------- */
@@ -415,19 +394,8 @@ int rt_store_list_sources(rt_store_reader_t *reader,
   store_keyset_free(&list.drivers);
   if (rc != 0)
     return rc;
-  Rectrack__V1__ListSourcesResponse *resp = malloc(sizeof *resp);
-  if (resp == NULL) {
-    store_list_result_free(&result);
-    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
-  }
-  rectrack__v1__list_sources_response__init(resp);
-  resp->sources = (Rectrack__V1__Source **)result.items;
-  resp->n_sources = result.n;
-  resp->total_size = result.total;
-  if (result.next_token)
-    resp->next_page_token = result.next_token;
-  *out = resp;
-  return 0;
+  return wrap_response(&rectrack__v1__list_sources_response__descriptor,
+                       &result, (void **)out, err);
 }
 
 int rt_store_list_actors(rt_store_reader_t *reader,
@@ -457,17 +425,6 @@ int rt_store_list_actors(rt_store_reader_t *reader,
   store_keyset_free(&list.drivers);
   if (rc != 0)
     return rc;
-  Rectrack__V1__ListActorsResponse *resp = malloc(sizeof *resp);
-  if (resp == NULL) {
-    store_list_result_free(&result);
-    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
-  }
-  rectrack__v1__list_actors_response__init(resp);
-  resp->actors = (Rectrack__V1__Actor **)result.items;
-  resp->n_actors = result.n;
-  resp->total_size = result.total;
-  if (result.next_token)
-    resp->next_page_token = result.next_token;
-  *out = resp;
-  return 0;
+  return wrap_response(&rectrack__v1__list_actors_response__descriptor, &result,
+                       (void **)out, err);
 }

@@ -150,29 +150,9 @@ static int put_follow_up(store_wctx_t *ctx, const Rectrack__V1__FollowUp *fu,
   if (rc == 0)
     rc = put_raw(ctx, ctx->store->fup_dates, date_key, sizeof date_key, key,
                  sizeof key);
-  if (rc == 0) {
-    free(ctx->op->reply);
-    ctx->op->reply = packed;
-    ctx->op->reply_len = packed_len;
-    packed = NULL;
-  }
+  if (rc == 0)
+    store_take_reply(ctx, &packed, packed_len);
   free(packed);
-  return rc;
-}
-
-static int check_subject_revision(store_wctx_t *ctx, const char *id,
-                                  uint64_t current) {
-  uint64_t expected = ctx->op->expected_revision;
-  if (expected == 0 || expected == current)
-    return 0;
-  char *who = store_principal_at(ctx->txn, ctx->store, current);
-  int rc = rt_error_set(ctx->err, RT_ECONFLICT, "expected_revision",
-                        "%.80s is at revision %llu (last changed by %.60s), "
-                        "not at the expected revision %llu; reload it and "
-                        "retry",
-                        id, (unsigned long long)current, who,
-                        (unsigned long long)expected);
-  free(who);
   return rc;
 }
 
@@ -246,8 +226,8 @@ int store_op_follow_up(store_wctx_t *ctx) {
   if (rc == 0)
     rc = check_reporter(ctx, fu.reported_by);
   if (rc == 0)
-    rc = check_subject_revision(
-        ctx, fu.subject_id,
+    rc = store_check_expected(
+        ctx, NULL, fu.subject_id,
         entity == RT_ENTITY_RECOMMENDATION
             ? ((Rectrack__V1__Recommendation *)(void *)subject)->revision
             : ((Rectrack__V1__Commitment *)(void *)subject)->revision);
@@ -356,12 +336,8 @@ int store_op_measurement(store_wctx_t *ctx) {
                    &packed, &packed_len);
   if (rc == 0)
     rc = log_measurement(ctx, com->id, &m);
-  if (rc == 0) {
-    free(ctx->op->reply);
-    ctx->op->reply = packed;
-    ctx->op->reply_len = packed_len;
-    packed = NULL;
-  }
+  if (rc == 0)
+    store_take_reply(ctx, &packed, packed_len);
 done:
   free(packed);
   if (com)

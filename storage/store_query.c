@@ -185,6 +185,30 @@ bad:
                       "valid with the filters that produced them)");
 }
 
+int store_list_response(const ProtobufCMessageDescriptor *descriptor,
+                        ProtobufCMessage **items, size_t n, int32_t total,
+                        char *next_token, void **out) {
+  ProtobufCMessage *resp = malloc(descriptor->sizeof_message);
+  if (resp == NULL)
+    return RT_ENOMEM;
+  protobuf_c_message_init(descriptor, resp);
+  for (unsigned i = 0; i < descriptor->n_fields; i++) {
+    const ProtobufCFieldDescriptor *fd = &descriptor->fields[i];
+    char *at = (char *)resp + fd->offset;
+    if (fd->label == PROTOBUF_C_LABEL_REPEATED &&
+        fd->type == PROTOBUF_C_TYPE_MESSAGE) {
+      memcpy((char *)resp + fd->quantifier_offset, &n, sizeof n);
+      memcpy(at, &items, sizeof items);
+    } else if (strcmp(fd->name, "total_size") == 0) {
+      memcpy(at, &total, sizeof total);
+    } else if (strcmp(fd->name, "next_page_token") == 0 && next_token) {
+      memcpy(at, &next_token, sizeof next_token);
+    }
+  }
+  *out = resp;
+  return 0;
+}
+
 int store_key_compare(const uint8_t *a, size_t a_len, const uint8_t *b,
                       size_t b_len) {
   int c = memcmp(a, b, a_len < b_len ? a_len : b_len);

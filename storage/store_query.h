@@ -46,6 +46,14 @@ char *store_token_encode(const uint8_t digest[32], const uint8_t *key,
                          size_t key_len);
 int store_token_decode(const char *token, const uint8_t digest[32],
                        store_key_t *key, bool *has_key, rt_error_t *err);
+/* Allocates a List...Response (descriptor) holding a page: items and n
+ * go to its one repeated message field, total to total_size (when it has
+ * one), next_token (may be NULL) to next_page_token. The memory moves to
+ * the response, freed with it. Returns 0, or RT_ENOMEM with nothing
+ * taken. */
+int store_list_response(const ProtobufCMessageDescriptor *descriptor,
+                        ProtobufCMessage **items, size_t n, int32_t total,
+                        char *next_token, void **out);
 int store_key_compare(const uint8_t *a, size_t a_len, const uint8_t *b,
                       size_t b_len);
 

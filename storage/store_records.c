@@ -11,7 +11,6 @@
 #include "rt_validate.h"
 #include "store_internal.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,50 +130,33 @@ typedef struct stamp {
   bool created;
 } stamp_t;
 
-static void stamp_record(rt_entity_t entity, ProtobufCMessage *record,
-                         const stamp_t *stamp) {
-  if (entity == RT_ENTITY_SOURCE) {
-    Rectrack__V1__Source *s = (void *)record;
-    s->revision = stamp->revision;
-    s->updated_ms = stamp->now_ms;
-    if (stamp->created) {
-      s->created_ms = stamp->now_ms;
-      s->archived = false;
-    }
-  } else if (entity == RT_ENTITY_ACTOR) {
-    Rectrack__V1__Actor *a = (void *)record;
-    a->revision = stamp->revision;
-    a->updated_ms = stamp->now_ms;
-    if (stamp->created) {
-      a->created_ms = stamp->now_ms;
-      a->archived = false;
-    }
-  } else if (entity == RT_ENTITY_RECOMMENDATION) {
-    Rectrack__V1__Recommendation *r = (void *)record;
-    r->revision = stamp->revision;
-    r->updated_ms = stamp->now_ms;
-    r->updated_by = (char *)stamp->principal;
-    if (stamp->created) {
-      r->id = (char *)stamp->id;
-      r->created_ms = stamp->now_ms;
-      r->archived = false;
-      r->status = RECTRACK__V1__STATUS__NO_INFORMATION;
-      r->last_follow_up_as_of = (char *)"";
-    }
-  } else {
-    Rectrack__V1__Commitment *c = (void *)record;
-    c->revision = stamp->revision;
-    c->updated_ms = stamp->now_ms;
-    c->updated_by = (char *)stamp->principal;
-    if (stamp->created) {
-      c->id = (char *)stamp->id;
-      c->created_ms = stamp->now_ms;
-      c->archived = false;
-      c->status = RECTRACK__V1__STATUS__NO_INFORMATION;
-      c->last_follow_up_as_of = (char *)"";
-      c->measurement_count = 0;
-    }
-  }
+/* Sets the field called name from value (a scalar of the field's type),
+ * when the record's type has such a field. */
+static void set_field(ProtobufCMessage *record, const char *name,
+                      const void *value) {
+  const ProtobufCFieldDescriptor *fd =
+      protobuf_c_message_descriptor_get_field_by_name(record->descriptor, name);
+  if (fd != NULL)
+    memcpy((char *)record + fd->offset, value, scalar_size(fd->type));
+}
+
+/* Writes the server-owned fields. One routine serves every entity: a
+ * field the entity does not have (a source has no status) is skipped. */
+static void stamp_record(ProtobufCMessage *record, const stamp_t *stamp) {
+  static const uint8_t zero[8] = {0}; /* 0 or false, whatever the type */
+  const int no_information = RECTRACK__V1__STATUS__NO_INFORMATION;
+  const char *id = stamp->id, *principal = stamp->principal, *empty = "";
+  set_field(record, "revision", &stamp->revision);
+  set_field(record, "updated_ms", &stamp->now_ms);
+  set_field(record, "updated_by", &principal);
+  if (!stamp->created)
+    return;
+  set_field(record, "id", &id);
+  set_field(record, "created_ms", &stamp->now_ms);
+  set_field(record, "archived", zero);
+  set_field(record, "status", &no_information);
+  set_field(record, "last_follow_up_as_of", &empty);
+  set_field(record, "measurement_count", zero);
 }
 
 static int validate_record(rt_entity_t entity, const ProtobufCMessage *record,
@@ -238,12 +220,8 @@ static int write_record(store_wctx_t *ctx, rt_entity_t entity,
     event_set_snapshot(event, entity, record);
     rc = store_log_append(ctx, event);
   }
-  if (rc == 0) {
-    free(ctx->op->reply);
-    ctx->op->reply = packed;
-    ctx->op->reply_len = packed_len;
-    packed = NULL;
-  }
+  if (rc == 0)
+    store_take_reply(ctx, &packed, packed_len);
   free(packed);
   return rc;
 }
@@ -303,7 +281,7 @@ int store_op_create(store_wctx_t *ctx, rt_entity_t entity) {
   if (rc != 0)
     goto fail;
   stamp_t stamp = {id, revision, ctx->now_ms, ctx->principal, true};
-  stamp_record(entity, record, &stamp);
+  stamp_record(record, &stamp);
   if (entity == RT_ENTITY_COMMITMENT) {
     Rectrack__V1__Commitment *c = (void *)record;
     c->latest_value = 0;
@@ -349,22 +327,6 @@ static uint64_t record_revision(rt_entity_t entity,
   uint64_t revision = 0;
   memcpy(&revision, (const char *)record + fd->offset, sizeof revision);
   return revision;
-}
-
-static int check_expected(store_wctx_t *ctx, rt_entity_t entity, const char *id,
-                          uint64_t current) {
-  uint64_t expected = ctx->op->expected_revision;
-  if (expected == 0 || expected == current)
-    return 0;
-  char *who = store_principal_at(ctx->txn, ctx->store, current);
-  int rc = rt_error_set(ctx->err, RT_ECONFLICT, "expected_revision",
-                        "%s %.80s is at revision %" PRIu64
-                        " (last changed by %.60s), not at the expected "
-                        "revision %" PRIu64 "; reload it and retry",
-                        entity_names[entity], id, current,
-                        who ? who : "unknown", expected);
-  free(who);
-  return rc;
 }
 
 /* Checks the mask; *fields gets the descriptors of the fields to copy. */
@@ -431,7 +393,7 @@ static int commit_update(store_wctx_t *ctx, rt_entity_t entity,
   if (rc != 0)
     return rc;
   stamp_t stamp = {id, revision, ctx->now_ms, ctx->principal, false};
-  stamp_record(entity, merged, &stamp);
+  stamp_record(merged, &stamp);
   char latest_as_of[11] = "";
   if (entity == RT_ENTITY_COMMITMENT) {
     rc = store_commitment_recompute(ctx->txn, ctx->store,
@@ -464,7 +426,8 @@ int store_op_update(store_wctx_t *ctx, rt_entity_t entity) {
   store_key_t pk;
   int rc = store_fetch_unpacked(ctx, entity, id, field, &old, &pk);
   if (rc == 0)
-    rc = check_expected(ctx, entity, id, record_revision(entity, old));
+    rc = store_check_expected(ctx, entity_names[entity], id,
+                              record_revision(entity, old));
   if (rc != 0)
     goto done;
   fields =

@@ -90,10 +90,80 @@ void rt_verify_report_free(rt_verify_report_t *report) {
 }
 
 typedef struct chain_state {
+  rt_store_reader_t *reader;
   rt_verify_report_t *report;
   uint64_t expected;
   uint8_t prev_hash[crypto_hash_sha256_BYTES];
+  uint64_t follow_ups, measurements; /* entries that recorded one */
 } chain_state_t;
+
+/* The stored copy under key must be byte for byte the message the log
+ * entry holds: the log is chained, the history databases are not, so
+ * this is what shows a report altered or removed after the fact. */
+static void check_history_copy(chain_state_t *state, MDB_dbi dbi,
+                               const uint8_t *key, size_t key_len,
+                               const ProtobufCMessage *logged, const char *what,
+                               uint64_t revision) {
+  MDB_val k = {key_len, (void *)key}, stored;
+  if (mdb_get(state->reader->txn, dbi, &k, &stored) != 0) {
+    add_problem(state->report,
+                "The %s recorded at revision %" PRIu64 " is missing from "
+                "the stored history: it was removed.",
+                what, revision);
+    return;
+  }
+  size_t len = protobuf_c_message_get_packed_size(logged);
+  uint8_t *packed = malloc(len + 1);
+  if (packed == NULL)
+    return;
+  protobuf_c_message_pack(logged, packed);
+  if (len != stored.mv_size || memcmp(packed, stored.mv_data, len) != 0)
+    add_problem(state->report,
+                "The stored %s of revision %" PRIu64 " differs from the "
+                "one the log recorded: it was altered.",
+                what, revision);
+  free(packed);
+}
+
+static void check_follow_up_copy(chain_state_t *state,
+                                 const Rectrack__V1__FollowUp *fu,
+                                 uint64_t revision) {
+  const char *subject = fu->subject_id ? fu->subject_id : "";
+  uint8_t key[17], date_key[18];
+  key[0] = (uint8_t)subject[0];
+  store_put_u64(key + 1, store_parse_number_id(subject, subject[0]));
+  store_put_u64(key + 9, fu->revision);
+  check_history_copy(state, state->reader->store->fups, key, sizeof key,
+                     &fu->base, "follow-up", revision);
+  size_t as_of_len = fu->as_of ? strlen(fu->as_of) : 0;
+  MDB_val k = {sizeof date_key, date_key}, stored;
+  if (as_of_len == 10) {
+    memcpy(date_key, fu->as_of, 10);
+    store_put_u64(date_key + 10, fu->revision);
+  }
+  if (as_of_len != 10 ||
+      mdb_get(state->reader->txn, state->reader->store->fup_dates, &k,
+              &stored) != 0 ||
+      stored.mv_size != sizeof key ||
+      memcmp(stored.mv_data, key, sizeof key) != 0)
+    add_problem(state->report,
+                "The follow-up recorded at revision %" PRIu64 " is missing "
+                "from the by-date index.",
+                revision);
+}
+
+static void check_measurement_copy(chain_state_t *state,
+                                   const Rectrack__V1__Measurement *m,
+                                   uint64_t revision) {
+  uint8_t key[26];
+  store_put_u64(key, store_parse_number_id(m->commitment_id, 'C'));
+  memset(key + 8, 0, 10);
+  if (m->as_of)
+    memcpy(key + 8, m->as_of, strnlen(m->as_of, 10));
+  store_put_u64(key + 18, m->revision);
+  check_history_copy(state, state->reader->store->meas, key, sizeof key,
+                     &m->base, "measurement", revision);
+}
 
 static int check_chain_entry(const Rectrack__V1__ChangeEvent *event,
                              const uint8_t *packed, size_t packed_len,
@@ -113,49 +183,119 @@ static int check_chain_entry(const Rectrack__V1__ChangeEvent *event,
                 "(its prev_hash differs from the SHA-256 of that entry): an "
                 "entry was altered or removed.",
                 event->revision);
+  if (event->follow_up) {
+    state->follow_ups++;
+    check_follow_up_copy(state, event->follow_up, event->revision);
+  }
+  if (event->measurement) {
+    state->measurements++;
+    check_measurement_copy(state, event->measurement, event->revision);
+  }
   crypto_hash_sha256(state->prev_hash, packed, packed_len);
   state->expected = event->revision + 1;
   return 0;
 }
 
+/* A history entry the log does not know of was added behind its back. */
+static void check_history_counts(const chain_state_t *state) {
+  rt_store_t *store = state->reader->store;
+  struct {
+    MDB_dbi dbi;
+    uint64_t logged;
+    const char *what;
+  } tables[] = {
+      {store->fups, state->follow_ups, "follow-ups"},
+      {store->fup_dates, state->follow_ups, "follow-up date index entries"},
+      {store->meas, state->measurements, "measurements"},
+  };
+  for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+    MDB_stat stat;
+    if (mdb_stat(state->reader->txn, tables[i].dbi, &stat) == 0 &&
+        stat.ms_entries != tables[i].logged)
+      add_problem(state->report,
+                  "The store holds %zu %s but the log recorded %" PRIu64 ".",
+                  (size_t)stat.ms_entries, tables[i].what, tables[i].logged);
+  }
+}
+
+/* Reports the entry the scan stopped at (the first at or after the
+ * expected revision, which does not decode) and moves past it. Its key,
+ * not the expected revision, says where to go on: a garbage entry under a
+ * huge key must not make the walk count up to it one by one. */
+static int skip_undecodable(rt_store_reader_t *reader, chain_state_t *state,
+                            rt_error_t *err) {
+  MDB_cursor *cursor;
+  int rc = mdb_cursor_open(reader->txn, reader->store->log, &cursor);
+  if (rc != 0)
+    return store_mdb_error(rc, err, "verifying the log");
+  uint8_t key_bytes[8];
+  store_put_u64(key_bytes, state->expected);
+  MDB_val key = {8, key_bytes}, value;
+  rc = mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE);
+  uint64_t revision =
+      rc == 0 && key.mv_size == 8 ? store_get_u64(key.mv_data) : 0;
+  if (rc == 0 && revision > state->expected)
+    add_problem(state->report,
+                "The log has a gap: revision %" PRIu64 " is missing (the "
+                "next entry is revision %" PRIu64 ").",
+                state->expected, revision);
+  if (rc == 0 && revision >= state->expected) {
+    add_problem(state->report, "Log entry %" PRIu64 " does not decode.",
+                revision);
+    state->report->entries_checked++;
+    crypto_hash_sha256(state->prev_hash, value.mv_data, value.mv_size);
+    state->expected = revision + 1;
+  } else {
+    rc = rc ? rc : MDB_CORRUPTED;
+  }
+  mdb_cursor_close(cursor);
+  return rc ? store_mdb_error(rc, err, "verifying the log") : 0;
+}
+
+/* The store's revision and the head hash agree with the end of the log. */
+static void check_log_end(rt_store_reader_t *reader,
+                          const chain_state_t *state) {
+  uint64_t revision = rt_store_revision(reader);
+  if (revision != state->expected - 1)
+    add_problem(state->report,
+                "The store's revision is %" PRIu64
+                " but the log ends at revision %" PRIu64 ".",
+                revision, state->expected - 1);
+  MDB_val key = {8, "log_head"}, value;
+  if (revision == 0)
+    return;
+  if (mdb_get(reader->txn, reader->store->meta, &key, &value) != 0)
+    add_problem(state->report,
+                "The head hash of the log is missing: an alteration of the "
+                "newest entry (revision %" PRIu64 ") would go unnoticed.",
+                revision);
+  else if (value.mv_size != sizeof state->prev_hash ||
+           memcmp(value.mv_data, state->prev_hash, sizeof state->prev_hash) !=
+               0)
+    add_problem(state->report,
+                "The newest log entry (revision %" PRIu64 ") does not match "
+                "the head hash recorded when it was written: it was altered.",
+                revision);
+}
+
 /* Walks the log; entries that do not decode are reported and skipped. */
 static int verify_log(rt_store_reader_t *reader, rt_verify_report_t *report,
                       rt_error_t *err) {
-  chain_state_t state = {.report = report, .expected = 1};
-  uint64_t from = 1;
+  chain_state_t state = {.reader = reader, .report = report, .expected = 1};
   for (;;) {
     rt_error_t scan_err;
-    int rc = rt_store_log_scan(reader, from, 0, check_chain_entry, &state,
-                               &scan_err);
+    int rc = rt_store_log_scan(reader, state.expected, 0, check_chain_entry,
+                               &state, &scan_err);
     if (rc == 0)
       break;
     if (rc != RT_ECORRUPT)
       return rt_error_set(err, rc, NULL, "%s", scan_err.message);
-    add_problem(report, "Log entry %" PRIu64 " does not decode.",
-                state.expected);
-    report->entries_checked++;
-    uint8_t key_bytes[8];
-    store_put_u64(key_bytes, state.expected);
-    MDB_val key = {8, key_bytes}, value;
-    if (mdb_get(reader->txn, reader->store->log, &key, &value) == 0)
-      crypto_hash_sha256(state.prev_hash, value.mv_data, value.mv_size);
-    from = ++state.expected;
+    rc = skip_undecodable(reader, &state, err);
+    if (rc != 0)
+      return rc;
   }
-  uint64_t revision = rt_store_revision(reader);
-  if (revision != state.expected - 1)
-    add_problem(report,
-                "The store's revision is %" PRIu64
-                " but the log ends at revision %" PRIu64 ".",
-                revision, state.expected - 1);
-  MDB_val key = {8, "log_head"}, value;
-  if (revision > 0 &&
-      mdb_get(reader->txn, reader->store->meta, &key, &value) == 0 &&
-      (value.mv_size != sizeof state.prev_hash ||
-       memcmp(value.mv_data, state.prev_hash, sizeof state.prev_hash) != 0))
-    add_problem(report,
-                "The newest log entry (revision %" PRIu64 ") does not match "
-                "the head hash recorded when it was written: it was altered.",
-                revision);
+  check_history_counts(&state);
+  check_log_end(reader, &state);
   return 0;
 }
 
@@ -220,10 +360,132 @@ static void describe_id(rt_entity_t entity, const MDB_val *pk, char *out,
              (const char *)pk->mv_data);
 }
 
+/* The record's own id field names the key it is stored under. */
+static bool record_has_key(rt_entity_t entity, const ProtobufCMessage *record,
+                           const MDB_val *pk) {
+  const ProtobufCFieldDescriptor *fd =
+      protobuf_c_message_descriptor_get_field_by_name(record->descriptor, "id");
+  store_key_t own;
+  if (fd == NULL ||
+      store_primary_key(entity,
+                        *(char *const *)((const char *)record + fd->offset),
+                        &own, NULL) != 0)
+    return false;
+  return own.len == pk->mv_size && memcmp(own.data, pk->mv_data, own.len) == 0;
+}
+
 static const char *const plural[] = {"", "sources", "actors", "recommendations",
                                      "commitments"};
 
-/* Every record decodes, carries its own id and is in all its indexes. */
+/* A subject whose last change was a follow-up has its status and date. */
+static bool follow_up_agrees(rt_entity_t entity, const ProtobufCMessage *record,
+                             const Rectrack__V1__FollowUp *fu) {
+  int status;
+  const char *as_of;
+  if (entity == RT_ENTITY_RECOMMENDATION) {
+    const Rectrack__V1__Recommendation *r = (const void *)record;
+    status = r->status;
+    as_of = r->last_follow_up_as_of;
+  } else if (entity == RT_ENTITY_COMMITMENT) {
+    const Rectrack__V1__Commitment *c = (const void *)record;
+    status = c->status;
+    as_of = c->last_follow_up_as_of;
+  } else {
+    return false;
+  }
+  return status == (int)fu->status &&
+         strcmp(store_str(as_of), store_str(fu->as_of)) == 0;
+}
+
+/* The log entry at the record's revision is a change of this record, and
+ * the record is what that change left: byte for byte the snapshot it
+ * holds (creates and updates), or the status and date of the follow-up
+ * it holds. Records are not chained themselves; this ties them to the
+ * chained log. (A measurement's entry holds no snapshot: only the subject
+ * is checked.) */
+static void check_record_against_log(rt_store_reader_t *reader,
+                                     rt_entity_t entity,
+                                     const ProtobufCMessage *record,
+                                     const MDB_val *stored, const char *id,
+                                     rt_verify_report_t *report) {
+  static const char *const snapshot_fields[] = {"", "source", "actor",
+                                                "recommendation", "commitment"};
+  const ProtobufCFieldDescriptor *fd =
+      protobuf_c_message_descriptor_get_field_by_name(record->descriptor,
+                                                      "revision");
+  uint64_t revision = 0;
+  memcpy(&revision, (const char *)record + fd->offset, sizeof revision);
+  uint8_t key_bytes[8];
+  store_put_u64(key_bytes, revision);
+  MDB_val key = {8, key_bytes}, value;
+  Rectrack__V1__ChangeEvent *event = NULL;
+  if (mdb_get(reader->txn, reader->store->log, &key, &value) == 0)
+    event =
+        rectrack__v1__change_event__unpack(NULL, value.mv_size, value.mv_data);
+  if (event == NULL || strcmp(store_str(event->subject_id), id) != 0) {
+    add_problem(report,
+                "%s says it was last changed at revision %" PRIu64 ", but "
+                "the log holds no change of %s there.",
+                id, revision, id);
+  } else {
+    fd = protobuf_c_message_descriptor_get_field_by_name(
+        event->base.descriptor, snapshot_fields[entity]);
+    const ProtobufCMessage *snapshot =
+        *(ProtobufCMessage *const *)((const char *)event + fd->offset);
+    const Rectrack__V1__FollowUp *fu = event->follow_up;
+    size_t len = snapshot ? protobuf_c_message_get_packed_size(snapshot) : 0;
+    uint8_t *packed = snapshot ? malloc(len + 1) : NULL;
+    if (packed)
+      protobuf_c_message_pack(snapshot, packed);
+    if ((packed && (len != stored->mv_size ||
+                    memcmp(packed, stored->mv_data, len) != 0)) ||
+        (fu && !follow_up_agrees(entity, record, fu)))
+      add_problem(report,
+                  "%s differs from what the change at revision %" PRIu64
+                  " left in the log: it was altered.",
+                  id, revision);
+    free(packed);
+  }
+  if (event)
+    protobuf_c_message_free_unpacked(&event->base, NULL);
+}
+
+/* Every record decodes, carries its own id, agrees with the log and is in
+ * all its indexes. */
+static void check_record(rt_store_reader_t *reader, rt_entity_t entity,
+                         MDB_cursor *index, const MDB_val *pk,
+                         const MDB_val *value, rt_verify_report_t *report) {
+  char id[96];
+  describe_id(entity, pk, id, sizeof id);
+  report->records_checked++;
+  ProtobufCMessage *record = protobuf_c_message_unpack(
+      store_entity_descriptor(entity), NULL, value->mv_size, value->mv_data);
+  store_keyset_t keys = {0};
+  if (record == NULL)
+    add_problem(report, "The stored %.20s %s does not decode.", plural[entity],
+                id);
+  else if (!record_has_key(entity, record, pk))
+    add_problem(report, "The %.20s stored under %s carries another id.",
+                plural[entity], id);
+  else
+    check_record_against_log(reader, entity, record, value, id, report);
+  if (record && store_index_keys(entity, record, &keys) != 0)
+    add_problem(report, "The index keys of %s cannot be computed.", id);
+  for (size_t i = 0; i < keys.n; i++) {
+    MDB_val key = {keys.keys[i].len, keys.keys[i].data}, dup = *pk;
+    if (mdb_cursor_get(index, &key, &dup, MDB_GET_BOTH) != 0) {
+      char described[96];
+      describe_value(keys.keys[i].data, keys.keys[i].len, described,
+                     sizeof described);
+      add_problem(report, "%s is missing from the %s index of %s (%s).", id,
+                  index_name(keys.keys[i].data[0]), plural[entity], described);
+    }
+  }
+  store_keyset_free(&keys);
+  if (record)
+    protobuf_c_message_free_unpacked(record, NULL);
+}
+
 static int verify_records(rt_store_reader_t *reader, rt_entity_t entity,
                           rt_verify_report_t *report, rt_error_t *err) {
   MDB_cursor *cursor = NULL, *index = NULL;
@@ -236,31 +498,7 @@ static int verify_records(rt_store_reader_t *reader, rt_entity_t entity,
   if (rc == 0)
     rc = mdb_cursor_get(cursor, &pk, &value, MDB_FIRST);
   while (rc == 0) {
-    char id[96];
-    describe_id(entity, &pk, id, sizeof id);
-    report->records_checked++;
-    ProtobufCMessage *record = protobuf_c_message_unpack(
-        store_entity_descriptor(entity), NULL, value.mv_size, value.mv_data);
-    store_keyset_t keys = {0};
-    if (record == NULL)
-      add_problem(report, "The stored %.20s %s does not decode.",
-                  plural[entity], id);
-    else if (store_index_keys(entity, record, &keys) != 0)
-      add_problem(report, "The index keys of %s cannot be computed.", id);
-    for (size_t i = 0; i < keys.n; i++) {
-      MDB_val key = {keys.keys[i].len, keys.keys[i].data}, dup = pk;
-      if (mdb_cursor_get(index, &key, &dup, MDB_GET_BOTH) != 0) {
-        char described[96];
-        describe_value(keys.keys[i].data, keys.keys[i].len, described,
-                       sizeof described);
-        add_problem(report, "%s is missing from the %s index of %s (%s).", id,
-                    index_name(keys.keys[i].data[0]), plural[entity],
-                    described);
-      }
-    }
-    store_keyset_free(&keys);
-    if (record)
-      protobuf_c_message_free_unpacked(record, NULL);
+    check_record(reader, entity, index, &pk, &value, report);
     rc = mdb_cursor_get(cursor, &pk, &value, MDB_NEXT);
   }
   if (index)

@@ -58,6 +58,30 @@ int store_set_reply(store_wctx_t *ctx, const ProtobufCMessage *message) {
   return store_pack(message, &ctx->op->reply, &ctx->op->reply_len, ctx->err);
 }
 
+void store_take_reply(store_wctx_t *ctx, uint8_t **packed, size_t packed_len) {
+  free(ctx->op->reply);
+  ctx->op->reply = *packed;
+  ctx->op->reply_len = packed_len;
+  *packed = NULL;
+}
+
+int store_check_expected(store_wctx_t *ctx, const char *what, const char *id,
+                         uint64_t current) {
+  uint64_t expected = ctx->op->expected_revision;
+  if (expected == 0 || expected == current)
+    return 0;
+  char *who = store_principal_at(ctx->txn, ctx->store, current);
+  int rc = rt_error_set(ctx->err, RT_ECONFLICT, "expected_revision",
+                        "%s%s%.80s is at revision %llu (last changed by "
+                        "%.60s), not at the expected revision %llu; reload "
+                        "it and retry",
+                        what ? what : "", what ? " " : "", id,
+                        (unsigned long long)current, who ? who : "unknown",
+                        (unsigned long long)expected);
+  free(who);
+  return rc;
+}
+
 int store_next_revision(store_wctx_t *ctx, uint64_t *out) {
   uint64_t revision = 0;
   int rc = store_meta_get_u64(ctx->txn, ctx->store, "revision", &revision);
@@ -182,32 +206,67 @@ static rt_entity_t subject_entity(Rectrack__V1__SubjectType type) {
   }
 }
 
+/* The id of the record an op changes, when the caller names it: slugs of
+ * sources and actors, the id of an update, the subject of a follow-up or
+ * a measurement. NULL for recommendation and commitment creates, whose id
+ * the server assigns. */
+static const char *op_subject_id(const rt_write_op_t *op) {
+  const ProtobufCMessage *message = op->message;
+  if (op->kind == RT_OP_RECORD_FOLLOW_UP)
+    return ((const Rectrack__V1__FollowUp *)(const void *)message)->subject_id;
+  if (op->kind == RT_OP_RECORD_MEASUREMENT)
+    return ((const Rectrack__V1__Measurement *)(const void *)message)
+        ->commitment_id;
+  if (op->kind == RT_OP_CREATE_RECOMMENDATION ||
+      op->kind == RT_OP_CREATE_COMMITMENT)
+    return NULL;
+  const ProtobufCFieldDescriptor *fd =
+      protobuf_c_message_descriptor_get_field_by_name(message->descriptor,
+                                                      "id");
+  return fd ? *(char *const *)((const char *)message + fd->offset) : NULL;
+}
+
+/* Copies the stored bytes of the change's subject into the op's reply. */
+static int reply_with_record(store_wctx_t *ctx,
+                             const Rectrack__V1__ChangeEvent *event) {
+  rt_entity_t entity = subject_entity(event->subject_type);
+  store_key_t pk;
+  MDB_val data;
+  int rc = store_primary_key(entity, event->subject_id, &pk, ctx->err);
+  if (rc == 0 &&
+      (rc = store_fetch(ctx->txn, store_entity_dbi(ctx->store, entity), &pk,
+                        &data)) != 0)
+    rc = store_mdb_error(rc, ctx->err, "reading a replayed record");
+  if (rc == 0 &&
+      (ctx->op->reply = malloc(data.mv_size ? data.mv_size : 1)) == NULL)
+    rc = rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
+  if (rc == 0) {
+    memcpy(ctx->op->reply, data.mv_data, data.mv_size);
+    ctx->op->reply_len = data.mv_size;
+  }
+  return rc;
+}
+
 /* Fills the op's reply from the change a request id already made: the
- * follow-up as recorded, or the subject record as it stands now. */
+ * follow-up as recorded, or the subject record as it stands now. A
+ * request id reused for another record is refused: replaying would answer
+ * with a record the caller did not name and silently drop its change. */
 static int replay(store_wctx_t *ctx, uint64_t revision) {
   Rectrack__V1__ChangeEvent *event = NULL;
   int rc = load_event(ctx, revision, &event);
   if (rc != 0)
     return rc;
-  if (event->follow_up) {
+  const char *wanted = op_subject_id(ctx->op);
+  if (wanted != NULL && strcmp(wanted, store_str(event->subject_id)) != 0)
+    rc =
+        rt_error_set(ctx->err, RT_EINVAL, "request_id",
+                     "request_id: '%.80s' was already used for a change to "
+                     "%.80s, not %.80s; use a new request id",
+                     ctx->op->request_id, store_str(event->subject_id), wanted);
+  else if (event->follow_up)
     rc = store_set_reply(ctx, &event->follow_up->base);
-  } else {
-    rt_entity_t entity = subject_entity(event->subject_type);
-    store_key_t pk;
-    MDB_val data;
-    rc = store_primary_key(entity, event->subject_id, &pk, ctx->err);
-    if (rc == 0 &&
-        (rc = store_fetch(ctx->txn, store_entity_dbi(ctx->store, entity), &pk,
-                          &data)) != 0)
-      rc = store_mdb_error(rc, ctx->err, "reading a replayed record");
-    if (rc == 0 &&
-        (ctx->op->reply = malloc(data.mv_size ? data.mv_size : 1)) == NULL)
-      rc = rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
-    if (rc == 0) {
-      memcpy(ctx->op->reply, data.mv_data, data.mv_size);
-      ctx->op->reply_len = data.mv_size;
-    }
-  }
+  else
+    rc = reply_with_record(ctx, event);
   protobuf_c_message_free_unpacked(&event->base, NULL);
   if (rc == 0) {
     ctx->op->revision = revision;

@@ -63,6 +63,35 @@ int fx_apply(rt_store_t *store, rt_write_op_t *op) {
   return op->result;
 }
 
+Rectrack__V1__Indicator fx_indicator(const char *name, double baseline,
+                                     double target) {
+  Rectrack__V1__Indicator ind = RECTRACK__V1__INDICATOR__INIT;
+  ind.name = (char *)name;
+  ind.baseline_value = baseline;
+  ind.baseline_date = (char *)"2020-01-01";
+  ind.target_value = target;
+  ind.target_date = (char *)"2030-01-01";
+  return ind;
+}
+
+rt_write_op_t fx_update_op(rt_op_kind_t kind, const void *message,
+                           const char *const *mask, size_t mask_len) {
+  rt_write_op_t op = fx_op(kind, message);
+  op.update_mask = mask;
+  op.update_mask_len = mask_len;
+  return op;
+}
+
+void fx_expect_sound(rt_store_t *store) {
+  rt_verify_report_t report;
+  rt_error_t err;
+  assert_int_equal(rt_store_verify(store, &report, &err), 0);
+  if (report.problem_count != 0)
+    fail_msg("the verifier found %zu problems, first: %s", report.problem_count,
+             report.problems_len ? report.problems[0] : "?");
+  rt_verify_report_free(&report);
+}
+
 int fx_create_source(rt_store_t *store, const char *id) {
   Rectrack__V1__Source source = RECTRACK__V1__SOURCE__INIT;
   source.id = (char *)id;

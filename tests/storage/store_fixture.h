@@ -34,6 +34,12 @@ void fx_remove_tree(const char *dir);
 int fx_apply(rt_store_t *store, rt_write_op_t *op);
 rt_write_op_t fx_op(rt_op_kind_t kind, const void *message);
 
+/* An update op with an update mask (borrowed, like the message). */
+rt_write_op_t fx_update_op(rt_op_kind_t kind, const void *message,
+                           const char *const *mask, size_t mask_len);
+/* Fails the test unless the verifier finds the store sound. */
+void fx_expect_sound(rt_store_t *store);
+
 int fx_create_source(rt_store_t *store, const char *id);
 int fx_create_actor(rt_store_t *store, const char *id);
 
@@ -44,6 +50,10 @@ Rectrack__V1__Recommendation fx_recommendation(const char *title);
 char *fx_create_recommendation(rt_store_t *store,
                                const Rectrack__V1__Recommendation *rec);
 Rectrack__V1__Commitment fx_commitment(const char *title);
+/* An indicator from baseline (2020-01-01) to target (2030-01-01), no unit
+ * and no direction; name is borrowed. */
+Rectrack__V1__Indicator fx_indicator(const char *name, double baseline,
+                                     double target);
 char *fx_create_commitment(rt_store_t *store,
                            const Rectrack__V1__Commitment *com);
 /* Records a follow-up with a status; returns op result. */

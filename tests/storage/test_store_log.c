@@ -68,9 +68,8 @@ static void test_every_change_is_logged_and_chained(void **state) {
   change.id = id;
   change.title = (char *)"Logged again";
   const char *mask[] = {"title"};
-  rt_write_op_t op = fx_op(RT_OP_UPDATE_RECOMMENDATION, &change);
-  op.update_mask = mask;
-  op.update_mask_len = 1;
+  rt_write_op_t op =
+      fx_update_op(RT_OP_UPDATE_RECOMMENDATION, &change, mask, 1);
   op.principal = "alice";
   assert_int_equal(fx_apply(store, &op), 0);
   rt_write_ops_release(&op, 1);
@@ -131,6 +130,52 @@ static void test_replayed_request_adds_no_log_entry(void **state) {
   free(id);
 }
 
+static void
+test_request_id_reused_for_another_subject_is_rejected(void **state) {
+  rt_store_t *store = store_of(state);
+  Rectrack__V1__Recommendation rec = fx_recommendation("First");
+  char *first = fx_create_recommendation(store, &rec);
+  char *second = fx_create_recommendation(store, &rec);
+  Rectrack__V1__FollowUp fu = RECTRACK__V1__FOLLOW_UP__INIT;
+  fu.subject_id = first;
+  fu.status = RECTRACK__V1__STATUS__IN_PROGRESS;
+  rt_write_op_t op = fx_op(RT_OP_RECORD_FOLLOW_UP, &fu);
+  op.request_id = "report-7";
+  assert_int_equal(fx_apply(store, &op), 0);
+  rt_write_ops_release(&op, 1);
+  /* The same request id on another subject: not a retry of the first
+   * report, so answering with it would drop this one silently. */
+  fu.subject_id = second;
+  fu.status = RECTRACK__V1__STATUS__STALLED;
+  op = fx_op(RT_OP_RECORD_FOLLOW_UP, &fu);
+  op.request_id = "report-7";
+  assert_int_equal(fx_apply(store, &op), RT_EINVAL);
+  assert_string_equal(op.error.field, "request_id");
+  assert_non_null(strstr(op.error.message, first));
+  assert_false(op.replayed);
+  assert_null(op.reply);
+  rt_write_ops_release(&op, 1);
+  Rectrack__V1__Recommendation *got = fx_get_recommendation(store, second);
+  assert_int_equal(got->status, RECTRACK__V1__STATUS__NO_INFORMATION);
+  protobuf_c_message_free_unpacked(&got->base, NULL);
+  /* A source create reusing a request id for another slug, likewise. */
+  Rectrack__V1__Source src = RECTRACK__V1__SOURCE__INIT;
+  src.id = (char *)"gfmd-2024";
+  src.title = (char *)"GFMD summit";
+  src.kind = RECTRACK__V1__SOURCE_KIND__SOURCE_KIND_CONFERENCE;
+  op = fx_op(RT_OP_CREATE_SOURCE, &src);
+  op.request_id = "src-1";
+  assert_int_equal(fx_apply(store, &op), 0);
+  rt_write_ops_release(&op, 1);
+  src.id = (char *)"gfmd-2025";
+  op = fx_op(RT_OP_CREATE_SOURCE, &src);
+  op.request_id = "src-1";
+  assert_int_equal(fx_apply(store, &op), RT_EINVAL);
+  rt_write_ops_release(&op, 1);
+  free(first);
+  free(second);
+}
+
 static void test_batch_with_one_bad_op_commits_the_others(void **state) {
   rt_store_t *store = store_of(state);
   Rectrack__V1__Recommendation good = fx_recommendation("Good one");
@@ -158,13 +203,8 @@ static void test_batch_with_one_bad_op_commits_the_others(void **state) {
 
 static char *create_indicator_commitment(rt_store_t *store, double baseline,
                                          double target, int direction) {
-  Rectrack__V1__Indicator ind = RECTRACK__V1__INDICATOR__INIT;
-  ind.name = (char *)"indicator";
+  Rectrack__V1__Indicator ind = fx_indicator("indicator", baseline, target);
   ind.unit = (char *)"per cent";
-  ind.baseline_value = baseline;
-  ind.baseline_date = (char *)"2020-01-01";
-  ind.target_value = target;
-  ind.target_date = (char *)"2030-01-01";
   ind.direction = direction;
   Rectrack__V1__Commitment com = fx_commitment("Quantified");
   com.kind = RECTRACK__V1__COMMITMENT_KIND__COMMITMENT_KIND_QUANTIFIED_TARGET;
@@ -237,19 +277,12 @@ static void test_indicator_update_recomputes_trajectory(void **state) {
   char *id = create_indicator_commitment(
       store, 6.0, 3.0, RECTRACK__V1__DIRECTION__DIRECTION_DECREASE);
   assert_int_equal(fx_measure(store, id, 4.0, "2026-01-01"), 0);
-  Rectrack__V1__Indicator ind = RECTRACK__V1__INDICATOR__INIT;
-  ind.name = (char *)"indicator";
-  ind.baseline_value = 6.0;
-  ind.baseline_date = (char *)"2020-01-01";
-  ind.target_value = 4.0;
-  ind.target_date = (char *)"2030-01-01";
+  Rectrack__V1__Indicator ind = fx_indicator("indicator", 6.0, 4.0);
   Rectrack__V1__Commitment change = RECTRACK__V1__COMMITMENT__INIT;
   change.id = id;
   change.indicator = &ind;
   const char *mask[] = {"indicator"};
-  rt_write_op_t op = fx_op(RT_OP_UPDATE_COMMITMENT, &change);
-  op.update_mask = mask;
-  op.update_mask_len = 1;
+  rt_write_op_t op = fx_update_op(RT_OP_UPDATE_COMMITMENT, &change, mask, 1);
   assert_int_equal(fx_apply(store, &op), 0);
   rt_write_ops_release(&op, 1);
   expect_state(store, id, RECTRACK__V1__TRAJECTORY__ACHIEVED, 1.0, 4.0, 1);
@@ -262,6 +295,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       T(test_every_change_is_logged_and_chained),
       T(test_replayed_request_adds_no_log_entry),
+      T(test_request_id_reused_for_another_subject_is_rejected),
       T(test_batch_with_one_bad_op_commits_the_others),
       T(test_trajectory_of_a_decreasing_target),
       T(test_trajectory_of_an_increasing_target),

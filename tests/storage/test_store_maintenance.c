@@ -257,6 +257,174 @@ static void test_verifier_catches_dangling_index_entry(void **state) {
   rt_verify_report_free(&report);
 }
 
+typedef enum tamper { FLIP_LAST_BYTE, REMOVE, COPY_UNDER_NEW_KEY } tamper_t;
+
+/* Changes the first entry of one database behind the store's back, with
+ * LMDB directly: flips its last byte, deletes it, or stores a copy of it
+ * under the key "zz-copy". */
+/* Closes the store and opens its directory with LMDB directly, in a write
+ * transaction on the database db_name; raw_close commits and reopens. */
+typedef struct raw {
+  MDB_env *env;
+  MDB_txn *txn;
+  MDB_dbi dbi;
+} raw_t;
+
+static raw_t raw_open(fixture_t *fx, const char *db_name) {
+  raw_t raw;
+  rt_store_close(fx->store);
+  fx->store = NULL;
+  assert_int_equal(mdb_env_create(&raw.env), 0);
+  assert_int_equal(mdb_env_set_maxdbs(raw.env, 32), 0);
+  assert_int_equal(mdb_env_open(raw.env, fx->dir, 0, 0600), 0);
+  assert_int_equal(mdb_txn_begin(raw.env, NULL, 0, &raw.txn), 0);
+  assert_int_equal(mdb_dbi_open(raw.txn, db_name, 0, &raw.dbi), 0);
+  return raw;
+}
+
+static void raw_close(fixture_t *fx, raw_t *raw) {
+  assert_int_equal(mdb_txn_commit(raw->txn), 0);
+  mdb_env_close(raw->env);
+  reopen(fx, NULL);
+}
+
+static void tamper_history(fixture_t *fx, const char *db_name, tamper_t how) {
+  raw_t raw = raw_open(fx, db_name);
+  MDB_cursor *cursor;
+  assert_int_equal(mdb_cursor_open(raw.txn, raw.dbi, &cursor), 0);
+  MDB_val key, value;
+  assert_int_equal(mdb_cursor_get(cursor, &key, &value, MDB_FIRST), 0);
+  if (how == REMOVE) {
+    assert_int_equal(mdb_cursor_del(cursor, 0), 0);
+  } else if (how == COPY_UNDER_NEW_KEY) {
+    MDB_val new_key = {7, "zz-copy"};
+    assert_int_equal(mdb_put(raw.txn, raw.dbi, &new_key, &value, 0), 0);
+  } else {
+    uint8_t *copy = malloc(value.mv_size);
+    assert_non_null(copy);
+    memcpy(copy, value.mv_data, value.mv_size);
+    copy[value.mv_size - 1] ^= 0x20;
+    MDB_val altered = {value.mv_size, copy};
+    assert_int_equal(mdb_cursor_put(cursor, &key, &altered, MDB_CURRENT), 0);
+    free(copy);
+  }
+  mdb_cursor_close(cursor);
+  raw_close(fx, &raw);
+}
+
+static void record_history(fixture_t *fx) {
+  Rectrack__V1__Recommendation rec = fx_recommendation("Reported");
+  free(fx_create_recommendation(fx->store, &rec));
+  assert_int_equal(fx_follow_up(fx->store, "R1",
+                                RECTRACK__V1__STATUS__IN_PROGRESS,
+                                "2024-01-01"),
+                   0);
+  Rectrack__V1__Indicator ind = fx_indicator("remittance cost", 6.0, 3.0);
+  ind.unit = (char *)"per cent";
+  Rectrack__V1__Commitment com = fx_commitment("Measured");
+  com.kind = RECTRACK__V1__COMMITMENT_KIND__COMMITMENT_KIND_QUANTIFIED_TARGET;
+  com.indicator = &ind;
+  free(fx_create_commitment(fx->store, &com));
+  assert_int_equal(fx_measure(fx->store, "C1", 5.0, "2024-02-01"), 0);
+  fx_expect_sound(fx->store);
+}
+
+static void expect_verify_problem(fixture_t *fx, const char *text) {
+  rt_verify_report_t report;
+  rt_error_t err;
+  assert_int_equal(rt_store_verify(fx->store, &report, &err), 0);
+  assert_true(report.problem_count >= 1);
+  if (!report_mentions(&report, text))
+    fail_msg("no problem mentions '%s' (first: %s)", text,
+             report.problems_len ? report.problems[0] : "none");
+  rt_verify_report_free(&report);
+}
+
+/* Records history, damages one database and expects the verifier to say
+ * so in a sentence containing text. */
+static void expect_tampering_found(void **state, const char *db_name,
+                                   tamper_t how, const char *text) {
+  fixture_t *fx = fx_of(state);
+  record_history(fx);
+  tamper_history(fx, db_name, how);
+  expect_verify_problem(fx, text);
+}
+
+static void test_verifier_catches_altered_follow_up_report(void **state) {
+  expect_tampering_found(state, "follow_ups", FLIP_LAST_BYTE,
+                         "follow-up of revision 6 differs");
+}
+
+static void test_verifier_catches_removed_follow_up_report(void **state) {
+  expect_tampering_found(state, "follow_ups", REMOVE,
+                         "follow-up recorded at revision 6 is missing");
+  expect_verify_problem(*state, "0 follow-ups but the log recorded 1");
+}
+
+static void test_verifier_catches_altered_measurement(void **state) {
+  expect_tampering_found(state, "measurements", FLIP_LAST_BYTE,
+                         "measurement of revision 8 differs");
+}
+
+static void test_verifier_catches_record_stored_under_another_id(void **state) {
+  expect_tampering_found(state, "sources", COPY_UNDER_NEW_KEY,
+                         "carries another id");
+}
+
+static void test_verifier_catches_altered_record(void **state) {
+  /* fx_setup creates the actors, then source idm-2023 at revision 4. */
+  expect_tampering_found(state, "sources", FLIP_LAST_BYTE,
+                         "idm-2023 differs from what the change at revision "
+                         "4 left in the log");
+}
+
+/* R1's last change is a follow-up to IN_PROGRESS; a status written
+ * straight into the record, without a report, is noticed. */
+static void test_verifier_catches_status_set_without_follow_up(void **state) {
+  fixture_t *fx = fx_of(state);
+  record_history(fx);
+  raw_t raw = raw_open(fx, "recommendations");
+  uint8_t r1[8] = {0, 0, 0, 0, 0, 0, 0, 1};
+  MDB_val key = {8, r1}, value;
+  assert_int_equal(mdb_get(raw.txn, raw.dbi, &key, &value), 0);
+  Rectrack__V1__Recommendation *rec =
+      rectrack__v1__recommendation__unpack(NULL, value.mv_size, value.mv_data);
+  assert_non_null(rec);
+  assert_int_equal(rec->status, RECTRACK__V1__STATUS__IN_PROGRESS);
+  rec->status = RECTRACK__V1__STATUS__IMPLEMENTED;
+  uint8_t packed[4096];
+  size_t len = rectrack__v1__recommendation__get_packed_size(rec);
+  assert_true(len <= sizeof packed);
+  rectrack__v1__recommendation__pack(rec, packed);
+  rectrack__v1__recommendation__free_unpacked(rec, NULL);
+  MDB_val altered = {len, packed};
+  assert_int_equal(mdb_put(raw.txn, raw.dbi, &key, &altered, 0), 0);
+  raw_close(fx, &raw);
+  expect_verify_problem(fx, "R1 differs from what the change at revision 6");
+}
+
+/* A garbage entry under a huge revision: the walk jumps to it instead of
+ * counting up to it (which would never end). */
+static void test_verifier_reports_garbage_far_ahead_in_the_log(void **state) {
+  fixture_t *fx = fx_of(state);
+  raw_t raw = raw_open(fx, "log");
+  uint8_t far[8] = {0, 0, 1, 0, 0, 0, 0, 0}; /* 2^40 */
+  MDB_val key = {8, far}, value = {3, "\xff\xff\xff"};
+  assert_int_equal(mdb_put(raw.txn, raw.dbi, &key, &value, 0), 0);
+  raw_close(fx, &raw);
+  expect_verify_problem(fx, "Log entry 1099511627776 does not decode");
+  expect_verify_problem(fx, "revision 5 is missing");
+}
+
+static void test_verifier_reports_a_missing_head_hash(void **state) {
+  fixture_t *fx = fx_of(state);
+  raw_t raw = raw_open(fx, "meta");
+  MDB_val key = {8, "log_head"};
+  assert_int_equal(mdb_del(raw.txn, raw.dbi, &key, NULL), 0);
+  raw_close(fx, &raw);
+  expect_verify_problem(fx, "head hash of the log is missing");
+}
+
 static void test_reader_sees_its_snapshot_until_renewed(void **state) {
   fixture_t *fx = fx_of(state);
   rt_store_reader_t *reader;
@@ -292,6 +460,14 @@ int main(void) {
       T(test_verifier_passes_a_sound_store),
       T(test_verifier_catches_corrupted_log_entry),
       T(test_verifier_catches_dangling_index_entry),
+      T(test_verifier_catches_altered_follow_up_report),
+      T(test_verifier_catches_removed_follow_up_report),
+      T(test_verifier_catches_altered_measurement),
+      T(test_verifier_catches_record_stored_under_another_id),
+      T(test_verifier_catches_altered_record),
+      T(test_verifier_catches_status_set_without_follow_up),
+      T(test_verifier_reports_garbage_far_ahead_in_the_log),
+      T(test_verifier_reports_a_missing_head_hash),
       T(test_reader_sees_its_snapshot_until_renewed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

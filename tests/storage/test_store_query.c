@@ -188,11 +188,7 @@ static void test_status_change_moves_record_between_indexes(void **state) {
   assert_string_equal(resp->recommendations[1]->id, "R3");
   free_resp(resp);
   /* The old status entry is gone, not merely filtered out. */
-  rt_verify_report_t report;
-  rt_error_t err;
-  assert_int_equal(rt_store_verify(store, &report, &err), 0);
-  assert_int_equal(report.problem_count, 0);
-  rt_verify_report_free(&report);
+  fx_expect_sound(store);
 }
 
 static void test_theme_change_moves_record_between_indexes(void **state) {
@@ -202,9 +198,8 @@ static void test_theme_change_moves_record_between_indexes(void **state) {
   change.id = (char *)"R1";
   change.theme = (char *)"labour-mobility";
   const char *mask[] = {"theme"};
-  rt_write_op_t op = fx_op(RT_OP_UPDATE_RECOMMENDATION, &change);
-  op.update_mask = mask;
-  op.update_mask_len = 1;
+  rt_write_op_t op =
+      fx_update_op(RT_OP_UPDATE_RECOMMENDATION, &change, mask, 1);
   assert_int_equal(fx_apply(store, &op), 0);
   rt_write_ops_release(&op, 1);
   Rectrack__V1__ListRecommendationsRequest req =
@@ -220,11 +215,7 @@ static void test_theme_change_moves_record_between_indexes(void **state) {
   assert_int_equal(resp->total_size, 1);
   assert_string_equal(resp->recommendations[0]->id, "R1");
   free_resp(resp);
-  rt_verify_report_t report;
-  rt_error_t err;
-  assert_int_equal(rt_store_verify(store, &report, &err), 0);
-  assert_int_equal(report.problem_count, 0);
-  rt_verify_report_free(&report);
+  fx_expect_sound(store);
 }
 
 static void test_overdue_uses_given_today(void **state) {
@@ -297,9 +288,8 @@ static void test_archived_hidden_unless_asked(void **state) {
   change.id = (char *)"R1";
   change.archived = true;
   const char *mask[] = {"archived"};
-  rt_write_op_t op = fx_op(RT_OP_UPDATE_RECOMMENDATION, &change);
-  op.update_mask = mask;
-  op.update_mask_len = 1;
+  rt_write_op_t op =
+      fx_update_op(RT_OP_UPDATE_RECOMMENDATION, &change, mask, 1);
   assert_int_equal(fx_apply(store, &op), 0);
   uint64_t archived_at = op.revision;
   rt_write_ops_release(&op, 1);
@@ -430,12 +420,8 @@ static void test_follow_ups_by_subject_and_by_period(void **state) {
 
 static void test_measurements_listed_in_as_of_order(void **state) {
   rt_store_t *store = store_of(state);
-  Rectrack__V1__Indicator ind = RECTRACK__V1__INDICATOR__INIT;
-  ind.name = (char *)"Share of data disaggregated";
-  ind.baseline_value = 10;
-  ind.baseline_date = (char *)"2020-01-01";
-  ind.target_value = 50;
-  ind.target_date = (char *)"2030-01-01";
+  Rectrack__V1__Indicator ind =
+      fx_indicator("Share of data disaggregated", 10, 50);
   Rectrack__V1__Commitment com = fx_commitment("Data pledge");
   com.indicator = &ind;
   char *id = fx_create_commitment(store, &com);

@@ -116,9 +116,8 @@ static void test_update_replaces_only_masked_fields(void **state) {
   change.title = (char *)"New title";
   change.text = (char *)"would be erased if unmasked";
   const char *mask[] = {"title"};
-  rt_write_op_t op = fx_op(RT_OP_UPDATE_RECOMMENDATION, &change);
-  op.update_mask = mask;
-  op.update_mask_len = 1;
+  rt_write_op_t op =
+      fx_update_op(RT_OP_UPDATE_RECOMMENDATION, &change, mask, 1);
   op.principal = "alice";
   assert_int_equal(fx_apply(store, &op), 0);
   rt_write_ops_release(&op, 1);
@@ -138,15 +137,12 @@ static void test_update_mask_naming_server_field_is_rejected(void **state) {
   Rectrack__V1__Recommendation change = fx_recommendation("Masked");
   change.id = id;
   const char *mask[] = {"title", "status"};
-  rt_write_op_t op = fx_op(RT_OP_UPDATE_RECOMMENDATION, &change);
-  op.update_mask = mask;
-  op.update_mask_len = 2;
+  rt_write_op_t op =
+      fx_update_op(RT_OP_UPDATE_RECOMMENDATION, &change, mask, 2);
   assert_int_equal(fx_apply(store, &op), RT_EINVAL);
   assert_string_equal(op.error.field, "update_mask[1]");
   const char *unknown[] = {"colour"};
-  op = fx_op(RT_OP_UPDATE_RECOMMENDATION, &change);
-  op.update_mask = unknown;
-  op.update_mask_len = 1;
+  op = fx_update_op(RT_OP_UPDATE_RECOMMENDATION, &change, unknown, 1);
   assert_int_equal(fx_apply(store, &op), RT_EINVAL);
   assert_non_null(strstr(op.error.message, "colour"));
   free(id);
@@ -202,9 +198,7 @@ static void test_archive_is_a_masked_update(void **state) {
   actor.id = (char *)"mex";
   actor.archived = true;
   const char *mask[] = {"archived"};
-  rt_write_op_t op = fx_op(RT_OP_UPDATE_ACTOR, &actor);
-  op.update_mask = mask;
-  op.update_mask_len = 1;
+  rt_write_op_t op = fx_update_op(RT_OP_UPDATE_ACTOR, &actor, mask, 1);
   assert_int_equal(fx_apply(store, &op), 0);
   Rectrack__V1__Actor *got =
       rectrack__v1__actor__unpack(NULL, op.reply_len, op.reply);
@@ -327,11 +321,8 @@ static void test_source_and_actor_fields_are_validated(void **state) {
 
 static void test_commitment_indicator_is_validated(void **state) {
   rt_store_t *store = store_of(state);
-  Rectrack__V1__Indicator ind = RECTRACK__V1__INDICATOR__INIT;
-  ind.name = (char *)"Remittance cost";
-  ind.baseline_value = 6.0;
+  Rectrack__V1__Indicator ind = fx_indicator("Remittance cost", 6.0, 3.0);
   ind.baseline_date = (char *)"2015-01-01";
-  ind.target_value = 3.0;
   ind.target_date = (char *)"2010-01-01";
   Rectrack__V1__Commitment com = fx_commitment("Cheaper remittances");
   com.indicator = &ind;
