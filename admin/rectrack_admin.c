@@ -11,9 +11,11 @@
  * refers to one created in the same batch, since its server id is only
  * known once that batch committed. Every item carries a request id derived
  * from its content, so running the same load twice creates nothing new.
+ * `token` manages rectrackd's tokens file (admin_token.c).
  *
  * Exit codes: 0 success, 1 failure (message on stderr), 2 usage error.
  */
+#include "admin_token.h"
 #include "rt_dataset.h"
 #include "rt_store.h"
 #include "rt_validate.h"
@@ -44,6 +46,10 @@ static void print_main_usage(FILE *out) {
           "  verify  --data-dir DIR      check the change log and indexes\n"
           "  backup  --data-dir DIR --to DIR2\n"
           "          write a compacted copy of the store into DIR2\n"
+          "  token   add --tokens-file FILE --principal NAME --role ROLE\n"
+          "          create a bearer token for rectrackd (shown once)\n"
+          "  token   list --tokens-file FILE\n"
+          "          show the principals and roles of the tokens\n"
           "\n"
           "Run '%s COMMAND --help' for a command's options.\n"
           "Exit status: 0 success, 1 failure, 2 usage error.\n",
@@ -707,10 +713,9 @@ typedef struct command {
 } command_t;
 
 static const command_t commands[] = {
-    {"load", command_load},
-    {"show", command_show},
-    {"verify", command_verify},
-    {"backup", command_backup},
+    {"load", command_load},         {"show", command_show},
+    {"verify", command_verify},     {"backup", command_backup},
+    {"token", admin_token_command},
 };
 
 int main(int argc, char **argv) {

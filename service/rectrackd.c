@@ -9,13 +9,19 @@
  * --shutdown-grace to finish, the Tracker commits and answers its queued
  * writes and stops its writer thread; then the store is closed and the
  * process exits 0. A second signal does not cut this short: the grace
- * period bounds it.
+ * period bounds it; once the signal handles are closed, SIGTERM and
+ * SIGINT are ignored, so a late signal cannot kill the exiting process.
+ *
+ * With --tokens-file, Tracker calls need a bearer token (rt_auth.h) and
+ * SIGHUP re-reads the file; without it the API is open (logged at start).
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <uv.h>
 
+#include "rt_auth.h"
 #include "rt_health.h"
 #include "rt_log.h"
 #include "rt_options.h"
@@ -33,7 +39,8 @@ typedef struct daemon {
   rt_server_t *server;
   rt_health_t *health;
   rt_reflection_t *reflection;
-  uv_signal_t signals[2];
+  rt_auth_t *auth;        /* NULL: no --tokens-file, the API is open */
+  uv_signal_t signals[3]; /* SIGTERM, SIGINT, SIGHUP */
   int shutting_down;
   int server_done;
 #ifdef RT_HAVE_TRACKER
@@ -43,11 +50,30 @@ typedef struct daemon {
   int tracker_done;
 } daemon_t;
 
+/* Closes the signal handles so that the loop can end. Closing the last
+ * handle of a signal restores its default action (terminate), so the
+ * signals are blocked meanwhile and then ignored: a SIGTERM arriving
+ * while the process tears down must not turn exit 0 into "killed". */
+static void close_signals(daemon_t *daemon) {
+  sigset_t stop_signals, previous;
+
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+  for (int i = 0; i < 3; i++)
+    uv_close((uv_handle_t *)&daemon->signals[i], NULL);
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  pthread_sigmask(SIG_SETMASK, &previous, NULL);
+}
+
 static void finish_if_done(daemon_t *daemon) {
   if (!daemon->server_done || !daemon->tracker_done)
     return;
-  uv_close((uv_handle_t *)&daemon->signals[0], NULL);
-  uv_close((uv_handle_t *)&daemon->signals[1], NULL);
+  close_signals(daemon);
   rt_log(RT_LOG_INFO, "shutdown complete");
 }
 
@@ -66,11 +92,34 @@ static void on_tracker_drained(void *arg) {
 }
 #endif
 
+/* SIGHUP: re-read the tokens file; a bad file keeps the tokens in force. */
+static void reload_tokens(daemon_t *daemon) {
+  rt_error_t err = {0};
+
+  if (daemon->auth == NULL) {
+    rt_log(RT_LOG_INFO, "SIGHUP: no --tokens-file, nothing to reload");
+    return;
+  }
+  if (rt_auth_reload(daemon->auth, &err) != 0) {
+    rt_log(RT_LOG_ERROR, "SIGHUP: %s; keeping the previous tokens",
+           err.message);
+    return;
+  }
+  rt_log(RT_LOG_INFO, "SIGHUP: reloaded %s (%zu tokens)",
+         rt_auth_path(daemon->auth), rt_auth_count(daemon->auth));
+}
+
 static void on_signal(uv_signal_t *handle, int signum) {
   daemon_t *daemon = handle->data;
 
-  if (daemon->shutting_down)
+  if (signum == SIGHUP) {
+    reload_tokens(daemon);
     return;
+  }
+  if (daemon->shutting_down) {
+    rt_log(RT_LOG_INFO, "signal %d: already shutting down", signum);
+    return;
+  }
   daemon->shutting_down = 1;
   rt_log(RT_LOG_INFO, "signal %d: shutting down (grace %llu ms)", signum,
          (unsigned long long)daemon->options.shutdown_grace_ms);
@@ -94,9 +143,16 @@ static int register_tracker(daemon_t *daemon, rt_error_t *err) {
   int rc;
 
   rc = rt_store_open(&daemon->store, daemon->options.data_dir, NULL, err);
-  if (rc != 0)
-    return rc;
+  if (rc != 0) {
+    char detail[sizeof err->message];
+    snprintf(detail, sizeof detail, "%s",
+             err->message[0] ? err->message : rt_strerror(rc));
+    return rt_error_set(err, rc, "data-dir",
+                        "cannot open the data directory %.100s: %s",
+                        daemon->options.data_dir, detail);
+  }
   tracker_options.data_dir = daemon->options.data_dir;
+  tracker_options.auth = daemon->auth;
   tracker_options.max_reply_bytes = daemon->options.server.max_message_bytes;
   rc = rt_tracker_new(&daemon->tracker, &daemon->loop, daemon->store,
                       &tracker_options, err);
@@ -140,13 +196,36 @@ static int register_standard_services(daemon_t *daemon, rt_error_t *err) {
   return rc;
 }
 
+/* --tokens-file: load it (the open API is reported once listening). */
+static int load_tokens(daemon_t *daemon, rt_error_t *err) {
+  const char *path = daemon->options.tokens_file;
+  int rc;
+
+  if (path == NULL)
+    return 0;
+  rc = rt_auth_load(&daemon->auth, path, err);
+  if (rc != 0)
+    return rc;
+  if (rt_auth_count(daemon->auth) == 0)
+    rt_log(RT_LOG_WARN,
+           "%s holds no tokens: every Tracker call will be "
+           "refused until tokens are added (then SIGHUP)",
+           path);
+  else
+    rt_log(RT_LOG_INFO, "bearer tokens required (%zu in %s)",
+           rt_auth_count(daemon->auth), path);
+  return 0;
+}
+
 static int start(daemon_t *daemon, rt_error_t *err) {
   int rc;
   int i;
-  const int signums[2] = {SIGTERM, SIGINT};
+  const int signums[3] = {SIGTERM, SIGINT, SIGHUP};
 
-  rc = rt_server_new(&daemon->server, &daemon->loop, &daemon->options.server,
-                     err);
+  rc = load_tokens(daemon, err);
+  if (rc == 0)
+    rc = rt_server_new(&daemon->server, &daemon->loop, &daemon->options.server,
+                       err);
   if (rc == 0)
     rc = register_tracker(daemon, err);
   if (rc == 0)
@@ -155,11 +234,16 @@ static int start(daemon_t *daemon, rt_error_t *err) {
     rc = rt_server_listen(daemon->server, daemon->options.listen, err);
   if (rc != 0)
     return rc;
-  for (i = 0; i < 2; i++) {
+  for (i = 0; i < 3; i++) {
     uv_signal_init(&daemon->loop, &daemon->signals[i]);
     daemon->signals[i].data = daemon;
     uv_signal_start(&daemon->signals[i], on_signal, signums[i]);
   }
+  if (daemon->auth == NULL)
+    rt_log(RT_LOG_WARN,
+           "no --tokens-file: the Tracker API is open to anyone who can "
+           "connect, and changes are recorded under the unchecked "
+           "x-rectrack-user header");
   printf("rectrackd listening on %s\n", rt_server_address(daemon->server));
   fflush(stdout);
   rt_log(RT_LOG_INFO, "rectrackd %s listening on %s", RT_VERSION,
@@ -180,6 +264,7 @@ static void stop(daemon_t *daemon) {
 #ifdef RT_HAVE_TRACKER
   rt_store_close(daemon->store);
 #endif
+  rt_auth_free(daemon->auth);
 }
 
 static int parse_options(daemon_t *daemon, int argc, char **argv,

@@ -28,6 +28,7 @@ typedef struct setting {
 static const setting_t settings[] = {
     {"listen", SETTING_STRING, 0, 0},
     {"data-dir", SETTING_STRING, 0, 0},
+    {"tokens-file", SETTING_STRING, 0, 0},
     {"max-message-bytes", SETTING_SIZE, 1, UINT32_MAX},
     {"max-connections", SETTING_COUNT32, 1, 1000000},
     {"max-concurrent-streams", SETTING_COUNT32, 1, 1u << 30},
@@ -54,7 +55,9 @@ void rt_options_free(rt_options_t *options) {
   free(options->listen);
   free(options->data_dir);
   free(options->config);
+  free(options->tokens_file);
   options->listen = options->data_dir = options->config = NULL;
+  options->tokens_file = NULL;
 }
 
 static const setting_t *find_setting(const char *name) {
@@ -103,6 +106,14 @@ static int set_string(char **slot, const char *name, const char *value,
   return 0;
 }
 
+static char **string_slot(rt_options_t *options, const char *key) {
+  if (strcmp(key, "listen") == 0)
+    return &options->listen;
+  if (strcmp(key, "tokens-file") == 0)
+    return &options->tokens_file;
+  return &options->data_dir;
+}
+
 int rt_options_set(rt_options_t *options, const char *key, const char *value,
                    rt_error_t *err) {
   const setting_t *setting = find_setting(key);
@@ -112,9 +123,7 @@ int rt_options_set(rt_options_t *options, const char *key, const char *value,
   if (setting == NULL)
     return rt_error_set(err, RT_EINVAL, key, "unknown option \"%.64s\"", key);
   if (setting->kind == SETTING_STRING)
-    return set_string(strcmp(key, "listen") == 0 ? &options->listen
-                                                 : &options->data_dir,
-                      key, value, err);
+    return set_string(string_slot(options, key), key, value, err);
   if (setting->kind == SETTING_LEVEL) {
     if (rt_log_level_parse(value, &options->log_level) != 0)
       return rt_error_set(err, RT_EINVAL, key,
@@ -288,6 +297,10 @@ const char *rt_options_usage(void) {
          "[::1]:PORT)\n"
          "  --data-dir DIR                data directory "
          "(default " RT_DEFAULT_DATA_DIR ")\n"
+         "  --tokens-file FILE            require bearer tokens listed (as "
+         "SHA-256\n"
+         "                                hashes) in FILE; without it the API "
+         "is open\n"
          "  --config FILE                 read `key = value` settings (same "
          "names as\n"
          "                                the long flags); flags override "

@@ -21,9 +21,10 @@
 #define RT_DEFAULT_DATA_DIR "./rectrack-data"
 
 typedef struct rt_options {
-  char *listen;   /* "HOST:PORT", malloc'd */
-  char *data_dir; /* malloc'd */
-  char *config;   /* the config file read, or NULL */
+  char *listen;      /* "HOST:PORT", malloc'd */
+  char *data_dir;    /* malloc'd */
+  char *config;      /* the config file read, or NULL */
+  char *tokens_file; /* --tokens-file (rt_auth.h), malloc'd; NULL: open */
   rt_server_options_t server;
   rt_log_level_t log_level;
   uint64_t shutdown_grace_ms; /* --shutdown-grace seconds; default 10 s */

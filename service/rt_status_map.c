@@ -23,6 +23,8 @@ static const status_entry_t status_table[] = {
     {RT_ENOSPC, RT_GRPC_RESOURCE_EXHAUSTED},
     {RT_EPRECOND, RT_GRPC_FAILED_PRECONDITION},
     {RT_EUNAVAIL, RT_GRPC_UNAVAILABLE},
+    {RT_EUNAUTH, RT_GRPC_UNAUTHENTICATED},
+    {RT_EPERM, RT_GRPC_PERMISSION_DENIED},
 };
 
 rt_grpc_status_t rt_status_from_error(int code) {

@@ -6,9 +6,11 @@
  * sequence: writer drained first (so every accepted write is answered),
  * then the watch streams ended.
  *
- * Also home of the helpers every handler uses: decode with the right
- * error, fail through the status map, pack-and-reply, and the snapshot's
- * renew/reset bracket.
+ * Every method goes through one dispatch, which checks the caller's
+ * bearer token and role (rt_auth) when tokens are configured, before the
+ * handler sees the request. Also home of the helpers every handler uses:
+ * decode with the right error, fail through the status map,
+ * pack-and-reply, and the snapshot's renew/reset bracket.
  */
 #include "rt_tracker_internal.h"
 
@@ -80,27 +82,126 @@ static int64_t now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* One array of every table, each method's data pointing at tracker. */
+/* ---- dispatch: every Tracker call passes through here --------------
+ * The transport calls methods[i].handle, which is route_<i>: it checks
+ * the caller's token and role (when tokens are configured) and forwards
+ * to routes[i].handle. rt_method_t has one data pointer, and every
+ * handler reads the tracker from it, so the route's index travels in the
+ * function itself: one small trampoline per slot. A new method table is
+ * thus covered without touching its handlers, and a method cannot skip
+ * the check. */
+
+/* Checks the call's bearer token and role, and that x-rectrack-user (if
+ * sent) names the token's principal; sets tracker->call_principal. */
+static int authenticate_call(rt_tracker_t *tracker, rt_call_t *call,
+                             const rt_tracker_route_t *route, rt_error_t *err) {
+  const char *principal = NULL;
+  rt_auth_role_t role = RT_AUTH_ROLE_NONE;
+  int rc = rt_auth_authenticate(tracker->auth,
+                                rt_call_metadata(call, "authorization"),
+                                &principal, &role, err);
+  if (rc != 0)
+    return rc;
+  rc = rt_auth_authorize(role, route->required_role, principal, route->name,
+                         err);
+  if (rc != 0)
+    return rc;
+  const char *user = rt_call_metadata(call, "x-rectrack-user");
+  if (user != NULL && strcmp(user, principal) != 0)
+    return rt_error_set(err, RT_EPERM, "x-rectrack-user",
+                        "x-rectrack-user \"%.64s\" is not the principal of "
+                        "the token (\"%s\"); omit it or make them match",
+                        user, principal);
+  tracker->call_principal = principal;
+  return 0;
+}
+
+static void dispatch(rt_call_t *call, size_t index, const uint8_t *request,
+                     size_t len) {
+  rt_tracker_t *tracker = rt_call_method_data(call);
+  const rt_tracker_route_t *route = &tracker->routes[index];
+
+  if (tracker->auth != NULL) {
+    rt_error_t err;
+    rt_error_clear(&err);
+    int rc = authenticate_call(tracker, call, route, &err);
+    if (rc != 0) {
+      rt_tracker_fail(call, rc, &err);
+      return;
+    }
+  }
+  route->handle(call, request, len);
+  tracker->call_principal = NULL;
+}
+
+#define ROUTE(group, k)                                                        \
+  static void route_##group##_##k(rt_call_t *call, const uint8_t *request,     \
+                                  size_t len) {                                \
+    dispatch(call, (group)*8 + (k), request, len);                             \
+  }
+#define ROUTES8(group)                                                         \
+  ROUTE(group, 0)                                                              \
+  ROUTE(group, 1)                                                              \
+  ROUTE(group, 2)                                                              \
+  ROUTE(group, 3)                                                              \
+  ROUTE(group, 4)                                                              \
+  ROUTE(group, 5)                                                              \
+  ROUTE(group, 6)                                                              \
+  ROUTE(group, 7)
+#define ROUTE_NAMES8(group)                                                    \
+  route_##group##_0, route_##group##_1, route_##group##_2, route_##group##_3,  \
+      route_##group##_4, route_##group##_5, route_##group##_6,                 \
+      route_##group##_7
+ROUTES8(0)
+ROUTES8(1)
+ROUTES8(2)
+ROUTES8(3)
+ROUTES8(4)
+ROUTES8(5)
+/* route_handlers[i] forwards to routes[i]: 48 slots. */
+static void (*const route_handlers[])(rt_call_t *, const uint8_t *, size_t) = {
+    ROUTE_NAMES8(0), ROUTE_NAMES8(1), ROUTE_NAMES8(2),
+    ROUTE_NAMES8(3), ROUTE_NAMES8(4), ROUTE_NAMES8(5)};
+#define MAX_ROUTES (sizeof route_handlers / sizeof route_handlers[0])
+
+/* One array of every table, each method's data pointing at tracker and
+ * its handler at the dispatch; writes need the writer role. */
 static int build_methods(rt_tracker_t *tracker, rt_error_t *err) {
   const struct {
     const rt_method_t *table;
     size_t count;
+    rt_auth_role_t required_role;
   } tables[] = {
-      {rt_tracker_read_methods, rt_tracker_read_method_count},
-      {rt_tracker_write_methods, rt_tracker_write_method_count},
-      {rt_tracker_watch_methods, rt_tracker_watch_method_count},
-      {rt_tracker_review_methods, rt_tracker_review_method_count},
+      {rt_tracker_read_methods, rt_tracker_read_method_count,
+       RT_AUTH_ROLE_READER},
+      {rt_tracker_write_methods, rt_tracker_write_method_count,
+       RT_AUTH_ROLE_WRITER},
+      {rt_tracker_watch_methods, rt_tracker_watch_method_count,
+       RT_AUTH_ROLE_READER},
+      {rt_tracker_review_methods, rt_tracker_review_method_count,
+       RT_AUTH_ROLE_READER},
   };
   size_t total = 0;
   for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
     total += tables[t].count;
+  if (total > MAX_ROUTES)
+    return rt_error_set(err, RT_EINVAL, NULL,
+                        "%zu Tracker methods, the dispatch has %zu slots",
+                        total, MAX_ROUTES);
   tracker->methods = calloc(total, sizeof *tracker->methods);
-  if (tracker->methods == NULL)
+  tracker->routes = calloc(total, sizeof *tracker->routes);
+  if (tracker->methods == NULL || tracker->routes == NULL)
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
   for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
     for (size_t i = 0; i < tables[t].count; i++) {
-      rt_method_t *method = &tracker->methods[tracker->method_count++];
+      size_t index = tracker->method_count++;
+      rt_method_t *method = &tracker->methods[index];
+      rt_tracker_route_t *route = &tracker->routes[index];
       *method = tables[t].table[i];
+      route->handle = method->handle;
+      route->required_role = tables[t].required_role;
+      route->name = strrchr(method->path, '/') + 1;
+      method->handle = route_handlers[index];
       method->data = tracker;
     }
   return 0;
@@ -114,6 +215,7 @@ int rt_tracker_new(rt_tracker_t **out, uv_loop_t *loop, rt_store_t *store,
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
   tracker->loop = loop;
   tracker->store = store;
+  tracker->auth = options ? options->auth : NULL;
   tracker->started_ms =
       options && options->started_ms ? options->started_ms : now_ms();
   tracker->max_reply_bytes = options && options->max_reply_bytes
@@ -190,6 +292,7 @@ void rt_tracker_free(rt_tracker_t *tracker) {
   rt_tracker_watch_release(tracker);
   rt_store_reader_end(tracker->reader);
   free(tracker->methods);
+  free(tracker->routes);
   free(tracker->data_dir);
   free(tracker);
 }

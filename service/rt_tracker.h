@@ -4,8 +4,9 @@
  * Owns: the handlers of every Tracker RPC, the loop thread's read snapshot
  * (one rt_store_reader_t, renewed per call), the writer thread (rt_writer)
  * and the WatchChanges streams. Calls: rt_call (transport contract),
- * rt_store (storage), rt_writer, rt_status_map, rt_log, protobuf-c, libuv,
- * and review/ for GetReviewSummary and ExportReview when it is built in.
+ * rt_store (storage), rt_writer, rt_status_map, rt_log, rt_auth (bearer
+ * tokens), protobuf-c, libuv, and review/ for GetReviewSummary and
+ * ExportReview when it is built in.
  *
  * Reads run on the loop thread in a short read transaction; writes are
  * validated cheaply on the loop thread, applied by the writer thread with
@@ -15,6 +16,7 @@
 #ifndef RT_TRACKER_H
 #define RT_TRACKER_H
 
+#include "rt_auth.h"
 #include "rt_call.h"
 #include "rt_error.h"
 #include "rt_store.h"
@@ -34,6 +36,14 @@ typedef struct rt_tracker_options {
   /* The transport's message size limit: a list page that would exceed it
    * is shortened to fit. 0: 4 MiB. */
   size_t max_reply_bytes;
+  /* Bearer tokens (borrowed; must outlive the tracker). When set, every
+   * Tracker call needs `authorization: Bearer <token>` naming a known
+   * token (else UNAUTHENTICATED), write RPCs need the writer role (else
+   * PERMISSION_DENIED), and the token's principal is who a change is
+   * recorded as; an x-rectrack-user header, if sent, must name that same
+   * principal (else PERMISSION_DENIED). NULL: the API is open and the
+   * principal is x-rectrack-user, or "anonymous". */
+  rt_auth_t *auth;
 } rt_tracker_options_t;
 
 /* Creates the service on loop for store (both borrowed; they must outlive

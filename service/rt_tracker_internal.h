@@ -14,6 +14,14 @@
 
 typedef struct rt_watcher rt_watcher_t;
 
+/* What the dispatch needs to know of a method besides its entry in the
+ * transport's table: the handler it forwards to and the role it needs. */
+typedef struct rt_tracker_route {
+  void (*handle)(rt_call_t *call, const uint8_t *request, size_t len);
+  rt_auth_role_t required_role;
+  const char *name; /* "CreateSource": the path's last part */
+} rt_tracker_route_t;
+
 struct rt_tracker {
   uv_loop_t *loop;
   rt_store_t *store;
@@ -27,7 +35,15 @@ struct rt_tracker {
   void *drain_data;
 
   rt_method_t *methods;
+  rt_tracker_route_t *routes; /* routes[i] is behind methods[i] */
   size_t method_count;
+
+  /* Authentication (see rt_tracker_options_t.auth); NULL: open. */
+  rt_auth_t *auth;
+  /* The authenticated principal of the call being dispatched, set only
+   * while its handler runs (handlers run synchronously on the loop
+   * thread; a write copies it). NULL: no token checked (open API). */
+  const char *call_principal;
 
   /* WatchChanges: every open stream, and those due a turn of the pump. */
   rt_watcher_t *watchers;

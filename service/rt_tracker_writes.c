@@ -4,8 +4,9 @@
  *
  * A handler decodes the request, checks what is cheap to check here (the
  * message is present, the fields every record needs are set, the
- * principal header is well-formed), fills an rt_write_op_t and queues it
- * to the writer thread. Full validation of every field happens in the
+ * principal header is well-formed; the token, when tokens are configured,
+ * was checked by the dispatch in rt_tracker.c), fills an rt_write_op_t and
+ * queues it to the writer thread. Full validation of every field happens in the
  * storage engine, inside the write, with the same field-naming messages.
  * The reply (the packed record the storage engine returns) is sent from
  * the completion on the loop thread, after the commit is durable. A call
@@ -14,11 +15,12 @@
  */
 #include "rt_tracker_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define RT_PRINCIPAL_HEADER "x-rectrack-user"
-#define RT_MAX_PRINCIPAL_LEN 64
+#define RT_MAX_PRINCIPAL_LEN RT_AUTH_MAX_PRINCIPAL_LEN
 
 typedef struct write_call {
   rt_write_job_t job; /* first: the writer hands back &job */
@@ -54,27 +56,27 @@ static int require_message(const void *message, const char *field,
   return rt_error_set(err, RT_EINVAL, field, "%s is required", field);
 }
 
-/* The principal: x-rectrack-user if sent, else "anonymous". Short and
- * plain so that it can be shown and logged as is. */
-static int read_principal(rt_call_t *call, char *out, rt_error_t *err) {
+/* The principal: the token's when the dispatch authenticated the call
+ * (it already checked that x-rectrack-user, if any, agrees), else
+ * x-rectrack-user if sent, else "anonymous". Short and plain so that it
+ * can be shown and logged as is. */
+static int read_principal(const rt_tracker_t *tracker, rt_call_t *call,
+                          char *out, rt_error_t *err) {
+  if (tracker->call_principal != NULL) {
+    snprintf(out, RT_MAX_PRINCIPAL_LEN + 1, "%s", tracker->call_principal);
+    return 0;
+  }
   const char *value = rt_call_metadata(call, RT_PRINCIPAL_HEADER);
   if (value == NULL) {
     memcpy(out, "anonymous", sizeof "anonymous");
     return 0;
   }
-  size_t len = strlen(value);
-  bool ok = len >= 1 && len <= RT_MAX_PRINCIPAL_LEN;
-  for (size_t i = 0; ok && i < len; i++) {
-    char c = value[i];
-    ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || strchr("._@+-", c) != NULL;
-  }
-  if (!ok)
+  if (!rt_auth_principal_is_valid(value))
     return rt_error_set(err, RT_EINVAL, RT_PRINCIPAL_HEADER,
                         RT_PRINCIPAL_HEADER " must be 1 to %d characters of "
                                             "letters, digits and . _ @ + -",
                         RT_MAX_PRINCIPAL_LEN);
-  memcpy(out, value, len + 1);
+  memcpy(out, value, strlen(value) + 1);
   return 0;
 }
 
@@ -121,7 +123,7 @@ static void submit_write(rt_call_t *call, const uint8_t *request, size_t len,
   write->request = rt_tracker_decode(call, spec->request, request, len);
   if (write->request == NULL)
     goto fail;
-  int rc = read_principal(call, write->principal, &err);
+  int rc = read_principal(tracker, call, write->principal, &err);
   write->call = call;
   write->job.complete = complete_write;
   atomic_init(&write->job.abandoned, false);

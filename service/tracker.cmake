@@ -19,8 +19,8 @@ add_library(rt_tracker STATIC
   ${RT_TRACKER_REVIEW_SOURCE})
 target_include_directories(rt_tracker PUBLIC ${CMAKE_CURRENT_LIST_DIR}
                                              ${CMAKE_SOURCE_DIR}/storage)
-target_link_libraries(rt_tracker PUBLIC rt_proto rt_common PkgConfig::LIBUV
-                                        Threads::Threads)
+target_link_libraries(rt_tracker PUBLIC rt_proto rt_common rt_auth
+                                        PkgConfig::LIBUV Threads::Threads)
 if(TARGET rt_storage)
   target_link_libraries(rt_tracker PUBLIC rt_storage)
 endif()

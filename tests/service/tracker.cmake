@@ -28,6 +28,7 @@ if(TARGET rt_storage)
     ${RT_SERVICE_SRC}/rt_tracker_review_stub.c ${RT_SERVICE_SRC}/rt_log.c)
   target_include_directories(test_tracker PRIVATE ${RT_SERVICE_SRC})
   target_link_libraries(test_tracker PRIVATE rt_storage rt_proto rt_common
-                        PkgConfig::LIBUV Threads::Threads PkgConfig::CMOCKA)
+                        rt_auth PkgConfig::LIBUV Threads::Threads
+                        PkgConfig::CMOCKA)
   add_test(NAME service_writer_tracker_calls COMMAND test_tracker)
 endif()

@@ -1,0 +1,121 @@
+/*
+ * rt_auth: bearer-token authentication of rectrackd's callers.
+ *
+ * Owns: the tokens file (parsing, reloading), the hashing of tokens, the
+ * constant-time lookup of a presented token, the roles and what they
+ * allow, and the generation of new tokens for rectrack-admin. Calls
+ * libsodium, rt_error and libc; knows nothing of gRPC or of the network
+ * (the Tracker's dispatch maps RT_EUNAUTH and RT_EPERM to UNAUTHENTICATED
+ * and PERMISSION_DENIED).
+ *
+ * The tokens file holds one token per line, never the token itself:
+ *
+ *   # <sha256-hex-of-token> <principal> <role>
+ *   9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 alice
+ * writer
+ *
+ * Fields are separated by spaces or tabs; '#' starts a comment; blank
+ * lines are skipped. The hash is the SHA-256 of the token's text (as sent
+ * in `authorization: Bearer <token>`), 64 hex digits. The principal is 1
+ * to 64 letters, digits and `. _ @ + -` (the same rule as x-rectrack-user);
+ * it is what the change log records. A principal may have several tokens
+ * (rotation). The file must be a regular file not writable by group or
+ * others (whoever can write it can grant themselves access).
+ *
+ * Not thread-safe: one thread (rectrackd's loop thread) uses an rt_auth_t.
+ */
+#ifndef RT_AUTH_H
+#define RT_AUTH_H
+
+#include "rt_error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define RT_AUTH_HASH_BYTES 32 /* SHA-256 */
+#define RT_AUTH_HASH_HEX_LEN (2 * RT_AUTH_HASH_BYTES)
+#define RT_AUTH_MAX_PRINCIPAL_LEN 64
+#define RT_AUTH_TOKEN_BYTES 32 /* random bytes in a generated token */
+/* A generated token: the random bytes in base64url without padding. */
+#define RT_AUTH_TOKEN_LEN 43
+
+/* What a caller may do. Roles are ordered: each allows what the ones
+ * below it allow. */
+typedef enum rt_auth_role {
+  RT_AUTH_ROLE_NONE = 0,   /* not a role: "nothing" */
+  RT_AUTH_ROLE_READER = 1, /* Get*, List*, Summary, Export, Watch, Info */
+  RT_AUTH_ROLE_WRITER = 2, /* also Create*, Update*, Record* */
+} rt_auth_role_t;
+
+typedef struct rt_auth rt_auth_t;
+
+/* One token of the file, without its secret (for `token list`). */
+typedef struct rt_auth_entry {
+  const char *principal;                   /* borrowed from the rt_auth_t */
+  rt_auth_role_t role;                     /* reader or writer */
+  unsigned line;                           /* line number in the file */
+  char hash_hex[RT_AUTH_HASH_HEX_LEN + 1]; /* the stored hash, lower case */
+} rt_auth_entry_t;
+
+/* Reads the tokens file at path into a new rt_auth_t (*out; free with
+ * rt_auth_free). path is copied and kept for rt_auth_reload. An empty
+ * file (no tokens) is valid: every call is then refused. Errors: RT_EIO
+ * (cannot open or read it), RT_EINVAL (a bad line, a duplicate hash, not
+ * a regular file, writable by group or others: err's message names the
+ * file and line), RT_ENOMEM. */
+int rt_auth_load(rt_auth_t **out, const char *path, rt_error_t *err);
+
+/* Reads the file again and, only if all of it is valid, replaces the
+ * tokens: on error the previous tokens stay in force. Principals returned
+ * by rt_auth_authenticate before the reload become invalid. Errors as
+ * rt_auth_load. */
+int rt_auth_reload(rt_auth_t *auth, rt_error_t *err);
+
+/* Frees auth. NULL is a no-op. */
+void rt_auth_free(rt_auth_t *auth);
+
+/* The file read, as given to rt_auth_load. */
+const char *rt_auth_path(const rt_auth_t *auth);
+
+/* The number of tokens, and the index-th of them (0 <= index < count) in
+ * file order. */
+size_t rt_auth_count(const rt_auth_t *auth);
+void rt_auth_entry(const rt_auth_t *auth, size_t index, rt_auth_entry_t *out);
+
+/* Authenticates the value of a request's `authorization` header
+ * (`Bearer <token>`, the scheme in any case; NULL when absent). On
+ * success sets *principal (borrowed: valid until the next rt_auth_reload
+ * or rt_auth_free) and *role and returns 0. The presented token is
+ * hashed and compared with every stored hash in constant time. Errors:
+ * RT_EUNAUTH with message "missing bearer token" (no header, another
+ * scheme, no token) or "unknown token". */
+int rt_auth_authenticate(const rt_auth_t *auth, const char *authorization,
+                         const char **principal, rt_auth_role_t *role,
+                         rt_error_t *err);
+
+/* 0 if role allows what required needs, else RT_EPERM with a message
+ * naming the method, the principal, their role and the role needed. */
+int rt_auth_authorize(rt_auth_role_t role, rt_auth_role_t required,
+                      const char *principal, const char *method,
+                      rt_error_t *err);
+
+/* "reader", "writer" ("none" for RT_AUTH_ROLE_NONE). */
+const char *rt_auth_role_name(rt_auth_role_t role);
+
+/* Parses "reader" or "writer" into *role. Returns 0 or RT_EINVAL. */
+int rt_auth_role_parse(const char *name, rt_auth_role_t *role);
+
+/* Whether name is a valid principal (see above). */
+bool rt_auth_principal_is_valid(const char *name);
+
+/* Writes a new random token (RT_AUTH_TOKEN_BYTES from randombytes, in
+ * base64url without padding, NUL-terminated) into token. Returns 0 or
+ * RT_EIO (libsodium could not be initialised). The caller should wipe it
+ * (sodium_memzero) once shown. */
+int rt_auth_token_new(char token[RT_AUTH_TOKEN_LEN + 1]);
+
+/* The SHA-256 of the len bytes at token, in lower-case hex. */
+void rt_auth_token_hash_hex(const char *token, size_t len,
+                            char hex[RT_AUTH_HASH_HEX_LEN + 1]);
+
+#endif /* RT_AUTH_H */

@@ -1,0 +1,347 @@
+"""Tracker end-to-end: bearer-token authentication (--tokens-file) and the
+daemon's start and stop paths.
+
+A real rectrackd with a tokens file: calls without a token or with an
+unknown one are UNAUTHENTICATED, a reader calling a write RPC is
+PERMISSION_DENIED, a writer's changes are recorded under the token's
+principal (recorded_by, updated_by, WatchChanges' principal), Health
+needs no token, SIGHUP reloads the file. rectrack-admin (--admin PATH)
+makes the tokens. Also: without a tokens file the server warns that the
+API is open; a burst of SIGTERMs during shutdown still ends with exit 0;
+a data directory that cannot be opened, a bad tokens file, a port in use
+each end the start with a one-line message and a non-zero status.
+"""
+
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import grpc
+
+import rtserver
+from rtserver import pb, pb_grpc, res, recommendation, wait_for
+
+ADMIN = os.environ.get("RECTRACK_ADMIN", "")
+READER_TOKEN = "reader-token-0123456789abcdef0123456789abcdef"
+WRITER_TOKEN = "writer-token-0123456789abcdef0123456789abcdef"
+
+
+def token_line(token, principal, role):
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return "%s %s %s\n" % (digest, principal, role)
+
+
+def bearer(token):
+    return (("authorization", "Bearer " + token),)
+
+
+def health_check(channel):
+    """grpc.health.v1.Health/Check for the whole server, without stubs:
+    the empty request, and SERVING is the bytes 08 01."""
+    check = channel.unary_unary("/grpc.health.v1.Health/Check",
+                                request_serializer=None,
+                                response_deserializer=None)
+    return check(b"", timeout=30)
+
+
+def run_daemon(args, timeout=60):
+    """Runs rectrackd expecting it to fail at start; returns the process."""
+    return subprocess.run([rtserver.RECTRACKD, "--listen", "127.0.0.1:0"] +
+                          args, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+class AuthTest(rtserver.TrackerTestCase):
+    """One server with a reader and a writer token."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="rt-e2e-auth-")
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
+        cls.tokens = os.path.join(cls.tmp, "tokens")
+        with open(cls.tokens, "w") as f:
+            f.write("# test tokens\n")
+            f.write(token_line(READER_TOKEN, "partner-reader", "reader"))
+            f.write(token_line(WRITER_TOKEN, "secretariat", "writer"))
+        os.chmod(cls.tokens, 0o600)
+        cls.server = rtserver.RtServer(
+            extra_args=["--tokens-file", cls.tokens]).start()
+        cls.addClassCleanup(cls.stop_server)
+        cls.chan = cls.server.channel()
+        cls.stub = pb_grpc.TrackerStub(cls.chan)
+
+    def test_a_call_without_a_token_is_unauthenticated(self):
+        self.assert_rpc_error(grpc.StatusCode.UNAUTHENTICATED,
+                              "missing bearer token", self.stub.GetServerInfo,
+                              pb.GetServerInfoRequest())
+        self.assert_rpc_error(grpc.StatusCode.UNAUTHENTICATED,
+                              "missing bearer token", self.stub.GetServerInfo,
+                              pb.GetServerInfoRequest(),
+                              metadata=(("authorization", "Basic eDp5"),))
+
+    def test_an_unknown_token_is_unauthenticated(self):
+        self.assert_rpc_error(grpc.StatusCode.UNAUTHENTICATED, "unknown token",
+                              self.stub.ListSources, pb.ListSourcesRequest(),
+                              metadata=bearer(WRITER_TOKEN + "x"))
+
+    def test_a_reader_reads_but_may_not_write(self):
+        info = self.stub.GetServerInfo(pb.GetServerInfoRequest(),
+                                       metadata=bearer(READER_TOKEN))
+        self.assertTrue(info.version)
+        error = self.assert_rpc_error(
+            grpc.StatusCode.PERMISSION_DENIED, "CreateSource",
+            self.stub.CreateSource,
+            pb.CreateSourceRequest(source=res.Source(id="src-denied",
+                                                     title="No")),
+            metadata=bearer(READER_TOKEN))
+        self.assertIn("reader", error.details())
+        self.assertIn("writer", error.details())
+        self.assert_rpc_error(grpc.StatusCode.NOT_FOUND, None,
+                              self.stub.GetSource,
+                              pb.GetSourceRequest(id="src-denied"),
+                              metadata=bearer(WRITER_TOKEN))
+
+    def test_a_writer_is_recorded_as_the_tokens_principal(self):
+        watch = self.stub.WatchChanges(pb.WatchChangesRequest(from_revision=1),
+                                       metadata=bearer(READER_TOKEN))
+        try:
+            source = self.stub.CreateSource(pb.CreateSourceRequest(
+                source=res.Source(id=rtserver.unique("src"),
+                                  title="Dialogue")),
+                metadata=bearer(WRITER_TOKEN))
+            rec = self.stub.CreateRecommendation(
+                pb.CreateRecommendationRequest(
+                    recommendation=recommendation(source.id)),
+                metadata=bearer(WRITER_TOKEN))
+            self.assertEqual(rec.updated_by, "secretariat")
+            report = self.stub.RecordFollowUp(pb.RecordFollowUpRequest(
+                follow_up=res.FollowUp(subject_id=rec.id,
+                                       status=res.IN_PROGRESS)),
+                metadata=bearer(WRITER_TOKEN))
+            self.assertEqual(report.recorded_by, "secretariat")
+            seen = {}
+            for event in watch:
+                seen[event.subject_id] = event.principal
+                if rec.id in seen and event.revision >= report.revision:
+                    break
+            self.assertEqual(seen[source.id], "secretariat")
+            self.assertEqual(seen[rec.id], "secretariat")
+        finally:
+            watch.cancel()
+
+    def test_x_rectrack_user_must_match_the_token(self):
+        metadata = bearer(WRITER_TOKEN) + (("x-rectrack-user", "mallory"),)
+        error = self.assert_rpc_error(
+            grpc.StatusCode.PERMISSION_DENIED, "mallory",
+            self.stub.CreateSource,
+            pb.CreateSourceRequest(source=res.Source(id=rtserver.unique("s"),
+                                                     title="Spoofed")),
+            metadata=metadata)
+        self.assertIn("secretariat", error.details())
+        same = bearer(WRITER_TOKEN) + (("x-rectrack-user", "secretariat"),)
+        created = self.stub.CreateSource(
+            pb.CreateSourceRequest(source=res.Source(id=rtserver.unique("s"),
+                                                     title="Same")),
+            metadata=same)
+        self.assertEqual(created.title, "Same")
+
+    def test_health_needs_no_token(self):
+        self.assertEqual(health_check(self.chan), b"\x08\x01")
+
+    def test_sighup_reloads_the_tokens_file(self):
+        late = "late-token-0123456789abcdef0123456789abcdef"
+        self.assert_rpc_error(grpc.StatusCode.UNAUTHENTICATED, "unknown token",
+                              self.stub.GetServerInfo,
+                              pb.GetServerInfoRequest(), metadata=bearer(late))
+        with open(self.tokens, "a") as f:
+            f.write(token_line(late, "late-reader", "reader"))
+        self.server.proc.send_signal(signal.SIGHUP)
+
+        def accepted():
+            try:
+                self.stub.GetServerInfo(pb.GetServerInfoRequest(),
+                                        metadata=bearer(late))
+                return True
+            except grpc.RpcError as error:
+                self.assertEqual(error.code(),
+                                 grpc.StatusCode.UNAUTHENTICATED)
+                return False
+        wait_for(accepted, what="the reloaded token")
+        self.assertIsNone(self.server.proc.poll())
+
+
+class AdminTokenTest(unittest.TestCase):
+    """rectrack-admin token add/list, and the server accepting its tokens."""
+
+    def setUp(self):
+        if not ADMIN:
+            self.skipTest("needs --admin PATH")
+        self.tmp = tempfile.mkdtemp(prefix="rt-e2e-admin-token-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.tokens = os.path.join(self.tmp, "tokens")
+
+    def admin(self, *args):
+        return subprocess.run([ADMIN, "token"] + list(args),
+                              capture_output=True, text=True, timeout=60)
+
+    def test_add_creates_a_private_file_and_prints_the_token_once(self):
+        added = self.admin("add", "--tokens-file", self.tokens,
+                           "--principal", "alice", "--role", "writer")
+        self.assertEqual(added.returncode, 0, added.stderr)
+        token = added.stdout.strip()
+        self.assertEqual(len(token), 43)
+        self.assertEqual(stat.S_IMODE(os.stat(self.tokens).st_mode), 0o600)
+        with open(self.tokens) as f:
+            content = f.read()
+        self.assertNotIn(token, content)
+        self.assertIn(hashlib.sha256(token.encode()).hexdigest() +
+                      " alice writer\n", content)
+        second = self.admin("add", "--tokens-file", self.tokens,
+                            "--principal", "bob", "--role", "reader")
+        self.assertEqual(second.returncode, 0, second.stderr)
+        self.assertNotEqual(second.stdout.strip(), token)
+        listed = self.admin("list", "--tokens-file", self.tokens)
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertRegex(listed.stdout, r"alice\s+writer")
+        self.assertRegex(listed.stdout, r"bob\s+reader")
+        self.assertNotIn(token, listed.stdout)
+        self.assertNotIn(second.stdout.strip(), listed.stdout)
+
+    def test_bad_arguments_are_usage_errors(self):
+        for args in (["add", "--tokens-file", self.tokens, "--principal",
+                      "a b", "--role", "writer"],
+                     ["add", "--tokens-file", self.tokens, "--principal",
+                      "alice", "--role", "admin"],
+                     ["list"], ["remove", "--tokens-file", self.tokens]):
+            result = self.admin(*args)
+            self.assertEqual(result.returncode, 2, (args, result.stderr))
+        self.assertFalse(os.path.exists(self.tokens))
+
+    def test_the_server_accepts_a_token_made_by_admin(self):
+        added = self.admin("add", "--tokens-file", self.tokens,
+                           "--principal", "ops", "--role", "writer")
+        self.assertEqual(added.returncode, 0, added.stderr)
+        server = rtserver.RtServer(extra_args=["--tokens-file", self.tokens])
+        server.start()
+        try:
+            with server.channel() as channel:
+                stub = pb_grpc.TrackerStub(channel)
+                token = bearer(added.stdout.strip())
+                source = stub.CreateSource(pb.CreateSourceRequest(
+                    source=res.Source(id="admin-made", title="By ops")),
+                    metadata=token)
+                rec = stub.CreateRecommendation(
+                    pb.CreateRecommendationRequest(
+                        recommendation=recommendation(source.id)),
+                    metadata=token)
+                self.assertEqual(rec.updated_by, "ops")
+        finally:
+            self.assertEqual(server.stop(), 0, "".join(server.output))
+            server.cleanup()
+
+
+class DaemonLifecycleTest(unittest.TestCase):
+    """Start and stop paths of rectrackd outside the Tracker's calls."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="rt-e2e-daemon-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def test_an_open_server_warns_at_start(self):
+        server = rtserver.RtServer().start()
+        try:
+            wait_for(lambda: any("API is open" in line
+                                 for line in server.output),
+                     what="the open-API warning")
+        finally:
+            self.assertEqual(server.stop(), 0, "".join(server.output))
+            server.cleanup()
+
+    def test_signals_during_shutdown_still_exit_zero(self):
+        server = rtserver.RtServer().start()
+        try:
+            proc = server.proc
+            # Keep signalling until the process is gone: some of these
+            # arrive while it tears down, after its signal handles closed.
+            while proc.poll() is None:
+                try:
+                    proc.send_signal(signal.SIGTERM)
+                except ProcessLookupError:
+                    break
+                try:
+                    proc.wait(0.001)
+                except subprocess.TimeoutExpired:
+                    pass
+            self.assertEqual(server.stop(), 0, "".join(server.output))
+        finally:
+            server.stop()
+            server.cleanup()
+
+    def assert_start_fails(self, args, fragment):
+        result = run_daemon(args)
+        self.assertNotEqual(result.returncode, 0, result)
+        self.assertNotIn("listening on", result.stdout)
+        lines = result.stderr.strip().splitlines()
+        self.assertEqual(len([l for l in lines if l.startswith("rectrackd: ")]),
+                         1, result.stderr)
+        self.assertIn(fragment, result.stderr)
+        return result
+
+    def test_a_data_dir_that_is_a_file_is_refused(self):
+        path = os.path.join(self.tmp, "file")
+        open(path, "w").close()
+        self.assert_start_fails(["--data-dir", path],
+                                "cannot open the data directory " + path)
+
+    def test_a_data_dir_with_a_foreign_file_is_refused(self):
+        path = os.path.join(self.tmp, "foreign")
+        os.mkdir(path)
+        with open(os.path.join(path, "data.mdb"), "wb") as f:
+            f.write(b"not an LMDB file" * 512)
+        self.assert_start_fails(["--data-dir", path],
+                                "cannot open the data directory " + path)
+
+    def test_a_bad_tokens_file_is_refused_naming_the_line(self):
+        tokens = os.path.join(self.tmp, "tokens")
+        with open(tokens, "w") as f:
+            f.write(token_line(WRITER_TOKEN, "ok", "writer"))
+            f.write(token_line(READER_TOKEN, "x", "admin"))
+        os.chmod(tokens, 0o600)
+        self.assert_start_fails(
+            ["--data-dir", os.path.join(self.tmp, "d"), "--tokens-file",
+             tokens], tokens + ":2: role \"admin\"")
+        os.chmod(tokens, 0o622)
+        self.assert_start_fails(
+            ["--data-dir", os.path.join(self.tmp, "d"), "--tokens-file",
+             tokens], "writable by group or others")
+        self.assert_start_fails(
+            ["--data-dir", os.path.join(self.tmp, "d"), "--tokens-file",
+             tokens + ".missing"], "cannot read the tokens file")
+
+    def test_a_port_in_use_is_refused(self):
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen(1)
+            port = taken.getsockname()[1]
+            result = subprocess.run(
+                [rtserver.RECTRACKD, "--listen", "127.0.0.1:%d" % port,
+                 "--data-dir", os.path.join(self.tmp, "d")],
+                capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 1, result)
+        self.assertIn("cannot listen on 127.0.0.1:%d: address already in use"
+                      % port, result.stderr)
+
+
+if __name__ == "__main__":
+    if "--admin" in sys.argv:
+        i = sys.argv.index("--admin")
+        ADMIN = sys.argv[i + 1]
+        del sys.argv[i:i + 2]
+    rtserver.main()
