@@ -14,6 +14,7 @@
  */
 #include "review_internal.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -235,52 +236,31 @@ static void open_table(rt_review_doc_t *doc, const rt_review_table_t *t) {
 }
 
 /* Recommendations come in one table per theme, under its own heading. */
-static void open_theme_group(rt_review_doc_t *doc, const rt_review_table_t *t) {
-  const rt_review_model_t *m = doc->ctx.model;
-  const char *theme = m->recs[doc->row].rec->theme;
-  if (doc->row > 0) {
-    if (strcmp(theme, m->recs[doc->row - 1].rec->theme) == 0)
-      return;
+static void open_theme_group(rt_review_doc_t *doc, const rt_review_table_t *t,
+                             const char *theme) {
+  if (doc->row > 0)
     rt_review_buf_puts(doc->out, "</tbody></table>\n");
-  }
   rt_review_buf_puts(doc->out, "<h3 dir=\"auto\">Theme: ");
   rt_review_put_html(doc->out, theme[0] ? theme : "(no theme)");
   rt_review_buf_puts(doc->out, "</h3>\n");
   open_table(doc, t);
 }
 
-/* Emits the next rows of a table; 1 when it is finished, 0 when more
- * rows remain, RT_ENOMEM. */
-static int html_table(rt_review_doc_t *doc, const rt_review_table_t *t,
-                      bool by_theme) {
-  size_t n = t->row_count(&doc->ctx);
-  if (doc->row == 0) {
-    rt_review_buf_printf(doc->out, "<h2 id=\"%s\">%s</h2>\n", t->key, t->title);
-    if (n == 0) {
-      rt_review_buf_puts(doc->out, "<p>None.</p>\n");
-      return 1;
-    }
-    if (!by_theme)
-      open_table(doc, t);
-  }
-  size_t end = doc->row + ROWS_PER_STEP < n ? doc->row + ROWS_PER_STEP : n;
-  for (; doc->row < end; doc->row++) {
-    if (t->fill(&doc->ctx, doc->row, doc->cells) != 0)
-      return RT_ENOMEM;
-    if (by_theme)
-      open_theme_group(doc, t);
-    rt_review_buf_puts(doc->out, "<tr>");
-    for (size_t c = 0; c < t->column_count; c++)
-      if (t->columns[c].flags & RT_COL_DOC)
-        html_cell(doc, &t->columns[c], &doc->cells[c]);
-    rt_review_buf_puts(doc->out, "</tr>\n");
-  }
-  if (doc->row < n)
-    return 0;
-  rt_review_buf_puts(doc->out, "</tbody></table>\n");
-  doc->row = 0;
-  return 1;
+static void html_heading(rt_review_doc_t *doc, const rt_review_table_t *t) {
+  rt_review_buf_printf(doc->out, "<h2 id=\"%s\">%s</h2>\n", t->key, t->title);
 }
+
+static const rt_review_table_style_t html_style = {
+    .heading = html_heading,
+    .none = "<p>None.</p>\n",
+    .open = open_table,
+    .group = open_theme_group,
+    .cell = html_cell,
+    .row_start = "<tr>",
+    .row_end = "</tr>\n",
+    .table_end = "</tbody></table>\n",
+    .rows_per_step = ROWS_PER_STEP,
+};
 
 /* Writes before, the escaped date and after, when the date is set. */
 static void put_date(rt_review_buf_t *b, const char *before, const char *date,
@@ -318,7 +298,10 @@ static void indicator_heading(rt_review_doc_t *doc,
     rt_review_format_number(it->latest_value, v);
     rt_review_buf_printf(b, "; latest %s", v);
     put_date(b, " on ", it->latest_as_of, "");
-    rt_review_buf_printf(b, ", %.0f%% of the way.", it->progress * 100);
+    if (isfinite(it->progress))
+      rt_review_buf_printf(b, ", %.0f%% of the way.", it->progress * 100);
+    else
+      rt_review_buf_puts(b, ".");
   } else {
     rt_review_buf_puts(b, "; no measurement yet.");
   }
@@ -389,28 +372,34 @@ int rt_review_html_step(rt_review_doc_t *doc) {
     rc = html_indicator_chart(doc);
     break;
   case S_CHANGES:
-    rc = html_table(doc, &rt_review_table_changes, false);
+    rc =
+        rt_review_table_step(doc, &rt_review_table_changes, false, &html_style);
     break;
   case S_OVERDUE:
-    rc = html_table(doc, &rt_review_table_overdue, false);
+    rc =
+        rt_review_table_step(doc, &rt_review_table_overdue, false, &html_style);
     break;
   case S_INDICATORS:
-    rc = html_table(doc, &rt_review_table_indicators, false);
+    rc = rt_review_table_step(doc, &rt_review_table_indicators, false,
+                              &html_style);
     break;
   case S_RECOMMENDATIONS:
-    rc = html_table(doc, &rt_review_table_recommendations, true);
+    rc = rt_review_table_step(doc, &rt_review_table_recommendations, true,
+                              &html_style);
     break;
   case S_COMMITMENTS:
-    rc = html_table(doc, &rt_review_table_commitments, false);
+    rc = rt_review_table_step(doc, &rt_review_table_commitments, false,
+                              &html_style);
     break;
   case S_SDG:
-    rc = html_table(doc, &rt_review_table_sdg, false);
+    rc = rt_review_table_step(doc, &rt_review_table_sdg, false, &html_style);
     break;
   case S_GCM:
-    rc = html_table(doc, &rt_review_table_gcm, false);
+    rc = rt_review_table_step(doc, &rt_review_table_gcm, false, &html_style);
     break;
   case S_NO_INFORMATION:
-    rc = html_table(doc, &rt_review_table_no_information, false);
+    rc = rt_review_table_step(doc, &rt_review_table_no_information, false,
+                              &html_style);
     break;
   default:
     rt_review_buf_puts(doc->out, "<footer><p>Produced by rectrack.</p>"

@@ -211,6 +211,32 @@ typedef struct rt_review_doc {
   bool done;
 } rt_review_doc_t;
 
+/* How a document format (HTML, Markdown) writes a table; the rows are
+ * walked by rt_review_table_step(), the same for every format. */
+typedef struct rt_review_table_style {
+  /* The section heading of table t. */
+  void (*heading)(rt_review_doc_t *doc, const rt_review_table_t *t);
+  const char *none; /* written after the heading when t has no rows */
+  /* Opens a table: its column headings. */
+  void (*open)(rt_review_doc_t *doc, const rt_review_table_t *t);
+  /* Called before the first row of each theme of a table grouped by theme
+   * (recommendations): closes the previous group (when doc->row > 0) and
+   * opens one for theme ("" for no theme). */
+  void (*group)(rt_review_doc_t *doc, const rt_review_table_t *t,
+                const char *theme);
+  void (*cell)(rt_review_doc_t *doc, const rt_review_column_t *col,
+               const rt_review_cell_t *cell);
+  const char *row_start, *row_end, *table_end;
+  size_t rows_per_step;
+} rt_review_table_style_t;
+
+/* Writes the next rows of table t in style (the heading first, at doc->row
+ * 0), only the RT_COL_DOC columns. by_theme: t is the recommendations
+ * table, written one table per theme. Returns 1 when the table is finished
+ * (doc->row is then 0 again), 0 when rows remain, or RT_ENOMEM. */
+int rt_review_table_step(rt_review_doc_t *doc, const rt_review_table_t *t,
+                         bool by_theme, const rt_review_table_style_t *style);
+
 /* Each appends the next unit of its document (a section head, a few rows,
  * a chart) to doc->out and sets doc->done at the end. 0 or RT_ENOMEM. */
 int rt_review_html_step(rt_review_doc_t *doc);

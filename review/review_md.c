@@ -122,48 +122,29 @@ static void md_cell(rt_review_doc_t *doc, const rt_review_column_t *col,
   rt_review_buf_puts(b, " |");
 }
 
-static void md_theme_group(rt_review_doc_t *doc, const rt_review_table_t *t) {
-  const rt_review_model_t *m = doc->ctx.model;
-  const char *theme = m->recs[doc->row].rec->theme;
-  if (doc->row > 0 && strcmp(theme, m->recs[doc->row - 1].rec->theme) == 0)
-    return;
+static void md_theme_group(rt_review_doc_t *doc, const rt_review_table_t *t,
+                           const char *theme) {
   rt_review_buf_puts(doc->out, doc->row > 0 ? "\n### Theme: " : "### Theme: ");
   rt_review_put_md(doc->out, theme[0] ? theme : "(no theme)");
   rt_review_buf_puts(doc->out, "\n\n");
   md_header(doc, t);
 }
 
-/* 1 when the table is finished, 0 when rows remain, RT_ENOMEM. */
-static int md_table(rt_review_doc_t *doc, const rt_review_table_t *t,
-                    bool by_theme) {
-  size_t n = t->row_count(&doc->ctx);
-  if (doc->row == 0) {
-    rt_review_buf_printf(doc->out, "## %s\n\n", t->title);
-    if (n == 0) {
-      rt_review_buf_puts(doc->out, "None.\n\n");
-      return 1;
-    }
-    if (!by_theme)
-      md_header(doc, t);
-  }
-  size_t end = doc->row + ROWS_PER_STEP < n ? doc->row + ROWS_PER_STEP : n;
-  for (; doc->row < end; doc->row++) {
-    if (t->fill(&doc->ctx, doc->row, doc->cells) != 0)
-      return RT_ENOMEM;
-    if (by_theme)
-      md_theme_group(doc, t);
-    rt_review_buf_puts(doc->out, "|");
-    for (size_t c = 0; c < t->column_count; c++)
-      if (t->columns[c].flags & RT_COL_DOC)
-        md_cell(doc, &t->columns[c], &doc->cells[c]);
-    rt_review_buf_puts(doc->out, "\n");
-  }
-  if (doc->row < n)
-    return 0;
-  rt_review_buf_puts(doc->out, "\n");
-  doc->row = 0;
-  return 1;
+static void md_heading(rt_review_doc_t *doc, const rt_review_table_t *t) {
+  rt_review_buf_printf(doc->out, "## %s\n\n", t->title);
 }
+
+static const rt_review_table_style_t md_style = {
+    .heading = md_heading,
+    .none = "None.\n\n",
+    .open = md_header,
+    .group = md_theme_group,
+    .cell = md_cell,
+    .row_start = "|",
+    .row_end = "\n",
+    .table_end = "\n",
+    .rows_per_step = ROWS_PER_STEP,
+};
 
 static const rt_review_table_t *section_table(int section) {
   switch (section) {
@@ -200,8 +181,8 @@ int rt_review_md_step(rt_review_doc_t *doc) {
     md_matrix(doc, "Items by actor and status", "Actor", s->by_actor,
               s->n_by_actor, true);
   } else if (doc->section < S_END) {
-    rc = md_table(doc, section_table(doc->section),
-                  doc->section == S_RECOMMENDATIONS);
+    rc = rt_review_table_step(doc, section_table(doc->section),
+                              doc->section == S_RECOMMENDATIONS, &md_style);
   } else {
     doc->done = true;
     return 0;

@@ -316,6 +316,11 @@ static void evaluate_indicator(const rt_review_model_t *m,
   it->has_latest = true;
   it->latest_value = v;
   it->latest_as_of = latest->as_of;
+  if (!isfinite(base) || !isfinite(target)) {
+    /* No target to measure against: no progress, no trajectory. */
+    it->progress = NAN;
+    return;
+  }
   it->progress = target != base ? (v - base) / (target - base) : reached;
   long days = 0;
   rt_date_to_days(latest->as_of, &days);

@@ -64,6 +64,22 @@ static bool grow(builder_t *b, void ***array, size_t count) {
   return true;
 }
 
+/* Appends a new, initialised message of descriptor d to a repeated field
+ * (its pointer array and count); NULL (and b->failed) when out of memory.
+ * The summary owns it from then on. */
+static void *push_message(builder_t *b, void ***array, size_t *count,
+                          const ProtobufCMessageDescriptor *d) {
+  void *msg = malloc(d->sizeof_message);
+  if (msg == NULL || !grow(b, array, *count)) {
+    free(msg);
+    b->failed = true;
+    return NULL;
+  }
+  protobuf_c_message_init(d, msg);
+  (*array)[(*count)++] = msg;
+  return msg;
+}
+
 static void pair_add(pair_list_t *l, const char *key, int value) {
   if (l->len == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 64;
@@ -84,56 +100,56 @@ static int compare_pairs(const void *a, const void *b) {
   return c ? c : (x->value > y->value) - (x->value < y->value);
 }
 
-static void emit_status_counts(builder_t *b, pair_list_t *l,
-                               Rectrack__V1__StatusCount ***out, size_t *n) {
+/* Sorts the pairs into the documented order; false (and b->failed) when
+ * adding to them ran out of memory. */
+static bool sort_pairs(builder_t *b, pair_list_t *l) {
   if (l->failed)
     b->failed = true;
-  if (l->len > 0)
+  else if (l->len > 0)
     qsort(l->items, l->len, sizeof *l->items, compare_pairs);
-  for (size_t i = 0; i < l->len && !b->failed;) {
-    size_t j = i;
-    while (j < l->len && compare_pairs(&l->items[i], &l->items[j]) == 0)
-      j++;
-    Rectrack__V1__StatusCount *c = malloc(sizeof *c);
-    if (c == NULL || !grow(b, (void ***)out, *n)) {
-      free(c);
-      b->failed = true;
+  return !b->failed;
+}
+
+/* The end of the run of sorted pairs that starts at i: the same key and,
+ * when same_value, the same value. */
+static size_t run_end(const pair_list_t *l, size_t i, bool same_value) {
+  size_t j = i + 1;
+  while (j < l->len &&
+         rt_review_natcmp(l->items[i].key, l->items[j].key) == 0 &&
+         (!same_value || l->items[i].value == l->items[j].value))
+    j++;
+  return j;
+}
+
+static void emit_status_counts(builder_t *b, pair_list_t *l,
+                               Rectrack__V1__StatusCount ***out, size_t *n) {
+  size_t count = sort_pairs(b, l) ? l->len : 0;
+  for (size_t i = 0, j; i < count && !b->failed; i = j) {
+    j = run_end(l, i, true);
+    Rectrack__V1__StatusCount *c = push_message(
+        b, (void ***)out, n, &rectrack__v1__status_count__descriptor);
+    if (c == NULL)
       break;
-    }
-    rectrack__v1__status_count__init(c);
-    (*out)[(*n)++] = c;
     c->key = dup_text(b, l->items[i].key);
     c->status = l->items[i].value;
     c->count = (int32_t)(j - i);
-    i = j;
   }
   free(l->items);
 }
 
 static void emit_key_counts(builder_t *b, pair_list_t *l,
                             Rectrack__V1__KeyCount ***out, size_t *n) {
-  if (l->failed)
-    b->failed = true;
-  if (l->len > 0)
-    qsort(l->items, l->len, sizeof *l->items, compare_pairs);
-  for (size_t i = 0; i < l->len && !b->failed;) {
-    size_t j = i;
-    int implemented = 0;
-    while (j < l->len &&
-           rt_review_natcmp(l->items[i].key, l->items[j].key) == 0)
-      implemented += l->items[j++].value;
-    Rectrack__V1__KeyCount *c = malloc(sizeof *c);
-    if (c == NULL || !grow(b, (void ***)out, *n)) {
-      free(c);
-      b->failed = true;
+  size_t count = sort_pairs(b, l) ? l->len : 0;
+  for (size_t i = 0, j; i < count && !b->failed; i = j) {
+    j = run_end(l, i, false);
+    Rectrack__V1__KeyCount *c =
+        push_message(b, (void ***)out, n, &rectrack__v1__key_count__descriptor);
+    if (c == NULL)
       break;
-    }
-    rectrack__v1__key_count__init(c);
-    (*out)[(*n)++] = c;
     c->key = dup_text(b, l->items[i].key);
     c->count = (int32_t)(j - i);
-    c->implemented = implemented;
-    i = j;
+    for (size_t k = i; k < j; k++)
+      c->implemented += l->items[k].value;
   }
   free(l->items);
 }
@@ -196,14 +212,11 @@ static void count_items(builder_t *b, const rt_review_model_t *m) {
 static void add_change(builder_t *b, const rt_review_model_t *m, size_t k) {
   Rectrack__V1__ReviewSummary *s = b->s;
   const rt_review_item_t *it = m->fu_subject[k];
-  Rectrack__V1__StatusChange *c = malloc(sizeof *c);
-  if (c == NULL || !grow(b, (void ***)&s->changes, s->n_changes)) {
-    free(c);
-    b->failed = true;
+  Rectrack__V1__StatusChange *c =
+      push_message(b, (void ***)&s->changes, &s->n_changes,
+                   &rectrack__v1__status_change__descriptor);
+  if (c == NULL)
     return;
-  }
-  rectrack__v1__status_change__init(c);
-  s->changes[s->n_changes++] = c;
   c->subject_id = dup_text(b, it->id);
   c->subject_type = it->subject_type;
   c->title = dup_text(b, it->title);
@@ -242,14 +255,11 @@ static int compare_overdue(const void *a, const void *b) {
 
 static void add_overdue_item(builder_t *b, const rt_review_item_t *it) {
   Rectrack__V1__ReviewSummary *s = b->s;
-  Rectrack__V1__OverdueItem *o = malloc(sizeof *o);
-  if (o == NULL || !grow(b, (void ***)&s->overdue, s->n_overdue)) {
-    free(o);
-    b->failed = true;
+  Rectrack__V1__OverdueItem *o =
+      push_message(b, (void ***)&s->overdue, &s->n_overdue,
+                   &rectrack__v1__overdue_item__descriptor);
+  if (o == NULL)
     return;
-  }
-  rectrack__v1__overdue_item__init(o);
-  s->overdue[s->n_overdue++] = o;
   o->subject_id = dup_text(b, it->id);
   o->subject_type = it->subject_type;
   o->title = dup_text(b, it->title);
@@ -279,14 +289,11 @@ static void add_overdue(builder_t *b, const rt_review_model_t *m) {
 static void add_indicator(builder_t *b, const rt_review_model_t *m,
                           const rt_review_item_t *it) {
   Rectrack__V1__ReviewSummary *s = b->s;
-  Rectrack__V1__IndicatorProgress *p = malloc(sizeof *p);
-  if (p == NULL || !grow(b, (void ***)&s->indicators, s->n_indicators)) {
-    free(p);
-    b->failed = true;
+  Rectrack__V1__IndicatorProgress *p =
+      push_message(b, (void ***)&s->indicators, &s->n_indicators,
+                   &rectrack__v1__indicator_progress__descriptor);
+  if (p == NULL)
     return;
-  }
-  rectrack__v1__indicator_progress__init(p);
-  s->indicators[s->n_indicators++] = p;
   p->commitment_id = dup_text(b, it->id);
   p->title = dup_text(b, it->title);
   p->actor_id = dup_text(b, it->com->actor_id);

@@ -588,7 +588,8 @@ void rt_review_svg_indicator(rt_review_buf_t *b, rt_review_buf_t *scratch,
   }
   const char *title = rt_review_buf_str(scratch);
   svg_open(b, LINE_W, LINE_H, title, false);
-  if (build_frame(it, m, &f)) {
+  if (isfinite(ind->baseline_value) && isfinite(ind->target_value) &&
+      build_frame(it, m, &f)) {
     line_axes(b, &f, ind->unit);
     line_as_of(b, &f, m);
     line_path(b, &f, ind);

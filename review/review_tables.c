@@ -7,6 +7,7 @@
  */
 #include "review_internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +56,7 @@ static void set_text(rt_review_cell_t *c, const char *s) {
 
 static void set_number(rt_review_cell_t *c, double v, bool present) {
   c->number = v;
-  c->empty = !present;
+  c->empty = !present || !isfinite(v); /* NaN/inf: no value in any format */
 }
 
 static void set_int(rt_review_cell_t *c, long v, bool present) {
@@ -518,4 +519,42 @@ void rt_review_cell_text(const rt_review_column_t *col,
     rt_review_buf_puts(b, cell->text);
     break;
   }
+}
+
+/* True when recommendation row starts a new theme group. */
+static bool starts_theme(const rt_review_model_t *m, size_t row) {
+  return row == 0 ||
+         strcmp(m->recs[row].rec->theme, m->recs[row - 1].rec->theme) != 0;
+}
+
+int rt_review_table_step(rt_review_doc_t *doc, const rt_review_table_t *t,
+                         bool by_theme, const rt_review_table_style_t *style) {
+  size_t n = t->row_count(&doc->ctx);
+  if (doc->row == 0) {
+    style->heading(doc, t);
+    if (n == 0) {
+      rt_review_buf_puts(doc->out, style->none);
+      return 1;
+    }
+    if (!by_theme)
+      style->open(doc, t);
+  }
+  size_t end =
+      doc->row + style->rows_per_step < n ? doc->row + style->rows_per_step : n;
+  for (; doc->row < end; doc->row++) {
+    if (t->fill(&doc->ctx, doc->row, doc->cells) != 0)
+      return RT_ENOMEM;
+    if (by_theme && starts_theme(doc->ctx.model, doc->row))
+      style->group(doc, t, doc->ctx.model->recs[doc->row].rec->theme);
+    rt_review_buf_puts(doc->out, style->row_start);
+    for (size_t c = 0; c < t->column_count; c++)
+      if (t->columns[c].flags & RT_COL_DOC)
+        style->cell(doc, &t->columns[c], &doc->cells[c]);
+    rt_review_buf_puts(doc->out, style->row_end);
+  }
+  if (doc->row < n)
+    return 0;
+  rt_review_buf_puts(doc->out, style->table_end);
+  doc->row = 0;
+  return 1;
 }

@@ -42,7 +42,11 @@
  *    direction), ON_TRACK (at least as good as the straight line from
  *    (baseline_date, baseline) to (target_date, target) at the latest's
  *    date), OFF_TRACK, or NO_DATA (no measurement). Direction UNSPECIFIED
- *    is taken from the sign of target - baseline.
+ *    is taken from the sign of target - baseline (higher is better when
+ *    they are equal). A baseline or target that is not finite gives
+ *    progress NaN and NO_DATA. Measurements after as_of are ignored.
+ *  - CSV text cells starting with = + - @ TAB CR get a leading ' (OWASP
+ *    CSV injection); numbers are left alone.
  *  - No information: an active item with no follow-up dated in the period.
  *  - Lists are sorted deterministically; ids compare "naturally" (R2 < R10).
  */

@@ -290,6 +290,179 @@ static void test_hostile_text_is_escaped_in_text_formats(void **state) {
   free(json);
 }
 
+static void
+test_target_equal_to_baseline_gives_progress_zero_or_one(void **state) {
+  (void)state;
+  review_fixture_t f;
+  review_fixture_init(&f);
+  f.indicators[2].baseline_value = 20; /* C3: 20 -> 20, direction unset */
+  f.indicators[2].target_value = 20;
+  Rectrack__V1__ReviewSummary *s = compute(&f);
+  assert_string_equal(s->indicators[2]->commitment_id, "C3");
+  assert_near(s->indicators[2]->progress, 1.0); /* 25: reached */
+  assert_int_equal(s->indicators[2]->trajectory, TRAJ(ACHIEVED));
+  rt_review_summary_free(s);
+  f.meas[4].value = 15;
+  s = compute(&f);
+  assert_near(s->indicators[2]->progress, 0.0);
+  assert_int_equal(s->indicators[2]->trajectory, TRAJ(OFF_TRACK));
+  rt_review_summary_free(s);
+}
+
+static void
+test_earlier_as_of_picks_the_measurement_of_that_date(void **state) {
+  (void)state;
+  review_fixture_t f;
+  review_fixture_init(&f);
+  f.in.as_of = "2023-01-01"; /* C1's 2024 value is after it */
+  Rectrack__V1__ReviewSummary *s = compute(&f);
+  assert_string_equal(s->indicators[0]->latest_as_of, "2022-01-01");
+  assert_near(s->indicators[0]->latest_value, 5.5);
+  assert_near(s->indicators[0]->progress, 1.0 / 6.0);
+  /* The line is at about 5.40 on 2022-01-01: 5.5 is behind it. */
+  assert_int_equal(s->indicators[0]->trajectory, TRAJ(OFF_TRACK));
+  assert_int_equal(s->indicators[0]->n_measurements, 1);
+  rt_review_summary_free(s);
+}
+
+static void test_path_without_both_dates_holds_the_baseline(void **state) {
+  (void)state;
+  review_fixture_t f;
+  review_fixture_init(&f);
+  f.meas[0].value = 5.9; /* C1: behind the 4.80 line of 2024-01-01 */
+  Rectrack__V1__ReviewSummary *s = compute(&f);
+  assert_int_equal(s->indicators[0]->trajectory, TRAJ(OFF_TRACK));
+  rt_review_summary_free(s);
+  f.indicators[0].target_date = ""; /* no path: the baseline, 6.0 */
+  s = compute(&f);
+  assert_int_equal(s->indicators[0]->trajectory, TRAJ(ON_TRACK));
+  rt_review_summary_free(s);
+  f.indicators[0].target_date = "2030-01-01";
+  f.indicators[0].baseline_date = "";
+  s = compute(&f);
+  assert_int_equal(s->indicators[0]->trajectory, TRAJ(ON_TRACK));
+  rt_review_summary_free(s);
+}
+
+static void test_non_finite_baseline_or_target_gives_no_progress(void **state) {
+  (void)state;
+  review_fixture_t f;
+  review_fixture_init(&f);
+  f.indicators[2].target_value = INFINITY; /* C3 */
+  f.indicators[0].baseline_value = NAN;    /* C1 */
+  Rectrack__V1__ReviewSummary *s = compute(&f);
+  assert_int_equal(s->indicators[2]->trajectory, TRAJ(NO_DATA));
+  assert_true(isnan(s->indicators[2]->progress));
+  assert_near(s->indicators[2]->latest_value, 25);
+  assert_int_equal(s->indicators[0]->trajectory, TRAJ(NO_DATA));
+  assert_true(isnan(s->indicators[0]->progress));
+  rt_review_summary_free(s);
+  size_t len;
+  char *html = render(&f.in, RT_REVIEW_HTML, NULL, &len, NULL);
+  /* No "nan%" in a heading, no NaN coordinate in a chart. */
+  assert_null(strstr(html, "nan%"));
+  assert_null(strstr(html, "inf%"));
+  assert_null(strstr(html, "\"nan"));
+  assert_null(strstr(html, "nan,"));
+  free(html);
+  char *md = render(&f.in, RT_REVIEW_MARKDOWN, NULL, &len, NULL);
+  assert_null(strstr(md, "nan%"));
+  free(md);
+  char *json = render(&f.in, RT_REVIEW_JSON, NULL, &len, NULL);
+  assert_non_null(strstr(json, "\"progress\":null"));
+  assert_null(strstr(json, "nan"));
+  free(json);
+  char *xlsx = render(&f.in, RT_REVIEW_XLSX, NULL, &len, NULL);
+  assert_memory_equal(xlsx, "PK\x03\x04", 4);
+  free(xlsx);
+}
+
+static void test_empty_data_set_renders_in_every_format(void **state) {
+  (void)state;
+  rt_review_input_t in = {.to_date = "2024-12-31"};
+  Rectrack__V1__ReviewSummary *s = NULL;
+  rt_error_t err = {0};
+  assert_int_equal(rt_review_compute(&in, &s, &err), 0);
+  assert_int_equal(s->recommendation_count + s->commitment_count, 0);
+  assert_int_equal(s->n_by_status + s->n_changes + s->n_overdue, 0);
+  assert_int_equal(s->n_indicators + s->n_no_information_ids, 0);
+  rt_review_summary_free(s);
+  rt_review_format_t formats[] = {RT_REVIEW_HTML, RT_REVIEW_MARKDOWN,
+                                  RT_REVIEW_CSV, RT_REVIEW_JSON,
+                                  RT_REVIEW_XLSX};
+  for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+    size_t len = 0;
+    char *doc = render(&in, formats[i], NULL, &len, NULL);
+    assert_true(len > 0);
+    free(doc);
+  }
+  size_t len;
+  char *csv = render(&in, RT_REVIEW_CSV, "measurements", &len, NULL);
+  assert_string_equal(csv, "commitment_id,indicator,unit,as_of,value,source,"
+                           "note,recorded_by,revision\r\n");
+  free(csv);
+}
+
+static void test_malformed_as_of_is_rejected_naming_it(void **state) {
+  (void)state;
+  review_fixture_t f;
+  review_fixture_init(&f);
+  Rectrack__V1__ReviewSummary *s = NULL;
+  rt_error_t err = {0};
+  f.in.as_of = "2024-02-30x";
+  assert_int_equal(rt_review_compute(&f.in, &s, &err), RT_EINVAL);
+  assert_string_equal(err.field, "as_of");
+  assert_null(s);
+  f.in.as_of = "";
+  f.in.from_date = "2024/01/01";
+  assert_int_equal(rt_review_compute(&f.in, &s, &err), RT_EINVAL);
+  assert_string_equal(err.field, "from_date");
+  rt_review_renderer_t *r = NULL;
+  f.in.from_date = "2025-01-01"; /* after to_date */
+  assert_int_equal(
+      rt_review_renderer_new(&f.in, NULL, RT_REVIEW_HTML, NULL, &r, &err),
+      RT_EINVAL);
+  assert_string_equal(err.field, "from_date");
+  assert_null(r);
+}
+
+static void test_csv_cells_that_look_like_formulas_are_quoted(void **state) {
+  (void)state;
+  review_fixture_t f;
+  review_fixture_init(&f);
+  f.recs[1].title = "=HYPERLINK(\"http://x.test\",\"y\")"; /* R2 */
+  f.recs[1].text = "+1";
+  f.recs[2].title = "@SUM(A1)"; /* R3 */
+  f.recs[2].text = "-2";
+  f.recs[3].title = "\tTab"; /* R10 */
+  f.meas[0].value = 7.0;     /* C1 6 -> 3: progress -1/3 */
+  size_t len;
+  char *csv = render(&f.in, RT_REVIEW_CSV, NULL, &len, NULL);
+  assert_non_null(strstr(csv,
+                         ",\"'=HYPERLINK(\"\"http://x.test\"\",\"\"y\"\")\","
+                         "'+1,"));
+  assert_non_null(strstr(csv, ",'@SUM(A1),'-2,"));
+  assert_non_null(strstr(csv, ",'\tTab,"));
+  free(csv);
+  csv = render(&f.in, RT_REVIEW_CSV, "commitments", &len, NULL);
+  assert_non_null(strstr(csv, ",-0.333"));
+  assert_null(strstr(csv, "'-0.333"));
+  free(csv);
+}
+
+static void test_markdown_escapes_code_headings_and_line_breaks(void **state) {
+  (void)state;
+  review_fixture_t f;
+  review_fixture_init(&f);
+  f.recs[1].title = "# not a heading\r\nsecond `code` line";
+  size_t len;
+  char *md = render(&f.in, RT_REVIEW_MARKDOWN, NULL, &len, NULL);
+  assert_non_null(
+      strstr(md, "| \\# not a heading<br>second \\`code\\` line |"));
+  assert_non_null(strstr(md, "\\*\\_\\`\\#"));
+  free(md);
+}
+
 static void test_xlsx_is_a_zip(void **state) {
   (void)state;
   review_fixture_t f;
@@ -440,6 +613,15 @@ int main(void) {
       cmocka_unit_test(test_content_type_and_filename),
       cmocka_unit_test(test_abandoned_and_finished_exports_leave_no_files),
       cmocka_unit_test(test_large_review_streams_in_small_chunks),
+      cmocka_unit_test(
+          test_target_equal_to_baseline_gives_progress_zero_or_one),
+      cmocka_unit_test(test_earlier_as_of_picks_the_measurement_of_that_date),
+      cmocka_unit_test(test_path_without_both_dates_holds_the_baseline),
+      cmocka_unit_test(test_non_finite_baseline_or_target_gives_no_progress),
+      cmocka_unit_test(test_empty_data_set_renders_in_every_format),
+      cmocka_unit_test(test_malformed_as_of_is_rejected_naming_it),
+      cmocka_unit_test(test_csv_cells_that_look_like_formulas_are_quoted),
+      cmocka_unit_test(test_markdown_escapes_code_headings_and_line_breaks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
