@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Exit codes, documented in `rectrack --help` and docs/readme/cli.md. */
+/* Exit codes, documented in `rectrack --help` and README.md. */
 enum {
   RT_CLI_EXIT_OK = 0,
   RT_CLI_EXIT_ERROR = 1,       /* anything else */

@@ -16,6 +16,8 @@ packages=(
   # tests
   libcmocka-dev python3 python3-grpcio python3-protobuf python3-openpyxl
   grpc-proto
+  # the format_check test (clang-format finds nothing to change)
+  clang-format
   # protoc plugin generating the Python stubs the end-to-end tests use
   # (and the C++ ones of the interop client)
   protobuf-compiler-grpc
