@@ -34,9 +34,10 @@ DEMO_JSON = os.path.join(ROOT, "data", "demo.json")
 class Server:
     """One rectrackd process on a loopback port."""
 
-    def __init__(self, data_dir=None):
+    def __init__(self, data_dir=None, extra_args=()):
         self.owns_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="rt-e2e-cli-")
+        self.extra_args = list(extra_args)
         self.proc = None
         self.port = None
         self.output = []
@@ -44,7 +45,7 @@ class Server:
     def start(self):
         self.proc = subprocess.Popen(
             [RECTRACKD, "--listen", "127.0.0.1:0", "--data-dir",
-             os.path.join(self.data_dir, "data")],
+             os.path.join(self.data_dir, "data")] + self.extra_args,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         found = threading.Event()
 

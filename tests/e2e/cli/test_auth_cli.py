@@ -5,47 +5,12 @@ exit 6; the writer's principal is who the change is recorded as."""
 
 import hashlib
 import os
-import subprocess
-import threading
 
 import clitest
 from clitest import CliTestCase, clean_env
 
 READER = "cli-reader-token-0123456789abcdef0123456789"
 WRITER = "cli-writer-token-0123456789abcdef0123456789"
-
-
-class TokenServer(clitest.Server):
-    """clitest.Server with --tokens-file FILE."""
-
-    def __init__(self, tokens_file):
-        super().__init__()
-        self.tokens_file = tokens_file
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            [clitest.RECTRACKD, "--listen", "127.0.0.1:0", "--data-dir",
-             os.path.join(self.data_dir, "data"), "--tokens-file",
-             self.tokens_file],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        found = threading.Event()
-
-        def read_output():
-            for line in self.proc.stdout:
-                self.output.append(line)
-                match = clitest.PORT_PATTERN.search(line)
-                if match and self.port is None:
-                    self.port = int(match.group(1))
-                    found.set()
-            found.set()
-
-        threading.Thread(target=read_output, daemon=True).start()
-        if not found.wait(clitest.START_TIMEOUT_S) or self.port is None:
-            self.proc.kill()
-            self.proc.wait()
-            raise RuntimeError("rectrackd did not start:\n" +
-                               "".join(self.output))
-        return self
 
 
 class AuthCliTest(CliTestCase):
@@ -60,7 +25,8 @@ class AuthCliTest(CliTestCase):
                 f.write("%s %s %s\n" % (hashlib.sha256(
                     token.encode()).hexdigest(), principal, role))
         os.chmod(tokens, 0o600)
-        cls.server = TokenServer(tokens).start()
+        cls.server = clitest.Server(
+            extra_args=["--tokens-file", tokens]).start()
 
     def test_a_writer_token_works_and_names_who_changed_it(self):
         self.ok("--token", WRITER, "source", "add", "auth-src", "--title",
