@@ -17,6 +17,7 @@
  */
 #include "admin_token.h"
 #include "rt_dataset.h"
+#include "rt_enum.h"
 #include "rt_store.h"
 #include "rt_validate.h"
 
@@ -520,7 +521,7 @@ static int tally_commitments(rt_store_reader_t *reader, summary_t *summary,
 }
 
 static const char *status_label(unsigned status) {
-  const char *name = rt_dataset_status_name((Rectrack__V1__Status)status);
+  const char *name = rt_enum_slug(&rectrack__v1__status__descriptor, status);
   return name ? name : "unspecified";
 }
 
@@ -546,12 +547,12 @@ static void print_themes(summary_t *summary) {
   for (size_t i = 0; i < summary->themes_len; i++) {
     const theme_count_t *theme = &summary->themes[i];
     size_t under_way =
-        theme->by_status[RECTRACK__V1__STATUS__IN_PROGRESS] +
-        theme->by_status[RECTRACK__V1__STATUS__PARTIALLY_IMPLEMENTED];
+        theme->by_status[RECTRACK__V1__STATUS__STATUS_IN_PROGRESS] +
+        theme->by_status[RECTRACK__V1__STATUS__STATUS_PARTIALLY_IMPLEMENTED];
     printf("  %-24s %6zu %6zu %6zu\n",
            theme->theme[0] ? theme->theme : "(no theme)",
-           theme->by_status[RECTRACK__V1__STATUS__IMPLEMENTED], under_way,
-           theme->total);
+           theme->by_status[RECTRACK__V1__STATUS__STATUS_IMPLEMENTED],
+           under_way, theme->total);
   }
 }
 

@@ -119,9 +119,9 @@ static int run_batched(rt_store_t *store, int n, double *rate) {
  * the service's writer under 64 concurrent RecordFollowUp calls. */
 static int run_follow_ups(rt_store_t *store, int total, int n, double *rate) {
   enum { FOLLOW_UP_BATCH = 64 };
-  static const int statuses[] = {RECTRACK__V1__STATUS__NOT_STARTED,
-                                 RECTRACK__V1__STATUS__IN_PROGRESS,
-                                 RECTRACK__V1__STATUS__STALLED};
+  static const int statuses[] = {RECTRACK__V1__STATUS__STATUS_NOT_STARTED,
+                                 RECTRACK__V1__STATUS__STATUS_IN_PROGRESS,
+                                 RECTRACK__V1__STATUS__STATUS_STALLED};
   Rectrack__V1__FollowUp fus[FOLLOW_UP_BATCH];
   char ids[FOLLOW_UP_BATCH][32];
   rt_write_op_t ops[FOLLOW_UP_BATCH];

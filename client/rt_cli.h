@@ -197,14 +197,9 @@ void rt_cli_list_free(rt_cli_list_t *list);
 int rt_cli_set_field(ProtobufCMessage *message, const char *name,
                      const char *text, char **error);
 
-/* The CLI name of an enum value: "in-progress", "quantified-target". */
-const char *rt_cli_enum_name(const ProtobufCEnumDescriptor *descriptor,
-                             int value);
-/* The value for a CLI name; -1 if none. Accepts the proto name too. */
-int rt_cli_enum_value(const ProtobufCEnumDescriptor *descriptor,
-                      const char *name);
-/* "no-information, not-started, ..." (malloc'd) for error messages. */
-char *rt_cli_enum_names(const ProtobufCEnumDescriptor *descriptor);
+/* The slug of an enum value as the CLI prints it ("in-progress",
+ * rt_enum_slug), "" for UNSPECIFIED. Static storage. */
+const char *rt_cli_enum_text(const ProtobufCEnumDescriptor *type, int value);
 
 /* A message as a JSON object (jansson json_t *, as void * to keep jansson
  * out of this header); NULL when out of memory. */

@@ -21,7 +21,7 @@ static void print_enum(FILE *out, const ProtobufCEnumDescriptor *d) {
     if (d->values[v].value == 0)
       continue;
     fprintf(out, "%s%s", first ? "" : " ",
-            rt_cli_enum_name(d, d->values[v].value));
+            rt_cli_enum_text(d, d->values[v].value));
     first = false;
   }
 }

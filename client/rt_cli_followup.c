@@ -13,6 +13,7 @@
 
 #include "rectrack/v1/tracker.pb-c.h"
 #include "rt_dataset.h"
+#include "rt_enum.h"
 #include "rt_validate.h"
 
 #include <jansson.h>
@@ -71,14 +72,14 @@ static int check_text(rt_cli_t *cli, const rt_args_t *args, const char *flag,
 
 static int parse_status(rt_cli_t *cli, const char *name,
                         Rectrack__V1__Status *status) {
-  if (rt_dataset_status_parse(name, status) == 0)
+  int value = 0;
+  if (rt_enum_parse(&rectrack__v1__status__descriptor, name, &value)) {
+    *status = (Rectrack__V1__Status)value;
     return 0;
-  char *names = rt_cli_enum_names(&rectrack__v1__status__descriptor);
-  rt_cli_fail(cli, RT_CLI_EXIT_INVALID,
-              "--status: unknown value \"%s\" (valid: %s)", name,
-              names ? names : "");
-  free(names);
-  return RT_CLI_EXIT_INVALID;
+  }
+  return rt_cli_fail(cli, RT_CLI_EXIT_INVALID,
+                     "--status: unknown value \"%s\" (valid: %s)", name,
+                     rt_enum_choices(&rectrack__v1__status__descriptor));
 }
 
 static int check_follow_up(rt_cli_t *cli, const rt_args_t *args,

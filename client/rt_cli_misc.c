@@ -143,7 +143,7 @@ static void print_event_line(rt_cli_t *cli,
   gmtime_r(&seconds, &tm);
   strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
   const char *kind =
-      rt_cli_enum_name(&rectrack__v1__change_kind__descriptor, (int)e->kind);
+      rt_cli_enum_text(&rectrack__v1__change_kind__descriptor, (int)e->kind);
   const ProtobufCMessage *record = event_record(e);
   char *detail = NULL;
   if (e->follow_up != NULL)
@@ -268,12 +268,12 @@ static const struct {
   const char *extension;
   Rectrack__V1__ExportFormat format;
 } review_formats[] = {
-    {"html", "html", RECTRACK__V1__EXPORT_FORMAT__HTML},
-    {"md", "md", RECTRACK__V1__EXPORT_FORMAT__MARKDOWN},
-    {"markdown", "md", RECTRACK__V1__EXPORT_FORMAT__MARKDOWN},
-    {"csv", "csv", RECTRACK__V1__EXPORT_FORMAT__CSV},
-    {"json", "json", RECTRACK__V1__EXPORT_FORMAT__JSON},
-    {"xlsx", "xlsx", RECTRACK__V1__EXPORT_FORMAT__XLSX},
+    {"html", "html", RECTRACK__V1__EXPORT_FORMAT__EXPORT_FORMAT_HTML},
+    {"md", "md", RECTRACK__V1__EXPORT_FORMAT__EXPORT_FORMAT_MARKDOWN},
+    {"markdown", "md", RECTRACK__V1__EXPORT_FORMAT__EXPORT_FORMAT_MARKDOWN},
+    {"csv", "csv", RECTRACK__V1__EXPORT_FORMAT__EXPORT_FORMAT_CSV},
+    {"json", "json", RECTRACK__V1__EXPORT_FORMAT__EXPORT_FORMAT_JSON},
+    {"xlsx", "xlsx", RECTRACK__V1__EXPORT_FORMAT__EXPORT_FORMAT_XLSX},
 };
 
 static int review_request(rt_cli_t *cli, const rt_args_t *args,
@@ -302,7 +302,7 @@ static int review_request(rt_cli_t *cli, const rt_args_t *args,
                        "json, xlsx)",
                        format);
   if (table != NULL &&
-      (request->format != RECTRACK__V1__EXPORT_FORMAT__CSV ||
+      (request->format != RECTRACK__V1__EXPORT_FORMAT__EXPORT_FORMAT_CSV ||
        (strcmp(table, "recommendations") != 0 &&
         strcmp(table, "commitments") != 0 && strcmp(table, "follow-ups") != 0 &&
         strcmp(table, "measurements") != 0)))

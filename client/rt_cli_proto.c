@@ -1,19 +1,16 @@
 /*
  * Generic protobuf-c helpers the rectrack commands are built from: set a
  * message field by its proto name from command-line text, turn a field or
- * a whole message into table/CSV text or JSON, map enum values to the CLI
- * names users type ("in-progress", "quantified-target"), and make unary
+ * a whole message into table/CSV text or JSON, and make unary
  * and paged List calls through rt_client.
  *
  * Working from the descriptors keeps every command's code down to a table
  * of flags -> field names, and makes new proto fields show up in JSON and
- * CSV output without touching the CLI. Enum CLI names are derived from the
- * proto value names: the common prefix of the UNSPECIFIED value is dropped
- * ("SOURCE_KIND_DIALOGUE" -> "dialogue"), the rest is lower-cased with
- * '_' -> '-'; the same rule as the import format (rt_dataset).
+ * CSV output without touching the CLI. Enum values are read and written
+ * as their slugs (rt_enum: "in-progress"), like the import format.
  */
 #include "rt_cli.h"
-#include "rt_dataset.h"
+#include "rt_enum.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -23,113 +20,9 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- enum names ---------------------------------------------------------- */
-
-#define MAX_ENUMS 24
-
-typedef struct enum_names {
-  const ProtobufCEnumDescriptor *descriptor;
-  char **names; /* per value index */
-} enum_names_t;
-
-static enum_names_t enum_cache[MAX_ENUMS];
-
-static char *derive_name(const char *proto_name, const char *prefix,
-                         size_t prefix_len) {
-  if (prefix_len > 0 && strncmp(proto_name, prefix, prefix_len) == 0)
-    proto_name += prefix_len;
-  char *name = strdup(proto_name);
-  for (char *p = name; p != NULL && *p != '\0'; p++)
-    *p = *p == '_' ? '-' : (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-  return name;
-}
-
-static const enum_names_t *names_for(const ProtobufCEnumDescriptor *d) {
-  size_t i = 0;
-  for (; i < MAX_ENUMS && enum_cache[i].descriptor != NULL; i++) {
-    if (enum_cache[i].descriptor == d)
-      return &enum_cache[i];
-  }
-  if (i == MAX_ENUMS)
-    return NULL;
-  const char *prefix = "";
-  size_t prefix_len = 0;
-  for (unsigned v = 0; v < d->n_values; v++) {
-    const char *name = d->values[v].name;
-    size_t len = strlen(name);
-    if (d->values[v].value == 0 && len >= 11 &&
-        strcmp(name + len - 11, "UNSPECIFIED") == 0) {
-      prefix = name;
-      prefix_len = len - 11;
-    }
-  }
-  enum_cache[i].names = calloc(d->n_values, sizeof(char *));
-  if (enum_cache[i].names == NULL)
-    return NULL;
-  for (unsigned v = 0; v < d->n_values; v++)
-    enum_cache[i].names[v] = derive_name(d->values[v].name, prefix, prefix_len);
-  enum_cache[i].descriptor = d;
-  return &enum_cache[i];
-}
-
-/* The enums of the import format take their names from rt_dataset, so
- * that the CLI and the format can never spell a value differently. */
-static const char *dataset_name(const ProtobufCEnumDescriptor *d, int value) {
-  if (d == &rectrack__v1__status__descriptor)
-    return rt_dataset_status_name((Rectrack__V1__Status)value);
-  if (d == &rectrack__v1__source_kind__descriptor)
-    return rt_dataset_source_kind_name((Rectrack__V1__SourceKind)value);
-  if (d == &rectrack__v1__actor_kind__descriptor)
-    return rt_dataset_actor_kind_name((Rectrack__V1__ActorKind)value);
-  if (d == &rectrack__v1__commitment_kind__descriptor)
-    return rt_dataset_commitment_kind_name((Rectrack__V1__CommitmentKind)value);
-  if (d == &rectrack__v1__direction__descriptor)
-    return rt_dataset_direction_name((Rectrack__V1__Direction)value);
-  if (d == &rectrack__v1__trajectory__descriptor)
-    return rt_dataset_trajectory_name((Rectrack__V1__Trajectory)value);
-  return NULL;
-}
-
-const char *rt_cli_enum_name(const ProtobufCEnumDescriptor *descriptor,
-                             int value) {
-  const char *shared = dataset_name(descriptor, value);
-  if (shared != NULL)
-    return shared;
-  const enum_names_t *names = names_for(descriptor);
-  for (unsigned v = 0; names != NULL && v < descriptor->n_values; v++) {
-    if (descriptor->values[v].value == value)
-      return names->names[v] ? names->names[v] : "";
-  }
-  return "";
-}
-
-int rt_cli_enum_value(const ProtobufCEnumDescriptor *descriptor,
-                      const char *name) {
-  for (unsigned v = 0; v < descriptor->n_values; v++) {
-    int value = descriptor->values[v].value;
-    if (value == 0)
-      continue; /* unspecified is never a choice */
-    if (strcmp(rt_cli_enum_name(descriptor, value), name) == 0 ||
-        strcmp(descriptor->values[v].name, name) == 0)
-      return value;
-  }
-  return -1;
-}
-
-char *rt_cli_enum_names(const ProtobufCEnumDescriptor *descriptor) {
-  size_t size = 1;
-  for (unsigned v = 0; v < descriptor->n_values; v++)
-    size +=
-        strlen(rt_cli_enum_name(descriptor, descriptor->values[v].value)) + 2;
-  char *text = calloc(1, size);
-  for (unsigned v = 0; text != NULL && v < descriptor->n_values; v++) {
-    if (descriptor->values[v].value == 0)
-      continue;
-    if (text[0] != '\0')
-      strcat(text, ", ");
-    strcat(text, rt_cli_enum_name(descriptor, descriptor->values[v].value));
-  }
-  return text;
+const char *rt_cli_enum_text(const ProtobufCEnumDescriptor *type, int value) {
+  const char *slug = rt_enum_slug(type, value);
+  return slug != NULL ? slug : "";
 }
 
 /* ---- setting fields --------------------------------------------------------
@@ -278,8 +171,8 @@ static int set_scalar(const ProtobufCFieldDescriptor *f, void *slot,
   case PROTOBUF_C_TYPE_STRING:
     return set_string(f, slot, text);
   case PROTOBUF_C_TYPE_ENUM: {
-    int value = rt_cli_enum_value(f->descriptor, text);
-    if (value < 0)
+    int value = 0;
+    if (!rt_enum_parse(f->descriptor, text, &value))
       return -1;
     *(int *)slot = value;
     return 0;
@@ -326,11 +219,8 @@ static ProtobufCMessage *sub_message(ProtobufCMessage *m,
 static char *bad_value_message(const ProtobufCFieldDescriptor *f,
                                const char *text) {
   if (f->type == PROTOBUF_C_TYPE_ENUM) {
-    char *names = rt_cli_enum_names(f->descriptor);
-    char *message = message_printf("%s: unknown value \"%s\" (valid: %s)",
-                                   f->name, text, names ? names : "");
-    free(names);
-    return message;
+    return message_printf("%s: unknown value \"%s\" (valid: %s)", f->name, text,
+                          rt_enum_choices(f->descriptor));
   }
   return message_printf("%s: \"%s\" is not a valid %s", f->name, text,
                         f->type == PROTOBUF_C_TYPE_BOOL ? "true/false"
@@ -432,7 +322,7 @@ static void append_value(FILE *out, const ProtobufCFieldDescriptor *f,
     break;
   case PROTOBUF_C_TYPE_ENUM: {
     int v = *(const int *)value;
-    fputs(v == 0 ? "" : rt_cli_enum_name(f->descriptor, v), out);
+    fputs(rt_cli_enum_text(f->descriptor, v), out);
     break;
   }
   case PROTOBUF_C_TYPE_INT32:
@@ -515,7 +405,7 @@ static json_t *value_to_json(const ProtobufCFieldDescriptor *f,
   case PROTOBUF_C_TYPE_STRING:
     return json_string(*(char *const *)value ? *(char *const *)value : "");
   case PROTOBUF_C_TYPE_ENUM:
-    return json_string(rt_cli_enum_name(f->descriptor, *(const int *)value));
+    return json_string(rt_cli_enum_text(f->descriptor, *(const int *)value));
   case PROTOBUF_C_TYPE_INT32:
   case PROTOBUF_C_TYPE_SINT32:
   case PROTOBUF_C_TYPE_SFIXED32:

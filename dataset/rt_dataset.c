@@ -23,6 +23,7 @@
  * follow-ups in one file are still two reports.
  */
 #include "rt_dataset.h"
+#include "rt_enum.h"
 #include "rt_validate.h"
 
 #include <errno.h>
@@ -263,25 +264,17 @@ static char *get_date(parser_t *p, json_t *obj, const char *path,
 /* An enum spelled as one of choices ("a|b|c"); returns its 1-based
  * position, 0 when absent or bad (reported). */
 static int get_choice(parser_t *p, json_t *obj, const char *path,
-                      const char *name, const char *choices) {
+                      const char *name, const ProtobufCEnumDescriptor *type) {
   const char *value = read_string(p, obj, path, name, true);
   if (value == NULL)
     return 0;
-  size_t len = strlen(value);
-  int position = 1;
-  for (const char *start = choices;; position++) {
-    const char *end = strchr(start, '|');
-    size_t choice_len = end ? (size_t)(end - start) : strlen(start);
-    if (choice_len == len && strncmp(start, value, len) == 0)
-      return position;
-    if (end == NULL)
-      break;
-    start = end + 1;
-  }
+  int parsed = 0;
+  if (rt_enum_parse(type, value, &parsed))
+    return parsed;
   char field[PATH_LEN], quoted[RT_EXCERPT_SIZE];
   join_path(field, path, name);
   add_problem(p, field, "\"%s\" is not one of %s",
-              rt_quote_excerpt(value, quoted), choices);
+              rt_quote_excerpt(value, quoted), rt_enum_choices(type));
   return 0;
 }
 
@@ -548,7 +541,7 @@ static void parse_source(parser_t *p, json_t *obj, const char *path) {
   source->id = get_slug(p, obj, path, "id", true);
   source->title = get_text(p, obj, path, "title", RT_MAX_TITLE_LEN, true);
   source->kind =
-      get_choice(p, obj, path, "kind", rt_dataset_source_kind_choices());
+      get_choice(p, obj, path, "kind", &rectrack__v1__source_kind__descriptor);
   source->date = get_date(p, obj, path, "date", true);
   source->end_date = get_date(p, obj, path, "end_date", false);
   if (source->end_date[0] && source->date[0] &&
@@ -583,7 +576,7 @@ static void parse_actor(parser_t *p, json_t *obj, const char *path) {
   actor->id = get_slug(p, obj, path, "id", true);
   actor->name = get_text(p, obj, path, "name", RT_MAX_SHORT_LEN, true);
   actor->kind =
-      get_choice(p, obj, path, "kind", rt_dataset_actor_kind_choices());
+      get_choice(p, obj, path, "kind", &rectrack__v1__actor_kind__descriptor);
   actor->country =
       get_checked(p, obj, path, "country", false, rt_validate_country);
   actor->url = get_text(p, obj, path, "url", RT_MAX_URL_LEN, false);
@@ -767,8 +760,8 @@ static Rectrack__V1__Indicator *parse_indicator(parser_t *p, json_t *obj,
   bool has_target =
       get_number(p, value, field, "target_value", true, &ind->target_value);
   ind->target_date = get_date(p, value, field, "target_date", true);
-  ind->direction =
-      get_choice(p, value, field, "direction", rt_dataset_direction_choices());
+  ind->direction = get_choice(p, value, field, "direction",
+                              &rectrack__v1__direction__descriptor);
   check_indicator(p, ind, has_baseline && has_target, field);
   return ind;
 }
@@ -810,8 +803,8 @@ static void parse_commitment(parser_t *p, json_t *obj, const char *path) {
   commitment->source_id = get_slug(p, obj, path, "source_id", false);
   commitment->title = get_text(p, obj, path, "title", RT_MAX_TITLE_LEN, true);
   commitment->text = get_text(p, obj, path, "text", RT_MAX_TEXT_LEN, false);
-  commitment->kind =
-      get_choice(p, obj, path, "kind", rt_dataset_commitment_kind_choices());
+  commitment->kind = get_choice(p, obj, path, "kind",
+                                &rectrack__v1__commitment_kind__descriptor);
   commitment->made_on = get_date(p, obj, path, "made_on", false);
   commitment->due_date = get_date(p, obj, path, "due_date", false);
   commitment->theme = get_text(p, obj, path, "theme", RT_MAX_SHORT_LEN, false);
@@ -847,7 +840,7 @@ static void parse_follow_up(parser_t *p, json_t *obj, const char *path) {
   follow_up->subject_id =
       get_text(p, obj, path, "subject", RT_MAX_ID_LEN, true);
   follow_up->status =
-      get_choice(p, obj, path, "status", rt_dataset_status_choices());
+      get_choice(p, obj, path, "status", &rectrack__v1__status__descriptor);
   follow_up->note = get_text(p, obj, path, "note", RT_MAX_TEXT_LEN, false);
   get_string_list(p, obj, path, "evidence", LIST_URL, &follow_up->evidence,
                   &follow_up->n_evidence);

@@ -34,41 +34,8 @@
  * counted). */
 #define RT_DATASET_MAX_ERRORS 1000
 
-/* ---- enum spellings ---------------------------------------------------
- * Lower-case, dash-separated proto names without their prefix:
- * IN_PROGRESS is "in-progress", SOURCE_KIND_SIDE_EVENT is "side-event".
- * *_name returns a static string, or NULL for UNSPECIFIED and unknown
- * values. *_parse returns 0 and sets *out, or RT_EINVAL for anything else
- * (exact, case-sensitive match). *_choices returns the accepted names
- * joined with '|', for help texts and error messages. */
-const char *rt_dataset_status_name(Rectrack__V1__Status value);
-int rt_dataset_status_parse(const char *name, Rectrack__V1__Status *out);
-const char *rt_dataset_status_choices(void);
-
-const char *rt_dataset_source_kind_name(Rectrack__V1__SourceKind value);
-int rt_dataset_source_kind_parse(const char *name,
-                                 Rectrack__V1__SourceKind *out);
-const char *rt_dataset_source_kind_choices(void);
-
-const char *rt_dataset_actor_kind_name(Rectrack__V1__ActorKind value);
-int rt_dataset_actor_kind_parse(const char *name, Rectrack__V1__ActorKind *out);
-const char *rt_dataset_actor_kind_choices(void);
-
-const char *rt_dataset_commitment_kind_name(Rectrack__V1__CommitmentKind value);
-int rt_dataset_commitment_kind_parse(const char *name,
-                                     Rectrack__V1__CommitmentKind *out);
-const char *rt_dataset_commitment_kind_choices(void);
-
-const char *rt_dataset_direction_name(Rectrack__V1__Direction value);
-int rt_dataset_direction_parse(const char *name, Rectrack__V1__Direction *out);
-const char *rt_dataset_direction_choices(void);
-
-/* no-data | on-track | off-track | achieved (not part of the import
- * format; shared for the CLI's output). */
-const char *rt_dataset_trajectory_name(Rectrack__V1__Trajectory value);
-int rt_dataset_trajectory_parse(const char *name,
-                                Rectrack__V1__Trajectory *out);
-const char *rt_dataset_trajectory_choices(void);
+/* Enum values are written and read as their slugs ("in-progress",
+ * "side-event"; rt_enum.h). */
 
 /* True when id has the shape of a server-assigned id: prefix ('R' or 'C')
  * followed by a positive decimal number without leading zero ("R12"). */

@@ -12,6 +12,7 @@
  * a value always reads back as the same double.
  */
 #include "rt_dataset.h"
+#include "rt_enum.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -117,7 +118,9 @@ static json_t *write_source(writer_t *w, const void *record, const char *path) {
   json_t *obj = json_object();
   put_string(w, obj, "id", source->id, true, path);
   put_string(w, obj, "title", source->title, true, path);
-  put_enum(w, obj, "kind", rt_dataset_source_kind_name(source->kind), path);
+  put_enum(w, obj, "kind",
+           rt_enum_slug(&rectrack__v1__source_kind__descriptor, source->kind),
+           path);
   put_string(w, obj, "date", source->date, true, path);
   put_string(w, obj, "end_date", source->end_date, false, path);
   put_string(w, obj, "location", source->location, false, path);
@@ -133,7 +136,9 @@ static json_t *write_actor(writer_t *w, const void *record, const char *path) {
   json_t *obj = json_object();
   put_string(w, obj, "id", actor->id, true, path);
   put_string(w, obj, "name", actor->name, true, path);
-  put_enum(w, obj, "kind", rt_dataset_actor_kind_name(actor->kind), path);
+  put_enum(w, obj, "kind",
+           rt_enum_slug(&rectrack__v1__actor_kind__descriptor, actor->kind),
+           path);
   put_string(w, obj, "country", actor->country, false, path);
   put_string(w, obj, "url", actor->url, false, path);
   return obj;
@@ -171,7 +176,8 @@ static json_t *write_indicator(writer_t *w, const Rectrack__V1__Indicator *ind,
   put_string(w, obj, "baseline_date", ind->baseline_date, true, field);
   put_number(w, obj, "target_value", ind->target_value, field);
   put_string(w, obj, "target_date", ind->target_date, true, field);
-  put_enum(w, obj, "direction", rt_dataset_direction_name(ind->direction),
+  put_enum(w, obj, "direction",
+           rt_enum_slug(&rectrack__v1__direction__descriptor, ind->direction),
            field);
   return obj;
 }
@@ -187,7 +193,9 @@ static json_t *write_commitment(writer_t *w, const void *record,
   put_string(w, obj, "source_id", commitment->source_id, false, path);
   put_string(w, obj, "title", commitment->title, true, path);
   put_string(w, obj, "text", commitment->text, false, path);
-  put_enum(w, obj, "kind", rt_dataset_commitment_kind_name(commitment->kind),
+  put_enum(w, obj, "kind",
+           rt_enum_slug(&rectrack__v1__commitment_kind__descriptor,
+                        commitment->kind),
            path);
   put_string(w, obj, "made_on", commitment->made_on, false, path);
   put_string(w, obj, "due_date", commitment->due_date, false, path);
@@ -207,7 +215,9 @@ static json_t *write_follow_up(writer_t *w, const void *record,
   const Rectrack__V1__FollowUp *follow_up = record;
   json_t *obj = json_object();
   put_string(w, obj, "subject", follow_up->subject_id, true, path);
-  put_enum(w, obj, "status", rt_dataset_status_name(follow_up->status), path);
+  put_enum(w, obj, "status",
+           rt_enum_slug(&rectrack__v1__status__descriptor, follow_up->status),
+           path);
   put_string(w, obj, "note", follow_up->note, false, path);
   put_string_list(w, obj, "evidence", follow_up->evidence,
                   follow_up->n_evidence, path);

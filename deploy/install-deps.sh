@@ -36,13 +36,32 @@ for pkg in "${packages[@]}"; do
   fi
 done
 
-if [ "${#missing[@]}" -eq 0 ]; then
-  echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
-fi
-
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-echo "install-deps: installing ${missing[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+else
+  echo "install-deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# buf (proto lint and format, and `buf curl` in docs/api.md) is not a
+# Debian package; it comes from the npm registry, pinned, into a tools
+# directory that CMake looks in.
+buf_version=1.75.0
+tools_dir=${RT_TOOLS_DIR:-/opt/rectrack-tools}
+if [ "$(id -u)" -ne 0 ] && [ -z "${RT_TOOLS_DIR:-}" ]; then
+  tools_dir=$HOME/.local/share/rectrack-tools
+fi
+if [ "$("$tools_dir/node_modules/.bin/buf" --version 2>/dev/null)" != "$buf_version" ]; then
+  if ! command -v npm >/dev/null; then
+    echo "install-deps: installing nodejs and npm for buf"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+  fi
+  echo "install-deps: installing buf $buf_version into $tools_dir"
+  mkdir -p "$tools_dir"
+  npm install --prefix "$tools_dir" --no-audit --no-fund --silent "@bufbuild/buf@$buf_version"
+fi

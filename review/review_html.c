@@ -110,7 +110,7 @@ static size_t status_total(const Rectrack__V1__ReviewSummary *s, int status) {
 static void html_figures(rt_review_buf_t *b,
                          const Rectrack__V1__ReviewSummary *s) {
   size_t items = status_total(s, -1);
-  size_t done = status_total(s, RECTRACK__V1__STATUS__IMPLEMENTED);
+  size_t done = status_total(s, RECTRACK__V1__STATUS__STATUS_IMPLEMENTED);
   size_t traj[5] = {0};
   for (size_t i = 0; i < s->n_indicators; i++)
     if (s->indicators[i]->trajectory >= 0 && s->indicators[i]->trajectory <= 4)
@@ -126,14 +126,15 @@ static void html_figures(rt_review_buf_t *b,
   put_figure(b, "warn", s->n_overdue, "overdue",
              "past due, not implemented or withdrawn");
   snprintf(detail, sizeof detail, "of %zu quantified targets (%zu achieved)",
-           s->n_indicators, traj[RECTRACK__V1__TRAJECTORY__ACHIEVED]);
+           s->n_indicators,
+           traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_ACHIEVED]);
   put_figure(b, "ok",
-             traj[RECTRACK__V1__TRAJECTORY__ON_TRACK] +
-                 traj[RECTRACK__V1__TRAJECTORY__ACHIEVED],
+             traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_ON_TRACK] +
+                 traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_ACHIEVED],
              "on track or achieved", detail);
   snprintf(detail, sizeof detail, "and %zu without a measurement",
-           traj[RECTRACK__V1__TRAJECTORY__NO_DATA]);
-  put_figure(b, "warn", traj[RECTRACK__V1__TRAJECTORY__OFF_TRACK],
+           traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_NO_DATA]);
+  put_figure(b, "warn", traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_OFF_TRACK],
              "targets off track", detail);
   put_figure(b, "", s->n_no_information_ids, "without news",
              "no report dated in the period");

@@ -6,12 +6,22 @@
 #ifndef RT_REVIEW_INTERNAL_H
 #define RT_REVIEW_INTERNAL_H
 
+#include "rt_enum.h"
 #include "rt_review.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
 
-#define RT_REVIEW_STATUS_COUNT 8 /* Status enum values 0..7 */
+/* Size of an array indexed by Status value (rt_enum_bound of the enum,
+ * as a constant expression). */
+#define RT_REVIEW_STATUS_COUNT (RECTRACK__V1__STATUS__STATUS_WITHDRAWN + 1)
+
+/* Spellings of status and trajectory values (rt_enum): the slug that the
+ * machine-readable formats (CSV, JSON) carry, "" for unspecified, and the
+ * label people read (HTML, Markdown, XLSX). Static strings, never NULL. */
+const char *rt_review_status_name(int status);
+const char *rt_review_status_label(int status);
+const char *rt_review_trajectory_name(int trajectory);
 
 /* ---- growable byte buffer (review_text.c) ---- */
 

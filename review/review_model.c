@@ -30,10 +30,10 @@ typedef struct meas_ref {
 } meas_ref_t;
 
 static int normal_status(int status) {
-  return status >= RECTRACK__V1__STATUS__NO_INFORMATION &&
-                 status <= RECTRACK__V1__STATUS__WITHDRAWN
+  return status >= RECTRACK__V1__STATUS__STATUS_NO_INFORMATION &&
+                 status <= RECTRACK__V1__STATUS__STATUS_WITHDRAWN
              ? status
-             : RECTRACK__V1__STATUS__NO_INFORMATION;
+             : RECTRACK__V1__STATUS__STATUS_NO_INFORMATION;
 }
 
 static bool valid_date(const char *s) {
@@ -157,8 +157,8 @@ static int compare_fu_refs(const void *a, const void *b) {
 /* Walks one item's follow-ups in order: previous statuses, status as of
  * the review date, reported in the period. */
 static void apply_follow_ups(rt_review_model_t *m, rt_review_item_t *it) {
-  int previous = RECTRACK__V1__STATUS__NO_INFORMATION;
-  it->status = RECTRACK__V1__STATUS__NO_INFORMATION;
+  int previous = RECTRACK__V1__STATUS__STATUS_NO_INFORMATION;
+  it->status = RECTRACK__V1__STATUS__STATUS_NO_INFORMATION;
   for (size_t k = it->fu_first; k < it->fu_first + it->fu_count; k++) {
     const Rectrack__V1__FollowUp *fu = m->follow_ups[k];
     m->previous_status[k] = previous;
@@ -303,7 +303,7 @@ double rt_review_expected_value(const Rectrack__V1__Indicator *ind, long days) {
 static void evaluate_indicator(const rt_review_model_t *m,
                                rt_review_item_t *it) {
   const Rectrack__V1__Indicator *ind = it->com->indicator;
-  it->trajectory = RECTRACK__V1__TRAJECTORY__NO_DATA;
+  it->trajectory = RECTRACK__V1__TRAJECTORY__TRAJECTORY_NO_DATA;
   if (it->meas_count == 0)
     return;
   const Rectrack__V1__Measurement *latest =
@@ -326,9 +326,9 @@ static void evaluate_indicator(const rt_review_model_t *m,
   rt_date_to_days(latest->as_of, &days);
   double expected = rt_review_expected_value(ind, days);
   bool good = decreases ? v <= expected + tol : v >= expected - tol;
-  it->trajectory = reached ? RECTRACK__V1__TRAJECTORY__ACHIEVED
-                   : good  ? RECTRACK__V1__TRAJECTORY__ON_TRACK
-                           : RECTRACK__V1__TRAJECTORY__OFF_TRACK;
+  it->trajectory = reached ? RECTRACK__V1__TRAJECTORY__TRAJECTORY_ACHIEVED
+                   : good  ? RECTRACK__V1__TRAJECTORY__TRAJECTORY_ON_TRACK
+                           : RECTRACK__V1__TRAJECTORY__TRAJECTORY_OFF_TRACK;
 }
 
 static void evaluate_items(rt_review_model_t *m) {
@@ -338,8 +338,8 @@ static void evaluate_items(rt_review_model_t *m) {
     long due_days;
     if (due && rt_date_to_days(due, &due_days) == 0 &&
         due_days < m->as_of_days &&
-        it->status != RECTRACK__V1__STATUS__IMPLEMENTED &&
-        it->status != RECTRACK__V1__STATUS__WITHDRAWN)
+        it->status != RECTRACK__V1__STATUS__STATUS_IMPLEMENTED &&
+        it->status != RECTRACK__V1__STATUS__STATUS_WITHDRAWN)
       it->days_overdue = m->as_of_days - due_days;
     if (it->has_indicator)
       evaluate_indicator(m, it);

@@ -26,28 +26,19 @@ struct rt_review_renderer {
   uint8_t *file_chunk;
 };
 
-static const char *const status_names[] = {
-    "STATUS_UNSPECIFIED",    "NO_INFORMATION", "NOT_STARTED", "IN_PROGRESS",
-    "PARTIALLY_IMPLEMENTED", "IMPLEMENTED",    "STALLED",     "WITHDRAWN"};
-static const char *const status_labels[] = {
-    "Unspecified",           "No information", "Not started", "In progress",
-    "Partially implemented", "Implemented",    "Stalled",     "Withdrawn"};
-static const char *const trajectory_names[] = {
-    "TRAJECTORY_UNSPECIFIED", "NO_DATA", "ON_TRACK", "OFF_TRACK", "ACHIEVED"};
-
 const char *rt_review_status_name(int status) {
-  return status >= 0 && status < RT_REVIEW_STATUS_COUNT ? status_names[status]
-                                                        : status_names[0];
+  const char *slug = rt_enum_slug(&rectrack__v1__status__descriptor, status);
+  return slug != NULL ? slug : "";
 }
 
 const char *rt_review_status_label(int status) {
-  return status >= 0 && status < RT_REVIEW_STATUS_COUNT ? status_labels[status]
-                                                        : status_labels[0];
+  return rt_enum_label(&rectrack__v1__status__descriptor, status);
 }
 
 const char *rt_review_trajectory_name(int trajectory) {
-  return trajectory >= 0 && trajectory <= 4 ? trajectory_names[trajectory]
-                                            : trajectory_names[0];
+  const char *slug =
+      rt_enum_slug(&rectrack__v1__trajectory__descriptor, trajectory);
+  return slug != NULL ? slug : "";
 }
 
 const char *rt_review_content_type(rt_review_format_t format) {

@@ -173,7 +173,7 @@ static void add_targets(pair_list_t *sdg, pair_list_t *gcm,
       it->rec ? it->rec->gcm_objectives : it->com->gcm_objectives;
   size_t n_objectives =
       it->rec ? it->rec->n_gcm_objectives : it->com->n_gcm_objectives;
-  int done = it->status == RECTRACK__V1__STATUS__IMPLEMENTED;
+  int done = it->status == RECTRACK__V1__STATUS__STATUS_IMPLEMENTED;
   size_t start = sdg->len;
   for (size_t k = 0; k < n_targets; k++)
     add_distinct(sdg, start, targets[k], done);
@@ -234,8 +234,9 @@ static void add_changes(builder_t *b, const rt_review_model_t *m) {
   for (size_t i = 0; i < m->period_count && !b->failed; i++) {
     size_t k = m->period_order[i];
     int to = m->follow_ups[k]->status;
-    if (to >= RECTRACK__V1__STATUS__NO_INFORMATION &&
-        to <= RECTRACK__V1__STATUS__WITHDRAWN && to != m->previous_status[k])
+    if (to >= RECTRACK__V1__STATUS__STATUS_NO_INFORMATION &&
+        to <= RECTRACK__V1__STATUS__STATUS_WITHDRAWN &&
+        to != m->previous_status[k])
       add_change(b, m, k);
   }
 }

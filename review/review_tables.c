@@ -473,7 +473,8 @@ static int noinfo_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
   set_text(&c[0], id);
   set_text(&c[1], it ? rt_review_subject_type_name(it->subject_type) : "");
   set_text(&c[2], it ? it->title : "");
-  set_int(&c[3], it ? it->status : RECTRACK__V1__STATUS__NO_INFORMATION, true);
+  set_int(&c[3], it ? it->status : RECTRACK__V1__STATUS__STATUS_NO_INFORMATION,
+          true);
   set_text(&c[4], it ? latest_date(it) : "");
   return 0;
 }

@@ -211,7 +211,7 @@ static size_t summary_figures(rt_review_xlsx_t *x) {
     if (s->indicators[i]->trajectory <= 4)
       traj[s->indicators[i]->trajectory]++;
   for (size_t i = 0; i < s->n_by_status; i++)
-    if (s->by_status[i]->status == RECTRACK__V1__STATUS__IMPLEMENTED)
+    if (s->by_status[i]->status == RECTRACK__V1__STATUS__STATUS_IMPLEMENTED)
       implemented += s->by_status[i]->count;
   const char *count_labels[] = {"Revision",
                                 "Recommendations",
@@ -230,10 +230,10 @@ static size_t summary_figures(rt_review_xlsx_t *x) {
                      (double)s->n_changes,
                      (double)s->n_overdue,
                      (double)s->n_no_information_ids,
-                     traj[RECTRACK__V1__TRAJECTORY__ACHIEVED] +
-                         traj[RECTRACK__V1__TRAJECTORY__ON_TRACK],
-                     traj[RECTRACK__V1__TRAJECTORY__OFF_TRACK],
-                     traj[RECTRACK__V1__TRAJECTORY__NO_DATA]};
+                     traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_ACHIEVED] +
+                         traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_ON_TRACK],
+                     traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_OFF_TRACK],
+                     traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_NO_DATA]};
   size_t n_counts = sizeof counts / sizeof counts[0];
   for (size_t i = 0; i < n_counts; i++) {
     worksheet_write_string(ws, (lxw_row_t)(4 + i), 0, count_labels[i], NULL);

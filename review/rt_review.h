@@ -66,11 +66,11 @@
 
 /* Output formats; the values are those of rectrack.v1.ExportFormat. */
 typedef enum rt_review_format {
-  RT_REVIEW_HTML = RECTRACK__V1__EXPORT_FORMAT__HTML,
-  RT_REVIEW_MARKDOWN = RECTRACK__V1__EXPORT_FORMAT__MARKDOWN,
-  RT_REVIEW_CSV = RECTRACK__V1__EXPORT_FORMAT__CSV,
-  RT_REVIEW_JSON = RECTRACK__V1__EXPORT_FORMAT__JSON,
-  RT_REVIEW_XLSX = RECTRACK__V1__EXPORT_FORMAT__XLSX,
+  RT_REVIEW_HTML = RECTRACK__V1__EXPORT_FORMAT__EXPORT_FORMAT_HTML,
+  RT_REVIEW_MARKDOWN = RECTRACK__V1__EXPORT_FORMAT__EXPORT_FORMAT_MARKDOWN,
+  RT_REVIEW_CSV = RECTRACK__V1__EXPORT_FORMAT__EXPORT_FORMAT_CSV,
+  RT_REVIEW_JSON = RECTRACK__V1__EXPORT_FORMAT__EXPORT_FORMAT_JSON,
+  RT_REVIEW_XLSX = RECTRACK__V1__EXPORT_FORMAT__EXPORT_FORMAT_XLSX,
 } rt_review_format_t;
 
 /*
@@ -164,11 +164,5 @@ const char *rt_review_content_type(rt_review_format_t format);
 int rt_review_filename(rt_review_format_t format, const char *table,
                        const char *from_date, const char *to_date, char *out,
                        size_t size);
-
-/* The enum value names used in every format ("IN_PROGRESS", "ON_TRACK"),
- * and human labels ("In progress"). Static strings, never NULL. */
-const char *rt_review_status_name(int status);
-const char *rt_review_status_label(int status);
-const char *rt_review_trajectory_name(int trajectory);
 
 #endif /* RT_REVIEW_H */

@@ -23,9 +23,9 @@ typedef enum rt_symbol_kind {
   RT_SYMBOL_ENUM = 1,
   RT_SYMBOL_SERVICE = 2,
   RT_SYMBOL_METHOD = 3,
-  RT_SYMBOL_ENUM_VALUE = 4, /* "rectrack.v1.IMPLEMENTED" (protobuf scoping:
-                               a sibling of its enum), also found as
-                               "rectrack.v1.Status.IMPLEMENTED" */
+  RT_SYMBOL_ENUM_VALUE = 4, /* "rectrack.v1.STATUS_IMPLEMENTED" (protobuf
+                               scoping: a sibling of its enum), also found as
+                               "rectrack.v1.Status.STATUS_IMPLEMENTED" */
   RT_SYMBOL_FIELD = 5,      /* fields and extensions */
   RT_SYMBOL_ONEOF = 6,
 } rt_symbol_kind_t;

@@ -110,8 +110,8 @@ static bool matches_status(const subject_filter_t *f, int status) {
 
 static bool is_overdue(const subject_view_t *v, const char *today) {
   return set(v->due_date) && strcmp(v->due_date, today) < 0 &&
-         v->status != RECTRACK__V1__STATUS__IMPLEMENTED &&
-         v->status != RECTRACK__V1__STATUS__WITHDRAWN;
+         v->status != RECTRACK__V1__STATUS__STATUS_IMPLEMENTED &&
+         v->status != RECTRACK__V1__STATUS__STATUS_WITHDRAWN;
 }
 
 static bool matches_text(const subject_view_t *v, const char *query) {

@@ -26,7 +26,7 @@ Rectrack__V1__Trajectory store_trajectory(const Rectrack__V1__Indicator *ind,
   if (ind == NULL)
     return RECTRACK__V1__TRAJECTORY__TRAJECTORY_UNSPECIFIED;
   if (!has_latest)
-    return RECTRACK__V1__TRAJECTORY__NO_DATA;
+    return RECTRACK__V1__TRAJECTORY__TRAJECTORY_NO_DATA;
   bool decrease =
       ind->direction == RECTRACK__V1__DIRECTION__DIRECTION_DECREASE ||
       (ind->direction == RECTRACK__V1__DIRECTION__DIRECTION_UNSPECIFIED &&
@@ -37,13 +37,13 @@ Rectrack__V1__Trajectory store_trajectory(const Rectrack__V1__Indicator *ind,
   *progress =
       span != 0 ? (latest - ind->baseline_value) / span : (reached ? 1.0 : 0.0);
   if (reached)
-    return RECTRACK__V1__TRAJECTORY__ACHIEVED;
+    return RECTRACK__V1__TRAJECTORY__TRAJECTORY_ACHIEVED;
   long base_day, target_day, latest_day;
   if (rt_date_to_days(store_str(ind->baseline_date), &base_day) != 0 ||
       rt_date_to_days(store_str(ind->target_date), &target_day) != 0 ||
       rt_date_to_days(store_str(latest_as_of), &latest_day) != 0 ||
       target_day <= base_day)
-    return RECTRACK__V1__TRAJECTORY__OFF_TRACK;
+    return RECTRACK__V1__TRAJECTORY__TRAJECTORY_OFF_TRACK;
   double fraction =
       (double)(latest_day - base_day) / (double)(target_day - base_day);
   fraction = fraction < 0 ? 0 : fraction > 1 ? 1 : fraction;
@@ -51,8 +51,8 @@ Rectrack__V1__Trajectory store_trajectory(const Rectrack__V1__Indicator *ind,
   double slack = 1e-9 * fmax(1.0, fabs(expected));
   bool on_track =
       decrease ? latest <= expected + slack : latest >= expected - slack;
-  return on_track ? RECTRACK__V1__TRAJECTORY__ON_TRACK
-                  : RECTRACK__V1__TRAJECTORY__OFF_TRACK;
+  return on_track ? RECTRACK__V1__TRAJECTORY__TRAJECTORY_ON_TRACK
+                  : RECTRACK__V1__TRAJECTORY__TRAJECTORY_OFF_TRACK;
 }
 
 /* Finds the latest measurement of commitment number; *found false when it

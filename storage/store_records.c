@@ -144,7 +144,7 @@ static void set_field(ProtobufCMessage *record, const char *name,
  * field the entity does not have (a source has no status) is skipped. */
 static void stamp_record(ProtobufCMessage *record, const stamp_t *stamp) {
   static const uint8_t zero[8] = {0}; /* 0 or false, whatever the type */
-  const int no_information = RECTRACK__V1__STATUS__NO_INFORMATION;
+  const int no_information = RECTRACK__V1__STATUS__STATUS_NO_INFORMATION;
   const char *id = stamp->id, *principal = stamp->principal, *empty = "";
   set_field(record, "revision", &stamp->revision);
   set_field(record, "updated_ms", &stamp->now_ms);

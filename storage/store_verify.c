@@ -631,7 +631,8 @@ int rt_store_test_add_dangling_index(rt_store_t *store, const char *rec_id) {
   uint64_t number = store_parse_number_id(rec_id, 'R');
   if (number == 0)
     return RT_EINVAL;
-  uint8_t key_bytes[2] = {IDX_STATUS, RECTRACK__V1__STATUS__NO_INFORMATION};
+  uint8_t key_bytes[2] = {IDX_STATUS,
+                          RECTRACK__V1__STATUS__STATUS_NO_INFORMATION};
   uint8_t pk[8];
   store_put_u64(pk, number);
   MDB_val key = {2, key_bytes}, data = {8, pk};

@@ -65,7 +65,7 @@ def bodies(directory):
     scenarios = {
         "get_recommendation.bin": pb.GetRecommendationRequest(id="R1"),
         "record_follow_up.bin": pb.RecordFollowUpRequest(
-            follow_up=res.FollowUp(subject_id="R2", status=res.IN_PROGRESS,
+            follow_up=res.FollowUp(subject_id="R2", status=res.STATUS_IN_PROGRESS,
                                    note="Benchmark report",
                                    reported_by=ACTOR_ID, as_of="2024-06-30")),
     }

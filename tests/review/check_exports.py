@@ -174,7 +174,7 @@ def check_csv(directory):
     check(recs["R1"]["title"] == HOSTILE, "CSV hostile title round trip")
     check(recs["R2"]["sdg_targets"] == "17.18;10.7", "CSV list joined by ;")
     check(recs["R10"]["days_overdue"] == "366", "CSV days overdue")
-    check(recs["R1"]["status"] == "IN_PROGRESS", "CSV status name")
+    check(recs["R1"]["status"] == "in-progress", "CSV status name")
 
 
 def check_json(path):
@@ -188,7 +188,7 @@ def check_json(path):
           "JSON recommendation order")
     check(doc["recommendations"][4]["title"] == HOSTILE, "JSON hostile text")
     c1 = s["indicators"][0]
-    check(c1["trajectory"] == "ON_TRACK" and c1["progress"] == 0.5,
+    check(c1["trajectory"] == "on-track" and c1["progress"] == 0.5,
           "JSON C1 indicator")
     check([m["value"] for m in c1["measurements"]] == [5.5, 4.5],
           "JSON C1 series")

@@ -109,17 +109,24 @@ static void add_recommendations(review_fixture_t *f) {
 }
 
 static void add_follow_ups(review_fixture_t *f) {
-  add_fu(f, 0, "R1", "2023-05-01", RECTRACK__V1__STATUS__NOT_STARTED, 10);
-  add_fu(f, 1, "R1", "2024-03-01", RECTRACK__V1__STATUS__IN_PROGRESS, 20);
+  add_fu(f, 0, "R1", "2023-05-01", RECTRACK__V1__STATUS__STATUS_NOT_STARTED,
+         10);
+  add_fu(f, 1, "R1", "2024-03-01", RECTRACK__V1__STATUS__STATUS_IN_PROGRESS,
+         20);
   f->fus[1].note = H;
   f->fus[1].evidence = fu_evidence;
   f->fus[1].n_evidence = 2;
-  add_fu(f, 2, "R2", "2024-02-01", RECTRACK__V1__STATUS__IMPLEMENTED, 15);
-  add_fu(f, 3, "R10", "2023-01-01", RECTRACK__V1__STATUS__IN_PROGRESS, 5);
-  add_fu(f, 4, "R10", "2024-05-01", RECTRACK__V1__STATUS__IN_PROGRESS, 25);
-  add_fu(f, 5, "R5", "2025-02-01", RECTRACK__V1__STATUS__IMPLEMENTED, 40);
-  add_fu(f, 6, "C1", "2024-06-01", RECTRACK__V1__STATUS__IN_PROGRESS, 30);
-  add_fu(f, 7, "R4", "2024-06-01", RECTRACK__V1__STATUS__STALLED, 31);
+  add_fu(f, 2, "R2", "2024-02-01", RECTRACK__V1__STATUS__STATUS_IMPLEMENTED,
+         15);
+  add_fu(f, 3, "R10", "2023-01-01", RECTRACK__V1__STATUS__STATUS_IN_PROGRESS,
+         5);
+  add_fu(f, 4, "R10", "2024-05-01", RECTRACK__V1__STATUS__STATUS_IN_PROGRESS,
+         25);
+  add_fu(f, 5, "R5", "2025-02-01", RECTRACK__V1__STATUS__STATUS_IMPLEMENTED,
+         40);
+  add_fu(f, 6, "C1", "2024-06-01", RECTRACK__V1__STATUS__STATUS_IN_PROGRESS,
+         30);
+  add_fu(f, 7, "R4", "2024-06-01", RECTRACK__V1__STATUS__STATUS_STALLED, 31);
 }
 
 static void add_commitments(review_fixture_t *f) {

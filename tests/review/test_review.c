@@ -23,8 +23,8 @@
 
 #define assert_near(a, b) assert_true(fabs((double)(a) - (double)(b)) < 1e-9)
 
-#define STATUS(x) RECTRACK__V1__STATUS__##x
-#define TRAJ(x) RECTRACK__V1__TRAJECTORY__##x
+#define STATUS(x) RECTRACK__V1__STATUS__STATUS_##x
+#define TRAJ(x) RECTRACK__V1__TRAJECTORY__TRAJECTORY_##x
 
 static Rectrack__V1__ReviewSummary *compute(review_fixture_t *f) {
   Rectrack__V1__ReviewSummary *s = NULL;

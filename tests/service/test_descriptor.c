@@ -72,13 +72,13 @@ static void test_symbols_of_every_kind(void **state) {
   assert_int_equal(kind, RT_SYMBOL_ENUM);
   /* Enum values are siblings of their enum (protobuf scoping), also found
    * under the enum; fields and oneofs are symbols too. */
-  file =
-      rt_descriptor_pool_find_symbol(&pool, "rectrack.v1.IMPLEMENTED", &kind);
+  file = rt_descriptor_pool_find_symbol(&pool, "rectrack.v1.STATUS_IMPLEMENTED",
+                                        &kind);
   assert_non_null(file);
   assert_string_equal(file->name, "rectrack/v1/resources.proto");
   assert_int_equal(kind, RT_SYMBOL_ENUM_VALUE);
   assert_non_null(rt_descriptor_pool_find_symbol(
-      &pool, "rectrack.v1.Status.IMPLEMENTED", &kind));
+      &pool, "rectrack.v1.Status.STATUS_IMPLEMENTED", &kind));
   assert_int_equal(kind, RT_SYMBOL_ENUM_VALUE);
   assert_non_null(rt_descriptor_pool_find_symbol(
       &pool, "grpc.health.v1.HealthCheckResponse.SERVING", &kind));

@@ -73,9 +73,10 @@ static void test_every_change_is_logged_and_chained(void **state) {
   op.principal = "alice";
   assert_int_equal(fx_apply(store, &op), 0);
   rt_write_ops_release(&op, 1);
-  assert_int_equal(
-      fx_follow_up(store, id, RECTRACK__V1__STATUS__IN_PROGRESS, "2024-01-01"),
-      0);
+  assert_int_equal(fx_follow_up(store, id,
+                                RECTRACK__V1__STATUS__STATUS_IN_PROGRESS,
+                                "2024-01-01"),
+                   0);
   collected_t log;
   scan(store, 0, 0, &log);
   /* 3 actors + 1 source from the fixture, then create, update, follow-up */
@@ -112,7 +113,7 @@ static void test_replayed_request_adds_no_log_entry(void **state) {
   Rectrack__V1__Recommendation rec = fx_recommendation("Replay");
   char *id = fx_create_recommendation(store, &rec);
   fu.subject_id = id;
-  fu.status = RECTRACK__V1__STATUS__STALLED;
+  fu.status = RECTRACK__V1__STATUS__STATUS_STALLED;
   for (int i = 0; i < 2; i++) {
     rt_write_op_t op = fx_op(RT_OP_RECORD_FOLLOW_UP, &fu);
     op.request_id = "fu-1";
@@ -138,7 +139,7 @@ test_request_id_reused_for_another_subject_is_rejected(void **state) {
   char *second = fx_create_recommendation(store, &rec);
   Rectrack__V1__FollowUp fu = RECTRACK__V1__FOLLOW_UP__INIT;
   fu.subject_id = first;
-  fu.status = RECTRACK__V1__STATUS__IN_PROGRESS;
+  fu.status = RECTRACK__V1__STATUS__STATUS_IN_PROGRESS;
   rt_write_op_t op = fx_op(RT_OP_RECORD_FOLLOW_UP, &fu);
   op.request_id = "report-7";
   assert_int_equal(fx_apply(store, &op), 0);
@@ -146,7 +147,7 @@ test_request_id_reused_for_another_subject_is_rejected(void **state) {
   /* The same request id on another subject: not a retry of the first
    * report, so answering with it would drop this one silently. */
   fu.subject_id = second;
-  fu.status = RECTRACK__V1__STATUS__STALLED;
+  fu.status = RECTRACK__V1__STATUS__STATUS_STALLED;
   op = fx_op(RT_OP_RECORD_FOLLOW_UP, &fu);
   op.request_id = "report-7";
   assert_int_equal(fx_apply(store, &op), RT_EINVAL);
@@ -156,7 +157,7 @@ test_request_id_reused_for_another_subject_is_rejected(void **state) {
   assert_null(op.reply);
   rt_write_ops_release(&op, 1);
   Rectrack__V1__Recommendation *got = fx_get_recommendation(store, second);
-  assert_int_equal(got->status, RECTRACK__V1__STATUS__NO_INFORMATION);
+  assert_int_equal(got->status, RECTRACK__V1__STATUS__STATUS_NO_INFORMATION);
   protobuf_c_message_free_unpacked(&got->base, NULL);
   /* A source create reusing a request id for another slug, likewise. */
   Rectrack__V1__Source src = RECTRACK__V1__SOURCE__INIT;
@@ -229,13 +230,16 @@ static void test_trajectory_of_a_decreasing_target(void **state) {
   rt_store_t *store = store_of(state);
   char *id = create_indicator_commitment(
       store, 6.0, 3.0, RECTRACK__V1__DIRECTION__DIRECTION_DECREASE);
-  expect_state(store, id, RECTRACK__V1__TRAJECTORY__NO_DATA, 0, 0, 0);
+  expect_state(store, id, RECTRACK__V1__TRAJECTORY__TRAJECTORY_NO_DATA, 0, 0,
+               0);
   assert_int_equal(fx_measure(store, id, 4.2, "2025-01-01"), 0);
-  expect_state(store, id, RECTRACK__V1__TRAJECTORY__ON_TRACK, 0.6, 4.2, 1);
+  expect_state(store, id, RECTRACK__V1__TRAJECTORY__TRAJECTORY_ON_TRACK, 0.6,
+               4.2, 1);
   assert_int_equal(fx_measure(store, id, 5.4, "2027-01-01"), 0);
-  expect_state(store, id, RECTRACK__V1__TRAJECTORY__OFF_TRACK, 0.2, 5.4, 2);
+  expect_state(store, id, RECTRACK__V1__TRAJECTORY__TRAJECTORY_OFF_TRACK, 0.2,
+               5.4, 2);
   assert_int_equal(fx_measure(store, id, 2.9, "2029-06-30"), 0);
-  expect_state(store, id, RECTRACK__V1__TRAJECTORY__ACHIEVED,
+  expect_state(store, id, RECTRACK__V1__TRAJECTORY__TRAJECTORY_ACHIEVED,
                (2.9 - 6.0) / (3.0 - 6.0), 2.9, 3);
   free(id);
 }
@@ -245,11 +249,14 @@ static void test_trajectory_of_an_increasing_target(void **state) {
   char *id = create_indicator_commitment(
       store, 10.0, 50.0, RECTRACK__V1__DIRECTION__DIRECTION_UNSPECIFIED);
   assert_int_equal(fx_measure(store, id, 20.0, "2025-01-01"), 0);
-  expect_state(store, id, RECTRACK__V1__TRAJECTORY__OFF_TRACK, 0.25, 20.0, 1);
+  expect_state(store, id, RECTRACK__V1__TRAJECTORY__TRAJECTORY_OFF_TRACK, 0.25,
+               20.0, 1);
   assert_int_equal(fx_measure(store, id, 40.0, "2026-01-01"), 0);
-  expect_state(store, id, RECTRACK__V1__TRAJECTORY__ON_TRACK, 0.75, 40.0, 2);
+  expect_state(store, id, RECTRACK__V1__TRAJECTORY__TRAJECTORY_ON_TRACK, 0.75,
+               40.0, 2);
   assert_int_equal(fx_measure(store, id, 50.0, "2026-06-01"), 0);
-  expect_state(store, id, RECTRACK__V1__TRAJECTORY__ACHIEVED, 1.0, 50.0, 3);
+  expect_state(store, id, RECTRACK__V1__TRAJECTORY__TRAJECTORY_ACHIEVED, 1.0,
+               50.0, 3);
   free(id);
 }
 
@@ -285,7 +292,8 @@ static void test_indicator_update_recomputes_trajectory(void **state) {
   rt_write_op_t op = fx_update_op(RT_OP_UPDATE_COMMITMENT, &change, mask, 1);
   assert_int_equal(fx_apply(store, &op), 0);
   rt_write_ops_release(&op, 1);
-  expect_state(store, id, RECTRACK__V1__TRAJECTORY__ACHIEVED, 1.0, 4.0, 1);
+  expect_state(store, id, RECTRACK__V1__TRAJECTORY__TRAJECTORY_ACHIEVED, 1.0,
+               4.0, 1);
   free(id);
 }
 

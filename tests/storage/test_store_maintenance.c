@@ -166,7 +166,8 @@ static void test_map_grows_while_readers_run(void **state) {
 static void test_backup_opens_with_the_same_records(void **state) {
   fixture_t *fx = fx_of(state);
   create_many(fx->store, 20);
-  assert_int_equal(fx_follow_up(fx->store, "R3", RECTRACK__V1__STATUS__STALLED,
+  assert_int_equal(fx_follow_up(fx->store, "R3",
+                                RECTRACK__V1__STATUS__STATUS_STALLED,
                                 "2024-01-01"),
                    0);
   char backup_dir[96];
@@ -206,7 +207,7 @@ static void test_verifier_passes_a_sound_store(void **state) {
   Rectrack__V1__Commitment com = fx_commitment("Pledge");
   free(fx_create_commitment(fx->store, &com));
   assert_int_equal(fx_follow_up(fx->store, "C1",
-                                RECTRACK__V1__STATUS__IN_PROGRESS,
+                                RECTRACK__V1__STATUS__STATUS_IN_PROGRESS,
                                 "2024-01-01"),
                    0);
   rt_verify_report_t report;
@@ -316,7 +317,7 @@ static void record_history(fixture_t *fx) {
   Rectrack__V1__Recommendation rec = fx_recommendation("Reported");
   free(fx_create_recommendation(fx->store, &rec));
   assert_int_equal(fx_follow_up(fx->store, "R1",
-                                RECTRACK__V1__STATUS__IN_PROGRESS,
+                                RECTRACK__V1__STATUS__STATUS_IN_PROGRESS,
                                 "2024-01-01"),
                    0);
   Rectrack__V1__Indicator ind = fx_indicator("remittance cost", 6.0, 3.0);
@@ -390,8 +391,8 @@ static void test_verifier_catches_status_set_without_follow_up(void **state) {
   Rectrack__V1__Recommendation *rec =
       rectrack__v1__recommendation__unpack(NULL, value.mv_size, value.mv_data);
   assert_non_null(rec);
-  assert_int_equal(rec->status, RECTRACK__V1__STATUS__IN_PROGRESS);
-  rec->status = RECTRACK__V1__STATUS__IMPLEMENTED;
+  assert_int_equal(rec->status, RECTRACK__V1__STATUS__STATUS_IN_PROGRESS);
+  rec->status = RECTRACK__V1__STATUS__STATUS_IMPLEMENTED;
   uint8_t packed[4096];
   size_t len = rectrack__v1__recommendation__get_packed_size(rec);
   assert_true(len <= sizeof packed);

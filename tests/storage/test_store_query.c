@@ -168,11 +168,14 @@ static void test_filters_combine_with_and(void **state) {
 static void test_status_change_moves_record_between_indexes(void **state) {
   rt_store_t *store = store_of(state);
   create_many(store, 3);
-  assert_int_equal(fx_follow_up(store, "R2", RECTRACK__V1__STATUS__IN_PROGRESS,
+  assert_int_equal(fx_follow_up(store, "R2",
+                                RECTRACK__V1__STATUS__STATUS_IN_PROGRESS,
                                 "2024-01-01"),
                    0);
-  Rectrack__V1__Status in_progress[] = {RECTRACK__V1__STATUS__IN_PROGRESS};
-  Rectrack__V1__Status no_info[] = {RECTRACK__V1__STATUS__NO_INFORMATION};
+  Rectrack__V1__Status in_progress[] = {
+      RECTRACK__V1__STATUS__STATUS_IN_PROGRESS};
+  Rectrack__V1__Status no_info[] = {
+      RECTRACK__V1__STATUS__STATUS_NO_INFORMATION};
   Rectrack__V1__ListRecommendationsRequest req =
       RECTRACK__V1__LIST_RECOMMENDATIONS_REQUEST__INIT;
   req.statuses = in_progress;
@@ -221,7 +224,8 @@ static void test_theme_change_moves_record_between_indexes(void **state) {
 static void test_overdue_uses_given_today(void **state) {
   rt_store_t *store = store_of(state);
   create_many(store, 3); /* all due 2025-12-31 */
-  assert_int_equal(fx_follow_up(store, "R3", RECTRACK__V1__STATUS__IMPLEMENTED,
+  assert_int_equal(fx_follow_up(store, "R3",
+                                RECTRACK__V1__STATUS__STATUS_IMPLEMENTED,
                                 "2025-06-01"),
                    0);
   Rectrack__V1__ListRecommendationsRequest req =
@@ -252,9 +256,10 @@ static void test_due_before_and_several_statuses(void **state) {
   free(fx_create_recommendation(store, &undated)); /* R2 */
   Rectrack__V1__Recommendation late = fx_recommendation("Late");
   free(fx_create_recommendation(store, &late)); /* R3: 2025-12-31 */
-  assert_int_equal(
-      fx_follow_up(store, "R3", RECTRACK__V1__STATUS__STALLED, "2024-01-01"),
-      0);
+  assert_int_equal(fx_follow_up(store, "R3",
+                                RECTRACK__V1__STATUS__STATUS_STALLED,
+                                "2024-01-01"),
+                   0);
   Rectrack__V1__ListRecommendationsRequest req =
       RECTRACK__V1__LIST_RECOMMENDATIONS_REQUEST__INIT;
   req.due_before = (char *)"2025-01-01";
@@ -263,8 +268,9 @@ static void test_due_before_and_several_statuses(void **state) {
   assert_int_equal(resp->total_size, 1);
   assert_string_equal(resp->recommendations[0]->id, "R1");
   free_resp(resp);
-  Rectrack__V1__Status statuses[] = {RECTRACK__V1__STATUS__STALLED,
-                                     RECTRACK__V1__STATUS__NO_INFORMATION};
+  Rectrack__V1__Status statuses[] = {
+      RECTRACK__V1__STATUS__STATUS_STALLED,
+      RECTRACK__V1__STATUS__STATUS_NO_INFORMATION};
   req.due_before = (char *)"";
   req.statuses = statuses;
   req.n_statuses = 2;
@@ -376,13 +382,16 @@ static void test_sources_and_actors_list(void **state) {
 static void test_follow_ups_by_subject_and_by_period(void **state) {
   rt_store_t *store = store_of(state);
   create_many(store, 2);
-  assert_int_equal(fx_follow_up(store, "R1", RECTRACK__V1__STATUS__NOT_STARTED,
+  assert_int_equal(fx_follow_up(store, "R1",
+                                RECTRACK__V1__STATUS__STATUS_NOT_STARTED,
                                 "2024-05-01"),
                    0);
-  assert_int_equal(
-      fx_follow_up(store, "R2", RECTRACK__V1__STATUS__STALLED, "2024-02-01"),
-      0);
-  assert_int_equal(fx_follow_up(store, "R1", RECTRACK__V1__STATUS__IN_PROGRESS,
+  assert_int_equal(fx_follow_up(store, "R2",
+                                RECTRACK__V1__STATUS__STATUS_STALLED,
+                                "2024-02-01"),
+                   0);
+  assert_int_equal(fx_follow_up(store, "R1",
+                                RECTRACK__V1__STATUS__STATUS_IN_PROGRESS,
                                 "2024-01-01"),
                    0);
   rt_store_reader_t *reader;
@@ -395,9 +404,9 @@ static void test_follow_ups_by_subject_and_by_period(void **state) {
   assert_int_equal(rt_store_list_follow_ups(reader, &req, &resp, &err), 0);
   assert_int_equal(resp->n_follow_ups, 2); /* revision order */
   assert_int_equal(resp->follow_ups[0]->status,
-                   RECTRACK__V1__STATUS__NOT_STARTED);
+                   RECTRACK__V1__STATUS__STATUS_NOT_STARTED);
   assert_int_equal(resp->follow_ups[1]->previous_status,
-                   RECTRACK__V1__STATUS__NOT_STARTED);
+                   RECTRACK__V1__STATUS__STATUS_NOT_STARTED);
   assert_string_equal(resp->follow_ups[0]->subject_title, "Recommendation 1");
   free_resp(resp);
   req.subject_id = (char *)"";

@@ -18,14 +18,14 @@ static void test_create_recommendation_assigns_sequential_ids(void **state) {
   rt_store_t *store = store_of(state);
   Rectrack__V1__Recommendation rec = fx_recommendation("Improve data");
   rec.id = (char *)"R99"; /* ignored: the server assigns ids */
-  rec.status = RECTRACK__V1__STATUS__IMPLEMENTED; /* ignored too */
+  rec.status = RECTRACK__V1__STATUS__STATUS_IMPLEMENTED; /* ignored too */
   char *first = fx_create_recommendation(store, &rec);
   char *second = fx_create_recommendation(store, &rec);
   assert_string_equal(first, "R1");
   assert_string_equal(second, "R2");
   Rectrack__V1__Recommendation *got = fx_get_recommendation(store, "R2");
   assert_non_null(got);
-  assert_int_equal(got->status, RECTRACK__V1__STATUS__NO_INFORMATION);
+  assert_int_equal(got->status, RECTRACK__V1__STATUS__STATUS_NO_INFORMATION);
   assert_string_equal(got->title, "Improve data");
   assert_string_equal(got->updated_by, "tester");
   assert_true(got->revision > 0);
@@ -349,7 +349,7 @@ static void test_follow_up_sets_status_and_keeps_previous(void **state) {
   char *id = fx_create_recommendation(store, &rec);
   Rectrack__V1__FollowUp fu = RECTRACK__V1__FOLLOW_UP__INIT;
   fu.subject_id = id;
-  fu.status = RECTRACK__V1__STATUS__IN_PROGRESS;
+  fu.status = RECTRACK__V1__STATUS__STATUS_IN_PROGRESS;
   fu.as_of = (char *)"2024-03-01";
   fu.reported_by = (char *)"bgd";
   rt_write_op_t op = fx_op(RT_OP_RECORD_FOLLOW_UP, &fu);
@@ -357,16 +357,18 @@ static void test_follow_up_sets_status_and_keeps_previous(void **state) {
   assert_int_equal(fx_apply(store, &op), 0);
   Rectrack__V1__FollowUp *got =
       rectrack__v1__follow_up__unpack(NULL, op.reply_len, op.reply);
-  assert_int_equal(got->previous_status, RECTRACK__V1__STATUS__NO_INFORMATION);
+  assert_int_equal(got->previous_status,
+                   RECTRACK__V1__STATUS__STATUS_NO_INFORMATION);
   assert_string_equal(got->recorded_by, "secretariat");
   assert_int_equal(got->revision, op.revision);
   protobuf_c_message_free_unpacked(&got->base, NULL);
   rt_write_ops_release(&op, 1);
-  assert_int_equal(
-      fx_follow_up(store, id, RECTRACK__V1__STATUS__IMPLEMENTED, "2024-06-01"),
-      0);
+  assert_int_equal(fx_follow_up(store, id,
+                                RECTRACK__V1__STATUS__STATUS_IMPLEMENTED,
+                                "2024-06-01"),
+                   0);
   Rectrack__V1__Recommendation *now = fx_get_recommendation(store, id);
-  assert_int_equal(now->status, RECTRACK__V1__STATUS__IMPLEMENTED);
+  assert_int_equal(now->status, RECTRACK__V1__STATUS__STATUS_IMPLEMENTED);
   assert_string_equal(now->last_follow_up_as_of, "2024-06-01");
   protobuf_c_message_free_unpacked(&now->base, NULL);
   free(id);
@@ -381,9 +383,10 @@ static void test_follow_up_without_status_is_rejected(void **state) {
   rt_write_op_t op = fx_op(RT_OP_RECORD_FOLLOW_UP, &fu);
   assert_int_equal(fx_apply(store, &op), RT_EINVAL);
   assert_string_equal(op.error.field, "follow_up.status");
-  assert_int_equal(
-      fx_follow_up(store, "R404", RECTRACK__V1__STATUS__STALLED, "2024-01-01"),
-      RT_ENOTFOUND);
+  assert_int_equal(fx_follow_up(store, "R404",
+                                RECTRACK__V1__STATUS__STATUS_STALLED,
+                                "2024-01-01"),
+                   RT_ENOTFOUND);
   free(id);
 }
 
@@ -391,11 +394,12 @@ static void test_follow_up_with_stale_revision_is_rejected(void **state) {
   rt_store_t *store = store_of(state);
   Rectrack__V1__Recommendation rec = fx_recommendation("Raced");
   char *id = fx_create_recommendation(store, &rec);
-  assert_int_equal(
-      fx_follow_up(store, id, RECTRACK__V1__STATUS__STALLED, "2024-01-01"), 0);
+  assert_int_equal(fx_follow_up(store, id, RECTRACK__V1__STATUS__STATUS_STALLED,
+                                "2024-01-01"),
+                   0);
   Rectrack__V1__FollowUp fu = RECTRACK__V1__FOLLOW_UP__INIT;
   fu.subject_id = id;
-  fu.status = RECTRACK__V1__STATUS__IN_PROGRESS;
+  fu.status = RECTRACK__V1__STATUS__STATUS_IN_PROGRESS;
   rt_write_op_t op = fx_op(RT_OP_RECORD_FOLLOW_UP, &fu);
   op.expected_revision = 1;
   assert_int_equal(fx_apply(store, &op), RT_ECONFLICT);

@@ -313,8 +313,8 @@ void check_symbols(Client *client, const pb::DescriptorPool &pool) {
       {"rectrack.v1.Recommendation", "rectrack/v1/resources.proto"},
       {"rectrack.v1.Recommendation.title", "rectrack/v1/resources.proto"},
       {"rectrack.v1.Status", "rectrack/v1/resources.proto"},
-      {"rectrack.v1.IMPLEMENTED", "rectrack/v1/resources.proto"},
-      {"rectrack.v1.Status.IMPLEMENTED", "rectrack/v1/resources.proto"},
+      {"rectrack.v1.STATUS_IMPLEMENTED", "rectrack/v1/resources.proto"},
+      {"rectrack.v1.Status.STATUS_IMPLEMENTED", "rectrack/v1/resources.proto"},
       {"grpc.health.v1.HealthCheckResponse.ServingStatus",
        "grpc/health/v1/health.proto"},
       {"grpc.health.v1.HealthCheckResponse.SERVING",
@@ -330,7 +330,7 @@ void check_symbols(Client *client, const pb::DescriptorPool &pool) {
            "file_containing_symbol " + entry.first + ": first file is not " +
                entry.second);
     expect(pool.FindFileContainingSymbol(entry.first) != nullptr ||
-               entry.first == "rectrack.v1.Status.IMPLEMENTED",
+               entry.first == "rectrack.v1.Status.STATUS_IMPLEMENTED",
            "protobuf does not know " + entry.first);
   }
   std::vector<pb::FileDescriptorProto> none;
@@ -374,8 +374,8 @@ void reflect(const std::shared_ptr<grpc::Channel> &channel,
   expect(watch != nullptr && watch->server_streaming() &&
              !watch->client_streaming(),
          "WatchChanges is not server streaming in the reflected schema");
-  expect(pool.FindEnumValueByName("rectrack.v1.IMPLEMENTED") != nullptr,
-         "reflected schema lacks rectrack.v1.IMPLEMENTED");
+  expect(pool.FindEnumValueByName("rectrack.v1.STATUS_IMPLEMENTED") != nullptr,
+         "reflected schema lacks rectrack.v1.STATUS_IMPLEMENTED");
   std::printf("%s describe rectrack.v1.Tracker: %d methods\n", version,
               tracker->method_count());
   /* Every file, by name, including those only reached as dependencies. */
@@ -471,8 +471,8 @@ void check_watch(rectrack::v1::Tracker::Stub *stub, const std::string &id) {
 }
 
 void check_export(rectrack::v1::Tracker::Stub *stub) {
-  for (auto format : {rectrack::v1::CSV, rectrack::v1::JSON, rectrack::v1::HTML,
-                      rectrack::v1::XLSX}) {
+  for (auto format : {rectrack::v1::EXPORT_FORMAT_CSV, rectrack::v1::EXPORT_FORMAT_JSON, rectrack::v1::EXPORT_FORMAT_HTML,
+                      rectrack::v1::EXPORT_FORMAT_XLSX}) {
     grpc::ClientContext context;
     rectrack::v1::ExportReviewRequest request;
     rectrack::v1::ExportChunk chunk;

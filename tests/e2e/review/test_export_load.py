@@ -128,7 +128,7 @@ class ExportUnderLoadTest(rtserver.TrackerTestCase):
         ids = [rec.id for rec in created]
 
         def report(i):
-            statuses = [res.IN_PROGRESS, res.IMPLEMENTED, res.STALLED]
+            statuses = [res.STATUS_IN_PROGRESS, res.STATUS_IMPLEMENTED, res.STATUS_STALLED]
             follow_up = res.FollowUp(
                 subject_id=ids[i * 7], status=statuses[i % 3],
                 as_of="2026-%02d-01" % (1 + i % 11), reported_by=actor.id,
@@ -142,7 +142,7 @@ class ExportUnderLoadTest(rtserver.TrackerTestCase):
     def export(self, stub, fmt, table):
         """Streams one export; returns (bytes, chunk sizes, first chunk)."""
         request = pb.ExportReviewRequest(
-            format=getattr(pb, fmt), table=table or "", **PERIOD)
+            format=getattr(pb, "EXPORT_FORMAT_" + fmt), table=table or "", **PERIOD)
         data, sizes, first = bytearray(), [], None
         for chunk in stub.ExportReview(request, timeout=600):
             if first is None:
@@ -263,7 +263,7 @@ class ExportUnderLoadTest(rtserver.TrackerTestCase):
         exits cleanly (with the sanitizers, no use after free)."""
         for fmt, table in FORMATS:
             request = pb.ExportReviewRequest(
-                format=getattr(pb, fmt), table=table or "", **PERIOD)
+                format=getattr(pb, "EXPORT_FORMAT_" + fmt), table=table or "", **PERIOD)
             stream = self.stub.ExportReview(request, timeout=600)
             next(stream)
             stream.cancel()

@@ -123,7 +123,7 @@ class AuthTest(rtserver.TrackerTestCase):
             self.assertEqual(rec.updated_by, "secretariat")
             report = self.stub.RecordFollowUp(pb.RecordFollowUpRequest(
                 follow_up=res.FollowUp(subject_id=rec.id,
-                                       status=res.IN_PROGRESS)),
+                                       status=res.STATUS_IN_PROGRESS)),
                 metadata=bearer(WRITER_TOKEN))
             self.assertEqual(report.recorded_by, "secretariat")
             seen = {}

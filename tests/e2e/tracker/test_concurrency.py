@@ -119,11 +119,11 @@ class ConcurrencyTest(rtserver.TrackerTestCase):
                     assert got == rec, (got, rec)
                     report = self.stub.RecordFollowUp(pb.RecordFollowUpRequest(
                         follow_up=res.FollowUp(
-                            subject_id=rec.id, status=res.NOT_STARTED,
+                            subject_id=rec.id, status=res.STATUS_NOT_STARTED,
                             as_of="2024-01-%02d" % (1 + i % 28)),
                         expected_revision=rec.revision))
                     assert report.subject_id == rec.id
-                    assert report.status == res.NOT_STARTED
+                    assert report.status == res.STATUS_NOT_STARTED
                     history = self.stub.ListFollowUps(
                         pb.ListFollowUpsRequest(subject_id=rec.id))
                     assert [f.revision for f in history.follow_ups] == \

@@ -115,14 +115,14 @@ class CrudTest(rtserver.TrackerTestCase):
         self.assertEqual([m.value for m in measurements.measurements], [5.0])
 
         follow_up = self.stub.RecordFollowUp(pb.RecordFollowUpRequest(
-            follow_up=res.FollowUp(subject_id=rec.id, status=res.IN_PROGRESS,
+            follow_up=res.FollowUp(subject_id=rec.id, status=res.STATUS_IN_PROGRESS,
                                    note="Pilot corridor launched",
                                    reported_by=actor.id, as_of="2024-03-01")))
         self.assertEqual(follow_up.subject_id, rec.id)
-        self.assertEqual(follow_up.status, res.IN_PROGRESS)
+        self.assertEqual(follow_up.status, res.STATUS_IN_PROGRESS)
         self.assertGreater(follow_up.revision, 0)
         self.assertEqual(self.stub.GetRecommendation(
-            pb.GetRecommendationRequest(id=rec.id)).status, res.IN_PROGRESS)
+            pb.GetRecommendationRequest(id=rec.id)).status, res.STATUS_IN_PROGRESS)
         history = self.stub.ListFollowUps(
             pb.ListFollowUpsRequest(subject_id=rec.id))
         self.assertEqual([f.note for f in history.follow_ups],
@@ -160,7 +160,7 @@ class CrudTest(rtserver.TrackerTestCase):
         self.assertGreaterEqual(summary.recommendation_count, 1)
         chunks = list(self.stub.ExportReview(pb.ExportReviewRequest(
             from_date="2000-01-01", to_date="2100-01-01",
-            format=pb.CSV, table="recommendations")))
+            format=pb.EXPORT_FORMAT_CSV, table="recommendations")))
         self.assertGreater(len(chunks), 0)
         self.assertTrue(chunks[0].content_type.startswith("text/csv"))
         self.assertTrue(chunks[0].filename.endswith(".csv"))

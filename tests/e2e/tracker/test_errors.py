@@ -115,7 +115,7 @@ class ErrorsTest(rtserver.TrackerTestCase):
         self.assert_rpc_error(
             INVALID, "follow_up.subject_id", self.stub.RecordFollowUp,
             pb.RecordFollowUpRequest(follow_up=res.FollowUp(
-                subject_id="X1", status=res.IN_PROGRESS)))
+                subject_id="X1", status=res.STATUS_IN_PROGRESS)))
 
     def test_review_with_a_bad_date_or_no_format(self):
         try:

@@ -93,9 +93,9 @@ class LimitsTest(rtserver.TrackerTestCase):
         rec = self.stub.CreateRecommendation(pb.CreateRecommendationRequest(
             recommendation=recommendation(self.source.id)))
         self.stub.RecordFollowUp(pb.RecordFollowUpRequest(
-            follow_up=res.FollowUp(subject_id=rec.id, status=res.STALLED)))
+            follow_up=res.FollowUp(subject_id=rec.id, status=res.STATUS_STALLED)))
         self.assertEqual(self.stub.GetRecommendation(
-            pb.GetRecommendationRequest(id=rec.id)).status, res.STALLED)
+            pb.GetRecommendationRequest(id=rec.id)).status, res.STATUS_STALLED)
 
 
 if __name__ == "__main__":

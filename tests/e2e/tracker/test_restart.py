@@ -28,7 +28,7 @@ class RestartTest(unittest.TestCase):
             recs = [f.result() for f in recs]
             report = stub.RecordFollowUp(pb.RecordFollowUpRequest(
                 follow_up=res.FollowUp(subject_id=recs[0].id,
-                                       status=res.IMPLEMENTED)))
+                                       status=res.STATUS_IMPLEMENTED)))
             before = stub.GetServerInfo(pb.GetServerInfoRequest())
             channel.close()
             self.assertEqual(first.stop(), 0, "".join(first.output))
@@ -49,7 +49,7 @@ class RestartTest(unittest.TestCase):
                         pb.GetRecommendationRequest(id=rec.id)), rec)
                 self.assertEqual(stub.GetRecommendation(
                     pb.GetRecommendationRequest(id=recs[0].id)).status,
-                    res.IMPLEMENTED)
+                    res.STATUS_IMPLEMENTED)
                 history = stub.ListFollowUps(
                     pb.ListFollowUpsRequest(subject_id=recs[0].id))
                 self.assertEqual(len(history.follow_ups), 1)

@@ -46,7 +46,7 @@ class WatchTest(rtserver.TrackerTestCase):
 
         # Live: concurrent writes, each seen once, in revision order.
         futures = [self.stub.RecordFollowUp.future(pb.RecordFollowUpRequest(
-            follow_up=res.FollowUp(subject_id=r.id, status=res.IN_PROGRESS)))
+            follow_up=res.FollowUp(subject_id=r.id, status=res.STATUS_IN_PROGRESS)))
             for r in backlog[:200]]
         written = sorted(f.result().revision for f in futures)
         live = self.take(events, 200)
