@@ -16,6 +16,7 @@
  * subject). Before sending item i call rt_dataset_resolve(ds, i) to write
  * the server ids of the items it refers to into its request; after the
  * server created it, call rt_dataset_set_server_id(ds, i, "R12").
+ * rt_dataset_load.h does that walk in batches for a writer.
  */
 #ifndef RT_DATASET_H
 #define RT_DATASET_H
