@@ -7,16 +7,17 @@
  * writers across processes and readers never block. `load` validates the
  * whole file first (rt_dataset) and writes nothing if any value is bad;
  * then it applies the items in batches of up to 100 ops, one durable
- * commit per batch (rt_store_apply). A batch ends early when the next item
- * refers to one created in the same batch, since its server id is only
- * known once that batch committed. Every item carries a request id derived
- * from its content, so running the same load twice creates nothing new.
+ * commit per batch (rt_store_apply). rt_dataset_load plans the batches and
+ * books the results; this file turns a batch into store ops and reports.
+ * Every item carries a request id derived from its content, so running
+ * the same load twice creates nothing new.
  * `token` manages rectrackd's tokens file (admin_token.c).
  *
  * Exit codes: 0 success, 1 failure (message on stderr), 2 usage error.
  */
 #include "admin_token.h"
 #include "rt_dataset.h"
+#include "rt_dataset_load.h"
 #include "rt_enum.h"
 #include "rt_store.h"
 #include "rt_validate.h"
@@ -158,11 +159,15 @@ static int open_store(const char *dir, bool create, rt_store_t **store) {
 
 /* ---- load ------------------------------------------------------------ */
 
-#define KIND_SLOTS 7 /* rt_dataset_kind_t values 1..6 */
-
-typedef struct load_stats {
-  size_t created[KIND_SLOTS], replayed[KIND_SLOTS], failed[KIND_SLOTS];
-} load_stats_t;
+/* One store transaction applies a batch in order, each op seeing the ones
+ * before it, so reports on one subject may share a batch. A source or
+ * actor whose id the store holds from elsewhere fails: the operator hears
+ * that the store's record is not the file's. */
+static const rt_dataset_load_policy_t load_policy = {
+    .max_batch = BATCH_SIZE,
+    .same_subject_in_batch = true,
+    .existing_counts_as_present = false,
+};
 
 static rt_op_kind_t op_kind(rt_dataset_kind_t kind) {
   switch (kind) {
@@ -213,137 +218,93 @@ static void fill_op(rt_write_op_t *op, const rt_dataset_item_t *item,
     op->expected_revision = item->request.follow_up->expected_revision;
 }
 
-/* The id the store gave a created record, read from the op's reply:
- * recommendations and commitments get server ids, sources and actors keep
- * their own. Returns a string to free, or NULL. */
-static char *created_id(const rt_dataset_item_t *item,
-                        const rt_write_op_t *op) {
-  if (item->kind == RT_DATASET_SOURCE || item->kind == RT_DATASET_ACTOR)
-    return strdup(item->key);
-  if (item->kind != RT_DATASET_RECOMMENDATION &&
-      item->kind != RT_DATASET_COMMITMENT)
-    return NULL;
-  const ProtobufCMessageDescriptor *descriptor =
-      item->kind == RT_DATASET_RECOMMENDATION
-          ? &rectrack__v1__recommendation__descriptor
-          : &rectrack__v1__commitment__descriptor;
-  ProtobufCMessage *reply =
-      protobuf_c_message_unpack(descriptor, NULL, op->reply_len, op->reply);
-  if (reply == NULL)
-    return NULL;
-  const char *id = item->kind == RT_DATASET_RECOMMENDATION
-                       ? ((Rectrack__V1__Recommendation *)reply)->id
-                       : ((Rectrack__V1__Commitment *)reply)->id;
-  char *copy = id && id[0] ? strdup(id) : NULL;
-  protobuf_c_message_free_unpacked(reply, NULL);
-  return copy;
+/* What the store's result for one op tells the loader. */
+static rt_dataset_answer_t op_answer(const rt_write_op_t *op) {
+  if (op->result == RT_EEXIST)
+    return RT_DATASET_ANSWER_EXISTS;
+  if (op->result != 0)
+    return RT_DATASET_ANSWER_FAILED;
+  return op->replayed ? RT_DATASET_ANSWER_REPLAYED : RT_DATASET_ANSWER_NEW;
 }
 
-/* Books the outcome of one applied op and remembers the server id. */
-static void record_outcome(rt_dataset_t *ds, size_t index,
-                           const rt_write_op_t *op, load_stats_t *stats) {
-  rt_dataset_item_t *item = rt_dataset_item(ds, index);
-  if (op->result != 0) {
-    stats->failed[item->kind]++;
-    fprintf(stderr, "%s: %s: %s (%s)\n", program, item->path,
-            op->error.message[0] ? op->error.message : rt_strerror(op->result),
-            rt_err_name(op->result));
-    return;
-  }
-  if (op->replayed)
-    stats->replayed[item->kind]++;
-  else
-    stats->created[item->kind]++;
-  if (item->kind > RT_DATASET_COMMITMENT)
-    return;
-  char *id = created_id(item, op);
-  if (id == NULL || rt_dataset_set_server_id(ds, index, id, NULL) != 0)
-    fprintf(stderr, "%s: %s: the store's reply carries no id\n", program,
-            item->path);
-  free(id);
-}
-
-/* Reports an item that cannot be applied because an item it refers to
- * was not created. */
-static void skip_unready(rt_dataset_t *ds, size_t index, load_stats_t *stats) {
-  rt_dataset_item_t *item = rt_dataset_item(ds, index);
-  rt_error_t err;
-  rt_error_clear(&err);
-  rt_dataset_resolve(ds, index, &err);
-  fprintf(stderr, "%s: %s: skipped: %s\n", program, item->path, err.message);
-  stats->failed[item->kind]++;
-}
-
-/* Fills ops with the next items from *next on, up to BATCH_SIZE, stopping
- * before an item that waits for a server id from this very batch. */
-static size_t fill_batch(rt_dataset_t *ds, size_t *next, rt_write_op_t *ops,
-                         size_t *indexes, const char *principal,
-                         load_stats_t *stats) {
-  size_t n = 0, count = rt_dataset_count(ds);
-  while (*next < count && n < BATCH_SIZE) {
-    if (!rt_dataset_is_ready(ds, *next)) {
-      if (n > 0)
-        break;
-      skip_unready(ds, (*next)++, stats);
-      continue;
-    }
-    rt_error_t err;
-    if (rt_dataset_resolve(ds, *next, &err) != 0) {
-      fprintf(stderr, "%s: %s\n", program, err.message);
-      stats->failed[rt_dataset_item(ds, *next)->kind]++;
-      (*next)++;
-      continue;
-    }
-    fill_op(&ops[n], rt_dataset_item(ds, *next), principal);
-    indexes[n++] = (*next)++;
-  }
-  return n;
-}
-
-static int apply_dataset(rt_store_t *store, rt_dataset_t *ds,
-                         const char *principal, load_stats_t *stats) {
-  rt_write_op_t *ops = calloc(BATCH_SIZE, sizeof *ops);
-  size_t *indexes = calloc(BATCH_SIZE, sizeof *indexes);
-  int status = 1;
-  if (ops == NULL || indexes == NULL) {
-    fprintf(stderr, "%s: out of memory\n", program);
-    goto done;
-  }
-  size_t next = 0;
-  while (next < rt_dataset_count(ds)) {
-    size_t n = fill_batch(ds, &next, ops, indexes, principal, stats);
-    if (n == 0)
-      continue;
+/* Hands the store's results for a batch to the loader and reports every
+ * item that failed, with its path. */
+static void book_batch(rt_dataset_load_t *load, rt_dataset_t *ds,
+                       const rt_dataset_step_t *step,
+                       const rt_write_op_t *ops) {
+  for (size_t slot = 0; slot < step->len; slot++) {
+    const rt_write_op_t *op = &ops[slot];
+    const char *path = rt_dataset_item(ds, step->items[slot])->path;
+    rt_dataset_outcome_t outcome = RT_DATASET_FAILED;
     rt_error_t err;
     rt_error_clear(&err);
-    int rc = rt_store_apply(store, ops, n, &err);
+    if (rt_dataset_load_book(load, slot, op_answer(op), op->reply,
+                             op->reply_len, &outcome, &err) != 0)
+      fprintf(stderr, "%s: %s\n", program, err.message);
+    if (outcome == RT_DATASET_FAILED && op->result != 0)
+      fprintf(stderr, "%s: %s: %s (%s)\n", program, path,
+              op->error.message[0] ? op->error.message
+                                   : rt_strerror(op->result),
+              rt_err_name(op->result));
+  }
+}
+
+/* Writes the batches load plans, one durable commit each. Returns 0, or
+ * 1 when it had to stop (a batch the store could not commit at all). */
+static int apply_dataset(rt_store_t *store, rt_dataset_t *ds,
+                         rt_dataset_load_t *load, const char *principal) {
+  rt_write_op_t *ops = calloc(BATCH_SIZE, sizeof *ops);
+  rt_dataset_step_t step;
+  rt_error_t err;
+  int status = 1;
+  if (ops == NULL) {
+    fprintf(stderr, "%s: out of memory\n", program);
+    return 1;
+  }
+  for (;;) {
+    rt_error_clear(&err);
+    int rc = rt_dataset_load_next(load, &step, &err);
+    if (rc != 0) {
+      fprintf(stderr, "%s: %s\n", program, err.message);
+      goto done;
+    }
+    if (step.kind == RT_DATASET_STEP_DONE)
+      break;
+    if (step.kind == RT_DATASET_STEP_SKIP) {
+      fprintf(stderr, "%s: %s: skipped: %s\n", program,
+              rt_dataset_item(ds, step.item)->path, step.reason.message);
+      continue;
+    }
+    for (size_t slot = 0; slot < step.len; slot++)
+      fill_op(&ops[slot], rt_dataset_item(ds, step.items[slot]), principal);
+    rc = rt_store_apply(store, ops, step.len, &err);
     if (rc != 0) {
       fprintf(stderr,
               "%s: writing a batch failed, nothing of it was kept: %s"
               " (%s)\n",
               program, err.message[0] ? err.message : rt_strerror(rc),
               rt_err_name(rc));
-      rt_write_ops_release(ops, n);
+      rt_write_ops_release(ops, step.len);
       goto done;
     }
-    for (size_t i = 0; i < n; i++)
-      record_outcome(ds, indexes[i], &ops[i], stats);
-    rt_write_ops_release(ops, n);
+    book_batch(load, ds, &step, ops);
+    rt_write_ops_release(ops, step.len);
   }
   status = 0;
 done:
   free(ops);
-  free(indexes);
   return status;
 }
 
-static void print_load_stats(const load_stats_t *stats, const char *file,
+static void print_load_stats(const rt_dataset_load_t *load, const char *file,
                              const char *dir) {
   printf("%s -> %s\n", file, dir);
   printf("  %-16s %8s %10s %7s\n", "kind", "created", "unchanged", "failed");
-  for (int kind = RT_DATASET_SOURCE; kind <= RT_DATASET_MEASUREMENT; kind++)
+  for (int kind = RT_DATASET_SOURCE; kind <= RT_DATASET_MEASUREMENT; kind++) {
+    rt_dataset_tally_t tally = rt_dataset_load_tally(load, kind);
     printf("  %-16s %8zu %10zu %7zu\n", rt_dataset_kind_name(kind),
-           stats->created[kind], stats->replayed[kind], stats->failed[kind]);
+           tally.created, tally.replayed + tally.present, tally.failed);
+  }
 }
 
 static void print_problems(const rt_dataset_errors_t *errors,
@@ -394,15 +355,19 @@ static int command_load(int argc, char **argv) {
     return 1;
   }
   rt_store_t *store = NULL;
+  rt_dataset_load_t *load = NULL;
   int status = open_store(opts.data_dir, true, &store);
-  load_stats_t stats = {0};
-  if (status == 0)
-    status = apply_dataset(store, ds, opts.principal, &stats);
-  if (store != NULL)
-    print_load_stats(&stats, opts.file, opts.data_dir);
-  for (int kind = RT_DATASET_SOURCE; kind <= RT_DATASET_MEASUREMENT; kind++)
-    if (stats.failed[kind] > 0)
+  if (status == 0 && rt_dataset_load_new(ds, &load_policy, &load, &err) != 0) {
+    fprintf(stderr, "%s: %s\n", program, err.message);
+    status = 1;
+  }
+  if (load != NULL) {
+    status = apply_dataset(store, ds, load, opts.principal);
+    print_load_stats(load, opts.file, opts.data_dir);
+    if (rt_dataset_load_total(load).failed > 0)
       status = 1;
+  }
+  rt_dataset_load_free(load);
   rt_store_close(store);
   rt_dataset_free(ds);
   return status;
