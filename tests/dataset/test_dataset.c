@@ -19,37 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset_fixture.h"
 #include "rt_dataset.h"
 #include "rt_validate.h"
 
 #define GOOD_FILE RT_TEST_DATA_DIR "/good.json"
 #define BAD_FILE RT_TEST_DATA_DIR "/bad.json"
-
-static rt_dataset_t *parse_text(const char *text) {
-  rt_dataset_t *ds = NULL;
-  rt_dataset_errors_t errors;
-  rt_error_t err;
-  int rc =
-      rt_dataset_parse_buffer(text, strlen(text), "test", &ds, &errors, &err);
-  for (size_t i = 0; i < errors.problems_len; i++)
-    print_error("unexpected: %s\n", errors.problems[i].message);
-  rt_dataset_errors_free(&errors);
-  assert_int_equal(rc, 0);
-  return ds;
-}
-
-static rt_dataset_t *parse_good(void) {
-  rt_dataset_t *ds = NULL;
-  rt_dataset_errors_t errors;
-  rt_error_t err;
-  int rc = rt_dataset_parse_file(GOOD_FILE, &ds, &errors, &err);
-  for (size_t i = 0; i < errors.problems_len; i++)
-    print_error("unexpected: %s\n", errors.problems[i].message);
-  rt_dataset_errors_free(&errors);
-  assert_int_equal(rc, 0);
-  assert_non_null(ds);
-  return ds;
-}
 
 /* ---- parse ---------------------------------------------------------- */
 
