@@ -11,7 +11,8 @@
  * that was interrupted, creates nothing twice: the server answers a
  * repeated request id with the record it created the first time. Whether
  * an item was new is told from its revision: at or below the server's
- * revision when the import started means it was already there.
+ * revision when the import started means it was already there. The JSON
+ * file's batches are planned, and the answers booked, by rt_dataset_load.
  *
  * export pages through every list (archived records included), fetches
  * each subject's follow-ups and each commitment's measurements, and writes
@@ -22,6 +23,7 @@
 
 #include "rectrack/v1/tracker.pb-c.h"
 #include "rt_dataset.h"
+#include "rt_dataset_load.h"
 #include "rt_validate.h"
 
 #include <errno.h>
@@ -667,108 +669,92 @@ static int import_csv(rt_cli_t *cli, const char *path, bool dry_run) {
 /* ---- JSON import
  * ------------------------------------------------------------------- */
 
-static const struct {
-  const char *path;
-  const ProtobufCMessageDescriptor *reply;
-} dataset_calls[] = {
-    [RT_DATASET_SOURCE] = {"/rectrack.v1.Tracker/CreateSource",
-                           &rectrack__v1__source__descriptor},
-    [RT_DATASET_ACTOR] = {"/rectrack.v1.Tracker/CreateActor",
-                          &rectrack__v1__actor__descriptor},
-    [RT_DATASET_RECOMMENDATION] = {"/rectrack.v1.Tracker/CreateRecommendation",
-                                   &rectrack__v1__recommendation__descriptor},
-    [RT_DATASET_COMMITMENT] = {"/rectrack.v1.Tracker/CreateCommitment",
-                               &rectrack__v1__commitment__descriptor},
-    [RT_DATASET_FOLLOW_UP] = {"/rectrack.v1.Tracker/RecordFollowUp",
-                              &rectrack__v1__follow_up__descriptor},
-    [RT_DATASET_MEASUREMENT] = {"/rectrack.v1.Tracker/RecordMeasurement",
-                                &rectrack__v1__commitment__descriptor},
+static const char *const dataset_methods[] = {
+    [RT_DATASET_SOURCE] = "/rectrack.v1.Tracker/CreateSource",
+    [RT_DATASET_ACTOR] = "/rectrack.v1.Tracker/CreateActor",
+    [RT_DATASET_RECOMMENDATION] = "/rectrack.v1.Tracker/CreateRecommendation",
+    [RT_DATASET_COMMITMENT] = "/rectrack.v1.Tracker/CreateCommitment",
+    [RT_DATASET_FOLLOW_UP] = "/rectrack.v1.Tracker/RecordFollowUp",
+    [RT_DATASET_MEASUREMENT] = "/rectrack.v1.Tracker/RecordMeasurement",
 };
 
-static bool changes_subject(const rt_dataset_item_t *item) {
-  return (item->kind == RT_DATASET_FOLLOW_UP ||
-          item->kind == RT_DATASET_MEASUREMENT) &&
-         item->refs_len > 0;
+/* What the server's status for one call tells the loader. A reply does
+ * not say whether it was a replay: the loader tells by its revision. */
+static rt_dataset_answer_t call_answer(const rt_client_request_t *request) {
+  if (request->status.code == 0)
+    return RT_DATASET_ANSWER_WRITTEN;
+  return request->status.code == 6 ? RT_DATASET_ANSWER_EXISTS
+                                   : RT_DATASET_ANSWER_FAILED;
 }
 
-/* True when item reports on a subject an item of the batch reports on:
- * reports on one subject must be recorded in file order, so the second
- * waits for the next batch. */
-static bool same_subject(rt_dataset_t *dataset, const batch_t *batch,
-                         const rt_dataset_item_t *item) {
-  for (size_t i = 0; changes_subject(item) && i < batch->count; i++) {
-    const rt_dataset_item_t *other = rt_dataset_item(dataset, batch->items[i]);
-    if (changes_subject(other) &&
-        strcmp(other->refs[0].key, item->refs[0].key) == 0)
-      return true;
+/* Hands the answers to the batch to the loader, notes the first call that
+ * failed and moves the progress on. */
+static int take_json_results(rt_cli_t *cli, rt_dataset_load_t *load,
+                             batch_t *batch, progress_t *progress) {
+  for (size_t i = 0; i < batch->count; i++) {
+    const rt_client_request_t *request = &batch->requests[i];
+    rt_dataset_outcome_t outcome = RT_DATASET_FAILED;
+    rt_error_t err = {0};
+    if (rt_dataset_load_book(load, i, call_answer(request), request->response,
+                             request->response_len, &outcome, &err) != 0)
+      return rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "import stopped: %s",
+                         err.message);
+    if (outcome != RT_DATASET_FAILED)
+      progress_step(progress);
+    else if (batch->first_failed == BATCH_MAX)
+      batch->first_failed = i;
   }
-  return false;
-}
-
-/* Adds the items from *next on that can go now: their references have
- * server ids, and no report shares its subject with another. */
-static int fill_json_batch(rt_cli_t *cli, rt_dataset_t *dataset, size_t *next,
-                           size_t total, batch_t *batch) {
-  rt_error_t err = {0};
-  while (batch->count < BATCH_MAX && *next < total &&
-         rt_dataset_is_ready(dataset, *next)) {
-    rt_dataset_item_t *item = rt_dataset_item(dataset, *next);
-    if (same_subject(dataset, batch, item))
-      break;
-    if (rt_dataset_resolve(dataset, *next, &err) != 0)
-      return rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "%s", err.message);
-    if (batch_add(batch, dataset_calls[item->kind].path, item->request.message,
-                  *next) != 0)
-      return RT_CLI_EXIT_ERROR;
-    (*next)++;
-  }
-  if (batch->count == 0 && *next < total)
-    return rt_cli_fail(cli, RT_CLI_EXIT_ERROR,
-                       "%s: refers to an item that was not created",
-                       rt_dataset_item(dataset, *next)->path);
+  rt_dataset_tally_t total = rt_dataset_load_total(load);
+  progress->created = total.created;
+  progress->present = total.present + total.replayed;
   return 0;
 }
 
-/* Books the answer to request i: the server id of a created item, and
- * created / already present. ALREADY_EXISTS for a caller-chosen id counts
- * as present (the record was made some other way). */
-static void take_json_result(rt_dataset_t *dataset, batch_t *batch, size_t i,
-                             progress_t *progress) {
-  rt_dataset_item_t *item = rt_dataset_item(dataset, batch->items[i]);
-  const rt_client_request_t *request = &batch->requests[i];
-  rt_error_t err = {0};
-  bool named =
-      item->kind == RT_DATASET_SOURCE || item->kind == RT_DATASET_ACTOR;
-  ProtobufCMessage *reply =
-      batch_reply(batch, i, dataset_calls[item->kind].reply);
-  if (request->status.code == 6 && named) {
-    rt_dataset_set_server_id(dataset, batch->items[i], item->key, &err);
-    progress->present++;
-    progress_step(progress);
-  } else if (reply == NULL) {
-    if (batch->first_failed == BATCH_MAX)
-      batch->first_failed = i;
-  } else {
-    if (item->key != NULL) {
-      char *id = rt_cli_field_text(reply, "id", true);
-      rt_dataset_set_server_id(dataset, batch->items[i], id ? id : "", &err);
-      free(id);
-    }
-    count_result(progress, reply);
-    protobuf_c_message_free_unpacked(reply, NULL);
+/* Sends the items of one planned batch, each on its own stream. */
+static int send_json_batch(rt_cli_t *cli, rt_dataset_t *dataset,
+                           const rt_dataset_step_t *step, batch_t *batch) {
+  for (size_t slot = 0; slot < step->len; slot++) {
+    const rt_dataset_item_t *item = rt_dataset_item(dataset, step->items[slot]);
+    if (batch_add(batch, dataset_methods[item->kind], item->request.message,
+                  step->items[slot]) != 0)
+      return RT_CLI_EXIT_ERROR;
   }
+  batch_send(cli, batch);
+  return 0;
 }
 
+/* The server runs a batch's calls on concurrent streams, so two reports
+ * on one subject could be recorded out of file order: they go in separate
+ * batches. A source or actor made some other way is there already, and
+ * the import goes on. */
 static int json_write(rt_cli_t *cli, rt_dataset_t *dataset,
                       progress_t *progress) {
+  rt_dataset_load_policy_t policy = {
+      .max_batch = BATCH_MAX,
+      .same_subject_in_batch = false,
+      .existing_counts_as_present = true,
+      .start_revision = progress->start_revision,
+  };
+  rt_dataset_load_t *load = NULL;
+  rt_dataset_step_t step;
+  rt_error_t err = {0};
   batch_t batch = {0};
+  if (rt_dataset_load_new(dataset, &policy, &load, &err) != 0)
+    return rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "%s", err.message);
   int rc = 0;
-  for (size_t next = 0; rc == 0 && next < progress->total;) {
-    rc = fill_json_batch(cli, dataset, &next, progress->total, &batch);
+  while (rc == 0) {
+    if (rt_dataset_load_next(load, &step, &err) != 0)
+      rc = rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "%s", err.message);
+    else if (step.kind == RT_DATASET_STEP_DONE)
+      break;
+    else if (step.kind == RT_DATASET_STEP_SKIP)
+      rc = rt_cli_fail(cli, RT_CLI_EXIT_ERROR,
+                       "%s: refers to an item that was not created",
+                       rt_dataset_item(dataset, step.item)->path);
+    else
+      rc = send_json_batch(cli, dataset, &step, &batch);
     if (rc == 0)
-      batch_send(cli, &batch);
-    for (size_t i = 0; rc == 0 && i < batch.count; i++)
-      take_json_result(dataset, &batch, i, progress);
+      rc = take_json_results(cli, load, &batch, progress);
     if (rc == 0 && batch.first_failed != BATCH_MAX) {
       const rt_client_request_t *failed = &batch.requests[batch.first_failed];
       rc = write_failed(
@@ -778,7 +764,7 @@ static int json_write(rt_cli_t *cli, rt_dataset_t *dataset,
     }
     batch_clear(&batch);
   }
-  batch_clear(&batch);
+  rt_dataset_load_free(load);
   return rc;
 }
 
