@@ -1,6 +1,6 @@
 /*
  * admin_token: `rectrack-admin token add|list`, the management of
- * rectrackd's tokens file (see service/rt_auth.h). Private to admin/.
+ * rectrackd's tokens file (see service/auth/rt_auth.h). Private to admin/.
  */
 #ifndef ADMIN_TOKEN_H
 #define ADMIN_TOKEN_H

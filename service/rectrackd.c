@@ -27,11 +27,8 @@
 #include "rt_options.h"
 #include "rt_reflection.h"
 #include "rt_server.h"
-
-#ifdef RT_HAVE_TRACKER
 #include "rt_store.h"
 #include "rt_tracker.h"
-#endif
 
 typedef struct daemon {
   uv_loop_t loop;
@@ -43,10 +40,8 @@ typedef struct daemon {
   uv_signal_t signals[3]; /* SIGTERM, SIGINT, SIGHUP */
   int shutting_down;
   int server_done;
-#ifdef RT_HAVE_TRACKER
   rt_store_t *store;
   rt_tracker_t *tracker;
-#endif
   int tracker_done;
 } daemon_t;
 
@@ -84,13 +79,11 @@ static void on_server_done(rt_server_t *server, void *arg) {
   finish_if_done(daemon);
 }
 
-#ifdef RT_HAVE_TRACKER
 static void on_tracker_drained(void *arg) {
   daemon_t *daemon = arg;
   daemon->tracker_done = 1;
   finish_if_done(daemon);
 }
-#endif
 
 /* SIGHUP: re-read the tokens file; a bad file keeps the tokens in force. */
 static void reload_tokens(daemon_t *daemon) {
@@ -123,20 +116,14 @@ static void on_signal(uv_signal_t *handle, int signum) {
   daemon->shutting_down = 1;
   rt_log(RT_LOG_INFO, "signal %d: shutting down (grace %llu ms)", signum,
          (unsigned long long)daemon->options.shutdown_grace_ms);
-#ifdef RT_HAVE_TRACKER
   if (daemon->tracker != NULL)
     rt_tracker_drain(daemon->tracker, on_tracker_drained, daemon);
-#endif
   rt_server_shutdown(daemon->server, daemon->options.shutdown_grace_ms,
                      on_server_done, daemon);
 }
 
-/* ---- TRACKER: the data directory and the Tracker service ----------------
- * Opens --data-dir with rt_store_open and registers rectrack.v1.Tracker.
- * Built in when service/tracker.cmake and rt_storage are part of the build
- * (RT_HAVE_TRACKER); otherwise the daemon serves Health and Reflection. */
+/* Opens --data-dir with rt_store_open and registers rectrack.v1.Tracker. */
 static int register_tracker(daemon_t *daemon, rt_error_t *err) {
-#ifdef RT_HAVE_TRACKER
   rt_tracker_options_t tracker_options = {0};
   const rt_method_t *methods;
   size_t count;
@@ -160,15 +147,6 @@ static int register_tracker(daemon_t *daemon, rt_error_t *err) {
     return rc;
   methods = rt_tracker_methods(daemon->tracker, &count);
   return rt_server_add_methods(daemon->server, methods, count, err);
-#else
-  (void)err;
-  daemon->tracker_done = 1;
-  rt_log(RT_LOG_WARN,
-         "built without the Tracker service: serving Health "
-         "and Reflection only (data dir %s unused)",
-         daemon->options.data_dir);
-  return 0;
-#endif
 }
 
 static int register_standard_services(daemon_t *daemon, rt_error_t *err) {
@@ -255,15 +233,11 @@ static int start(daemon_t *daemon, rt_error_t *err) {
 static void stop(daemon_t *daemon) {
   rt_server_free(daemon->server);
   daemon->server = NULL;
-#ifdef RT_HAVE_TRACKER
   rt_tracker_free(daemon->tracker);
-#endif
   rt_health_free(daemon->health);
   rt_reflection_free(daemon->reflection);
   uv_run(&daemon->loop, UV_RUN_DEFAULT);
-#ifdef RT_HAVE_TRACKER
   rt_store_close(daemon->store);
-#endif
   rt_auth_free(daemon->auth);
 }
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rt_descriptor.h"
+#include "grpc_std_descriptor.h"
 
 static uint8_t *set_bytes;
 static size_t set_len;

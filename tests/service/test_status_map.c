@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "rt_status_map.h"
+#include "tracker_status.h"
 
 static void test_each_code_maps_to_its_status(void **state) {
   (void)state;

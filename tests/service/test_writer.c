@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rt_writer.h"
+#include "tracker_writer.h"
 
 /* ---- the fake storage engine --------------------------------------- */
 

@@ -1,5 +1,5 @@
 /*
- * rt_tracker_writes: the write RPCs of the Tracker service (Create*,
+ * tracker_writes: the write RPCs of the Tracker service (Create*,
  * Update*, RecordFollowUp, RecordMeasurement).
  *
  * A handler decodes the request, checks what is cheap to check here (the
@@ -13,7 +13,7 @@
  * cancelled meanwhile only marks its job abandoned; the completion frees
  * everything, once.
  */
-#include "rt_tracker_internal.h"
+#include "tracker_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * rt_status_map: the one table that turns rectrack's RT_E* error codes
+ * tracker_status: the one table that turns rectrack's RT_E* error codes
  * into gRPC status codes.
  *
  * Owns: the mapping, nothing else. Calls nothing. Every handler of the

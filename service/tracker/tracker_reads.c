@@ -1,5 +1,5 @@
 /*
- * rt_tracker_reads: the read RPCs of the Tracker service (Get*, List*,
+ * tracker_reads: the read RPCs of the Tracker service (Get*, List*,
  * ListFollowUps, ListMeasurements, GetServerInfo).
  *
  * Each runs to completion on the loop thread inside the tracker's read
@@ -9,7 +9,7 @@
  * unpack, no pack, one copy into the transport's buffer. That is the hot
  * path of the service.
  */
-#include "rt_tracker_internal.h"
+#include "tracker_internal.h"
 
 #include <stdlib.h>
 

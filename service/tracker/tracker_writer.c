@@ -1,5 +1,5 @@
 /*
- * rt_writer: one thread applies every write of rectrackd, in batches.
+ * tracker_writer: one thread applies every write of rectrackd, in batches.
  *
  * Loop thread -> writer thread: a FIFO under a mutex, bounded by
  * max_queue, with a condition variable the thread sleeps on. The thread
@@ -23,7 +23,7 @@
  * The libuv handles live in their own allocations so that the writer can
  * be freed even when their close callbacks have not run yet.
  */
-#include "rt_writer.h"
+#include "tracker_writer.h"
 
 #include <stdlib.h>
 #include <string.h>

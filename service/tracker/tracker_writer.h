@@ -1,5 +1,5 @@
 /*
- * rt_writer: the single writer thread of rectrackd, with group commit.
+ * tracker_writer: the single writer thread of rectrackd, with group commit.
  *
  * Owns: one thread, a bounded queue of write jobs and the hand-back of
  * finished jobs to the loop thread. Calls: rt_store_apply (storage), libuv

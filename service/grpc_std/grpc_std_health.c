@@ -1,5 +1,5 @@
 /*
- * rt_health: grpc.health.v1.Health over rt_call. Service names and their
+ * grpc_std_health: grpc.health.v1.Health over rt_call. Service names and their
  * status live in a small array (a server has a handful); watchers are a
  * list of open Watch calls, each remembering the last status it sent so a
  * change is sent once. A watcher leaves the list when its call is

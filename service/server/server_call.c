@@ -1,5 +1,5 @@
 /*
- * rt_server_call: one gRPC call on one HTTP/2 stream, and the rt_call.h
+ * server_call: one gRPC call on one HTTP/2 stream, and the rt_call.h
  * functions handlers use.
  *
  * Request side: headers are collected (bounded by max_header_list_bytes),
@@ -31,7 +31,7 @@
 #include <string.h>
 
 #include "rt_log.h"
-#include "rt_server_int.h"
+#include "server_int.h"
 
 #define NV(name, value)                                                        \
   {                                                                            \

@@ -1,10 +1,10 @@
 /*
- * rt_status_map: RT_E* -> gRPC status. Kept as a table in one file so that
+ * tracker_status: RT_E* -> gRPC status. Kept as a table in one file so that
  * the documentation (README.md, "Status codes") and the code can be compared
  * line by line; anything not listed is a server-side failure (INTERNAL), never
  * blamed on the client's input.
  */
-#include "rt_status_map.h"
+#include "tracker_status.h"
 
 #include <stddef.h>
 

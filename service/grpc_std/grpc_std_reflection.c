@@ -1,5 +1,5 @@
 /*
- * rt_reflection: ServerReflectionInfo. Each request message is answered
+ * grpc_std_reflection: ServerReflectionInfo. Each request message is answered
  * by one response message on the same stream (a bidi stream), and the
  * stream ends OK when the client half-closes. Responses echo the request
  * (original_request) as the protocol asks. Building a response allocates
@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "grpc/reflection/v1alpha/reflection.pb-c.h"
-#include "rt_descriptor.h"
+#include "grpc_std_descriptor.h"
 
 typedef Grpc__Reflection__V1alpha__ServerReflectionRequest request_t;
 typedef Grpc__Reflection__V1alpha__ServerReflectionResponse response_t;

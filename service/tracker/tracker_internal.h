@@ -1,13 +1,13 @@
 /*
- * rt_tracker_internal: what the files of the Tracker service share
- * (rt_tracker.c, rt_tracker_reads.c, rt_tracker_writes.c,
- * rt_tracker_watch.c). Private to service/.
+ * tracker_internal: what the files of the Tracker service share
+ * (rt_tracker.c, tracker_reads.c, tracker_writes.c, tracker_watch.c,
+ * tracker_review.c). Private to service/tracker.
  */
 #ifndef RT_TRACKER_INTERNAL_H
 #define RT_TRACKER_INTERNAL_H
 
 #include "rt_tracker.h"
-#include "rt_writer.h"
+#include "tracker_writer.h"
 
 #include <protobuf-c/protobuf-c.h>
 #include <stdbool.h>

@@ -27,7 +27,7 @@
 #include <string.h>
 
 #include "rt_log.h"
-#include "rt_server_int.h"
+#include "server_int.h"
 
 /* A uv_write request and the bytes it owns. */
 typedef struct write_req {

@@ -1,5 +1,5 @@
 /*
- * rt_tracker_watch: WatchChanges, the change log as a server stream.
+ * tracker_watch: WatchChanges, the change log as a server stream.
  *
  * A stream first replays the log from the requested revision (the
  * backlog), then follows it live. Both are the same loop: a "pump" turn
@@ -18,7 +18,7 @@
  * from_revision 0 means "from now on": the stream starts after the
  * newest revision at the time of the call.
  */
-#include "rt_tracker_internal.h"
+#include "tracker_internal.h"
 
 #include <stdlib.h>
 

@@ -1,5 +1,5 @@
 /*
- * rt_descriptor: walks FileDescriptorSet bytes with a minimal protobuf
+ * grpc_std_descriptor: walks FileDescriptorSet bytes with a minimal protobuf
  * wire reader. Field numbers (google/protobuf/descriptor.proto):
  *   FileDescriptorSet.file = 1
  *   FileDescriptorProto: name 1, package 2, dependency 3, message_type 4,
@@ -15,7 +15,7 @@
  * ("pkg.VALUE"); it is also indexed under "pkg.Enum.VALUE", which some
  * tools ask for.
  */
-#include "rt_descriptor.h"
+#include "grpc_std_descriptor.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
- * rt_server_int: private structures shared by rt_server.c (listener,
- * connections, HTTP/2 session and I/O) and rt_server_call.c (one gRPC
+ * server_int: private structures shared by rt_server.c (listener,
+ * connections, HTTP/2 session and I/O) and server_call.c (one gRPC
  * call: request checks, reassembly, response queue, deadline). Not for
  * use outside the transport.
  */

@@ -1,5 +1,5 @@
 /*
- * rt_descriptor: a read-only index over a serialized FileDescriptorSet
+ * grpc_std_descriptor: a read-only index over a serialized FileDescriptorSet
  * (protoc --descriptor_set_out --include_imports), for server reflection.
  *
  * Owns: for each file, its serialized FileDescriptorProto (borrowed from

@@ -12,10 +12,10 @@
  * decode with the right error, fail through the status map,
  * pack-and-reply, and the snapshot's renew/reset bracket.
  */
-#include "rt_tracker_internal.h"
+#include "tracker_internal.h"
 
 #include "rt_log.h"
-#include "rt_status_map.h"
+#include "tracker_status.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * rt_tracker_review: GetReviewSummary and ExportReview, the follow-up
+ * tracker_review: GetReviewSummary and ExportReview, the follow-up
  * review served from one consistent snapshot, off the loop thread.
  *
  * The loop thread only decodes the request and checks its dates; the rest
@@ -28,7 +28,7 @@
  * Dates: to_date defaults to the server's current UTC date; from_date
  * empty means "since the beginning"; as_of defaults to to_date.
  */
-#include "rt_tracker_internal.h"
+#include "tracker_internal.h"
 
 #include "rt_review.h"
 
