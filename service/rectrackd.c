@@ -22,10 +22,9 @@
 #include <uv.h>
 
 #include "rt_auth.h"
-#include "rt_health.h"
+#include "rt_grpc_std.h"
 #include "rt_log.h"
 #include "rt_options.h"
-#include "rt_reflection.h"
 #include "rt_server.h"
 #include "rt_store.h"
 #include "rt_tracker.h"

@@ -5,7 +5,7 @@
  * change is sent once. A watcher leaves the list when its call is
  * cancelled (cancel()) or when drain ends it.
  */
-#include "rt_health.h"
+#include "rt_grpc_std.h"
 
 #include <stdlib.h>
 #include <string.h>

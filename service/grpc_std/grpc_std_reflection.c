@@ -13,7 +13,7 @@
  * stream ends with RESOURCE_EXHAUSTED; a client that reads each answer
  * before asking again, as grpcurl and grpc_cli do, never gets near it.
  */
-#include "rt_reflection.h"
+#include "rt_grpc_std.h"
 
 #include <stdlib.h>
 #include <string.h>

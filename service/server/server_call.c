@@ -1,5 +1,5 @@
 /*
- * server_call: one gRPC call on one HTTP/2 stream, and the rt_call.h
+ * server_call: one gRPC call on one HTTP/2 stream, and the rt_call_*
  * functions handlers use.
  *
  * Request side: headers are collected (bounded by max_header_list_bytes),
@@ -23,15 +23,66 @@
  * (one HEADERS frame with END_STREAM).
  *
  * Ownership: the call lives until its stream closes (or its connection
- * drops). If that happens while the handler still owns it, the method's
- * cancel() runs first. Nothing here flushes synchronously; see rt_server.c.
+ * drops), when server_conn hands it back through the closed event. If
+ * that happens while the handler still owns it, the method's cancel()
+ * runs first. Nothing here flushes synchronously; see server_conn.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rt_grpc.h"
 #include "rt_log.h"
-#include "server_int.h"
+#include "server_call.h"
+#include "server_methods.h"
+
+/* One framed response message waiting for the data provider. */
+typedef struct out_chunk {
+  struct out_chunk *next;
+  size_t len;
+  size_t offset; /* bytes already handed to nghttp2 */
+  uint8_t data[];
+} out_chunk_t;
+
+/* One request header, name and value NUL-terminated in one allocation. */
+typedef struct header {
+  char *name;
+  char *value;
+} header_t;
+
+struct rt_call {
+  server_stream_t stream;    /* first: the connection's view of the call */
+  const rt_method_t *method; /* NULL until routed */
+  const char *path;          /* for the log line, "-" until known */
+
+  header_t *headers;
+  size_t header_count, header_cap;
+  size_t header_bytes; /* HTTP/2 accounting: name + value + 32 */
+  int headers_too_big;
+
+  rt_grpc_decoder_t decoder;
+  uint8_t *request; /* unary / server streaming: the one message */
+  size_t request_len;
+  unsigned request_count;
+
+  int handled;          /* handle() was called */
+  int ended;            /* the status is decided */
+  int response_started; /* response HEADERS + data provider submitted */
+  int remote_closed;    /* the client half-closed */
+  int status;           /* final gRPC status, or HTTP status if http_error */
+  int http_error;       /* answered with a non-200 :status */
+  char *status_message; /* malloc'd or NULL */
+
+  out_chunk_t *out_head, *out_tail;
+  size_t pending_bytes;
+  void (*drained)(rt_call_t *call);
+  int drain_due;
+
+  uv_timer_t *deadline_timer; /* malloc'd, closed and freed on its own */
+  uint64_t deadline_ms;
+  uint64_t start_ns;
+  void *data;
+};
 
 #define NV(name, value)                                                        \
   {                                                                            \
@@ -41,39 +92,45 @@
 
 static void call_end(rt_call_t *call, int status, const char *message);
 
-rt_call_t *rt_server_call_new(rt_conn_t *conn, int32_t stream_id) {
+static const rt_server_options_t *call_options(const rt_call_t *call) {
+  return call->stream.conn->conns->options;
+}
+
+static nghttp2_session *call_session(const rt_call_t *call) {
+  return call->stream.conn->session;
+}
+
+/* ---- stream events ------------------------------------------------------ */
+
+static server_stream_t *call_open(server_conn_t *conn, int32_t id) {
   rt_call_t *call = calloc(1, sizeof(*call));
 
   if (call == NULL)
     return NULL;
-  call->conn = conn;
-  call->stream_id = stream_id;
+  call->stream.conn = conn;
+  call->stream.id = id;
   call->path = "-";
   call->start_ns = uv_hrtime();
-  rt_grpc_decoder_init(&call->decoder, conn->server->options.max_message_bytes);
-  call->next = conn->calls;
-  if (conn->calls)
-    conn->calls->prev = call;
-  conn->calls = call;
-  conn->call_count++;
-  return call;
+  rt_grpc_decoder_init(&call->decoder, call_options(call)->max_message_bytes);
+  return &call->stream;
 }
 
-int rt_server_call_add_header(rt_call_t *call, const uint8_t *name,
-                              size_t name_len, const uint8_t *value,
-                              size_t value_len) {
-  rt_header_t *header;
+static int call_header(server_stream_t *stream, const uint8_t *name,
+                       size_t name_len, const uint8_t *value,
+                       size_t value_len) {
+  rt_call_t *call = (rt_call_t *)stream;
+  header_t *header;
   char *block;
 
   /* RFC 7540 section 6.5.2: each field counts name + value + 32. */
   call->header_bytes += name_len + value_len + 32;
-  if (call->header_bytes > call->conn->server->options.max_header_list_bytes)
+  if (call->header_bytes > call_options(call)->max_header_list_bytes)
     call->headers_too_big = 1;
   if (call->headers_too_big)
     return 0;
   if (call->header_count == call->header_cap) {
     size_t cap = call->header_cap ? call->header_cap * 2 : 16;
-    rt_header_t *grown = realloc(call->headers, cap * sizeof(*grown));
+    header_t *grown = realloc(call->headers, cap * sizeof(*grown));
     if (grown == NULL)
       return RT_ENOMEM;
     call->headers = grown;
@@ -119,7 +176,7 @@ static int start_response(rt_call_t *call) {
     return 0;
   provider.source.ptr = call;
   provider.read_callback = read_response;
-  rv = nghttp2_submit_response(call->conn->session, call->stream_id, headers,
+  rv = nghttp2_submit_response(call_session(call), call->stream.id, headers,
                                sizeof(headers) / sizeof(headers[0]), &provider);
   if (rv != 0)
     return RT_ENOMEM;
@@ -148,7 +205,7 @@ static int submit_trailers(rt_call_t *call) {
   char status_text[4];
   char *encoded;
   size_t n = status_fields(call, nva, status_text, &encoded);
-  int rv = nghttp2_submit_trailer(call->conn->session, call->stream_id, nva, n);
+  int rv = nghttp2_submit_trailer(call_session(call), call->stream.id, nva, n);
 
   free(encoded);
   return rv;
@@ -162,7 +219,7 @@ static int submit_trailers_only(rt_call_t *call) {
   char status_text[4];
   char *encoded;
   size_t n = 3 + status_fields(call, nva + 3, status_text, &encoded);
-  int rv = nghttp2_submit_response(call->conn->session, call->stream_id, nva, n,
+  int rv = nghttp2_submit_response(call_session(call), call->stream.id, nva, n,
                                    NULL);
 
   free(encoded);
@@ -181,7 +238,7 @@ static ssize_t read_response(nghttp2_session *session, int32_t stream_id,
   (void)user_data;
 
   while (copied < length && call->out_head != NULL) {
-    rt_out_chunk_t *chunk = call->out_head;
+    out_chunk_t *chunk = call->out_head;
     size_t take = chunk->len - chunk->offset;
     if (take > length - copied)
       take = length - copied;
@@ -211,9 +268,9 @@ static ssize_t read_response(nghttp2_session *session, int32_t stream_id,
 
 /* Queues one framed message. Returns 0, RT_ETOOBIG or RT_ENOMEM. */
 static int queue_message(rt_call_t *call, const uint8_t *message, size_t len) {
-  rt_out_chunk_t *chunk;
+  out_chunk_t *chunk;
 
-  if (len > call->conn->server->options.max_message_bytes)
+  if (len > call_options(call)->max_message_bytes)
     return RT_ETOOBIG;
   chunk = malloc(sizeof(*chunk) + RT_GRPC_PREFIX_LEN + len);
   if (chunk == NULL)
@@ -236,8 +293,8 @@ static int queue_message(rt_call_t *call, const uint8_t *message, size_t len) {
 /* Drops queued messages, except one already partly sent: cutting it
  * would leave the client a truncated message instead of a status. */
 static void discard_output(rt_call_t *call) {
-  rt_out_chunk_t *chunk = call->out_head;
-  rt_out_chunk_t *keep = NULL;
+  out_chunk_t *chunk = call->out_head;
+  out_chunk_t *keep = NULL;
 
   if (chunk != NULL && chunk->offset > 0) {
     keep = chunk;
@@ -245,7 +302,7 @@ static void discard_output(rt_call_t *call) {
     keep->next = NULL;
   }
   while (chunk != NULL) {
-    rt_out_chunk_t *next = chunk->next;
+    out_chunk_t *next = chunk->next;
     call->pending_bytes -= chunk->len;
     free(chunk);
     chunk = next;
@@ -264,11 +321,11 @@ static void call_end(rt_call_t *call, int status, const char *message) {
   if (call->deadline_timer != NULL)
     uv_timer_stop(call->deadline_timer);
   if (call->response_started)
-    nghttp2_session_resume_data(call->conn->session, call->stream_id);
+    nghttp2_session_resume_data(call_session(call), call->stream.id);
   else if (submit_trailers_only(call) != 0)
-    nghttp2_submit_rst_stream(call->conn->session, NGHTTP2_FLAG_NONE,
-                              call->stream_id, NGHTTP2_INTERNAL_ERROR);
-  rt_server_conn_want_flush(call->conn);
+    nghttp2_submit_rst_stream(call_session(call), NGHTTP2_FLAG_NONE,
+                              call->stream.id, NGHTTP2_INTERNAL_ERROR);
+  server_conn_want_flush(call->stream.conn);
 }
 
 /* The transport ends a call: the handler, if it owns it, is cancelled. */
@@ -291,11 +348,11 @@ static void call_http_error(rt_call_t *call, int http_status) {
   call->ended = 1;
   call->http_error = 1;
   call->status = http_status;
-  if (nghttp2_submit_response(call->conn->session, call->stream_id, nva, 1,
+  if (nghttp2_submit_response(call_session(call), call->stream.id, nva, 1,
                               NULL) != 0)
-    nghttp2_submit_rst_stream(call->conn->session, NGHTTP2_FLAG_NONE,
-                              call->stream_id, NGHTTP2_INTERNAL_ERROR);
-  rt_server_conn_want_flush(call->conn);
+    nghttp2_submit_rst_stream(call_session(call), NGHTTP2_FLAG_NONE,
+                              call->stream.id, NGHTTP2_INTERNAL_ERROR);
+  server_conn_want_flush(call->stream.conn);
 }
 
 /* ---- request ------------------------------------------------------------ */
@@ -320,7 +377,7 @@ static int is_grpc_content_type(const char *value) {
 
 /* Arms the deadline from grpc-timeout. Returns 0 or RT_EINVAL. */
 static int start_deadline(rt_call_t *call, const char *timeout) {
-  uv_loop_t *loop = call->conn->server->loop;
+  uv_loop_t *loop = call->stream.conn->conns->loop;
   uint64_t timeout_us, timeout_ms;
 
   if (rt_grpc_timeout_parse(timeout, strlen(timeout), &timeout_us) != 0)
@@ -336,7 +393,8 @@ static int start_deadline(rt_call_t *call, const char *timeout) {
   return 0;
 }
 
-void rt_server_call_headers_done(rt_call_t *call) {
+static void call_headers_done(server_stream_t *stream) {
+  rt_call_t *call = (rt_call_t *)stream;
   const char *method = find_header(call, ":method");
   const char *path = find_header(call, ":path");
   const char *timeout = find_header(call, "grpc-timeout");
@@ -347,14 +405,15 @@ void rt_server_call_headers_done(rt_call_t *call) {
   if (call->headers_too_big) {
     snprintf(message, sizeof(message),
              "request headers exceed the limit of %zu bytes",
-             call->conn->server->options.max_header_list_bytes);
+             call_options(call)->max_header_list_bytes);
     call_end(call, RT_GRPC_RESOURCE_EXHAUSTED, message);
   } else if (method == NULL || strcmp(method, "POST") != 0) {
     call_http_error(call, 405);
   } else if (!is_grpc_content_type(find_header(call, "content-type"))) {
     call_http_error(call, 415);
-  } else if (path == NULL || (call->method = rt_server_find_method(
-                                  call->conn->server, path)) == NULL) {
+  } else if (path == NULL ||
+             (call->method = server_methods_find(
+                  server_conn_data(call->stream.conn), path)) == NULL) {
     snprintf(message, sizeof(message), "unknown method %.250s",
              path ? path : "");
     call_end(call, RT_GRPC_UNIMPLEMENTED, message);
@@ -373,7 +432,7 @@ void rt_server_call_headers_done(rt_call_t *call) {
 static int decompress(rt_call_t *call, const rt_grpc_message_t *msg,
                       uint8_t **plain, size_t *plain_len) {
   const char *encoding = find_header(call, "grpc-encoding");
-  size_t limit = call->conn->server->options.max_message_bytes;
+  size_t limit = call_options(call)->max_message_bytes;
   char message[200];
   int rc;
 
@@ -431,7 +490,9 @@ static void deliver(rt_call_t *call, const rt_grpc_message_t *msg) {
   call->request_len = msg->len;
 }
 
-void rt_server_call_data(rt_call_t *call, const uint8_t *data, size_t len) {
+static void call_data(server_stream_t *stream, const uint8_t *data,
+                      size_t len) {
+  rt_call_t *call = (rt_call_t *)stream;
   rt_grpc_message_t msg;
   uint8_t *plain;
   size_t plain_len;
@@ -446,7 +507,7 @@ void rt_server_call_data(rt_call_t *call, const uint8_t *data, size_t len) {
       snprintf(message, sizeof(message),
                "request message of %zu bytes exceeds the limit of %zu bytes",
                rt_grpc_decoder_declared_len(&call->decoder),
-               call->conn->server->options.max_message_bytes);
+               call_options(call)->max_message_bytes);
       call_abort(call, RT_GRPC_RESOURCE_EXHAUSTED, message);
       return;
     }
@@ -465,7 +526,9 @@ void rt_server_call_data(rt_call_t *call, const uint8_t *data, size_t len) {
   }
 }
 
-void rt_server_call_remote_end(rt_call_t *call) {
+static void call_remote_end(server_stream_t *stream) {
+  rt_call_t *call = (rt_call_t *)stream;
+
   call->remote_closed = 1;
   if (call->ended || call->method == NULL)
     return;
@@ -505,24 +568,18 @@ static void log_call(const rt_call_t *call) {
   else
     snprintf(status, sizeof(status), "%s", rt_grpc_status_name(call->status));
   rt_log(RT_LOG_INFO, "call %.200s %s %.1fms %s", call->path, status, ms,
-         call->conn->peer);
+         call->stream.conn->peer);
 }
 
-void rt_server_call_closed(rt_call_t *call, int reset) {
-  rt_conn_t *conn = call->conn;
+/* The stream is gone: cancels the handler if it still owns the call,
+ * logs the call, frees it. */
+static void call_closed(server_stream_t *stream) {
+  rt_call_t *call = (rt_call_t *)stream;
   size_t i;
-  (void)reset;
 
   if (!call->ended && call->handled && call->method->cancel != NULL)
     call->method->cancel(call);
   log_call(call);
-  if (call->prev)
-    call->prev->next = call->next;
-  else
-    conn->calls = call->next;
-  if (call->next)
-    call->next->prev = call->prev;
-  conn->call_count--;
   if (call->deadline_timer != NULL)
     uv_close((uv_handle_t *)call->deadline_timer, free_handle);
   discard_output(call);
@@ -536,7 +593,9 @@ void rt_server_call_closed(rt_call_t *call, int reset) {
   free(call);
 }
 
-void rt_server_call_fire_drain(rt_call_t *call) {
+/* Fires a pending drained() callback, if any. */
+static void call_flushed(server_stream_t *stream) {
+  rt_call_t *call = (rt_call_t *)stream;
   void (*drained)(rt_call_t * call) = call->drained;
 
   if (!call->drain_due || drained == NULL)
@@ -547,7 +606,17 @@ void rt_server_call_fire_drain(rt_call_t *call) {
     drained(call);
 }
 
-/* ---- rt_call.h ---------------------------------------------------------- */
+const server_stream_events_t server_call_events = {
+    .open = call_open,
+    .header = call_header,
+    .headers_done = call_headers_done,
+    .data = call_data,
+    .remote_end = call_remote_end,
+    .closed = call_closed,
+    .flushed = call_flushed,
+};
+
+/* ---- rt_call_*: what handlers use --------------------------------------- */
 
 void *rt_call_method_data(rt_call_t *call) { return call->method->data; }
 
@@ -555,7 +624,7 @@ void rt_call_set_data(rt_call_t *call, void *data) { call->data = data; }
 
 void *rt_call_data(rt_call_t *call) { return call->data; }
 
-const char *rt_call_peer(rt_call_t *call) { return call->conn->peer; }
+const char *rt_call_peer(rt_call_t *call) { return call->stream.conn->peer; }
 
 const char *rt_call_metadata(rt_call_t *call, const char *key) {
   return find_header(call, key);
@@ -598,8 +667,8 @@ int rt_call_send(rt_call_t *call, const uint8_t *message, size_t len) {
   rc = start_response(call);
   if (rc != 0)
     return rc;
-  nghttp2_session_resume_data(call->conn->session, call->stream_id);
-  rt_server_conn_want_flush(call->conn);
+  nghttp2_session_resume_data(call_session(call), call->stream.id);
+  server_conn_want_flush(call->stream.conn);
   return 0;
 }
 
@@ -609,7 +678,7 @@ void rt_call_on_drain(rt_call_t *call, void (*drained)(rt_call_t *call)) {
   call->drained = drained;
   if (call->pending_bytes == 0) {
     call->drain_due = 1;
-    rt_server_conn_want_flush(call->conn);
+    server_conn_want_flush(call->stream.conn);
   }
 }
 

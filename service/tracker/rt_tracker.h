@@ -17,8 +17,8 @@
 #define RT_TRACKER_H
 
 #include "rt_auth.h"
-#include "rt_call.h"
 #include "rt_error.h"
+#include "rt_server.h"
 #include "rt_store.h"
 
 #include <stddef.h>

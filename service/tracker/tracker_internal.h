@@ -1,7 +1,7 @@
 /*
  * tracker_internal: what the files of the Tracker service share
- * (rt_tracker.c, tracker_reads.c, tracker_writes.c, tracker_watch.c,
- * tracker_review.c). Private to service/tracker.
+ * (tracker.c, tracker_call.c, tracker_reads.c, tracker_writes.c,
+ * tracker_watch.c, tracker_review.c). Private to service/tracker.
  */
 #ifndef RT_TRACKER_INTERNAL_H
 #define RT_TRACKER_INTERNAL_H

@@ -9,8 +9,8 @@
 #ifndef RT_STATUS_MAP_H
 #define RT_STATUS_MAP_H
 
-#include "rt_call.h"
 #include "rt_error.h"
+#include "rt_server.h"
 
 /* The gRPC status for an RT_E* code: RT_EINVAL -> INVALID_ARGUMENT,
  * RT_ENOTFOUND -> NOT_FOUND, RT_EEXIST -> ALREADY_EXISTS, RT_ECONFLICT ->

@@ -5,7 +5,7 @@
  * A handler decodes the request, checks what is cheap to check here (the
  * message is present, the fields every record needs are set, the
  * principal header is well-formed; the token, when tokens are configured,
- * was checked by the dispatch in rt_tracker.c), fills an rt_write_op_t and
+ * was checked by the dispatch in tracker.c), fills an rt_write_op_t and
  * queues it to the writer thread. Full validation of every field happens in the
  * storage engine, inside the write, with the same field-naming messages.
  * The reply (the packed record the storage engine returns) is sent from

@@ -23,10 +23,9 @@
 #include <string.h>
 #include <uv.h>
 
-#include "rt_health.h"
+#include "rt_grpc_std.h"
 #include "rt_log.h"
 #include "rt_options.h"
-#include "rt_reflection.h"
 #include "rt_server.h"
 
 #define STREAM_HIGH_WATER (64 * 1024)

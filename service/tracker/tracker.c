@@ -1,5 +1,5 @@
 /*
- * rt_tracker: assembly of the Tracker service. Creates the loop thread's
+ * tracker: assembly of the Tracker service. Creates the loop thread's
  * read snapshot, the writer thread and the WatchChanges pump, joins the
  * method tables of the per-concern files (reads, writes, watch, review)
  * into the one array the transport registers, and runs the shutdown
@@ -8,14 +8,11 @@
  *
  * Every method goes through one dispatch, which checks the caller's
  * bearer token and role (rt_auth) when tokens are configured, before the
- * handler sees the request. Also home of the helpers every handler uses:
- * decode with the right error, fail through the status map,
- * pack-and-reply, and the snapshot's renew/reset bracket.
+ * handler sees the request.
  */
 #include "tracker_internal.h"
 
 #include "rt_log.h"
-#include "tracker_status.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,58 +20,6 @@
 #include <time.h>
 
 #define RT_TRACKER_DEFAULT_MAX_REPLY (4u << 20)
-
-ProtobufCMessage *rt_tracker_decode(rt_call_t *call,
-                                    const ProtobufCMessageDescriptor *desc,
-                                    const uint8_t *request, size_t len) {
-  ProtobufCMessage *message =
-      protobuf_c_message_unpack(desc, NULL, len, request);
-  if (message == NULL) {
-    char text[160];
-    snprintf(text, sizeof text, "request is not a valid %s", desc->name);
-    rt_call_fail(call, RT_GRPC_INVALID_ARGUMENT, text);
-  }
-  return message;
-}
-
-void rt_tracker_fail(rt_call_t *call, int code, const rt_error_t *err) {
-  rt_call_fail(call, rt_status_from_error(code), rt_status_message(code, err));
-}
-
-void rt_tracker_reply_message(rt_call_t *call, const ProtobufCMessage *msg) {
-  size_t len = protobuf_c_message_get_packed_size(msg);
-  uint8_t stack_buffer[1024];
-  uint8_t *buffer = len <= sizeof stack_buffer ? stack_buffer : malloc(len);
-  if (buffer == NULL) {
-    rt_call_fail(call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
-    return;
-  }
-  protobuf_c_message_pack(msg, buffer);
-  rt_call_reply(call, buffer, len);
-  if (buffer != stack_buffer)
-    free(buffer);
-}
-
-int rt_tracker_begin_read(rt_tracker_t *tracker, rt_call_t *call) {
-  rt_error_t err;
-  rt_error_clear(&err);
-  int rc = rt_store_reader_renew(tracker->reader, &err);
-  if (rc != 0 && call != NULL)
-    rt_tracker_fail(call, rc, &err);
-  return rc;
-}
-
-void rt_tracker_end_read(rt_tracker_t *tracker) {
-  rt_store_reader_reset(tracker->reader);
-}
-
-void rt_tracker_today(char out[11]) {
-  time_t now = time(NULL);
-  struct tm utc;
-  gmtime_r(&now, &utc);
-  if (strftime(out, 11, "%Y-%m-%d", &utc) != 10)
-    memcpy(out, "1970-01-01", 11);
-}
 
 static int64_t now_ms(void) {
   struct timespec ts;
