@@ -308,8 +308,7 @@ static const char *bearer_token(const char *header, size_t *len) {
 }
 
 int rt_auth_authenticate(const rt_auth_t *auth, const char *authorization,
-                         const char **principal, rt_auth_role_t *role,
-                         rt_error_t *err) {
+                         rt_auth_principal_t *principal, rt_error_t *err) {
   uint8_t digest[RT_AUTH_HASH_BYTES];
   size_t len = 0;
   size_t found = SIZE_MAX;
@@ -325,20 +324,20 @@ int rt_auth_authenticate(const rt_auth_t *auth, const char *authorization,
   sodium_memzero(digest, sizeof digest);
   if (found == SIZE_MAX)
     return rt_error_set(err, RT_EUNAUTH, "authorization", "unknown token");
-  *principal = auth->table.tokens[found].principal;
-  *role = auth->table.tokens[found].role;
+  principal->name = auth->table.tokens[found].principal;
+  principal->role = auth->table.tokens[found].role;
   return 0;
 }
 
-int rt_auth_authorize(rt_auth_role_t role, rt_auth_role_t required,
-                      const char *principal, const char *method,
+int rt_auth_authorize(const rt_auth_principal_t *principal,
+                      rt_auth_role_t required, const char *method,
                       rt_error_t *err) {
-  if (role >= required)
+  if (principal->role >= required)
     return 0;
   return rt_error_set(err, RT_EPERM, "authorization",
                       "%.80s needs the %s role; %.64s has the %s role", method,
-                      rt_auth_role_name(required), principal,
-                      rt_auth_role_name(role));
+                      rt_auth_role_name(required), principal->name,
+                      rt_auth_role_name(principal->role));
 }
 
 int rt_auth_token_new(char token[RT_AUTH_TOKEN_LEN + 1]) {

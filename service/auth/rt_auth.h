@@ -2,11 +2,11 @@
  * rt_auth: bearer-token authentication of rectrackd's callers.
  *
  * Owns: the tokens file (parsing, reloading), the hashing of tokens, the
- * constant-time lookup of a presented token, the roles and what they
- * allow, and the generation of new tokens for rectrack-admin. Calls
- * libsodium, rt_error and libc; knows nothing of gRPC or of the network
- * (the Tracker's dispatch maps RT_EUNAUTH and RT_EPERM to UNAUTHENTICATED
- * and PERMISSION_DENIED).
+ * constant-time lookup of a presented token, the principals (who a call
+ * is made by) and their roles and what they allow, and the generation of
+ * new tokens for rectrack-admin. Calls libsodium, rt_error and libc;
+ * knows nothing of gRPC or of the network (the Tracker's dispatch maps
+ * RT_EUNAUTH and RT_EPERM to UNAUTHENTICATED and PERMISSION_DENIED).
  *
  * The tokens file holds one token per line, never the token itself:
  *
@@ -47,6 +47,14 @@ typedef enum rt_auth_role {
   RT_AUTH_ROLE_WRITER = 2, /* also Create*, Update*, Record* */
 } rt_auth_role_t;
 
+/* Who a call is made by: what the Tracker's dispatch hands each handler
+ * and what the change log records. A struct, so that what a principal
+ * may do can grow beyond its role without changing every handler. */
+typedef struct rt_auth_principal {
+  const char *name; /* see rt_auth_principal_is_valid; borrowed */
+  rt_auth_role_t role;
+} rt_auth_principal_t;
+
 typedef struct rt_auth rt_auth_t;
 
 /* One token of the file, without its secret (for `token list`). */
@@ -84,19 +92,20 @@ void rt_auth_entry(const rt_auth_t *auth, size_t index, rt_auth_entry_t *out);
 
 /* Authenticates the value of a request's `authorization` header
  * (`Bearer <token>`, the scheme in any case; NULL when absent). On
- * success sets *principal (borrowed: valid until the next rt_auth_reload
- * or rt_auth_free) and *role and returns 0. The presented token is
- * hashed and compared with every stored hash in constant time. Errors:
- * RT_EUNAUTH with message "missing bearer token" (no header, another
- * scheme, no token) or "unknown token". */
+ * success fills *principal (its name is borrowed: valid until the next
+ * rt_auth_reload or rt_auth_free) and returns 0; on error *principal is
+ * left as it was. The presented token is hashed and compared with every
+ * stored hash in constant time. Errors: RT_EUNAUTH with message "missing
+ * bearer token" (no header, another scheme, no token) or "unknown
+ * token". */
 int rt_auth_authenticate(const rt_auth_t *auth, const char *authorization,
-                         const char **principal, rt_auth_role_t *role,
-                         rt_error_t *err);
+                         rt_auth_principal_t *principal, rt_error_t *err);
 
-/* 0 if role allows what required needs, else RT_EPERM with a message
- * naming the method, the principal, their role and the role needed. */
-int rt_auth_authorize(rt_auth_role_t role, rt_auth_role_t required,
-                      const char *principal, const char *method,
+/* 0 if principal's role allows what required needs, else RT_EPERM with a
+ * message naming the method, the principal, their role and the role
+ * needed. */
+int rt_auth_authorize(const rt_auth_principal_t *principal,
+                      rt_auth_role_t required, const char *method,
                       rt_error_t *err);
 
 /* "reader", "writer" ("none" for RT_AUTH_ROLE_NONE). */

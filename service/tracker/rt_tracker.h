@@ -1,17 +1,19 @@
 /*
  * rt_tracker: the rectrack.v1.Tracker gRPC service of rectrackd.
  *
- * Owns: the handlers of every Tracker RPC, the loop thread's read snapshot
- * (one rt_store_reader_t, renewed per call), the writer thread (rt_writer)
- * and the WatchChanges streams. Calls: rt_call (transport contract),
- * rt_store (storage), rt_writer, rt_status_map, rt_log, rt_auth (bearer
- * tokens), protobuf-c, libuv, and review/ for GetReviewSummary and
- * ExportReview when it is built in.
+ * Owns: the handlers of every Tracker RPC and the one dispatch in front of
+ * them (principal, role, request decoding), the loop thread's read
+ * snapshot (one rt_store_reader_t, renewed per call), the writer thread
+ * with group commit, the WatchChanges streams, the follow-up review on the
+ * thread pool, and the table that maps RT_E* codes to gRPC statuses.
+ * Calls: rt_server (the call contract only: it is handed calls and never
+ * runs a server), rt_store (storage), rt_review, rt_auth (bearer tokens
+ * and principals), rt_log, protobuf-c and libuv.
  *
  * Reads run on the loop thread in a short read transaction; writes are
  * validated cheaply on the loop thread, applied by the writer thread with
  * group commit, and answered only once durable. Everything here runs on
- * the loop thread.
+ * the loop thread, except the writer thread and the review's worker steps.
  */
 #ifndef RT_TRACKER_H
 #define RT_TRACKER_H

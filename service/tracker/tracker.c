@@ -1,16 +1,22 @@
 /*
  * tracker: assembly of the Tracker service. Creates the loop thread's
  * read snapshot, the writer thread and the WatchChanges pump, joins the
- * method tables of the per-concern files (reads, writes, watch, review)
- * into the one array the transport registers, and runs the shutdown
+ * route tables of the handler files (reads, writes, watch, review) into
+ * the one method table the transport registers, and runs the shutdown
  * sequence: writer drained first (so every accepted write is answered),
  * then the watch streams ended.
  *
- * Every method goes through one dispatch, which checks the caller's
- * bearer token and role (rt_auth) when tokens are configured, before the
- * handler sees the request.
+ * Dispatch: every method of the table has the same handle, dispatch(),
+ * and its data points at a binding of the tracker and the method's route
+ * (libuv's habit: the callback is shared, the data says what it is for).
+ * dispatch() resolves who the call is made by (the bearer token and the
+ * route's role when tokens are configured), decodes the request as the
+ * route's message type and calls the route's handler with both. A new
+ * route is therefore covered without touching the dispatch, and no
+ * handler can be reached without the check.
  */
-#include "tracker_internal.h"
+#include "tracker_call.h"
+#include "tracker_watch.h"
 
 #include "rt_log.h"
 
@@ -20,6 +26,13 @@
 #include <time.h>
 
 #define RT_TRACKER_DEFAULT_MAX_REPLY (4u << 20)
+#define RT_PRINCIPAL_HEADER "x-rectrack-user"
+
+/* What the data of a method in the transport's table points at. */
+typedef struct tracker_binding {
+  rt_tracker_t *tracker;
+  const tracker_route_t *route;
+} tracker_binding_t;
 
 static int64_t now_ms(void) {
   struct timespec ts;
@@ -27,127 +40,127 @@ static int64_t now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---- dispatch: every Tracker call passes through here --------------
- * The transport calls methods[i].handle, which is route_<i>: it checks
- * the caller's token and role (when tokens are configured) and forwards
- * to routes[i].handle. rt_method_t has one data pointer, and every
- * handler reads the tracker from it, so the route's index travels in the
- * function itself: one small trampoline per slot. A new method table is
- * thus covered without touching its handlers, and a method cannot skip
- * the check. */
+/* ---- dispatch: every Tracker call passes through here ------------------ */
 
-/* Checks the call's bearer token and role, and that x-rectrack-user (if
- * sent) names the token's principal; sets tracker->call_principal. */
-static int authenticate_call(rt_tracker_t *tracker, rt_call_t *call,
-                             const rt_tracker_route_t *route, rt_error_t *err) {
-  const char *principal = NULL;
-  rt_auth_role_t role = RT_AUTH_ROLE_NONE;
-  int rc = rt_auth_authenticate(tracker->auth,
-                                rt_call_metadata(call, "authorization"),
-                                &principal, &role, err);
+/* "CreateSource" of "/rectrack.v1.Tracker/CreateSource". */
+static const char *route_name(const tracker_route_t *route) {
+  return strrchr(route->path, '/') + 1;
+}
+
+/* With tokens: the token's principal, if its role allows the route; an
+ * x-rectrack-user header, if sent, must name that same principal. */
+static int authenticate(const rt_tracker_t *tracker, rt_call_t *call,
+                        const tracker_route_t *route,
+                        rt_auth_principal_t *principal, rt_error_t *err) {
+  int rc = rt_auth_authenticate(
+      tracker->auth, rt_call_metadata(call, "authorization"), principal, err);
   if (rc != 0)
     return rc;
-  rc = rt_auth_authorize(role, route->required_role, principal, route->name,
-                         err);
+  rc = rt_auth_authorize(principal, route->role, route_name(route), err);
   if (rc != 0)
     return rc;
-  const char *user = rt_call_metadata(call, "x-rectrack-user");
-  if (user != NULL && strcmp(user, principal) != 0)
-    return rt_error_set(err, RT_EPERM, "x-rectrack-user",
-                        "x-rectrack-user \"%.64s\" is not the principal of "
-                        "the token (\"%s\"); omit it or make them match",
-                        user, principal);
-  tracker->call_principal = principal;
+  const char *user = rt_call_metadata(call, RT_PRINCIPAL_HEADER);
+  if (user != NULL && strcmp(user, principal->name) != 0)
+    return rt_error_set(err, RT_EPERM, RT_PRINCIPAL_HEADER,
+                        RT_PRINCIPAL_HEADER " \"%.64s\" is not the principal "
+                                            "of the token (\"%s\"); omit it or "
+                                            "make them match",
+                        user, principal->name);
   return 0;
 }
 
-static void dispatch(rt_call_t *call, size_t index, const uint8_t *request,
-                     size_t len) {
-  rt_tracker_t *tracker = rt_call_method_data(call);
-  const rt_tracker_route_t *route = &tracker->routes[index];
-
-  if (tracker->auth != NULL) {
-    rt_error_t err;
-    rt_error_clear(&err);
-    int rc = authenticate_call(tracker, call, route, &err);
-    if (rc != 0) {
-      rt_tracker_fail(call, rc, &err);
-      return;
-    }
+/* Without tokens (the open API) everyone may do everything, and the
+ * principal is who x-rectrack-user says, or "anonymous". The name is
+ * shown and logged as is, so a route that records it (one needing the
+ * writer role) refuses a malformed one; others ignore it. */
+static int principal_of_open_call(rt_call_t *call, const tracker_route_t *route,
+                                  rt_auth_principal_t *principal,
+                                  rt_error_t *err) {
+  const char *user = rt_call_metadata(call, RT_PRINCIPAL_HEADER);
+  principal->name = "anonymous";
+  principal->role = RT_AUTH_ROLE_WRITER;
+  if (user == NULL)
+    return 0;
+  if (rt_auth_principal_is_valid(user)) {
+    principal->name = user;
+    return 0;
   }
-  route->handle(call, request, len);
-  tracker->call_principal = NULL;
+  if (route->role < RT_AUTH_ROLE_WRITER)
+    return 0;
+  return rt_error_set(err, RT_EINVAL, RT_PRINCIPAL_HEADER,
+                      RT_PRINCIPAL_HEADER " must be 1 to %d characters of "
+                                          "letters, digits and . _ @ + -",
+                      RT_AUTH_MAX_PRINCIPAL_LEN);
 }
 
-#define ROUTE(group, k)                                                        \
-  static void route_##group##_##k(rt_call_t *call, const uint8_t *request,     \
-                                  size_t len) {                                \
-    dispatch(call, (group)*8 + (k), request, len);                             \
+/* Unpacks request as desc's message, or fails the call with
+ * INVALID_ARGUMENT naming the type and returns NULL. */
+static ProtobufCMessage *decode(rt_call_t *call,
+                                const ProtobufCMessageDescriptor *desc,
+                                const uint8_t *request, size_t len) {
+  ProtobufCMessage *message =
+      protobuf_c_message_unpack(desc, NULL, len, request);
+  if (message == NULL) {
+    char text[160];
+    snprintf(text, sizeof text, "request is not a valid %s", desc->name);
+    rt_call_fail(call, RT_GRPC_INVALID_ARGUMENT, text);
   }
-#define ROUTES8(group)                                                         \
-  ROUTE(group, 0)                                                              \
-  ROUTE(group, 1)                                                              \
-  ROUTE(group, 2)                                                              \
-  ROUTE(group, 3)                                                              \
-  ROUTE(group, 4)                                                              \
-  ROUTE(group, 5)                                                              \
-  ROUTE(group, 6)                                                              \
-  ROUTE(group, 7)
-#define ROUTE_NAMES8(group)                                                    \
-  route_##group##_0, route_##group##_1, route_##group##_2, route_##group##_3,  \
-      route_##group##_4, route_##group##_5, route_##group##_6,                 \
-      route_##group##_7
-ROUTES8(0)
-ROUTES8(1)
-ROUTES8(2)
-ROUTES8(3)
-ROUTES8(4)
-ROUTES8(5)
-/* route_handlers[i] forwards to routes[i]: 48 slots. */
-static void (*const route_handlers[])(rt_call_t *, const uint8_t *, size_t) = {
-    ROUTE_NAMES8(0), ROUTE_NAMES8(1), ROUTE_NAMES8(2),
-    ROUTE_NAMES8(3), ROUTE_NAMES8(4), ROUTE_NAMES8(5)};
-#define MAX_ROUTES (sizeof route_handlers / sizeof route_handlers[0])
+  return message;
+}
 
-/* One array of every table, each method's data pointing at tracker and
- * its handler at the dispatch; writes need the writer role. */
+/* The handle of every Tracker method (see the top of this file). */
+static void dispatch(rt_call_t *call, const uint8_t *request, size_t len) {
+  const tracker_binding_t *binding = rt_call_method_data(call);
+  rt_tracker_t *tracker = binding->tracker;
+  const tracker_route_t *route = binding->route;
+  rt_auth_principal_t principal;
+  rt_error_t err;
+  rt_error_clear(&err);
+  int rc = tracker->auth != NULL
+               ? authenticate(tracker, call, route, &principal, &err)
+               : principal_of_open_call(call, route, &principal, &err);
+  if (rc != 0) {
+    tracker_fail(call, rc, &err);
+    return;
+  }
+  ProtobufCMessage *message = decode(call, route->request, request, len);
+  if (message == NULL)
+    return;
+  route->handle(tracker, call, &principal, message);
+}
+
+/* The transport's table: one method per route of every handler file,
+ * each handled by dispatch() with its binding as data. */
 static int build_methods(rt_tracker_t *tracker, rt_error_t *err) {
   const struct {
-    const rt_method_t *table;
+    const tracker_route_t *routes;
     size_t count;
-    rt_auth_role_t required_role;
   } tables[] = {
-      {rt_tracker_read_methods, rt_tracker_read_method_count,
-       RT_AUTH_ROLE_READER},
-      {rt_tracker_write_methods, rt_tracker_write_method_count,
-       RT_AUTH_ROLE_WRITER},
-      {rt_tracker_watch_methods, rt_tracker_watch_method_count,
-       RT_AUTH_ROLE_READER},
-      {rt_tracker_review_methods, rt_tracker_review_method_count,
-       RT_AUTH_ROLE_READER},
+      {tracker_read_routes, tracker_read_route_count},
+      {tracker_write_routes, tracker_write_route_count},
+      {tracker_watch_routes, tracker_watch_route_count},
+      {tracker_review_routes, tracker_review_route_count},
   };
   size_t total = 0;
   for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
     total += tables[t].count;
-  if (total > MAX_ROUTES)
-    return rt_error_set(err, RT_EINVAL, NULL,
-                        "%zu Tracker methods, the dispatch has %zu slots",
-                        total, MAX_ROUTES);
   tracker->methods = calloc(total, sizeof *tracker->methods);
-  tracker->routes = calloc(total, sizeof *tracker->routes);
-  if (tracker->methods == NULL || tracker->routes == NULL)
+  tracker->bindings = calloc(total, sizeof *tracker->bindings);
+  if (tracker->methods == NULL || tracker->bindings == NULL)
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
   for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
     for (size_t i = 0; i < tables[t].count; i++) {
+      const tracker_route_t *route = &tables[t].routes[i];
       size_t index = tracker->method_count++;
-      rt_method_t *method = &tracker->methods[index];
-      rt_tracker_route_t *route = &tracker->routes[index];
-      *method = tables[t].table[i];
-      route->handle = method->handle;
-      route->required_role = tables[t].required_role;
-      route->name = strrchr(method->path, '/') + 1;
-      method->handle = route_handlers[index];
-      method->data = tracker;
+      tracker->bindings[index] =
+          (tracker_binding_t){.tracker = tracker, .route = route};
+      tracker->methods[index] = (rt_method_t){
+          .path = route->path,
+          .type = route->type,
+          .handle = dispatch,
+          .cancel = route->cancel,
+          .data = &tracker->bindings[index],
+      };
     }
   return 0;
 }
@@ -177,14 +190,14 @@ int rt_tracker_new(rt_tracker_t **out, uv_loop_t *loop, rt_store_t *store,
   if ((rc = rt_store_reader_begin(store, &tracker->reader, err)) != 0)
     goto fail;
   rt_store_reader_reset(tracker->reader);
-  if ((rc = rt_tracker_watch_init(tracker)) != 0) {
+  if ((rc = tracker_watch_init(tracker)) != 0) {
     rt_error_set(err, rc, NULL, "cannot set up the WatchChanges pump");
     goto fail;
   }
   rt_writer_options_t writer_options = {
       .max_batch = options ? options->max_batch : 0,
       .max_queue = options ? options->max_queue : 0,
-      .on_commit = rt_tracker_watch_on_commit,
+      .on_commit = tracker_watch_on_commit,
       .on_commit_data = tracker,
   };
   if ((rc = rt_writer_new(&tracker->writer, loop, store, &writer_options,
@@ -217,7 +230,7 @@ static void on_writer_drained(void *data) {
          "%llu abandoned before their commit",
          (unsigned long long)stats.jobs, (unsigned long long)stats.batches,
          stats.largest_batch, (unsigned long long)stats.skipped);
-  rt_tracker_watch_shutdown(tracker, on_watch_closed);
+  tracker_watch_shutdown(tracker, on_watch_closed);
 }
 
 void rt_tracker_drain(rt_tracker_t *tracker, void (*done)(void *data),
@@ -234,10 +247,10 @@ void rt_tracker_free(rt_tracker_t *tracker) {
   if (tracker == NULL)
     return;
   rt_writer_free(tracker->writer);
-  rt_tracker_watch_release(tracker);
+  tracker_watch_release(tracker);
   rt_store_reader_end(tracker->reader);
   free(tracker->methods);
-  free(tracker->routes);
+  free(tracker->bindings);
   free(tracker->data_dir);
   free(tracker);
 }

@@ -9,18 +9,18 @@
  * unpack, no pack, one copy into the transport's buffer. That is the hot
  * path of the service.
  */
-#include "tracker_internal.h"
+#include "tracker_call.h"
 
 #include <stdlib.h>
 
 /* Get: the id is the whole request; the stored record is the reply. */
-static void get_record(rt_call_t *call, rt_entity_t entity, const char *id) {
-  rt_tracker_t *tracker = rt_call_method_data(call);
+static void get_record(rt_tracker_t *tracker, rt_call_t *call,
+                       rt_entity_t entity, const char *id) {
   if (id == NULL || id[0] == '\0') {
     rt_call_fail(call, RT_GRPC_INVALID_ARGUMENT, "id is required");
     return;
   }
-  if (rt_tracker_begin_read(tracker, call) != 0)
+  if (tracker_begin_read(tracker, call) != 0)
     return;
   const void *data;
   size_t len;
@@ -30,47 +30,50 @@ static void get_record(rt_call_t *call, rt_entity_t entity, const char *id) {
   if (rc == 0)
     rt_call_reply(call, data, len);
   else
-    rt_tracker_fail(call, rc, &err);
-  rt_tracker_end_read(tracker);
+    tracker_fail(call, rc, &err);
+  tracker_end_read(tracker);
 }
 
-#define DEFINE_GET(fn, type, desc, entity)                                     \
-  static void fn(rt_call_t *call, const uint8_t *request, size_t len) {        \
-    type *req = (type *)rt_tracker_decode(call, &desc, request, len);          \
-    if (req == NULL)                                                           \
-      return;                                                                  \
-    get_record(call, entity, req->id);                                         \
-    protobuf_c_message_free_unpacked(&req->base, NULL);                        \
-  }
+static void get_source(rt_tracker_t *tracker, rt_call_t *call,
+                       const rt_auth_principal_t *principal,
+                       ProtobufCMessage *request) {
+  (void)principal;
+  Rectrack__V1__GetSourceRequest *req = (void *)request;
+  get_record(tracker, call, RT_ENTITY_SOURCE, req->id);
+  protobuf_c_message_free_unpacked(request, NULL);
+}
 
-DEFINE_GET(handle_get_source, Rectrack__V1__GetSourceRequest,
-           rectrack__v1__get_source_request__descriptor, RT_ENTITY_SOURCE)
-DEFINE_GET(handle_get_actor, Rectrack__V1__GetActorRequest,
-           rectrack__v1__get_actor_request__descriptor, RT_ENTITY_ACTOR)
-DEFINE_GET(handle_get_recommendation, Rectrack__V1__GetRecommendationRequest,
-           rectrack__v1__get_recommendation_request__descriptor,
-           RT_ENTITY_RECOMMENDATION)
-DEFINE_GET(handle_get_commitment, Rectrack__V1__GetCommitmentRequest,
-           rectrack__v1__get_commitment_request__descriptor,
-           RT_ENTITY_COMMITMENT)
+static void get_actor(rt_tracker_t *tracker, rt_call_t *call,
+                      const rt_auth_principal_t *principal,
+                      ProtobufCMessage *request) {
+  (void)principal;
+  Rectrack__V1__GetActorRequest *req = (void *)request;
+  get_record(tracker, call, RT_ENTITY_ACTOR, req->id);
+  protobuf_c_message_free_unpacked(request, NULL);
+}
+
+static void get_recommendation(rt_tracker_t *tracker, rt_call_t *call,
+                               const rt_auth_principal_t *principal,
+                               ProtobufCMessage *request) {
+  (void)principal;
+  Rectrack__V1__GetRecommendationRequest *req = (void *)request;
+  get_record(tracker, call, RT_ENTITY_RECOMMENDATION, req->id);
+  protobuf_c_message_free_unpacked(request, NULL);
+}
+
+static void get_commitment(rt_tracker_t *tracker, rt_call_t *call,
+                           const rt_auth_principal_t *principal,
+                           ProtobufCMessage *request) {
+  (void)principal;
+  Rectrack__V1__GetCommitmentRequest *req = (void *)request;
+  get_record(tracker, call, RT_ENTITY_COMMITMENT, req->id);
+  protobuf_c_message_free_unpacked(request, NULL);
+}
 
 /* Lists share one shape: request in, response out, both protobuf-c. */
 typedef int (*list_fn)(rt_store_reader_t *reader, const void *request,
                        const char *today, ProtobufCMessage **out,
                        rt_error_t *err);
-
-/* The number of records in a list response: its repeated message field. */
-static size_t list_length(const ProtobufCMessage *response) {
-  const ProtobufCMessageDescriptor *desc = response->descriptor;
-  for (unsigned i = 0; i < desc->n_fields; i++) {
-    const ProtobufCFieldDescriptor *field = &desc->fields[i];
-    if (field->label == PROTOBUF_C_LABEL_REPEATED &&
-        field->type == PROTOBUF_C_TYPE_MESSAGE)
-      return *(const size_t *)((const char *)response +
-                               field->quantifier_offset);
-  }
-  return 0;
-}
 
 static void set_page_size(ProtobufCMessage *request, int32_t page_size) {
   const ProtobufCFieldDescriptor *field =
@@ -91,7 +94,7 @@ static int list_fitting(rt_tracker_t *tracker, ProtobufCMessage *request,
     int rc = list(tracker->reader, request, today, out, err);
     if (rc != 0)
       return rc;
-    size_t count = list_length(*out);
+    size_t count = tracker_list_page(*out, NULL, NULL);
     if (count <= 1 ||
         protobuf_c_message_get_packed_size(*out) <= tracker->max_reply_bytes)
       return 0;
@@ -101,70 +104,67 @@ static int list_fitting(rt_tracker_t *tracker, ProtobufCMessage *request,
   }
 }
 
-static void run_list(rt_call_t *call, const ProtobufCMessageDescriptor *desc,
-                     const uint8_t *request, size_t len, list_fn list) {
-  rt_tracker_t *tracker = rt_call_method_data(call);
-  ProtobufCMessage *req = rt_tracker_decode(call, desc, request, len);
-  if (req == NULL)
-    return;
+/* Runs one list in a snapshot and replies with its page. */
+static void run_list(rt_tracker_t *tracker, rt_call_t *call,
+                     ProtobufCMessage *request, list_fn list) {
   char today[11];
-  rt_tracker_today(today);
-  if (rt_tracker_begin_read(tracker, call) != 0)
+  tracker_today(today);
+  if (tracker_begin_read(tracker, call) != 0)
     goto done;
   ProtobufCMessage *response = NULL;
   rt_error_t err;
   rt_error_clear(&err);
-  int rc = list_fitting(tracker, req, today, list, &response, &err);
-  rt_tracker_end_read(tracker);
+  int rc = list_fitting(tracker, request, today, list, &response, &err);
+  tracker_end_read(tracker);
   if (rc == 0)
-    rt_tracker_reply_message(call, response);
+    tracker_reply_message(call, response);
   else
-    rt_tracker_fail(call, rc, &err);
+    tracker_fail(call, rc, &err);
   if (response != NULL)
     protobuf_c_message_free_unpacked(response, NULL);
 done:
-  protobuf_c_message_free_unpacked(req, NULL);
+  protobuf_c_message_free_unpacked(request, NULL);
 }
 
 /* Adapters from the storage signatures to list_fn. */
-static int list_sources(rt_store_reader_t *reader, const void *request,
-                        const char *today, ProtobufCMessage **out,
-                        rt_error_t *err) {
+static int store_list_sources(rt_store_reader_t *reader, const void *request,
+                              const char *today, ProtobufCMessage **out,
+                              rt_error_t *err) {
   (void)today;
   return rt_store_list_sources(reader, request,
                                (Rectrack__V1__ListSourcesResponse **)out, err);
 }
-static int list_actors(rt_store_reader_t *reader, const void *request,
-                       const char *today, ProtobufCMessage **out,
-                       rt_error_t *err) {
+static int store_list_actors(rt_store_reader_t *reader, const void *request,
+                             const char *today, ProtobufCMessage **out,
+                             rt_error_t *err) {
   (void)today;
   return rt_store_list_actors(reader, request,
                               (Rectrack__V1__ListActorsResponse **)out, err);
 }
-static int list_recommendations(rt_store_reader_t *reader, const void *request,
-                                const char *today, ProtobufCMessage **out,
-                                rt_error_t *err) {
+static int store_list_recommendations(rt_store_reader_t *reader,
+                                      const void *request, const char *today,
+                                      ProtobufCMessage **out, rt_error_t *err) {
   return rt_store_list_recommendations(
       reader, request, today, (Rectrack__V1__ListRecommendationsResponse **)out,
       err);
 }
-static int list_commitments(rt_store_reader_t *reader, const void *request,
-                            const char *today, ProtobufCMessage **out,
-                            rt_error_t *err) {
+static int store_list_commitments(rt_store_reader_t *reader,
+                                  const void *request, const char *today,
+                                  ProtobufCMessage **out, rt_error_t *err) {
   return rt_store_list_commitments(
       reader, request, today, (Rectrack__V1__ListCommitmentsResponse **)out,
       err);
 }
-static int list_follow_ups(rt_store_reader_t *reader, const void *request,
-                           const char *today, ProtobufCMessage **out,
-                           rt_error_t *err) {
+static int store_list_follow_ups(rt_store_reader_t *reader, const void *request,
+                                 const char *today, ProtobufCMessage **out,
+                                 rt_error_t *err) {
   (void)today;
   return rt_store_list_follow_ups(
       reader, request, (Rectrack__V1__ListFollowUpsResponse **)out, err);
 }
-static int list_measurements(rt_store_reader_t *reader, const void *request,
-                             const char *today, ProtobufCMessage **out,
-                             rt_error_t *err) {
+static int store_list_measurements(rt_store_reader_t *reader,
+                                   const void *request, const char *today,
+                                   ProtobufCMessage **out, rt_error_t *err) {
   (void)today;
   const Rectrack__V1__ListMeasurementsRequest *req = request;
   if (req->commitment_id == NULL || req->commitment_id[0] == '\0')
@@ -174,44 +174,62 @@ static int list_measurements(rt_store_reader_t *reader, const void *request,
       reader, request, (Rectrack__V1__ListMeasurementsResponse **)out, err);
 }
 
-#define DEFINE_LIST(fn, desc, list)                                            \
-  static void fn(rt_call_t *call, const uint8_t *request, size_t len) {        \
-    run_list(call, &desc, request, len, list);                                 \
-  }
+static void list_sources(rt_tracker_t *tracker, rt_call_t *call,
+                         const rt_auth_principal_t *principal,
+                         ProtobufCMessage *request) {
+  (void)principal;
+  run_list(tracker, call, request, store_list_sources);
+}
 
-DEFINE_LIST(handle_list_sources, rectrack__v1__list_sources_request__descriptor,
-            list_sources)
-DEFINE_LIST(handle_list_actors, rectrack__v1__list_actors_request__descriptor,
-            list_actors)
-DEFINE_LIST(handle_list_recommendations,
-            rectrack__v1__list_recommendations_request__descriptor,
-            list_recommendations)
-DEFINE_LIST(handle_list_commitments,
-            rectrack__v1__list_commitments_request__descriptor,
-            list_commitments)
-DEFINE_LIST(handle_list_follow_ups,
-            rectrack__v1__list_follow_ups_request__descriptor, list_follow_ups)
-DEFINE_LIST(handle_list_measurements,
-            rectrack__v1__list_measurements_request__descriptor,
-            list_measurements)
+static void list_actors(rt_tracker_t *tracker, rt_call_t *call,
+                        const rt_auth_principal_t *principal,
+                        ProtobufCMessage *request) {
+  (void)principal;
+  run_list(tracker, call, request, store_list_actors);
+}
 
-static void handle_get_server_info(rt_call_t *call, const uint8_t *request,
-                                   size_t len) {
-  rt_tracker_t *tracker = rt_call_method_data(call);
-  ProtobufCMessage *req = rt_tracker_decode(
-      call, &rectrack__v1__get_server_info_request__descriptor, request, len);
-  if (req == NULL)
-    return;
-  protobuf_c_message_free_unpacked(req, NULL);
-  if (rt_tracker_begin_read(tracker, call) != 0)
+static void list_recommendations(rt_tracker_t *tracker, rt_call_t *call,
+                                 const rt_auth_principal_t *principal,
+                                 ProtobufCMessage *request) {
+  (void)principal;
+  run_list(tracker, call, request, store_list_recommendations);
+}
+
+static void list_commitments(rt_tracker_t *tracker, rt_call_t *call,
+                             const rt_auth_principal_t *principal,
+                             ProtobufCMessage *request) {
+  (void)principal;
+  run_list(tracker, call, request, store_list_commitments);
+}
+
+static void list_follow_ups(rt_tracker_t *tracker, rt_call_t *call,
+                            const rt_auth_principal_t *principal,
+                            ProtobufCMessage *request) {
+  (void)principal;
+  run_list(tracker, call, request, store_list_follow_ups);
+}
+
+static void list_measurements(rt_tracker_t *tracker, rt_call_t *call,
+                              const rt_auth_principal_t *principal,
+                              ProtobufCMessage *request) {
+  (void)principal;
+  run_list(tracker, call, request, store_list_measurements);
+}
+
+static void get_server_info(rt_tracker_t *tracker, rt_call_t *call,
+                            const rt_auth_principal_t *principal,
+                            ProtobufCMessage *request) {
+  (void)principal;
+  protobuf_c_message_free_unpacked(request, NULL);
+  if (tracker_begin_read(tracker, call) != 0)
     return;
   rt_store_counts_t counts;
   rt_error_t err;
   rt_error_clear(&err);
   int rc = rt_store_count(tracker->reader, &counts, &err);
-  rt_tracker_end_read(tracker);
+  tracker_end_read(tracker);
   if (rc != 0) {
-    rt_tracker_fail(call, rc, &err);
+    tracker_fail(call, rc, &err);
     return;
   }
   Rectrack__V1__ServerInfo info = RECTRACK__V1__SERVER_INFO__INIT;
@@ -225,30 +243,44 @@ static void handle_get_server_info(rt_call_t *call, const uint8_t *request,
   info.measurement_count = counts.measurements;
   info.started_ms = tracker->started_ms;
   info.data_dir = tracker->data_dir != NULL ? tracker->data_dir : "";
-  rt_tracker_reply_message(call, &info.base);
+  tracker_reply_message(call, &info.base);
 }
 
-#define TRACKER(name) "/rectrack.v1.Tracker/" name
-
-const rt_method_t rt_tracker_read_methods[] = {
-    {TRACKER("GetSource"), RT_METHOD_UNARY, handle_get_source, NULL, NULL},
-    {TRACKER("ListSources"), RT_METHOD_UNARY, handle_list_sources, NULL, NULL},
-    {TRACKER("GetActor"), RT_METHOD_UNARY, handle_get_actor, NULL, NULL},
-    {TRACKER("ListActors"), RT_METHOD_UNARY, handle_list_actors, NULL, NULL},
-    {TRACKER("GetRecommendation"), RT_METHOD_UNARY, handle_get_recommendation,
-     NULL, NULL},
-    {TRACKER("ListRecommendations"), RT_METHOD_UNARY,
-     handle_list_recommendations, NULL, NULL},
-    {TRACKER("GetCommitment"), RT_METHOD_UNARY, handle_get_commitment, NULL,
-     NULL},
-    {TRACKER("ListCommitments"), RT_METHOD_UNARY, handle_list_commitments, NULL,
-     NULL},
-    {TRACKER("ListFollowUps"), RT_METHOD_UNARY, handle_list_follow_ups, NULL,
-     NULL},
-    {TRACKER("ListMeasurements"), RT_METHOD_UNARY, handle_list_measurements,
-     NULL, NULL},
-    {TRACKER("GetServerInfo"), RT_METHOD_UNARY, handle_get_server_info, NULL,
-     NULL},
+/* Every read needs the reader role and answers at once. */
+const tracker_route_t tracker_read_routes[] = {
+    {TRACKER_PATH("GetSource"), RT_METHOD_UNARY,
+     &rectrack__v1__get_source_request__descriptor, get_source, NULL,
+     RT_AUTH_ROLE_READER},
+    {TRACKER_PATH("ListSources"), RT_METHOD_UNARY,
+     &rectrack__v1__list_sources_request__descriptor, list_sources, NULL,
+     RT_AUTH_ROLE_READER},
+    {TRACKER_PATH("GetActor"), RT_METHOD_UNARY,
+     &rectrack__v1__get_actor_request__descriptor, get_actor, NULL,
+     RT_AUTH_ROLE_READER},
+    {TRACKER_PATH("ListActors"), RT_METHOD_UNARY,
+     &rectrack__v1__list_actors_request__descriptor, list_actors, NULL,
+     RT_AUTH_ROLE_READER},
+    {TRACKER_PATH("GetRecommendation"), RT_METHOD_UNARY,
+     &rectrack__v1__get_recommendation_request__descriptor, get_recommendation,
+     NULL, RT_AUTH_ROLE_READER},
+    {TRACKER_PATH("ListRecommendations"), RT_METHOD_UNARY,
+     &rectrack__v1__list_recommendations_request__descriptor,
+     list_recommendations, NULL, RT_AUTH_ROLE_READER},
+    {TRACKER_PATH("GetCommitment"), RT_METHOD_UNARY,
+     &rectrack__v1__get_commitment_request__descriptor, get_commitment, NULL,
+     RT_AUTH_ROLE_READER},
+    {TRACKER_PATH("ListCommitments"), RT_METHOD_UNARY,
+     &rectrack__v1__list_commitments_request__descriptor, list_commitments,
+     NULL, RT_AUTH_ROLE_READER},
+    {TRACKER_PATH("ListFollowUps"), RT_METHOD_UNARY,
+     &rectrack__v1__list_follow_ups_request__descriptor, list_follow_ups, NULL,
+     RT_AUTH_ROLE_READER},
+    {TRACKER_PATH("ListMeasurements"), RT_METHOD_UNARY,
+     &rectrack__v1__list_measurements_request__descriptor, list_measurements,
+     NULL, RT_AUTH_ROLE_READER},
+    {TRACKER_PATH("GetServerInfo"), RT_METHOD_UNARY,
+     &rectrack__v1__get_server_info_request__descriptor, get_server_info, NULL,
+     RT_AUTH_ROLE_READER},
 };
-const size_t rt_tracker_read_method_count =
-    sizeof rt_tracker_read_methods / sizeof rt_tracker_read_methods[0];
+const size_t tracker_read_route_count =
+    sizeof tracker_read_routes / sizeof tracker_read_routes[0];

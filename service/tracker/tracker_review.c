@@ -28,7 +28,7 @@
  * Dates: to_date defaults to the server's current UTC date; from_date
  * empty means "since the beginning"; as_of defaults to to_date.
  */
-#include "tracker_internal.h"
+#include "tracker_call.h"
 
 #include "rt_review.h"
 
@@ -83,84 +83,120 @@ static void dataset_free(dataset_t *data) {
   memset(data, 0, sizeof *data);
 }
 
-static int push_all(ptr_vec_t *vec, void **items, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (vec_push(vec, items[i]) != 0)
-      return RT_ENOMEM;
-  return 0;
+/* ---- the data set ---------------------------------------------------- */
+
+/* What a page request needs besides its token. */
+typedef struct page_query {
+  const char *today;         /* overdue and trajectory are computed for it */
+  const char *commitment_id; /* measurements: whose */
+} page_query_t;
+
+/* Asks the store for one page of one list, from token on. */
+typedef int (*page_fn)(rt_store_reader_t *reader, const page_query_t *query,
+                       const char *token, ProtobufCMessage **page,
+                       rt_error_t *err);
+
+static int page_of_sources(rt_store_reader_t *reader, const page_query_t *query,
+                           const char *token, ProtobufCMessage **page,
+                           rt_error_t *err) {
+  (void)query;
+  Rectrack__V1__ListSourcesRequest request =
+      RECTRACK__V1__LIST_SOURCES_REQUEST__INIT;
+  request.page_size = RT_REVIEW_PAGE;
+  request.page_token = (char *)token;
+  request.include_archived = true;
+  return rt_store_list_sources(reader, &request,
+                               (Rectrack__V1__ListSourcesResponse **)page, err);
 }
 
-/* Each reader below walks one list to its end, keeping every page. */
-#define READ_ALL(fn, req_type, REQ_INIT, resp_type, call, field, vec)          \
-  static int fn(rt_store_reader_t *reader, dataset_t *data, const char *today, \
-                rt_error_t *err) {                                             \
-    (void)today;                                                               \
-    req_type request = REQ_INIT;                                               \
-    request.page_size = RT_REVIEW_PAGE;                                        \
-    request.include_archived = true;                                           \
-    char *token = NULL;                                                        \
-    for (;;) {                                                                 \
-      resp_type *page = NULL;                                                  \
-      request.page_token = token ? token : "";                                 \
-      int rc = call;                                                           \
-      if (rc != 0)                                                             \
-        return rc;                                                             \
-      if (vec_push(&data->pages, page) != 0) {                                 \
-        protobuf_c_message_free_unpacked(&page->base, NULL);                   \
-        return RT_ENOMEM;                                                      \
-      }                                                                        \
-      if (push_all(&data->vec, (void **)page->field, page->n_##field) != 0)    \
-        return RT_ENOMEM;                                                      \
-      if (page->next_page_token == NULL || page->next_page_token[0] == '\0')   \
-        return 0;                                                              \
-      token = page->next_page_token;                                           \
-    }                                                                          \
-  }
+static int page_of_actors(rt_store_reader_t *reader, const page_query_t *query,
+                          const char *token, ProtobufCMessage **page,
+                          rt_error_t *err) {
+  (void)query;
+  Rectrack__V1__ListActorsRequest request =
+      RECTRACK__V1__LIST_ACTORS_REQUEST__INIT;
+  request.page_size = RT_REVIEW_PAGE;
+  request.page_token = (char *)token;
+  request.include_archived = true;
+  return rt_store_list_actors(reader, &request,
+                              (Rectrack__V1__ListActorsResponse **)page, err);
+}
 
-READ_ALL(read_sources, Rectrack__V1__ListSourcesRequest,
-         RECTRACK__V1__LIST_SOURCES_REQUEST__INIT,
-         Rectrack__V1__ListSourcesResponse,
-         rt_store_list_sources(reader, &request, &page, err), sources, sources)
-READ_ALL(read_actors, Rectrack__V1__ListActorsRequest,
-         RECTRACK__V1__LIST_ACTORS_REQUEST__INIT,
-         Rectrack__V1__ListActorsResponse,
-         rt_store_list_actors(reader, &request, &page, err), actors, actors)
-READ_ALL(read_recommendations, Rectrack__V1__ListRecommendationsRequest,
-         RECTRACK__V1__LIST_RECOMMENDATIONS_REQUEST__INIT,
-         Rectrack__V1__ListRecommendationsResponse,
-         rt_store_list_recommendations(reader, &request, today, &page, err),
-         recommendations, recommendations)
-READ_ALL(read_commitments, Rectrack__V1__ListCommitmentsRequest,
-         RECTRACK__V1__LIST_COMMITMENTS_REQUEST__INIT,
-         Rectrack__V1__ListCommitmentsResponse,
-         rt_store_list_commitments(reader, &request, today, &page, err),
-         commitments, commitments)
+static int page_of_recommendations(rt_store_reader_t *reader,
+                                   const page_query_t *query, const char *token,
+                                   ProtobufCMessage **page, rt_error_t *err) {
+  Rectrack__V1__ListRecommendationsRequest request =
+      RECTRACK__V1__LIST_RECOMMENDATIONS_REQUEST__INIT;
+  request.page_size = RT_REVIEW_PAGE;
+  request.page_token = (char *)token;
+  request.include_archived = true;
+  return rt_store_list_recommendations(
+      reader, &request, query->today,
+      (Rectrack__V1__ListRecommendationsResponse **)page, err);
+}
+
+static int page_of_commitments(rt_store_reader_t *reader,
+                               const page_query_t *query, const char *token,
+                               ProtobufCMessage **page, rt_error_t *err) {
+  Rectrack__V1__ListCommitmentsRequest request =
+      RECTRACK__V1__LIST_COMMITMENTS_REQUEST__INIT;
+  request.page_size = RT_REVIEW_PAGE;
+  request.page_token = (char *)token;
+  request.include_archived = true;
+  return rt_store_list_commitments(
+      reader, &request, query->today,
+      (Rectrack__V1__ListCommitmentsResponse **)page, err);
+}
 
 /* Every follow-up: the period listing over the whole calendar range. */
-static int read_follow_ups(rt_store_reader_t *reader, dataset_t *data,
-                           rt_error_t *err) {
+static int page_of_follow_ups(rt_store_reader_t *reader,
+                              const page_query_t *query, const char *token,
+                              ProtobufCMessage **page, rt_error_t *err) {
+  (void)query;
   Rectrack__V1__ListFollowUpsRequest request =
       RECTRACK__V1__LIST_FOLLOW_UPS_REQUEST__INIT;
   request.from_date = "1900-01-01";
   request.to_date = "2199-12-31";
   request.page_size = RT_REVIEW_PAGE;
-  char *token = NULL;
+  request.page_token = (char *)token;
+  return rt_store_list_follow_ups(
+      reader, &request, (Rectrack__V1__ListFollowUpsResponse **)page, err);
+}
+
+static int page_of_measurements(rt_store_reader_t *reader,
+                                const page_query_t *query, const char *token,
+                                ProtobufCMessage **page, rt_error_t *err) {
+  Rectrack__V1__ListMeasurementsRequest request =
+      RECTRACK__V1__LIST_MEASUREMENTS_REQUEST__INIT;
+  request.commitment_id = (char *)query->commitment_id;
+  request.page_size = RT_REVIEW_PAGE;
+  request.page_token = (char *)token;
+  return rt_store_list_measurements(
+      reader, &request, (Rectrack__V1__ListMeasurementsResponse **)page, err);
+}
+
+/* Walks one list to its end: every page is kept in data->pages, its
+ * records are appended to records. */
+static int read_pages(rt_store_reader_t *reader, dataset_t *data,
+                      page_fn page_of, const page_query_t *query,
+                      ptr_vec_t *records, rt_error_t *err) {
+  const char *token = "";
   for (;;) {
-    Rectrack__V1__ListFollowUpsResponse *page = NULL;
-    request.page_token = token ? token : "";
-    int rc = rt_store_list_follow_ups(reader, &request, &page, err);
+    ProtobufCMessage *page = NULL;
+    int rc = page_of(reader, query, token, &page, err);
     if (rc != 0)
       return rc;
     if (vec_push(&data->pages, page) != 0) {
-      protobuf_c_message_free_unpacked(&page->base, NULL);
+      protobuf_c_message_free_unpacked(page, NULL);
       return RT_ENOMEM;
     }
-    if (push_all(&data->follow_ups, (void **)page->follow_ups,
-                 page->n_follow_ups) != 0)
-      return RT_ENOMEM;
-    if (page->next_page_token == NULL || page->next_page_token[0] == '\0')
+    ProtobufCMessage *const *items;
+    size_t count = tracker_list_page(page, &items, &token);
+    for (size_t i = 0; i < count; i++)
+      if (vec_push(records, items[i]) != 0)
+        return RT_ENOMEM;
+    if (token[0] == '\0')
       return 0;
-    token = page->next_page_token;
   }
 }
 
@@ -170,36 +206,20 @@ static int read_follow_ups(rt_store_reader_t *reader, dataset_t *data,
 static int read_measurements_of(rt_store_reader_t *reader, dataset_t *data,
                                 Rectrack__V1__Commitment *commitment,
                                 rt_error_t *err) {
-  Rectrack__V1__ListMeasurementsRequest request =
-      RECTRACK__V1__LIST_MEASUREMENTS_REQUEST__INIT;
-  request.commitment_id = commitment->id;
-  request.page_size = RT_REVIEW_PAGE;
-  char *token = NULL;
-  for (;;) {
-    Rectrack__V1__ListMeasurementsResponse *page = NULL;
-    request.page_token = token ? token : "";
-    int rc = rt_store_list_measurements(reader, &request, &page, err);
-    if (rc != 0)
-      return rc;
-    if (vec_push(&data->pages, page) != 0) {
-      protobuf_c_message_free_unpacked(&page->base, NULL);
-      return RT_ENOMEM;
-    }
-    for (size_t i = 0; i < page->n_measurements; i++) {
-      Rectrack__V1__Measurement *m = page->measurements[i];
-      if (m->commitment_id == NULL || m->commitment_id[0] == '\0') {
-        if (vec_push(&data->restore_slots, &m->commitment_id) != 0 ||
-            vec_push(&data->restore_values, m->commitment_id) != 0)
-          return RT_ENOMEM;
-        m->commitment_id = commitment->id;
-      }
-      if (vec_push(&data->measurements, m) != 0)
+  const page_query_t query = {.commitment_id = commitment->id};
+  size_t first = data->measurements.len;
+  int rc = read_pages(reader, data, page_of_measurements, &query,
+                      &data->measurements, err);
+  for (size_t i = first; rc == 0 && i < data->measurements.len; i++) {
+    Rectrack__V1__Measurement *m = data->measurements.items[i];
+    if (m->commitment_id == NULL || m->commitment_id[0] == '\0') {
+      if (vec_push(&data->restore_slots, &m->commitment_id) != 0 ||
+          vec_push(&data->restore_values, m->commitment_id) != 0)
         return RT_ENOMEM;
+      m->commitment_id = commitment->id;
     }
-    if (page->next_page_token == NULL || page->next_page_token[0] == '\0')
-      return 0;
-    token = page->next_page_token;
   }
+  return rc;
 }
 
 /* Reads the data set in a read snapshot of its own, on whichever thread
@@ -213,15 +233,20 @@ static int load_dataset(rt_store_t *store, const char *today, dataset_t *data,
   if (rc != 0)
     return rc;
   data->revision = rt_store_revision(reader);
-  rc = read_sources(reader, data, today, err);
-  if (rc == 0)
-    rc = read_actors(reader, data, today, err);
-  if (rc == 0)
-    rc = read_recommendations(reader, data, today, err);
-  if (rc == 0)
-    rc = read_commitments(reader, data, today, err);
-  if (rc == 0)
-    rc = read_follow_ups(reader, data, err);
+  const page_query_t query = {.today = today};
+  const struct {
+    page_fn page_of;
+    ptr_vec_t *records;
+  } lists[] = {
+      {page_of_sources, &data->sources},
+      {page_of_actors, &data->actors},
+      {page_of_recommendations, &data->recommendations},
+      {page_of_commitments, &data->commitments},
+      {page_of_follow_ups, &data->follow_ups},
+  };
+  for (size_t i = 0; rc == 0 && i < sizeof lists / sizeof lists[0]; i++)
+    rc = read_pages(reader, data, lists[i].page_of, &query, lists[i].records,
+                    err);
   for (size_t i = 0; rc == 0 && i < data->commitments.len; i++) {
     Rectrack__V1__Commitment *c = data->commitments.items[i];
     if (c->indicator != NULL || c->measurement_count > 0)
@@ -446,9 +471,9 @@ static void after_step(uv_work_t *work, int status) {
     rt_call_fail(job->call, RT_GRPC_INTERNAL,
                  "cannot read the review data set");
   else if (job->rc != 0 && (job->renderer == NULL || !job->export))
-    rt_tracker_fail(job->call, job->rc, &job->err);
+    tracker_fail(job->call, job->rc, &job->err);
   else if (!job->export)
-    rt_tracker_reply_message(job->call, &job->summary->base);
+    tracker_reply_message(job->call, &job->summary->base);
   else
     ended = export_deliver(job);
   if (ended)
@@ -472,8 +497,8 @@ static const char *period_end(const char *to_date, const char *today) {
   return to_date != NULL && to_date[0] != '\0' ? to_date : today;
 }
 
-static review_job_t *job_new(rt_call_t *call, bool export) {
-  rt_tracker_t *tracker = rt_call_method_data(call);
+static review_job_t *job_new(rt_tracker_t *tracker, rt_call_t *call,
+                             bool export) {
   review_job_t *job = calloc(1, sizeof *job);
   if (job == NULL) {
     rt_call_fail(call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
@@ -483,7 +508,7 @@ static review_job_t *job_new(rt_call_t *call, bool export) {
   job->loop = tracker->loop;
   job->store = tracker->store;
   job->export = export;
-  rt_tracker_today(job->today);
+  tracker_today(job->today);
   return job;
 }
 
@@ -499,21 +524,21 @@ static int check_dates(review_job_t *job) {
   int rc = rt_review_compute(&empty, &summary, &err);
   rt_review_summary_free(summary);
   if (rc != 0)
-    rt_tracker_fail(job->call, rc, &err);
+    tracker_fail(job->call, rc, &err);
   return rc;
 }
 
-static void handle_get_review_summary(rt_call_t *call, const uint8_t *request,
-                                      size_t len) {
-  review_job_t *job = job_new(call, false);
-  if (job == NULL)
+static void get_review_summary(rt_tracker_t *tracker, rt_call_t *call,
+                               const rt_auth_principal_t *principal,
+                               ProtobufCMessage *request) {
+  (void)principal;
+  Rectrack__V1__GetReviewSummaryRequest *req = (void *)request;
+  review_job_t *job = job_new(tracker, call, false);
+  if (job == NULL) {
+    protobuf_c_message_free_unpacked(request, NULL);
     return;
-  Rectrack__V1__GetReviewSummaryRequest *req = (void *)rt_tracker_decode(
-      call, &rectrack__v1__get_review_summary_request__descriptor, request,
-      len);
-  if (req == NULL)
-    goto fail;
-  job->request = &req->base;
+  }
+  job->request = request;
   job->from = req->from_date;
   job->to = period_end(req->to_date, job->today);
   job->as_of = req->as_of;
@@ -549,15 +574,17 @@ static int export_prepare(review_job_t *job) {
   return check_dates(job);
 }
 
-static void handle_export_review(rt_call_t *call, const uint8_t *request,
-                                 size_t len) {
-  review_job_t *job = job_new(call, true);
-  if (job == NULL)
+static void export_review(rt_tracker_t *tracker, rt_call_t *call,
+                          const rt_auth_principal_t *principal,
+                          ProtobufCMessage *request) {
+  (void)principal;
+  review_job_t *job = job_new(tracker, call, true);
+  if (job == NULL) {
+    protobuf_c_message_free_unpacked(request, NULL);
     return;
-  job->request = rt_tracker_decode(
-      call, &rectrack__v1__export_review_request__descriptor, request, len);
-  if (job->request == NULL || export_prepare(job) != 0 ||
-      queue_step(job, work_load) != 0)
+  }
+  job->request = request;
+  if (export_prepare(job) != 0 || queue_step(job, work_load) != 0)
     goto fail;
   rt_call_set_data(call, job);
   return;
@@ -565,11 +592,13 @@ fail:
   job_free(job);
 }
 
-const rt_method_t rt_tracker_review_methods[] = {
-    {"/rectrack.v1.Tracker/GetReviewSummary", RT_METHOD_UNARY,
-     handle_get_review_summary, cancel_job, NULL},
-    {"/rectrack.v1.Tracker/ExportReview", RT_METHOD_SERVER_STREAMING,
-     handle_export_review, cancel_job, NULL},
+const tracker_route_t tracker_review_routes[] = {
+    {TRACKER_PATH("GetReviewSummary"), RT_METHOD_UNARY,
+     &rectrack__v1__get_review_summary_request__descriptor, get_review_summary,
+     cancel_job, RT_AUTH_ROLE_READER},
+    {TRACKER_PATH("ExportReview"), RT_METHOD_SERVER_STREAMING,
+     &rectrack__v1__export_review_request__descriptor, export_review,
+     cancel_job, RT_AUTH_ROLE_READER},
 };
-const size_t rt_tracker_review_method_count =
-    sizeof rt_tracker_review_methods / sizeof rt_tracker_review_methods[0];
+const size_t tracker_review_route_count =
+    sizeof tracker_review_routes / sizeof tracker_review_routes[0];

@@ -18,7 +18,7 @@
  * from_revision 0 means "from now on": the stream starts after the
  * newest revision at the time of the call.
  */
-#include "tracker_internal.h"
+#include "tracker_watch.h"
 
 #include <stdlib.h>
 
@@ -110,11 +110,11 @@ static void pump_one(rt_watcher_t *watcher) {
   pump_turn_t turn = {.watcher = watcher};
   rt_error_t err;
   rt_error_clear(&err);
-  int rc = rt_tracker_begin_read(tracker, NULL);
+  int rc = tracker_begin_read(tracker, NULL);
   if (rc == 0) {
     rc = rt_store_log_scan(tracker->reader, watcher->next_revision,
                            RT_WATCH_PAGE, send_event, &turn, &err);
-    rt_tracker_end_read(tracker);
+    tracker_end_read(tracker);
   }
   if (turn.send_error == RT_ETOOBIG) {
     end_stream(watcher, RT_GRPC_RESOURCE_EXHAUSTED,
@@ -155,7 +155,7 @@ static void start_pump(rt_tracker_t *tracker) {
   uv_idle_start(tracker->pump, on_pump);
 }
 
-void rt_tracker_watch_on_commit(uint64_t revision, void *data) {
+void tracker_watch_on_commit(uint64_t revision, void *data) {
   rt_tracker_t *tracker = data;
   bool any = false;
   for (rt_watcher_t *watcher = tracker->watchers; watcher != NULL;
@@ -168,15 +168,13 @@ void rt_tracker_watch_on_commit(uint64_t revision, void *data) {
     start_pump(tracker);
 }
 
-static void handle_watch(rt_call_t *call, const uint8_t *request, size_t len) {
-  rt_tracker_t *tracker = rt_call_method_data(call);
-  Rectrack__V1__WatchChangesRequest *req =
-      (Rectrack__V1__WatchChangesRequest *)rt_tracker_decode(
-          call, &rectrack__v1__watch_changes_request__descriptor, request, len);
-  if (req == NULL)
-    return;
-  uint64_t from_revision = req->from_revision;
-  protobuf_c_message_free_unpacked(&req->base, NULL);
+static void watch_changes(rt_tracker_t *tracker, rt_call_t *call,
+                          const rt_auth_principal_t *principal,
+                          ProtobufCMessage *request) {
+  (void)principal;
+  uint64_t from_revision =
+      ((Rectrack__V1__WatchChangesRequest *)request)->from_revision;
+  protobuf_c_message_free_unpacked(request, NULL);
   if (tracker->draining) {
     rt_call_fail(call, RT_GRPC_UNAVAILABLE, "the server is shutting down");
     return;
@@ -187,12 +185,12 @@ static void handle_watch(rt_call_t *call, const uint8_t *request, size_t len) {
     return;
   }
   if (from_revision == 0) {
-    if (rt_tracker_begin_read(tracker, call) != 0) {
+    if (tracker_begin_read(tracker, call) != 0) {
       free(watcher);
       return;
     }
     from_revision = rt_store_revision(tracker->reader) + 1;
-    rt_tracker_end_read(tracker);
+    tracker_end_read(tracker);
   }
   watcher->tracker = tracker;
   watcher->call = call;
@@ -212,12 +210,13 @@ static void cancel_watch(rt_call_t *call) {
     unlink_watcher(watcher);
 }
 
-const rt_method_t rt_tracker_watch_methods[] = {
-    {"/rectrack.v1.Tracker/WatchChanges", RT_METHOD_SERVER_STREAMING,
-     handle_watch, cancel_watch, NULL},
+const tracker_route_t tracker_watch_routes[] = {
+    {TRACKER_PATH("WatchChanges"), RT_METHOD_SERVER_STREAMING,
+     &rectrack__v1__watch_changes_request__descriptor, watch_changes,
+     cancel_watch, RT_AUTH_ROLE_READER},
 };
-const size_t rt_tracker_watch_method_count =
-    sizeof rt_tracker_watch_methods / sizeof rt_tracker_watch_methods[0];
+const size_t tracker_watch_route_count =
+    sizeof tracker_watch_routes / sizeof tracker_watch_routes[0];
 
 static void free_pump(uv_handle_t *handle) {
   rt_tracker_t *tracker = handle->data;
@@ -229,7 +228,7 @@ static void free_pump(uv_handle_t *handle) {
   }
 }
 
-int rt_tracker_watch_init(rt_tracker_t *tracker) {
+int tracker_watch_init(rt_tracker_t *tracker) {
   tracker->pump = calloc(1, sizeof *tracker->pump);
   if (tracker->pump == NULL)
     return RT_ENOMEM;
@@ -242,8 +241,8 @@ int rt_tracker_watch_init(rt_tracker_t *tracker) {
   return 0;
 }
 
-void rt_tracker_watch_shutdown(rt_tracker_t *tracker,
-                               void (*closed)(rt_tracker_t *tracker)) {
+void tracker_watch_shutdown(rt_tracker_t *tracker,
+                            void (*closed)(rt_tracker_t *tracker)) {
   while (tracker->watchers != NULL)
     end_stream(tracker->watchers, RT_GRPC_UNAVAILABLE,
                "the server is shutting down");
@@ -257,7 +256,7 @@ void rt_tracker_watch_shutdown(rt_tracker_t *tracker,
   uv_close((uv_handle_t *)tracker->pump, free_pump);
 }
 
-void rt_tracker_watch_release(rt_tracker_t *tracker) {
+void tracker_watch_release(rt_tracker_t *tracker) {
   while (tracker->watchers != NULL)
     unlink_watcher(tracker->watchers);
   if (tracker->pump != NULL) {

@@ -2,25 +2,23 @@
  * tracker_writes: the write RPCs of the Tracker service (Create*,
  * Update*, RecordFollowUp, RecordMeasurement).
  *
- * A handler decodes the request, checks what is cheap to check here (the
- * message is present, the fields every record needs are set, the
- * principal header is well-formed; the token, when tokens are configured,
- * was checked by the dispatch in tracker.c), fills an rt_write_op_t and
- * queues it to the writer thread. Full validation of every field happens in the
- * storage engine, inside the write, with the same field-naming messages.
+ * Each RPC's handler names its op kind and its prepare function, which
+ * checks what is cheap to check here (the message is present, the fields
+ * every record needs are set; the dispatch in tracker.c already resolved
+ * the principal and checked the role) and fills the rt_write_op_t;
+ * submit_write queues the op to the writer thread. Full validation of
+ * every field happens in the storage engine, inside the write, with the
+ * same field-naming messages.
  * The reply (the packed record the storage engine returns) is sent from
  * the completion on the loop thread, after the commit is durable. A call
  * cancelled meanwhile only marks its job abandoned; the completion frees
  * everything, once.
  */
-#include "tracker_internal.h"
+#include "tracker_call.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define RT_PRINCIPAL_HEADER "x-rectrack-user"
-#define RT_MAX_PRINCIPAL_LEN RT_AUTH_MAX_PRINCIPAL_LEN
 
 typedef struct write_call {
   rt_write_job_t job; /* first: the writer hands back &job */
@@ -28,16 +26,12 @@ typedef struct write_call {
   ProtobufCMessage *request;
   char **restore_slot; /* a string field borrowed from the request... */
   char *restore_value; /* ...and its own value, put back before freeing */
-  char principal[RT_MAX_PRINCIPAL_LEN + 1];
+  char principal[RT_AUTH_MAX_PRINCIPAL_LEN + 1];
 } write_call_t;
 
-/* What a write RPC needs besides its handler: the request type, the op
- * kind and the function that checks the request and fills the op. */
-typedef struct write_spec {
-  const ProtobufCMessageDescriptor *request;
-  rt_op_kind_t kind;
-  int (*prepare)(write_call_t *write, rt_write_op_t *op, rt_error_t *err);
-} write_spec_t;
+/* Checks write->request and fills op (kind and principal are set). */
+typedef int (*prepare_fn)(write_call_t *write, rt_write_op_t *op,
+                          rt_error_t *err);
 
 static bool is_set(const char *value) {
   return value != NULL && value[0] != '\0';
@@ -54,30 +48,6 @@ static int require_message(const void *message, const char *field,
   if (message != NULL)
     return 0;
   return rt_error_set(err, RT_EINVAL, field, "%s is required", field);
-}
-
-/* The principal: the token's when the dispatch authenticated the call
- * (it already checked that x-rectrack-user, if any, agrees), else
- * x-rectrack-user if sent, else "anonymous". Short and plain so that it
- * can be shown and logged as is. */
-static int read_principal(const rt_tracker_t *tracker, rt_call_t *call,
-                          char *out, rt_error_t *err) {
-  if (tracker->call_principal != NULL) {
-    snprintf(out, RT_MAX_PRINCIPAL_LEN + 1, "%s", tracker->call_principal);
-    return 0;
-  }
-  const char *value = rt_call_metadata(call, RT_PRINCIPAL_HEADER);
-  if (value == NULL) {
-    memcpy(out, "anonymous", sizeof "anonymous");
-    return 0;
-  }
-  if (!rt_auth_principal_is_valid(value))
-    return rt_error_set(err, RT_EINVAL, RT_PRINCIPAL_HEADER,
-                        RT_PRINCIPAL_HEADER " must be 1 to %d characters of "
-                                            "letters, digits and . _ @ + -",
-                        RT_MAX_PRINCIPAL_LEN);
-  memcpy(out, value, strlen(value) + 1);
-  return 0;
 }
 
 static void free_write(write_call_t *write) {
@@ -97,7 +67,7 @@ static void complete_write(rt_write_job_t *job) {
     if (op->result == 0)
       rt_call_reply(write->call, op->reply, op->reply_len);
     else
-      rt_tracker_fail(write->call, op->result, &op->error);
+      tracker_fail(write->call, op->result, &op->error);
   }
   free_write(write);
 }
@@ -110,35 +80,36 @@ static void cancel_write(rt_call_t *call) {
   rt_write_job_abandon(&write->job);
 }
 
-static void submit_write(rt_call_t *call, const uint8_t *request, size_t len,
-                         const write_spec_t *spec) {
-  rt_tracker_t *tracker = rt_call_method_data(call);
+/* Queues request (owned from now on) as principal's change: prepare
+ * checks it and fills the op, the writer applies it, complete_write
+ * answers the call. A request refused here is answered at once. */
+static void submit_write(rt_tracker_t *tracker, rt_call_t *call,
+                         const rt_auth_principal_t *principal,
+                         ProtobufCMessage *request, rt_op_kind_t kind,
+                         prepare_fn prepare) {
   rt_error_t err;
   rt_error_clear(&err);
   write_call_t *write = calloc(1, sizeof *write);
   if (write == NULL) {
+    protobuf_c_message_free_unpacked(request, NULL);
     rt_call_fail(call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
     return;
   }
-  write->request = rt_tracker_decode(call, spec->request, request, len);
-  if (write->request == NULL)
-    goto fail;
-  int rc = read_principal(tracker, call, write->principal, &err);
+  write->request = request;
   write->call = call;
+  snprintf(write->principal, sizeof write->principal, "%s", principal->name);
   write->job.complete = complete_write;
   atomic_init(&write->job.abandoned, false);
-  write->job.op.kind = spec->kind;
+  write->job.op.kind = kind;
   write->job.op.principal = write->principal;
-  if (rc == 0)
-    rc = spec->prepare(write, &write->job.op, &err);
+  int rc = prepare(write, &write->job.op, &err);
   if (rc == 0)
     rc = rt_writer_submit(tracker->writer, &write->job, &err);
   if (rc == 0) {
     rt_call_set_data(call, write);
     return;
   }
-  rt_tracker_fail(call, rc, &err);
-fail:
+  tracker_fail(call, rc, &err);
   free_write(write);
 }
 
@@ -282,54 +253,110 @@ static int prepare_record_measurement(write_call_t *write, rt_write_op_t *op,
   return 0;
 }
 
-#define WRITE_RPC(fn, desc, kind, prepare)                                     \
-  static const write_spec_t fn##_spec = {&desc, kind, prepare};                \
-  static void fn(rt_call_t *call, const uint8_t *request, size_t len) {        \
-    submit_write(call, request, len, &fn##_spec);                              \
-  }
+/* ---- the handlers ------------------------------------------------------ */
 
-WRITE_RPC(handle_create_source, rectrack__v1__create_source_request__descriptor,
-          RT_OP_CREATE_SOURCE, prepare_create_source)
-WRITE_RPC(handle_update_source, rectrack__v1__update_source_request__descriptor,
-          RT_OP_UPDATE_SOURCE, prepare_update_source)
-WRITE_RPC(handle_create_actor, rectrack__v1__create_actor_request__descriptor,
-          RT_OP_CREATE_ACTOR, prepare_create_actor)
-WRITE_RPC(handle_update_actor, rectrack__v1__update_actor_request__descriptor,
-          RT_OP_UPDATE_ACTOR, prepare_update_actor)
-WRITE_RPC(handle_create_recommendation,
-          rectrack__v1__create_recommendation_request__descriptor,
-          RT_OP_CREATE_RECOMMENDATION, prepare_create_recommendation)
-WRITE_RPC(handle_update_recommendation,
-          rectrack__v1__update_recommendation_request__descriptor,
-          RT_OP_UPDATE_RECOMMENDATION, prepare_update_recommendation)
-WRITE_RPC(handle_create_commitment,
-          rectrack__v1__create_commitment_request__descriptor,
-          RT_OP_CREATE_COMMITMENT, prepare_create_commitment)
-WRITE_RPC(handle_update_commitment,
-          rectrack__v1__update_commitment_request__descriptor,
-          RT_OP_UPDATE_COMMITMENT, prepare_update_commitment)
-WRITE_RPC(handle_record_follow_up,
-          rectrack__v1__record_follow_up_request__descriptor,
-          RT_OP_RECORD_FOLLOW_UP, prepare_record_follow_up)
-WRITE_RPC(handle_record_measurement,
-          rectrack__v1__record_measurement_request__descriptor,
-          RT_OP_RECORD_MEASUREMENT, prepare_record_measurement)
+static void create_source(rt_tracker_t *tracker, rt_call_t *call,
+                          const rt_auth_principal_t *principal,
+                          ProtobufCMessage *request) {
+  submit_write(tracker, call, principal, request, RT_OP_CREATE_SOURCE,
+               prepare_create_source);
+}
 
-#define TRACKER(name) "/rectrack.v1.Tracker/" name
-#define WRITE_METHOD(name, fn)                                                 \
-  { TRACKER(name), RT_METHOD_UNARY, fn, cancel_write, NULL }
+static void update_source(rt_tracker_t *tracker, rt_call_t *call,
+                          const rt_auth_principal_t *principal,
+                          ProtobufCMessage *request) {
+  submit_write(tracker, call, principal, request, RT_OP_UPDATE_SOURCE,
+               prepare_update_source);
+}
 
-const rt_method_t rt_tracker_write_methods[] = {
-    WRITE_METHOD("CreateSource", handle_create_source),
-    WRITE_METHOD("UpdateSource", handle_update_source),
-    WRITE_METHOD("CreateActor", handle_create_actor),
-    WRITE_METHOD("UpdateActor", handle_update_actor),
-    WRITE_METHOD("CreateRecommendation", handle_create_recommendation),
-    WRITE_METHOD("UpdateRecommendation", handle_update_recommendation),
-    WRITE_METHOD("CreateCommitment", handle_create_commitment),
-    WRITE_METHOD("UpdateCommitment", handle_update_commitment),
-    WRITE_METHOD("RecordFollowUp", handle_record_follow_up),
-    WRITE_METHOD("RecordMeasurement", handle_record_measurement),
+static void create_actor(rt_tracker_t *tracker, rt_call_t *call,
+                         const rt_auth_principal_t *principal,
+                         ProtobufCMessage *request) {
+  submit_write(tracker, call, principal, request, RT_OP_CREATE_ACTOR,
+               prepare_create_actor);
+}
+
+static void update_actor(rt_tracker_t *tracker, rt_call_t *call,
+                         const rt_auth_principal_t *principal,
+                         ProtobufCMessage *request) {
+  submit_write(tracker, call, principal, request, RT_OP_UPDATE_ACTOR,
+               prepare_update_actor);
+}
+
+static void create_recommendation(rt_tracker_t *tracker, rt_call_t *call,
+                                  const rt_auth_principal_t *principal,
+                                  ProtobufCMessage *request) {
+  submit_write(tracker, call, principal, request, RT_OP_CREATE_RECOMMENDATION,
+               prepare_create_recommendation);
+}
+
+static void update_recommendation(rt_tracker_t *tracker, rt_call_t *call,
+                                  const rt_auth_principal_t *principal,
+                                  ProtobufCMessage *request) {
+  submit_write(tracker, call, principal, request, RT_OP_UPDATE_RECOMMENDATION,
+               prepare_update_recommendation);
+}
+
+static void create_commitment(rt_tracker_t *tracker, rt_call_t *call,
+                              const rt_auth_principal_t *principal,
+                              ProtobufCMessage *request) {
+  submit_write(tracker, call, principal, request, RT_OP_CREATE_COMMITMENT,
+               prepare_create_commitment);
+}
+
+static void update_commitment(rt_tracker_t *tracker, rt_call_t *call,
+                              const rt_auth_principal_t *principal,
+                              ProtobufCMessage *request) {
+  submit_write(tracker, call, principal, request, RT_OP_UPDATE_COMMITMENT,
+               prepare_update_commitment);
+}
+
+static void record_follow_up(rt_tracker_t *tracker, rt_call_t *call,
+                             const rt_auth_principal_t *principal,
+                             ProtobufCMessage *request) {
+  submit_write(tracker, call, principal, request, RT_OP_RECORD_FOLLOW_UP,
+               prepare_record_follow_up);
+}
+
+static void record_measurement(rt_tracker_t *tracker, rt_call_t *call,
+                               const rt_auth_principal_t *principal,
+                               ProtobufCMessage *request) {
+  submit_write(tracker, call, principal, request, RT_OP_RECORD_MEASUREMENT,
+               prepare_record_measurement);
+}
+
+/* Every write needs the writer role and is answered after its commit. */
+const tracker_route_t tracker_write_routes[] = {
+    {TRACKER_PATH("CreateSource"), RT_METHOD_UNARY,
+     &rectrack__v1__create_source_request__descriptor, create_source,
+     cancel_write, RT_AUTH_ROLE_WRITER},
+    {TRACKER_PATH("UpdateSource"), RT_METHOD_UNARY,
+     &rectrack__v1__update_source_request__descriptor, update_source,
+     cancel_write, RT_AUTH_ROLE_WRITER},
+    {TRACKER_PATH("CreateActor"), RT_METHOD_UNARY,
+     &rectrack__v1__create_actor_request__descriptor, create_actor,
+     cancel_write, RT_AUTH_ROLE_WRITER},
+    {TRACKER_PATH("UpdateActor"), RT_METHOD_UNARY,
+     &rectrack__v1__update_actor_request__descriptor, update_actor,
+     cancel_write, RT_AUTH_ROLE_WRITER},
+    {TRACKER_PATH("CreateRecommendation"), RT_METHOD_UNARY,
+     &rectrack__v1__create_recommendation_request__descriptor,
+     create_recommendation, cancel_write, RT_AUTH_ROLE_WRITER},
+    {TRACKER_PATH("UpdateRecommendation"), RT_METHOD_UNARY,
+     &rectrack__v1__update_recommendation_request__descriptor,
+     update_recommendation, cancel_write, RT_AUTH_ROLE_WRITER},
+    {TRACKER_PATH("CreateCommitment"), RT_METHOD_UNARY,
+     &rectrack__v1__create_commitment_request__descriptor, create_commitment,
+     cancel_write, RT_AUTH_ROLE_WRITER},
+    {TRACKER_PATH("UpdateCommitment"), RT_METHOD_UNARY,
+     &rectrack__v1__update_commitment_request__descriptor, update_commitment,
+     cancel_write, RT_AUTH_ROLE_WRITER},
+    {TRACKER_PATH("RecordFollowUp"), RT_METHOD_UNARY,
+     &rectrack__v1__record_follow_up_request__descriptor, record_follow_up,
+     cancel_write, RT_AUTH_ROLE_WRITER},
+    {TRACKER_PATH("RecordMeasurement"), RT_METHOD_UNARY,
+     &rectrack__v1__record_measurement_request__descriptor, record_measurement,
+     cancel_write, RT_AUTH_ROLE_WRITER},
 };
-const size_t rt_tracker_write_method_count =
-    sizeof rt_tracker_write_methods / sizeof rt_tracker_write_methods[0];
+const size_t tracker_write_route_count =
+    sizeof tracker_write_routes / sizeof tracker_write_routes[0];

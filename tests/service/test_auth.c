@@ -91,29 +91,26 @@ static void test_load_reads_tokens_skipping_comments(void **state) {
 static void test_known_tokens_authenticate_with_their_role(void **state) {
   fixture_t *f = *state;
   rt_auth_t *auth = NULL;
-  const char *principal = NULL;
-  rt_auth_role_t role = RT_AUTH_ROLE_NONE;
+  rt_auth_principal_t principal = {NULL, RT_AUTH_ROLE_NONE};
   write_two_tokens(f);
   assert_int_equal(rt_auth_load(&auth, f->path, NULL), 0);
-  assert_int_equal(rt_auth_authenticate(auth, "Bearer " WRITER_TOKEN,
-                                        &principal, &role, NULL),
-                   0);
-  assert_string_equal(principal, "secretariat");
-  assert_int_equal(role, RT_AUTH_ROLE_WRITER);
+  assert_int_equal(
+      rt_auth_authenticate(auth, "Bearer " WRITER_TOKEN, &principal, NULL), 0);
+  assert_string_equal(principal.name, "secretariat");
+  assert_int_equal(principal.role, RT_AUTH_ROLE_WRITER);
   /* The scheme in any case, spaces around the token. */
   assert_int_equal(rt_auth_authenticate(auth, "  bEaReR   " READER_TOKEN " ",
-                                        &principal, &role, NULL),
+                                        &principal, NULL),
                    0);
-  assert_string_equal(principal, "partner");
-  assert_int_equal(role, RT_AUTH_ROLE_READER);
+  assert_string_equal(principal.name, "partner");
+  assert_int_equal(principal.role, RT_AUTH_ROLE_READER);
   rt_auth_free(auth);
 }
 
 static void test_missing_or_unknown_tokens_are_unauthenticated(void **state) {
   fixture_t *f = *state;
   rt_auth_t *auth = NULL;
-  const char *principal = NULL;
-  rt_auth_role_t role = RT_AUTH_ROLE_NONE;
+  rt_auth_principal_t principal = {NULL, RT_AUTH_ROLE_NONE};
   rt_error_t err;
   const char *missing[] = {NULL,        "",           "Bearer",
                            "Bearer   ", "Basic eDp5", "Bearer" WRITER_TOKEN,
@@ -122,40 +119,39 @@ static void test_missing_or_unknown_tokens_are_unauthenticated(void **state) {
   assert_int_equal(rt_auth_load(&auth, f->path, NULL), 0);
   for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++) {
     rt_error_clear(&err);
-    assert_int_equal(
-        rt_auth_authenticate(auth, missing[i], &principal, &role, &err),
-        RT_EUNAUTH);
+    assert_int_equal(rt_auth_authenticate(auth, missing[i], &principal, &err),
+                     RT_EUNAUTH);
     assert_string_equal(err.message, "missing bearer token");
   }
   const char *unknown[] = {"Bearer " WRITER_TOKEN "x", "Bearer writer",
                            "Bearer WRITER-TOKEN-VALUE"};
   for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
     rt_error_clear(&err);
-    assert_int_equal(
-        rt_auth_authenticate(auth, unknown[i], &principal, &role, &err),
-        RT_EUNAUTH);
+    assert_int_equal(rt_auth_authenticate(auth, unknown[i], &principal, &err),
+                     RT_EUNAUTH);
     assert_string_equal(err.message, "unknown token");
   }
-  assert_null(principal);
+  assert_null(principal.name); /* untouched by a failure */
   rt_auth_free(auth);
 }
 
 static void test_a_reader_may_not_write(void **state) {
   (void)state;
+  const rt_auth_principal_t partner = {"partner", RT_AUTH_ROLE_READER};
+  const rt_auth_principal_t secretariat = {"secretariat", RT_AUTH_ROLE_WRITER};
   rt_error_t err;
   rt_error_clear(&err);
-  assert_int_equal(rt_auth_authorize(RT_AUTH_ROLE_READER, RT_AUTH_ROLE_READER,
-                                     "partner", "GetSource", &err),
+  assert_int_equal(
+      rt_auth_authorize(&partner, RT_AUTH_ROLE_READER, "GetSource", &err), 0);
+  assert_int_equal(rt_auth_authorize(&secretariat, RT_AUTH_ROLE_WRITER,
+                                     "CreateSource", &err),
                    0);
-  assert_int_equal(rt_auth_authorize(RT_AUTH_ROLE_WRITER, RT_AUTH_ROLE_WRITER,
-                                     "secretariat", "CreateSource", &err),
-                   0);
-  assert_int_equal(rt_auth_authorize(RT_AUTH_ROLE_WRITER, RT_AUTH_ROLE_READER,
-                                     "secretariat", "GetSource", &err),
-                   0);
-  assert_int_equal(rt_auth_authorize(RT_AUTH_ROLE_READER, RT_AUTH_ROLE_WRITER,
-                                     "partner", "CreateSource", &err),
-                   RT_EPERM);
+  assert_int_equal(
+      rt_auth_authorize(&secretariat, RT_AUTH_ROLE_READER, "GetSource", &err),
+      0);
+  assert_int_equal(
+      rt_auth_authorize(&partner, RT_AUTH_ROLE_WRITER, "CreateSource", &err),
+      RT_EPERM);
   assert_string_equal(err.message, "CreateSource needs the writer role; "
                                    "partner has the reader role");
 }
@@ -202,14 +198,13 @@ static void test_bad_lines_are_refused_naming_file_and_line(void **state) {
 static void test_an_empty_file_refuses_every_token(void **state) {
   fixture_t *f = *state;
   rt_auth_t *auth = NULL;
-  const char *principal;
-  rt_auth_role_t role;
+  rt_auth_principal_t principal;
   write_file(f, "# nobody yet\n", 0600);
   assert_int_equal(rt_auth_load(&auth, f->path, NULL), 0);
   assert_int_equal(rt_auth_count(auth), 0);
-  assert_int_equal(rt_auth_authenticate(auth, "Bearer " WRITER_TOKEN,
-                                        &principal, &role, NULL),
-                   RT_EUNAUTH);
+  assert_int_equal(
+      rt_auth_authenticate(auth, "Bearer " WRITER_TOKEN, &principal, NULL),
+      RT_EUNAUTH);
   rt_auth_free(auth);
 }
 
@@ -235,8 +230,7 @@ static void test_unsafe_or_missing_files_are_refused(void **state) {
 static void test_reload_replaces_tokens_only_when_valid(void **state) {
   fixture_t *f = *state;
   rt_auth_t *auth = NULL;
-  const char *principal;
-  rt_auth_role_t role;
+  rt_auth_principal_t principal;
   char line[160];
   write_two_tokens(f);
   assert_int_equal(rt_auth_load(&auth, f->path, NULL), 0);
@@ -244,21 +238,19 @@ static void test_reload_replaces_tokens_only_when_valid(void **state) {
   write_file(f, "not a token line\n", 0600);
   assert_int_equal(rt_auth_reload(auth, NULL), RT_EINVAL);
   assert_int_equal(rt_auth_count(auth), 2);
-  assert_int_equal(rt_auth_authenticate(auth, "Bearer " READER_TOKEN,
-                                        &principal, &role, NULL),
-                   0);
+  assert_int_equal(
+      rt_auth_authenticate(auth, "Bearer " READER_TOKEN, &principal, NULL), 0);
 
   token_line(line, sizeof line, "new-token", "newcomer", "writer");
   write_file(f, line, 0600);
   assert_int_equal(rt_auth_reload(auth, NULL), 0);
   assert_int_equal(rt_auth_count(auth), 1);
-  assert_int_equal(rt_auth_authenticate(auth, "Bearer " READER_TOKEN,
-                                        &principal, &role, NULL),
-                   RT_EUNAUTH);
   assert_int_equal(
-      rt_auth_authenticate(auth, "Bearer new-token", &principal, &role, NULL),
-      0);
-  assert_string_equal(principal, "newcomer");
+      rt_auth_authenticate(auth, "Bearer " READER_TOKEN, &principal, NULL),
+      RT_EUNAUTH);
+  assert_int_equal(
+      rt_auth_authenticate(auth, "Bearer new-token", &principal, NULL), 0);
+  assert_string_equal(principal.name, "newcomer");
   rt_auth_free(auth);
 }
 

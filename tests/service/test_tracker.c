@@ -28,7 +28,8 @@
 struct rt_call {
   const rt_method_t *method;
   void *data;
-  const char *user; /* x-rectrack-user, or NULL */
+  const char *user;          /* x-rectrack-user, or NULL */
+  const char *authorization; /* authorization, or NULL */
   bool ended;
   rt_grpc_status_t status;
   char message[512];
@@ -50,7 +51,11 @@ const char *rt_call_peer(rt_call_t *call) {
   return "127.0.0.1:1";
 }
 const char *rt_call_metadata(rt_call_t *call, const char *key) {
-  return strcmp(key, "x-rectrack-user") == 0 ? call->user : NULL;
+  if (strcmp(key, "x-rectrack-user") == 0)
+    return call->user;
+  if (strcmp(key, "authorization") == 0)
+    return call->authorization;
+  return NULL;
 }
 uint64_t rt_call_deadline_ms(rt_call_t *call) {
   (void)call;
@@ -120,6 +125,7 @@ typedef struct fixture {
   uv_loop_t loop;
   rt_store_t *store;
   rt_tracker_t *tracker;
+  rt_auth_t *auth; /* NULL: the open API */
   const rt_method_t *methods;
   size_t method_count;
   int drained;
@@ -153,6 +159,7 @@ static int teardown(void **state) {
   uv_run(&f->loop, UV_RUN_DEFAULT);
   assert_int_equal(uv_loop_close(&f->loop), 0);
   rt_store_close(f->store);
+  rt_auth_free(f->auth);
   char command[128];
   snprintf(command, sizeof command, "rm -rf %s", f->dir);
   assert_int_equal(system(command), 0);
@@ -347,6 +354,121 @@ static void test_a_cancelled_write_is_never_answered(void **state) {
   call_free(kept);
 }
 
+/* Replaces the fixture's open tracker with one that needs bearer
+ * tokens: "reader-token" (partner, reader), "writer-token" (secretariat,
+ * writer). */
+static void require_tokens(fixture_t *f) {
+  rt_tracker_drain(f->tracker, on_drained, f);
+  while (f->drained == 0)
+    uv_run(&f->loop, UV_RUN_ONCE);
+  rt_tracker_free(f->tracker);
+  f->drained = 0;
+  char path[96], reader[RT_AUTH_HASH_HEX_LEN + 1],
+      writer[RT_AUTH_HASH_HEX_LEN + 1];
+  snprintf(path, sizeof path, "%s/tokens", f->dir);
+  rt_auth_token_hash_hex("reader-token", strlen("reader-token"), reader);
+  rt_auth_token_hash_hex("writer-token", strlen("writer-token"), writer);
+  FILE *file = fopen(path, "w");
+  assert_non_null(file);
+  fprintf(file, "%s partner reader\n%s secretariat writer\n", reader, writer);
+  fclose(file);
+  rt_error_t err;
+  rt_error_clear(&err);
+  assert_int_equal(rt_auth_load(&f->auth, path, &err), 0);
+  rt_tracker_options_t options = {.data_dir = f->dir, .auth = f->auth};
+  assert_int_equal(
+      rt_tracker_new(&f->tracker, &f->loop, f->store, &options, &err), 0);
+  f->methods = rt_tracker_methods(f->tracker, &f->method_count);
+}
+
+/* Hands bytes to method name's handle as the transport would. */
+static rt_call_t *start_raw(fixture_t *f, const char *name,
+                            const char *authorization, const uint8_t *request,
+                            size_t len) {
+  rt_call_t *call = calloc(1, sizeof *call);
+  call->method = find_method(f, name);
+  call->authorization = authorization;
+  call->method->handle(call, request, len);
+  return call;
+}
+
+static void test_every_method_runs_through_the_dispatch(void **state) {
+  fixture_t *f = *state;
+  assert_int_equal(f->method_count, 24);
+  for (size_t i = 0; i < f->method_count; i++) {
+    assert_ptr_equal(f->methods[i].handle, f->methods[0].handle);
+    assert_non_null(f->methods[i].data);
+    for (size_t j = 0; j < i; j++)
+      assert_string_not_equal(f->methods[i].path, f->methods[j].path);
+  }
+}
+
+static void test_the_token_is_checked_before_the_request(void **state) {
+  fixture_t *f = *state;
+  require_tokens(f);
+  const uint8_t garbage[] = {0x0a, 0xff, 0xff};
+  rt_call_t *call = start_raw(f, "CreateSource", NULL, garbage, sizeof garbage);
+  assert_int_equal(call->status, RT_GRPC_UNAUTHENTICATED);
+  assert_string_equal(call->message, "missing bearer token");
+  call_free(call);
+
+  call = start_raw(f, "CreateSource", "Bearer reader-token", garbage,
+                   sizeof garbage);
+  assert_int_equal(call->status, RT_GRPC_PERMISSION_DENIED);
+  assert_string_equal(call->message, "CreateSource needs the writer role; "
+                                     "partner has the reader role");
+  call_free(call);
+
+  call =
+      start_raw(f, "GetSource", "Bearer reader-token", garbage, sizeof garbage);
+  assert_int_equal(call->status, RT_GRPC_INVALID_ARGUMENT); /* let through */
+  call_free(call);
+}
+
+/* Packs message into buffer (of size bytes) and returns its length. */
+static size_t pack(const ProtobufCMessage *message, uint8_t *buffer,
+                   size_t size) {
+  size_t len = protobuf_c_message_get_packed_size(message);
+  assert_true(len <= size);
+  protobuf_c_message_pack(message, buffer);
+  return len;
+}
+
+static void test_a_write_is_recorded_as_the_tokens_principal(void **state) {
+  fixture_t *f = *state;
+  require_tokens(f);
+  uint8_t buffer[256];
+  Rectrack__V1__Source source = RECTRACK__V1__SOURCE__INIT;
+  source.id = "src";
+  source.title = "Dialogue";
+  source.kind = RECTRACK__V1__SOURCE_KIND__SOURCE_KIND_DIALOGUE;
+  Rectrack__V1__CreateSourceRequest create_source =
+      RECTRACK__V1__CREATE_SOURCE_REQUEST__INIT;
+  create_source.source = &source;
+  size_t len = pack(&create_source.base, buffer, sizeof buffer);
+  rt_call_t *call = finish(
+      f, start_raw(f, "CreateSource", "Bearer writer-token", buffer, len));
+  assert_int_equal(call->status, RT_GRPC_OK);
+  call_free(call);
+
+  Rectrack__V1__Recommendation rec = RECTRACK__V1__RECOMMENDATION__INIT;
+  rec.source_id = "src";
+  rec.title = "Lower costs";
+  Rectrack__V1__CreateRecommendationRequest create_rec =
+      RECTRACK__V1__CREATE_RECOMMENDATION_REQUEST__INIT;
+  create_rec.recommendation = &rec;
+  len = pack(&create_rec.base, buffer, sizeof buffer);
+  call = finish(f, start_raw(f, "CreateRecommendation", "Bearer writer-token",
+                             buffer, len));
+  assert_int_equal(call->status, RT_GRPC_OK);
+  Rectrack__V1__Recommendation *stored =
+      rectrack__v1__recommendation__unpack(NULL, call->reply_len, call->reply);
+  assert_non_null(stored);
+  assert_string_equal(stored->updated_by, "secretariat");
+  rectrack__v1__recommendation__free_unpacked(stored, NULL);
+  call_free(call);
+}
+
 static Rectrack__V1__ChangeEvent *event_at(rt_call_t *call, size_t i) {
   return rectrack__v1__change_event__unpack(NULL, call->sent_len[i],
                                             call->sent[i]);
@@ -459,6 +581,12 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_a_cancelled_write_is_never_answered,
                                       setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_every_method_runs_through_the_dispatch, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_the_token_is_checked_before_the_request, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_a_write_is_recorded_as_the_tokens_principal, setup, teardown),
       cmocka_unit_test_setup_teardown(
           test_watch_sends_backlog_then_live_in_pages, setup, teardown),
       cmocka_unit_test_setup_teardown(test_watch_waits_for_a_slow_client, setup,
