@@ -14,6 +14,21 @@
  * validated cheaply on the loop thread, applied by the writer thread with
  * group commit, and answered only once durable. Everything here runs on
  * the loop thread, except the writer thread and the review's worker steps.
+ *
+ * Per-request memory: one arena per request (tracker_arena.h), one owner.
+ * The dispatch creates it and unpacks the request into it; the handler
+ * owns it from then on, and everything the request needs beyond the
+ * handler's own stack is allocated in it: a write's job and principal,
+ * a review's job, render buffer and data set arrays. Nothing in it is
+ * freed alone, so a field may point at another's string with no thought
+ * of who frees which, and nothing is ever borrowed and put back. Whoever
+ * ends the request's work frees the arena, once: the handler before it
+ * returns (reads, WatchChanges once it has its revision), complete_write
+ * after the commit, job_free when a review is over. What the storage
+ * engine returns (write replies, list pages) is the engine's: freed as
+ * rt_store.h says, and never modified (a record to change is copied into
+ * the arena). Scratch a function frees before it returns (a packing
+ * buffer) is not request memory.
  */
 #ifndef RT_TRACKER_H
 #define RT_TRACKER_H

@@ -11,7 +11,8 @@
  * (libuv's habit: the callback is shared, the data says what it is for).
  * dispatch() resolves who the call is made by (the bearer token and the
  * route's role when tokens are configured), decodes the request as the
- * route's message type and calls the route's handler with both. A new
+ * route's message type into the request's arena and calls the route's
+ * handler with the three. A new
  * route is therefore covered without touching the dispatch, and no
  * handler can be reached without the check.
  */
@@ -27,6 +28,10 @@
 
 #define RT_TRACKER_DEFAULT_MAX_REPLY (4u << 20)
 #define RT_PRINCIPAL_HEADER "x-rectrack-user"
+/* A request's first arena block: room for a write's state and an
+ * unpacked request a few times its packed size, so that most requests
+ * take one malloc. */
+#define RT_ARENA_FIRST_BLOCK 1024
 
 /* What the data of a method in the transport's table points at. */
 typedef struct tracker_binding {
@@ -93,17 +98,28 @@ static int principal_of_open_call(rt_call_t *call, const tracker_route_t *route,
                       RT_AUTH_MAX_PRINCIPAL_LEN);
 }
 
-/* Unpacks request as desc's message, or fails the call with
- * INVALID_ARGUMENT naming the type and returns NULL. */
+/* Unpacks request as desc's message into a new arena (*arena, which the
+ * message lives in), or fails the call (INVALID_ARGUMENT naming the type,
+ * or RESOURCE_EXHAUSTED) and returns NULL with nothing left to free. */
 static ProtobufCMessage *decode(rt_call_t *call,
                                 const ProtobufCMessageDescriptor *desc,
-                                const uint8_t *request, size_t len) {
-  ProtobufCMessage *message =
-      protobuf_c_message_unpack(desc, NULL, len, request);
+                                const uint8_t *request, size_t len,
+                                tracker_arena_t **arena) {
+  *arena = len <= SIZE_MAX / 4
+               ? tracker_arena_new(RT_ARENA_FIRST_BLOCK + 2 * len)
+               : NULL;
+  if (*arena == NULL) {
+    rt_call_fail(call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
+    return NULL;
+  }
+  ProtobufCMessage *message = protobuf_c_message_unpack(
+      desc, tracker_arena_allocator(*arena), len, request);
   if (message == NULL) {
     char text[160];
     snprintf(text, sizeof text, "request is not a valid %s", desc->name);
     rt_call_fail(call, RT_GRPC_INVALID_ARGUMENT, text);
+    tracker_arena_free(*arena);
+    *arena = NULL;
   }
   return message;
 }
@@ -123,10 +139,12 @@ static void dispatch(rt_call_t *call, const uint8_t *request, size_t len) {
     tracker_fail(call, rc, &err);
     return;
   }
-  ProtobufCMessage *message = decode(call, route->request, request, len);
+  tracker_arena_t *arena;
+  ProtobufCMessage *message =
+      decode(call, route->request, request, len, &arena);
   if (message == NULL)
     return;
-  route->handle(tracker, call, &principal, message);
+  route->handle(tracker, call, &principal, message, arena);
 }
 
 /* The transport's table: one method per route of every handler file,

@@ -16,6 +16,7 @@
 #define TRACKER_CALL_H
 
 #include "rt_tracker.h"
+#include "tracker_arena.h"
 #include "tracker_writer.h"
 
 #include <protobuf-c/protobuf-c.h>
@@ -51,14 +52,17 @@ struct rt_tracker {
 };
 
 /* A handler: one plain function per RPC. request is the decoded request
- * message, of the route's type; the handler owns it and frees it with
- * protobuf_c_message_free_unpacked once it no longer needs it (before
- * returning, or when the call's work is over). principal (who the call is
- * made by) is valid while the handler runs; a handler that needs it later
- * copies it. The handler ends the call as rt_server.h says, now or later. */
+ * message, of the route's type, unpacked into arena, the request's memory
+ * (see "Per-request memory" in rt_tracker.h): the handler owns the arena
+ * and frees it, once, when the request's work is over (before returning,
+ * or from the completion that ends it). principal (who the call is made
+ * by) is valid while the handler runs; a handler that needs it later
+ * copies it into the arena. The handler ends the call as rt_server.h
+ * says, now or later. */
 typedef void (*tracker_handler_t)(rt_tracker_t *tracker, rt_call_t *call,
                                   const rt_auth_principal_t *principal,
-                                  ProtobufCMessage *request);
+                                  ProtobufCMessage *request,
+                                  tracker_arena_t *arena);
 
 /* One RPC of the Tracker service, as a handler file declares it. */
 typedef struct tracker_route {

@@ -36,38 +36,39 @@ static void get_record(rt_tracker_t *tracker, rt_call_t *call,
 
 static void get_source(rt_tracker_t *tracker, rt_call_t *call,
                        const rt_auth_principal_t *principal,
-                       ProtobufCMessage *request) {
+                       ProtobufCMessage *request, tracker_arena_t *arena) {
   (void)principal;
   Rectrack__V1__GetSourceRequest *req = (void *)request;
   get_record(tracker, call, RT_ENTITY_SOURCE, req->id);
-  protobuf_c_message_free_unpacked(request, NULL);
+  tracker_arena_free(arena);
 }
 
 static void get_actor(rt_tracker_t *tracker, rt_call_t *call,
                       const rt_auth_principal_t *principal,
-                      ProtobufCMessage *request) {
+                      ProtobufCMessage *request, tracker_arena_t *arena) {
   (void)principal;
   Rectrack__V1__GetActorRequest *req = (void *)request;
   get_record(tracker, call, RT_ENTITY_ACTOR, req->id);
-  protobuf_c_message_free_unpacked(request, NULL);
+  tracker_arena_free(arena);
 }
 
 static void get_recommendation(rt_tracker_t *tracker, rt_call_t *call,
                                const rt_auth_principal_t *principal,
-                               ProtobufCMessage *request) {
+                               ProtobufCMessage *request,
+                               tracker_arena_t *arena) {
   (void)principal;
   Rectrack__V1__GetRecommendationRequest *req = (void *)request;
   get_record(tracker, call, RT_ENTITY_RECOMMENDATION, req->id);
-  protobuf_c_message_free_unpacked(request, NULL);
+  tracker_arena_free(arena);
 }
 
 static void get_commitment(rt_tracker_t *tracker, rt_call_t *call,
                            const rt_auth_principal_t *principal,
-                           ProtobufCMessage *request) {
+                           ProtobufCMessage *request, tracker_arena_t *arena) {
   (void)principal;
   Rectrack__V1__GetCommitmentRequest *req = (void *)request;
   get_record(tracker, call, RT_ENTITY_COMMITMENT, req->id);
-  protobuf_c_message_free_unpacked(request, NULL);
+  tracker_arena_free(arena);
 }
 
 /* Lists share one shape: request in, response out, both protobuf-c. */
@@ -104,9 +105,11 @@ static int list_fitting(rt_tracker_t *tracker, ProtobufCMessage *request,
   }
 }
 
-/* Runs one list in a snapshot and replies with its page. */
+/* Runs one list in a snapshot, replies with its page, and frees the
+ * request's arena. */
 static void run_list(rt_tracker_t *tracker, rt_call_t *call,
-                     ProtobufCMessage *request, list_fn list) {
+                     ProtobufCMessage *request, tracker_arena_t *arena,
+                     list_fn list) {
   char today[11];
   tracker_today(today);
   if (tracker_begin_read(tracker, call) != 0)
@@ -123,7 +126,7 @@ static void run_list(rt_tracker_t *tracker, rt_call_t *call,
   if (response != NULL)
     protobuf_c_message_free_unpacked(response, NULL);
 done:
-  protobuf_c_message_free_unpacked(request, NULL);
+  tracker_arena_free(arena);
 }
 
 /* Adapters from the storage signatures to list_fn. */
@@ -176,51 +179,55 @@ static int store_list_measurements(rt_store_reader_t *reader,
 
 static void list_sources(rt_tracker_t *tracker, rt_call_t *call,
                          const rt_auth_principal_t *principal,
-                         ProtobufCMessage *request) {
+                         ProtobufCMessage *request, tracker_arena_t *arena) {
   (void)principal;
-  run_list(tracker, call, request, store_list_sources);
+  run_list(tracker, call, request, arena, store_list_sources);
 }
 
 static void list_actors(rt_tracker_t *tracker, rt_call_t *call,
                         const rt_auth_principal_t *principal,
-                        ProtobufCMessage *request) {
+                        ProtobufCMessage *request, tracker_arena_t *arena) {
   (void)principal;
-  run_list(tracker, call, request, store_list_actors);
+  run_list(tracker, call, request, arena, store_list_actors);
 }
 
 static void list_recommendations(rt_tracker_t *tracker, rt_call_t *call,
                                  const rt_auth_principal_t *principal,
-                                 ProtobufCMessage *request) {
+                                 ProtobufCMessage *request,
+                                 tracker_arena_t *arena) {
   (void)principal;
-  run_list(tracker, call, request, store_list_recommendations);
+  run_list(tracker, call, request, arena, store_list_recommendations);
 }
 
 static void list_commitments(rt_tracker_t *tracker, rt_call_t *call,
                              const rt_auth_principal_t *principal,
-                             ProtobufCMessage *request) {
+                             ProtobufCMessage *request,
+                             tracker_arena_t *arena) {
   (void)principal;
-  run_list(tracker, call, request, store_list_commitments);
+  run_list(tracker, call, request, arena, store_list_commitments);
 }
 
 static void list_follow_ups(rt_tracker_t *tracker, rt_call_t *call,
                             const rt_auth_principal_t *principal,
-                            ProtobufCMessage *request) {
+                            ProtobufCMessage *request, tracker_arena_t *arena) {
   (void)principal;
-  run_list(tracker, call, request, store_list_follow_ups);
+  run_list(tracker, call, request, arena, store_list_follow_ups);
 }
 
 static void list_measurements(rt_tracker_t *tracker, rt_call_t *call,
                               const rt_auth_principal_t *principal,
-                              ProtobufCMessage *request) {
+                              ProtobufCMessage *request,
+                              tracker_arena_t *arena) {
   (void)principal;
-  run_list(tracker, call, request, store_list_measurements);
+  run_list(tracker, call, request, arena, store_list_measurements);
 }
 
 static void get_server_info(rt_tracker_t *tracker, rt_call_t *call,
                             const rt_auth_principal_t *principal,
-                            ProtobufCMessage *request) {
+                            ProtobufCMessage *request, tracker_arena_t *arena) {
   (void)principal;
-  protobuf_c_message_free_unpacked(request, NULL);
+  (void)request; /* GetServerInfoRequest has no fields */
+  tracker_arena_free(arena);
   if (tracker_begin_read(tracker, call) != 0)
     return;
   rt_store_counts_t counts;

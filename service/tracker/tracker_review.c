@@ -41,18 +41,22 @@
 #define RT_EXPORT_HIGH_WATER (512 * 1024)
 #define RT_REVIEW_PAGE 1000
 
-/* A growable array of pointers; also used for the pages to free. */
+/* A growable array of pointers in the job's arena. A grown array leaves
+ * its old items in the arena until the job ends: at most as much again
+ * as the final array. */
 typedef struct ptr_vec {
   void **items;
   size_t len, cap;
 } ptr_vec_t;
 
-static int vec_push(ptr_vec_t *vec, void *item) {
+static int vec_push(tracker_arena_t *arena, ptr_vec_t *vec, void *item) {
   if (vec->len == vec->cap) {
     size_t cap = vec->cap ? vec->cap * 2 : 64;
-    void **items = realloc(vec->items, cap * sizeof *items);
+    void **items = tracker_arena_alloc(arena, cap * sizeof *items);
     if (items == NULL)
       return RT_ENOMEM;
+    if (vec->len > 0)
+      memcpy(items, vec->items, vec->len * sizeof *items);
     vec->items = items;
     vec->cap = cap;
   }
@@ -60,27 +64,23 @@ static int vec_push(ptr_vec_t *vec, void *item) {
   return 0;
 }
 
-/* The data set: arrays of borrowed pointers into the list pages. */
+/* The data set: arrays of pointers to the records, in the job's arena.
+ * The records are in the list pages, which the storage engine allocated:
+ * they are freed with protobuf_c_message_free_unpacked, and never
+ * changed. */
 typedef struct dataset {
-  ptr_vec_t pages; /* every response message, freed at the end */
+  tracker_arena_t *arena; /* the job's */
+  ptr_vec_t pages;        /* every list response, freed by dataset_free */
   ptr_vec_t sources, actors, recommendations, commitments, follow_ups,
       measurements;
-  ptr_vec_t restore_slots, restore_values; /* see add_measurements */
   uint64_t revision;
 } dataset_t;
 
+/* Frees the pages; the arrays go with the arena. */
 static void dataset_free(dataset_t *data) {
-  for (size_t i = 0; i < data->restore_slots.len; i++)
-    *(char **)data->restore_slots.items[i] = data->restore_values.items[i];
   for (size_t i = 0; i < data->pages.len; i++)
     protobuf_c_message_free_unpacked(data->pages.items[i], NULL);
-  ptr_vec_t *vecs[] = {
-      &data->pages,           &data->sources,       &data->actors,
-      &data->recommendations, &data->commitments,   &data->follow_ups,
-      &data->measurements,    &data->restore_slots, &data->restore_values};
-  for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
-    free(vecs[i]->items);
-  memset(data, 0, sizeof *data);
+  *data = (dataset_t){.arena = data->arena};
 }
 
 /* ---- the data set ---------------------------------------------------- */
@@ -186,14 +186,14 @@ static int read_pages(rt_store_reader_t *reader, dataset_t *data,
     int rc = page_of(reader, query, token, &page, err);
     if (rc != 0)
       return rc;
-    if (vec_push(&data->pages, page) != 0) {
+    if (vec_push(data->arena, &data->pages, page) != 0) {
       protobuf_c_message_free_unpacked(page, NULL);
       return RT_ENOMEM;
     }
     ProtobufCMessage *const *items;
     size_t count = tracker_list_page(page, &items, &token);
     for (size_t i = 0; i < count; i++)
-      if (vec_push(records, items[i]) != 0)
+      if (vec_push(data->arena, records, items[i]) != 0)
         return RT_ENOMEM;
     if (token[0] == '\0')
       return 0;
@@ -201,23 +201,27 @@ static int read_pages(rt_store_reader_t *reader, dataset_t *data,
 }
 
 /* Measurements of one commitment. review/ needs commitment_id on each;
- * where the stored record lacks it, it is borrowed from the commitment
- * and the field's own value put back before the page is freed. */
+ * where the stored record lacks it, the data set points at a copy of the
+ * measurement in the arena that names the commitment (the page's own
+ * record stays as the storage engine made it). */
 static int read_measurements_of(rt_store_reader_t *reader, dataset_t *data,
-                                Rectrack__V1__Commitment *commitment,
+                                const Rectrack__V1__Commitment *commitment,
                                 rt_error_t *err) {
   const page_query_t query = {.commitment_id = commitment->id};
   size_t first = data->measurements.len;
   int rc = read_pages(reader, data, page_of_measurements, &query,
                       &data->measurements, err);
   for (size_t i = first; rc == 0 && i < data->measurements.len; i++) {
-    Rectrack__V1__Measurement *m = data->measurements.items[i];
-    if (m->commitment_id == NULL || m->commitment_id[0] == '\0') {
-      if (vec_push(&data->restore_slots, &m->commitment_id) != 0 ||
-          vec_push(&data->restore_values, m->commitment_id) != 0)
-        return RT_ENOMEM;
-      m->commitment_id = commitment->id;
-    }
+    const Rectrack__V1__Measurement *m = data->measurements.items[i];
+    if (m->commitment_id != NULL && m->commitment_id[0] != '\0')
+      continue;
+    Rectrack__V1__Measurement *named =
+        tracker_arena_alloc(data->arena, sizeof *named);
+    if (named == NULL)
+      return RT_ENOMEM;
+    *named = *m;
+    named->commitment_id = commitment->id;
+    data->measurements.items[i] = named;
   }
   return rc;
 }
@@ -295,7 +299,9 @@ typedef struct review_job {
   uv_loop_t *loop;
   rt_store_t *store;
   bool export, in_flight;
-  ProtobufCMessage *request; /* owns the date strings below */
+  tracker_arena_t *arena;    /* the request's: holds this job, request,
+                                batch.bytes and the data set's arrays */
+  ProtobufCMessage *request; /* holds the date strings below */
   const char *from, *to, *as_of, *table;
   rt_review_format_t format;
   char today[11];
@@ -325,10 +331,7 @@ static void job_free_results(review_job_t *job) {
 
 static void job_free(review_job_t *job) {
   job_free_results(job);
-  free(job->batch.bytes);
-  if (job->request != NULL)
-    protobuf_c_message_free_unpacked(job->request, NULL);
-  free(job);
+  tracker_arena_free(job->arena); /* the job is in it */
 }
 
 static void work_release(uv_work_t *work) { job_free_results(work->data); }
@@ -339,8 +342,8 @@ static void after_release(uv_work_t *work, int status) {
 }
 
 /* Frees a job whose call has ended. Freeing tens of thousands of
- * messages takes milliseconds, so a loaded data set is freed on a worker;
- * the job itself on the loop afterwards. */
+ * messages takes milliseconds, so a loaded data set's pages are freed on
+ * a worker; the job's arena on the loop afterwards. */
 static void job_release(review_job_t *job) {
   job->work.data = job;
   if (job->data.pages.len == 0 ||
@@ -497,13 +500,21 @@ static const char *period_end(const char *to_date, const char *today) {
   return to_date != NULL && to_date[0] != '\0' ? to_date : today;
 }
 
+/* A job for request, in its arena (which the job owns from now on: job_free
+ * frees it). NULL: the call was failed and the arena freed. */
 static review_job_t *job_new(rt_tracker_t *tracker, rt_call_t *call,
-                             bool export) {
-  review_job_t *job = calloc(1, sizeof *job);
+                             bool export, ProtobufCMessage *request,
+                             tracker_arena_t *arena) {
+  review_job_t *job = tracker_arena_alloc(arena, sizeof *job);
   if (job == NULL) {
+    tracker_arena_free(arena);
     rt_call_fail(call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
     return NULL;
   }
+  memset(job, 0, sizeof *job);
+  job->arena = arena;
+  job->data.arena = arena;
+  job->request = request;
   job->call = call;
   job->loop = tracker->loop;
   job->store = tracker->store;
@@ -530,15 +541,13 @@ static int check_dates(review_job_t *job) {
 
 static void get_review_summary(rt_tracker_t *tracker, rt_call_t *call,
                                const rt_auth_principal_t *principal,
-                               ProtobufCMessage *request) {
+                               ProtobufCMessage *request,
+                               tracker_arena_t *arena) {
   (void)principal;
   Rectrack__V1__GetReviewSummaryRequest *req = (void *)request;
-  review_job_t *job = job_new(tracker, call, false);
-  if (job == NULL) {
-    protobuf_c_message_free_unpacked(request, NULL);
+  review_job_t *job = job_new(tracker, call, false, request, arena);
+  if (job == NULL)
     return;
-  }
-  job->request = request;
   job->from = req->from_date;
   job->to = period_end(req->to_date, job->today);
   job->as_of = req->as_of;
@@ -566,7 +575,8 @@ static int export_prepare(review_job_t *job) {
   /* Fails only for a bad format or table, which the renderer reports. */
   (void)rt_review_filename(job->format, req->table, req->from_date, job->to,
                            job->filename, sizeof job->filename);
-  job->batch.bytes = malloc(RT_BATCH_CHUNKS * RT_REVIEW_CHUNK_MAX);
+  job->batch.bytes =
+      tracker_arena_alloc(job->arena, RT_BATCH_CHUNKS * RT_REVIEW_CHUNK_MAX);
   if (job->batch.bytes == NULL) {
     rt_call_fail(job->call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
     return RT_ENOMEM;
@@ -576,14 +586,11 @@ static int export_prepare(review_job_t *job) {
 
 static void export_review(rt_tracker_t *tracker, rt_call_t *call,
                           const rt_auth_principal_t *principal,
-                          ProtobufCMessage *request) {
+                          ProtobufCMessage *request, tracker_arena_t *arena) {
   (void)principal;
-  review_job_t *job = job_new(tracker, call, true);
-  if (job == NULL) {
-    protobuf_c_message_free_unpacked(request, NULL);
+  review_job_t *job = job_new(tracker, call, true, request, arena);
+  if (job == NULL)
     return;
-  }
-  job->request = request;
   if (export_prepare(job) != 0 || queue_step(job, work_load) != 0)
     goto fail;
   rt_call_set_data(call, job);

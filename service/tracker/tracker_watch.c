@@ -170,11 +170,11 @@ void tracker_watch_on_commit(uint64_t revision, void *data) {
 
 static void watch_changes(rt_tracker_t *tracker, rt_call_t *call,
                           const rt_auth_principal_t *principal,
-                          ProtobufCMessage *request) {
+                          ProtobufCMessage *request, tracker_arena_t *arena) {
   (void)principal;
   uint64_t from_revision =
       ((Rectrack__V1__WatchChangesRequest *)request)->from_revision;
-  protobuf_c_message_free_unpacked(request, NULL);
+  tracker_arena_free(arena); /* the stream keeps only from_revision */
   if (tracker->draining) {
     rt_call_fail(call, RT_GRPC_UNAVAILABLE, "the server is shutting down");
     return;

@@ -16,17 +16,16 @@
  */
 #include "tracker_call.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A write in flight: lives in its request's arena, with the request its
+ * op points into, until complete_write frees the arena. */
 typedef struct write_call {
   rt_write_job_t job; /* first: the writer hands back &job */
   rt_call_t *call;    /* NULL once the call is gone */
   ProtobufCMessage *request;
-  char **restore_slot; /* a string field borrowed from the request... */
-  char *restore_value; /* ...and its own value, put back before freeing */
-  char principal[RT_AUTH_MAX_PRINCIPAL_LEN + 1];
+  tracker_arena_t *arena; /* holds this write, request and principal */
 } write_call_t;
 
 /* Checks write->request and fills op (kind and principal are set). */
@@ -50,13 +49,11 @@ static int require_message(const void *message, const char *field,
   return rt_error_set(err, RT_EINVAL, field, "%s is required", field);
 }
 
+/* The reply is the storage engine's (rt_write_ops_release); everything
+ * else of the write is in its arena. */
 static void free_write(write_call_t *write) {
   rt_write_ops_release(&write->job.op, 1);
-  if (write->restore_slot != NULL)
-    *write->restore_slot = write->restore_value;
-  if (write->request != NULL)
-    protobuf_c_message_free_unpacked(write->request, NULL);
-  free(write);
+  tracker_arena_free(write->arena);
 }
 
 /* Loop thread, after the commit: answer the call unless it is gone. */
@@ -80,28 +77,31 @@ static void cancel_write(rt_call_t *call) {
   rt_write_job_abandon(&write->job);
 }
 
-/* Queues request (owned from now on) as principal's change: prepare
- * checks it and fills the op, the writer applies it, complete_write
- * answers the call. A request refused here is answered at once. */
+/* Queues request (in arena, which the write owns from now on) as
+ * principal's change: prepare checks it and fills the op, the writer
+ * applies it, complete_write answers the call. A request refused here is
+ * answered at once. */
 static void submit_write(rt_tracker_t *tracker, rt_call_t *call,
                          const rt_auth_principal_t *principal,
-                         ProtobufCMessage *request, rt_op_kind_t kind,
-                         prepare_fn prepare) {
+                         ProtobufCMessage *request, tracker_arena_t *arena,
+                         rt_op_kind_t kind, prepare_fn prepare) {
   rt_error_t err;
   rt_error_clear(&err);
-  write_call_t *write = calloc(1, sizeof *write);
-  if (write == NULL) {
-    protobuf_c_message_free_unpacked(request, NULL);
+  write_call_t *write = tracker_arena_alloc(arena, sizeof *write);
+  char *principal_name = tracker_arena_strdup(arena, principal->name);
+  if (write == NULL || principal_name == NULL) {
+    tracker_arena_free(arena);
     rt_call_fail(call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
     return;
   }
+  memset(write, 0, sizeof *write);
   write->request = request;
+  write->arena = arena;
   write->call = call;
-  snprintf(write->principal, sizeof write->principal, "%s", principal->name);
   write->job.complete = complete_write;
   atomic_init(&write->job.abandoned, false);
   write->job.op.kind = kind;
-  write->job.op.principal = write->principal;
+  write->job.op.principal = principal_name;
   int rc = prepare(write, &write->job.op, &err);
   if (rc == 0)
     rc = rt_writer_submit(tracker->writer, &write->job, &err);
@@ -241,9 +241,7 @@ static int prepare_record_measurement(write_call_t *write, rt_write_op_t *op,
                           "measurement.commitment_id \"%s\" differs from "
                           "commitment_id \"%s\"",
                           measurement->commitment_id, req->commitment_id);
-    write->restore_slot = &measurement->commitment_id;
-    write->restore_value = measurement->commitment_id;
-    measurement->commitment_id = req->commitment_id;
+    measurement->commitment_id = req->commitment_id; /* both in the arena */
   } else if (!is_set(measurement->commitment_id)) {
     return rt_error_set(err, RT_EINVAL, "commitment_id",
                         "commitment_id is required");
@@ -257,72 +255,78 @@ static int prepare_record_measurement(write_call_t *write, rt_write_op_t *op,
 
 static void create_source(rt_tracker_t *tracker, rt_call_t *call,
                           const rt_auth_principal_t *principal,
-                          ProtobufCMessage *request) {
-  submit_write(tracker, call, principal, request, RT_OP_CREATE_SOURCE,
+                          ProtobufCMessage *request, tracker_arena_t *arena) {
+  submit_write(tracker, call, principal, request, arena, RT_OP_CREATE_SOURCE,
                prepare_create_source);
 }
 
 static void update_source(rt_tracker_t *tracker, rt_call_t *call,
                           const rt_auth_principal_t *principal,
-                          ProtobufCMessage *request) {
-  submit_write(tracker, call, principal, request, RT_OP_UPDATE_SOURCE,
+                          ProtobufCMessage *request, tracker_arena_t *arena) {
+  submit_write(tracker, call, principal, request, arena, RT_OP_UPDATE_SOURCE,
                prepare_update_source);
 }
 
 static void create_actor(rt_tracker_t *tracker, rt_call_t *call,
                          const rt_auth_principal_t *principal,
-                         ProtobufCMessage *request) {
-  submit_write(tracker, call, principal, request, RT_OP_CREATE_ACTOR,
+                         ProtobufCMessage *request, tracker_arena_t *arena) {
+  submit_write(tracker, call, principal, request, arena, RT_OP_CREATE_ACTOR,
                prepare_create_actor);
 }
 
 static void update_actor(rt_tracker_t *tracker, rt_call_t *call,
                          const rt_auth_principal_t *principal,
-                         ProtobufCMessage *request) {
-  submit_write(tracker, call, principal, request, RT_OP_UPDATE_ACTOR,
+                         ProtobufCMessage *request, tracker_arena_t *arena) {
+  submit_write(tracker, call, principal, request, arena, RT_OP_UPDATE_ACTOR,
                prepare_update_actor);
 }
 
 static void create_recommendation(rt_tracker_t *tracker, rt_call_t *call,
                                   const rt_auth_principal_t *principal,
-                                  ProtobufCMessage *request) {
-  submit_write(tracker, call, principal, request, RT_OP_CREATE_RECOMMENDATION,
-               prepare_create_recommendation);
+                                  ProtobufCMessage *request,
+                                  tracker_arena_t *arena) {
+  submit_write(tracker, call, principal, request, arena,
+               RT_OP_CREATE_RECOMMENDATION, prepare_create_recommendation);
 }
 
 static void update_recommendation(rt_tracker_t *tracker, rt_call_t *call,
                                   const rt_auth_principal_t *principal,
-                                  ProtobufCMessage *request) {
-  submit_write(tracker, call, principal, request, RT_OP_UPDATE_RECOMMENDATION,
-               prepare_update_recommendation);
+                                  ProtobufCMessage *request,
+                                  tracker_arena_t *arena) {
+  submit_write(tracker, call, principal, request, arena,
+               RT_OP_UPDATE_RECOMMENDATION, prepare_update_recommendation);
 }
 
 static void create_commitment(rt_tracker_t *tracker, rt_call_t *call,
                               const rt_auth_principal_t *principal,
-                              ProtobufCMessage *request) {
-  submit_write(tracker, call, principal, request, RT_OP_CREATE_COMMITMENT,
-               prepare_create_commitment);
+                              ProtobufCMessage *request,
+                              tracker_arena_t *arena) {
+  submit_write(tracker, call, principal, request, arena,
+               RT_OP_CREATE_COMMITMENT, prepare_create_commitment);
 }
 
 static void update_commitment(rt_tracker_t *tracker, rt_call_t *call,
                               const rt_auth_principal_t *principal,
-                              ProtobufCMessage *request) {
-  submit_write(tracker, call, principal, request, RT_OP_UPDATE_COMMITMENT,
-               prepare_update_commitment);
+                              ProtobufCMessage *request,
+                              tracker_arena_t *arena) {
+  submit_write(tracker, call, principal, request, arena,
+               RT_OP_UPDATE_COMMITMENT, prepare_update_commitment);
 }
 
 static void record_follow_up(rt_tracker_t *tracker, rt_call_t *call,
                              const rt_auth_principal_t *principal,
-                             ProtobufCMessage *request) {
-  submit_write(tracker, call, principal, request, RT_OP_RECORD_FOLLOW_UP,
+                             ProtobufCMessage *request,
+                             tracker_arena_t *arena) {
+  submit_write(tracker, call, principal, request, arena, RT_OP_RECORD_FOLLOW_UP,
                prepare_record_follow_up);
 }
 
 static void record_measurement(rt_tracker_t *tracker, rt_call_t *call,
                                const rt_auth_principal_t *principal,
-                               ProtobufCMessage *request) {
-  submit_write(tracker, call, principal, request, RT_OP_RECORD_MEASUREMENT,
-               prepare_record_measurement);
+                               ProtobufCMessage *request,
+                               tracker_arena_t *arena) {
+  submit_write(tracker, call, principal, request, arena,
+               RT_OP_RECORD_MEASUREMENT, prepare_record_measurement);
 }
 
 /* Every write needs the writer role and is answered after its commit. */
