@@ -100,7 +100,9 @@ static nghttp2_session *call_session(const rt_call_t *call) {
   return call->stream.conn->session;
 }
 
-/* ---- stream events ------------------------------------------------------ */
+/* ---- a new call: its stream's headers ----------------------------------- *
+ * The call_* functions taking a server_stream_t are the events
+ * server_conn reports (server_call_events, below). */
 
 static server_stream_t *call_open(server_conn_t *conn, int32_t id) {
   rt_call_t *call = calloc(1, sizeof(*call));
@@ -606,6 +608,7 @@ static void call_flushed(server_stream_t *stream) {
     drained(call);
 }
 
+/* What server_conn tells the calls layer. */
 const server_stream_events_t server_call_events = {
     .open = call_open,
     .header = call_header,

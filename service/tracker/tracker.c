@@ -11,10 +11,10 @@
  * (libuv's habit: the callback is shared, the data says what it is for).
  * dispatch() resolves who the call is made by (the bearer token and the
  * route's role when tokens are configured), decodes the request as the
- * route's message type into the request's arena and calls the route's
- * handler with the three. A new
- * route is therefore covered without touching the dispatch, and no
- * handler can be reached without the check.
+ * route's message type into the request's arena, and calls the route's
+ * handler with the principal, the request and the arena. A new route is
+ * therefore covered without touching the dispatch, and no handler can be
+ * reached without the check.
  */
 #include "tracker_call.h"
 #include "tracker_watch.h"

@@ -9,10 +9,12 @@
  * submit_write queues the op to the writer thread. Full validation of
  * every field happens in the storage engine, inside the write, with the
  * same field-naming messages.
+ *
  * The reply (the packed record the storage engine returns) is sent from
  * the completion on the loop thread, after the commit is durable. A call
  * cancelled meanwhile only marks its job abandoned; the completion frees
- * everything, once.
+ * everything, once: the reply, and the request's arena, which holds the
+ * write itself.
  */
 #include "tracker_call.h"
 
