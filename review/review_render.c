@@ -26,21 +26,6 @@ struct rt_review_renderer {
   uint8_t *file_chunk;
 };
 
-const char *rt_review_status_name(int status) {
-  const char *slug = rt_enum_slug(&rectrack__v1__status__descriptor, status);
-  return slug != NULL ? slug : "";
-}
-
-const char *rt_review_status_label(int status) {
-  return rt_enum_label(&rectrack__v1__status__descriptor, status);
-}
-
-const char *rt_review_trajectory_name(int trajectory) {
-  const char *slug =
-      rt_enum_slug(&rectrack__v1__trajectory__descriptor, trajectory);
-  return slug != NULL ? slug : "";
-}
-
 const char *rt_review_content_type(rt_review_format_t format) {
   switch (format) {
   case RT_REVIEW_HTML:

@@ -4,7 +4,8 @@
  * per step), the escapers for HTML, GitHub-flavoured Markdown and RFC 4180
  * CSV, a UTF-8 cleaner (user text is validated on the way in, but a review
  * must never emit bytes that break the file), the natural id order and the
- * number format shared by every format.
+ * number format and the spellings of status and trajectory values shared
+ * by every format.
  */
 #include "review_internal.h"
 
@@ -320,4 +321,21 @@ int rt_review_natcmp(const char *a, const char *b) {
   if (*a || *b)
     return *a ? 1 : -1;
   return strcmp(sa, sb); /* "R01" vs "R1": still a total order */
+}
+
+/* ---- enum spellings (rt_enum), for every renderer ---- */
+
+const char *rt_review_status_name(int status) {
+  const char *slug = rt_enum_slug(&rectrack__v1__status__descriptor, status);
+  return slug != NULL ? slug : "";
+}
+
+const char *rt_review_status_label(int status) {
+  return rt_enum_label(&rectrack__v1__status__descriptor, status);
+}
+
+const char *rt_review_trajectory_name(int trajectory) {
+  const char *slug =
+      rt_enum_slug(&rectrack__v1__trajectory__descriptor, trajectory);
+  return slug != NULL ? slug : "";
 }
