@@ -1,13 +1,41 @@
 #!/usr/bin/env bash
-# Installs every Debian package that rectrack's build, tests, demo and
-# benchmarks need. Idempotent: packages already present are left alone, and
-# the package index is refreshed only when something is missing.
+# Installs the Debian 12 (bookworm) packages rectrack needs. Idempotent:
+# packages already present are left alone, and the package index is
+# refreshed only when something is missing.
+#
+#   install-deps.sh            everything to build, test, run the demo and the
+#                              benchmarks, plus buf (from npm) for the proto
+#                              lint and `buf curl`
+#   install-deps.sh --runtime  only the shared libraries rectrackd, rectrack
+#                              and rectrack-admin load at run time: no
+#                              compiler, headers, test tools, npm or buf
+#
+# docs/development.md says what each package is for.
 set -euo pipefail
 
-packages=(
+usage() {
+  echo "usage: $0 [--runtime]" >&2
+  exit 2
+}
+
+runtime_only=false
+case $# in
+0) ;;
+1) [ "$1" = "--runtime" ] && runtime_only=true || usage ;;
+*) usage ;;
+esac
+
+# What the three binaries link against (apt adds the libraries these
+# depend on, such as libminizip1 and libssl3 for libxlsxwriter4).
+runtime_packages=(
+  libuv1 libnghttp2-14 libprotobuf-c1 liblmdb0 libsodium23 libjansson4
+  libxlsxwriter4 zlib1g
+)
+
+build_packages=(
   # build
   build-essential cmake pkg-config
-  # the field's libraries (see README, "Dependencies")
+  # the libraries' development files and the protobuf compilers
   libuv1-dev libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler
   protobuf-compiler libprotobuf-dev liblmdb-dev lmdb-utils libsodium-dev
   libjansson-dev libxlsxwriter-dev
@@ -29,22 +57,38 @@ packages=(
   nghttp2-client
 )
 
-missing=()
-for pkg in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
-    missing+=("$pkg")
-  fi
-done
+if $runtime_only; then
+  packages=("${runtime_packages[@]}")
+else
+  packages=("${build_packages[@]}")
+fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+apt_install() {
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+    --no-install-recommends "$@"
+}
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null |
+    grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
 
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
 else
   echo "install-deps: installing ${missing[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt_install "${missing[@]}"
+fi
+
+if $runtime_only; then
+  exit 0
 fi
 
 # buf (proto lint and format, and `buf curl` in docs/api.md) is not a
@@ -58,8 +102,7 @@ fi
 if [ "$("$tools_dir/node_modules/.bin/buf" --version 2>/dev/null)" != "$buf_version" ]; then
   if ! command -v npm >/dev/null; then
     echo "install-deps: installing nodejs and npm for buf"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+    apt_install nodejs npm
   fi
   echo "install-deps: installing buf $buf_version into $tools_dir"
   mkdir -p "$tools_dir"
