@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the screenshots of the follow-up review that the README shows:
+# Regenerates the screenshots of the follow-up review (README.md, docs/review.md):
 #   docs/review-screenshot.png         the top of the demo review's HTML as a
 #                                      browser shows it (1280 px wide)
 #   docs/review-screenshot-tables.png  the printed review (A4 landscape, the
