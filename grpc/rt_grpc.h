@@ -11,7 +11,7 @@
  * grpc/doc/statuscodes.md.
  *
  * Status codes are plain ints here (0 = OK ... 16 = UNAUTHENTICATED) so
- * that this module does not depend on the server's rt_call.h, which names
+ * that this module does not depend on the server's rt_server.h, which names
  * the same values rt_grpc_status_t.
  */
 #ifndef RT_GRPC_H

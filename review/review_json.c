@@ -1,6 +1,6 @@
 /*
  * The JSON export (shape "rectrack.review.v1", documented in
- * README.md, "JSON shape"): one object with the summary and the rows of the
+ * docs/review.md, "JSON"): one object with the summary and the rows of the
  * four data tables, plus the actors and sources. jansson builds and
  * escapes each value; the document around them is glued here so that rows
  * are produced a batch at a time instead of as one huge tree. Values are

@@ -22,7 +22,7 @@
  *     rc == 0: finished, send trailers; rc < 0: error
  *   rt_review_renderer_free(r); then free the input arrays.
  *
- * Semantics (README.md, "The follow-up review", has the long form):
+ * Semantics (docs/review.md has the long form):
  *  - Archived recommendations and commitments are left out of everything,
  *    and so are their follow-ups and measurements.
  *  - Status as of D: the status of the subject's latest follow-up whose

@@ -15,7 +15,7 @@
  * returned to callers. */
 #define STORE_EMAPFULL (-1000)
 
-/* Names of the LMDB databases (the on-disk layout, see README.md). */
+/* Names of the LMDB databases (the on-disk layout, see docs/storage.md). */
 #define STORE_DB_COUNT 14
 
 struct rt_store {

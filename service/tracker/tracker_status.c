@@ -1,8 +1,8 @@
 /*
  * tracker_status: RT_E* -> gRPC status. Kept as a table in one file so that
- * the documentation (README.md, "Status codes") and the code can be compared
- * line by line; anything not listed is a server-side failure (INTERNAL), never
- * blamed on the client's input.
+ * the documentation (docs/api.md, "Errors and status codes") and the code can
+ * be compared line by line; anything not listed is a server-side failure
+ * (INTERNAL), never blamed on the client's input.
  */
 #include "tracker_status.h"
 

@@ -1,7 +1,7 @@
 /*
- * Tests for rt_status_map: every RT_E* code reaches the client with the
- * documented gRPC status, and the message is the detail naming the field
- * when there is one.
+ * Tests for the tracker's status map (tracker_status): every RT_E* code reaches
+ * the client with the documented gRPC status, and the message is the detail
+ * naming the field when there is one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
