@@ -8,8 +8,7 @@ independent parser, with the expected number of recommendation rows),
 no chunk is larger than 64 KiB, the first chunk names the content type and
 file name, and every concurrent call succeeded with the right answer. The
 worst latency a concurrent call saw is printed, not asserted: the test
-must pass on a loaded machine. The server is started by
-tests/e2e/tracker/rtserver.py (imported, not copied).
+must pass on a loaded machine. The server comes from tests/e2e/rtharness.py.
 """
 
 import concurrent.futures
@@ -19,17 +18,14 @@ import io
 import json
 import os
 import re
-import sys
 import tempfile
 import threading
 import time
 
 import grpc
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "tracker"))
-import rtserver  # noqa: E402
-from rtserver import pb, res  # noqa: E402
+import rtharness
+from rtharness import pb, res
 
 RECOMMENDATIONS = int(os.environ.get("RT_E2E_REVIEW_RECOMMENDATIONS", 20000))
 IN_FLIGHT = 256
@@ -97,7 +93,7 @@ def markdown_body_rows(text, section):
     return lines - 2 * separators
 
 
-class ExportUnderLoadTest(rtserver.TrackerTestCase):
+class ExportUnderLoadTest(rtharness.ServerTestCase):
 
     @classmethod
     def setUpClass(cls):
@@ -110,11 +106,11 @@ class ExportUnderLoadTest(rtserver.TrackerTestCase):
     @classmethod
     def load_dataset(cls):
         stub = cls.stub
-        source = rtserver.make_source(stub, slug="gfmd-2026")
-        actor = rtserver.make_actor(stub, slug="bgd")
+        source = rtharness.make_source(stub, slug="gfmd-2026")
+        actor = rtharness.make_actor(stub, slug="bgd")
 
         def create(i):
-            rec = rtserver.recommendation(
+            rec = rtharness.recommendation(
                 source.id, title="Recommendation %d" % i,
                 theme=THEMES[i % len(THEMES)], lead_actor_id=actor.id,
                 sdg_targets=["10.7", "10.c"][: 1 + i % 2],
@@ -192,7 +188,7 @@ class ExportUnderLoadTest(rtserver.TrackerTestCase):
 
         def caller(seed):
             channel = self.server.channel()
-            stub = rtserver.pb_grpc.TrackerStub(channel)
+            stub = rtharness.pb_grpc.TrackerStub(channel)
             i = seed
             try:
                 while not stop.is_set():
@@ -275,4 +271,4 @@ class ExportUnderLoadTest(rtserver.TrackerTestCase):
 
 
 if __name__ == "__main__":
-    rtserver.main()
+    rtharness.main()

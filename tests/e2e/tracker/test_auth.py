@@ -5,7 +5,7 @@ A real rectrackd with a tokens file: calls without a token or with an
 unknown one are UNAUTHENTICATED, a reader calling a write RPC is
 PERMISSION_DENIED, a writer's changes are recorded under the token's
 principal (recorded_by, updated_by, WatchChanges' principal), Health
-needs no token, SIGHUP reloads the file. rectrack-admin (--admin PATH)
+needs no token, SIGHUP reloads the file. rectrack-admin
 makes the tokens. Also: without a tokens file the server warns that the
 API is open; a burst of SIGTERMs during shutdown still ends with exit 0;
 a data directory that cannot be opened, a bad tokens file, a port in use
@@ -18,28 +18,16 @@ import shutil
 import signal
 import socket
 import stat
-import subprocess
-import sys
 import tempfile
 import unittest
 
 import grpc
 
-import rtserver
-from rtserver import pb, pb_grpc, res, recommendation, wait_for
+import rtharness
+from rtharness import bearer, pb, res, recommendation, token_line
 
-ADMIN = os.environ.get("RECTRACK_ADMIN", "")
 READER_TOKEN = "reader-token-0123456789abcdef0123456789abcdef"
 WRITER_TOKEN = "writer-token-0123456789abcdef0123456789abcdef"
-
-
-def token_line(token, principal, role):
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    return "%s %s %s\n" % (digest, principal, role)
-
-
-def bearer(token):
-    return (("authorization", "Bearer " + token),)
 
 
 def health_check(channel):
@@ -51,31 +39,11 @@ def health_check(channel):
     return check(b"", timeout=30)
 
 
-def run_daemon(args, timeout=60):
-    """Runs rectrackd expecting it to fail at start; returns the process."""
-    return subprocess.run([rtserver.RECTRACKD, "--listen", "127.0.0.1:0"] +
-                          args, capture_output=True, text=True,
-                          timeout=timeout)
-
-
-class AuthTest(rtserver.TrackerTestCase):
+class AuthTest(rtharness.ServerTestCase):
     """One server with a reader and a writer token."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="rt-e2e-auth-")
-        cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
-        cls.tokens = os.path.join(cls.tmp, "tokens")
-        with open(cls.tokens, "w") as f:
-            f.write("# test tokens\n")
-            f.write(token_line(READER_TOKEN, "partner-reader", "reader"))
-            f.write(token_line(WRITER_TOKEN, "secretariat", "writer"))
-        os.chmod(cls.tokens, 0o600)
-        cls.server = rtserver.RtServer(
-            extra_args=["--tokens-file", cls.tokens]).start()
-        cls.addClassCleanup(cls.stop_server)
-        cls.chan = cls.server.channel()
-        cls.stub = pb_grpc.TrackerStub(cls.chan)
+    server_tokens = [(READER_TOKEN, "partner-reader", "reader"),
+                     (WRITER_TOKEN, "secretariat", "writer")]
 
     def test_a_call_without_a_token_is_unauthenticated(self):
         self.assert_rpc_error(grpc.StatusCode.UNAUTHENTICATED,
@@ -113,7 +81,7 @@ class AuthTest(rtserver.TrackerTestCase):
                                        metadata=bearer(READER_TOKEN))
         try:
             source = self.stub.CreateSource(pb.CreateSourceRequest(
-                source=res.Source(id=rtserver.unique("src"),
+                source=res.Source(id=rtharness.unique("src"),
                                   title="Dialogue")),
                 metadata=bearer(WRITER_TOKEN))
             rec = self.stub.CreateRecommendation(
@@ -141,13 +109,13 @@ class AuthTest(rtserver.TrackerTestCase):
         error = self.assert_rpc_error(
             grpc.StatusCode.PERMISSION_DENIED, "mallory",
             self.stub.CreateSource,
-            pb.CreateSourceRequest(source=res.Source(id=rtserver.unique("s"),
+            pb.CreateSourceRequest(source=res.Source(id=rtharness.unique("s"),
                                                      title="Spoofed")),
             metadata=metadata)
         self.assertIn("secretariat", error.details())
         same = bearer(WRITER_TOKEN) + (("x-rectrack-user", "secretariat"),)
         created = self.stub.CreateSource(
-            pb.CreateSourceRequest(source=res.Source(id=rtserver.unique("s"),
+            pb.CreateSourceRequest(source=res.Source(id=rtharness.unique("s"),
                                                      title="Same")),
             metadata=same)
         self.assertEqual(created.title, "Same")
@@ -160,9 +128,8 @@ class AuthTest(rtserver.TrackerTestCase):
         self.assert_rpc_error(grpc.StatusCode.UNAUTHENTICATED, "unknown token",
                               self.stub.GetServerInfo,
                               pb.GetServerInfoRequest(), metadata=bearer(late))
-        with open(self.tokens, "a") as f:
-            f.write(token_line(late, "late-reader", "reader"))
-        self.server.proc.send_signal(signal.SIGHUP)
+        self.server.add_token(late, "late-reader", "reader")
+        self.server.signal(signal.SIGHUP)
 
         def accepted():
             try:
@@ -173,29 +140,26 @@ class AuthTest(rtserver.TrackerTestCase):
                 self.assertEqual(error.code(),
                                  grpc.StatusCode.UNAUTHENTICATED)
                 return False
-        wait_for(accepted, what="the reloaded token")
-        self.assertIsNone(self.server.proc.poll())
+        rtharness.wait_for(accepted, "the reloaded token")
+        self.assertTrue(self.server.running)
 
 
 class AdminTokenTest(unittest.TestCase):
     """rectrack-admin token add/list, and the server accepting its tokens."""
 
     def setUp(self):
-        if not ADMIN:
-            self.skipTest("needs --admin PATH")
         self.tmp = tempfile.mkdtemp(prefix="rt-e2e-admin-token-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
         self.tokens = os.path.join(self.tmp, "tokens")
 
     def admin(self, *args):
-        return subprocess.run([ADMIN, "token"] + list(args),
-                              capture_output=True, text=True, timeout=60)
+        return rtharness.admin("token", *args)
 
     def test_add_creates_a_private_file_and_prints_the_token_once(self):
         added = self.admin("add", "--tokens-file", self.tokens,
                            "--principal", "alice", "--role", "writer")
-        self.assertEqual(added.returncode, 0, added.stderr)
-        token = added.stdout.strip()
+        self.assertEqual(added.code, 0, added.err)
+        token = added.out.strip()
         self.assertEqual(len(token), 43)
         self.assertEqual(stat.S_IMODE(os.stat(self.tokens).st_mode), 0o600)
         with open(self.tokens) as f:
@@ -205,14 +169,14 @@ class AdminTokenTest(unittest.TestCase):
                       " alice writer\n", content)
         second = self.admin("add", "--tokens-file", self.tokens,
                             "--principal", "bob", "--role", "reader")
-        self.assertEqual(second.returncode, 0, second.stderr)
-        self.assertNotEqual(second.stdout.strip(), token)
+        self.assertEqual(second.code, 0, second.err)
+        self.assertNotEqual(second.out.strip(), token)
         listed = self.admin("list", "--tokens-file", self.tokens)
-        self.assertEqual(listed.returncode, 0, listed.stderr)
-        self.assertRegex(listed.stdout, r"alice\s+writer")
-        self.assertRegex(listed.stdout, r"bob\s+reader")
-        self.assertNotIn(token, listed.stdout)
-        self.assertNotIn(second.stdout.strip(), listed.stdout)
+        self.assertEqual(listed.code, 0, listed.err)
+        self.assertRegex(listed.out, r"alice\s+writer")
+        self.assertRegex(listed.out, r"bob\s+reader")
+        self.assertNotIn(token, listed.out)
+        self.assertNotIn(second.out.strip(), listed.out)
 
     def test_bad_arguments_are_usage_errors(self):
         for args in (["add", "--tokens-file", self.tokens, "--principal",
@@ -221,30 +185,24 @@ class AdminTokenTest(unittest.TestCase):
                       "alice", "--role", "admin"],
                      ["list"], ["remove", "--tokens-file", self.tokens]):
             result = self.admin(*args)
-            self.assertEqual(result.returncode, 2, (args, result.stderr))
+            self.assertEqual(result.code, 2, (args, result.err))
         self.assertFalse(os.path.exists(self.tokens))
 
     def test_the_server_accepts_a_token_made_by_admin(self):
         added = self.admin("add", "--tokens-file", self.tokens,
                            "--principal", "ops", "--role", "writer")
-        self.assertEqual(added.returncode, 0, added.stderr)
-        server = rtserver.RtServer(extra_args=["--tokens-file", self.tokens])
-        server.start()
-        try:
-            with server.channel() as channel:
-                stub = pb_grpc.TrackerStub(channel)
-                token = bearer(added.stdout.strip())
-                source = stub.CreateSource(pb.CreateSourceRequest(
-                    source=res.Source(id="admin-made", title="By ops")),
-                    metadata=token)
-                rec = stub.CreateRecommendation(
-                    pb.CreateRecommendationRequest(
-                        recommendation=recommendation(source.id)),
-                    metadata=token)
-                self.assertEqual(rec.updated_by, "ops")
-        finally:
-            self.assertEqual(server.stop(), 0, "".join(server.output))
-            server.cleanup()
+        self.assertEqual(added.code, 0, added.err)
+        with rtharness.Server("--tokens-file", self.tokens) as server:
+            stub = server.stub()
+            token = bearer(added.out.strip())
+            source = stub.CreateSource(pb.CreateSourceRequest(
+                source=res.Source(id="admin-made", title="By ops")),
+                metadata=token)
+            rec = stub.CreateRecommendation(
+                pb.CreateRecommendationRequest(
+                    recommendation=recommendation(source.id)),
+                metadata=token)
+            self.assertEqual(rec.updated_by, "ops")
 
 
 class DaemonLifecycleTest(unittest.TestCase):
@@ -255,43 +213,27 @@ class DaemonLifecycleTest(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.tmp, True)
 
     def test_an_open_server_warns_at_start(self):
-        server = rtserver.RtServer().start()
-        try:
-            wait_for(lambda: any("API is open" in line
-                                 for line in server.output),
-                     what="the open-API warning")
-        finally:
-            self.assertEqual(server.stop(), 0, "".join(server.output))
-            server.cleanup()
+        with rtharness.Server() as server:
+            server.wait_for_log("API is open")
 
     def test_signals_during_shutdown_still_exit_zero(self):
-        server = rtserver.RtServer().start()
-        try:
-            proc = server.proc
+        with rtharness.Server() as server:
             # Keep signalling until the process is gone: some of these
             # arrive while it tears down, after its signal handles closed.
-            while proc.poll() is None:
-                try:
-                    proc.send_signal(signal.SIGTERM)
-                except ProcessLookupError:
-                    break
-                try:
-                    proc.wait(0.001)
-                except subprocess.TimeoutExpired:
-                    pass
-            self.assertEqual(server.stop(), 0, "".join(server.output))
-        finally:
-            server.stop()
-            server.cleanup()
+            while server.signal(signal.SIGTERM):
+                server.wait(0.001)
+            self.assertEqual(server.stop(), 0)
 
     def assert_start_fails(self, args, fragment):
-        result = run_daemon(args)
-        self.assertNotEqual(result.returncode, 0, result)
-        self.assertNotIn("listening on", result.stdout)
-        lines = result.stderr.strip().splitlines()
+        """rectrackd with args must refuse to start: no readiness line,
+        one "rectrackd: " line naming fragment, a non-zero status."""
+        result = rtharness.run("rectrackd", "--listen", "127.0.0.1:0", *args)
+        self.assertNotEqual(result.code, 0, result)
+        self.assertNotIn("listening on", result.out)
+        lines = result.err.strip().splitlines()
         self.assertEqual(len([l for l in lines if l.startswith("rectrackd: ")]),
-                         1, result.stderr)
-        self.assertIn(fragment, result.stderr)
+                         1, result.err)
+        self.assertIn(fragment, result.err)
         return result
 
     def test_a_data_dir_that_is_a_file_is_refused(self):
@@ -330,18 +272,13 @@ class DaemonLifecycleTest(unittest.TestCase):
             taken.bind(("127.0.0.1", 0))
             taken.listen(1)
             port = taken.getsockname()[1]
-            result = subprocess.run(
-                [rtserver.RECTRACKD, "--listen", "127.0.0.1:%d" % port,
-                 "--data-dir", os.path.join(self.tmp, "d")],
-                capture_output=True, text=True, timeout=60)
-        self.assertEqual(result.returncode, 1, result)
+            result = rtharness.run(
+                "rectrackd", "--listen", "127.0.0.1:%d" % port,
+                "--data-dir", os.path.join(self.tmp, "d"))
+        self.assertEqual(result.code, 1, result)
         self.assertIn("cannot listen on 127.0.0.1:%d: address already in use"
-                      % port, result.stderr)
+                      % port, result.err)
 
 
 if __name__ == "__main__":
-    if "--admin" in sys.argv:
-        i = sys.argv.index("--admin")
-        ADMIN = sys.argv[i + 1]
-        del sys.argv[i:i + 2]
-    rtserver.main()
+    rtharness.main()

@@ -7,11 +7,11 @@ import threading
 
 import grpc
 
-import rtserver
-from rtserver import pb, pb_grpc, res, make_source, make_actor, recommendation
+import rtharness
+from rtharness import pb, pb_grpc, res, make_source, make_actor, recommendation
 
 
-class ConcurrencyTest(rtserver.TrackerTestCase):
+class ConcurrencyTest(rtharness.ServerTestCase):
 
     def test_two_clients_racing_on_one_revision(self):
         source = make_source(self.stub)
@@ -144,4 +144,4 @@ class ConcurrencyTest(rtserver.TrackerTestCase):
 
 
 if __name__ == "__main__":
-    rtserver.main()
+    rtharness.main()

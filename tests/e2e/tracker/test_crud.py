@@ -3,11 +3,11 @@ grpcio client against a real rectrackd."""
 
 import grpc
 
-import rtserver
-from rtserver import pb, res, unique, make_source, make_actor, recommendation
+import rtharness
+from rtharness import pb, res, unique, make_source, make_actor, recommendation
 
 
-class CrudTest(rtserver.TrackerTestCase):
+class CrudTest(rtharness.ServerTestCase):
 
     def test_source_create_get_list_update(self):
         slug = unique("idm")
@@ -169,4 +169,4 @@ class CrudTest(rtserver.TrackerTestCase):
 
 
 if __name__ == "__main__":
-    rtserver.main()
+    rtharness.main()

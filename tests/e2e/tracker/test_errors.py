@@ -3,13 +3,13 @@ status and a message that names the field."""
 
 import grpc
 
-import rtserver
-from rtserver import pb, res, unique, make_source, make_actor, recommendation
+import rtharness
+from rtharness import pb, res, unique, make_source, make_actor, recommendation
 
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 
 
-class ErrorsTest(rtserver.TrackerTestCase):
+class ErrorsTest(rtharness.ServerTestCase):
 
     @classmethod
     def setUpClass(cls):
@@ -135,4 +135,4 @@ class ErrorsTest(rtserver.TrackerTestCase):
 
 
 if __name__ == "__main__":
-    rtserver.main()
+    rtharness.main()

@@ -4,11 +4,11 @@ middle of its backlog. After each, the server still answers."""
 
 import grpc
 
-import rtserver
-from rtserver import pb, res, make_source, recommendation
+import rtharness
+from rtharness import pb, res, make_source, recommendation
 
 
-class LimitsTest(rtserver.TrackerTestCase):
+class LimitsTest(rtharness.ServerTestCase):
 
     @classmethod
     def setUpClass(cls):
@@ -99,4 +99,4 @@ class LimitsTest(rtserver.TrackerTestCase):
 
 
 if __name__ == "__main__":
-    rtserver.main()
+    rtharness.main()

@@ -4,11 +4,11 @@ in revision order, first the backlog, then live changes as they commit."""
 import queue
 import threading
 
-import rtserver
-from rtserver import pb, res, make_source, recommendation
+import rtharness
+from rtharness import pb, res, make_source, recommendation
 
 
-class WatchTest(rtserver.TrackerTestCase):
+class WatchTest(rtharness.ServerTestCase):
 
     def collect(self, from_revision):
         """Starts a watch in a thread; returns (events queue, stream)."""
@@ -100,4 +100,4 @@ class WatchTest(rtserver.TrackerTestCase):
 
 
 if __name__ == "__main__":
-    rtserver.main()
+    rtharness.main()
