@@ -9,16 +9,16 @@ import select
 import signal
 import subprocess
 
-import clitest
-from clitest import CliTestCase, clean_env
+import rtharness
+from rtharness import cli_env
 
 
-class FollowUps(CliTestCase):
+class FollowUps(rtharness.ServerTestCase):
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        run = lambda *a: clitest.run_cli(a, server=cls.server.address)
+        run = cls.server.cli
         for args in (("actor", "add", "bgd", "--name", "Bangladesh"),
                      ("source", "add", "src", "--title", "Source")):
             assert run(*args).code == 0
@@ -144,8 +144,8 @@ class FollowUps(CliTestCase):
 
     def test_review_writes_a_file(self):
         out = self.path("review.md")
-        result = self.run_cli("review", "--from", "2024-01-01", "--to",
-                              "2025-12-31", "--format", "md", "-o", out)
+        result = self.cli("review", "--from", "2024-01-01", "--to",
+                          "2025-12-31", "--format", "md", "-o", out)
         if result.code == 1 and "UNIMPLEMENTED" in result.err:
             self.skipTest("this rectrackd has no review renderer")
         self.assertEqual(result.code, 0, repr(result))
@@ -159,14 +159,11 @@ class FollowUps(CliTestCase):
                    "--table", "recommendations")
 
     def test_review_default_file_name(self):
-        proc = subprocess.run(
-            [clitest.RECTRACK, "--server", self.server.address, "review",
-             "--from", "2024-01-01", "--to", "2024-12-31", "--format",
-             "json"], capture_output=True, text=True, env=clean_env(),
-            cwd=self.tmp, timeout=clitest.RUN_TIMEOUT_S)
-        if proc.returncode == 1 and "UNIMPLEMENTED" in proc.stderr:
+        result = self.cli("review", "--from", "2024-01-01", "--to",
+                          "2024-12-31", "--format", "json", cwd=self.tmp)
+        if result.code == 1 and "UNIMPLEMENTED" in result.err:
             self.skipTest("this rectrackd has no review renderer")
-        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(result.code, 0, result.err)
         name = os.path.join(self.tmp, "review-2024-01-01-2024-12-31.json")
         with open(name, encoding="utf-8") as f:
             json.load(f)
@@ -189,9 +186,9 @@ class FollowUps(CliTestCase):
 
     def test_watch_sees_live_changes_and_exits_0_on_sigint(self):
         proc = subprocess.Popen(
-            [clitest.RECTRACK, "--server", self.server.address, "--output",
-             "json", "watch"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, env=clean_env())
+            self.server.cli_argv("--output", "json", "watch"),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=cli_env())
         try:
             # Keep making changes until the watcher has shown one: the
             # watch call may not be registered when the first one lands.
@@ -215,4 +212,4 @@ class FollowUps(CliTestCase):
 
 
 if __name__ == "__main__":
-    clitest.main()
+    rtharness.main()

@@ -15,8 +15,8 @@ from concurrent import futures
 
 import grpc
 
-import clitest
-from clitest import clean_env, run_cli
+import rtharness
+from rtharness import cli_env, run_cli
 
 
 class FakeServer(grpc.GenericRpcHandler):
@@ -66,40 +66,40 @@ class TransportFailures(unittest.TestCase):
         cls.grpc_server.stop(None)
 
     def test_unauthenticated_exits_6_and_metadata_is_sent(self):
-        result = run_cli(["--token", "s3cret", "--user", "erin", "rec",
-                          "show", "R1"], server=self.address)
+        result = run_cli("--token", "s3cret", "--user", "erin", "rec",
+                         "show", "R1", server=self.address)
         self.assertEqual(result.code, 6, repr(result))
         self.assertIn("token=Bearer s3cret user=erin", result.err)
         self.assertIn("UNAUTHENTICATED", result.err)
-        env = clean_env(RECTRACK_TOKEN="from-env")
-        result = run_cli(["rec", "show", "R1"], server=self.address, env=env)
+        env = cli_env(RECTRACK_TOKEN="from-env")
+        result = run_cli("rec", "show", "R1", server=self.address, env=env)
         self.assertIn("token=Bearer from-env user=None", result.err)
 
     def test_permission_denied_exits_6_with_decoded_message(self):
-        result = run_cli(["actor", "show", "x"], server=self.address)
+        result = run_cli("actor", "show", "x", server=self.address)
         self.assertEqual(result.code, 6, repr(result))
         self.assertIn("not for you: d\u00e9j\u00e0 vu 100%", result.err)
 
     def test_unimplemented_review_is_said_clearly(self):
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "review.html")
-            result = run_cli(["review", "--from", "2024-01-01", "--to",
-                              "2024-12-31", "-o", out], server=self.address)
+            result = run_cli("review", "--from", "2024-01-01", "--to",
+                             "2024-12-31", "-o", out, server=self.address)
             self.assertEqual(result.code, 1, repr(result))
             self.assertIn("does not implement review export", result.err)
             self.assertEqual(os.listdir(tmp), [])
 
     def test_deadline_exits_7(self):
-        result = run_cli(["--timeout", "300ms", "source", "show", "x"],
+        result = run_cli("--timeout", "300ms", "source", "show", "x",
                          server=self.address)
         self.assertEqual(result.code, 7, repr(result))
         self.assertIn("deadline", result.err.lower())
 
     def test_nothing_listening_exits_7_naming_the_address(self):
-        result = run_cli(["status"], server="127.0.0.1:1")
+        result = run_cli("status", server="127.0.0.1:1")
         self.assertEqual(result.code, 7, repr(result))
         self.assertIn("127.0.0.1:1", result.err)
-        bad = run_cli(["status"], server="no-port")
+        bad = run_cli("status", server="no-port")
         self.assertEqual(bad.code, 2, repr(bad))
         self.assertIn("--server", bad.err)
 
@@ -125,7 +125,7 @@ class Completion(unittest.TestCase):
             'COMP_WORDS=(rectrack follow-up R1 --st); COMP_CWORD=3;'
             ' _rectrack\n'
             'echo "single:${COMPREPLY[*]}"\n')
-        env = clean_env(RT=clitest.RECTRACK)
+        env = cli_env(RT=rtharness.program("rectrack"))
         proc = subprocess.run([bash, "-c", script], capture_output=True,
                               text=True, env=env, timeout=60)
         self.assertEqual(proc.returncode, 0, proc.stderr)
@@ -138,19 +138,19 @@ class Completion(unittest.TestCase):
         self.assertEqual(lines["single"], "--status")
 
     def test_zsh_script_and_unknown_shell(self):
-        zsh = run_cli(["completion", "zsh"])
+        zsh = run_cli("completion", "zsh")
         self.assertEqual(zsh.code, 0, repr(zsh))
         self.assertIn("bashcompinit", zsh.out)
         self.assertIn("complete -F _rectrack rectrack", zsh.out)
-        fish = run_cli(["completion", "fish"])
+        fish = run_cli("completion", "fish")
         self.assertEqual(fish.code, 2, repr(fish))
 
     def test_version(self):
-        result = run_cli(["version"])
+        result = run_cli("version")
         self.assertEqual(result.code, 0)
         self.assertRegex(result.out, r"^rectrack \d+\.\d+\.\d+\n$")
-        self.assertEqual(run_cli(["--version"]).out, result.out)
+        self.assertEqual(run_cli("--version").out, result.out)
 
 
 if __name__ == "__main__":
-    clitest.main()
+    rtharness.main()

@@ -8,16 +8,16 @@ import io
 import json
 import os
 
-import clitest
-from clitest import CliTestCase, clean_env
+import rtharness
+from rtharness import cli_env, run_cli
 
 
-class RecordCommands(CliTestCase):
+class RecordCommands(rtharness.ServerTestCase):
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        run = lambda *a: clitest.run_cli(a, server=cls.server.address)
+        run = cls.server.cli
         for args in (
                 ("actor", "add", "bgd", "--name", "Bangladesh", "--kind",
                  "member-state", "--country", "BGD"),
@@ -160,8 +160,8 @@ class RecordCommands(CliTestCase):
         self.ok("rec", "add", "--source", "idm-2023-ny", "--title", title,
                 "--theme", "wide")
         for columns in ("80", "50"):
-            table = self.run_cli("rec", "list", "--theme", "wide",
-                                 env=clean_env(COLUMNS=columns))
+            table = self.cli("rec", "list", "--theme", "wide",
+                             env=cli_env(COLUMNS=columns))
             self.assertEqual(table.code, 0, repr(table))
             lines = table.out.splitlines()
             self.assertEqual(len(lines), 2)
@@ -174,25 +174,24 @@ class RecordCommands(CliTestCase):
 
     def test_bad_values_are_rejected_before_any_call(self):
         # A server that does not exist: the value check must come first.
-        dead = clitest.run_cli(["rec", "add", "--source", "s", "--title", "t",
-                                "--sdg", "18.1"], server="127.0.0.1:1")
+        dead = run_cli("rec", "add", "--source", "s", "--title", "t",
+                       "--sdg", "18.1", server="127.0.0.1:1")
         self.assertEqual(dead.code, 4, repr(dead))
         self.assertIn("--sdg", dead.err)
-        status = clitest.run_cli(["rec", "list", "--status", "done"],
-                                 server="127.0.0.1:1")
+        status = run_cli("rec", "list", "--status", "done",
+                         server="127.0.0.1:1")
         self.assertEqual(status.code, 4, repr(status))
         self.assertIn("in-progress", status.err)
         self.assertIn("partially-implemented", status.err)
         for args, flag in ((("--due", "2024-02-30"), "--due"),
                            (("--gcm", "24"), "--gcm"),
                            (("--lead", "Not A Slug"), "--lead")):
-            result = clitest.run_cli(["rec", "add", "--source", "s",
-                                      "--title", "t", *args],
-                                     server="127.0.0.1:1")
+            result = run_cli("rec", "add", "--source", "s", "--title", "t",
+                             *args, server="127.0.0.1:1")
             self.assertEqual(result.code, 4, repr(result))
             self.assertIn(flag, result.err)
-        kind = clitest.run_cli(["actor", "add", "x", "--name", "X", "--kind",
-                                "country"], server="127.0.0.1:1")
+        kind = run_cli("actor", "add", "x", "--name", "X", "--kind",
+                       "country", server="127.0.0.1:1")
         self.assertEqual(kind.code, 4, repr(kind))
         self.assertIn("member-state", kind.err)
 
@@ -212,8 +211,8 @@ class RecordCommands(CliTestCase):
         self.fails(3, "actor", "show", "nobody")
         dup = self.fails(5, "actor", "add", "bgd", "--name", "Again")
         self.assertIn("bgd", dup.err)
-        bad_ref = self.run_cli("rec", "add", "--source", "no-such-source",
-                               "--title", "x")
+        bad_ref = self.cli("rec", "add", "--source", "no-such-source",
+                           "--title", "x")
         self.assertIn(bad_ref.code, (3, 4), repr(bad_ref))
 
     def test_help_at_every_level(self):
@@ -228,47 +227,44 @@ class RecordCommands(CliTestCase):
         self.assertIn("rectrack ", self.ok("version").out)
 
 
-class Configuration(CliTestCase):
+class Configuration(rtharness.ServerTestCase):
 
     def test_env_config_and_flag_precedence(self):
         config = self.write("config", "# rectrack\nserver = %s\nuser = carol\n"
                             % self.server.address)
-        env = clean_env(RECTRACK_CONFIG=config)
-        made = clitest.run_cli(["--output", "json", "actor", "add", "cfg",
-                                "--name", "Configured"], env=env)
+        env = cli_env(RECTRACK_CONFIG=config)
+        made = run_cli("--output", "json", "actor", "add", "cfg", "--name",
+                       "Configured", env=env)
         self.assertEqual(made.code, 0, repr(made))
         self.assertEqual(made.json()["id"], "cfg")
         # RECTRACK_SERVER beats the config file, --server beats both.
-        env_dead = clean_env(RECTRACK_CONFIG=config,
-                             RECTRACK_SERVER="127.0.0.1:1")
-        self.assertEqual(clitest.run_cli(["actor", "show", "cfg"],
-                                         env=env_dead).code, 7)
-        self.assertEqual(clitest.run_cli(["--server", self.server.address,
-                                          "actor", "show", "cfg"],
-                                         env=env_dead).code, 0)
+        env_dead = cli_env(RECTRACK_CONFIG=config,
+                           RECTRACK_SERVER="127.0.0.1:1")
+        self.assertEqual(run_cli("actor", "show", "cfg", env=env_dead).code,
+                         7)
+        self.assertEqual(run_cli("--server", self.server.address, "actor",
+                                 "show", "cfg", env=env_dead).code, 0)
 
     def test_xdg_config_home_is_honoured(self):
         home = os.path.join(self.tmp, "xdg")
         os.makedirs(os.path.join(home, "rectrack"), exist_ok=True)
         with open(os.path.join(home, "rectrack", "config"), "w") as f:
             f.write("server = %s\n" % self.server.address)
-        env = clean_env(XDG_CONFIG_HOME=home)
+        env = cli_env(XDG_CONFIG_HOME=home)
         del env["RECTRACK_CONFIG"]
-        result = clitest.run_cli(["status"], env=env)
+        result = run_cli("status", env=env)
         self.assertEqual(result.code, 0, repr(result))
 
     def test_bad_config_line_is_a_usage_error(self):
         config = self.write("bad-config", "server 1.2.3.4\n")
-        result = clitest.run_cli(["status"],
-                                 env=clean_env(RECTRACK_CONFIG=config))
+        result = run_cli("status", env=cli_env(RECTRACK_CONFIG=config))
         self.assertEqual(result.code, 2, repr(result))
         self.assertIn("bad-config:1", result.err)
 
     def test_recorded_by_comes_from_user(self):
-        env = clean_env(RECTRACK_USER="dave")
-        made = clitest.run_cli(["--output", "json", "actor", "add", "by-env",
-                                "--name", "By env"],
-                               server=self.server.address, env=env)
+        env = cli_env(RECTRACK_USER="dave")
+        made = self.cli("--output", "json", "actor", "add", "by-env",
+                        "--name", "By env", env=env)
         self.assertEqual(made.code, 0, repr(made))
         revision = self.ok("--output", "json", "status").json()["info"][
             "revision"]
@@ -281,4 +277,4 @@ class Configuration(CliTestCase):
 
 
 if __name__ == "__main__":
-    clitest.main()
+    rtharness.main()

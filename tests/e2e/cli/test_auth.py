@@ -3,30 +3,17 @@ bearer tokens (--tokens-file). --token and RECTRACK_TOKEN are sent as
 `authorization: Bearer`; a missing or unknown token and a reader's write
 exit 6; the writer's principal is who the change is recorded as."""
 
-import hashlib
-import os
-
-import clitest
-from clitest import CliTestCase, clean_env
+import rtharness
+from rtharness import cli_env
 
 READER = "cli-reader-token-0123456789abcdef0123456789"
 WRITER = "cli-writer-token-0123456789abcdef0123456789"
 
 
-class AuthCliTest(CliTestCase):
+class AuthCliTest(rtharness.ServerTestCase):
 
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = clitest.tempfile.mkdtemp(prefix="rt-e2e-cli-auth-")
-        tokens = os.path.join(cls.tmp, "tokens")
-        with open(tokens, "w") as f:
-            for token, principal, role in ((READER, "partner", "reader"),
-                                           (WRITER, "secretariat", "writer")):
-                f.write("%s %s %s\n" % (hashlib.sha256(
-                    token.encode()).hexdigest(), principal, role))
-        os.chmod(tokens, 0o600)
-        cls.server = clitest.Server(
-            extra_args=["--tokens-file", tokens]).start()
+    server_tokens = [(READER, "partner", "reader"),
+                     (WRITER, "secretariat", "writer")]
 
     def test_a_writer_token_works_and_names_who_changed_it(self):
         self.ok("--token", WRITER, "source", "add", "auth-src", "--title",
@@ -35,7 +22,7 @@ class AuthCliTest(CliTestCase):
                         "--source", "auth-src", "--title", "Tokens")
         self.assertEqual(added.json()["updated_by"], "secretariat")
         shown = self.ok("source", "show", "auth-src",
-                        env=clean_env(RECTRACK_TOKEN=READER))
+                        env=cli_env(RECTRACK_TOKEN=READER))
         self.assertIn("Dialogue", shown.out)
 
     def test_a_missing_or_unknown_token_exits_6(self):
@@ -53,4 +40,4 @@ class AuthCliTest(CliTestCase):
 
 
 if __name__ == "__main__":
-    clitest.main()
+    rtharness.main()
