@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Interoperability: rectrackd and the transport driven by clients other
 than the grpcio used elsewhere.
 
@@ -17,23 +17,22 @@ than the grpcio used elsewhere.
       HEAD/GET, unknown paths, grpc-timeout forms, compressed requests
       (gzip, deflate, unsupported, corrupt, a compression bomb).
 
-Every server must exit 0 on SIGTERM (so an ASan report fails the test).
-Exit status 77 means skipped (a client is not installed).
+Every server comes from rtharness and must exit 0 on SIGTERM (so an ASan
+report fails the test). Exit status 77 means skipped (a client is not
+installed).
+
+usage: test_interop.py CASE (the environment as rtharness.py says)
 """
 import argparse
 import gzip
-import select
-import shutil
-import signal
 import socket
 import struct
-import subprocess
 import sys
-import tempfile
 import zlib
 
-PATIENCE = 60  # seconds; generous for a loaded machine, never a pass/fail
-SKIP = 77
+import rtharness
+from rtharness import PATIENCE, grpc_frame, nghttp, transport_server
+
 TEST = "/rectrack.test.Test/"
 ACCEPT_ENCODING = "identity,deflate,gzip"
 
@@ -43,59 +42,16 @@ DATA, HEADERS, RST_STREAM, SETTINGS, PING, GOAWAY, WINDOW_UPDATE, \
 END_STREAM, ACK, END_HEADERS = 0x1, 0x1, 0x4
 
 
-class Server:
-    """A server binary on a free port; SIGTERM on exit must give 0."""
-
-    def __init__(self, path, *args):
-        self.stderr = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([path, "--listen", "127.0.0.1:0", *args],
-                                     stdout=subprocess.PIPE,
-                                     stderr=self.stderr)
-        ready, _, _ = select.select([self.proc.stdout], [], [], PATIENCE)
-        line = self.proc.stdout.readline().decode() if ready else ""
-        if "listening on" not in line:
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError("server did not start: %r\n%s" %
-                                 (line, self.log()))
-        self.address = line.split()[-1]
-        self.port = int(self.address.rsplit(":", 1)[1])
-
-    def log(self):
-        self.stderr.seek(0)
-        return self.stderr.read().decode(errors="replace")
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=PATIENCE)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError("server did not stop on SIGTERM")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, value, tb):
-        code = self.stop()
-        if kind is not None or code != 0:
-            sys.stderr.write("--- server log ---\n" + self.log()[-8000:])
-        if kind is None and code != 0:
-            raise AssertionError("server exited with %d" % code)
-
-
 # ---- the C++ client ---------------------------------------------------------
 
-def run_cpp(args, case):
-    with tempfile.TemporaryDirectory() as data_dir:
-        with Server(args.rectrackd, "--data-dir", data_dir) as server:
-            result = subprocess.run([args.client, server.address, case],
-                                    capture_output=True, text=True,
-                                    timeout=PATIENCE * 3)
-            sys.stdout.write(result.stdout)
-            sys.stderr.write(result.stderr)
-            assert result.returncode == 0, "interop_client %s failed" % case
+def run_cpp(case):
+    """interop_client ADDRESS CASE against rectrackd."""
+    with rtharness.Server() as server:
+        result = rtharness.run("interop_client", server.address, case,
+                               timeout=PATIENCE * 3)
+        sys.stdout.write(result.out)
+        sys.stderr.write(result.err)
+        assert result.code == 0, "interop_client %s failed" % case
 
 
 # ---- a minimal HTTP/2 client ------------------------------------------------
@@ -115,10 +71,6 @@ def request_block(path, extra=()):
               (":authority", "interop"), ("content-type", "application/grpc"),
               *extra]
     return b"".join(hpack_literal(name, value) for name, value in fields)
-
-
-def grpc_message(payload):
-    return struct.pack(">BI", 0, len(payload)) + payload
 
 
 class H2:
@@ -184,10 +136,10 @@ class H2:
 
 def echo_works(h2, stream_id, payload=b"still here"):
     h2.send(HEADERS, END_HEADERS, stream_id, request_block(TEST + "Echo"))
-    h2.send(DATA, END_STREAM, stream_id, grpc_message(payload))
+    h2.send(DATA, END_STREAM, stream_id, grpc_frame(payload))
     data, header_frames, reset = h2.response(stream_id)
     assert reset is None and header_frames == 2, (header_frames, reset)
-    assert data == grpc_message(payload), data
+    assert data == grpc_frame(payload), data
 
 
 def raw_ping(h2):
@@ -206,7 +158,7 @@ def raw_slow_window(server):
     h2 = H2(server.port, initial_window=0)
     count, size, granted, received, data = 3, 1000, 0, 0, b""
     h2.send(HEADERS, END_HEADERS, 1, request_block(TEST + "Stream"))
-    h2.send(DATA, END_STREAM, 1, grpc_message(b"%d %d" % (count, size)))
+    h2.send(DATA, END_STREAM, 1, grpc_frame(b"%d %d" % (count, size)))
     while True:
         if received == granted:
             h2.send(WINDOW_UPDATE, 0, 1, struct.pack(">I", 700))
@@ -233,7 +185,7 @@ def raw_slow_connection_window(server):
     h2 = H2(server.port, initial_window=1 << 20)
     count, size, granted, received, data = 3, 40000, 65535, 0, b""
     h2.send(HEADERS, END_HEADERS, 1, request_block(TEST + "Stream"))
-    h2.send(DATA, END_STREAM, 1, grpc_message(b"%d %d" % (count, size)))
+    h2.send(DATA, END_STREAM, 1, grpc_frame(b"%d %d" % (count, size)))
     while True:
         if received == granted:
             h2.send(WINDOW_UPDATE, 0, 0, struct.pack(">I", 10000))
@@ -260,7 +212,7 @@ def raw_reflection_flood(server):
     bounded amount."""
     h2 = H2(server.port, initial_window=0)
     symbol = b"rectrack.v1.Tracker"
-    request = grpc_message(b"\x22" + bytes([len(symbol)]) + symbol)
+    request = grpc_frame(b"\x22" + bytes([len(symbol)]) + symbol)
     h2.send(HEADERS, END_HEADERS, 1, request_block(
         "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"))
     for _ in range(40):
@@ -287,7 +239,7 @@ def raw_reset_mid_request(server):
     CANCEL): the call is logged CANCELLED and the connection goes on."""
     h2 = H2(server.port)
     h2.send(HEADERS, END_HEADERS, 1, request_block(TEST + "Echo"))
-    h2.send(DATA, 0, 1, grpc_message(b"x" * 100)[:50])
+    h2.send(DATA, 0, 1, grpc_frame(b"x" * 100)[:50])
     h2.send(RST_STREAM, 0, 1, struct.pack(">I", 8))  # CANCEL
     echo_works(h2, 3)
     raw_ping(h2)
@@ -298,35 +250,35 @@ def raw_request_shapes(server):
     h2 = H2(server.port)
     # Request trailers after the message end the stream.
     h2.send(HEADERS, END_HEADERS, 1, request_block(TEST + "Echo"))
-    h2.send(DATA, 0, 1, grpc_message(b"with trailers"))
+    h2.send(DATA, 0, 1, grpc_frame(b"with trailers"))
     h2.send(HEADERS, END_STREAM | END_HEADERS, 1,
             hpack_literal("x-client-trailer", "1"))
     data, _, reset = h2.response(1)
-    assert reset is None and data == grpc_message(b"with trailers"), data
+    assert reset is None and data == grpc_frame(b"with trailers"), data
     # One message in one-byte DATA frames, END_STREAM on an empty frame.
     h2.send(HEADERS, END_HEADERS, 3, request_block(TEST + "Echo"))
-    for byte in grpc_message(b"bytewise"):
+    for byte in grpc_frame(b"bytewise"):
         h2.send(DATA, 0, 3, bytes([byte]))
     h2.send(DATA, END_STREAM, 3)
     data, _, reset = h2.response(3)
-    assert reset is None and data == grpc_message(b"bytewise"), data
+    assert reset is None and data == grpc_frame(b"bytewise"), data
     # The header block split across HEADERS and two CONTINUATIONs.
     block = request_block(TEST + "Echo", [("x-pad", "p" * 100)])
     h2.send(HEADERS, 0, 5, block[:7])
     h2.send(CONTINUATION, 0, 5, block[7:40])
     h2.send(CONTINUATION, END_HEADERS, 5, block[40:])
-    h2.send(DATA, END_STREAM, 5, grpc_message(b"continued"))
+    h2.send(DATA, END_STREAM, 5, grpc_frame(b"continued"))
     data, _, reset = h2.response(5)
-    assert reset is None and data == grpc_message(b"continued"), data
+    assert reset is None and data == grpc_frame(b"continued"), data
     # No "te: trailers" and the +proto content-type: served.
     block = b"".join(hpack_literal(n, v) for n, v in [
         (":method", "POST"), (":scheme", "http"), (":path", TEST + "Echo"),
         (":authority", "interop"),
         ("content-type", "application/grpc+proto")])
     h2.send(HEADERS, END_HEADERS, 7, block)
-    h2.send(DATA, END_STREAM, 7, grpc_message(b"no te"))
+    h2.send(DATA, END_STREAM, 7, grpc_frame(b"no te"))
     data, header_frames, reset = h2.response(7)
-    assert reset is None and data == grpc_message(b"no te"), data
+    assert reset is None and data == grpc_frame(b"no te"), data
     assert header_frames == 2, header_frames
     # A unary request with no message: trailers-only (one HEADERS frame).
     h2.send(HEADERS, END_STREAM | END_HEADERS, 9, request_block(TEST + "Echo"))
@@ -336,21 +288,21 @@ def raw_request_shapes(server):
     streams = list(range(11, 11 + 2 * 50, 2))
     for sid in streams:
         h2.send(HEADERS, END_HEADERS, sid, request_block(TEST + "Echo"))
-        h2.send(DATA, END_STREAM, sid, grpc_message(b"%d" % sid))
+        h2.send(DATA, END_STREAM, sid, grpc_frame(b"%d" % sid))
     done = {}
     while len(done) < len(streams):
         kind, flags, sid, payload = h2.recv()
         if kind == DATA:
             done.setdefault(sid, b"")
             done[sid] += payload
-    assert all(done[sid] == grpc_message(b"%d" % sid) for sid in streams)
+    assert all(done[sid] == grpc_frame(b"%d" % sid) for sid in streams)
     # A polite goodbye: the server closes the connection.
     h2.send(GOAWAY, 0, 0, struct.pack(">II", 0, 0))
     h2.close()
 
 
-def case_raw_h2(args):
-    with Server(args.server) as server:
+def case_raw_h2():
+    with transport_server() as server:
         h2 = H2(server.port)
         raw_ping(h2)
         echo_works(h2, 1)
@@ -368,37 +320,14 @@ def case_raw_h2(args):
 
 # ---- nghttp -----------------------------------------------------------------
 
-def nghttp(server, path, body, headers, method=None):
-    """One request; the response header and trailer fields, last wins."""
-    with tempfile.NamedTemporaryFile() as data:
-        data.write(body)
-        data.flush()
-        command = ["nghttp", "-v"]
-        if method is None:
-            command += ["-d", data.name]
-        else:
-            command += ["-H", ":method: " + method]
-        for header in headers:
-            command += ["-H", header]
-        command.append("http://%s%s" % (server.address, path))
-        output = subprocess.run(command, capture_output=True,
-                                timeout=PATIENCE).stdout
-    fields = {}
-    for line in output.decode(errors="replace").splitlines():
-        if "recv (stream_id=" in line:
-            name, _, value = line.split(") ", 1)[1].partition(": ")
-            fields[name] = value
-    return fields
-
-
 def check_compression(server, grpc_ct):
     """What a client configured to compress sends (grpc-js with
     grpc.default_compression_algorithm, grpc-go UseCompressor, ...)."""
     echo, text = TEST + "Echo", b"compressed hello " * 20
 
     def send(payload, encoding, flag=1):
-        return nghttp(server, echo, struct.pack(">BI", flag, len(payload)) +
-                      payload, grpc_ct + ["grpc-encoding: " + encoding])
+        return nghttp(server, echo, grpc_frame(payload, compressed=flag),
+                      grpc_ct + ["grpc-encoding: " + encoding])
 
     for encoding, packed in (("gzip", gzip.compress(text)),
                              ("deflate", zlib.compress(text))):
@@ -410,9 +339,9 @@ def check_compression(server, grpc_ct):
     packed = gzip.compress(text)
     h2.send(HEADERS, END_HEADERS, 1, request_block(
         echo, [("grpc-encoding", "gzip")]))
-    h2.send(DATA, END_STREAM, 1, struct.pack(">BI", 1, len(packed)) + packed)
+    h2.send(DATA, END_STREAM, 1, grpc_frame(packed, compressed=True))
     data, _, reset = h2.response(1)
-    assert reset is None and data == grpc_message(text), data
+    assert reset is None and data == grpc_frame(text), data
     h2.close()
     # An uncompressed message under a grpc-encoding header is fine.
     assert send(text, "gzip", flag=0).get("grpc-status") == "0"
@@ -428,12 +357,12 @@ def check_compression(server, grpc_ct):
     assert fields.get("grpc-status") == "8", fields
 
 
-def case_nghttp(args):
-    if shutil.which("nghttp") is None:
+def case_nghttp():
+    if not rtharness.have_nghttp():
         print("nghttp (nghttp2-client) not installed: skipped")
-        return SKIP
-    echo, hello = TEST + "Echo", grpc_message(b"hello")
-    with Server(args.server) as server:
+        return rtharness.SKIP
+    echo, hello = TEST + "Echo", grpc_frame(b"hello")
+    with transport_server() as server:
         for content_type in ("application/grpc", "application/grpc+proto",
                              "application/grpc;charset=utf-8",
                              "application/grpc+proto; charset=utf-8",
@@ -468,7 +397,7 @@ def case_nghttp(args):
                             grpc_ct + ["grpc-timeout: " + timeout])
             assert fields.get("grpc-status") == "13", (timeout, fields)
         check_compression(server, grpc_ct)
-        fields = nghttp(server, TEST + "Sleep", grpc_message(b"600000"),
+        fields = nghttp(server, TEST + "Sleep", grpc_frame(b"600000"),
                         grpc_ct + ["grpc-timeout: 50m"])
         assert fields.get("grpc-status") == "4", fields
         assert fields.get("content-type") == "application/grpc", fields
@@ -476,14 +405,11 @@ def case_nghttp(args):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--server", help="rt_test_server")
-    parser.add_argument("--rectrackd")
-    parser.add_argument("--client", help="interop_client (C++)")
     parser.add_argument("case")
     args = parser.parse_args()
     if args.case.startswith("cpp_"):
-        return run_cpp(args, args.case[4:])
-    return globals()["case_" + args.case](args)
+        return run_cpp(args.case[4:])
+    return globals()["case_" + args.case]()
 
 
 if __name__ == "__main__":

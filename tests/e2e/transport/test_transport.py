@@ -1,105 +1,34 @@
 #!/usr/bin/python3
 """End-to-end tests of rectrackd's gRPC transport (service/rt_server).
 
-Each case starts rt_test_server (the transport with test methods, health
-and reflection) on 127.0.0.1:0, reads the real port from its first line of
-stdout, drives it with stock clients (grpcio generic calls, the generated
-health and reflection messages, nghttp for raw HTTP/2 requests) and stops
-it with SIGTERM at the end whatever happens, requiring exit code 0 (which
-under AddressSanitizer also means no leaks).
+Each case gets rt_test_server (the transport with test methods, health
+and reflection) from rtharness, on a free port, drives it with stock
+clients (grpcio generic calls, the generated health and reflection
+messages, nghttp for raw HTTP/2 requests), and requires it to exit 0 on
+SIGTERM at the end (which under AddressSanitizer also means no leaks).
+The daemon case does the same with rectrackd itself.
 
-usage: test_transport.py --server PATH --gen PYTHON_GEN_DIR
-                         [--daemon RECTRACKD] CASE
+usage: test_transport.py CASE (the environment as rtharness.py says)
 """
 import argparse
 import gzip
-import importlib.util
 import os
-import select
-import shutil
-import signal
 import socket
 import struct
-import subprocess
 import sys
-import tempfile
 import threading
-import time
 
 import grpc
 
-SKIP = 77  # ctest SKIP_RETURN_CODE
+import rtharness
+from rtharness import PATIENCE, grpc_frame, nghttp, rpc_error, \
+    transport_server, wait_for
+
 TEST = "/rectrack.test.Test/"
-PATIENCE = 60.0  # upper bound for anything we wait for; never a pass condition
-
-
-def load_module(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-class Server:
-    """rt_test_server on a free port; stopped (SIGTERM, exit 0) on exit."""
-
-    def __init__(self, path, *args):
-        self.stderr = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            [path, "--listen", "127.0.0.1:0", *args],
-            stdout=subprocess.PIPE, stderr=self.stderr)
-        ready, _, _ = select.select([self.proc.stdout], [], [], PATIENCE)
-        line = self.proc.stdout.readline().decode() if ready else ""
-        if "listening on" not in line:
-            self.proc.kill()
-            raise AssertionError("server did not start: %r\n%s" %
-                                 (line, self.log()))
-        self.address = line.split()[-1]
-        self.port = int(self.address.rsplit(":", 1)[1])
-        self.stopped = False
-
-    def log(self):
-        self.stderr.seek(0)
-        return self.stderr.read().decode(errors="replace")
-
-    def stop(self):
-        """SIGTERM, then the exit code must be 0."""
-        if self.stopped:
-            return self.proc.returncode
-        self.stopped = True
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(timeout=PATIENCE)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError("server did not stop on SIGTERM")
-        return code
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, value, tb):
-        try:
-            code = self.stop()
-        finally:
-            if kind is not None or self.proc.returncode != 0:
-                sys.stderr.write("--- server log ---\n" + self.log()[-8000:])
-        if kind is None and code != 0:
-            raise AssertionError("server exited with %d" % code)
 
 
 def unary(channel, method, request, timeout=PATIENCE):
     return channel.unary_unary(TEST + method)(request, timeout=timeout)
-
-
-def expect_error(code, fn, *args, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except grpc.RpcError as error:
-        assert error.code() == code, "%s: %s" % (error.code(), error.details())
-        return error
-    raise AssertionError("expected %s, call succeeded" % code)
 
 
 def stats(channel):
@@ -107,81 +36,66 @@ def stats(channel):
     return dict(part.split("=") for part in text.split())
 
 
-def wait_for(condition, what):
-    """Polls condition() until true; fails only after PATIENCE seconds."""
-    deadline = time.monotonic() + PATIENCE
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.02)
-
-
 # ---- cases ----------------------------------------------------------------
 
-def case_echo(args):
-    with Server(args.server) as server, \
-            grpc.insecure_channel(server.address) as channel:
+def case_echo():
+    with transport_server() as server, server.channel() as channel:
         assert unary(channel, "Echo", b"hello") == b"hello"
         assert unary(channel, "Echo", b"") == b""
         big = os.urandom(1024 * 1024)
         assert unary(channel, "Echo", big) == big
         # grpc-message is percent-encoded on the wire, decoded by grpcio.
         message = "caf\u00e9 100% sure\nline two"
-        error = expect_error(grpc.StatusCode.INVALID_ARGUMENT, unary,
-                             channel, "Echo", b"fail:" + message.encode())
+        error = rpc_error(grpc.StatusCode.INVALID_ARGUMENT, unary,
+                          channel, "Echo", b"fail:" + message.encode())
         assert error.details() == message, repr(error.details())
 
 
-def case_bidi(args):
-    with Server(args.server) as server, \
-            grpc.insecure_channel(server.address) as channel:
+def case_bidi():
+    with transport_server() as server, server.channel() as channel:
         call = channel.stream_stream(TEST + "Bidi")
         requests = [b"one", b"", b"three" * 1000]
         assert list(call(iter(requests), timeout=PATIENCE)) == requests
         assert list(call(iter([]), timeout=PATIENCE)) == []
 
 
-def case_unknown_method(args):
-    with Server(args.server) as server, \
-            grpc.insecure_channel(server.address) as channel:
-        error = expect_error(grpc.StatusCode.UNIMPLEMENTED, unary, channel,
-                             "Nope", b"x")
+def case_unknown_method():
+    with transport_server() as server, server.channel() as channel:
+        error = rpc_error(grpc.StatusCode.UNIMPLEMENTED, unary, channel,
+                          "Nope", b"x")
         assert "/rectrack.test.Test/Nope" in error.details()
-        expect_error(grpc.StatusCode.UNIMPLEMENTED,
-                     channel.unary_unary("/other.Service/Echo"), b"x",
-                     timeout=PATIENCE)
+        rpc_error(grpc.StatusCode.UNIMPLEMENTED,
+                  channel.unary_unary("/other.Service/Echo"), b"x",
+                  timeout=PATIENCE)
         assert unary(channel, "Echo", b"still fine") == b"still fine"
 
 
-def case_too_big(args):
-    with Server(args.server) as server, \
-            grpc.insecure_channel(server.address) as channel:
-        error = expect_error(grpc.StatusCode.RESOURCE_EXHAUSTED, unary,
-                             channel, "Echo", b"x" * (5 * 1024 * 1024))
+def case_too_big():
+    with transport_server() as server, server.channel() as channel:
+        error = rpc_error(grpc.StatusCode.RESOURCE_EXHAUSTED, unary,
+                          channel, "Echo", b"x" * (5 * 1024 * 1024))
         assert "exceeds the limit" in error.details(), error.details()
         assert unary(channel, "Echo", b"after") == b"after"
     # A lower limit from the command line applies too.
-    with Server(args.server, "--max-message-bytes", "1000") as server, \
-            grpc.insecure_channel(server.address) as channel:
+    with transport_server("--max-message-bytes", "1000") as server, \
+            server.channel() as channel:
         assert unary(channel, "Echo", b"x" * 1000) == b"x" * 1000
-        expect_error(grpc.StatusCode.RESOURCE_EXHAUSTED, unary, channel,
-                     "Echo", b"x" * 1001)
+        rpc_error(grpc.StatusCode.RESOURCE_EXHAUSTED, unary, channel,
+                  "Echo", b"x" * 1001)
 
 
-def case_deadline(args):
-    with Server(args.server) as server, \
-            grpc.insecure_channel(server.address) as channel:
-        expect_error(grpc.StatusCode.DEADLINE_EXCEEDED, unary, channel,
-                     "Sleep", b"600000", timeout=0.3)
+def case_deadline():
+    with transport_server() as server, server.channel() as channel:
+        rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED, unary, channel,
+                  "Sleep", b"600000", timeout=0.3)
         # The server saw it too: the handler was cancelled, nothing leaks.
         wait_for(lambda: stats(channel) == {"cancelled": "1", "active": "0"},
                  "the Sleep handler to be cancelled")
         assert unary(channel, "Sleep", b"1") == b"slept"
 
 
-def case_cancel(args):
-    with Server(args.server) as server, \
-            grpc.insecure_channel(server.address) as channel:
+def case_cancel():
+    with transport_server() as server, server.channel() as channel:
         call = channel.unary_stream(TEST + "Stream")(b"1000000 1024",
                                                      timeout=PATIENCE)
         for index, message in enumerate(call):
@@ -197,11 +111,11 @@ def case_cancel(args):
         assert len(full) == 300 and full[299].startswith(b"299.")
 
 
-def case_slow_reader(args):
+def case_slow_reader():
     """A client that stops reading stalls only its own stream."""
-    with Server(args.server) as server:
-        slow = grpc.insecure_channel(server.address)
-        fast = grpc.insecure_channel(server.address)
+    with transport_server() as server:
+        slow = server.channel()
+        fast = server.channel()
         try:
             call = slow.unary_stream(TEST + "Stream")(b"100000 65536",
                                                       timeout=PATIENCE)
@@ -218,9 +132,9 @@ def case_slow_reader(args):
             fast.close()
 
 
-def case_concurrency(args):
-    with Server(args.server, "--log-level", "warn") as server:
-        channels = [grpc.insecure_channel(server.address) for _ in range(4)]
+def case_concurrency():
+    with transport_server("--log-level", "warn") as server:
+        channels = [server.channel() for _ in range(4)]
         failures = []
 
         def worker(number):
@@ -244,9 +158,8 @@ def case_concurrency(args):
         assert failures == [], failures[:5]
 
 
-def health_stubs(args, channel):
-    health = load_module(
-        "health_pb2", os.path.join(args.gen, "grpc/health/v1/health_pb2.py"))
+def health_stubs(channel):
+    health = rtharness.load_generated("grpc/health/v1/health_pb2.py")
     check = channel.unary_unary(
         "/grpc.health.v1.Health/Check",
         request_serializer=health.HealthCheckRequest.SerializeToString,
@@ -258,18 +171,17 @@ def health_stubs(args, channel):
     return health, check, watch
 
 
-def case_health(args):
-    with Server(args.server) as server, \
-            grpc.insecure_channel(server.address) as channel:
-        health, check, watch = health_stubs(args, channel)
+def case_health():
+    with transport_server() as server, server.channel() as channel:
+        health, check, watch = health_stubs(channel)
         serving = health.HealthCheckResponse.SERVING
         for name in ("", "rectrack.test.Test"):
             response = check(health.HealthCheckRequest(service=name),
                              timeout=PATIENCE)
             assert response.status == serving
-        expect_error(grpc.StatusCode.NOT_FOUND, check,
-                     health.HealthCheckRequest(service="nope"),
-                     timeout=PATIENCE)
+        rpc_error(grpc.StatusCode.NOT_FOUND, check,
+                  health.HealthCheckRequest(service="nope"),
+                  timeout=PATIENCE)
         unknown = watch(health.HealthCheckRequest(service="nope"),
                         timeout=PATIENCE)
         assert next(unknown).status == health.HealthCheckResponse.SERVICE_UNKNOWN
@@ -278,26 +190,22 @@ def case_health(args):
                         timeout=PATIENCE)
         assert next(updates).status == serving
         # Draining turns it NOT_SERVING, then the stream ends.
-        server.proc.send_signal(signal.SIGTERM)
+        server.terminate()
         assert next(updates).status == health.HealthCheckResponse.NOT_SERVING
         try:
             next(updates)
             raise AssertionError("Watch should end on shutdown")
         except grpc.RpcError as error:
             assert error.code() == grpc.StatusCode.UNAVAILABLE, error.code()
-        server.stopped = True
-        assert server.proc.wait(timeout=PATIENCE) == 0
+        assert server.stop() == 0
 
 
-def case_reflection(args):
+def case_reflection():
     from google.protobuf import descriptor_pb2
-    with Server(args.server) as server, \
-            grpc.insecure_channel(server.address) as channel:
+    with transport_server() as server, server.channel() as channel:
         for version in ("v1alpha", "v1"):
-            reflection = load_module(
-                "reflection_%s_pb2" % version,
-                os.path.join(args.gen, "grpc/reflection/%s/reflection_pb2.py"
-                             % version))
+            reflection = rtharness.load_generated(
+                "grpc/reflection/%s/reflection_pb2.py" % version)
             info = channel.stream_stream(
                 "/grpc.reflection.%s.ServerReflection/ServerReflectionInfo"
                 % version,
@@ -330,9 +238,8 @@ def case_reflection(args):
             assert replies[3].error_response.error_code == 5
 
 
-def case_shutdown(args):
-    with Server(args.server) as server, \
-            grpc.insecure_channel(server.address) as channel:
+def case_shutdown():
+    with transport_server() as server, server.channel() as channel:
         result = {}
 
         def sleeper():
@@ -345,14 +252,13 @@ def case_shutdown(args):
         thread.start()
         wait_for(lambda: stats(channel)["active"] == "1",
                  "the Sleep call to start")
-        server.proc.send_signal(signal.SIGTERM)
+        server.terminate()
         thread.join(PATIENCE)
         assert result.get("reply") == b"slept", result
-        server.stopped = True
-        assert server.proc.wait(timeout=PATIENCE) == 0
+        assert server.stop() == 0
     # With no grace at all, the call in flight is cancelled, still exit 0.
-    with Server(args.server, "--shutdown-grace", "0") as server, \
-            grpc.insecure_channel(server.address) as channel:
+    with transport_server("--shutdown-grace", "0") as server, \
+            server.channel() as channel:
         future = channel.unary_unary(TEST + "Sleep").future(
             b"600000", timeout=PATIENCE)
         wait_for(lambda: stats(channel)["active"] == "1",
@@ -379,8 +285,8 @@ def read_until_closed(sock):
         data += chunk
 
 
-def case_limits(args):
-    with Server(args.server, "--max-connections", "2") as server:
+def case_limits():
+    with transport_server("--max-connections", "2") as server:
         kept = [socket.create_connection(("127.0.0.1", server.port))
                 for _ in range(2)]
         for sock in kept:
@@ -391,16 +297,16 @@ def case_limits(args):
         extra.close()
         for sock in kept:
             sock.close()
-        with grpc.insecure_channel(server.address) as channel:
+        with server.channel() as channel:
             wait_for(lambda: _echo_ok(channel), "a slot to free up")
-    with Server(args.server, "--max-concurrent-streams", "7") as server:
+    with transport_server("--max-concurrent-streams", "7") as server:
         sock = socket.create_connection(("127.0.0.1", server.port))
         sock.settimeout(PATIENCE)
         settings = _read_settings(sock)
         sock.close()
         assert settings.get(3) == 7, settings  # MAX_CONCURRENT_STREAMS
         assert settings.get(6) == 16384, settings  # MAX_HEADER_LIST_SIZE
-    with Server(args.server, "--idle-timeout", "1") as server:
+    with transport_server("--idle-timeout", "1") as server:
         sock = socket.create_connection(("127.0.0.1", server.port))
         sock.sendall(raw_preface())
         data = read_until_closed(sock)
@@ -444,106 +350,87 @@ def _has_frame(data, frame_type):
     return False
 
 
-def nghttp(server, path, body, headers):
-    """One raw request; returns the response header and trailer fields."""
-    with tempfile.NamedTemporaryFile() as data:
-        data.write(body)
-        data.flush()
-        command = ["nghttp", "-v", "-d", data.name]
-        for header in headers:
-            command += ["-H", header]
-        command.append("http://%s%s" % (server.address, path))
-        output = subprocess.run(command, capture_output=True, text=True,
-                                timeout=PATIENCE).stdout
-    fields = {}
-    for line in output.splitlines():
-        if "recv (stream_id=" in line:
-            name, _, value = line.split(") ", 1)[1].partition(": ")
-            fields[name] = value
-    return fields
-
-
-def frame(payload, compressed=0):
-    return struct.pack(">BI", compressed, len(payload)) + payload
-
-
-def case_http(args):
-    if shutil.which("nghttp") is None:
+def case_http():
+    if not rtharness.have_nghttp():
         print("nghttp (nghttp2-client) not installed: skipped")
-        return SKIP
+        return rtharness.SKIP
     grpc_headers = ["content-type: application/grpc", "te: trailers"]
-    with Server(args.server) as server:
+    with transport_server() as server:
         echo = TEST + "Echo"
-        fields = nghttp(server, echo, frame(b"hi"), grpc_headers)
+        fields = nghttp(server, echo, grpc_frame(b"hi"), grpc_headers)
         assert fields[":status"] == "200" and fields["grpc-status"] == "0"
         assert fields["content-type"] == "application/grpc"
-        fields = nghttp(server, echo, frame(b"hi"),
+        fields = nghttp(server, echo, grpc_frame(b"hi"),
                         ["content-type: application/json", "te: trailers"])
         assert fields[":status"] == "415", fields
         # No "te: trailers" (some proxies strip it): accepted, like grpc-go.
-        fields = nghttp(server, echo, frame(b"hi"),
+        fields = nghttp(server, echo, grpc_frame(b"hi"),
                         ["content-type: application/grpc"])
         assert fields["grpc-status"] == "0", fields
         for content_type in ("application/grpc+proto",
                              "application/grpc; charset=utf-8",
                              "Application/gRPC"):
-            fields = nghttp(server, echo, frame(b"hi"),
+            fields = nghttp(server, echo, grpc_frame(b"hi"),
                             ["content-type: " + content_type, "te: trailers"])
             assert fields["grpc-status"] == "0", (content_type, fields)
         # Trailers-only responses carry content-type and the status.
-        fields = nghttp(server, TEST + "Sleep", frame(b"600000"),
+        fields = nghttp(server, TEST + "Sleep", grpc_frame(b"600000"),
                         grpc_headers + ["grpc-timeout: 100m"])
         assert fields == {":status": "200",
                           "content-type": "application/grpc",
                           "grpc-accept-encoding": "identity,deflate,gzip",
                           "grpc-status": "4",
                           "grpc-message": "deadline exceeded"}, fields
-        fields = nghttp(server, echo, frame(b"hi", 1),
+        fields = nghttp(server, echo, grpc_frame(b"hi", 1),
                         grpc_headers + ["grpc-encoding: snappy"])
         assert fields["grpc-status"] == "12", fields
         assert fields["grpc-accept-encoding"] == "identity,deflate,gzip"
-        fields = nghttp(server, echo, frame(gzip.compress(b"hi"), 1),
+        fields = nghttp(server, echo, grpc_frame(gzip.compress(b"hi"), 1),
                         grpc_headers + ["grpc-encoding: gzip"])
         assert fields["grpc-status"] == "0", fields
-        fields = nghttp(server, echo, frame(b"a") + frame(b"b"), grpc_headers)
+        fields = nghttp(server, echo, grpc_frame(b"a") + grpc_frame(b"b"),
+                        grpc_headers)
         assert fields["grpc-status"] == "13", fields
         fields = nghttp(server, echo, b"", grpc_headers)
         assert fields["grpc-status"] == "13", fields
-        fields = nghttp(server, echo, frame(b"abc")[:6], grpc_headers)
+        fields = nghttp(server, echo, grpc_frame(b"abc")[:6], grpc_headers)
         assert fields["grpc-status"] == "13", fields
-        fields = nghttp(server, echo, frame(b"hi"),
+        fields = nghttp(server, echo, grpc_frame(b"hi"),
                         grpc_headers + ["grpc-timeout: 1x"])
         assert fields["grpc-status"] == "13", fields
-        fields = nghttp(server, echo, frame(b"hi"),
+        fields = nghttp(server, echo, grpc_frame(b"hi"),
                         grpc_headers + ["x-big: " + "y" * 20000])
         assert fields["grpc-status"] == "8", fields
-        fields = nghttp(server, echo, frame(b"hi"),
+        fields = nghttp(server, echo, grpc_frame(b"hi"),
                         grpc_headers + ["x-fits: " + "y" * 8000])
         assert fields["grpc-status"] == "0", fields
 
 
-def case_daemon(args):
-    """rectrackd itself: flags, readiness line, health, reflection, exit 0."""
-    version = subprocess.run([args.daemon, "--version"], capture_output=True,
-                             text=True, timeout=PATIENCE)
-    assert version.returncode == 0 and version.stdout.startswith("rectrackd ")
-    bad = subprocess.run([args.daemon, "--max-connections", "many"],
-                         capture_output=True, text=True, timeout=PATIENCE)
-    assert bad.returncode == 2 and "--max-connections" in bad.stderr
-    with tempfile.TemporaryDirectory() as data_dir:
-        config = os.path.join(data_dir, "rectrackd.conf")
-        with open(config, "w") as out:
-            out.write("# test config\nmax-connections = 8\n"
-                      "data-dir = %s\n" % os.path.join(data_dir, "data"))
-        with Server(args.daemon, "--config", config) as server, \
-                grpc.insecure_channel(server.address) as channel:
-            health, check, _ = health_stubs(args, channel)
-            response = check(health.HealthCheckRequest(
-                service="rectrack.v1.Tracker"), timeout=PATIENCE)
-            assert response.status == health.HealthCheckResponse.SERVING
-            expect_error(grpc.StatusCode.UNIMPLEMENTED,
-                         channel.unary_unary("/rectrack.v1.Tracker/Nope"),
-                         b"", timeout=PATIENCE)
+def case_daemon():
+    """rectrackd itself: flags, a config file, health, exit 0."""
+    version = rtharness.run("rectrackd", "--version", timeout=PATIENCE)
+    assert version.code == 0 and version.out.startswith("rectrackd ")
+    bad = rtharness.run("rectrackd", "--max-connections", "many",
+                        timeout=PATIENCE)
+    assert bad.code == 2 and "--max-connections" in bad.err
+    server = rtharness.Server(data_dir=False)  # the config names it
+    data_dir = server.path("data")
+    config = server.path("rectrackd.conf")
+    with open(config, "w") as out:
+        out.write("# test config\nmax-connections = 8\n"
+                  "data-dir = %s\n" % data_dir)
+    server.flags += ["--config", config]
+    with server, server.channel() as channel:
+        health, check, _ = health_stubs(channel)
+        response = check(health.HealthCheckRequest(
+            service="rectrack.v1.Tracker"), timeout=PATIENCE)
+        assert response.status == health.HealthCheckResponse.SERVING
+        info = rtharness.pb_grpc.TrackerStub(channel).GetServerInfo(
+            rtharness.pb.GetServerInfoRequest(), timeout=PATIENCE)
+        assert info.data_dir == data_dir, info.data_dir
+        rpc_error(grpc.StatusCode.UNIMPLEMENTED,
+                  channel.unary_unary("/rectrack.v1.Tracker/Nope"), b"",
+                  timeout=PATIENCE)
 
 
 CASES = {name[5:]: fn for name, fn in globals().items()
@@ -552,14 +439,10 @@ CASES = {name[5:]: fn for name, fn in globals().items()
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--server", required=True)
-    parser.add_argument("--gen", required=True)
-    parser.add_argument("--daemon", help="rectrackd, for the daemon case")
     parser.add_argument("case", choices=sorted(CASES))
     args = parser.parse_args()
-    result = CASES[args.case](args)
-    if result == SKIP:
-        return SKIP
+    if CASES[args.case]() == rtharness.SKIP:
+        return rtharness.SKIP
     print("ok", args.case)
     return 0
 
