@@ -10,6 +10,12 @@
  * from nghttp2 (so response data providers are not called); both resume
  * when writes complete. A client that stops reading therefore stalls only
  * its own connection, and the server's memory for it stays bounded.
+ *
+ * A memory connection (server_conns_attach_memory) is the same
+ * connection without its socket: its input is pushed in by
+ * server_conn_receive and conn_write hands its output to a callback at
+ * once, so it is never back-pressured. The fuzz harness (tests/fuzz)
+ * drives the whole request path through it in process.
  */
 #include "server_conn.h"
 
@@ -98,10 +104,16 @@ static void on_write(uv_write_t *req, int status) {
 
 /* Hands data (ownership) to the socket. */
 static int conn_write(server_conn_t *conn, uint8_t *data, size_t len) {
-  write_req_t *write = malloc(sizeof(*write));
+  write_req_t *write;
   uv_buf_t buf = uv_buf_init((char *)data, (unsigned)len);
   int rc;
 
+  if (conn->memory_output != NULL) {
+    conn->memory_output(conn->memory_output_data, data, len);
+    free(data);
+    return 0;
+  }
+  write = malloc(sizeof(*write));
   if (write == NULL) {
     free(data);
     return RT_ENOMEM;
@@ -177,6 +189,8 @@ static void conn_update_reading(server_conn_t *conn) {
   int want =
       conn->output_queued < conn->conns->options->max_output_buffer_bytes;
 
+  if (conn->memory_output != NULL)
+    return; /* no socket: its input is pushed (server_conn_receive) */
   if (want && !conn->reading) {
     if (uv_read_start((uv_stream_t *)&conn->tcp, on_alloc, conn_on_read) == 0)
       conn->reading = 1;
@@ -261,10 +275,29 @@ void server_conn_want_flush(server_conn_t *conn) {
   uv_idle_start(&conns->flush_idle, on_flush_idle);
 }
 
+/* Bytes the client sent (from the socket, or server_conn_receive) go
+ * into the session; then what it answers is flushed. */
+static void conn_receive(server_conn_t *conn, const uint8_t *bytes,
+                         size_t len) {
+  ssize_t used;
+
+  if (conn->conns->options->idle_timeout_ms > 0)
+    uv_timer_again(&conn->idle_timer);
+  conn->busy = 1;
+  used = nghttp2_session_mem_recv(conn->session, bytes, len);
+  conn->busy = 0;
+  if (used < 0) {
+    rt_log(RT_LOG_DEBUG, "HTTP/2 error from %s: %s", conn->peer,
+           nghttp2_strerror((int)used));
+    server_conn_close(conn);
+    return;
+  }
+  conn_flush(conn);
+}
+
 static void conn_on_read(uv_stream_t *stream, ssize_t nread,
                          const uv_buf_t *buf) {
   server_conn_t *conn = stream->data;
-  ssize_t used;
 
   if (nread == 0)
     return;
@@ -275,19 +308,15 @@ static void conn_on_read(uv_stream_t *stream, ssize_t nread,
     server_conn_close(conn);
     return;
   }
-  if (conn->conns->options->idle_timeout_ms > 0)
-    uv_timer_again(&conn->idle_timer);
-  conn->busy = 1;
-  used = nghttp2_session_mem_recv(conn->session, (const uint8_t *)buf->base,
-                                  (size_t)nread);
-  conn->busy = 0;
-  if (used < 0) {
-    rt_log(RT_LOG_DEBUG, "HTTP/2 error from %s: %s", conn->peer,
-           nghttp2_strerror((int)used));
-    server_conn_close(conn);
-    return;
-  }
-  conn_flush(conn);
+  conn_receive(conn, (const uint8_t *)buf->base, (size_t)nread);
+}
+
+int server_conn_receive(server_conn_t *conn, const uint8_t *bytes, size_t len) {
+  if (conn->closing)
+    return RT_EIO;
+  if (len > 0)
+    conn_receive(conn, bytes, len);
+  return conn->closing ? RT_EIO : 0;
 }
 
 /* ---- nghttp2 session callbacks ------------------------------------------ */
@@ -454,7 +483,8 @@ void server_conn_close(server_conn_t *conn) {
   conns->count--;
   conns->closing++;
   uv_close((uv_handle_t *)&conn->idle_timer, conn_handle_closed);
-  uv_close((uv_handle_t *)&conn->tcp, conn_handle_closed);
+  if (conn->memory_output == NULL)
+    uv_close((uv_handle_t *)&conn->tcp, conn_handle_closed);
 }
 
 void server_conn_goaway(server_conn_t *conn) {
@@ -507,6 +537,43 @@ int server_conns_accept(server_conns_t *conns, uv_stream_t *listener) {
                    conns->options->idle_timeout_ms,
                    conns->options->idle_timeout_ms);
   conn_flush(conn); /* our SETTINGS */
+  return 0;
+}
+
+/* Like server_conns_accept, with no socket: only the idle timer is a
+ * handle, and conn_write hands the output to the callback. */
+int server_conns_attach_memory(server_conns_t *conns,
+                               server_conn_output_fn output, void *data,
+                               server_conn_t **out) {
+  server_conn_t *conn = calloc(1, sizeof(*conn));
+  int rc;
+
+  *out = NULL;
+  if (conn == NULL)
+    return RT_ENOMEM;
+  conn->conns = conns;
+  conn->memory_output = output;
+  conn->memory_output_data = data;
+  uv_timer_init(conns->loop, &conn->idle_timer);
+  conn->idle_timer.data = conn;
+  conn->handles_open = 1;
+  conn->next = conns->list;
+  if (conns->list)
+    conns->list->prev = conn;
+  conns->list = conn;
+  conns->count++;
+  snprintf(conn->peer, sizeof(conn->peer), "memory");
+  rc = session_new(conn);
+  if (rc != 0) {
+    server_conn_close(conn);
+    return rc;
+  }
+  if (conns->options->idle_timeout_ms > 0)
+    uv_timer_start(&conn->idle_timer, on_idle_timeout,
+                   conns->options->idle_timeout_ms,
+                   conns->options->idle_timeout_ms);
+  conn_flush(conn); /* our SETTINGS */
+  *out = conn;
   return 0;
 }
 

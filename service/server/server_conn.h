@@ -9,8 +9,10 @@
  * own per-stream state, and it reports what happens on streams through
  * the server_stream_events_t it is given: calls point down, events come
  * up through that table, so the two layers never call each other both
- * ways. Bytes cross to the socket in two places only, conn_on_read (in)
- * and conn_write (out), the seams where an encrypting layer would go.
+ * ways. Bytes cross to the socket in two places only, conn_receive (in,
+ * called by conn_on_read and, for a memory connection, by
+ * server_conn_receive) and conn_write (out), the seams where an
+ * encrypting layer would go.
  *
  * Flushing is never synchronous: server_conn_want_flush puts the
  * connection on a list that an idle handle drains on the next loop
@@ -32,6 +34,12 @@
 
 typedef struct server_conn server_conn_t;
 typedef struct server_conns server_conns_t;
+
+/* Where a memory connection's output goes (server_conns_attach_memory):
+ * len bytes the server would have written to the socket, borrowed for
+ * the call. It must not call back into the server. */
+typedef void (*server_conn_output_fn)(void *data, const uint8_t *bytes,
+                                      size_t len);
 
 /* A request stream as this layer sees it. The layer above allocates it
  * inside its own state (events->open), this layer links it into its
@@ -76,6 +84,10 @@ struct server_conn {
   int flush_wanted; /* on the flush list */
   int closing;
   int handles_open;
+  /* Set on a memory connection (no socket, tcp unused): its output goes
+   * here, its input comes from server_conn_receive. */
+  server_conn_output_fn memory_output;
+  void *memory_output_data;
   server_conn_t *prev, *next;             /* every connection */
   server_conn_t *flush_prev, *flush_next; /* the flush list */
 };
@@ -114,6 +126,22 @@ void server_conns_init(server_conns_t *conns, uv_loop_t *loop,
  * caller checked the connection limit). Returns 0, or a negative code
  * when the connection could not be set up (it is closed again). */
 int server_conns_accept(server_conns_t *conns, uv_stream_t *listener);
+
+/* Opens a connection without a socket, for the fuzz harness and tests:
+ * bytes handed to server_conn_receive are what a client sent, and what
+ * the server would write goes to output(data, ...), synchronously from
+ * within receive or a flush. Everything else (session, streams, calls,
+ * idle timeout, shutdown) is as for a TCP connection. *out is valid until
+ * the loop runs after the connection was closed. The caller checked the
+ * connection limit. Returns 0 or RT_ENOMEM. */
+int server_conns_attach_memory(server_conns_t *conns,
+                               server_conn_output_fn output, void *data,
+                               server_conn_t **out);
+
+/* Hands bytes a client sent to a memory connection's session, as a read
+ * from the socket would. Returns 0, or RT_EIO when the connection is
+ * closed (or was closed by these bytes: a protocol error). */
+int server_conn_receive(server_conn_t *conn, const uint8_t *bytes, size_t len);
 
 /* Closes every connection (their streams are closed first) and the flush
  * handle; released() runs as libuv lets go of each. */
