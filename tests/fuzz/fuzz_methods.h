@@ -1,0 +1,31 @@
+/*
+ * fuzz_methods: every method rectrackd routes, indexed as the
+ * structure-aware target and gen_corpus.py both index them: the
+ * rectrack.v1.Tracker methods in the order tracker.proto declares them,
+ * then grpc.health.v1.Health, grpc.reflection.v1 and
+ * grpc.reflection.v1alpha ServerReflection. Taken from the generated
+ * protobuf-c service descriptors, so that a method added to the API is
+ * fuzzed without touching the harness.
+ */
+#ifndef FUZZ_METHODS_H
+#define FUZZ_METHODS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+typedef struct fuzz_method {
+  char path[128];   /* "/rectrack.v1.Tracker/CreateSource" */
+  const char *name; /* "CreateSource" */
+  const ProtobufCMessageDescriptor *input, *output;
+  bool tracker; /* a rectrack.v1.Tracker method (authenticated) */
+  bool write;   /* Create*, Update*, Record*: needs the writer role */
+} fuzz_method_t;
+
+size_t fuzz_method_count(void);
+
+/* 0 <= index < fuzz_method_count(). */
+const fuzz_method_t *fuzz_method(size_t index);
+
+#endif /* FUZZ_METHODS_H */
