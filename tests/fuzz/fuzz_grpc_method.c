@@ -17,6 +17,12 @@
  * tokens configured, a Tracker call without a known token is
  * UNAUTHENTICATED and a write with the reader's token PERMISSION_DENIED,
  * whatever the request holds.
+ *
+ * Open findings (tests/fuzz/open-findings, bench/README.md "Fuzzing"):
+ * inputs that reproduce a finding not fixed yet are skipped, so that a
+ * long run explores past it instead of stopping at it again every few
+ * minutes; RT_FUZZ_SKIP_OPEN=0 turns the skip off (the open-findings
+ * tests replay with it off, and fail once the finding is fixed).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,11 +46,69 @@
 
 enum { WRITER = 0, READER = 1, UNKNOWN = 2, NONE = 3 };
 
+static bool skip_open_findings = true;
+
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  const char *skip = getenv("RT_FUZZ_SKIP_OPEN");
   (void)argc;
   (void)argv;
+  skip_open_findings = skip == NULL || strcmp(skip, "0") != 0;
   fuzz_server_setup();
   return 0;
+}
+
+/* Whether message, or a message inside it, kept an unknown field with
+ * field number 0. */
+static bool has_field_zero(const ProtobufCMessage *message) {
+  const ProtobufCMessageDescriptor *desc = message->descriptor;
+
+  for (unsigned i = 0; i < message->n_unknown_fields; i++)
+    if (message->unknown_fields[i].tag == 0)
+      return true;
+  for (unsigned i = 0; i < desc->n_fields; i++) {
+    const ProtobufCFieldDescriptor *field = &desc->fields[i];
+    const char *member = (const char *)message + field->offset;
+    if (field->type != PROTOBUF_C_TYPE_MESSAGE)
+      continue;
+    /* A oneof member is there only when its case says so: the union may
+     * hold another member. */
+    if ((field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+        *(const uint32_t *)((const char *)message + field->quantifier_offset) !=
+            field->id)
+      continue;
+    if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+      size_t count =
+          *(const size_t *)((const char *)message + field->quantifier_offset);
+      ProtobufCMessage *const *items = *(ProtobufCMessage *const **)member;
+      for (size_t j = 0; j < count; j++)
+        if (has_field_zero(items[j]))
+          return true;
+    } else {
+      const ProtobufCMessage *sub = *(ProtobufCMessage *const *)member;
+      if (sub != NULL && has_field_zero(sub))
+        return true;
+    }
+  }
+  return false;
+}
+
+/* Open finding 1: protobuf-c 1.4 accepts a tag varint with a redundant
+ * continuation byte ("80 00") as field number 0, keeps it as an unknown
+ * field, and packs it again as "00 00", which no protobuf parser (itself
+ * included) accepts. The Tracker stores a create's message as sent,
+ * unknown fields too: the record and its change-log entry no longer
+ * decode (ListSources, reviews, WatchChanges and verify fail for
+ * everyone), and Reflection echoes such a request in an undecodable
+ * original_request. */
+static bool reproduces_open_finding(const fuzz_method_t *method,
+                                    const uint8_t *message, size_t len) {
+  ProtobufCMessage *request =
+      protobuf_c_message_unpack(method->input, NULL, len, message);
+  bool found = request != NULL && has_field_zero(request);
+
+  if (request != NULL)
+    protobuf_c_message_free_unpacked(request, NULL);
+  return found;
 }
 
 static void gzip(const uint8_t *in, size_t len, fuzz_buf_t *out) {
@@ -186,6 +250,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fuzz_buf_t call = {0};
   fuzz_h2_reader_t reader;
 
+  if (skip_open_findings && reproduces_open_finding(method, data + 2, size - 2))
+    return 0;
   build_call(method, flags, data + 2, size - 2, &call);
   fuzz_h2_reader_init(&reader);
   if (fuzz_server_run(&options, call.data, call.len, &reader) != 0)

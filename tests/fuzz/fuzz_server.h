@@ -49,7 +49,7 @@
 #define FUZZ_COMMITMENT_ID "C1"     /* quantified, one measurement */
 
 /* The store is recreated after inputs added this many changes. */
-#define FUZZ_STORE_RESET_CHANGES 2000
+#define FUZZ_STORE_RESET_CHANGES 500
 
 typedef struct fuzz_run_options {
   /* true: no tokens, the open API (x-rectrack-user names the principal). */
