@@ -49,37 +49,60 @@ char *store_format_number_id(char prefix, uint64_t number) {
   return strdup(buffer);
 }
 
-int store_mdb_error(int rc, rt_error_t *err, const char *what) {
-  int code = RT_EIO;
-  switch (rc) {
+/* The RT_E* code of an LMDB or errno result, and what it means in words
+ * an operator can act on (mdb_strerror follows in the message). */
+static int mdb_code(int mdb_rc, const char **meaning) {
+  *meaning = NULL;
+  switch (mdb_rc) {
   case MDB_MAP_FULL:
+    *meaning = "the map is full";
     return STORE_EMAPFULL;
-  case MDB_NOTFOUND:
-    code = RT_ENOTFOUND;
-    break;
+  case MDB_MAP_RESIZED:
+    *meaning = "another process grew the map";
+    return STORE_EMAPRESIZED;
   case ENOSPC:
-    code = RT_ENOSPC;
-    break;
+    *meaning = "the disk is full";
+    return RT_ENOSPC;
   case ENOMEM:
-    code = RT_ENOMEM;
-    break;
+    return RT_ENOMEM;
   case MDB_CORRUPTED:
   case MDB_PAGE_NOTFOUND:
   case MDB_INVALID:
-    code = RT_ECORRUPT;
-    break;
+  case MDB_PANIC:
+    *meaning = "the data file is damaged; restore a backup";
+    return RT_ECORRUPT;
   case MDB_VERSION_MISMATCH:
-    code = RT_EVERSION;
-    break;
+  case MDB_INCOMPATIBLE:
+    *meaning = "the data file was written by an incompatible LMDB build";
+    return RT_EVERSION;
+  case MDB_READERS_FULL:
+    *meaning = "every reader slot is taken (raise max_readers)";
+    return RT_EBUSY;
   case EAGAIN:
   case EBUSY:
-    code = RT_EBUSY;
-    break;
-  default:
-    break;
+    return RT_EBUSY;
+  case MDB_TXN_FULL:
+  case MDB_BAD_VALSIZE:
+    return RT_ETOOBIG;
+  default: /* EIO, EACCES, MDB_BAD_TXN, ...: the system or LMDB failed */
+    return RT_EIO;
   }
+}
+
+int store_mdb_error(int mdb_rc, rt_error_t *err, const char *what) {
+  if (mdb_rc == 0)
+    return 0;
+  if (mdb_rc == MDB_NOTFOUND)
+    return RT_ENOTFOUND; /* an answer: the caller says what is missing */
+  if (mdb_rc == MDB_KEYEXIST)
+    return RT_EEXIST; /* an answer: the caller says what exists */
+  const char *meaning;
+  int code = mdb_code(mdb_rc, &meaning);
+  if (meaning)
+    return rt_error_set(err, code, NULL, "storage: %s: %s (%s)", what, meaning,
+                        mdb_strerror(mdb_rc));
   return rt_error_set(err, code, NULL, "storage: %s: %s", what,
-                      mdb_strerror(rc));
+                      mdb_strerror(mdb_rc));
 }
 
 const char *store_str(const char *value) { return value ? value : ""; }
@@ -313,12 +336,12 @@ int store_index_update(store_wctx_t *ctx, rt_entity_t entity,
   MDB_val data = {pk->len, (void *)pk->data};
   for (size_t i = 0; i < set.n && rc == 0; i++) {
     MDB_val key = {set.keys[i].len, set.keys[i].data};
-    int mrc = add ? mdb_put(ctx->txn, dbi, &key, &data, MDB_NODUPDATA)
-                  : mdb_del(ctx->txn, dbi, &key, &data);
-    if (mrc == MDB_KEYEXIST || (!add && mrc == MDB_NOTFOUND))
-      mrc = 0;
-    if (mrc != 0)
-      rc = store_mdb_error(mrc, ctx->err, "index update");
+    rc =
+        store_mdb_error(add ? mdb_put(ctx->txn, dbi, &key, &data, MDB_NODUPDATA)
+                            : mdb_del(ctx->txn, dbi, &key, &data),
+                        ctx->err, "updating an index");
+    if (rc == RT_EEXIST || (!add && rc == RT_ENOTFOUND))
+      rc = 0; /* already as wanted */
   }
   store_keyset_free(&set);
   return rc;
@@ -354,17 +377,19 @@ int store_index_replace(store_wctx_t *ctx, rt_entity_t entity,
     if (keyset_contains(&new_keys, &old_keys.keys[i]))
       continue;
     MDB_val key = {old_keys.keys[i].len, old_keys.keys[i].data};
-    int mrc = mdb_del(ctx->txn, dbi, &key, &data);
-    if (mrc != 0 && mrc != MDB_NOTFOUND)
-      rc = store_mdb_error(mrc, ctx->err, "index update");
+    rc = store_mdb_error(mdb_del(ctx->txn, dbi, &key, &data), ctx->err,
+                         "updating an index");
+    if (rc == RT_ENOTFOUND)
+      rc = 0; /* already gone */
   }
   for (size_t i = 0; i < new_keys.n && rc == 0; i++) {
     if (keyset_contains(&old_keys, &new_keys.keys[i]))
       continue;
     MDB_val key = {new_keys.keys[i].len, new_keys.keys[i].data};
-    int mrc = mdb_put(ctx->txn, dbi, &key, &data, MDB_NODUPDATA);
-    if (mrc != 0 && mrc != MDB_KEYEXIST)
-      rc = store_mdb_error(mrc, ctx->err, "index update");
+    rc = store_mdb_error(mdb_put(ctx->txn, dbi, &key, &data, MDB_NODUPDATA),
+                         ctx->err, "updating an index");
+    if (rc == RT_EEXIST)
+      rc = 0; /* already there */
   }
   store_keyset_free(&old_keys);
   store_keyset_free(&new_keys);

@@ -56,26 +56,29 @@ static bool in_walk(const history_walk_t *walk, const MDB_val *key) {
 static int walk_history(rt_store_reader_t *reader, const history_walk_t *walk,
                         history_resolve_fn resolve, const void *data,
                         history_page_t *page, rt_error_t *err) {
+  const char *reading = "reading history";
   MDB_cursor *cursor;
-  int rc = mdb_cursor_open(reader->txn, walk->dbi, &cursor);
+  int rc = store_mdb_error(mdb_cursor_open(reader->txn, walk->dbi, &cursor),
+                           err, reading);
   if (rc != 0)
-    return store_mdb_error(rc, err, "reading history");
+    return rc;
   MDB_val key = {walk->start_len, (void *)walk->start}, value;
   if (walk->after) {
     key.mv_size = walk->after->len;
     key.mv_data = (void *)walk->after->data;
   }
-  rc = mdb_cursor_get(cursor, &key, &value,
-                      key.mv_size ? MDB_SET_RANGE : MDB_FIRST);
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value,
+                                      key.mv_size ? MDB_SET_RANGE : MDB_FIRST),
+                       err, reading);
   if (rc == 0 && walk->after &&
       store_key_compare(key.mv_data, key.mv_size, walk->after->data,
                         walk->after->len) == 0)
-    rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT);
-  int result = 0;
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_NEXT), err,
+                         reading);
   while (rc == 0 && in_walk(walk, &key)) {
     ProtobufCMessage *item = NULL;
-    result = resolve(reader, &value, data, &item, err);
-    if (result != 0)
+    rc = resolve(reader, &value, data, &item, err);
+    if (rc != 0)
       break;
     if (item && page->n == page->cap) {
       page->more = true;
@@ -87,12 +90,11 @@ static int walk_history(rt_store_reader_t *reader, const history_walk_t *walk,
       page->last.len = key.mv_size;
       memcpy(page->last.data, key.mv_data, key.mv_size);
     }
-    rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT);
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_NEXT), err,
+                         reading);
   }
   mdb_cursor_close(cursor);
-  if (result == 0 && rc != 0 && rc != MDB_NOTFOUND)
-    result = store_mdb_error(rc, err, "reading history");
-  return result;
+  return rc == RT_ENOTFOUND ? 0 : rc; /* the end of the database */
 }
 
 static void page_free(history_page_t *page) {
@@ -159,12 +161,13 @@ static int resolve_follow_up(rt_store_reader_t *reader, const MDB_val *value,
   MDB_val stored = *value;
   *out = NULL;
   if (f->by_date_index) {
-    int rc =
-        mdb_get(reader->txn, reader->store->fups, (MDB_val *)value, &stored);
-    if (rc == MDB_NOTFOUND)
+    int rc = store_mdb_error(
+        mdb_get(reader->txn, reader->store->fups, (MDB_val *)value, &stored),
+        err, "reading a follow-up");
+    if (rc == RT_ENOTFOUND) /* the verifier reports the dangling entry */
       return 0;
     if (rc != 0)
-      return store_mdb_error(rc, err, "reading a follow-up");
+      return rc;
   }
   Rectrack__V1__FollowUp *fu =
       rectrack__v1__follow_up__unpack(NULL, stored.mv_size, stored.mv_data);

@@ -11,9 +11,13 @@
 #include <lmdb.h>
 #include <pthread.h>
 
-/* Internal: the map is full; rt_store_apply grows it and retries. Never
- * returned to callers. */
+/* Internal codes in the RT_E* space (negative, beyond the public list).
+ * STORE_EMAPFULL: the map is full; rt_store_apply grows it and retries the
+ * batch. STORE_EMAPRESIZED: another process grew the map; the caller
+ * adopts the new size and retries. Neither is returned to callers of
+ * rt_store.h. */
 #define STORE_EMAPFULL (-1000)
+#define STORE_EMAPRESIZED (-1001)
 
 /* Names of the LMDB databases (the on-disk layout, see docs/storage.md). */
 #define STORE_DB_COUNT 14
@@ -93,7 +97,17 @@ uint64_t store_get_u64(const uint8_t in[8]);
 uint64_t store_parse_number_id(const char *id, char prefix);
 /* Writes "R12" into a malloc'd string; NULL on allocation failure. */
 char *store_format_number_id(char prefix, uint64_t number);
-int store_mdb_error(int rc, rt_error_t *err, const char *what);
+/* The one conversion of an mdb_* result to the RT_E* space, applied at
+ * every call: 0 stays 0; MDB_NOTFOUND becomes RT_ENOTFOUND and
+ * MDB_KEYEXIST RT_EEXIST, leaving err alone (they are answers, and only
+ * the caller knows which record was missing or present); every other
+ * result sets err to "storage: <what>: <why>" and becomes RT_ENOSPC (disk
+ * full), RT_ENOMEM, RT_ECORRUPT (damaged file), RT_EVERSION (another LMDB
+ * format), RT_EBUSY (reader slots full, lock held), RT_ETOOBIG (key or
+ * transaction too large), STORE_EMAPFULL, STORE_EMAPRESIZED or RT_EIO
+ * (anything else). No raw LMDB code leaves the function that called
+ * LMDB. */
+int store_mdb_error(int mdb_rc, rt_error_t *err, const char *what);
 const char *store_str(const char *value); /* NULL -> "" */
 char *store_strdup(const char *value);
 /* Primary key of a record id for an entity; RT_EINVAL when malformed. */
@@ -130,10 +144,18 @@ int store_pack(const ProtobufCMessage *message, uint8_t **out, size_t *len,
                rt_error_t *err);
 
 /* ---- store_env.c ----------------------------------------------------- */
+/* Looks key up in dbi. Returns 0 (*out points into the transaction's
+ * pages), RT_ENOTFOUND (err untouched: the caller names what is missing)
+ * or a store_mdb_error code with err set. */
+int store_fetch(MDB_txn *txn, MDB_dbi dbi, const store_key_t *key, MDB_val *out,
+                rt_error_t *err, const char *what);
+/* A u64 counter in meta; an absent counter reads as 0. Returns 0,
+ * RT_ECORRUPT (not 8 bytes) or a store_mdb_error code. */
 int store_meta_get_u64(MDB_txn *txn, rt_store_t *store, const char *name,
-                       uint64_t *out);
+                       uint64_t *out, rt_error_t *err);
+/* Returns 0 or a store_mdb_error code (STORE_EMAPFULL among them). */
 int store_meta_put_u64(MDB_txn *txn, rt_store_t *store, const char *name,
-                       uint64_t value);
+                       uint64_t value, rt_error_t *err);
 /* Doubles the map (up to the maximum) once open snapshots have ended. */
 int store_grow_map(rt_store_t *store, rt_error_t *err);
 /* Takes over a map size another process set (after MDB_MAP_RESIZED). */
@@ -171,9 +193,6 @@ void store_take_reply(store_wctx_t *ctx, uint8_t **packed, size_t packed_len);
  * kind ("recommendation") or NULL. */
 int store_check_expected(store_wctx_t *ctx, const char *what, const char *id,
                          uint64_t current);
-/* Fetches a record's stored bytes in the write txn. */
-int store_fetch(MDB_txn *txn, MDB_dbi dbi, const store_key_t *key,
-                MDB_val *out);
 int store_fetch_unpacked(store_wctx_t *ctx, rt_entity_t entity, const char *id,
                          const char *field, ProtobufCMessage **out,
                          store_key_t *pk);

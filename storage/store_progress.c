@@ -61,29 +61,33 @@ static int latest_measurement(MDB_txn *txn, rt_store_t *store, uint64_t number,
                               Rectrack__V1__Measurement **out,
                               rt_error_t *err) {
   *out = NULL;
+  const char *reading = "reading measurements";
   MDB_cursor *cursor;
-  int rc = mdb_cursor_open(txn, store->meas, &cursor);
+  int rc =
+      store_mdb_error(mdb_cursor_open(txn, store->meas, &cursor), err, reading);
   if (rc != 0)
-    return store_mdb_error(rc, err, "reading measurements");
+    return rc;
   uint8_t prefix[9];
   store_put_u64(prefix, number);
   prefix[8] = 0xff; /* after every as_of under this commitment */
   MDB_val key = {9, prefix}, data;
-  rc = mdb_cursor_get(cursor, &key, &data, MDB_SET_RANGE);
-  rc = rc == 0              ? mdb_cursor_get(cursor, &key, &data, MDB_PREV)
-       : rc == MDB_NOTFOUND ? mdb_cursor_get(cursor, &key, &data, MDB_LAST)
-                            : rc;
-  int result = 0;
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, MDB_SET_RANGE), err,
+                       reading);
+  /* The entry before the first one past the prefix, or the last one. */
+  MDB_cursor_op step = rc == 0 ? MDB_PREV : MDB_LAST;
+  if (rc == 0 || rc == RT_ENOTFOUND)
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, step), err,
+                         reading);
   if (rc == 0 && key.mv_size >= 8 && memcmp(key.mv_data, prefix, 8) == 0) {
     *out = rectrack__v1__measurement__unpack(NULL, data.mv_size, data.mv_data);
     if (*out == NULL)
-      result = rt_error_set(err, RT_ECORRUPT, NULL,
-                            "storage: a stored measurement does not decode");
-  } else if (rc != 0 && rc != MDB_NOTFOUND) {
-    result = store_mdb_error(rc, err, "reading measurements");
+      rc = rt_error_set(err, RT_ECORRUPT, NULL,
+                        "storage: a stored measurement does not decode");
+  } else if (rc == 0 || rc == RT_ENOTFOUND) {
+    rc = 0; /* no measurement yet */
   }
   mdb_cursor_close(cursor);
-  return result;
+  return rc;
 }
 
 int store_commitment_recompute(MDB_txn *txn, rt_store_t *store, uint64_t number,
@@ -119,18 +123,24 @@ static int put_subject(store_wctx_t *ctx, rt_entity_t entity,
   if (rc != 0)
     return rc;
   MDB_val key = {pk->len, (void *)pk->data}, data = {*packed_len, *packed};
-  int mrc =
-      mdb_put(ctx->txn, store_entity_dbi(ctx->store, entity), &key, &data, 0);
-  if (mrc != 0)
-    return store_mdb_error(mrc, ctx->err, "writing a record");
+  rc = store_mdb_error(
+      mdb_put(ctx->txn, store_entity_dbi(ctx->store, entity), &key, &data, 0),
+      ctx->err, "writing a record");
+  if (rc != 0)
+    return rc;
   return store_index_replace(ctx, entity, old, record, pk);
 }
 
 static int put_raw(store_wctx_t *ctx, MDB_dbi dbi, const void *key_data,
                    size_t key_len, const void *value, size_t value_len) {
   MDB_val key = {key_len, (void *)key_data}, data = {value_len, (void *)value};
-  int rc = mdb_put(ctx->txn, dbi, &key, &data, MDB_NOOVERWRITE);
-  return rc ? store_mdb_error(rc, ctx->err, "writing history") : 0;
+  int rc = store_mdb_error(mdb_put(ctx->txn, dbi, &key, &data, MDB_NOOVERWRITE),
+                           ctx->err, "writing history");
+  if (rc == RT_EEXIST) /* keys end in the revision, which is new */
+    rc = rt_error_set(ctx->err, RT_ECORRUPT, NULL,
+                      "storage: the history already holds an entry of this "
+                      "revision");
+  return rc;
 }
 
 /* Stores the follow-up under subject+revision and as_of+revision. */
@@ -162,12 +172,14 @@ static int check_reporter(store_wctx_t *ctx, const char *actor_id) {
   store_key_t pk;
   MDB_val data;
   int rc = store_primary_key(RT_ENTITY_ACTOR, actor_id, &pk, ctx->err);
-  if (rc == 0 && (rc = store_fetch(ctx->txn, ctx->store->actors, &pk, &data)) ==
-                     MDB_NOTFOUND)
+  if (rc == 0)
+    rc = store_fetch(ctx->txn, ctx->store->actors, &pk, &data, ctx->err,
+                     "reading an actor");
+  if (rc == RT_ENOTFOUND)
     return rt_error_set(ctx->err, RT_ENOTFOUND, "follow_up.reported_by",
                         "follow_up.reported_by: actor '%.80s' does not exist",
                         actor_id);
-  return rc > 0 ? store_mdb_error(rc, ctx->err, "reading an actor") : rc;
+  return rc;
 }
 
 /* Sets the subject's status fields; returns the previous status. */

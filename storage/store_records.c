@@ -206,13 +206,12 @@ static int write_record(store_wctx_t *ctx, rt_entity_t entity,
   if (rc != 0)
     return rc;
   MDB_val key = {pk->len, (void *)pk->data}, data = {packed_len, packed};
-  int mrc = mdb_put(ctx->txn, store_entity_dbi(ctx->store, entity), &key, &data,
-                    put_flags);
-  if (mrc == MDB_KEYEXIST)
-    rc = rt_error_set(ctx->err, RT_EEXIST, "id", "%s '%.80s' already exists",
-                      entity_names[entity], (const char *)event->subject_id);
-  else if (mrc != 0)
-    rc = store_mdb_error(mrc, ctx->err, "writing a record");
+  rc = store_mdb_error(mdb_put(ctx->txn, store_entity_dbi(ctx->store, entity),
+                               &key, &data, put_flags),
+                       ctx->err, "writing a record");
+  if (rc == RT_EEXIST)
+    rt_error_set(ctx->err, RT_EEXIST, "id", "%s '%.80s' already exists",
+                 entity_names[entity], (const char *)event->subject_id);
   if (rc == 0)
     rc = old ? store_index_replace(ctx, entity, old, record, pk)
              : store_index_update(ctx, entity, record, pk, true);
@@ -246,12 +245,12 @@ static int assign_id(store_wctx_t *ctx, rt_entity_t entity,
                             ? "next_recommendation"
                             : "next_commitment";
   uint64_t next = 0;
-  int rc = store_meta_get_u64(ctx->txn, ctx->store, counter, &next);
+  int rc = store_meta_get_u64(ctx->txn, ctx->store, counter, &next, ctx->err);
   if (rc == 0)
     rc = store_meta_put_u64(ctx->txn, ctx->store, counter,
-                            (next ? next : 1) + 1);
+                            (next ? next : 1) + 1, ctx->err);
   if (rc != 0)
-    return store_mdb_error(rc, ctx->err, "assigning an id");
+    return rc;
   next = next ? next : 1;
   store_put_u64(pk->data, next);
   pk->len = 8;
@@ -308,7 +307,8 @@ char *store_principal_at(MDB_txn *txn, rt_store_t *store, uint64_t revision) {
   store_put_u64(key_bytes, revision);
   MDB_val key = {8, key_bytes}, data;
   char *who = NULL;
-  if (mdb_get(txn, store->log, &key, &data) == 0) {
+  if (store_mdb_error(mdb_get(txn, store->log, &key, &data), NULL,
+                      "reading the log") == 0) {
     Rectrack__V1__ChangeEvent *event =
         rectrack__v1__change_event__unpack(NULL, data.mv_size, data.mv_data);
     if (event) {

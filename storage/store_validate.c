@@ -293,15 +293,15 @@ static int must_exist(store_wctx_t *ctx, rt_entity_t entity, const char *id,
     return rt_error_set(ctx->err, RT_EINVAL, field, "%s: '%.80s' is not an id",
                         field, store_str(id));
   MDB_val data;
-  int rc =
-      store_fetch(ctx->txn, store_entity_dbi(ctx->store, entity), &key, &data);
+  int rc = store_fetch(ctx->txn, store_entity_dbi(ctx->store, entity), &key,
+                       &data, ctx->err, "checking a reference");
   static const char *names[] = {"", "source", "actor", "recommendation",
                                 "commitment"};
-  if (rc == MDB_NOTFOUND)
+  if (rc == RT_ENOTFOUND)
     return rt_error_set(ctx->err, RT_ENOTFOUND, field,
                         "%s: %s '%.80s' does not exist", field, names[entity],
                         id);
-  return rc ? store_mdb_error(rc, ctx->err, "reference check") : 0;
+  return rc;
 }
 
 static int must_all_exist(store_wctx_t *ctx, rt_entity_t entity, char **ids,

@@ -10,7 +10,6 @@
  */
 #include "store_internal.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -23,16 +22,19 @@ int rt_store_log_scan(rt_store_reader_t *reader, uint64_t from_revision,
                       rt_error_t *err) {
   if (reader == NULL || !reader->active)
     return rt_error_set(err, RT_EINVAL, NULL, "reader has no open snapshot");
+  const char *reading = "reading the log";
   MDB_cursor *cursor;
-  int rc = mdb_cursor_open(reader->txn, reader->store->log, &cursor);
+  int rc = store_mdb_error(
+      mdb_cursor_open(reader->txn, reader->store->log, &cursor), err, reading);
   if (rc != 0)
-    return store_mdb_error(rc, err, "reading the log");
+    return rc;
   uint8_t start[8];
   store_put_u64(start, from_revision);
   MDB_val key = {8, start}, value;
   size_t visited = 0;
   int result = 0;
-  rc = mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE);
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE), err,
+                       reading);
   while (rc == 0 && (max_count == 0 || visited < max_count)) {
     Rectrack__V1__ChangeEvent *event =
         rectrack__v1__change_event__unpack(NULL, value.mv_size, value.mv_data);
@@ -53,11 +55,12 @@ int rt_store_log_scan(rt_store_reader_t *reader, uint64_t from_revision,
     visited++;
     if (result != 0)
       break;
-    rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT);
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_NEXT), err,
+                         reading);
   }
   mdb_cursor_close(cursor);
-  if (result == 0 && rc != 0 && rc != MDB_NOTFOUND)
-    result = store_mdb_error(rc, err, "reading the log");
+  if (result == 0 && rc != RT_ENOTFOUND) /* not the end of the log */
+    result = rc;
   return result;
 }
 
@@ -65,6 +68,15 @@ int rt_store_log_scan(rt_store_reader_t *reader, uint64_t from_revision,
 
 static void add_problem(rt_verify_report_t *report, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Whether key is in dbi. A read that fails for another reason than a
+ * missing key also says "absent": the problem it shows is reported. */
+static bool present(rt_store_reader_t *reader, MDB_dbi dbi, const void *key,
+                    size_t key_len, MDB_val *value) {
+  MDB_val k = {key_len, (void *)key};
+  return store_mdb_error(mdb_get(reader->txn, dbi, &k, value), NULL,
+                         "verifying") == 0;
+}
 
 static void add_problem(rt_verify_report_t *report, const char *format, ...) {
   report->problem_count++;
@@ -104,8 +116,8 @@ static void check_history_copy(chain_state_t *state, MDB_dbi dbi,
                                const uint8_t *key, size_t key_len,
                                const ProtobufCMessage *logged, const char *what,
                                uint64_t revision) {
-  MDB_val k = {key_len, (void *)key}, stored;
-  if (mdb_get(state->reader->txn, dbi, &k, &stored) != 0) {
+  MDB_val stored;
+  if (!present(state->reader, dbi, key, key_len, &stored)) {
     add_problem(state->report,
                 "The %s recorded at revision %" PRIu64 " is missing from "
                 "the stored history: it was removed.",
@@ -136,14 +148,14 @@ static void check_follow_up_copy(chain_state_t *state,
   check_history_copy(state, state->reader->store->fups, key, sizeof key,
                      &fu->base, "follow-up", revision);
   size_t as_of_len = fu->as_of ? strlen(fu->as_of) : 0;
-  MDB_val k = {sizeof date_key, date_key}, stored;
+  MDB_val stored;
   if (as_of_len == 10) {
     memcpy(date_key, fu->as_of, 10);
     store_put_u64(date_key + 10, fu->revision);
   }
   if (as_of_len != 10 ||
-      mdb_get(state->reader->txn, state->reader->store->fup_dates, &k,
-              &stored) != 0 ||
+      !present(state->reader, state->reader->store->fup_dates, date_key,
+               sizeof date_key, &stored) ||
       stored.mv_size != sizeof key ||
       memcmp(stored.mv_data, key, sizeof key) != 0)
     add_problem(state->report,
@@ -210,7 +222,8 @@ static void check_history_counts(const chain_state_t *state) {
   };
   for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
     MDB_stat stat;
-    if (mdb_stat(state->reader->txn, tables[i].dbi, &stat) == 0 &&
+    if (store_mdb_error(mdb_stat(state->reader->txn, tables[i].dbi, &stat),
+                        NULL, "verifying") == 0 &&
         stat.ms_entries != tables[i].logged)
       add_problem(state->report,
                   "The store holds %zu %s but the log recorded %" PRIu64 ".",
@@ -224,14 +237,18 @@ static void check_history_counts(const chain_state_t *state) {
  * huge key must not make the walk count up to it one by one. */
 static int skip_undecodable(rt_store_reader_t *reader, chain_state_t *state,
                             rt_error_t *err) {
+  const char *verifying = "verifying the log";
   MDB_cursor *cursor;
-  int rc = mdb_cursor_open(reader->txn, reader->store->log, &cursor);
+  int rc =
+      store_mdb_error(mdb_cursor_open(reader->txn, reader->store->log, &cursor),
+                      err, verifying);
   if (rc != 0)
-    return store_mdb_error(rc, err, "verifying the log");
+    return rc;
   uint8_t key_bytes[8];
   store_put_u64(key_bytes, state->expected);
   MDB_val key = {8, key_bytes}, value;
-  rc = mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE);
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE), err,
+                       verifying);
   uint64_t revision =
       rc == 0 && key.mv_size == 8 ? store_get_u64(key.mv_data) : 0;
   if (rc == 0 && revision > state->expected)
@@ -245,11 +262,14 @@ static int skip_undecodable(rt_store_reader_t *reader, chain_state_t *state,
     state->report->entries_checked++;
     crypto_hash_sha256(state->prev_hash, value.mv_data, value.mv_size);
     state->expected = revision + 1;
-  } else {
-    rc = rc ? rc : MDB_CORRUPTED;
+  } else if (rc == 0 || rc == RT_ENOTFOUND) {
+    /* the scan stopped at an entry that is not there now */
+    rc = rt_error_set(err, RT_ECORRUPT, NULL,
+                      "storage: %s: no entry at or after revision %" PRIu64,
+                      verifying, state->expected);
   }
   mdb_cursor_close(cursor);
-  return rc ? store_mdb_error(rc, err, "verifying the log") : 0;
+  return rc;
 }
 
 /* The store's revision and the head hash agree with the end of the log. */
@@ -261,10 +281,10 @@ static void check_log_end(rt_store_reader_t *reader,
                 "The store's revision is %" PRIu64
                 " but the log ends at revision %" PRIu64 ".",
                 revision, state->expected - 1);
-  MDB_val key = {8, "log_head"}, value;
+  MDB_val value;
   if (revision == 0)
     return;
-  if (mdb_get(reader->txn, reader->store->meta, &key, &value) != 0)
+  if (!present(reader, reader->store->meta, "log_head", 8, &value))
     add_problem(state->report,
                 "The head hash of the log is missing: an alteration of the "
                 "newest entry (revision %" PRIu64 ") would go unnoticed.",
@@ -417,9 +437,9 @@ static void check_record_against_log(rt_store_reader_t *reader,
   memcpy(&revision, (const char *)record + fd->offset, sizeof revision);
   uint8_t key_bytes[8];
   store_put_u64(key_bytes, revision);
-  MDB_val key = {8, key_bytes}, value;
+  MDB_val value;
   Rectrack__V1__ChangeEvent *event = NULL;
-  if (mdb_get(reader->txn, reader->store->log, &key, &value) == 0)
+  if (present(reader, reader->store->log, key_bytes, 8, &value))
     event =
         rectrack__v1__change_event__unpack(NULL, value.mv_size, value.mv_data);
   if (event == NULL || strcmp(store_str(event->subject_id), id) != 0) {
@@ -473,7 +493,8 @@ static void check_record(rt_store_reader_t *reader, rt_entity_t entity,
     add_problem(report, "The index keys of %s cannot be computed.", id);
   for (size_t i = 0; i < keys.n; i++) {
     MDB_val key = {keys.keys[i].len, keys.keys[i].data}, dup = *pk;
-    if (mdb_cursor_get(index, &key, &dup, MDB_GET_BOTH) != 0) {
+    if (store_mdb_error(mdb_cursor_get(index, &key, &dup, MDB_GET_BOTH), NULL,
+                        "verifying") != 0) {
       char described[96];
       describe_value(keys.keys[i].data, keys.keys[i].len, described,
                      sizeof described);
@@ -488,24 +509,31 @@ static void check_record(rt_store_reader_t *reader, rt_entity_t entity,
 
 static int verify_records(rt_store_reader_t *reader, rt_entity_t entity,
                           rt_verify_report_t *report, rt_error_t *err) {
+  const char *verifying = "verifying records";
   MDB_cursor *cursor = NULL, *index = NULL;
-  int rc = mdb_cursor_open(reader->txn, store_entity_dbi(reader->store, entity),
-                           &cursor);
+  int rc = store_mdb_error(
+      mdb_cursor_open(reader->txn, store_entity_dbi(reader->store, entity),
+                      &cursor),
+      err, verifying);
   if (rc == 0)
-    rc = mdb_cursor_open(reader->txn, store_entity_index(reader->store, entity),
-                         &index);
+    rc = store_mdb_error(
+        mdb_cursor_open(reader->txn, store_entity_index(reader->store, entity),
+                        &index),
+        err, verifying);
   MDB_val pk, value;
   if (rc == 0)
-    rc = mdb_cursor_get(cursor, &pk, &value, MDB_FIRST);
+    rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_FIRST), err,
+                         verifying);
   while (rc == 0) {
     check_record(reader, entity, index, &pk, &value, report);
-    rc = mdb_cursor_get(cursor, &pk, &value, MDB_NEXT);
+    rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_NEXT), err,
+                         verifying);
   }
   if (index)
     mdb_cursor_close(index);
   if (cursor)
     mdb_cursor_close(cursor);
-  return rc == MDB_NOTFOUND ? 0 : store_mdb_error(rc, err, "verifying records");
+  return rc == RT_ENOTFOUND ? 0 : rc; /* the end of the records */
 }
 
 static bool keyset_has(const store_keyset_t *keys, const MDB_val *key) {
@@ -526,8 +554,8 @@ static void check_index_entry(rt_store_reader_t *reader, rt_entity_t entity,
   const char *name = index_name(((const uint8_t *)key->mv_data)[0]);
   report->index_entries_checked++;
   MDB_val value;
-  if (mdb_get(reader->txn, store_entity_dbi(reader->store, entity),
-              (MDB_val *)pk, &value) != 0) {
+  if (!present(reader, store_entity_dbi(reader->store, entity), pk->mv_data,
+               pk->mv_size, &value)) {
     add_problem(report,
                 "The %s index of %s has an entry %s for %s, which does not "
                 "exist.",
@@ -550,20 +578,24 @@ static void check_index_entry(rt_store_reader_t *reader, rt_entity_t entity,
 
 static int verify_index(rt_store_reader_t *reader, rt_entity_t entity,
                         rt_verify_report_t *report, rt_error_t *err) {
+  const char *verifying = "verifying an index";
   MDB_cursor *cursor;
-  int rc = mdb_cursor_open(reader->txn,
-                           store_entity_index(reader->store, entity), &cursor);
+  int rc = store_mdb_error(
+      mdb_cursor_open(reader->txn, store_entity_index(reader->store, entity),
+                      &cursor),
+      err, verifying);
   if (rc != 0)
-    return store_mdb_error(rc, err, "verifying an index");
+    return rc;
   MDB_val key, pk;
-  rc = mdb_cursor_get(cursor, &key, &pk, MDB_FIRST);
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &pk, MDB_FIRST), err,
+                       verifying);
   while (rc == 0) {
     check_index_entry(reader, entity, &key, &pk, report);
-    rc = mdb_cursor_get(cursor, &key, &pk, MDB_NEXT);
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &pk, MDB_NEXT), err,
+                         verifying);
   }
   mdb_cursor_close(cursor);
-  return rc == MDB_NOTFOUND ? 0
-                            : store_mdb_error(rc, err, "verifying an index");
+  return rc == RT_ENOTFOUND ? 0 : rc; /* the end of the index */
 }
 
 int rt_store_verify(rt_store_t *store, rt_verify_report_t *report,
@@ -592,16 +624,18 @@ int rt_store_verify(rt_store_t *store, rt_verify_report_t *report,
 
 static int damage(rt_store_t *store, MDB_dbi dbi, MDB_val *key, MDB_val *data,
                   bool flip) {
+  const char *damaging = "damaging";
   MDB_txn *txn;
-  int rc = mdb_txn_begin(store->env, NULL, 0, &txn);
+  int rc =
+      store_mdb_error(mdb_txn_begin(store->env, NULL, 0, &txn), NULL, damaging);
   if (rc != 0)
-    return store_mdb_error(rc, NULL, "damaging");
+    return rc;
   uint8_t *copy = NULL;
   if (flip) {
     MDB_val stored;
-    rc = mdb_get(txn, dbi, key, &stored);
+    rc = store_mdb_error(mdb_get(txn, dbi, key, &stored), NULL, damaging);
     if (rc == 0 && (copy = malloc(stored.mv_size + 1)) == NULL)
-      rc = ENOMEM;
+      rc = RT_ENOMEM;
     if (rc == 0) {
       memcpy(copy, stored.mv_data, stored.mv_size);
       copy[stored.mv_size - 1] ^= 0x20; /* the end of the entry */
@@ -610,14 +644,13 @@ static int damage(rt_store_t *store, MDB_dbi dbi, MDB_val *key, MDB_val *data,
     }
   }
   if (rc == 0)
-    rc = mdb_put(txn, dbi, key, data, 0);
+    rc = store_mdb_error(mdb_put(txn, dbi, key, data, 0), NULL, damaging);
   free(copy);
-  if (rc != 0) {
+  if (rc == 0)
+    rc = store_mdb_error(mdb_txn_commit(txn), NULL, damaging);
+  else
     mdb_txn_abort(txn);
-    return store_mdb_error(rc, NULL, "damaging");
-  }
-  rc = mdb_txn_commit(txn);
-  return rc ? store_mdb_error(rc, NULL, "damaging") : 0;
+  return rc == STORE_EMAPFULL ? RT_ENOSPC : rc;
 }
 
 int rt_store_test_corrupt_log_entry(rt_store_t *store, uint64_t revision) {

@@ -17,12 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int store_fetch(MDB_txn *txn, MDB_dbi dbi, const store_key_t *key,
-                MDB_val *out) {
-  MDB_val k = {key->len, (void *)key->data};
-  return mdb_get(txn, dbi, &k, out);
-}
-
 int store_fetch_unpacked(store_wctx_t *ctx, rt_entity_t entity, const char *id,
                          const char *field, ProtobufCMessage **out,
                          store_key_t *pk) {
@@ -34,14 +28,14 @@ int store_fetch_unpacked(store_wctx_t *ctx, rt_entity_t entity, const char *id,
                         "%s: '%.80s' is not a valid %s id", field,
                         store_str(id), names[entity]);
   MDB_val data;
-  int rc =
-      store_fetch(ctx->txn, store_entity_dbi(ctx->store, entity), pk, &data);
-  if (rc == MDB_NOTFOUND)
+  int rc = store_fetch(ctx->txn, store_entity_dbi(ctx->store, entity), pk,
+                       &data, ctx->err, "reading a record");
+  if (rc == RT_ENOTFOUND)
     return rt_error_set(ctx->err, RT_ENOTFOUND, field,
                         "%s: %s '%.80s' does not exist", field, names[entity],
                         store_str(id));
   if (rc != 0)
-    return store_mdb_error(rc, ctx->err, "reading a record");
+    return rc;
   *out = protobuf_c_message_unpack(store_entity_descriptor(entity), NULL,
                                    data.mv_size, data.mv_data);
   if (*out == NULL)
@@ -84,9 +78,10 @@ int store_check_expected(store_wctx_t *ctx, const char *what, const char *id,
 
 int store_next_revision(store_wctx_t *ctx, uint64_t *out) {
   uint64_t revision = 0;
-  int rc = store_meta_get_u64(ctx->txn, ctx->store, "revision", &revision);
+  int rc =
+      store_meta_get_u64(ctx->txn, ctx->store, "revision", &revision, ctx->err);
   if (rc != 0)
-    return store_mdb_error(rc, ctx->err, "reading the revision");
+    return rc;
   *out = revision + 1;
   return 0;
 }
@@ -99,21 +94,26 @@ static int previous_hash(store_wctx_t *ctx, uint64_t revision,
   /* meta's log_head is the hash of the newest entry, written with it: no
    * need to read and hash that entry again. */
   MDB_val head_key = {8, "log_head"}, head;
-  int hrc = mdb_get(ctx->txn, ctx->store->meta, &head_key, &head);
-  if (hrc == 0 && head.mv_size == crypto_hash_sha256_BYTES) {
+  int rc =
+      store_mdb_error(mdb_get(ctx->txn, ctx->store->meta, &head_key, &head),
+                      ctx->err, "reading the log head");
+  if (rc == 0 && head.mv_size == crypto_hash_sha256_BYTES) {
     memcpy(hash, head.mv_data, crypto_hash_sha256_BYTES);
     return 0;
   }
+  if (rc != 0 && rc != RT_ENOTFOUND)
+    return rc;
   uint8_t key_bytes[8];
   store_put_u64(key_bytes, revision - 1);
   MDB_val key = {8, key_bytes}, data;
-  int rc = mdb_get(ctx->txn, ctx->store->log, &key, &data);
-  if (rc == MDB_NOTFOUND)
+  rc = store_mdb_error(mdb_get(ctx->txn, ctx->store->log, &key, &data),
+                       ctx->err, "reading the log");
+  if (rc == RT_ENOTFOUND)
     return rt_error_set(ctx->err, RT_ECORRUPT, NULL,
                         "storage: log entry %llu is missing",
                         (unsigned long long)(revision - 1));
   if (rc != 0)
-    return store_mdb_error(rc, ctx->err, "reading the log");
+    return rc;
   crypto_hash_sha256(hash, data.mv_data, data.mv_size);
   return 0;
 }
@@ -126,8 +126,9 @@ static int remember_request(store_wctx_t *ctx, uint64_t revision) {
   store_put_u64(value, revision);
   value[8] = (uint8_t)ctx->op->kind;
   MDB_val key = {strlen(request_id), (void *)request_id}, data = {9, value};
-  int rc = mdb_put(ctx->txn, ctx->store->requests, &key, &data, 0);
-  return rc ? store_mdb_error(rc, ctx->err, "recording the request id") : 0;
+  return store_mdb_error(
+      mdb_put(ctx->txn, ctx->store->requests, &key, &data, 0), ctx->err,
+      "recording the request id");
 }
 
 int store_log_append(store_wctx_t *ctx, Rectrack__V1__ChangeEvent *event) {
@@ -154,18 +155,28 @@ int store_log_append(store_wctx_t *ctx, Rectrack__V1__ChangeEvent *event) {
   uint8_t key_bytes[8];
   store_put_u64(key_bytes, revision);
   MDB_val key = {8, key_bytes}, data = {packed_len, packed};
-  int mrc = mdb_put(ctx->txn, ctx->store->log, &key, &data, MDB_APPEND);
+  const char *appending = "appending to the log";
+  rc = store_mdb_error(
+      mdb_put(ctx->txn, ctx->store->log, &key, &data, MDB_APPEND), ctx->err,
+      appending);
   /* The head hash lets the verifier notice an altered newest entry, which
    * no later prev_hash covers. */
   crypto_hash_sha256(hash, packed, packed_len);
   free(packed);
   MDB_val head_key = {8, "log_head"}, head = {sizeof hash, hash};
-  if (mrc == 0)
-    mrc = mdb_put(ctx->txn, ctx->store->meta, &head_key, &head, 0);
-  if (mrc == 0)
-    mrc = store_meta_put_u64(ctx->txn, ctx->store, "revision", revision);
-  if (mrc != 0)
-    return store_mdb_error(mrc, ctx->err, "appending to the log");
+  if (rc == 0)
+    rc = store_mdb_error(
+        mdb_put(ctx->txn, ctx->store->meta, &head_key, &head, 0), ctx->err,
+        appending);
+  if (rc == 0)
+    rc = store_meta_put_u64(ctx->txn, ctx->store, "revision", revision,
+                            ctx->err);
+  if (rc == RT_EEXIST) /* MDB_APPEND: a key at or past revision exists */
+    rc = rt_error_set(ctx->err, RT_ECORRUPT, NULL,
+                      "storage: the log already holds revision %llu",
+                      (unsigned long long)revision);
+  if (rc != 0)
+    return rc;
   ctx->op->revision = revision;
   return remember_request(ctx, revision);
 }
@@ -178,13 +189,14 @@ static int load_event(store_wctx_t *ctx, uint64_t revision,
   uint8_t key_bytes[8];
   store_put_u64(key_bytes, revision);
   MDB_val key = {8, key_bytes}, data;
-  int rc = mdb_get(ctx->txn, ctx->store->log, &key, &data);
+  int rc = store_mdb_error(mdb_get(ctx->txn, ctx->store->log, &key, &data),
+                           ctx->err, "reading the log");
+  if (rc == RT_ENOTFOUND)
+    return rt_error_set(ctx->err, RT_ECORRUPT, NULL,
+                        "storage: log entry %llu is missing",
+                        (unsigned long long)revision);
   if (rc != 0)
-    return rc == MDB_NOTFOUND
-               ? rt_error_set(ctx->err, RT_ECORRUPT, NULL,
-                              "storage: log entry %llu is missing",
-                              (unsigned long long)revision)
-               : store_mdb_error(rc, ctx->err, "reading the log");
+    return rc;
   *out = rectrack__v1__change_event__unpack(NULL, data.mv_size, data.mv_data);
   if (*out == NULL)
     return rt_error_set(ctx->err, RT_ECORRUPT, NULL,
@@ -233,10 +245,14 @@ static int reply_with_record(store_wctx_t *ctx,
   store_key_t pk;
   MDB_val data;
   int rc = store_primary_key(entity, event->subject_id, &pk, ctx->err);
-  if (rc == 0 &&
-      (rc = store_fetch(ctx->txn, store_entity_dbi(ctx->store, entity), &pk,
-                        &data)) != 0)
-    rc = store_mdb_error(rc, ctx->err, "reading a replayed record");
+  if (rc == 0)
+    rc = store_fetch(ctx->txn, store_entity_dbi(ctx->store, entity), &pk, &data,
+                     ctx->err, "reading a replayed record");
+  if (rc == RT_ENOTFOUND)
+    rc = rt_error_set(ctx->err, RT_ECORRUPT, NULL,
+                      "storage: %.80s, changed at revision %llu, is missing",
+                      store_str(event->subject_id),
+                      (unsigned long long)event->revision);
   if (rc == 0 &&
       (ctx->op->reply = malloc(data.mv_size ? data.mv_size : 1)) == NULL)
     rc = rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
@@ -275,7 +291,7 @@ static int replay(store_wctx_t *ctx, uint64_t revision) {
   return rc;
 }
 
-/* Returns 1 when the op's request id was seen (and the reply replayed). */
+/* Replays the op when its request id was seen: op->replayed says so. */
 static int check_request_id(store_wctx_t *ctx) {
   const char *request_id = ctx->op->request_id;
   if (request_id == NULL || request_id[0] == '\0')
@@ -286,11 +302,12 @@ static int check_request_id(store_wctx_t *ctx) {
                         "request_id: %zu bytes, at most %d allowed", len,
                         RT_MAX_SHORT_LEN);
   MDB_val key = {len, (void *)request_id}, data;
-  int rc = mdb_get(ctx->txn, ctx->store->requests, &key, &data);
-  if (rc == MDB_NOTFOUND)
+  int rc = store_mdb_error(mdb_get(ctx->txn, ctx->store->requests, &key, &data),
+                           ctx->err, "reading request ids");
+  if (rc == RT_ENOTFOUND)
     return 0;
   if (rc != 0)
-    return store_mdb_error(rc, ctx->err, "reading request ids");
+    return rc;
   if (data.mv_size != 9)
     return rt_error_set(ctx->err, RT_ECORRUPT, NULL,
                         "storage: request id record is malformed");
@@ -299,8 +316,7 @@ static int check_request_id(store_wctx_t *ctx) {
                         "request_id: '%.80s' was already used for a different "
                         "kind of change",
                         request_id);
-  rc = replay(ctx, store_get_u64(data.mv_data));
-  return rc ? rc : 1;
+  return replay(ctx, store_get_u64(data.mv_data));
 }
 
 /* ---- dispatch -------------------------------------------------------- */
@@ -337,8 +353,8 @@ static int dispatch(store_wctx_t *ctx) {
                         "message: a %s is required for this op",
                         descriptor->short_name);
   int rc = check_request_id(ctx);
-  if (rc != 0)
-    return rc > 0 ? 0 : rc;
+  if (rc != 0 || ctx->op->replayed)
+    return rc;
   switch (ctx->op->kind) {
   case RT_OP_CREATE_SOURCE:
     return store_op_create(ctx, RT_ENTITY_SOURCE);
@@ -379,9 +395,10 @@ static void reset_op(rt_write_op_t *op) {
  * own failure is in op->result and returns 0. */
 static int run_op(rt_store_t *store, MDB_txn *parent, rt_write_op_t *op) {
   MDB_txn *child = NULL;
-  int mrc = mdb_txn_begin(store->env, parent, 0, &child);
-  if (mrc != 0)
-    return store_mdb_error(mrc, &op->error, "starting a child transaction");
+  int rc = store_mdb_error(mdb_txn_begin(store->env, parent, 0, &child),
+                           &op->error, "starting a child transaction");
+  if (rc != 0)
+    return rc;
   store_wctx_t ctx = {
       .store = store,
       .txn = child,
@@ -391,10 +408,10 @@ static int run_op(rt_store_t *store, MDB_txn *parent, rt_write_op_t *op) {
       .now_ms = op->now_ms ? op->now_ms : store_now_ms(),
       .err = &op->error,
   };
-  int rc = dispatch(&ctx);
-  if (rc == 0 && (mrc = mdb_txn_commit(child)) != 0)
-    rc = store_mdb_error(mrc, &op->error, "committing an op");
-  else if (rc != 0)
+  rc = dispatch(&ctx);
+  if (rc == 0)
+    rc = store_mdb_error(mdb_txn_commit(child), &op->error, "committing an op");
+  else
     mdb_txn_abort(child);
   if (rc == STORE_EMAPFULL)
     return rc;
@@ -415,18 +432,25 @@ static int run_op(rt_store_t *store, MDB_txn *parent, rt_write_op_t *op) {
 static int apply_once(rt_store_t *store, rt_write_op_t *ops, size_t n_ops,
                       rt_error_t *err) {
   MDB_txn *txn = NULL;
-  int mrc = mdb_txn_begin(store->env, NULL, 0, &txn);
-  if (mrc == MDB_MAP_RESIZED) { /* another process grew the map */
-    int rc = store_adopt_map_size(store, err);
-    if (rc != 0)
-      return rc;
-    mrc = mdb_txn_begin(store->env, NULL, 0, &txn);
+  const char *starting = "starting a write transaction";
+  int rc =
+      store_mdb_error(mdb_txn_begin(store->env, NULL, 0, &txn), err, starting);
+  if (rc == STORE_EMAPRESIZED) { /* another process grew the map */
+    rc = store_adopt_map_size(store, err);
+    if (rc == 0)
+      rc = store_mdb_error(mdb_txn_begin(store->env, NULL, 0, &txn), err,
+                           starting);
+    if (rc == STORE_EMAPRESIZED)
+      rc = rt_error_set(err, RT_EBUSY, NULL,
+                        "storage: %s: the map keeps being resized by another "
+                        "process",
+                        starting);
   }
-  if (mrc != 0)
-    return store_mdb_error(mrc, err, "starting a write transaction");
+  if (rc != 0)
+    return rc;
   for (size_t i = 0; i < n_ops; i++) {
     reset_op(&ops[i]);
-    int rc = run_op(store, txn, &ops[i]);
+    rc = run_op(store, txn, &ops[i]);
     if (rc != 0) {
       mdb_txn_abort(txn);
       if (rc != STORE_EMAPFULL && err)
@@ -434,8 +458,7 @@ static int apply_once(rt_store_t *store, rt_write_op_t *ops, size_t n_ops,
       return rc;
     }
   }
-  mrc = mdb_txn_commit(txn);
-  return mrc ? store_mdb_error(mrc, err, "committing the batch") : 0;
+  return store_mdb_error(mdb_txn_commit(txn), err, "committing the batch");
 }
 
 int rt_store_apply(rt_store_t *store, rt_write_op_t *ops, size_t n_ops,
