@@ -204,7 +204,7 @@ int store_op_update(store_wctx_t *ctx, rt_entity_t entity);
  * messages); "unknown" when absent. Caller frees. */
 char *store_principal_at(MDB_txn *txn, rt_store_t *store, uint64_t revision);
 
-/* ---- store_progress.c ------------------------------------------------ */
+/* ---- store_followups.c ----------------------------------------------- */
 int store_op_follow_up(store_wctx_t *ctx);
 int store_op_measurement(store_wctx_t *ctx);
 /* Recomputes latest_value, latest_as_of, progress and trajectory of a

@@ -1,5 +1,5 @@
 /*
- * store_progress: the append-only history of a subject. A follow-up report
+ * store_followups: the append-only history of a subject. A follow-up report
  * sets its subject's status (keeping the old one as previous_status); a
  * measurement updates a quantified commitment's latest value, progress and
  * trajectory. Both are written in the same child transaction as the
