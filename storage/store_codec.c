@@ -4,8 +4,9 @@
  * byte order is numeric order (R2 before R10) and a cursor walk is the
  * listing order. Index keys are one tag byte plus the value; the duplicate
  * data of an index key is the record's primary key. This file also maps
- * LMDB errors to RT_E* codes and computes each record's index key set, the
- * one definition used by writes, lists and the verifier alike.
+ * LMDB errors to RT_E* codes, names entities, and computes each record's
+ * index key set, the one definition used by writes, lists and the
+ * verifier alike.
  */
 #include "rt_validate.h"
 #include "store_internal.h"
@@ -130,6 +131,54 @@ int store_primary_key(rt_entity_t entity, const char *id, store_key_t *key,
   memcpy(key->data, id, len);
   key->len = len;
   return 0;
+}
+
+void store_describe_key(rt_entity_t entity, const void *pk, size_t pk_len,
+                        char *out, size_t out_len) {
+  if ((entity == RT_ENTITY_RECOMMENDATION || entity == RT_ENTITY_COMMITMENT) &&
+      pk_len == 8)
+    snprintf(out, out_len, "%c%" PRIu64,
+             entity == RT_ENTITY_RECOMMENDATION ? 'R' : 'C', store_get_u64(pk));
+  else
+    snprintf(out, out_len, "%.*s", (int)(pk_len > 80 ? 80 : pk_len),
+             (const char *)pk);
+}
+
+const char *store_entity_name(rt_entity_t entity) {
+  switch (entity) {
+  case RT_ENTITY_SOURCE:
+    return "source";
+  case RT_ENTITY_ACTOR:
+    return "actor";
+  case RT_ENTITY_RECOMMENDATION:
+    return "recommendation";
+  case RT_ENTITY_COMMITMENT:
+    return "commitment";
+  }
+  return "record";
+}
+
+/* The SubjectType values are the rt_entity_t values, by design of the
+ * proto (SOURCE = 1 ... COMMITMENT = 4). */
+Rectrack__V1__SubjectType store_subject_type(rt_entity_t entity) {
+  return (Rectrack__V1__SubjectType)entity;
+}
+
+rt_entity_t store_subject_entity(Rectrack__V1__SubjectType type) {
+  switch (type) {
+  case RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_SOURCE:
+    return RT_ENTITY_SOURCE;
+  case RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_ACTOR:
+    return RT_ENTITY_ACTOR;
+  case RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_RECOMMENDATION:
+    return RT_ENTITY_RECOMMENDATION;
+  default:
+    return RT_ENTITY_COMMITMENT;
+  }
+}
+
+rt_entity_t store_subject_of_id(const char *id) {
+  return id && id[0] == 'R' ? RT_ENTITY_RECOMMENDATION : RT_ENTITY_COMMITMENT;
 }
 
 MDB_dbi store_entity_dbi(rt_store_t *store, rt_entity_t entity) {
@@ -323,75 +372,10 @@ int store_index_keys(rt_entity_t entity, const ProtobufCMessage *record,
   }
 }
 
-int store_index_update(store_wctx_t *ctx, rt_entity_t entity,
-                       const ProtobufCMessage *record, const store_key_t *pk,
-                       bool add) {
-  store_keyset_t set = {0};
-  int rc = store_index_keys(entity, record, &set);
-  if (rc != 0) {
-    store_keyset_free(&set);
-    return rt_error_set(ctx->err, rc, NULL, "storage: cannot index record");
-  }
-  MDB_dbi dbi = store_entity_index(ctx->store, entity);
-  MDB_val data = {pk->len, (void *)pk->data};
-  for (size_t i = 0; i < set.n && rc == 0; i++) {
-    MDB_val key = {set.keys[i].len, set.keys[i].data};
-    rc =
-        store_mdb_error(add ? mdb_put(ctx->txn, dbi, &key, &data, MDB_NODUPDATA)
-                            : mdb_del(ctx->txn, dbi, &key, &data),
-                        ctx->err, "updating an index");
-    if (rc == RT_EEXIST || (!add && rc == RT_ENOTFOUND))
-      rc = 0; /* already as wanted */
-  }
-  store_keyset_free(&set);
-  return rc;
-}
-
-static bool keyset_contains(const store_keyset_t *set, const store_key_t *key) {
+bool store_keyset_contains(const store_keyset_t *set, const void *key,
+                           size_t len) {
   for (size_t i = 0; i < set->n; i++)
-    if (set->keys[i].len == key->len &&
-        memcmp(set->keys[i].data, key->data, key->len) == 0)
+    if (set->keys[i].len == len && memcmp(set->keys[i].data, key, len) == 0)
       return true;
   return false;
-}
-
-/* Writes only the difference: a follow-up changes one index key (status)
- * of a record that may sit under a dozen large keys, and every untouched
- * key saves dirty pages. */
-int store_index_replace(store_wctx_t *ctx, rt_entity_t entity,
-                        const ProtobufCMessage *old_record,
-                        const ProtobufCMessage *new_record,
-                        const store_key_t *pk) {
-  store_keyset_t old_keys = {0}, new_keys = {0};
-  int rc = store_index_keys(entity, old_record, &old_keys);
-  if (rc == 0)
-    rc = store_index_keys(entity, new_record, &new_keys);
-  if (rc != 0) {
-    store_keyset_free(&old_keys);
-    store_keyset_free(&new_keys);
-    return rt_error_set(ctx->err, rc, NULL, "storage: cannot index record");
-  }
-  MDB_dbi dbi = store_entity_index(ctx->store, entity);
-  MDB_val data = {pk->len, (void *)pk->data};
-  for (size_t i = 0; i < old_keys.n && rc == 0; i++) {
-    if (keyset_contains(&new_keys, &old_keys.keys[i]))
-      continue;
-    MDB_val key = {old_keys.keys[i].len, old_keys.keys[i].data};
-    rc = store_mdb_error(mdb_del(ctx->txn, dbi, &key, &data), ctx->err,
-                         "updating an index");
-    if (rc == RT_ENOTFOUND)
-      rc = 0; /* already gone */
-  }
-  for (size_t i = 0; i < new_keys.n && rc == 0; i++) {
-    if (keyset_contains(&old_keys, &new_keys.keys[i]))
-      continue;
-    MDB_val key = {new_keys.keys[i].len, new_keys.keys[i].data};
-    rc = store_mdb_error(mdb_put(ctx->txn, dbi, &key, &data, MDB_NODUPDATA),
-                         ctx->err, "updating an index");
-    if (rc == RT_EEXIST)
-      rc = 0; /* already there */
-  }
-  store_keyset_free(&old_keys);
-  store_keyset_free(&new_keys);
-  return rc;
 }

@@ -5,11 +5,14 @@
  * index (as_of + revision) between from_date and to_date; measurements of
  * a commitment are a prefix walk of the measurements database (commitment
  * + as_of + revision). Page tokens work as in store_query.c, over the key
- * of the database walked.
+ * of the database walked. The change log itself is read in revision order
+ * by rt_store_log_scan, for WatchChanges, exports and the verifier.
  */
 #include "rt_validate.h"
 #include "store_query.h"
 
+#include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,4 +333,53 @@ int rt_store_list_measurements(
     return rc;
   return wrap_page(&rectrack__v1__list_measurements_response__descriptor, &page,
                    next_token, (void **)out, err);
+}
+
+/* ---- the change log -------------------------------------------------- */
+
+int rt_store_log_scan(rt_store_reader_t *reader, uint64_t from_revision,
+                      size_t max_count, rt_log_visit_fn visit, void *data,
+                      rt_error_t *err) {
+  if (reader == NULL || !reader->active)
+    return rt_error_set(err, RT_EINVAL, NULL, "reader has no open snapshot");
+  const char *reading = "reading the log";
+  MDB_cursor *cursor;
+  int rc = store_mdb_error(
+      mdb_cursor_open(reader->txn, reader->store->log, &cursor), err, reading);
+  if (rc != 0)
+    return rc;
+  uint8_t start[8];
+  store_put_u64(start, from_revision);
+  MDB_val key = {8, start}, value;
+  size_t visited = 0;
+  int result = 0;
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE), err,
+                       reading);
+  while (rc == 0 && (max_count == 0 || visited < max_count)) {
+    Rectrack__V1__ChangeEvent *event =
+        rectrack__v1__change_event__unpack(NULL, value.mv_size, value.mv_data);
+    if (event == NULL) {
+      result = rt_error_set(err, RT_ECORRUPT, NULL,
+                            "storage: log entry %" PRIu64 " does not decode",
+                            store_get_u64(key.mv_data));
+      break;
+    }
+    uint8_t hash[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(hash, value.mv_data, value.mv_size);
+    ProtobufCBinaryData stored_hash = event->hash;
+    event->hash.data = hash;
+    event->hash.len = sizeof hash;
+    result = visit(event, value.mv_data, value.mv_size, data);
+    event->hash = stored_hash;
+    protobuf_c_message_free_unpacked(&event->base, NULL);
+    visited++;
+    if (result != 0)
+      break;
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_NEXT), err,
+                         reading);
+  }
+  mdb_cursor_close(cursor);
+  if (result == 0 && rc != RT_ENOTFOUND) /* not the end of the log */
+    result = rc;
+  return result;
 }

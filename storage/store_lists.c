@@ -9,6 +9,7 @@
  */
 #include "rt_validate.h"
 #include "store_query.h"
+#include "store_validate.h"
 
 #include <stdio.h>
 #include <stdlib.h>

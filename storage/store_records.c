@@ -8,15 +8,11 @@
  * freed field by field, so sharing pointers with both sides is safe.
  * Each change rewrites the record's index entries and appends to the log.
  */
-#include "rt_validate.h"
-#include "store_internal.h"
+#include "store_ops.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const entity_names[] = {"", "source", "actor",
-                                           "recommendation", "commitment"};
 
 /* Fields the server owns: never taken from the caller. */
 static bool is_server_owned(rt_entity_t entity, const char *name) {
@@ -173,10 +169,6 @@ static int validate_record(rt_entity_t entity, const ProtobufCMessage *record,
   }
 }
 
-static Rectrack__V1__SubjectType subject_type(rt_entity_t entity) {
-  return (Rectrack__V1__SubjectType)entity;
-}
-
 static void event_set_snapshot(Rectrack__V1__ChangeEvent *event,
                                rt_entity_t entity, ProtobufCMessage *record) {
   switch (entity) {
@@ -200,28 +192,11 @@ static int write_record(store_wctx_t *ctx, rt_entity_t entity,
                         const ProtobufCMessage *old, ProtobufCMessage *record,
                         const store_key_t *pk, Rectrack__V1__ChangeEvent *event,
                         unsigned put_flags) {
-  uint8_t *packed = NULL;
-  size_t packed_len = 0;
-  int rc = store_pack(record, &packed, &packed_len, ctx->err);
-  if (rc != 0)
-    return rc;
-  MDB_val key = {pk->len, (void *)pk->data}, data = {packed_len, packed};
-  rc = store_mdb_error(mdb_put(ctx->txn, store_entity_dbi(ctx->store, entity),
-                               &key, &data, put_flags),
-                       ctx->err, "writing a record");
-  if (rc == RT_EEXIST)
-    rt_error_set(ctx->err, RT_EEXIST, "id", "%s '%.80s' already exists",
-                 entity_names[entity], (const char *)event->subject_id);
-  if (rc == 0)
-    rc = old ? store_index_replace(ctx, entity, old, record, pk)
-             : store_index_update(ctx, entity, record, pk, true);
+  int rc = store_put_record(ctx, entity, pk, old, record, put_flags, true);
   if (rc == 0) {
     event_set_snapshot(event, entity, record);
     rc = store_log_append(ctx, event);
   }
-  if (rc == 0)
-    store_take_reply(ctx, &packed, packed_len);
-  free(packed);
   return rc;
 }
 
@@ -271,7 +246,7 @@ int store_op_create(store_wctx_t *ctx, rt_entity_t entity) {
   memcpy(record, input, size);
   rc = validate_record(entity, input, ctx->err);
   if (rc == 0)
-    rc = store_check_references(ctx, entity, input);
+    rc = store_check_references(ctx->txn, ctx->store, entity, input, ctx->err);
   if (rc == 0)
     rc = assign_id(ctx, entity, input, &pk, &id);
   uint64_t revision = 0;
@@ -290,7 +265,7 @@ int store_op_create(store_wctx_t *ctx, rt_entity_t entity) {
   Rectrack__V1__ChangeEvent event = RECTRACK__V1__CHANGE_EVENT__INIT;
   event.kind = RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_CREATED;
   event.subject_id = id;
-  event.subject_type = subject_type(entity);
+  event.subject_type = store_subject_type(entity);
   rc = write_record(ctx, entity, NULL, record, &pk, &event, MDB_NOOVERWRITE);
 fail:
   if (rc == RT_ENOMEM)
@@ -301,23 +276,6 @@ fail:
 }
 
 /* ---- update ---------------------------------------------------------- */
-
-char *store_principal_at(MDB_txn *txn, rt_store_t *store, uint64_t revision) {
-  uint8_t key_bytes[8];
-  store_put_u64(key_bytes, revision);
-  MDB_val key = {8, key_bytes}, data;
-  char *who = NULL;
-  if (store_mdb_error(mdb_get(txn, store->log, &key, &data), NULL,
-                      "reading the log") == 0) {
-    Rectrack__V1__ChangeEvent *event =
-        rectrack__v1__change_event__unpack(NULL, data.mv_size, data.mv_data);
-    if (event) {
-      who = store_strdup(event->principal);
-      protobuf_c_message_free_unpacked(&event->base, NULL);
-    }
-  }
-  return who ? who : strdup("unknown");
-}
 
 static uint64_t record_revision(rt_entity_t entity,
                                 const ProtobufCMessage *record) {
@@ -350,7 +308,7 @@ static int resolve_mask(store_wctx_t *ctx, rt_entity_t entity,
     if (fd == NULL)
       return rt_error_set(ctx->err, RT_EINVAL, field,
                           "%s: '%.60s' is not a field of %s", field, name,
-                          entity_names[entity]);
+                          store_entity_name(entity));
     if (is_server_owned(entity, name))
       return rt_error_set(ctx->err, RT_EINVAL, field,
                           "%s: '%.60s' is set by the server and cannot be "
@@ -386,7 +344,7 @@ static int commit_update(store_wctx_t *ctx, rt_entity_t entity,
                          size_t n_changed) {
   int rc = validate_record(entity, merged, ctx->err);
   if (rc == 0)
-    rc = store_check_references(ctx, entity, merged);
+    rc = store_check_references(ctx->txn, ctx->store, entity, merged, ctx->err);
   uint64_t revision = 0;
   if (rc == 0)
     rc = store_next_revision(ctx, &revision);
@@ -396,16 +354,15 @@ static int commit_update(store_wctx_t *ctx, rt_entity_t entity,
   stamp_record(merged, &stamp);
   char latest_as_of[11] = "";
   if (entity == RT_ENTITY_COMMITMENT) {
-    rc = store_commitment_recompute(ctx->txn, ctx->store,
-                                    store_get_u64(pk->data), (void *)merged,
-                                    latest_as_of, ctx->err);
+    rc = store_commitment_recompute(ctx, store_get_u64(pk->data),
+                                    (void *)merged, latest_as_of);
     if (rc != 0)
       return rc;
   }
   Rectrack__V1__ChangeEvent event = RECTRACK__V1__CHANGE_EVENT__INIT;
   event.kind = archive_kind(entity, old, merged);
   event.subject_id = (char *)id;
-  event.subject_type = subject_type(entity);
+  event.subject_type = store_subject_type(entity);
   event.changed_fields = changed;
   event.n_changed_fields = n_changed;
   return write_record(ctx, entity, old, merged, pk, &event, 0);
@@ -418,15 +375,15 @@ int store_op_update(store_wctx_t *ctx, rt_entity_t entity) {
       protobuf_c_message_descriptor_get_field_by_name(desc, "id");
   const char *id = *(char *const *)((const char *)input + id_fd->offset);
   char field[32];
-  snprintf(field, sizeof field, "%s.id", entity_names[entity]);
+  snprintf(field, sizeof field, "%s.id", store_entity_name(entity));
   ProtobufCMessage *old = NULL, *merged = NULL;
   const ProtobufCFieldDescriptor **fields = NULL;
   char **changed = NULL;
   size_t n_fields = 0, n_changed = 0;
   store_key_t pk;
-  int rc = store_fetch_unpacked(ctx, entity, id, field, &old, &pk);
+  int rc = store_fetch_record(ctx, entity, id, field, &old, &pk);
   if (rc == 0)
-    rc = store_check_expected(ctx, entity_names[entity], id,
+    rc = store_check_expected(ctx, store_entity_name(entity), id,
                               record_revision(entity, old));
   if (rc != 0)
     goto done;

@@ -1,6 +1,6 @@
 /*
- * store_verify: reading the change log (rt_store_log_scan) and checking
- * the whole store (rt_store_verify) in one snapshot: the log is gap-free
+ * store_verify: checking the whole store (rt_store_verify) in one
+ * snapshot, reading the log through rt_store_log_scan: the log is gap-free
  * from revision 1 and each entry's prev_hash is the SHA-256 of the stored
  * bytes before it, the newest entry matches the head hash kept in meta,
  * every record is in each index it belongs to, and every index entry
@@ -16,53 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int rt_store_log_scan(rt_store_reader_t *reader, uint64_t from_revision,
-                      size_t max_count, rt_log_visit_fn visit, void *data,
-                      rt_error_t *err) {
-  if (reader == NULL || !reader->active)
-    return rt_error_set(err, RT_EINVAL, NULL, "reader has no open snapshot");
-  const char *reading = "reading the log";
-  MDB_cursor *cursor;
-  int rc = store_mdb_error(
-      mdb_cursor_open(reader->txn, reader->store->log, &cursor), err, reading);
-  if (rc != 0)
-    return rc;
-  uint8_t start[8];
-  store_put_u64(start, from_revision);
-  MDB_val key = {8, start}, value;
-  size_t visited = 0;
-  int result = 0;
-  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE), err,
-                       reading);
-  while (rc == 0 && (max_count == 0 || visited < max_count)) {
-    Rectrack__V1__ChangeEvent *event =
-        rectrack__v1__change_event__unpack(NULL, value.mv_size, value.mv_data);
-    if (event == NULL) {
-      result = rt_error_set(err, RT_ECORRUPT, NULL,
-                            "storage: log entry %" PRIu64 " does not decode",
-                            store_get_u64(key.mv_data));
-      break;
-    }
-    uint8_t hash[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(hash, value.mv_data, value.mv_size);
-    ProtobufCBinaryData stored_hash = event->hash;
-    event->hash.data = hash;
-    event->hash.len = sizeof hash;
-    result = visit(event, value.mv_data, value.mv_size, data);
-    event->hash = stored_hash;
-    protobuf_c_message_free_unpacked(&event->base, NULL);
-    visited++;
-    if (result != 0)
-      break;
-    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_NEXT), err,
-                         reading);
-  }
-  mdb_cursor_close(cursor);
-  if (result == 0 && rc != RT_ENOTFOUND) /* not the end of the log */
-    result = rc;
-  return result;
-}
 
 /* ---- verifier -------------------------------------------------------- */
 
@@ -370,14 +323,7 @@ static void describe_value(const uint8_t *key, size_t len, char *out,
 
 static void describe_id(rt_entity_t entity, const MDB_val *pk, char *out,
                         size_t out_len) {
-  if ((entity == RT_ENTITY_RECOMMENDATION || entity == RT_ENTITY_COMMITMENT) &&
-      pk->mv_size == 8)
-    snprintf(out, out_len, "%c%" PRIu64,
-             entity == RT_ENTITY_RECOMMENDATION ? 'R' : 'C',
-             store_get_u64(pk->mv_data));
-  else
-    snprintf(out, out_len, "%.*s", (int)(pk->mv_size > 80 ? 80 : pk->mv_size),
-             (const char *)pk->mv_data);
+  store_describe_key(entity, pk->mv_data, pk->mv_size, out, out_len);
 }
 
 /* The record's own id field names the key it is stored under. */
@@ -536,14 +482,6 @@ static int verify_records(rt_store_reader_t *reader, rt_entity_t entity,
   return rc == RT_ENOTFOUND ? 0 : rc; /* the end of the records */
 }
 
-static bool keyset_has(const store_keyset_t *keys, const MDB_val *key) {
-  for (size_t i = 0; i < keys->n; i++)
-    if (keys->keys[i].len == key->mv_size &&
-        memcmp(keys->keys[i].data, key->mv_data, key->mv_size) == 0)
-      return true;
-  return false;
-}
-
 /* One index entry points at a record that exists and has that value. */
 static void check_index_entry(rt_store_reader_t *reader, rt_entity_t entity,
                               const MDB_val *key, const MDB_val *pk,
@@ -566,7 +504,7 @@ static void check_index_entry(rt_store_reader_t *reader, rt_entity_t entity,
       store_entity_descriptor(entity), NULL, value.mv_size, value.mv_data);
   store_keyset_t keys = {0};
   if (record && store_index_keys(entity, record, &keys) == 0 &&
-      !keyset_has(&keys, key))
+      !store_keyset_contains(&keys, key->mv_data, key->mv_size))
     add_problem(report,
                 "The %s index of %s lists %s under %s, but the record does "
                 "not have that value.",

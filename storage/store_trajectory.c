@@ -1,0 +1,111 @@
+/*
+ * store_trajectory: a quantified commitment's derived fields. Its latest
+ * measurement is the one with the greatest as_of, ties broken by the
+ * newest revision: measurements are keyed commitment + as_of + revision,
+ * so it is simply the last key under the commitment's prefix. Progress is
+ * the share of the way from baseline to target; the trajectory compares
+ * the latest value with the straight line from baseline to target at its
+ * date. See store_trajectory.h.
+ */
+#include "store_trajectory.h"
+
+#include "rt_validate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+Rectrack__V1__Trajectory store_trajectory(const Rectrack__V1__Indicator *ind,
+                                          bool has_latest, double latest,
+                                          const char *latest_as_of,
+                                          double *progress) {
+  *progress = 0;
+  if (ind == NULL)
+    return RECTRACK__V1__TRAJECTORY__TRAJECTORY_UNSPECIFIED;
+  if (!has_latest)
+    return RECTRACK__V1__TRAJECTORY__TRAJECTORY_NO_DATA;
+  bool decrease =
+      ind->direction == RECTRACK__V1__DIRECTION__DIRECTION_DECREASE ||
+      (ind->direction == RECTRACK__V1__DIRECTION__DIRECTION_UNSPECIFIED &&
+       ind->target_value < ind->baseline_value);
+  double span = ind->target_value - ind->baseline_value;
+  bool reached =
+      decrease ? latest <= ind->target_value : latest >= ind->target_value;
+  *progress =
+      span != 0 ? (latest - ind->baseline_value) / span : (reached ? 1.0 : 0.0);
+  if (reached)
+    return RECTRACK__V1__TRAJECTORY__TRAJECTORY_ACHIEVED;
+  long base_day, target_day, latest_day;
+  if (rt_date_to_days(store_str(ind->baseline_date), &base_day) != 0 ||
+      rt_date_to_days(store_str(ind->target_date), &target_day) != 0 ||
+      rt_date_to_days(store_str(latest_as_of), &latest_day) != 0 ||
+      target_day <= base_day)
+    return RECTRACK__V1__TRAJECTORY__TRAJECTORY_OFF_TRACK;
+  double fraction =
+      (double)(latest_day - base_day) / (double)(target_day - base_day);
+  fraction = fraction < 0 ? 0 : fraction > 1 ? 1 : fraction;
+  double expected = ind->baseline_value + span * fraction;
+  double slack = 1e-9 * fmax(1.0, fabs(expected));
+  bool on_track =
+      decrease ? latest <= expected + slack : latest >= expected - slack;
+  return on_track ? RECTRACK__V1__TRAJECTORY__TRAJECTORY_ON_TRACK
+                  : RECTRACK__V1__TRAJECTORY__TRAJECTORY_OFF_TRACK;
+}
+
+/* Finds the latest measurement of commitment number: the last key under
+ * its prefix. *out stays NULL when it has none; the caller frees it. */
+static int latest_measurement(store_wctx_t *ctx, uint64_t number,
+                              Rectrack__V1__Measurement **out) {
+  *out = NULL;
+  const char *reading = "reading measurements";
+  rt_error_t *err = ctx->err;
+  MDB_cursor *cursor;
+  int rc = store_mdb_error(mdb_cursor_open(ctx->txn, ctx->store->meas, &cursor),
+                           err, reading);
+  if (rc != 0)
+    return rc;
+  uint8_t prefix[9];
+  store_put_u64(prefix, number);
+  prefix[8] = 0xff; /* after every as_of under this commitment */
+  MDB_val key = {9, prefix}, data;
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, MDB_SET_RANGE), err,
+                       reading);
+  /* The entry before the first one past the prefix, or the last one. */
+  MDB_cursor_op step = rc == 0 ? MDB_PREV : MDB_LAST;
+  if (rc == 0 || rc == RT_ENOTFOUND)
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, step), err,
+                         reading);
+  if (rc == 0 && key.mv_size >= 8 && memcmp(key.mv_data, prefix, 8) == 0) {
+    *out = rectrack__v1__measurement__unpack(NULL, data.mv_size, data.mv_data);
+    if (*out == NULL)
+      rc = rt_error_set(err, RT_ECORRUPT, NULL,
+                        "storage: a stored measurement does not decode");
+  } else if (rc == 0 || rc == RT_ENOTFOUND) {
+    rc = 0; /* no measurement yet */
+  }
+  mdb_cursor_close(cursor);
+  return rc;
+}
+
+int store_commitment_recompute(store_wctx_t *ctx, uint64_t number,
+                               Rectrack__V1__Commitment *com,
+                               char latest_as_of[11]) {
+  Rectrack__V1__Measurement *latest = NULL;
+  int rc = latest_measurement(ctx, number, &latest);
+  if (rc != 0)
+    return rc;
+  latest_as_of[0] = '\0';
+  if (latest) {
+    snprintf(latest_as_of, 11, "%s", store_str(latest->as_of));
+    com->latest_value = latest->value;
+  } else {
+    com->latest_value = 0;
+  }
+  com->latest_as_of = latest_as_of;
+  com->trajectory =
+      store_trajectory(com->indicator, latest != NULL, com->latest_value,
+                       latest_as_of, &com->progress);
+  if (latest)
+    protobuf_c_message_free_unpacked(&latest->base, NULL);
+  return 0;
+}
