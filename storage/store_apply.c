@@ -6,7 +6,8 @@
  * the whole batch is aborted, the map doubled and the batch retried from
  * the start. Each op is checked for its message type, answered from the
  * log when its request id was seen (store_op_replay), and otherwise
- * handed to the operation of its kind (store_ops.h).
+ * handed to the operation of its kind (store_ops.h). The op's memory is
+ * an arena reset when its child transaction ends (store_internal.h).
  */
 #include "store_ops.h"
 
@@ -81,10 +82,12 @@ static void reset_op(rt_write_op_t *op) {
   rt_error_clear(&op->error);
 }
 
-/* Runs one op in a child transaction of parent. Returns STORE_EMAPFULL
- * (batch must be retried) or a code for a parent-level failure; the op's
- * own failure is in op->result and returns 0. */
-static int run_op(rt_store_t *store, MDB_txn *parent, rt_write_op_t *op) {
+/* Runs one op in a child transaction of parent, with arena as its memory
+ * until the child transaction ends. Returns STORE_EMAPFULL (batch must be
+ * retried) or a code for a parent-level failure; the op's own failure is
+ * in op->result and returns 0. */
+static int run_op(rt_store_t *store, MDB_txn *parent, store_arena_t *arena,
+                  rt_write_op_t *op) {
   MDB_txn *child = NULL;
   int rc = store_mdb_error(mdb_txn_begin(store->env, parent, 0, &child),
                            &op->error, "starting a child transaction");
@@ -97,6 +100,7 @@ static int run_op(rt_store_t *store, MDB_txn *parent, rt_write_op_t *op) {
       .principal =
           op->principal && op->principal[0] ? op->principal : "anonymous",
       .now_ms = op->now_ms ? op->now_ms : store_now_ms(),
+      .arena = arena,
       .err = &op->error,
   };
   rc = dispatch(&ctx);
@@ -104,6 +108,7 @@ static int run_op(rt_store_t *store, MDB_txn *parent, rt_write_op_t *op) {
     rc = store_mdb_error(mdb_txn_commit(child), &op->error, "committing an op");
   else
     mdb_txn_abort(child);
+  store_arena_reset(arena); /* the op's memory ends with its transaction */
   if (rc == STORE_EMAPFULL)
     return rc;
   if (rc != 0) {
@@ -121,7 +126,7 @@ static int run_op(rt_store_t *store, MDB_txn *parent, rt_write_op_t *op) {
 
 /* One attempt at the whole batch. */
 static int apply_once(rt_store_t *store, rt_write_op_t *ops, size_t n_ops,
-                      rt_error_t *err) {
+                      store_arena_t *arena, rt_error_t *err) {
   MDB_txn *txn = NULL;
   const char *starting = "starting a write transaction";
   int rc =
@@ -141,7 +146,7 @@ static int apply_once(rt_store_t *store, rt_write_op_t *ops, size_t n_ops,
     return rc;
   for (size_t i = 0; i < n_ops; i++) {
     reset_op(&ops[i]);
-    rc = run_op(store, txn, &ops[i]);
+    rc = run_op(store, txn, arena, &ops[i]);
     if (rc != 0) {
       mdb_txn_abort(txn);
       if (rc != STORE_EMAPFULL && err)
@@ -155,12 +160,15 @@ static int apply_once(rt_store_t *store, rt_write_op_t *ops, size_t n_ops,
 int rt_store_apply(rt_store_t *store, rt_write_op_t *ops, size_t n_ops,
                    rt_error_t *err) {
   rt_error_clear(err);
+  store_arena_t arena; /* one for the batch, reset after each op */
+  store_arena_init(&arena);
   int rc;
-  while ((rc = apply_once(store, ops, n_ops, err)) == STORE_EMAPFULL) {
+  while ((rc = apply_once(store, ops, n_ops, &arena, err)) == STORE_EMAPFULL) {
     rc = store_grow_map(store, err);
     if (rc != 0)
       break;
   }
+  store_arena_free(&arena);
   if (rc != 0) {
     for (size_t i = 0; i < n_ops; i++) {
       reset_op(&ops[i]);

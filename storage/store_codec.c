@@ -44,10 +44,11 @@ uint64_t store_parse_number_id(const char *id, char prefix) {
   return number;
 }
 
-char *store_format_number_id(char prefix, uint64_t number) {
+char *store_format_number_id(store_arena_t *arena, char prefix,
+                             uint64_t number) {
   char buffer[32];
   snprintf(buffer, sizeof buffer, "%c%" PRIu64, prefix, number);
-  return strdup(buffer);
+  return store_arena_strdup(arena, buffer);
 }
 
 /* The RT_E* code of an LMDB or errno result, and what it means in words
@@ -233,16 +234,50 @@ void store_date_of_ms(int64_t ms, char out[11]) {
   strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-int store_pack(const ProtobufCMessage *message, uint8_t **out, size_t *len,
-               rt_error_t *err) {
+int store_pack(store_arena_t *arena, const ProtobufCMessage *message,
+               uint8_t **out, size_t *len, rt_error_t *err) {
   size_t size = protobuf_c_message_get_packed_size(message);
-  uint8_t *buffer = malloc(size ? size : 1);
+  uint8_t *buffer =
+      arena ? store_arena_alloc(arena, size) : malloc(size ? size : 1);
   if (buffer == NULL)
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory packing a record");
   protobuf_c_message_pack(message, buffer);
   *out = buffer;
   *len = size;
   return 0;
+}
+
+int store_unpack(store_arena_t *arena,
+                 const ProtobufCMessageDescriptor *descriptor, const void *data,
+                 size_t len, ProtobufCMessage **out, rt_error_t *err) {
+  bool failed_before = arena->failed;
+  arena->failed = false;
+  *out = protobuf_c_message_unpack(descriptor, &arena->allocator, len, data);
+  bool out_of_memory = arena->failed;
+  arena->failed = arena->failed || failed_before;
+  if (*out != NULL)
+    return 0;
+  if (out_of_memory)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory reading a %s",
+                        descriptor->short_name);
+  return rt_error_set(err, RT_ECORRUPT, NULL,
+                      "storage: a stored %s does not decode",
+                      descriptor->short_name);
+}
+
+uint64_t store_record_revision(rt_entity_t entity,
+                               const ProtobufCMessage *record) {
+  switch (entity) {
+  case RT_ENTITY_SOURCE:
+    return ((const Rectrack__V1__Source *)(const void *)record)->revision;
+  case RT_ENTITY_ACTOR:
+    return ((const Rectrack__V1__Actor *)(const void *)record)->revision;
+  case RT_ENTITY_RECOMMENDATION:
+    return ((const Rectrack__V1__Recommendation *)(const void *)record)
+        ->revision;
+  default:
+    return ((const Rectrack__V1__Commitment *)(const void *)record)->revision;
+  }
 }
 
 /* ---- index key sets -------------------------------------------------- */

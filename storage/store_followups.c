@@ -9,15 +9,14 @@
  */
 #include "store_ops.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* Stores the follow-up under subject+revision and as_of+revision, and
  * makes it the reply. */
 static int put_follow_up(store_wctx_t *ctx, const Rectrack__V1__FollowUp *fu,
-                         char subject_prefix, const store_key_t *pk) {
+                         const store_key_t *pk) {
   uint8_t key[17], date_key[18];
-  key[0] = (uint8_t)subject_prefix;
+  key[0] = (uint8_t)fu->subject_id[0]; /* R or C */
   memcpy(key + 1, pk->data, 8);
   store_put_u64(key + 9, fu->revision);
   memcpy(date_key, fu->as_of, 10);
@@ -75,27 +74,23 @@ int store_op_follow_up(store_wctx_t *ctx) {
   int rc = store_validate_follow_up(&fu, ctx->err);
   if (rc != 0)
     return rc;
-  char prefix = fu.subject_id[0];
   rt_entity_t entity = store_subject_of_id(fu.subject_id);
-  ProtobufCMessage *subject = NULL;
+  ProtobufCMessage *before = NULL;
   store_key_t pk;
-  char today[11];
   rc = store_fetch_record(ctx, entity, fu.subject_id, "follow_up.subject_id",
-                          &subject, &pk);
+                          &before, &pk);
   if (rc == 0)
     rc = store_check_reference(ctx->txn, ctx->store, RT_ENTITY_ACTOR,
                                fu.reported_by, "follow_up.reported_by",
                                ctx->err);
   if (rc == 0)
-    rc = store_check_expected(
-        ctx, NULL, fu.subject_id,
-        entity == RT_ENTITY_RECOMMENDATION
-            ? ((Rectrack__V1__Recommendation *)(void *)subject)->revision
-            : ((Rectrack__V1__Commitment *)(void *)subject)->revision);
+    rc = store_check_expected(ctx, NULL, fu.subject_id,
+                              store_record_revision(entity, before));
   if (rc == 0)
     rc = store_next_revision(ctx, &fu.revision);
   if (rc != 0)
-    goto done;
+    return rc;
+  char today[11];
   if (fu.as_of == NULL || fu.as_of[0] == '\0') {
     store_date_of_ms(ctx->now_ms, today);
     fu.as_of = today;
@@ -104,21 +99,17 @@ int store_op_follow_up(store_wctx_t *ctx) {
   fu.recorded_ms = ctx->now_ms;
   fu.subject_type = store_subject_type(entity);
   fu.subject_title = (char *)"";
-  /* The unpacked subject is freed field by field: change a shallow copy
-   * whose new fields point at borrowed strings. */
-  union {
-    Rectrack__V1__Recommendation recommendation;
-    Rectrack__V1__Commitment commitment;
-  } view;
-  memcpy(&view, subject, subject->descriptor->sizeof_message);
-  fu.previous_status = apply_status(entity, (void *)&view, &fu, ctx);
-  rc = store_put_record(ctx, entity, &pk, subject, (void *)&view, 0, false);
+  /* The subject as it will be; before stays as it was, for its index
+   * entries. Both live in the op's arena. */
+  ProtobufCMessage *after = store_arena_memdup(
+      ctx->arena, before, before->descriptor->sizeof_message);
+  if (after == NULL)
+    return rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
+  fu.previous_status = apply_status(entity, after, &fu, ctx);
+  rc = store_put_record(ctx, entity, &pk, before, after, 0, false);
   if (rc == 0)
-    rc = put_follow_up(ctx, &fu, prefix, &pk);
+    rc = put_follow_up(ctx, &fu, &pk);
   if (rc == 0)
     rc = log_follow_up(ctx, &fu);
-done:
-  if (subject)
-    protobuf_c_message_free_unpacked(subject, NULL);
   return rc;
 }

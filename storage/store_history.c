@@ -125,30 +125,32 @@ static int wrap_page(const ProtobufCMessageDescriptor *descriptor,
 
 typedef struct follow_up_filter {
   const char *from_date, *to_date;
-  bool by_date_index; /* values are keys into follow_ups */
+  bool by_date_index;   /* values are keys into follow_ups */
+  store_arena_t *arena; /* for the subjects looked at */
 } follow_up_filter_t;
 
-static int fill_subject_title(rt_store_reader_t *reader,
+/* Sets fu's subject_title from its subject, looked at in the arena. fu
+ * goes to the caller, so the title is malloc'd like the rest of it. */
+static int fill_subject_title(rt_store_reader_t *reader, store_arena_t *arena,
                               Rectrack__V1__FollowUp *fu, rt_error_t *err) {
   const void *data;
   size_t len;
-  rt_entity_t entity = fu->subject_id[0] == 'R' ? RT_ENTITY_RECOMMENDATION
-                                                : RT_ENTITY_COMMITMENT;
+  rt_entity_t entity = store_subject_of_id(fu->subject_id);
   rt_error_t ignored;
   if (rt_store_get_raw(reader, entity, fu->subject_id, &data, &len, &ignored) !=
       0)
     return 0; /* the verifier reports a follow-up without subject */
-  ProtobufCMessage *subject = protobuf_c_message_unpack(
-      store_entity_descriptor(entity), NULL, len, data);
-  if (subject == NULL)
-    return rt_error_set(err, RT_ECORRUPT, NULL,
-                        "storage: a stored record does not decode");
+  ProtobufCMessage *subject = NULL;
+  int rc = store_unpack(arena, store_entity_descriptor(entity), data, len,
+                        &subject, err);
+  if (rc != 0)
+    return rc;
   const char *title =
       entity == RT_ENTITY_RECOMMENDATION
           ? ((Rectrack__V1__Recommendation *)(void *)subject)->title
           : ((Rectrack__V1__Commitment *)(void *)subject)->title;
   char *copy = store_strdup(title);
-  protobuf_c_message_free_unpacked(subject, NULL);
+  store_arena_reset(arena);
   if (copy == NULL)
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
   if (fu->subject_title != protobuf_c_empty_string)
@@ -182,7 +184,7 @@ static int resolve_follow_up(rt_store_reader_t *reader, const MDB_val *value,
     protobuf_c_message_free_unpacked(&fu->base, NULL);
     return 0;
   }
-  int rc = fill_subject_title(reader, fu, err);
+  int rc = fill_subject_title(reader, f->arena, fu, err);
   if (rc != 0) {
     protobuf_c_message_free_unpacked(&fu->base, NULL);
     return rc;
@@ -256,7 +258,10 @@ int rt_store_list_follow_ups(rt_store_reader_t *reader,
   if (rc != 0)
     return rc;
   const char *subject = store_str(request->subject_id);
-  follow_up_filter_t f = {request->from_date, request->to_date, !subject[0]};
+  store_arena_t arena;
+  store_arena_init(&arena);
+  follow_up_filter_t f = {request->from_date, request->to_date, !subject[0],
+                          &arena};
   uint8_t prefix[9];
   history_walk_t walk = {.dbi = reader->store->fups};
   if (subject[0]) {
@@ -279,6 +284,7 @@ int rt_store_list_follow_ups(rt_store_reader_t *reader,
   char *next_token;
   rc = run_history(reader, &walk, resolve_follow_up, &f, request->page_size,
                    request->page_token, digest, &page, &next_token, err);
+  store_arena_free(&arena);
   if (rc != 0)
     return rc;
   return wrap_page(&rectrack__v1__list_follow_ups_response__descriptor, &page,
@@ -353,31 +359,36 @@ int rt_store_log_scan(rt_store_reader_t *reader, uint64_t from_revision,
   MDB_val key = {8, start}, value;
   size_t visited = 0;
   int result = 0;
+  /* Each entry is unpacked into the arena, lent to visit, and dropped
+   * with the arena's reset: its hash field may point anywhere. */
+  store_arena_t arena;
+  store_arena_init(&arena);
   rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE), err,
                        reading);
   while (rc == 0 && (max_count == 0 || visited < max_count)) {
-    Rectrack__V1__ChangeEvent *event =
-        rectrack__v1__change_event__unpack(NULL, value.mv_size, value.mv_data);
-    if (event == NULL) {
-      result = rt_error_set(err, RT_ECORRUPT, NULL,
-                            "storage: log entry %" PRIu64 " does not decode",
-                            store_get_u64(key.mv_data));
+    ProtobufCMessage *unpacked = NULL;
+    result = store_unpack(&arena, &rectrack__v1__change_event__descriptor,
+                          value.mv_data, value.mv_size, &unpacked, err);
+    if (result == RT_ECORRUPT)
+      rt_error_set(err, RT_ECORRUPT, NULL,
+                   "storage: log entry %" PRIu64 " does not decode",
+                   store_get_u64(key.mv_data));
+    if (result != 0)
       break;
-    }
+    Rectrack__V1__ChangeEvent *event = (void *)unpacked;
     uint8_t hash[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(hash, value.mv_data, value.mv_size);
-    ProtobufCBinaryData stored_hash = event->hash;
     event->hash.data = hash;
     event->hash.len = sizeof hash;
     result = visit(event, value.mv_data, value.mv_size, data);
-    event->hash = stored_hash;
-    protobuf_c_message_free_unpacked(&event->base, NULL);
+    store_arena_reset(&arena);
     visited++;
     if (result != 0)
       break;
     rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_NEXT), err,
                          reading);
   }
+  store_arena_free(&arena);
   mdb_cursor_close(cursor);
   if (result == 0 && rc != RT_ENOTFOUND) /* not the end of the log */
     result = rc;

@@ -23,6 +23,23 @@
  *
  * Errors: every function here that can fail returns 0 or a negative RT_E*
  * code, and says which.
+ *
+ * Memory: one rule for the memory of a request. Everything a write op
+ * works with (records unpacked from storage, the copies it changes, log
+ * entries, packed history entries, ids, field lists) comes from the op's
+ * arena (store_wctx_t.arena), released at once when the op's child
+ * transaction ends, committed or aborted. Nothing in an arena is freed on
+ * its own, so a message in it may point at anything that outlives the op
+ * (the arena, the op's inputs, which rt_store_apply borrows for the call,
+ * static strings): setting a field is an assignment, and nothing borrowed
+ * is ever given back. The one thing an op hands out is its reply, malloc'd
+ * and owned by the op (rt_write_op_t.reply). Likewise a read that looks
+ * at stored messages without returning them unpacks them into an arena
+ * of its own, reset after each; what a read returns is the caller's, in
+ * protobuf-c's default allocator (protobuf_c_message_free_unpacked, as
+ * rt_store.h says). Messages built on the stack (a change event, a
+ * request with its page fields cleared) follow the arena's rule: only
+ * packed, never freed.
  */
 #ifndef RT_STORE_INTERNAL_H
 #define RT_STORE_INTERNAL_H
@@ -101,13 +118,39 @@ typedef struct store_keyset {
   size_t n, cap;
 } store_keyset_t;
 
+/* ---- store_arena.c: per-request memory -------------------------------- */
+
+typedef struct store_arena_block store_arena_block_t;
+
+/* Bump allocation in blocks, released all at once (see Memory above). */
+typedef struct store_arena {
+  /* Allocates from the arena; its free does nothing. Pass &allocator to
+   * protobuf_c_message_unpack. */
+  ProtobufCAllocator allocator;
+  store_arena_block_t *blocks; /* newest first */
+  size_t used;                 /* bytes taken from the newest block */
+  bool failed;                 /* an allocation failed since the reset */
+} store_arena_t;
+
+void store_arena_init(store_arena_t *arena);
+/* size bytes aligned for any type, valid until the next reset; NULL (and
+ * arena->failed set) when out of memory. */
+void *store_arena_alloc(store_arena_t *arena, size_t size);
+void *store_arena_memdup(store_arena_t *arena, const void *data, size_t size);
+char *store_arena_strdup(store_arena_t *arena, const char *text); /* NULL: "" */
+/* Releases every allocation; keeps one block for the next request. */
+void store_arena_reset(store_arena_t *arena);
+/* Releases everything; the arena may be initialised again. */
+void store_arena_free(store_arena_t *arena);
+
 /* ---- store_codec.c: keys, ids, conversions --------------------------- */
 void store_put_u64(uint8_t out[8], uint64_t value);
 uint64_t store_get_u64(const uint8_t in[8]);
 /* Parses "R12" (prefix 'R') into 12; 0 when malformed. */
 uint64_t store_parse_number_id(const char *id, char prefix);
-/* Writes "R12" into a malloc'd string; NULL on allocation failure. */
-char *store_format_number_id(char prefix, uint64_t number);
+/* Writes "R12" into the arena; NULL when out of memory. */
+char *store_format_number_id(store_arena_t *arena, char prefix,
+                             uint64_t number);
 /* The one conversion of an mdb_* result to the RT_E* space, applied at
  * every call: 0 stays 0; MDB_NOTFOUND becomes RT_ENOTFOUND and
  * MDB_KEYEXIST RT_EEXIST, leaving err alone (they are answers, and only
@@ -142,10 +185,19 @@ rt_entity_t store_subject_of_id(const char *id);
 int64_t store_now_ms(void);
 void store_date_of_ms(int64_t ms, char out[11]);
 
-/* Packs a message into a malloc'd buffer (the caller frees *out).
- * Returns 0 or RT_ENOMEM. */
-int store_pack(const ProtobufCMessage *message, uint8_t **out, size_t *len,
-               rt_error_t *err);
+/* Packs a message into the arena, or (arena NULL) into a malloc'd buffer
+ * the caller frees. Returns 0 or RT_ENOMEM. */
+int store_pack(store_arena_t *arena, const ProtobufCMessage *message,
+               uint8_t **out, size_t *len, rt_error_t *err);
+/* Unpacks stored bytes into the arena (see Memory above). Returns 0,
+ * RT_ENOMEM or RT_ECORRUPT ("storage: a stored <type> does not decode",
+ * which callers that know the record's id may make more precise). */
+int store_unpack(store_arena_t *arena,
+                 const ProtobufCMessageDescriptor *descriptor, const void *data,
+                 size_t len, ProtobufCMessage **out, rt_error_t *err);
+/* The revision field of a record (a message of the entity's type). */
+uint64_t store_record_revision(rt_entity_t entity,
+                               const ProtobufCMessage *record);
 
 /* Key sets. store_keyset_add* return 0, RT_ETOOBIG (key over
  * STORE_MAX_KEY) or RT_ENOMEM, without touching any rt_error_t. */

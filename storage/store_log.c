@@ -14,7 +14,6 @@
 #include "store_write.h"
 
 #include <sodium.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* ---- revisions ------------------------------------------------------- */
@@ -34,16 +33,13 @@ int store_check_expected(store_wctx_t *ctx, const char *what, const char *id,
   uint64_t expected = ctx->op->expected_revision;
   if (expected == 0 || expected == current)
     return 0;
-  char *who = store_principal_at(ctx, current);
-  int rc = rt_error_set(ctx->err, RT_ECONFLICT, "expected_revision",
-                        "%s%s%.80s is at revision %llu (last changed by "
-                        "%.60s), not at the expected revision %llu; reload "
-                        "it and retry",
-                        what ? what : "", what ? " " : "", id,
-                        (unsigned long long)current, who ? who : "unknown",
-                        (unsigned long long)expected);
-  free(who);
-  return rc;
+  return rt_error_set(
+      ctx->err, RT_ECONFLICT, "expected_revision",
+      "%s%s%.80s is at revision %llu (last changed by "
+      "%.60s), not at the expected revision %llu; reload "
+      "it and retry",
+      what ? what : "", what ? " " : "", id, (unsigned long long)current,
+      store_principal_at(ctx, current), (unsigned long long)expected);
 }
 
 /* ---- appending ------------------------------------------------------- */
@@ -95,23 +91,23 @@ static int remember_request(store_wctx_t *ctx, uint64_t revision) {
 
 int store_log_append(store_wctx_t *ctx, Rectrack__V1__ChangeEvent *event) {
   uint64_t revision = 0;
-  uint8_t hash[crypto_hash_sha256_BYTES];
+  uint8_t *prev_hash = store_arena_alloc(ctx->arena, crypto_hash_sha256_BYTES);
+  if (prev_hash == NULL)
+    return rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
   int rc = store_next_revision(ctx, &revision);
   if (rc == 0)
-    rc = previous_hash(ctx, revision, hash);
+    rc = previous_hash(ctx, revision, prev_hash);
   if (rc != 0)
     return rc;
   event->revision = revision;
   event->principal = (char *)ctx->principal;
   event->time_ms = ctx->now_ms;
   event->request_id = (char *)store_str(ctx->op->request_id);
-  event->prev_hash.data = hash;
-  event->prev_hash.len = sizeof hash;
+  event->prev_hash.data = prev_hash;
+  event->prev_hash.len = crypto_hash_sha256_BYTES;
   uint8_t *packed = NULL;
   size_t packed_len = 0;
-  rc = store_pack(&event->base, &packed, &packed_len, ctx->err);
-  event->prev_hash.data = NULL;
-  event->prev_hash.len = 0;
+  rc = store_pack(ctx->arena, &event->base, &packed, &packed_len, ctx->err);
   if (rc != 0)
     return rc;
   uint8_t key_bytes[8];
@@ -123,8 +119,8 @@ int store_log_append(store_wctx_t *ctx, Rectrack__V1__ChangeEvent *event) {
       appending);
   /* The head hash lets the verifier notice an altered newest entry, which
    * no later prev_hash covers. */
+  uint8_t hash[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(hash, packed, packed_len);
-  free(packed);
   MDB_val head_key = {8, "log_head"}, head = {sizeof hash, hash};
   if (rc == 0)
     rc = store_mdb_error(
@@ -158,24 +154,26 @@ int store_log_entry(store_wctx_t *ctx, uint64_t revision,
                         (unsigned long long)revision);
   if (rc != 0)
     return rc;
-  *out = rectrack__v1__change_event__unpack(NULL, data.mv_size, data.mv_data);
-  if (*out == NULL)
-    return rt_error_set(ctx->err, RT_ECORRUPT, NULL,
-                        "storage: log entry %llu does not decode",
-                        (unsigned long long)revision);
-  return 0;
+  ProtobufCMessage *event = NULL;
+  rc = store_unpack(ctx->arena, &rectrack__v1__change_event__descriptor,
+                    data.mv_data, data.mv_size, &event, ctx->err);
+  if (rc == RT_ECORRUPT)
+    rt_error_set(ctx->err, RT_ECORRUPT, NULL,
+                 "storage: log entry %llu does not decode",
+                 (unsigned long long)revision);
+  *out = (Rectrack__V1__ChangeEvent *)(void *)event;
+  return rc;
 }
 
-char *store_principal_at(store_wctx_t *ctx, uint64_t revision) {
+const char *store_principal_at(store_wctx_t *ctx, uint64_t revision) {
   rt_error_t ignored; /* an entry that cannot be read names "unknown" */
   store_wctx_t quiet = *ctx;
   quiet.err = &ignored;
   Rectrack__V1__ChangeEvent *event = NULL;
-  if (store_log_entry(&quiet, revision, &event) != 0)
-    return strdup("unknown");
-  char *who = store_strdup(event->principal);
-  protobuf_c_message_free_unpacked(&event->base, NULL);
-  return who;
+  if (store_log_entry(&quiet, revision, &event) != 0 ||
+      event->principal == NULL)
+    return "unknown";
+  return event->principal;
 }
 
 int store_request_find(store_wctx_t *ctx, bool *seen, uint64_t *revision) {

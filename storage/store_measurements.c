@@ -8,7 +8,6 @@
  */
 #include "store_ops.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 static int put_measurement(store_wctx_t *ctx,
@@ -20,11 +19,10 @@ static int put_measurement(store_wctx_t *ctx,
   store_put_u64(key + 18, m->revision);
   uint8_t *packed = NULL;
   size_t packed_len = 0;
-  int rc = store_pack(&m->base, &packed, &packed_len, ctx->err);
+  int rc = store_pack(ctx->arena, &m->base, &packed, &packed_len, ctx->err);
   if (rc == 0)
     rc = store_put_history(ctx, ctx->store->meas, key, sizeof key, packed,
                            packed_len);
-  free(packed);
   return rc;
 }
 
@@ -47,13 +45,12 @@ int store_op_measurement(store_wctx_t *ctx) {
   int rc = store_validate_measurement(&m, ctx->err);
   if (rc != 0)
     return rc;
-  Rectrack__V1__Commitment *com = NULL;
+  ProtobufCMessage *stored = NULL;
   store_key_t pk;
-  char latest_as_of[11];
   rc = store_fetch_record(ctx, RT_ENTITY_COMMITMENT, m.commitment_id,
-                          "measurement.commitment_id",
-                          (ProtobufCMessage **)&com, &pk);
-  if (rc == 0 && com->indicator == NULL)
+                          "measurement.commitment_id", &stored, &pk);
+  Rectrack__V1__Commitment *before = (void *)stored;
+  if (rc == 0 && before->indicator == NULL)
     rc = rt_error_set(ctx->err, RT_EPRECOND, "measurement.commitment_id",
                       "measurement.commitment_id: commitment %.80s has no "
                       "indicator; only quantified commitments take "
@@ -62,27 +59,27 @@ int store_op_measurement(store_wctx_t *ctx) {
   if (rc == 0)
     rc = store_next_revision(ctx, &m.revision);
   if (rc != 0)
-    goto done;
+    return rc;
   m.recorded_by = (char *)ctx->principal;
   m.recorded_ms = ctx->now_ms;
-  /* A shallow copy takes the borrowed strings; com is freed as unpacked. */
-  Rectrack__V1__Commitment view = *com;
+  /* The commitment as it will be; before stays as it was, for its index
+   * entries. Both live in the op's arena. */
+  Rectrack__V1__Commitment *after =
+      store_arena_memdup(ctx->arena, before, sizeof *before);
+  if (after == NULL)
+    return rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
   rc = put_measurement(ctx, &m, &pk);
   if (rc == 0)
-    rc = store_commitment_recompute(ctx, store_get_u64(pk.data), &view,
-                                    latest_as_of);
+    rc = store_commitment_recompute(ctx, store_get_u64(pk.data), after);
   if (rc != 0)
-    goto done;
-  view.measurement_count++;
-  view.revision = m.revision;
-  view.updated_ms = ctx->now_ms;
-  view.updated_by = (char *)ctx->principal;
-  rc = store_put_record(ctx, RT_ENTITY_COMMITMENT, &pk, &com->base, &view.base,
-                        0, true);
+    return rc;
+  after->measurement_count++;
+  after->revision = m.revision;
+  after->updated_ms = ctx->now_ms;
+  after->updated_by = (char *)ctx->principal;
+  rc = store_put_record(ctx, RT_ENTITY_COMMITMENT, &pk, &before->base,
+                        &after->base, 0, true);
   if (rc == 0)
-    rc = log_measurement(ctx, com->id, &m);
-done:
-  if (com)
-    protobuf_c_message_free_unpacked(&com->base, NULL);
+    rc = log_measurement(ctx, before->id, &m);
   return rc;
 }

@@ -1,12 +1,13 @@
 /*
  * store_records: create and update of sources, actors, recommendations and
- * commitments. Both work on a shallow copy of a message struct: create
- * copies the caller's message and overwrites the server-owned fields;
- * update copies the stored record and replaces the fields named in the
- * update mask with the caller's, found through the protobuf-c descriptors
- * so that one routine serves every entity. The copy is only packed, never
- * freed field by field, so sharing pointers with both sides is safe.
- * Each change rewrites the record's index entries and appends to the log.
+ * commitments. Both work on a copy of a message struct in the op's arena:
+ * create copies the caller's message and overwrites the server-owned
+ * fields; update copies the stored record and replaces the fields named
+ * in the update mask with the caller's, found through the protobuf-c
+ * descriptors so that one routine serves every entity. The copy shares
+ * pointers with both sides, which is safe because nothing in an arena is
+ * freed field by field (store_internal.h). Each change rewrites the
+ * record's index entries and appends to the log.
  */
 #include "store_ops.h"
 
@@ -67,42 +68,43 @@ static void copy_field(void *dst, const void *src,
          scalar_size(fd->type));
 }
 
-static bool messages_equal(const ProtobufCMessage *a,
-                           const ProtobufCMessage *b) {
+/* Equal when packed alike; a pack that finds no memory says "differs",
+ * which only costs a write. */
+static bool messages_equal(const ProtobufCMessage *a, const ProtobufCMessage *b,
+                           store_arena_t *arena) {
   if (a == NULL || b == NULL)
     return a == b;
   size_t len_a = protobuf_c_message_get_packed_size(a);
   size_t len_b = protobuf_c_message_get_packed_size(b);
   if (len_a != len_b)
     return false;
-  uint8_t *pa = malloc(len_a + 1), *pb = malloc(len_b + 1);
-  bool equal = pa && pb;
-  if (equal) {
-    protobuf_c_message_pack(a, pa);
-    protobuf_c_message_pack(b, pb);
-    equal = memcmp(pa, pb, len_a) == 0;
-  }
-  free(pa);
-  free(pb);
-  return equal;
+  uint8_t *pa = store_arena_alloc(arena, len_a);
+  uint8_t *pb = store_arena_alloc(arena, len_b);
+  if (pa == NULL || pb == NULL)
+    return false;
+  protobuf_c_message_pack(a, pa);
+  protobuf_c_message_pack(b, pb);
+  return memcmp(pa, pb, len_a) == 0;
 }
 
-static bool values_equal(const void *a, const void *b, ProtobufCType type) {
+static bool values_equal(const void *a, const void *b, ProtobufCType type,
+                         store_arena_t *arena) {
   if (type == PROTOBUF_C_TYPE_STRING)
     return strcmp(store_str(*(char *const *)a), store_str(*(char *const *)b)) ==
            0;
   if (type == PROTOBUF_C_TYPE_MESSAGE)
     return messages_equal(*(ProtobufCMessage *const *)a,
-                          *(ProtobufCMessage *const *)b);
+                          *(ProtobufCMessage *const *)b, arena);
   return memcmp(a, b, scalar_size(type)) == 0;
 }
 
 static bool field_equal(const void *a, const void *b,
-                        const ProtobufCFieldDescriptor *fd) {
+                        const ProtobufCFieldDescriptor *fd,
+                        store_arena_t *arena) {
   const char *ma = (const char *)a + fd->offset;
   const char *mb = (const char *)b + fd->offset;
   if (fd->label != PROTOBUF_C_LABEL_REPEATED)
-    return values_equal(ma, mb, fd->type);
+    return values_equal(ma, mb, fd->type, arena);
   size_t na, nb;
   memcpy(&na, (const char *)a + fd->quantifier_offset, sizeof na);
   memcpy(&nb, (const char *)b + fd->quantifier_offset, sizeof nb);
@@ -111,7 +113,7 @@ static bool field_equal(const void *a, const void *b,
   const char *ea = *(const char *const *)ma, *eb = *(const char *const *)mb;
   size_t size = scalar_size(fd->type);
   for (size_t i = 0; i < na; i++)
-    if (!values_equal(ea + i * size, eb + i * size, fd->type))
+    if (!values_equal(ea + i * size, eb + i * size, fd->type, arena))
       return false;
   return true;
 }
@@ -200,21 +202,18 @@ static int write_record(store_wctx_t *ctx, rt_entity_t entity,
   return rc;
 }
 
-/* Assigns the next R/C number (or takes the slug) as the record's key. */
+/* Assigns the next R/C number (or takes the slug) as the record's key;
+ * *id_out is the id, in the op's arena or the caller's message. */
 static int assign_id(store_wctx_t *ctx, rt_entity_t entity,
                      const ProtobufCMessage *input, store_key_t *pk,
-                     char **id_out) {
+                     const char **id_out) {
   *id_out = NULL;
   if (entity == RT_ENTITY_SOURCE || entity == RT_ENTITY_ACTOR) {
     const ProtobufCFieldDescriptor *id_fd =
         protobuf_c_message_descriptor_get_field_by_name(input->descriptor,
                                                         "id");
-    const char *id =
-        store_str(*(char *const *)((const char *)input + id_fd->offset));
-    int rc = store_primary_key(entity, id, pk, ctx->err);
-    if (rc == 0 && (*id_out = strdup(id)) == NULL)
-      rc = RT_ENOMEM;
-    return rc;
+    *id_out = store_str(*(char *const *)((const char *)input + id_fd->offset));
+    return store_primary_key(entity, *id_out, pk, ctx->err);
   }
   const char *counter = entity == RT_ENTITY_RECOMMENDATION
                             ? "next_recommendation"
@@ -230,30 +229,28 @@ static int assign_id(store_wctx_t *ctx, rt_entity_t entity,
   store_put_u64(pk->data, next);
   pk->len = 8;
   *id_out = store_format_number_id(
-      entity == RT_ENTITY_RECOMMENDATION ? 'R' : 'C', next);
-  return *id_out ? 0 : RT_ENOMEM;
+      ctx->arena, entity == RT_ENTITY_RECOMMENDATION ? 'R' : 'C', next);
+  return *id_out ? 0 : rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
 }
 
 int store_op_create(store_wctx_t *ctx, rt_entity_t entity) {
   const ProtobufCMessage *input = ctx->op->message;
-  size_t size = input->descriptor->sizeof_message;
-  ProtobufCMessage *record = malloc(size);
-  char *id = NULL;
+  const char *id = NULL;
   store_key_t pk;
-  int rc = record ? 0 : RT_ENOMEM;
-  if (rc != 0)
-    goto fail;
-  memcpy(record, input, size);
-  rc = validate_record(entity, input, ctx->err);
+  uint64_t revision = 0;
+  int rc = validate_record(entity, input, ctx->err);
   if (rc == 0)
     rc = store_check_references(ctx->txn, ctx->store, entity, input, ctx->err);
   if (rc == 0)
     rc = assign_id(ctx, entity, input, &pk, &id);
-  uint64_t revision = 0;
   if (rc == 0)
     rc = store_next_revision(ctx, &revision);
   if (rc != 0)
-    goto fail;
+    return rc;
+  ProtobufCMessage *record =
+      store_arena_memdup(ctx->arena, input, input->descriptor->sizeof_message);
+  if (record == NULL)
+    return rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
   stamp_t stamp = {id, revision, ctx->now_ms, ctx->principal, true};
   stamp_record(record, &stamp);
   if (entity == RT_ENTITY_COMMITMENT) {
@@ -264,28 +261,12 @@ int store_op_create(store_wctx_t *ctx, rt_entity_t entity) {
   }
   Rectrack__V1__ChangeEvent event = RECTRACK__V1__CHANGE_EVENT__INIT;
   event.kind = RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_CREATED;
-  event.subject_id = id;
+  event.subject_id = (char *)id;
   event.subject_type = store_subject_type(entity);
-  rc = write_record(ctx, entity, NULL, record, &pk, &event, MDB_NOOVERWRITE);
-fail:
-  if (rc == RT_ENOMEM)
-    rt_error_set(ctx->err, rc, NULL, "out of memory");
-  free(id);
-  free(record);
-  return rc;
+  return write_record(ctx, entity, NULL, record, &pk, &event, MDB_NOOVERWRITE);
 }
 
 /* ---- update ---------------------------------------------------------- */
-
-static uint64_t record_revision(rt_entity_t entity,
-                                const ProtobufCMessage *record) {
-  const ProtobufCFieldDescriptor *fd =
-      protobuf_c_message_descriptor_get_field_by_name(
-          store_entity_descriptor(entity), "revision");
-  uint64_t revision = 0;
-  memcpy(&revision, (const char *)record + fd->offset, sizeof revision);
-  return revision;
-}
 
 /* Checks the mask; *fields gets the descriptors of the fields to copy. */
 static int resolve_mask(store_wctx_t *ctx, rt_entity_t entity,
@@ -352,10 +333,9 @@ static int commit_update(store_wctx_t *ctx, rt_entity_t entity,
     return rc;
   stamp_t stamp = {id, revision, ctx->now_ms, ctx->principal, false};
   stamp_record(merged, &stamp);
-  char latest_as_of[11] = "";
   if (entity == RT_ENTITY_COMMITMENT) {
     rc = store_commitment_recompute(ctx, store_get_u64(pk->data),
-                                    (void *)merged, latest_as_of);
+                                    (void *)merged);
     if (rc != 0)
       return rc;
   }
@@ -368,6 +348,23 @@ static int commit_update(store_wctx_t *ctx, rt_entity_t entity,
   return write_record(ctx, entity, old, merged, pk, &event, 0);
 }
 
+/* Copies the fields to update from the op's message into merged (a copy
+ * of old); *changed gets the names of those whose value differs. */
+static void merge_fields(store_wctx_t *ctx, const ProtobufCMessage *old,
+                         ProtobufCMessage *merged,
+                         const ProtobufCFieldDescriptor **fields,
+                         size_t n_fields, char **changed, size_t *n_changed) {
+  *n_changed = 0;
+  for (size_t i = 0; i < n_fields; i++) {
+    copy_field(merged, ctx->op->message, fields[i]);
+    bool seen = false;
+    for (size_t j = 0; j < *n_changed; j++)
+      seen = seen || strcmp(changed[j], fields[i]->name) == 0;
+    if (!seen && !field_equal(old, merged, fields[i], ctx->arena))
+      changed[(*n_changed)++] = (char *)fields[i]->name;
+  }
+}
+
 int store_op_update(store_wctx_t *ctx, rt_entity_t entity) {
   const ProtobufCMessage *input = ctx->op->message;
   const ProtobufCMessageDescriptor *desc = store_entity_descriptor(entity);
@@ -376,48 +373,30 @@ int store_op_update(store_wctx_t *ctx, rt_entity_t entity) {
   const char *id = *(char *const *)((const char *)input + id_fd->offset);
   char field[32];
   snprintf(field, sizeof field, "%s.id", store_entity_name(entity));
-  ProtobufCMessage *old = NULL, *merged = NULL;
-  const ProtobufCFieldDescriptor **fields = NULL;
-  char **changed = NULL;
-  size_t n_fields = 0, n_changed = 0;
+  ProtobufCMessage *old = NULL;
   store_key_t pk;
   int rc = store_fetch_record(ctx, entity, id, field, &old, &pk);
   if (rc == 0)
     rc = store_check_expected(ctx, store_entity_name(entity), id,
-                              record_revision(entity, old));
+                              store_record_revision(entity, old));
   if (rc != 0)
-    goto done;
-  fields =
-      calloc(desc->n_fields + ctx->op->update_mask_len + 1, sizeof *fields);
-  changed = calloc(desc->n_fields + 1, sizeof *changed);
-  merged = malloc(desc->sizeof_message);
-  if (!fields || !changed || !merged) {
-    rc = rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
-    goto done;
-  }
-  memcpy(merged, old, desc->sizeof_message);
+    return rc;
+  const ProtobufCFieldDescriptor **fields = store_arena_alloc(
+      ctx->arena, (desc->n_fields + ctx->op->update_mask_len) * sizeof *fields);
+  char **changed =
+      store_arena_alloc(ctx->arena, desc->n_fields * sizeof *changed);
+  ProtobufCMessage *merged =
+      store_arena_memdup(ctx->arena, old, desc->sizeof_message);
+  if (!fields || !changed || !merged)
+    return rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
+  size_t n_fields = 0, n_changed = 0;
   rc = resolve_mask(ctx, entity, fields, &n_fields);
   if (rc != 0)
-    goto done;
-  for (size_t i = 0; i < n_fields; i++) {
-    copy_field(merged, input, fields[i]);
-    bool seen = false;
-    for (size_t j = 0; j < n_changed; j++)
-      seen = seen || strcmp(changed[j], fields[i]->name) == 0;
-    if (!seen && !field_equal(old, merged, fields[i]))
-      changed[n_changed++] = (char *)fields[i]->name;
-  }
+    return rc;
+  merge_fields(ctx, old, merged, fields, n_fields, changed, &n_changed);
   if (n_changed == 0) { /* nothing to change: the record as it is */
-    rc = store_set_reply(ctx, old);
-    ctx->op->revision = record_revision(entity, old);
-    goto done;
+    ctx->op->revision = store_record_revision(entity, old);
+    return store_set_reply(ctx, old);
   }
-  rc = commit_update(ctx, entity, old, merged, &pk, id, changed, n_changed);
-done:
-  free(changed);
-  free(fields);
-  free(merged);
-  if (old)
-    protobuf_c_message_free_unpacked(old, NULL);
-  return rc;
+  return commit_update(ctx, entity, old, merged, &pk, id, changed, n_changed);
 }

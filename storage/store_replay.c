@@ -71,7 +71,6 @@ int store_op_replay(store_wctx_t *ctx) {
     rc = store_set_reply(ctx, &event->follow_up->base);
   else
     rc = reply_with_record(ctx, event);
-  protobuf_c_message_free_unpacked(&event->base, NULL);
   if (rc == 0) {
     ctx->op->revision = revision;
     ctx->op->replayed = true;

@@ -12,7 +12,6 @@
 #include "rt_validate.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 Rectrack__V1__Trajectory store_trajectory(const Rectrack__V1__Indicator *ind,
@@ -52,8 +51,9 @@ Rectrack__V1__Trajectory store_trajectory(const Rectrack__V1__Indicator *ind,
                   : RECTRACK__V1__TRAJECTORY__TRAJECTORY_OFF_TRACK;
 }
 
-/* Finds the latest measurement of commitment number: the last key under
- * its prefix. *out stays NULL when it has none; the caller frees it. */
+/* Finds the latest measurement of commitment number, the last key under
+ * its prefix, and unpacks it into the op's arena; *out stays NULL when
+ * there is none. */
 static int latest_measurement(store_wctx_t *ctx, uint64_t number,
                               Rectrack__V1__Measurement **out) {
   *out = NULL;
@@ -76,10 +76,10 @@ static int latest_measurement(store_wctx_t *ctx, uint64_t number,
     rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, step), err,
                          reading);
   if (rc == 0 && key.mv_size >= 8 && memcmp(key.mv_data, prefix, 8) == 0) {
-    *out = rectrack__v1__measurement__unpack(NULL, data.mv_size, data.mv_data);
-    if (*out == NULL)
-      rc = rt_error_set(err, RT_ECORRUPT, NULL,
-                        "storage: a stored measurement does not decode");
+    ProtobufCMessage *latest = NULL;
+    rc = store_unpack(ctx->arena, &rectrack__v1__measurement__descriptor,
+                      data.mv_data, data.mv_size, &latest, err);
+    *out = (Rectrack__V1__Measurement *)(void *)latest;
   } else if (rc == 0 || rc == RT_ENOTFOUND) {
     rc = 0; /* no measurement yet */
   }
@@ -88,24 +88,15 @@ static int latest_measurement(store_wctx_t *ctx, uint64_t number,
 }
 
 int store_commitment_recompute(store_wctx_t *ctx, uint64_t number,
-                               Rectrack__V1__Commitment *com,
-                               char latest_as_of[11]) {
+                               Rectrack__V1__Commitment *com) {
   Rectrack__V1__Measurement *latest = NULL;
   int rc = latest_measurement(ctx, number, &latest);
   if (rc != 0)
     return rc;
-  latest_as_of[0] = '\0';
-  if (latest) {
-    snprintf(latest_as_of, 11, "%s", store_str(latest->as_of));
-    com->latest_value = latest->value;
-  } else {
-    com->latest_value = 0;
-  }
-  com->latest_as_of = latest_as_of;
+  com->latest_value = latest ? latest->value : 0;
+  com->latest_as_of = latest ? latest->as_of : (char *)"";
   com->trajectory =
       store_trajectory(com->indicator, latest != NULL, com->latest_value,
-                       latest_as_of, &com->progress);
-  if (latest)
-    protobuf_c_message_free_unpacked(&latest->base, NULL);
+                       com->latest_as_of, &com->progress);
   return 0;
 }

@@ -19,12 +19,11 @@ Rectrack__V1__Trajectory store_trajectory(const Rectrack__V1__Indicator *ind,
                                           double *progress);
 
 /* Sets latest_value, latest_as_of, progress and trajectory of com (stored
- * as commitment number) from its measurements in the op's transaction.
- * com->latest_as_of points at latest_as_of afterwards. Returns 0,
+ * as commitment number) from its measurements in the op's transaction;
+ * com->latest_as_of points into the op's arena afterwards. Returns 0,
  * RT_ECORRUPT (a measurement does not decode), RT_ENOMEM or an LMDB
  * code. */
 int store_commitment_recompute(store_wctx_t *ctx, uint64_t number,
-                               Rectrack__V1__Commitment *com,
-                               char latest_as_of[11]);
+                               Rectrack__V1__Commitment *com);
 
 #endif /* RT_STORE_TRAJECTORY_H */

@@ -5,8 +5,9 @@
  * bytes before it, the newest entry matches the head hash kept in meta,
  * every record is in each index it belongs to, and every index entry
  * points at a record that has that value. Problems are reported as
- * sentences. The test-damage helpers at the end break a store on purpose
- * so that the verifier's tests can show it notices.
+ * sentences. What the checks unpack lives in an arena reset after each
+ * record or index entry. The test-damage helpers at the end break a store
+ * on purpose so that the verifier's tests can show it notices.
  */
 #include "store_internal.h"
 
@@ -370,37 +371,34 @@ static bool follow_up_agrees(rt_entity_t entity, const ProtobufCMessage *record,
  * chained log. (A measurement's entry holds no snapshot: only the subject
  * is checked.) */
 static void check_record_against_log(rt_store_reader_t *reader,
-                                     rt_entity_t entity,
+                                     store_arena_t *arena, rt_entity_t entity,
                                      const ProtobufCMessage *record,
                                      const MDB_val *stored, const char *id,
                                      rt_verify_report_t *report) {
   static const char *const snapshot_fields[] = {"", "source", "actor",
                                                 "recommendation", "commitment"};
-  const ProtobufCFieldDescriptor *fd =
-      protobuf_c_message_descriptor_get_field_by_name(record->descriptor,
-                                                      "revision");
-  uint64_t revision = 0;
-  memcpy(&revision, (const char *)record + fd->offset, sizeof revision);
+  uint64_t revision = store_record_revision(entity, record);
   uint8_t key_bytes[8];
   store_put_u64(key_bytes, revision);
   MDB_val value;
   Rectrack__V1__ChangeEvent *event = NULL;
   if (present(reader, reader->store->log, key_bytes, 8, &value))
-    event =
-        rectrack__v1__change_event__unpack(NULL, value.mv_size, value.mv_data);
+    event = rectrack__v1__change_event__unpack(&arena->allocator, value.mv_size,
+                                               value.mv_data);
   if (event == NULL || strcmp(store_str(event->subject_id), id) != 0) {
     add_problem(report,
                 "%s says it was last changed at revision %" PRIu64 ", but "
                 "the log holds no change of %s there.",
                 id, revision, id);
   } else {
-    fd = protobuf_c_message_descriptor_get_field_by_name(
-        event->base.descriptor, snapshot_fields[entity]);
+    const ProtobufCFieldDescriptor *fd =
+        protobuf_c_message_descriptor_get_field_by_name(
+            event->base.descriptor, snapshot_fields[entity]);
     const ProtobufCMessage *snapshot =
         *(ProtobufCMessage *const *)((const char *)event + fd->offset);
     const Rectrack__V1__FollowUp *fu = event->follow_up;
     size_t len = snapshot ? protobuf_c_message_get_packed_size(snapshot) : 0;
-    uint8_t *packed = snapshot ? malloc(len + 1) : NULL;
+    uint8_t *packed = snapshot ? store_arena_alloc(arena, len) : NULL;
     if (packed)
       protobuf_c_message_pack(snapshot, packed);
     if ((packed && (len != stored->mv_size ||
@@ -410,22 +408,21 @@ static void check_record_against_log(rt_store_reader_t *reader,
                   "%s differs from what the change at revision %" PRIu64
                   " left in the log: it was altered.",
                   id, revision);
-    free(packed);
   }
-  if (event)
-    protobuf_c_message_free_unpacked(&event->base, NULL);
 }
 
 /* Every record decodes, carries its own id, agrees with the log and is in
- * all its indexes. */
-static void check_record(rt_store_reader_t *reader, rt_entity_t entity,
-                         MDB_cursor *index, const MDB_val *pk,
-                         const MDB_val *value, rt_verify_report_t *report) {
+ * all its indexes. What it looks at is unpacked into arena. */
+static void check_record(rt_store_reader_t *reader, store_arena_t *arena,
+                         rt_entity_t entity, MDB_cursor *index,
+                         const MDB_val *pk, const MDB_val *value,
+                         rt_verify_report_t *report) {
   char id[96];
   describe_id(entity, pk, id, sizeof id);
   report->records_checked++;
   ProtobufCMessage *record = protobuf_c_message_unpack(
-      store_entity_descriptor(entity), NULL, value->mv_size, value->mv_data);
+      store_entity_descriptor(entity), &arena->allocator, value->mv_size,
+      value->mv_data);
   store_keyset_t keys = {0};
   if (record == NULL)
     add_problem(report, "The stored %.20s %s does not decode.", plural[entity],
@@ -434,7 +431,7 @@ static void check_record(rt_store_reader_t *reader, rt_entity_t entity,
     add_problem(report, "The %.20s stored under %s carries another id.",
                 plural[entity], id);
   else
-    check_record_against_log(reader, entity, record, value, id, report);
+    check_record_against_log(reader, arena, entity, record, value, id, report);
   if (record && store_index_keys(entity, record, &keys) != 0)
     add_problem(report, "The index keys of %s cannot be computed.", id);
   for (size_t i = 0; i < keys.n; i++) {
@@ -449,12 +446,11 @@ static void check_record(rt_store_reader_t *reader, rt_entity_t entity,
     }
   }
   store_keyset_free(&keys);
-  if (record)
-    protobuf_c_message_free_unpacked(record, NULL);
 }
 
-static int verify_records(rt_store_reader_t *reader, rt_entity_t entity,
-                          rt_verify_report_t *report, rt_error_t *err) {
+static int verify_records(rt_store_reader_t *reader, store_arena_t *arena,
+                          rt_entity_t entity, rt_verify_report_t *report,
+                          rt_error_t *err) {
   const char *verifying = "verifying records";
   MDB_cursor *cursor = NULL, *index = NULL;
   int rc = store_mdb_error(
@@ -471,7 +467,8 @@ static int verify_records(rt_store_reader_t *reader, rt_entity_t entity,
     rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_FIRST), err,
                          verifying);
   while (rc == 0) {
-    check_record(reader, entity, index, &pk, &value, report);
+    check_record(reader, arena, entity, index, &pk, &value, report);
+    store_arena_reset(arena);
     rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_NEXT), err,
                          verifying);
   }
@@ -483,9 +480,9 @@ static int verify_records(rt_store_reader_t *reader, rt_entity_t entity,
 }
 
 /* One index entry points at a record that exists and has that value. */
-static void check_index_entry(rt_store_reader_t *reader, rt_entity_t entity,
-                              const MDB_val *key, const MDB_val *pk,
-                              rt_verify_report_t *report) {
+static void check_index_entry(rt_store_reader_t *reader, store_arena_t *arena,
+                              rt_entity_t entity, const MDB_val *key,
+                              const MDB_val *pk, rt_verify_report_t *report) {
   char id[96], described[96];
   describe_id(entity, pk, id, sizeof id);
   describe_value(key->mv_data, key->mv_size, described, sizeof described);
@@ -501,7 +498,8 @@ static void check_index_entry(rt_store_reader_t *reader, rt_entity_t entity,
     return;
   }
   ProtobufCMessage *record = protobuf_c_message_unpack(
-      store_entity_descriptor(entity), NULL, value.mv_size, value.mv_data);
+      store_entity_descriptor(entity), &arena->allocator, value.mv_size,
+      value.mv_data);
   store_keyset_t keys = {0};
   if (record && store_index_keys(entity, record, &keys) == 0 &&
       !store_keyset_contains(&keys, key->mv_data, key->mv_size))
@@ -510,12 +508,11 @@ static void check_index_entry(rt_store_reader_t *reader, rt_entity_t entity,
                 "not have that value.",
                 name, plural[entity], id, described);
   store_keyset_free(&keys);
-  if (record)
-    protobuf_c_message_free_unpacked(record, NULL);
 }
 
-static int verify_index(rt_store_reader_t *reader, rt_entity_t entity,
-                        rt_verify_report_t *report, rt_error_t *err) {
+static int verify_index(rt_store_reader_t *reader, store_arena_t *arena,
+                        rt_entity_t entity, rt_verify_report_t *report,
+                        rt_error_t *err) {
   const char *verifying = "verifying an index";
   MDB_cursor *cursor;
   int rc = store_mdb_error(
@@ -528,7 +525,8 @@ static int verify_index(rt_store_reader_t *reader, rt_entity_t entity,
   rc = store_mdb_error(mdb_cursor_get(cursor, &key, &pk, MDB_FIRST), err,
                        verifying);
   while (rc == 0) {
-    check_index_entry(reader, entity, &key, &pk, report);
+    check_index_entry(reader, arena, entity, &key, &pk, report);
+    store_arena_reset(arena);
     rc = store_mdb_error(mdb_cursor_get(cursor, &key, &pk, MDB_NEXT), err,
                          verifying);
   }
@@ -542,17 +540,20 @@ int rt_store_verify(rt_store_t *store, rt_verify_report_t *report,
   report->problems = calloc(RT_VERIFY_MAX_PROBLEMS, sizeof *report->problems);
   if (report->problems == NULL)
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  store_arena_t arena; /* what the checks look at, reset after each */
+  store_arena_init(&arena);
   rt_store_reader_t *reader = NULL;
   int rc = rt_store_reader_begin(store, &reader, err);
   if (rc == 0)
     rc = verify_log(reader, report, err);
   for (int entity = RT_ENTITY_SOURCE; rc == 0 && entity <= RT_ENTITY_COMMITMENT;
        entity++) {
-    rc = verify_records(reader, (rt_entity_t)entity, report, err);
+    rc = verify_records(reader, &arena, (rt_entity_t)entity, report, err);
     if (rc == 0)
-      rc = verify_index(reader, (rt_entity_t)entity, report, err);
+      rc = verify_index(reader, &arena, (rt_entity_t)entity, report, err);
   }
   rt_store_reader_end(reader);
+  store_arena_free(&arena);
   if (rc != 0)
     rt_verify_report_free(report);
   return rc;

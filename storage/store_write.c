@@ -31,12 +31,12 @@ int store_fetch_record(store_wctx_t *ctx, rt_entity_t entity, const char *id,
                         store_str(id));
   if (rc != 0)
     return rc;
-  *out = protobuf_c_message_unpack(store_entity_descriptor(entity), NULL,
-                                   data.mv_size, data.mv_data);
-  if (*out == NULL)
-    return rt_error_set(ctx->err, RT_ECORRUPT, NULL,
-                        "storage: stored %s '%.80s' does not decode", name, id);
-  return 0;
+  rc = store_unpack(ctx->arena, store_entity_descriptor(entity), data.mv_data,
+                    data.mv_size, out, ctx->err);
+  if (rc == RT_ECORRUPT)
+    rt_error_set(ctx->err, RT_ECORRUPT, NULL,
+                 "storage: stored %s '%.80s' does not decode", name, id);
+  return rc;
 }
 
 /* ---- index entries --------------------------------------------------- */
@@ -93,9 +93,11 @@ int store_put_record(store_wctx_t *ctx, rt_entity_t entity,
                      const store_key_t *pk, const ProtobufCMessage *old,
                      const ProtobufCMessage *record, unsigned flags,
                      bool as_reply) {
+  /* The reply is the op's to hand out, so malloc'd; else the arena's. */
   uint8_t *packed = NULL;
   size_t packed_len = 0;
-  int rc = store_pack(record, &packed, &packed_len, ctx->err);
+  int rc = store_pack(as_reply ? NULL : ctx->arena, record, &packed,
+                      &packed_len, ctx->err);
   if (rc != 0)
     return rc;
   MDB_val key = {pk->len, (void *)pk->data}, data = {packed_len, packed};
@@ -110,13 +112,13 @@ int store_put_record(store_wctx_t *ctx, rt_entity_t entity,
   }
   if (rc == 0)
     rc = move_index_entries(ctx, entity, old, record, pk);
-  if (rc == 0 && as_reply) {
+  if (as_reply && rc == 0) {
     free(ctx->op->reply);
     ctx->op->reply = packed;
     ctx->op->reply_len = packed_len;
-    packed = NULL;
+  } else if (as_reply) {
+    free(packed);
   }
-  free(packed);
   return rc;
 }
 
@@ -138,7 +140,8 @@ int store_set_reply(store_wctx_t *ctx, const ProtobufCMessage *message) {
   free(ctx->op->reply);
   ctx->op->reply = NULL;
   ctx->op->reply_len = 0;
-  return store_pack(message, &ctx->op->reply, &ctx->op->reply_len, ctx->err);
+  return store_pack(NULL, message, &ctx->op->reply, &ctx->op->reply_len,
+                    ctx->err);
 }
 
 int store_copy_reply(store_wctx_t *ctx, const void *data, size_t len) {

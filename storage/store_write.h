@@ -27,16 +27,19 @@ typedef struct store_wctx {
   rt_write_op_t *op;
   const char *principal; /* never NULL */
   int64_t now_ms;
-  rt_error_t *err; /* the op's error detail */
+  store_arena_t *arena; /* the op's memory, released when its child
+                           transaction ends (store_internal.h, Memory) */
+  rt_error_t *err;      /* the op's error detail */
 } store_wctx_t;
 
 /* ---- store_write.c: records, indexes, history, replies --------------- */
 
-/* Fetches and unpacks the record id of entity; field names the request
- * field that holds the id, for messages. *out is freed by the caller with
- * protobuf_c_message_free_unpacked; *pk gets the record's key. Returns 0,
+/* Fetches the record id of entity, unpacked into the op's arena; field
+ * names the request field that holds the id, for messages. *pk gets the
+ * record's key. Returns 0,
  * RT_EINVAL (malformed id), RT_ENOTFOUND ("field: recommendation 'R9'
- * does not exist"), RT_ECORRUPT (does not decode) or an LMDB code. */
+ * does not exist"), RT_ECORRUPT (does not decode), RT_ENOMEM or an LMDB code.
+ */
 int store_fetch_record(store_wctx_t *ctx, rt_entity_t entity, const char *id,
                        const char *field, ProtobufCMessage **out,
                        store_key_t *pk);
@@ -84,16 +87,15 @@ int store_check_expected(store_wctx_t *ctx, const char *what, const char *id,
  * is missing, or the revision is taken), RT_ENOMEM or an LMDB code. */
 int store_log_append(store_wctx_t *ctx, Rectrack__V1__ChangeEvent *event);
 
-/* Loads the log entry at revision; the caller frees *out with
- * protobuf_c_message_free_unpacked. Returns 0, RT_ECORRUPT (missing or
- * does not decode) or an LMDB code. */
+/* Loads the log entry at revision into the op's arena. Returns 0,
+ * RT_ECORRUPT (missing or does not decode), RT_ENOMEM or an LMDB code. */
 int store_log_entry(store_wctx_t *ctx, uint64_t revision,
                     Rectrack__V1__ChangeEvent **out);
 
-/* Who made the change at revision, for conflict messages: a malloc'd
- * string the caller frees, "unknown" when the entry cannot be read, NULL
- * only when out of memory. */
-char *store_principal_at(store_wctx_t *ctx, uint64_t revision);
+/* Who made the change at revision, for conflict messages: a string in
+ * the op's arena, or "unknown" when the entry cannot be read. Never
+ * NULL. */
+const char *store_principal_at(store_wctx_t *ctx, uint64_t revision);
 
 /* Looks the op's request id up. *seen false: no request id, or one not
  * used before; true: *revision is the change it made. Returns 0, RT_EINVAL
