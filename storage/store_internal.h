@@ -2,8 +2,9 @@
  * store_internal: the ground floor of the storage engine, shared by every
  * .c file of storage/ and seen by nobody else: the environment struct, the
  * named databases, key encodings, index key sets, the one conversion of
- * LMDB results to RT_E* codes (store_codec.c) and the environment's
- * counters and lookups (store_env.c). Not a public header.
+ * LMDB results to RT_E* codes (store_codec.c), the environment's counters
+ * and lookups (store_env.c) and per-request memory (store_arena.c). Not a
+ * public header.
  *
  * The engine's floors, each calling only the floors below it:
  *   store_apply.c      rt_store_apply: batches, child transactions, map
@@ -16,7 +17,7 @@
  *                      entries, revisions, the log, the reply (store_write.h)
  *   store_validate.c   field and reference checks (store_validate.h), for
  *                      the operations and the list filters alike
- *   store_codec.c, store_env.c
+ *   store_codec.c, store_env.c, store_arena.c
  *                      this header
  * The reads (store_query.c, store_lists.c, store_history.c, store_verify.c)
  * stand on this header and on store_validate.h, never on the write floors.
