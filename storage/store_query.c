@@ -14,7 +14,6 @@
  * than every existing one and slugs land where they sort.
  */
 #include "store_query.h"
-#include "rt_validate.h"
 
 #include <sodium.h>
 #include <stdio.h>
