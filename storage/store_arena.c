@@ -83,7 +83,7 @@ void *store_arena_memdup(store_arena_t *arena, const void *data, size_t size) {
 }
 
 char *store_arena_strdup(store_arena_t *arena, const char *text) {
-  text = store_str(text);
+  text = text ? text : "";
   return store_arena_memdup(arena, text, strlen(text) + 1);
 }
 
