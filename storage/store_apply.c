@@ -167,6 +167,7 @@ int rt_store_apply(rt_store_t *store, rt_write_op_t *ops, size_t n_ops,
     rc = store_grow_map(store, err);
     if (rc != 0)
       break;
+    rt_error_clear(err); /* a full map that grew is no error */
   }
   store_arena_free(&arena);
   if (rc != 0) {

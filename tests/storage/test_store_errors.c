@@ -2,7 +2,8 @@
  * Errors: every failure of LMDB or of the system reaches the caller as an
  * RT_E* code with a sentence saying what failed, never as a raw LMDB code.
  * A full map at its maximum is RT_ENOSPC (and the store stays usable), a
- * map too small to open in is RT_ENOSPC, a missing record is RT_ENOTFOUND
+ * map that grew leaves no error behind, a map too small to open in is
+ * RT_ENOSPC, a missing record is RT_ENOTFOUND
  * naming it, taken reader slots are RT_EBUSY, a data file of another LMDB
  * format is RT_EVERSION and a data directory that is a file is RT_EIO.
  */
@@ -69,6 +70,33 @@ test_full_map_at_maximum_is_no_space_naming_the_limit(void **state) {
   /* Nothing of the failed batch was committed; the store still reads. */
   assert_int_equal(revision_of(fx->store), before);
   fx_expect_sound(fx->store);
+}
+
+static void test_a_map_that_grew_leaves_no_error_behind(void **state) {
+  fixture_t *fx = fx_of(state);
+  rt_store_options_t options = {.initial_map_bytes = 64 * 1024};
+  reopen_empty(fx, &options);
+  assert_int_equal(fx_create_actor(fx->store, "iom"), 0);
+  assert_int_equal(fx_create_actor(fx->store, "bgd"), 0);
+  assert_int_equal(fx_create_source(fx->store, "idm-2023"), 0);
+  enum { N = 300 };
+  static Rectrack__V1__Recommendation recs[N];
+  static rt_write_op_t ops[N];
+  for (size_t i = 0; i < N; i++) {
+    recs[i] = fx_recommendation("A batch large enough to fill the map");
+    ops[i] = fx_op(RT_OP_CREATE_RECOMMENDATION, &recs[i]);
+  }
+  rt_error_t err;
+  assert_int_equal(rt_store_apply(fx->store, ops, N, &err), 0);
+  assert_true(rt_store_map_size(fx->store) > 64 * 1024);
+  assert_int_equal(err.code, 0);
+  assert_string_equal(err.message, "");
+  for (size_t i = 0; i < N; i++) {
+    assert_int_equal(ops[i].result, 0);
+    assert_int_equal(ops[i].error.code, 0);
+    assert_non_null(ops[i].reply);
+  }
+  rt_write_ops_release(ops, N);
 }
 
 static void test_map_too_small_to_open_is_no_space(void **state) {
@@ -204,6 +232,7 @@ static void test_data_directory_that_is_a_file_is_an_io_error(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       T(test_full_map_at_maximum_is_no_space_naming_the_limit),
+      T(test_a_map_that_grew_leaves_no_error_behind),
       T(test_map_too_small_to_open_is_no_space),
       T(test_missing_records_are_not_found_naming_them),
       T(test_follow_up_by_an_unknown_reporter_is_not_found),
