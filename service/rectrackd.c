@@ -121,6 +121,13 @@ static void on_signal(uv_signal_t *handle, int signum) {
                      on_server_done, daemon);
 }
 
+/* A data directory of an older release is upgraded as it is opened; the
+ * log says what changed. */
+static void log_upgrade(const char *line, void *data) {
+  rt_log(RT_LOG_INFO, "data directory %s upgraded: %s", (const char *)data,
+         line);
+}
+
 /* Opens --data-dir with rt_store_open and registers rectrack.v1.Tracker. */
 static int register_tracker(daemon_t *daemon, rt_error_t *err) {
   rt_tracker_options_t tracker_options = {0};
@@ -128,7 +135,12 @@ static int register_tracker(daemon_t *daemon, rt_error_t *err) {
   size_t count;
   int rc;
 
-  rc = rt_store_open(&daemon->store, daemon->options.data_dir, NULL, err);
+  rt_store_options_t store_options = {
+      .upgrade_notice = log_upgrade,
+      .upgrade_notice_data = (void *)daemon->options.data_dir,
+  };
+  rc = rt_store_open(&daemon->store, daemon->options.data_dir, &store_options,
+                     err);
   if (rc != 0) {
     char detail[sizeof err->message];
     snprintf(detail, sizeof detail, "%s",

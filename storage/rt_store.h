@@ -27,9 +27,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Version of the on-disk layout; a directory written with another version
- * is refused with RT_EVERSION. */
-#define RT_STORE_SCHEMA_VERSION 1
+/* Version of the on-disk layout this build writes. A directory written
+ * with an older version is upgraded when it is opened (see
+ * rt_store_upgrade); one written by a newer build is refused with
+ * RT_EVERSION. docs/storage.md lists the versions and what each changed. */
+#define RT_STORE_SCHEMA_VERSION 2
 
 typedef struct rt_store rt_store_t;
 typedef struct rt_store_reader rt_store_reader_t;
@@ -38,14 +40,49 @@ typedef struct rt_store_options {
   size_t initial_map_bytes; /* 0: 64 MiB. Grows by doubling when full. */
   size_t max_map_bytes;     /* 0: 1 TiB. Writes past this get RT_ENOSPC. */
   unsigned max_readers;     /* 0: 126 (LMDB's default). */
+  /* An older directory: false (default), upgrade it while opening; true,
+   * refuse it with RT_EVERSION (rt_store_upgrade does it on request). */
+  bool refuse_upgrade;
+  /* Called once per sentence an upgrade while opening reports ("schema
+   * 1 -> 2: 14 request ids scoped to the principal that sent them"), for
+   * the caller's log. NULL: not told. */
+  void (*upgrade_notice)(const char *line, void *data);
+  void *upgrade_notice_data;
 } rt_store_options_t;
 
 /* Opens (creating if needed) the data directory dir, checks the schema
- * version and clears stale reader slots left by dead processes.
+ * version, upgrades an older layout (unless options->refuse_upgrade) in
+ * one transaction before anything else can read it, and clears stale
+ * reader slots left by dead processes.
  * On success *out owns the environment; close with rt_store_close.
- * Errors: RT_EVERSION (other schema), RT_EIO, RT_EBUSY, RT_ECORRUPT. */
+ * Errors: RT_EVERSION (written by a newer build, or older and
+ * refuse_upgrade), RT_EIO, RT_EBUSY, RT_ECORRUPT, RT_ENOSPC; an upgrade
+ * that fails leaves the directory as it was. */
 int rt_store_open(rt_store_t **out, const char *dir,
                   const rt_store_options_t *options, rt_error_t *err);
+
+/* What rt_store_upgrade did, or with dry_run would do. */
+typedef struct rt_store_upgrade_report {
+  uint64_t from_version; /* the directory's version before */
+  uint64_t to_version;   /* RT_STORE_SCHEMA_VERSION */
+  char **lines;          /* one sentence per change, in order */
+  size_t lines_len;
+} rt_store_upgrade_report_t;
+
+/* Upgrades the data directory dir (which must exist and hold a store) to
+ * RT_STORE_SCHEMA_VERSION in one transaction, filling report. dry_run:
+ * the same work is done and reported, then rolled back, so the directory
+ * is left as it was. A directory already at the current version reports
+ * no lines. Nothing is ever dropped: records an upgrade cannot convert
+ * are kept as they are and named in the report. No other process may
+ * write the directory meanwhile (LMDB's lock makes it wait).
+ * Free the report with rt_store_upgrade_report_free.
+ * Errors: RT_ENOTFOUND (no store in dir), RT_EVERSION (newer than this
+ * build), RT_EIO, RT_EBUSY, RT_ECORRUPT, RT_ENOSPC, RT_ENOMEM. */
+int rt_store_upgrade(const char *dir, const rt_store_options_t *options,
+                     bool dry_run, rt_store_upgrade_report_t *report,
+                     rt_error_t *err);
+void rt_store_upgrade_report_free(rt_store_upgrade_report_t *report);
 
 /* Closes the environment. Every reader must have ended. NULL is a no-op. */
 void rt_store_close(rt_store_t *store);

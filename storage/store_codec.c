@@ -111,6 +111,22 @@ const char *store_str(const char *value) { return value ? value : ""; }
 
 char *store_strdup(const char *value) { return strdup(store_str(value)); }
 
+bool store_request_key(const char *principal, const char *request_id,
+                       store_key_t *key) {
+  if (request_id == NULL || request_id[0] == '\0')
+    return false;
+  if (principal == NULL || principal[0] == '\0')
+    principal = "anonymous";
+  size_t principal_len = strlen(principal), id_len = strlen(request_id);
+  if (principal_len + 1 + id_len > STORE_MAX_KEY)
+    return false;
+  memcpy(key->data, principal, principal_len);
+  key->data[principal_len] = 0;
+  memcpy(key->data + principal_len + 1, request_id, id_len);
+  key->len = principal_len + 1 + id_len;
+  return true;
+}
+
 int store_primary_key(rt_entity_t entity, const char *id, store_key_t *key,
                       rt_error_t *err) {
   id = store_str(id);

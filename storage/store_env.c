@@ -1,12 +1,12 @@
 /*
  * store_env: the LMDB environment of one data directory. Opening creates
- * the named databases, writes or checks the schema-version record and
- * clears reader slots of dead processes. Readers are MDB_NOTLS read
- * transactions that are reset and renewed rather than reallocated, so a
- * thread may use any reader. Each open snapshot holds the store's grow
- * lock shared; map growth (store_grow_map, called by the writer) takes it
- * exclusively because mdb_env_set_mapsize must not run while this process
- * has a transaction open. Backups and counts live here too.
+ * the named databases, reads the schema-version record (store_open.c
+ * decides what to do with it) and clears reader slots of dead processes.
+ * Readers are MDB_NOTLS read transactions that are reset and renewed rather
+ * than reallocated, so a thread may use any reader. Each open snapshot holds
+ * the store's grow lock shared; map growth (store_grow_map, called by the
+ * writer) takes it exclusively because mdb_env_set_mapsize must not run while
+ * this process has a transaction open. Backups and counts live here too.
  */
 #include "store_internal.h"
 
@@ -85,37 +85,6 @@ static int open_dbis(rt_store_t *store, MDB_txn *txn, rt_error_t *err) {
   return 0;
 }
 
-/* A fresh directory gets the schema version; an existing one must match. */
-static int check_schema(rt_store_t *store, MDB_txn *txn, const char *dir,
-                        rt_error_t *err) {
-  uint64_t version = 0;
-  int rc = store_meta_get_u64(txn, store, "schema_version", &version, err);
-  if (rc != 0)
-    return rc;
-  if (version == 0) {
-    MDB_stat stat;
-    rc = store_mdb_error(mdb_stat(txn, store->log, &stat), err,
-                         "reading the log");
-    if (rc == 0 && stat.ms_entries != 0)
-      return rt_error_set(err, RT_ECORRUPT, NULL,
-                          "data directory %s has records but no schema "
-                          "version record",
-                          dir);
-    if (rc == 0)
-      rc = store_meta_put_u64(txn, store, "schema_version",
-                              RT_STORE_SCHEMA_VERSION, err);
-    return rc;
-  }
-  if (version != RT_STORE_SCHEMA_VERSION)
-    return rt_error_set(err, RT_EVERSION, NULL,
-                        "data directory %s has storage schema version %llu; "
-                        "this build reads version %d only (restore a backup "
-                        "made by a matching build or migrate the data)",
-                        dir, (unsigned long long)version,
-                        RT_STORE_SCHEMA_VERSION);
-  return 0;
-}
-
 static int open_env(rt_store_t *store, const char *dir,
                     const rt_store_options_t *options, rt_error_t *err) {
   const char *configuring = "configuring the environment";
@@ -155,9 +124,12 @@ static int open_env(rt_store_t *store, const char *dir,
   return 0;
 }
 
-int rt_store_open(rt_store_t **out, const char *dir,
-                  const rt_store_options_t *options, rt_error_t *err) {
-  *out = NULL;
+int store_env_open(const char *dir, const rt_store_options_t *options,
+                   rt_store_t **store_out, MDB_txn **txn_out, uint64_t *version,
+                   rt_error_t *err) {
+  *store_out = NULL;
+  *txn_out = NULL;
+  *version = 0;
   rt_store_t *store = calloc(1, sizeof *store);
   if (store == NULL)
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
@@ -181,15 +153,21 @@ int rt_store_open(rt_store_t **out, const char *dir,
   if (rc == 0)
     rc = open_dbis(store, txn, err);
   if (rc == 0)
-    rc = check_schema(store, txn, dir, err);
+    rc = store_meta_get_u64(txn, store, "schema_version", version, err);
+  if (rc == 0 && *version == 0) {
+    MDB_stat stat;
+    rc = store_mdb_error(mdb_stat(txn, store->log, &stat), err,
+                         "reading the log");
+    if (rc == 0 && stat.ms_entries != 0)
+      rc = rt_error_set(err, RT_ECORRUPT, NULL,
+                        "data directory %s has records but no schema "
+                        "version record",
+                        dir);
+  }
   if (rc != 0)
     goto fail;
-  rc = store_mdb_error(mdb_txn_commit(txn), err,
-                       "initialising the data directory");
-  txn = NULL;
-  if (rc != 0)
-    goto fail;
-  *out = store;
+  *store_out = store;
+  *txn_out = txn;
   return 0;
 fail:
   if (txn)

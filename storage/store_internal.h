@@ -169,6 +169,12 @@ char *store_strdup(const char *value);    /* NULL -> ""; NULL: no memory */
  * (malformed id, field "id"). */
 int store_primary_key(rt_entity_t entity, const char *id, store_key_t *key,
                       rt_error_t *err);
+/* Key of a request id in the requests database: the principal that sent
+ * it ("anonymous" when NULL or empty), a NUL byte, then the request id,
+ * so that one principal's ids never answer another's. False (nothing
+ * written) when request_id is NULL or empty, or the key would not fit. */
+bool store_request_key(const char *principal, const char *request_id,
+                       store_key_t *key);
 /* The record id a primary key stands for ("R12", "iom"), for sentences;
  * truncated to out_len. */
 void store_describe_key(rt_entity_t entity, const void *pk, size_t pk_len,
@@ -221,6 +227,16 @@ bool store_keyset_contains(const store_keyset_t *set, const void *key,
  * or a store_mdb_error code with err set. */
 int store_fetch(MDB_txn *txn, MDB_dbi dbi, const store_key_t *key, MDB_val *out,
                 rt_error_t *err, const char *what);
+/* Opens dir's environment into a new store, begins a write transaction
+ * and opens the named databases in it (creating missing ones). *version
+ * is the directory's schema version, 0 for a new, empty directory. On
+ * success the caller owns *store and *txn (commit or abort it, then
+ * rt_store_close on failure). Returns 0, RT_ECORRUPT (records but no
+ * version), RT_ENOSPC (map too small), RT_EBUSY, RT_ENOMEM or an LMDB
+ * code; then nothing is left open. */
+int store_env_open(const char *dir, const rt_store_options_t *options,
+                   rt_store_t **store, MDB_txn **txn, uint64_t *version,
+                   rt_error_t *err);
 /* A u64 counter in meta; an absent counter reads as 0. Returns 0,
  * RT_ECORRUPT (not 8 bytes) or a store_mdb_error code. */
 int store_meta_get_u64(MDB_txn *txn, rt_store_t *store, const char *name,

@@ -77,13 +77,13 @@ static int previous_hash(store_wctx_t *ctx, uint64_t revision,
 }
 
 static int remember_request(store_wctx_t *ctx, uint64_t revision) {
-  const char *request_id = ctx->op->request_id;
-  if (request_id == NULL || request_id[0] == '\0')
+  store_key_t key_bytes;
+  if (!store_request_key(ctx->principal, ctx->op->request_id, &key_bytes))
     return 0;
   uint8_t value[9];
   store_put_u64(value, revision);
   value[8] = (uint8_t)ctx->op->kind;
-  MDB_val key = {strlen(request_id), (void *)request_id}, data = {9, value};
+  MDB_val key = {key_bytes.len, key_bytes.data}, data = {9, value};
   return store_mdb_error(
       mdb_put(ctx->txn, ctx->store->requests, &key, &data, 0), ctx->err,
       "recording the request id");
@@ -187,7 +187,9 @@ int store_request_find(store_wctx_t *ctx, bool *seen, uint64_t *revision) {
     return rt_error_set(ctx->err, RT_EINVAL, "request_id",
                         "request_id: %zu bytes, at most %d allowed", len,
                         RT_MAX_SHORT_LEN);
-  MDB_val key = {len, (void *)request_id}, data;
+  store_key_t key_bytes;
+  store_request_key(ctx->principal, request_id, &key_bytes);
+  MDB_val key = {key_bytes.len, key_bytes.data}, data;
   int rc = store_mdb_error(mdb_get(ctx->txn, ctx->store->requests, &key, &data),
                            ctx->err, "reading request ids");
   if (rc == RT_ENOTFOUND)

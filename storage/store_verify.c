@@ -9,6 +9,7 @@
  * record or index entry. The test-damage helpers at the end break a store
  * on purpose so that the verifier's tests can show it notices.
  */
+#include "rt_validate.h"
 #include "store_internal.h"
 
 #include <inttypes.h>
@@ -534,6 +535,72 @@ static int verify_index(rt_store_reader_t *reader, store_arena_t *arena,
   return rc == RT_ENOTFOUND ? 0 : rc; /* the end of the index */
 }
 
+/* A request id must name the change it was sent with: the log entry at
+ * its revision carries the same principal and request id, so that a
+ * retry is answered with its own change and no other principal's. */
+static void check_request(rt_store_reader_t *reader, store_arena_t *arena,
+                          const MDB_val *key, const MDB_val *value,
+                          rt_verify_report_t *report) {
+  const char *nul = memchr(key->mv_data, 0, key->mv_size);
+  char shown[RT_EXCERPT_SIZE];
+  char text[STORE_MAX_KEY + 1];
+  size_t len = key->mv_size < STORE_MAX_KEY ? key->mv_size : STORE_MAX_KEY;
+  memcpy(text, key->mv_data, len);
+  text[len] = '\0';
+  if (nul == NULL || value->mv_size != 9) {
+    add_problem(report, "Request id \"%s\" is not scoped to a principal.",
+                rt_quote_excerpt(text, shown));
+    return;
+  }
+  const char *principal = text,
+             *request_id = text + (nul - (const char *)key->mv_data) + 1;
+  uint64_t revision = store_get_u64(value->mv_data);
+  uint8_t log_key[8];
+  store_put_u64(log_key, revision);
+  MDB_val lk = {8, log_key}, data;
+  ProtobufCMessage *message = NULL;
+  rt_error_t ignored;
+  if (mdb_get(reader->txn, reader->store->log, &lk, &data) != 0 ||
+      store_unpack(arena, &rectrack__v1__change_event__descriptor, data.mv_data,
+                   data.mv_size, &message, &ignored) != 0) {
+    add_problem(report,
+                "Request id \"%s\" of %s points at revision %" PRIu64
+                ", which has no readable log entry.",
+                rt_quote_excerpt(request_id, shown), principal, revision);
+    return;
+  }
+  const Rectrack__V1__ChangeEvent *event = (const void *)message;
+  if (strcmp(store_str(event->principal), principal) != 0 ||
+      strcmp(store_str(event->request_id), request_id) != 0)
+    add_problem(report,
+                "Request id \"%s\" of %s points at revision %" PRIu64
+                ", a change made by %.64s with another request id.",
+                rt_quote_excerpt(request_id, shown), principal, revision,
+                store_str(event->principal));
+}
+
+static int verify_requests(rt_store_reader_t *reader, store_arena_t *arena,
+                           rt_verify_report_t *report, rt_error_t *err) {
+  const char *verifying = "verifying request ids";
+  MDB_cursor *cursor;
+  int rc = store_mdb_error(
+      mdb_cursor_open(reader->txn, reader->store->requests, &cursor), err,
+      verifying);
+  if (rc != 0)
+    return rc;
+  MDB_val key, value;
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_FIRST), err,
+                       verifying);
+  while (rc == 0) {
+    check_request(reader, arena, &key, &value, report);
+    store_arena_reset(arena);
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_NEXT), err,
+                         verifying);
+  }
+  mdb_cursor_close(cursor);
+  return rc == RT_ENOTFOUND ? 0 : rc;
+}
+
 int rt_store_verify(rt_store_t *store, rt_verify_report_t *report,
                     rt_error_t *err) {
   memset(report, 0, sizeof *report);
@@ -552,6 +619,8 @@ int rt_store_verify(rt_store_t *store, rt_verify_report_t *report,
     if (rc == 0)
       rc = verify_index(reader, &arena, (rt_entity_t)entity, report, err);
   }
+  if (rc == 0)
+    rc = verify_requests(reader, &arena, report, err);
   rt_store_reader_end(reader);
   store_arena_free(&arena);
   if (rc != 0)
