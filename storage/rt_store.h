@@ -243,11 +243,17 @@ int rt_store_count(rt_store_reader_t *reader, rt_store_counts_t *out,
 
 /* ---- maintenance ----------------------------------------------------- */
 
-/* A problem the verifier found. */
+/* What the verifier found. Problems make a store unsound; notices are
+ * data to correct in a sound store: a record carrying an SDG target, GCM
+ * objective or theme outside the reference lists (common/rt_reference.h),
+ * written before the lists were enforced. Such a record is kept as it is. */
 typedef struct rt_verify_report {
   size_t problem_count; /* total problems found */
   char **problems;      /* first RT_VERIFY_MAX_PROBLEMS, one sentence each */
   size_t problems_len;
+  size_t notice_count; /* total notices */
+  char **notices;      /* first RT_VERIFY_MAX_PROBLEMS, one sentence each */
+  size_t notices_len;
   uint64_t entries_checked, records_checked, index_entries_checked;
 } rt_verify_report_t;
 #define RT_VERIFY_MAX_PROBLEMS 100
@@ -255,9 +261,12 @@ typedef struct rt_verify_report {
 /* Walks the whole store in one snapshot: the log chain is intact (each
  * prev_hash matches the entry before) and gap-free from revision 1, every
  * index entry points at a record that has that value, every record is in
- * all its indexes. Returns 0 when the walk ran (report->problem_count says
- * whether the store is sound), an RT_E* code when it could not run.
- * Free the report's contents with rt_verify_report_free. */
+ * all its indexes; and notes every recommendation and commitment tagged
+ * with a value outside the reference lists ("R73 carries SDG target 10.99,
+ * which is not an SDG target ..."). Returns 0 when the walk ran
+ * (report->problem_count says whether the store is sound), an RT_E* code
+ * when it could not run. Free the report's contents with
+ * rt_verify_report_free. */
 int rt_store_verify(rt_store_t *store, rt_verify_report_t *report,
                     rt_error_t *err);
 void rt_verify_report_free(rt_verify_report_t *report);

@@ -8,7 +8,14 @@
  * sentences. What the checks unpack lives in an arena reset after each
  * record or index entry. The test-damage helpers at the end break a store
  * on purpose so that the verifier's tests can show it notices.
+ *
+ * Beside problems the verifier collects notices: a recommendation or a
+ * commitment tagged with an SDG target, GCM objective or theme outside the
+ * reference lists, stored before the lists were enforced. The store is
+ * sound and the record is kept; the notice names the record, the field and
+ * the value so that the secretariat can correct it.
  */
+#include "rt_reference.h"
 #include "rt_validate.h"
 #include "store_internal.h"
 
@@ -23,6 +30,8 @@
 
 static void add_problem(rt_verify_report_t *report, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
+static void add_notice(rt_verify_report_t *report, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Whether key is in dbi. A read that fails for another reason than a
  * missing key also says "absent": the problem it shows is reported. */
@@ -33,18 +42,33 @@ static bool present(rt_store_reader_t *reader, MDB_dbi dbi, const void *key,
                          "verifying") == 0;
 }
 
-static void add_problem(rt_verify_report_t *report, const char *format, ...) {
-  report->problem_count++;
-  if (report->problems_len >= RT_VERIFY_MAX_PROBLEMS)
+/* Counts a sentence and keeps it while the list has room. */
+static void add_sentence(size_t *count, char **list, size_t *len,
+                         const char *format, va_list args) {
+  (*count)++;
+  if (*len >= RT_VERIFY_MAX_PROBLEMS)
     return;
   char *sentence = malloc(512);
   if (sentence == NULL)
     return;
+  vsnprintf(sentence, 512, format, args);
+  list[(*len)++] = sentence;
+}
+
+static void add_problem(rt_verify_report_t *report, const char *format, ...) {
   va_list args;
   va_start(args, format);
-  vsnprintf(sentence, 512, format, args);
+  add_sentence(&report->problem_count, report->problems, &report->problems_len,
+               format, args);
   va_end(args);
-  report->problems[report->problems_len++] = sentence;
+}
+
+static void add_notice(rt_verify_report_t *report, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  add_sentence(&report->notice_count, report->notices, &report->notices_len,
+               format, args);
+  va_end(args);
 }
 
 void rt_verify_report_free(rt_verify_report_t *report) {
@@ -53,6 +77,9 @@ void rt_verify_report_free(rt_verify_report_t *report) {
   for (size_t i = 0; i < report->problems_len; i++)
     free(report->problems[i]);
   free(report->problems);
+  for (size_t i = 0; i < report->notices_len; i++)
+    free(report->notices[i]);
+  free(report->notices);
   memset(report, 0, sizeof *report);
 }
 
@@ -412,6 +439,71 @@ static void check_record_against_log(rt_store_reader_t *reader,
   }
 }
 
+/* ---- reference lists ------------------------------------------------- */
+
+/* Notes each SDG target, GCM objective and theme of a recommendation or
+ * commitment that is outside the reference lists, with the closest valid
+ * values and the command that corrects it. */
+static void check_reference_tags(rt_entity_t entity,
+                                 const ProtobufCMessage *record, const char *id,
+                                 rt_verify_report_t *report) {
+  char *const *sdg;
+  const int32_t *gcm;
+  size_t n_sdg, n_gcm;
+  const char *theme, *command;
+  if (entity == RT_ENTITY_RECOMMENDATION) {
+    const Rectrack__V1__Recommendation *r = (const void *)record;
+    sdg = r->sdg_targets, n_sdg = r->n_sdg_targets;
+    gcm = r->gcm_objectives, n_gcm = r->n_gcm_objectives;
+    theme = r->theme, command = "rec";
+  } else if (entity == RT_ENTITY_COMMITMENT) {
+    const Rectrack__V1__Commitment *c = (const void *)record;
+    sdg = c->sdg_targets, n_sdg = c->n_sdg_targets;
+    gcm = c->gcm_objectives, n_gcm = c->n_gcm_objectives;
+    theme = c->theme, command = "commit";
+  } else {
+    return;
+  }
+  char shown[RT_EXCERPT_SIZE], valid[160];
+  for (size_t i = 0; i < n_sdg; i++) {
+    if (rt_sdg_target(sdg[i]) != NULL)
+      continue;
+    const rt_sdg_goal_t *goal = rt_sdg_goal_of(sdg[i]);
+    if (goal != NULL)
+      add_notice(report,
+                 "%s carries SDG target %s, which is not an SDG target "
+                 "(targets of goal %d: %s): correct it with rectrack %s "
+                 "edit %s.",
+                 id, rt_quote_excerpt(store_str(sdg[i]), shown), goal->number,
+                 rt_sdg_goal_targets_text(goal, valid, sizeof valid), command,
+                 id);
+    else
+      add_notice(report,
+                 "%s carries SDG target %s, which is not an SDG target (the "
+                 "goals are 1..%zu): correct it with rectrack %s edit %s.",
+                 id, rt_quote_excerpt(store_str(sdg[i]), shown),
+                 rt_sdg_goal_count(), command, id);
+  }
+  for (size_t i = 0; i < n_gcm; i++)
+    if (rt_gcm_objective(gcm[i]) == NULL)
+      add_notice(report,
+                 "%s carries GCM objective %d, which is not a GCM objective "
+                 "(they are numbered 1..%zu): correct it with rectrack %s "
+                 "edit %s.",
+                 id, (int)gcm[i], rt_gcm_objective_count(), command, id);
+  if (theme != NULL && theme[0] != '\0' && rt_theme(theme) == NULL) {
+    const char *nearest = rt_theme_nearest(theme, NULL, 0);
+    char suggestion[96] = "";
+    if (nearest != NULL)
+      snprintf(suggestion, sizeof suggestion, "; did you mean \"%s\"?",
+               nearest);
+    add_notice(report,
+               "%s carries theme \"%s\", which is not a listed theme%s: "
+               "correct it with rectrack %s edit %s.",
+               id, rt_quote_excerpt(theme, shown), suggestion, command, id);
+  }
+}
+
 /* Every record decodes, carries its own id, agrees with the log and is in
  * all its indexes. What it looks at is unpacked into arena. */
 static void check_record(rt_store_reader_t *reader, store_arena_t *arena,
@@ -433,6 +525,8 @@ static void check_record(rt_store_reader_t *reader, store_arena_t *arena,
                 plural[entity], id);
   else
     check_record_against_log(reader, arena, entity, record, value, id, report);
+  if (record != NULL)
+    check_reference_tags(entity, record, id, report);
   if (record && store_index_keys(entity, record, &keys) != 0)
     add_problem(report, "The index keys of %s cannot be computed.", id);
   for (size_t i = 0; i < keys.n; i++) {
@@ -605,8 +699,11 @@ int rt_store_verify(rt_store_t *store, rt_verify_report_t *report,
                     rt_error_t *err) {
   memset(report, 0, sizeof *report);
   report->problems = calloc(RT_VERIFY_MAX_PROBLEMS, sizeof *report->problems);
-  if (report->problems == NULL)
+  report->notices = calloc(RT_VERIFY_MAX_PROBLEMS, sizeof *report->notices);
+  if (report->problems == NULL || report->notices == NULL) {
+    rt_verify_report_free(report);
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  }
   store_arena_t arena; /* what the checks look at, reset after each */
   store_arena_init(&arena);
   rt_store_reader_t *reader = NULL;

@@ -182,6 +182,8 @@ test_upgrade() {
   run again 0 upgrade --data-dir "$work/old"
   grep -q "nothing to upgrade" "$work/again.out" || fail "second upgrade did something"
   run verify 0 verify --data-dir "$work/old"
+  grep -q "^notice: R73 carries SDG target 10.99, which is not an SDG target" \
+    "$work/verify.out" || fail "verify: R73's tag outside the lists not noted"
   run show 0 show --data-dir "$work/old"
   [ "$(count show recommendations)" = 73 ] || fail "upgrade lost recommendations"
   [ "$(count show follow-ups)" = 88 ] || fail "upgrade lost follow-ups"
