@@ -436,6 +436,11 @@ int rt_validate_evidence(const char *value, const char *field,
     return rt_error_set(err, RT_EINVAL, field,
                         "%s: is %zu bytes long, the limit is %d", name, len,
                         RT_MAX_EVIDENCE_LEN);
+  if (len == 0)
+    return rt_error_set(err, RT_EINVAL, field,
+                        "%s: is required (an http(s) URL or a doi:10. "
+                        "reference)",
+                        name);
   if (!rt_utf8_is_valid(value, len))
     return rt_error_set(err, RT_EINVAL, field, "%s: is not well-formed UTF-8",
                         name);

@@ -62,7 +62,8 @@ int rt_validate_theme_among(const char *value, const char *const *added,
  * name or password, no spaces, control characters or characters a URL
  * must percent-encode, such as '"', '<' and '>') or a DOI written
  * "doi:10.NNNN/suffix" (registrant code of at least four digits, a
- * suffix without spaces). The message says which part is wrong. */
+ * suffix without spaces). An empty entry "is required". The message says
+ * which part is wrong. */
 int rt_validate_evidence(const char *value, const char *field, rt_error_t *err);
 
 /* An ISO 3166-1 alpha-3 code in the officially assigned list ("BGD"). The

@@ -242,7 +242,6 @@ static void test_evidence_that_is_no_link_is_rejected(void **state) {
     const char *value, *reason;
   } bad[] = {
       {"not a url", "starts with none of http://, https:// and doi:"},
-      {"", "starts with none of"},
       {"www.iom.int/report", "starts with none of"},
       {"ftp://example.org/file", "starts with none of"},
       {"javascript:alert(1)", "starts with none of"},
@@ -293,7 +292,7 @@ static void test_evidence_that_is_no_link_is_rejected(void **state) {
                       "http://, https:// and doi:");
 }
 
-static void test_evidence_longer_than_the_limit_is_rejected(void **state) {
+static void test_evidence_too_long_or_empty_is_rejected(void **state) {
   (void)state;
   char too_long[RT_MAX_EVIDENCE_LEN + 2];
   const char *prefix = "https://example.org/";
@@ -308,8 +307,12 @@ static void test_evidence_longer_than_the_limit_is_rejected(void **state) {
   rc = rt_validate_evidence("https://example.org/\xc0\xaf",
                             "follow_up.evidence[0]", &err);
   assert_field_error(rc, &err, "follow_up.evidence[0]", "UTF-8");
+  /* An empty entry, as every other required value, "is required". */
+  rc = rt_validate_evidence("", "follow_up.evidence[0]", &err);
+  assert_string_equal(err.message, "follow_up.evidence[0]: is required (an "
+                                   "http(s) URL or a doi:10. reference)");
   rc = rt_validate_evidence(NULL, "follow_up.evidence[0]", &err);
-  assert_field_error(rc, &err, "follow_up.evidence[0]", "starts with none");
+  assert_field_error(rc, &err, "follow_up.evidence[0]", "is required");
 }
 
 static void test_countries(void **state) {
@@ -472,7 +475,7 @@ int main(void) {
       cmocka_unit_test(test_themes_known_besides_the_list_are_accepted),
       cmocka_unit_test(test_evidence_links_and_dois_are_accepted),
       cmocka_unit_test(test_evidence_that_is_no_link_is_rejected),
-      cmocka_unit_test(test_evidence_longer_than_the_limit_is_rejected),
+      cmocka_unit_test(test_evidence_too_long_or_empty_is_rejected),
       cmocka_unit_test(test_countries),
       cmocka_unit_test(test_slugs),
       cmocka_unit_test(test_utf8_accepts_well_formed_sequences),
