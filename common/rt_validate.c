@@ -1,12 +1,18 @@
 /*
- * rt_validate: the syntax rules for field values, written once so that the
- * storage engine (the last line of defence) and the CLI (the first) agree
- * on what is accepted. Every check is a pure function of its input: no
- * allocation, no locale, no global state, so it is safe from any thread.
+ * rt_validate: the rules for field values, written once so that the
+ * storage engine (the last line of defence), the import format and the CLI
+ * (the first) agree on what is accepted. SDG targets, GCM objectives and
+ * themes are looked up in the compiled reference lists (rt_reference);
+ * evidence links are parsed just enough to know they are http(s) URLs
+ * with a host or DOIs. Every check is a pure function of its input and of
+ * those constant tables: no allocation, no locale, no mutable state, so it
+ * is safe from any thread.
  *
  * Error messages quote the offending value, but only a short, printable
  * excerpt of it: a value that failed validation may be huge or contain
- * bytes that would garble a terminal or a gRPC status message.
+ * bytes that would garble a terminal or a gRPC status message. A value
+ * outside a list is answered with the closest valid values, so that the
+ * message alone is enough to correct it.
  */
 #include "rt_validate.h"
 #include "rt_reference.h"
