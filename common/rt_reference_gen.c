@@ -49,8 +49,20 @@ static void problem(gen_t *g, const char *path, const char *format, ...) {
   g->problems++;
 }
 
+/* Writes a JSON path into out; paths are built from this file's member
+ * names and indexes, so PATH_SIZE holds them (a longer one is cut). */
+static void format_path(char out[PATH_SIZE], const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void format_path(char out[PATH_SIZE], const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  vsnprintf(out, PATH_SIZE, format, args);
+  va_end(args);
+}
+
 static const char *path_of(char out[PATH_SIZE], const char *list, size_t i) {
-  snprintf(out, PATH_SIZE, "%s[%zu]", list, i);
+  format_path(out, "%s[%zu]", list, i);
   return out;
 }
 
@@ -123,7 +135,7 @@ static void check_targets(gen_t *g, json_t *targets, int goal,
   static const char *const members[] = {"target", "label", NULL};
   int numbered = 0, lettered = 0;
   char base[PATH_SIZE], path[PATH_SIZE];
-  snprintf(base, sizeof base, "%s.targets", goal_path);
+  format_path(base, "%s.targets", goal_path);
   for (size_t i = 0; i < json_array_size(targets); i++) {
     json_t *target = json_array_get(targets, i);
     path_of(path, base, i);
@@ -136,7 +148,7 @@ static void check_targets(gen_t *g, json_t *targets, int goal,
     const char *code = get_text(g, target, path, "target");
     if (code == NULL)
       continue;
-    char next_number[16], next_letter[16];
+    char next_number[32], next_letter[32];
     snprintf(next_number, sizeof next_number, "%d.%d", goal, numbered + 1);
     snprintf(next_letter, sizeof next_letter, "%d.%c", goal, 'a' + lettered);
     if (lettered == 0 && strcmp(code, next_number) == 0)
