@@ -14,7 +14,11 @@
  *
  * With --tokens-file, Tracker calls need a bearer token (rt_auth.h) and
  * SIGHUP re-reads the file; without it the API is open (logged at start).
+ * With --tls-cert and --tls-key the listener speaks TLS, and SIGHUP also
+ * reads the certificate and key again (new connections get the new pair;
+ * a pair that cannot be used is refused and the one in force stays).
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -84,12 +88,30 @@ static void on_tracker_drained(void *arg) {
   finish_if_done(daemon);
 }
 
+/* SIGHUP: read the TLS certificate and key again; a bad pair keeps the
+ * one in force. */
+static void reload_tls(daemon_t *daemon) {
+  rt_error_t err = {0};
+
+  if (!rt_server_is_tls(daemon->server))
+    return;
+  if (rt_server_reload_tls(daemon->server, &err) != 0) {
+    rt_log(RT_LOG_ERROR, "SIGHUP: %s; keeping the TLS certificate in force",
+           err.message);
+    return;
+  }
+  rt_log(RT_LOG_INFO, "SIGHUP: reloaded the TLS certificate %s and key %s",
+         daemon->options.tls_cert, daemon->options.tls_key);
+}
+
 /* SIGHUP: re-read the tokens file; a bad file keeps the tokens in force. */
 static void reload_tokens(daemon_t *daemon) {
   rt_error_t err = {0};
 
   if (daemon->auth == NULL) {
-    rt_log(RT_LOG_INFO, "SIGHUP: no --tokens-file, nothing to reload");
+    if (!rt_server_is_tls(daemon->server))
+      rt_log(RT_LOG_INFO, "SIGHUP: no --tokens-file and no TLS, nothing to "
+                          "reload");
     return;
   }
   if (rt_auth_reload(daemon->auth, &err) != 0) {
@@ -105,6 +127,7 @@ static void on_signal(uv_signal_t *handle, int signum) {
   daemon_t *daemon = handle->data;
 
   if (signum == SIGHUP) {
+    reload_tls(daemon);
     reload_tokens(daemon);
     return;
   }
@@ -235,8 +258,9 @@ static int start(daemon_t *daemon, rt_error_t *err) {
            "x-rectrack-user header");
   printf("rectrackd listening on %s\n", rt_server_address(daemon->server));
   fflush(stdout);
-  rt_log(RT_LOG_INFO, "rectrackd %s listening on %s", RT_VERSION,
-         rt_server_address(daemon->server));
+  rt_log(RT_LOG_INFO, "rectrackd %s listening on %s (%s)", RT_VERSION,
+         rt_server_address(daemon->server),
+         rt_server_is_tls(daemon->server) ? "TLS" : "cleartext HTTP/2");
   return 0;
 }
 
@@ -288,6 +312,13 @@ int main(int argc, char **argv) {
     return code;
   }
   signal(SIGPIPE, SIG_IGN);
+  /* Replies and their encodings are large and short-lived (a page of a
+   * List is megabytes). glibc raises its mmap threshold to the size of
+   * the largest block freed, after which such blocks come from the heap
+   * and stay in the process when freed; a fixed threshold keeps them
+   * mmapped, so memory a burst of clients took goes back to the system
+   * once they leave. */
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   uv_loop_init(&daemon.loop);
   if (start(&daemon, &err) != 0) {
     fprintf(stderr, "rectrackd: %s\n",
