@@ -544,8 +544,13 @@ static int session_input(void *arg, const uint8_t *data, size_t len) {
     conn_doom(conn, NGHTTP2_ENHANCE_YOUR_CALM);
     return -1;
   }
-  if (used == NGHTTP2_ERR_BAD_CLIENT_MAGIC && conn->tls.ssl == NULL &&
-      conn->bytes_read <= len && server_tls_looks_like_tls(data, len))
+  if (used == NGHTTP2_ERR_FLOODED || used == NGHTTP2_ERR_TOO_MANY_SETTINGS ||
+      used == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS)
+    server_log_limited(conn->conns, &conn->conns->log_limit_fatal,
+                       "ending the connection from %s: %s", conn->peer,
+                       nghttp2_strerror((int)used));
+  else if (used == NGHTTP2_ERR_BAD_CLIENT_MAGIC && conn->tls.ssl == NULL &&
+           conn->bytes_read <= len && server_tls_looks_like_tls(data, len))
     rt_log(RT_LOG_DEBUG,
            "TLS handshake from %s on the cleartext port: closing the "
            "connection",
@@ -714,10 +719,18 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id,
 }
 
 /* PROTOCOL-HTTP2: when the server ends a stream before the client finished
- * sending, it resets the stream with NO_ERROR so the client stops. */
+ * sending, it resets the stream with NO_ERROR so the client stops. A
+ * GOAWAY with an error that nghttp2 decided on (the reset rate limit, a
+ * protocol error) is logged, so that an operator sees who was cut off. */
 static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,
                          void *user_data) {
-  (void)user_data;
+  server_conn_t *conn = user_data;
+
+  if (frame->hd.type == NGHTTP2_GOAWAY &&
+      frame->goaway.error_code != NGHTTP2_NO_ERROR && conn->fatal == NULL)
+    server_log_limited(conn->conns, &conn->conns->log_limit_fatal,
+                       "ending the connection from %s: GOAWAY %s", conn->peer,
+                       nghttp2_http2_strerror(frame->goaway.error_code));
   if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
       (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
       !nghttp2_session_get_stream_remote_close(session, frame->hd.stream_id))
