@@ -6,10 +6,10 @@ a probe sampling the server's resident memory.
   run_attacks.py BUILD_DIR LABEL OUT.json [--seconds S] [-- SERVER_FLAGS]
   run_attacks.py report README.md COMMAND AFTER.json [BEFORE.json]
 
-Starts BUILD_DIR/service/rectrackd through rtharness (a fresh data
-directory, 1,000 recommendations of about 3 KB loaded through
-CreateRecommendation), then runs, one after the other, with a pause for
-the server to settle in between:
+For each scenario, starts BUILD_DIR/service/rectrackd through rtharness
+(a fresh data directory, 1,000 recommendations of about 3 KB loaded
+through CreateRecommendation), runs it with a pause for the server to
+settle before and after, and stops the server:
 
   baseline     the honest client alone
   stalled      5 connections x 100 ListRecommendations(page_size=1000)
@@ -17,6 +17,8 @@ the server to settle in between:
   rapid-reset  HEADERS + DATA + RST_STREAM of that call, S seconds
   half-open    1,100 connections that never finish the preface
   hpack-bomb   header blocks decoding to 1,000 times their size, S seconds
+  unfinished   40 calls on one connection, each 3 MB into a 4 MB request
+               it never finishes, held for S seconds
 
 Attackers connect from 127.0.0.2, the honest client from 127.0.0.1.
 Writes the figures of every scenario to OUT.json. `report` writes them
@@ -160,6 +162,7 @@ BOUNDS = {
     "rapid-reset": "honest p99 < 50 ms",
     "half-open": "a new client from another address is answered at once",
     "hpack-bomb": "honest p99 < 100 ms",
+    "unfinished": "(not in the issue's table: RSS stays bounded)",
 }
 WHAT = {
     "baseline": "baseline",
@@ -167,6 +170,8 @@ WHAT = {
     "rapid-reset": "rapid reset of ListRecommendations(page_size=1000)",
     "half-open": "1,100 half-open connections from one address",
     "hpack-bomb": "HPACK bomb (16,000 references to a 4 KB header)",
+    "unfinished": "40 unfinished 4 MB requests on one connection, 3 MB sent "
+                  "of each",
 }
 
 
@@ -215,8 +220,8 @@ def report_section(command, after, before=None):
              "rectrackd, the attackers (raw HTTP/2 from 127.0.0.2, in a "
              "process of their own) and the honest client (grpcio from "
              "127.0.0.1, GetRecommendation in a closed loop) on the same "
-             "host. Machine: %s. The server holds 1,000 recommendations "
-             "of about 3 KB; each attack lasts %s s." % (
+             "host. Machine: %s. Each attack runs against a fresh server "
+             "holding 1,000 recommendations of about 3 KB, for %s s." % (
                  command, datetime.datetime.now(datetime.timezone.utc)
                  .strftime("%Y-%m-%dT%H:%MZ"), machine(),
                  after["seconds"]), ""]
@@ -238,6 +243,12 @@ def report_section(command, after, before=None):
         for run in runs:
             lines.append("- %s, %s: %s" % (result["scenario"], run["label"],
                                            curve_line(run["scenarios"][i])))
+    hung = [(run["label"], r["scenario"]) for run in runs
+            for r in run["scenarios"] if "still running" in r.get("stop", "")]
+    if hung:
+        lines += ["", "Servers that did not stop within 60 s of SIGTERM "
+                  "after the attack (still working through its input): " +
+                  "; ".join("%s, %s" % h for h in hung) + "."]
     failures = [(run["label"], r["scenario"], r["honest_failures"])
                 for run in runs for r in run["scenarios"]
                 if r["honest_failures"]]
@@ -286,22 +297,40 @@ def main():
     request = pb.ListRecommendationsRequest(page_size=1000).SerializeToString()
     results = {"label": label, "flags": flags, "seconds": seconds,
                "scenarios": []}
-    with rtharness.Server("--log-level", "warn", *flags) as server:
-        load(server.stub())
-        run = results["scenarios"].append
-        run(scenario(server, "baseline", lambda honest: (
-            honest.start(), time.sleep(seconds))[-1]))
-        run(scenario(server, "stalled", during(
+    attacks = {
+        "baseline": lambda server: lambda honest: (
+            honest.start(), time.sleep(seconds))[-1],
+        "stalled": lambda server: during(
             "stalled", server.address, path=LIST, request=request,
-            connections=5, calls=100, hold_s=seconds)))
-        run(scenario(server, "rapid-reset", during(
+            connections=5, calls=100, hold_s=seconds),
+        "rapid-reset": lambda server: during(
             "rapid-reset", server.address, path=LIST, request=request,
-            duration_s=seconds)))
-        run(scenario(server, "half-open",
-                     lambda honest: half_open_attack(server, honest,
-                                                     seconds)))
-        run(scenario(server, "hpack-bomb", during(
-            "hpack-bomb", server.address, duration_s=seconds)))
+            duration_s=seconds),
+        "half-open": lambda server: lambda honest: half_open_attack(
+            server, honest, seconds),
+        "hpack-bomb": lambda server: during(
+            "hpack-bomb", server.address, duration_s=seconds),
+        "unfinished": lambda server: during(
+            "unfinished-requests", server.address, streams=40,
+            size=3 << 20, hold_s=seconds),
+    }
+    # A fresh server for each attack: what one left behind (a backlog of
+    # input still being worked through, say) must not count against the
+    # next.
+    for name, attack in attacks.items():
+        server = rtharness.Server("--log-level", "warn", *flags)
+        server.start()
+        try:
+            load(server.stub())
+            result = scenario(server, name, attack(server))
+        finally:
+            try:
+                server.close()
+                stopped = "exit %s" % server.last_status
+            except AssertionError:
+                stopped = "still running 60 s after SIGTERM (killed)"
+        result["stop"] = stopped
+        results["scenarios"].append(result)
     with open(out_path, "w") as out:
         json.dump(results, out, indent=1)
 

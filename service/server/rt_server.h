@@ -150,7 +150,10 @@ typedef struct rt_server rt_server_t;
 
 typedef struct rt_server_options {
   /* Largest request or response message; larger requests end with
-   * RESOURCE_EXHAUSTED. Default 4 MiB. */
+   * RESOURCE_EXHAUSTED. A connection's calls may hold four such requests
+   * at once before their handlers take them (arriving, or waiting for
+   * their turn); a call that would hold more ends RESOURCE_EXHAUSTED.
+   * Default 4 MiB. */
   size_t max_message_bytes;
   /* Largest request header list (HTTP/2 size: name + value + 32 per
    * field), advertised in SETTINGS_MAX_HEADER_LIST_SIZE; a request over it

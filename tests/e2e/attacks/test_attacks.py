@@ -258,6 +258,30 @@ def case_stalled_idle():
         server.close()
 
 
+def case_unfinished_requests():
+    """40 calls on one connection, each 3 MB into a 4 MB request that never
+    ends: the connection may hold 16 MiB of them (four messages of the
+    largest size), the calls beyond end RESOURCE_EXHAUSTED, and the
+    server's memory grows by less than 64 MiB."""
+    if not need_attacker_address():
+        return rtharness.SKIP
+    with rtharness.Server("--log-level", "warn", env=server_env()) as server:
+        start = hostile.rss_kib(server.pid)
+        probe = hostile.RssProbe(server.pid).start()
+        honest = hostile.Honest(server.address, get_one).start()
+        attack = hostile.Attack("unfinished-requests", server.address,
+                                streams=40, size=3 << 20, hold_s=4.0).start()
+        result = attack.wait()
+        honest.stop()
+        probe.stop()
+        growth = (probe.peak_kib() - start) / MIB
+        print("RSS growth %.1f MiB; attack %s; honest %s" % (
+            growth, result, honest.summary()))
+        assert growth < 64, "RSS grew by %.1f MiB" % growth
+        assert result["reset"] >= 30, result
+        assert_all_succeeded(honest, "unfinished requests")
+
+
 def case_rapid_reset():
     """HEADERS + DATA + RST_STREAM of a 3 MB List, as fast as the socket
     takes them: the honest client's calls all succeed, promptly."""
