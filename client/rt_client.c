@@ -164,24 +164,12 @@ static void fail_open(rt_client_t *client, int code,
   free(message);
 }
 
-/* Splits "host:port" or "[v6]:port", after an optional http:// or
- * https:// (which decides TLS). */
-static int split_target(rt_client_t *client, const char *target) {
-  if (strncmp(target, "https://", 8) == 0) {
-    client->tls = client->scheme_given = true;
-    target += 8;
-  } else if (strncmp(target, "http://", 7) == 0) {
-    client->scheme_given = true;
-    target += 7;
-  } else if (strstr(target, "://") != NULL) {
-    return -1;
-  }
-  if (strchr(target, '/') != NULL)
-    return -1;
+/* Splits "host:port" or "[v6]:port". */
+static int split_host_port(rt_client_t *client, const char *target) {
   const char *colon = strrchr(target, ':');
   const char *host = target;
   size_t host_len;
-  if (colon == NULL || colon[1] == '\0')
+  if (strchr(target, '/') != NULL || colon == NULL || colon[1] == '\0')
     return -1;
   if (target[0] == '[') {
     const char *close = strchr(target, ']');
@@ -200,6 +188,31 @@ static int split_target(rt_client_t *client, const char *target) {
   client->port = strdup(colon + 1);
   client->target = strdup(target);
   return client->host && client->port && client->target ? 0 : -1;
+}
+
+/* The target after an optional http:// or https:// (which decides TLS);
+ * https:// without a port means 443, where a TLS front listens. */
+static int split_target(rt_client_t *client, const char *target) {
+  if (strncmp(target, "https://", 8) == 0) {
+    client->tls = client->scheme_given = true;
+    target += 8;
+  } else if (strncmp(target, "http://", 7) == 0) {
+    client->scheme_given = true;
+    target += 7;
+  } else if (strstr(target, "://") != NULL) {
+    return -1;
+  }
+  size_t len = strlen(target);
+  bool has_port = target[0] == '[' ? len > 0 && target[len - 1] != ']'
+                                   : strchr(target, ':') != NULL;
+  if (!client->tls || has_port || len == 0)
+    return split_host_port(client, target);
+  char *with_port = NULL;
+  if (asprintf(&with_port, "%s:443", target) < 0)
+    return -1;
+  int rc = split_host_port(client, with_port);
+  free(with_port);
+  return rc;
 }
 
 rt_client_t *rt_client_new(const char *target) {

@@ -51,7 +51,8 @@ void rt_client_status_clear(rt_client_status_t *status);
 
 /* Creates a client for target "HOST:PORT" or "http://HOST:PORT"
  * (cleartext), or "https://HOST:PORT" (TLS, verified against the system
- * trust store unless rt_client_use_tls says otherwise); "[::1]:50051" for
+ * trust store unless rt_client_use_tls says otherwise; "https://HOST"
+ * means port 443); "[::1]:50051" for
  * IPv6 literals, host names resolved with getaddrinfo. No I/O happens
  * here. Returns NULL when target is malformed (no port, another scheme, a
  * path after the port) or memory runs out. */

@@ -369,10 +369,20 @@ static void test_targets_must_be_host_and_port(void **state) {
 
 static void test_targets_may_carry_a_scheme(void **state) {
   (void)state;
-  const char *bad[] = {"ftp://localhost:1", "https://localhost",
-                       "https://localhost:1/path", "http://:1"};
+  const char *bad[] = {"ftp://localhost:1", "http://localhost",
+                       "https://localhost:1/path", "http://:1", "https://"};
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
     assert_null(rt_client_new(bad[i]));
+  /* A TLS front listens on 443: https:// may leave it out. */
+  const char *front[][2] = {
+      {"https://rectrack.example.org", "rectrack.example.org:443"},
+      {"https://[2001:db8::1]", "[2001:db8::1]:443"}};
+  for (size_t i = 0; i < 2; i++) {
+    rt_client_t *client = rt_client_new(front[i][0]);
+    assert_non_null(client);
+    assert_string_equal(rt_client_target(client), front[i][1]);
+    rt_client_free(client);
+  }
   rt_client_t *client = rt_client_new("https://[::1]:50051");
   assert_non_null(client);
   assert_true(rt_client_is_tls(client));
