@@ -31,7 +31,7 @@
  * with an older version is upgraded when it is opened (see
  * rt_store_upgrade); one written by a newer build is refused with
  * RT_EVERSION. docs/storage.md lists the versions and what each changed. */
-#define RT_STORE_SCHEMA_VERSION 2
+#define RT_STORE_SCHEMA_VERSION 3
 
 typedef struct rt_store rt_store_t;
 typedef struct rt_store_reader rt_store_reader_t;
@@ -100,14 +100,31 @@ typedef enum rt_op_kind {
   RT_OP_UPDATE_COMMITMENT,
   RT_OP_RECORD_FOLLOW_UP,
   RT_OP_RECORD_MEASUREMENT,
+  RT_OP_VALIDATE_SUBMISSION,
 } rt_op_kind_t;
+
+/* Whom the principal of a write speaks for. */
+typedef enum rt_write_role {
+  /* The secretariat (the default, and every caller that is not a
+   * reporter): every write; its follow-ups and measurements are
+   * validated at once. */
+  RT_WRITE_ROLE_SECRETARIAT = 0,
+  /* A reporter of the op's actors: only RECORD_FOLLOW_UP and
+   * RECORD_MEASUREMENT, on subjects of those actors (a recommendation
+   * addressed to or led by one, a commitment of one), reported by one of
+   * them; recorded as submitted, awaiting VALIDATE_SUBMISSION. */
+  RT_WRITE_ROLE_REPORTER = 1,
+} rt_write_role_t;
 
 /* One write. The caller fills the inputs; rt_store_apply fills the
  * outputs. Inputs are borrowed for the duration of the call only. */
 typedef struct rt_write_op {
   /* inputs */
   rt_op_kind_t kind;
-  const char *principal;      /* who makes the change; NULL: "anonymous" */
+  const char *principal;     /* who makes the change; NULL: "anonymous" */
+  rt_write_role_t role;      /* whom the principal speaks for */
+  const char *const *actors; /* a reporter's actor ids (n_actors >= 1) */
+  size_t n_actors;
   const char *request_id;     /* creates: idempotency key; NULL or "": none */
   int64_t now_ms;             /* instant to stamp; 0: the current time */
   uint64_t expected_revision; /* updates and follow-ups; 0: no check */
@@ -117,7 +134,8 @@ typedef struct rt_write_op {
   size_t update_mask_len;
   /* The message, according to kind: Source, Actor, Recommendation,
    * Commitment (create and update), FollowUp (RECORD_FOLLOW_UP),
-   * Measurement (RECORD_MEASUREMENT; its commitment_id names the subject). */
+   * Measurement (RECORD_MEASUREMENT; its commitment_id names the subject),
+   * ValidateSubmissionRequest (VALIDATE_SUBMISSION). */
   const ProtobufCMessage *message;
 
   /* outputs */
@@ -126,19 +144,25 @@ typedef struct rt_write_op {
   uint64_t revision; /* revision of the change (existing one if replayed) */
   bool replayed;     /* request_id seen before: nothing new was written */
   /* The packed reply message: the record after the change (Source, Actor,
-   * Recommendation, Commitment), the FollowUp for RECORD_FOLLOW_UP and the
-   * Commitment for RECORD_MEASUREMENT. Owned by the op: free(reply). */
+   * Recommendation, Commitment), the FollowUp for RECORD_FOLLOW_UP, the
+   * Commitment for RECORD_MEASUREMENT and a ValidateSubmissionResponse
+   * for VALIDATE_SUBMISSION. Owned by the op: free(reply). */
   uint8_t *reply;
   size_t reply_len;
 } rt_write_op_t;
 
 /* Applies ops in one LMDB write transaction, each in a child transaction:
  * an op that fails is rolled back alone (its result says why) and the
- * others commit. Returns once the commit is durable (fsync'd).
- * Returns 0 when the transaction committed (check each op's result), or an
- * RT_E* code when nothing was committed (then every op's result is set to
- * that code). A full map is grown and the batch retried; never an error
- * unless max_map_bytes is reached. Call from one thread at a time. */
+ * others commit. Beyond each kind's own errors (store_ops.h), an op of a
+ * reporter fails with RT_EPERM when it is not a follow-up or measurement,
+ * when reported_by is not one of its actors, or when the subject is not
+ * one of theirs ("reporter moi-phl speaks for phl; C4 is a commitment of
+ * bgd"), and with RT_EPRECOND when one of its actors does not exist. Returns
+ * once the commit is durable (fsync'd). Returns 0 when the transaction
+ * committed (check each op's result), or an RT_E* code when nothing was
+ * committed (then every op's result is set to that code). A full map is grown
+ * and the batch retried; never an error unless max_map_bytes is reached. Call
+ * from one thread at a time. */
 int rt_store_apply(rt_store_t *store, rt_write_op_t *ops, size_t n_ops,
                    rt_error_t *err);
 

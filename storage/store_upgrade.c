@@ -8,6 +8,15 @@
  * record. Version 2 keys it by principal, a NUL byte, then the request id
  * (store_request_key); the step takes each entry's principal from the log
  * entry its revision points at.
+ *
+ * Version 3 (release 0.3): follow-ups and measurements carry a review
+ * state, and subjects with submissions awaiting validation carry a
+ * pending index key. Nothing is rewritten: what was recorded before has
+ * no review state, which reads as validated, and no subject has anything
+ * pending. The version still changes, because a build of version 2 would
+ * take a submitted report for an official one, and its verifier would
+ * call the pending index entries dangling; it now refuses the directory
+ * instead.
  */
 #include "store_upgrade.h"
 
@@ -189,10 +198,37 @@ static int scope_request_ids(upgrade_t *up) {
   return rc;
 }
 
+/* ---- 2 -> 3: review states ------------------------------------------- */
+
+static int count_entries(upgrade_t *up, MDB_dbi dbi, size_t *out) {
+  MDB_stat stat;
+  int rc = store_mdb_error(mdb_stat(up->txn, dbi, &stat), up->err,
+                           "counting history entries");
+  *out = rc == 0 ? (size_t)stat.ms_entries : 0;
+  return rc;
+}
+
+static int add_review_states(upgrade_t *up) {
+  size_t follow_ups = 0, measurements = 0;
+  int rc = count_entries(up, up->store->fups, &follow_ups);
+  if (rc == 0)
+    rc = count_entries(up, up->store->meas, &measurements);
+  if (rc == 0)
+    rc = report_line(up,
+                     "schema 2 -> 3: follow-ups and measurements carry a "
+                     "review state; the %zu follow-up%s and %zu "
+                     "measurement%s recorded so far count as validated "
+                     "(nothing was rewritten)",
+                     follow_ups, follow_ups == 1 ? "" : "s", measurements,
+                     measurements == 1 ? "" : "s");
+  return rc;
+}
+
 /* ---- the steps, in order --------------------------------------------- */
 
 static const upgrade_step_t steps[] = {
     {1, scope_request_ids},
+    {2, add_review_states},
 };
 
 int store_upgrade_run(rt_store_t *store, MDB_txn *txn, uint64_t from,

@@ -282,6 +282,38 @@ int store_validate_measurement(const Rectrack__V1__Measurement *m,
   if (rc == 0)
     rc = rt_validate_text(store_str(m->note), RT_MAX_TEXT_LEN, false,
                           "measurement.note", err);
+  if (rc == 0)
+    rc = check_optional_slug(m->reported_by, "measurement.reported_by", err);
+  return rc;
+}
+
+int store_validate_decision(const Rectrack__V1__ValidateSubmissionRequest *d,
+                            rt_error_t *err) {
+  const char *subject = store_str(d->subject_id);
+  if (store_parse_number_id(subject, 'R') == 0 &&
+      store_parse_number_id(subject, 'C') == 0)
+    return rt_error_set(err, RT_EINVAL, "subject_id",
+                        "subject_id: '%.80s' is not a recommendation (R..) "
+                        "or commitment (C..) id",
+                        subject);
+  if (d->revision == 0)
+    return rt_error_set(err, RT_EINVAL, "revision",
+                        "revision: the revision the submission was recorded "
+                        "at is required");
+  if (d->decision != RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_VALIDATED &&
+      d->decision != RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_RETURNED)
+    return rt_error_set(err, RT_EINVAL, "decision",
+                        "decision: must be REVIEW_STATE_VALIDATED or "
+                        "REVIEW_STATE_RETURNED, not %d",
+                        (int)d->decision);
+  int rc =
+      rt_validate_text(store_str(d->note), RT_MAX_TEXT_LEN, false, "note", err);
+  if (rc == 0 &&
+      d->decision == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_RETURNED &&
+      store_str(d->note)[0] == '\0')
+    rc = rt_error_set(err, RT_EINVAL, "note",
+                      "note: say why the submission is returned, so that "
+                      "the reporter can correct it");
   return rc;
 }
 
