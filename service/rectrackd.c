@@ -13,7 +13,9 @@
  * SIGINT are ignored, so a late signal cannot kill the exiting process.
  *
  * With --tokens-file, Tracker calls need a bearer token (rt_auth.h) and
- * SIGHUP re-reads the file; without it the API is open (logged at start).
+ * SIGHUP re-reads the file; without it the API is open (logged at start)
+ * and served on loopback only, unless --insecure-no-auth says otherwise
+ * (rt_listen_policy.h).
  * With --tls-cert and --tls-key the listener speaks TLS, and SIGHUP also
  * reads the certificate and key again (new connections get the new pair;
  * a pair that cannot be used is refused and the one in force stays).
@@ -27,6 +29,7 @@
 
 #include "rt_auth.h"
 #include "rt_grpc_std.h"
+#include "rt_listen_policy.h"
 #include "rt_log.h"
 #include "rt_options.h"
 #include "rt_server.h"
@@ -276,6 +279,31 @@ static void stop(daemon_t *daemon) {
   rt_auth_free(daemon->auth);
 }
 
+/* The open API (no tokens file) stays on loopback unless the operator
+ * asked otherwise, and then hears about it at every start. Returns 0 or
+ * the exit status 2, with the reason printed. */
+static int check_listen_policy(daemon_t *daemon) {
+  rt_error_t err = {0};
+  bool warn_open = false;
+  const rt_options_t *options = &daemon->options;
+  if (rt_listen_policy_check(options->listen, options->tokens_file != NULL,
+                             options->insecure_no_auth, &warn_open,
+                             &err) != 0) {
+    fprintf(stderr, "rectrackd: %s\n", err.message);
+    return 2;
+  }
+  if (warn_open)
+    rt_log(RT_LOG_WARN,
+           "--insecure-no-auth: the Tracker API on %s is open to anyone who "
+           "can reach it, without a token, and every change is recorded "
+           "under the unchecked x-rectrack-user header",
+           options->listen);
+  else if (options->insecure_no_auth && options->tokens_file != NULL)
+    rt_log(RT_LOG_WARN, "--insecure-no-auth has no effect: --tokens-file is "
+                        "given, so every Tracker call needs a token");
+  return 0;
+}
+
 static int parse_options(daemon_t *daemon, int argc, char **argv,
                          int *exit_now) {
   rt_error_t err = {0};
@@ -298,7 +326,7 @@ static int parse_options(daemon_t *daemon, int argc, char **argv,
     *exit_now = 1;
   }
   rt_log_set_level(daemon->options.log_level);
-  return 0;
+  return *exit_now ? 0 : check_listen_policy(daemon);
 }
 
 int main(int argc, char **argv) {

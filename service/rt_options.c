@@ -17,6 +17,7 @@ typedef enum setting_kind {
   SETTING_COUNT32, /* uint32 */
   SETTING_SECONDS, /* stored as ms */
   SETTING_LEVEL,
+  SETTING_SWITCH, /* on the command line without a value; true/false */
 } setting_kind_t;
 
 typedef struct setting {
@@ -43,6 +44,7 @@ static const setting_t settings[] = {
     {"stall-timeout", SETTING_SECONDS, 1, 86400},
     {"shutdown-grace", SETTING_SECONDS, 0, 3600},
     {"log-level", SETTING_LEVEL, 0, 0},
+    {"insecure-no-auth", SETTING_SWITCH, 0, 0},
 };
 
 int rt_options_init(rt_options_t *options) {
@@ -188,6 +190,15 @@ int rt_options_set(rt_options_t *options, const char *key, const char *value,
     return rt_error_set(err, RT_EINVAL, key, "unknown option \"%.64s\"", key);
   if (setting->kind == SETTING_STRING)
     return set_string_setting(options, key, value, err);
+  if (setting->kind == SETTING_SWITCH) {
+    if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+      return rt_error_set(err, RT_EINVAL, key,
+                          "--%s takes no value on the command line, and true "
+                          "or false in a config file, not \"%.64s\"",
+                          key, value);
+    options->insecure_no_auth = strcmp(value, "true") == 0;
+    return 0;
+  }
   if (setting->kind == SETTING_LEVEL) {
     if (rt_log_level_parse(value, &options->log_level) != 0)
       return rt_error_set(err, RT_EINVAL, key,
@@ -310,8 +321,11 @@ static int apply_flags(rt_options_t *options, int argc, char **argv,
         options->show_version = 1;
       continue;
     }
-    rc = flag_value(argc, argv, &i, name, &value, err);
-    if (rc != 0)
+    const setting_t *setting = find_setting(name);
+    if (setting != NULL && setting->kind == SETTING_SWITCH &&
+        strchr(argv[i], '=') == NULL)
+      value = "true"; /* a switch takes no value of its own */
+    else if ((rc = flag_value(argc, argv, &i, name, &value, err)) != 0)
       return rc;
     if (strcmp(name, "config") == 0) {
       if (config_only)
@@ -378,6 +392,13 @@ const char *rt_options_usage(void) {
          "SHA-256\n"
          "                                hashes) in FILE; without it the API "
          "is open\n"
+         "                                and served on loopback addresses "
+         "only\n"
+         "  --insecure-no-auth            serve the open API (no "
+         "--tokens-file) "
+         "on an\n"
+         "                                address other than loopback; warned "
+         "at start\n"
          "  --config FILE                 read `key = value` settings (same "
          "names as\n"
          "                                the long flags); flags override "

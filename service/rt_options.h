@@ -33,6 +33,10 @@ typedef struct rt_options {
   rt_server_options_t server;
   rt_log_level_t log_level;
   uint64_t shutdown_grace_ms; /* --shutdown-grace seconds; default 10 s */
+  /* --insecure-no-auth (config: insecure-no-auth = true): serve the open
+   * API, without a tokens file, on an address other than loopback
+   * (rt_listen_policy.h). */
+  int insecure_no_auth;
   int show_help;
   int show_version;
 } rt_options_t;
