@@ -261,27 +261,72 @@ static int run_measure(rt_cli_t *cli, const rt_args_t *args) {
 /* ---- history
  * ------------------------------------------------------------------- */
 
-/* Each report with its state, who reported it (an actor), who recorded it
- * and who validated or returned it (principals). */
-static const rt_cli_column_t follow_up_columns[] = {
-    {"revision", "REV"},
-    {"as_of", "AS OF"},
-    {"status", "STATUS"},
-    {"review_state", "STATE"},
-    {"reported_by", "BY"},
-    {"recorded_by", "RECORDED BY"},
-    {"reviewed_by", "VALIDATED BY"},
-    {"note", "NOTE"}};
-static const rt_cli_column_t measurement_columns[] = {
-    {"revision", "REV"},
-    {"as_of", "AS OF"},
-    {"value", "VALUE"},
-    {"review_state", "STATE"},
-    {"reported_by", "BY"},
-    {"recorded_by", "RECORDED BY"},
-    {"reviewed_by", "VALIDATED BY"},
-    {"source", "SOURCE"}};
-#define COLUMN_COUNT(columns) (sizeof(columns) / sizeof((columns)[0]))
+/* The history tables: each report or measurement with its state, who
+ * reported it (BY, an actor) and who recorded it (a principal). Who
+ * validated or returned it is in the state, when that is someone else
+ * than who recorded it ("validated (secretariat)"); the secretariat's own
+ * reports are validated at once, by whoever recorded them. Folding it in
+ * keeps the table within a terminal's width; JSON and CSV carry every
+ * field instead. */
+static const char *const history_headers[] = {
+    "REV", "AS OF", "STATUS", "STATE", "BY", "RECORDED", "NOTE"};
+#define HISTORY_COLUMNS 7
+
+/* "validated (secretariat)", "submitted", or the state alone when its
+ * recorder decided it. malloc'd. */
+static char *state_and_reviewer(const ProtobufCMessage *item) {
+  char *state = rt_cli_field_text(item, "review_state", false);
+  char *recorded = rt_cli_field_text(item, "recorded_by", false);
+  char *reviewed = rt_cli_field_text(item, "reviewed_by", false);
+  char *text = NULL;
+  if (state != NULL && recorded != NULL && reviewed != NULL &&
+      reviewed[0] != '\0' && strcmp(recorded, reviewed) != 0 &&
+      asprintf(&text, "%s (%s)", state, reviewed) >= 0) {
+    free(state);
+    state = text;
+  }
+  free(recorded);
+  free(reviewed);
+  return state;
+}
+
+static void print_history_table(rt_cli_t *cli, const rt_cli_list_t *list,
+                                bool measurements) {
+  rt_cli_table_t *table = rt_cli_table_new(HISTORY_COLUMNS, history_headers);
+  if (table == NULL)
+    return;
+  if (!measurements)
+    rt_cli_table_set_status_column(table, 2);
+  for (size_t i = 0; i < list->item_count; i++) {
+    const ProtobufCMessage *item = list->items[i];
+    char *cells[HISTORY_COLUMNS] = {
+        rt_cli_field_text(item, "revision", false),
+        rt_cli_field_text(item, "as_of", false),
+        rt_cli_field_text(item, measurements ? "value" : "status", false),
+        state_and_reviewer(item),
+        rt_cli_field_text(item, "reported_by", false),
+        rt_cli_field_text(item, "recorded_by", false),
+        rt_cli_field_text(item, measurements ? "source" : "note", false)};
+    rt_cli_table_add_row(table, (const char *const *)cells);
+    for (size_t c = 0; c < HISTORY_COLUMNS; c++)
+      free(cells[c]);
+  }
+  rt_cli_table_print(table, cli->out, (size_t)cli->width, cli->color);
+  rt_cli_table_free(table);
+}
+
+/* A history list in the CLI's output format. */
+static void print_history_list(rt_cli_t *cli, const rt_cli_list_t *list,
+                               bool measurements) {
+  if (cli->format == RT_CLI_FORMAT_TABLE) {
+    print_history_table(cli, list, measurements);
+    return;
+  }
+  rt_cli_print_list(cli, list->items, list->item_count, NULL, 0,
+                    measurements ? "measurements" : "follow_ups",
+                    measurements ? &rectrack__v1__measurement__descriptor
+                                 : &rectrack__v1__follow_up__descriptor);
+}
 
 static int list_measurements(rt_cli_t *cli, const char *id,
                              rt_cli_list_t *list) {
@@ -320,14 +365,10 @@ static void print_history(rt_cli_t *cli, const rt_cli_list_t *follow_ups,
   }
   if (cli->format == RT_CLI_FORMAT_TABLE)
     fprintf(cli->out, "Follow-ups (%zu):\n", follow_ups->item_count);
-  rt_cli_print_list(cli, follow_ups->items, follow_ups->item_count,
-                    follow_up_columns, COLUMN_COUNT(follow_up_columns),
-                    "follow_ups", &rectrack__v1__follow_up__descriptor);
+  print_history_list(cli, follow_ups, false);
   if (commitment && cli->format == RT_CLI_FORMAT_TABLE) {
     fprintf(cli->out, "\nMeasurements (%zu):\n", measurements->item_count);
-    rt_cli_print_list(cli, measurements->items, measurements->item_count,
-                      measurement_columns, COLUMN_COUNT(measurement_columns),
-                      "measurements", &rectrack__v1__measurement__descriptor);
+    print_history_list(cli, measurements, true);
   }
 }
 
@@ -354,9 +395,7 @@ static int run_history(rt_cli_t *cli, const rt_args_t *args) {
   if (rc == 0 && commitment)
     rc = list_measurements(cli, id, &measurements);
   if (rc == 0 && rt_args_count(args, "measurements") > 0)
-    rt_cli_print_list(cli, measurements.items, measurements.item_count,
-                      measurement_columns, COLUMN_COUNT(measurement_columns),
-                      "measurements", &rectrack__v1__measurement__descriptor);
+    print_history_list(cli, &measurements, true);
   else if (rc == 0)
     print_history(cli, &follow_ups, &measurements, commitment);
   rt_cli_list_free(&follow_ups);

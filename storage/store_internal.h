@@ -10,8 +10,11 @@
  *   store_apply.c      rt_store_apply: batches, child transactions, map
  *                      growth, dispatch by op kind
  *   store_records.c, store_followups.c, store_measurements.c,
- *   store_replay.c     the operations (store_ops.h)
- *   store_trajectory.c a commitment's derived fields (store_trajectory.h)
+ *   store_submissions.c, store_replay.c
+ *                      the operations (store_ops.h)
+ *   store_trajectory.c a subject's derived fields: the status rule, a
+ *                      commitment's trajectory (store_trajectory.h)
+ *   store_parties.c    what a reporter may record (store_parties.h)
  *   store_write.c, store_log.c
  *                      the write primitives: fetch and put records, index
  *                      entries, revisions, the log, the reply (store_write.h)

@@ -440,8 +440,9 @@ class Parties(rtharness.ServerTestCase):
         self.assertIn("already returned", again.err)
 
         history = self.cli_as(READER, "history", rec)
-        self.assertIn("VALIDATED BY", history.out)
-        self.assertIn("validated", history.out)
+        self.assertIn("RECORDED", history.out)
+        self.assertIn("validated (secretariat)", history.out)
+        self.assertIn("moi-phl", history.out)
         rows = list(csv.DictReader(io.StringIO(self.cli_as(
             READER, "--output", "csv", "history", com,
             "--measurements").out)))
