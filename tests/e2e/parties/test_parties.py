@@ -467,6 +467,47 @@ class Parties(rtharness.ServerTestCase):
         self.assertTrue(os.path.exists(os.path.join(target, "data.mdb")))
 
 
+class ReporterTokens(unittest.TestCase):
+    """rectrack-admin writes and lists a reporter's actors, and refuses a
+    reporter without actors or actors for another role."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="rt-e2e-parties-tokens-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.tokens = os.path.join(self.tmp, "tokens")
+
+    def token(self, *args):
+        return rtharness.admin("token", *args)
+
+    def test_reporter_tokens_name_their_actors(self):
+        added = self.token("add", "--tokens-file", self.tokens, "--principal",
+                           "moi-phl", "--role", "reporter", "--actor", "phl",
+                           "--actor", "ken")
+        self.assertEqual(added.code, 0, added)
+        self.assertIn("speaking for phl,ken", added.err)
+        with open(self.tokens) as f:
+            lines = [l for l in f if not l.startswith("#")]
+        self.assertEqual(len(lines), 1)
+        self.assertTrue(lines[0].endswith(" moi-phl reporter phl,ken\n"),
+                        lines[0])
+        listed = self.token("list", "--tokens-file", self.tokens)
+        self.assertEqual(listed.code, 0, listed)
+        self.assertRegex(listed.out, r"moi-phl\s+reporter\s+\d+\s+\S+\s+"
+                                     r"phl,ken")
+        for args, fragment in (
+                (["--role", "reporter"], "--role reporter needs --actor"),
+                (["--role", "secretariat", "--actor", "bgd"],
+                 "--actor is for --role reporter only"),
+                (["--role", "reporter", "--actor", "BGD"],
+                 "is not an actor id"),
+                (["--role", "reporter", "--actor", "bgd", "--actor", "bgd"],
+                 "--actor bgd is given twice")):
+            refused = self.token("add", "--tokens-file", self.tokens,
+                                 "--principal", "other", *args)
+            self.assertEqual(refused.code, 2, (args, refused))
+            self.assertIn(fragment, refused.err)
+
+
 class SafeDefaults(unittest.TestCase):
     """Without a tokens file the open API stays on loopback."""
 
