@@ -105,7 +105,7 @@ static int check_follow_up(rt_cli_t *cli, const rt_args_t *args,
     rc = rt_cli_fail(cli, RT_CLI_EXIT_INVALID, "%s", err.message);
   for (size_t i = 0; rc == 0 && i < rt_args_count(args, "evidence"); i++) {
     const char *url = rt_args_value(args, "evidence", i);
-    if (rt_validate_text(url, RT_MAX_URL_LEN, true, "--evidence", &err) != 0)
+    if (rt_validate_evidence(url, "--evidence", &err) != 0)
       rc = rt_cli_fail(cli, RT_CLI_EXIT_INVALID, "%s", err.message);
   }
   return rc;

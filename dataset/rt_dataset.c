@@ -372,7 +372,7 @@ static bool check_list_entry(parser_t *p, const char *value, list_rule_t rule,
     rc = rt_validate_sdg_target(value, field, &err);
     break;
   case LIST_URL:
-    rc = rt_validate_text(value, RT_MAX_URL_LEN, true, field, &err);
+    rc = rt_validate_evidence(value, field, &err);
     break;
   case LIST_REFERENCE:
     rc = value[0] == '\0' ? rt_error_set(&err, RT_EINVAL, field,

@@ -1,6 +1,7 @@
 /*
- * The reference lists in the store. A write carrying an SDG target or GCM
- * objective outside the lists is refused with the closest valid values. A
+ * The reference lists in the store. A write carrying an SDG target, GCM
+ * objective or theme outside the lists, or evidence that is neither an
+ * http(s) URL nor a DOI, is refused with the closest valid values. A
  * record written before the lists were enforced is kept as it is, and the
  * verifier names it in a notice, not a problem: tests/fixtures/datadir-v1
  * (release 0.1.0) holds R73, tagged SDG 10.99 and theme "no-such-theme".
@@ -129,6 +130,41 @@ static void test_new_tags_outside_the_lists_are_refused(void **state) {
   rt_write_ops_release(&op, 1);
 }
 
+/* Themes and evidence are checked at the same place, on every write. */
+static void test_unknown_themes_and_bad_evidence_are_refused(void **state) {
+  fixture_t *fx = *state;
+  Rectrack__V1__Recommendation rec = fx_recommendation("Themed outside");
+  rec.theme = (char *)"remitances";
+  rt_write_op_t op = fx_op(RT_OP_CREATE_RECOMMENDATION, &rec);
+  assert_int_equal(fx_apply(fx->store, &op), RT_EINVAL);
+  assert_string_equal(op.error.field, "recommendation.theme");
+  if (strstr(op.error.message, "did you mean \"remittances\"") == NULL)
+    fail_msg("%s", op.error.message);
+  rt_write_ops_release(&op, 1);
+
+  Rectrack__V1__Recommendation good = fx_recommendation("Themed within");
+  good.theme = (char *)"remittances";
+  char *id = fx_create_recommendation(fx->store, &good);
+  char *evidence[] = {(char *)"https://example.org/report.pdf",
+                      (char *)"not a url"};
+  Rectrack__V1__FollowUp fu = RECTRACK__V1__FOLLOW_UP__INIT;
+  fu.subject_id = id;
+  fu.status = RECTRACK__V1__STATUS__STATUS_IN_PROGRESS;
+  fu.evidence = evidence;
+  fu.n_evidence = 2;
+  op = fx_op(RT_OP_RECORD_FOLLOW_UP, &fu);
+  assert_int_equal(fx_apply(fx->store, &op), RT_EINVAL);
+  assert_string_equal(op.error.field, "follow_up.evidence[1]");
+  if (strstr(op.error.message, "not a url") == NULL)
+    fail_msg("%s", op.error.message);
+  rt_write_ops_release(&op, 1);
+  evidence[1] = (char *)"doi:10.1234/migration.2024.5";
+  op = fx_op(RT_OP_RECORD_FOLLOW_UP, &fu);
+  assert_int_equal(fx_apply(fx->store, &op), 0);
+  rt_write_ops_release(&op, 1);
+  free(id);
+}
+
 static void test_a_store_within_the_lists_has_no_notices(void **state) {
   fixture_t *fx = *state;
   Rectrack__V1__Recommendation rec = fx_recommendation("Tagged within");
@@ -150,6 +186,9 @@ int main(void) {
                                       setup_v1_copy, fx_teardown),
       cmocka_unit_test_setup_teardown(
           test_new_tags_outside_the_lists_are_refused, setup_v1_copy,
+          fx_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_unknown_themes_and_bad_evidence_are_refused, fx_setup,
           fx_teardown),
       cmocka_unit_test_setup_teardown(
           test_a_store_within_the_lists_has_no_notices, fx_setup, fx_teardown),
