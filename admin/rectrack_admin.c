@@ -48,6 +48,9 @@ static void print_main_usage(FILE *out) {
           "  verify  --data-dir DIR      check the change log and indexes\n"
           "  backup  --data-dir DIR --to DIR2\n"
           "          write a compacted copy of the store into DIR2\n"
+          "  upgrade --data-dir DIR [--dry-run]\n"
+          "          bring a directory of an older release to this one's\n"
+          "          layout (every command does it when it opens one)\n"
           "  token   add --tokens-file FILE --principal NAME --role ROLE\n"
           "          create a bearer token for rectrackd (shown once)\n"
           "  token   list --tokens-file FILE\n"
@@ -71,9 +74,10 @@ typedef struct options {
   const char *principal;
   const char *file;
   bool help;
+  bool dry_run;
 } options_t;
 
-enum { OPT_DATA_DIR = 1000, OPT_TO, OPT_PRINCIPAL };
+enum { OPT_DATA_DIR = 1000, OPT_TO, OPT_PRINCIPAL, OPT_DRY_RUN };
 
 /* Parses argv (argv[0] is the command name). allow_to / allow_principal /
  * file_arg say which options the command takes. Returns 0, or EXIT_USAGE
@@ -84,6 +88,7 @@ static int parse_options(int argc, char **argv, options_t *opts, bool allow_to,
       {"data-dir", required_argument, NULL, OPT_DATA_DIR},
       {"to", required_argument, NULL, OPT_TO},
       {"principal", required_argument, NULL, OPT_PRINCIPAL},
+      {"dry-run", no_argument, NULL, OPT_DRY_RUN},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
@@ -103,6 +108,8 @@ static int parse_options(int argc, char **argv, options_t *opts, bool allow_to,
       opts->to_dir = optarg;
     } else if (c == OPT_PRINCIPAL && allow_principal) {
       opts->principal = optarg;
+    } else if (c == OPT_DRY_RUN && strcmp(command, "upgrade") == 0) {
+      opts->dry_run = true;
     } else {
       char message[200];
       snprintf(message, sizeof message, "unknown or incomplete option '%s'",
@@ -126,6 +133,13 @@ static int parse_options(int argc, char **argv, options_t *opts, bool allow_to,
   return 0;
 }
 
+/* A directory of an older release is upgraded when a command opens it;
+ * the operator is told what changed. */
+static void print_upgrade_notice(const char *line, void *data) {
+  (void)data;
+  fprintf(stderr, "%s: upgraded: %s\n", program, line);
+}
+
 /* Opens the store in dir. Only `load` may create one: the other commands
  * on a mistyped path would otherwise report an empty store, or back one
  * up. */
@@ -147,7 +161,8 @@ static int open_store(const char *dir, bool create, rt_store_t **store) {
   }
   rt_error_t err;
   rt_error_clear(&err);
-  int rc = rt_store_open(store, dir, NULL, &err);
+  rt_store_options_t options = {.upgrade_notice = print_upgrade_notice};
+  int rc = rt_store_open(store, dir, &options, &err);
   if (rc != 0) {
     fprintf(stderr, "%s: cannot open data directory %s: %s (%s)\n", program,
             dir, err.message[0] ? err.message : rt_strerror(rc),
@@ -161,12 +176,13 @@ static int open_store(const char *dir, bool create, rt_store_t **store) {
 
 /* One store transaction applies a batch in order, each op seeing the ones
  * before it, so reports on one subject may share a batch. A source or
- * actor whose id the store holds from elsewhere fails: the operator hears
- * that the store's record is not the file's. */
+ * actor whose id the store already holds counts as present, as in the
+ * CLI's import: request ids belong to the principal that sent them, so a
+ * file loaded before under another principal is found by its ids. */
 static const rt_dataset_load_policy_t load_policy = {
     .max_batch = BATCH_SIZE,
     .same_subject_in_batch = true,
-    .existing_counts_as_present = false,
+    .existing_counts_as_present = true,
 };
 
 static rt_op_kind_t op_kind(rt_dataset_kind_t kind) {
@@ -600,7 +616,11 @@ static int command_verify(int argc, char **argv) {
            "Walks the whole store in one snapshot: the change log's hash\n"
            "chain is intact and gap-free, every index entry points at a\n"
            "record with that value and every record is in its indexes.\n"
-           "Exits 1 and lists the problems if any was found.\n",
+           "Exits 1 and lists the problems if any was found.\n"
+           "Also lists, as notices, the records tagged with an SDG target,\n"
+           "GCM objective or theme outside the reference lists: data to\n"
+           "correct with rectrack rec edit or commit edit; they do not make\n"
+           "the store unsound.\n",
            program);
     return 0;
   }
@@ -627,6 +647,11 @@ static int command_verify(int argc, char **argv) {
     if (report.problem_count > report.problems_len)
       fprintf(stderr, "%s: ... and %zu more problems\n", program,
               report.problem_count - report.problems_len);
+    for (size_t i = 0; i < report.notices_len; i++)
+      printf("notice: %s\n", report.notices[i]);
+    if (report.notice_count > report.notices_len)
+      printf("... and %zu more notices\n",
+             report.notice_count - report.notices_len);
     if (report.problem_count > 0) {
       fprintf(stderr, "%s: %s is NOT sound: %zu problem%s\n", program,
               opts.data_dir, report.problem_count,
@@ -635,6 +660,9 @@ static int command_verify(int argc, char **argv) {
     } else {
       printf("%s is sound\n", opts.data_dir);
     }
+    if (report.notice_count > 0)
+      printf("%zu notice%s: values outside the reference lists, to correct\n",
+             report.notice_count, report.notice_count == 1 ? "" : "s");
   }
   rt_verify_report_free(&report);
   rt_store_close(store);
@@ -671,6 +699,48 @@ static int command_backup(int argc, char **argv) {
   return rc == 0 ? 0 : 1;
 }
 
+static int command_upgrade(int argc, char **argv) {
+  options_t opts;
+  int rc = parse_options(argc, argv, &opts, false, false, false);
+  if (rc != 0)
+    return rc;
+  if (opts.help) {
+    printf("usage: %s upgrade --data-dir DIR [--dry-run]\n"
+           "\n"
+           "Brings a data directory written by an older release to the\n"
+           "layout of this one (schema version %d), in one transaction,\n"
+           "and says what changed. --dry-run does the same work, says what\n"
+           "would change and leaves the directory as it was. rectrackd and\n"
+           "every other command upgrade a directory when they open it;\n"
+           "this command lets you look first. Stop rectrackd before\n"
+           "upgrading its directory with another release's tools.\n",
+           program, RT_STORE_SCHEMA_VERSION);
+    return 0;
+  }
+  rt_store_upgrade_report_t report;
+  rt_error_t err;
+  rt_error_clear(&err);
+  rc = rt_store_upgrade(opts.data_dir, NULL, opts.dry_run, &report, &err);
+  if (rc != 0) {
+    fprintf(stderr, "%s: upgrade of %s failed, nothing was changed: %s (%s)\n",
+            program, opts.data_dir,
+            err.message[0] ? err.message : rt_strerror(rc), rt_err_name(rc));
+    return 1;
+  }
+  if (report.lines_len == 0)
+    printf("%s: schema version %llu, nothing to upgrade\n", opts.data_dir,
+           (unsigned long long)report.to_version);
+  else
+    printf("%s: schema version %llu -> %llu%s\n", opts.data_dir,
+           (unsigned long long)report.from_version,
+           (unsigned long long)report.to_version,
+           opts.dry_run ? " (dry run: nothing was changed)" : "");
+  for (size_t i = 0; i < report.lines_len; i++)
+    printf("  %s\n", report.lines[i]);
+  rt_store_upgrade_report_free(&report);
+  return 0;
+}
+
 /* ---- main ------------------------------------------------------------ */
 
 typedef struct command {
@@ -679,9 +749,9 @@ typedef struct command {
 } command_t;
 
 static const command_t commands[] = {
-    {"load", command_load},         {"show", command_show},
-    {"verify", command_verify},     {"backup", command_backup},
-    {"token", admin_token_command},
+    {"load", command_load},       {"show", command_show},
+    {"verify", command_verify},   {"backup", command_backup},
+    {"upgrade", command_upgrade}, {"token", admin_token_command},
 };
 
 int main(int argc, char **argv) {

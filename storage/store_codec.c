@@ -4,8 +4,9 @@
  * byte order is numeric order (R2 before R10) and a cursor walk is the
  * listing order. Index keys are one tag byte plus the value; the duplicate
  * data of an index key is the record's primary key. This file also maps
- * LMDB errors to RT_E* codes and computes each record's index key set, the
- * one definition used by writes, lists and the verifier alike.
+ * LMDB errors to RT_E* codes, names entities, and computes each record's
+ * index key set, the one definition used by writes, lists and the
+ * verifier alike.
  */
 #include "rt_validate.h"
 #include "store_internal.h"
@@ -43,48 +44,88 @@ uint64_t store_parse_number_id(const char *id, char prefix) {
   return number;
 }
 
-char *store_format_number_id(char prefix, uint64_t number) {
+char *store_format_number_id(store_arena_t *arena, char prefix,
+                             uint64_t number) {
   char buffer[32];
   snprintf(buffer, sizeof buffer, "%c%" PRIu64, prefix, number);
-  return strdup(buffer);
+  return store_arena_strdup(arena, buffer);
 }
 
-int store_mdb_error(int rc, rt_error_t *err, const char *what) {
-  int code = RT_EIO;
-  switch (rc) {
+/* The RT_E* code of an LMDB or errno result, and what it means in words
+ * an operator can act on (mdb_strerror follows in the message). */
+static int mdb_code(int mdb_rc, const char **meaning) {
+  *meaning = NULL;
+  switch (mdb_rc) {
   case MDB_MAP_FULL:
+    *meaning = "the map is full";
     return STORE_EMAPFULL;
-  case MDB_NOTFOUND:
-    code = RT_ENOTFOUND;
-    break;
+  case MDB_MAP_RESIZED:
+    *meaning = "another process grew the map";
+    return STORE_EMAPRESIZED;
   case ENOSPC:
-    code = RT_ENOSPC;
-    break;
+    *meaning = "the disk is full";
+    return RT_ENOSPC;
   case ENOMEM:
-    code = RT_ENOMEM;
-    break;
+    return RT_ENOMEM;
   case MDB_CORRUPTED:
   case MDB_PAGE_NOTFOUND:
   case MDB_INVALID:
-    code = RT_ECORRUPT;
-    break;
+  case MDB_PANIC:
+    *meaning = "the data file is damaged; restore a backup";
+    return RT_ECORRUPT;
   case MDB_VERSION_MISMATCH:
-    code = RT_EVERSION;
-    break;
+  case MDB_INCOMPATIBLE:
+    *meaning = "the data file was written by an incompatible LMDB build";
+    return RT_EVERSION;
+  case MDB_READERS_FULL:
+    *meaning = "every reader slot is taken (raise max_readers)";
+    return RT_EBUSY;
   case EAGAIN:
   case EBUSY:
-    code = RT_EBUSY;
-    break;
-  default:
-    break;
+    return RT_EBUSY;
+  case MDB_TXN_FULL:
+  case MDB_BAD_VALSIZE:
+    return RT_ETOOBIG;
+  default: /* EIO, EACCES, MDB_BAD_TXN, ...: the system or LMDB failed */
+    return RT_EIO;
   }
+}
+
+int store_mdb_error(int mdb_rc, rt_error_t *err, const char *what) {
+  if (mdb_rc == 0)
+    return 0;
+  if (mdb_rc == MDB_NOTFOUND)
+    return RT_ENOTFOUND; /* an answer: the caller says what is missing */
+  if (mdb_rc == MDB_KEYEXIST)
+    return RT_EEXIST; /* an answer: the caller says what exists */
+  const char *meaning;
+  int code = mdb_code(mdb_rc, &meaning);
+  if (meaning)
+    return rt_error_set(err, code, NULL, "storage: %s: %s (%s)", what, meaning,
+                        mdb_strerror(mdb_rc));
   return rt_error_set(err, code, NULL, "storage: %s: %s", what,
-                      mdb_strerror(rc));
+                      mdb_strerror(mdb_rc));
 }
 
 const char *store_str(const char *value) { return value ? value : ""; }
 
 char *store_strdup(const char *value) { return strdup(store_str(value)); }
+
+bool store_request_key(const char *principal, const char *request_id,
+                       store_key_t *key) {
+  if (request_id == NULL || request_id[0] == '\0')
+    return false;
+  if (principal == NULL || principal[0] == '\0')
+    principal = "anonymous";
+  size_t principal_len = strlen(principal), id_len = strlen(request_id);
+  if (principal_len + 1 + id_len > STORE_MAX_KEY)
+    return false;
+  memcpy(key->data, principal, principal_len);
+  key->data[principal_len] = 0;
+  memcpy(key->data + principal_len + 1, request_id, id_len);
+  key->len = principal_len + 1 + id_len;
+  return true;
+}
 
 int store_primary_key(rt_entity_t entity, const char *id, store_key_t *key,
                       rt_error_t *err) {
@@ -107,6 +148,59 @@ int store_primary_key(rt_entity_t entity, const char *id, store_key_t *key,
   memcpy(key->data, id, len);
   key->len = len;
   return 0;
+}
+
+void store_describe_key(rt_entity_t entity, const void *pk, size_t pk_len,
+                        char *out, size_t out_len) {
+  if ((entity == RT_ENTITY_RECOMMENDATION || entity == RT_ENTITY_COMMITMENT) &&
+      pk_len == 8)
+    snprintf(out, out_len, "%c%" PRIu64,
+             entity == RT_ENTITY_RECOMMENDATION ? 'R' : 'C', store_get_u64(pk));
+  else
+    snprintf(out, out_len, "%.*s", (int)(pk_len > 80 ? 80 : pk_len),
+             (const char *)pk);
+}
+
+const char *store_entity_name(rt_entity_t entity) {
+  switch (entity) {
+  case RT_ENTITY_SOURCE:
+    return "source";
+  case RT_ENTITY_ACTOR:
+    return "actor";
+  case RT_ENTITY_RECOMMENDATION:
+    return "recommendation";
+  case RT_ENTITY_COMMITMENT:
+    return "commitment";
+  }
+  return "record";
+}
+
+/* The SubjectType values are the rt_entity_t values, by design of the
+ * proto (SOURCE = 1 ... COMMITMENT = 4). */
+Rectrack__V1__SubjectType store_subject_type(rt_entity_t entity) {
+  return (Rectrack__V1__SubjectType)entity;
+}
+
+rt_entity_t store_subject_entity(Rectrack__V1__SubjectType type) {
+  switch (type) {
+  case RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_SOURCE:
+    return RT_ENTITY_SOURCE;
+  case RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_ACTOR:
+    return RT_ENTITY_ACTOR;
+  case RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_RECOMMENDATION:
+    return RT_ENTITY_RECOMMENDATION;
+  default:
+    return RT_ENTITY_COMMITMENT;
+  }
+}
+
+rt_entity_t store_subject_of_id(const char *id) {
+  return id && id[0] == 'R' ? RT_ENTITY_RECOMMENDATION : RT_ENTITY_COMMITMENT;
+}
+
+bool store_review_is_official(int review_state) {
+  return review_state == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_VALIDATED ||
+         review_state == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_UNSPECIFIED;
 }
 
 MDB_dbi store_entity_dbi(rt_store_t *store, rt_entity_t entity) {
@@ -161,16 +255,50 @@ void store_date_of_ms(int64_t ms, char out[11]) {
   strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-int store_pack(const ProtobufCMessage *message, uint8_t **out, size_t *len,
-               rt_error_t *err) {
+int store_pack(store_arena_t *arena, const ProtobufCMessage *message,
+               uint8_t **out, size_t *len, rt_error_t *err) {
   size_t size = protobuf_c_message_get_packed_size(message);
-  uint8_t *buffer = malloc(size ? size : 1);
+  uint8_t *buffer =
+      arena ? store_arena_alloc(arena, size) : malloc(size ? size : 1);
   if (buffer == NULL)
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory packing a record");
   protobuf_c_message_pack(message, buffer);
   *out = buffer;
   *len = size;
   return 0;
+}
+
+int store_unpack(store_arena_t *arena,
+                 const ProtobufCMessageDescriptor *descriptor, const void *data,
+                 size_t len, ProtobufCMessage **out, rt_error_t *err) {
+  bool failed_before = arena->failed;
+  arena->failed = false;
+  *out = protobuf_c_message_unpack(descriptor, &arena->allocator, len, data);
+  bool out_of_memory = arena->failed;
+  arena->failed = arena->failed || failed_before;
+  if (*out != NULL)
+    return 0;
+  if (out_of_memory)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory reading a %s",
+                        descriptor->short_name);
+  return rt_error_set(err, RT_ECORRUPT, NULL,
+                      "storage: a stored %s does not decode",
+                      descriptor->short_name);
+}
+
+uint64_t store_record_revision(rt_entity_t entity,
+                               const ProtobufCMessage *record) {
+  switch (entity) {
+  case RT_ENTITY_SOURCE:
+    return ((const Rectrack__V1__Source *)(const void *)record)->revision;
+  case RT_ENTITY_ACTOR:
+    return ((const Rectrack__V1__Actor *)(const void *)record)->revision;
+  case RT_ENTITY_RECOMMENDATION:
+    return ((const Rectrack__V1__Recommendation *)(const void *)record)
+        ->revision;
+  default:
+    return ((const Rectrack__V1__Commitment *)(const void *)record)->revision;
+  }
 }
 
 /* ---- index key sets -------------------------------------------------- */
@@ -248,6 +376,8 @@ static int recommendation_keys(const Rectrack__V1__Recommendation *rec,
     rc = store_keyset_add_str(set, IDX_THEME, rec->theme);
   if (rc == 0)
     rc = store_keyset_add_str(set, IDX_DUE, rec->due_date);
+  if (rc == 0 && rec->pending_count > 0)
+    rc = store_keyset_add_byte(set, IDX_PENDING, 1);
   return rc;
 }
 
@@ -270,6 +400,8 @@ static int commitment_keys(const Rectrack__V1__Commitment *com,
     rc = store_keyset_add_byte(set, IDX_KIND, com->kind);
   if (rc == 0)
     rc = store_keyset_add_byte(set, IDX_TRAJECTORY, com->trajectory);
+  if (rc == 0 && com->pending_count > 0)
+    rc = store_keyset_add_byte(set, IDX_PENDING, 1);
   for (size_t i = 0; i < com->n_recommendation_ids && rc == 0; i++) {
     uint8_t number[8];
     store_put_u64(number,
@@ -300,73 +432,10 @@ int store_index_keys(rt_entity_t entity, const ProtobufCMessage *record,
   }
 }
 
-int store_index_update(store_wctx_t *ctx, rt_entity_t entity,
-                       const ProtobufCMessage *record, const store_key_t *pk,
-                       bool add) {
-  store_keyset_t set = {0};
-  int rc = store_index_keys(entity, record, &set);
-  if (rc != 0) {
-    store_keyset_free(&set);
-    return rt_error_set(ctx->err, rc, NULL, "storage: cannot index record");
-  }
-  MDB_dbi dbi = store_entity_index(ctx->store, entity);
-  MDB_val data = {pk->len, (void *)pk->data};
-  for (size_t i = 0; i < set.n && rc == 0; i++) {
-    MDB_val key = {set.keys[i].len, set.keys[i].data};
-    int mrc = add ? mdb_put(ctx->txn, dbi, &key, &data, MDB_NODUPDATA)
-                  : mdb_del(ctx->txn, dbi, &key, &data);
-    if (mrc == MDB_KEYEXIST || (!add && mrc == MDB_NOTFOUND))
-      mrc = 0;
-    if (mrc != 0)
-      rc = store_mdb_error(mrc, ctx->err, "index update");
-  }
-  store_keyset_free(&set);
-  return rc;
-}
-
-static bool keyset_contains(const store_keyset_t *set, const store_key_t *key) {
+bool store_keyset_contains(const store_keyset_t *set, const void *key,
+                           size_t len) {
   for (size_t i = 0; i < set->n; i++)
-    if (set->keys[i].len == key->len &&
-        memcmp(set->keys[i].data, key->data, key->len) == 0)
+    if (set->keys[i].len == len && memcmp(set->keys[i].data, key, len) == 0)
       return true;
   return false;
-}
-
-/* Writes only the difference: a follow-up changes one index key (status)
- * of a record that may sit under a dozen large keys, and every untouched
- * key saves dirty pages. */
-int store_index_replace(store_wctx_t *ctx, rt_entity_t entity,
-                        const ProtobufCMessage *old_record,
-                        const ProtobufCMessage *new_record,
-                        const store_key_t *pk) {
-  store_keyset_t old_keys = {0}, new_keys = {0};
-  int rc = store_index_keys(entity, old_record, &old_keys);
-  if (rc == 0)
-    rc = store_index_keys(entity, new_record, &new_keys);
-  if (rc != 0) {
-    store_keyset_free(&old_keys);
-    store_keyset_free(&new_keys);
-    return rt_error_set(ctx->err, rc, NULL, "storage: cannot index record");
-  }
-  MDB_dbi dbi = store_entity_index(ctx->store, entity);
-  MDB_val data = {pk->len, (void *)pk->data};
-  for (size_t i = 0; i < old_keys.n && rc == 0; i++) {
-    if (keyset_contains(&new_keys, &old_keys.keys[i]))
-      continue;
-    MDB_val key = {old_keys.keys[i].len, old_keys.keys[i].data};
-    int mrc = mdb_del(ctx->txn, dbi, &key, &data);
-    if (mrc != 0 && mrc != MDB_NOTFOUND)
-      rc = store_mdb_error(mrc, ctx->err, "index update");
-  }
-  for (size_t i = 0; i < new_keys.n && rc == 0; i++) {
-    if (keyset_contains(&old_keys, &new_keys.keys[i]))
-      continue;
-    MDB_val key = {new_keys.keys[i].len, new_keys.keys[i].data};
-    int mrc = mdb_put(ctx->txn, dbi, &key, &data, MDB_NODUPDATA);
-    if (mrc != 0 && mrc != MDB_KEYEXIST)
-      rc = store_mdb_error(mrc, ctx->err, "index update");
-  }
-  store_keyset_free(&old_keys);
-  store_keyset_free(&new_keys);
-  return rc;
 }

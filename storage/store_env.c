@@ -1,12 +1,12 @@
 /*
  * store_env: the LMDB environment of one data directory. Opening creates
- * the named databases, writes or checks the schema-version record and
- * clears reader slots of dead processes. Readers are MDB_NOTLS read
- * transactions that are reset and renewed rather than reallocated, so a
- * thread may use any reader. Each open snapshot holds the store's grow
- * lock shared; map growth (store_grow_map, called by the writer) takes it
- * exclusively because mdb_env_set_mapsize must not run while this process
- * has a transaction open. Backups and counts live here too.
+ * the named databases, reads the schema-version record (store_open.c
+ * decides what to do with it) and clears reader slots of dead processes.
+ * Readers are MDB_NOTLS read transactions that are reset and renewed rather
+ * than reallocated, so a thread may use any reader. Each open snapshot holds
+ * the store's grow lock shared; map growth (store_grow_map, called by the
+ * writer) takes it exclusively because mdb_env_set_mapsize must not run while
+ * this process has a transaction open. Backups and counts live here too.
  */
 #include "store_internal.h"
 
@@ -21,31 +21,39 @@
 #define DEFAULT_MAP (64u * 1024 * 1024)
 #define DEFAULT_MAX_MAP ((size_t)1 << 40)
 
+int store_fetch(MDB_txn *txn, MDB_dbi dbi, const store_key_t *key, MDB_val *out,
+                rt_error_t *err, const char *what) {
+  MDB_val k = {key->len, (void *)key->data};
+  return store_mdb_error(mdb_get(txn, dbi, &k, out), err, what);
+}
+
 int store_meta_get_u64(MDB_txn *txn, rt_store_t *store, const char *name,
-                       uint64_t *out) {
+                       uint64_t *out, rt_error_t *err) {
   MDB_val key = {strlen(name), (void *)name}, data;
-  int rc = mdb_get(txn, store->meta, &key, &data);
-  if (rc == MDB_NOTFOUND) {
-    *out = 0;
+  *out = 0;
+  int rc = store_mdb_error(mdb_get(txn, store->meta, &key, &data), err,
+                           "reading a counter");
+  if (rc == RT_ENOTFOUND)
     return 0;
-  }
   if (rc != 0)
     return rc;
   if (data.mv_size != 8)
-    return MDB_CORRUPTED;
+    return rt_error_set(err, RT_ECORRUPT, NULL,
+                        "storage: the counter '%s' is malformed", name);
   *out = store_get_u64(data.mv_data);
   return 0;
 }
 
 int store_meta_put_u64(MDB_txn *txn, rt_store_t *store, const char *name,
-                       uint64_t value) {
+                       uint64_t value, rt_error_t *err) {
   uint8_t bytes[8];
   store_put_u64(bytes, value);
   MDB_val key = {strlen(name), (void *)name}, data = {8, bytes};
-  return mdb_put(txn, store->meta, &key, &data, 0);
+  return store_mdb_error(mdb_put(txn, store->meta, &key, &data, 0), err,
+                         "writing a counter");
 }
 
-static int open_dbis(rt_store_t *store, MDB_txn *txn) {
+static int open_dbis(rt_store_t *store, MDB_txn *txn, rt_error_t *err) {
   static const unsigned idx_flags = MDB_CREATE | MDB_DUPSORT;
   struct {
     const char *name;
@@ -68,79 +76,60 @@ static int open_dbis(rt_store_t *store, MDB_txn *txn) {
       {"commitment_index", idx_flags | MDB_DUPFIXED, &store->com_idx},
   };
   for (size_t i = 0; i < STORE_DB_COUNT; i++) {
-    int rc = mdb_dbi_open(txn, dbs[i].name, dbs[i].flags, dbs[i].dbi);
+    int rc = store_mdb_error(
+        mdb_dbi_open(txn, dbs[i].name, dbs[i].flags, dbs[i].dbi), err,
+        "opening the databases");
     if (rc != 0)
       return rc;
   }
   return 0;
 }
 
-/* A fresh directory gets the schema version; an existing one must match. */
-static int check_schema(rt_store_t *store, MDB_txn *txn, const char *dir,
-                        rt_error_t *err) {
-  uint64_t version = 0;
-  int rc = store_meta_get_u64(txn, store, "schema_version", &version);
-  if (rc != 0)
-    return store_mdb_error(rc, err, "reading the schema version");
-  if (version == 0) {
-    MDB_stat stat;
-    rc = mdb_stat(txn, store->log, &stat);
-    if (rc == 0 && stat.ms_entries != 0)
-      return rt_error_set(err, RT_ECORRUPT, NULL,
-                          "data directory %s has records but no schema "
-                          "version record",
-                          dir);
-    rc = store_meta_put_u64(txn, store, "schema_version",
-                            RT_STORE_SCHEMA_VERSION);
-    return rc ? store_mdb_error(rc, err, "writing the schema version") : 0;
-  }
-  if (version != RT_STORE_SCHEMA_VERSION)
-    return rt_error_set(err, RT_EVERSION, NULL,
-                        "data directory %s has storage schema version %llu; "
-                        "this build reads version %d only (restore a backup "
-                        "made by a matching build or migrate the data)",
-                        dir, (unsigned long long)version,
-                        RT_STORE_SCHEMA_VERSION);
-  return 0;
-}
-
 static int open_env(rt_store_t *store, const char *dir,
                     const rt_store_options_t *options, rt_error_t *err) {
-  int rc = mdb_env_create(&store->env);
-  if (rc != 0)
-    return store_mdb_error(rc, err, "creating the environment");
-  rc = mdb_env_set_maxdbs(store->env, STORE_DB_COUNT + 2);
+  const char *configuring = "configuring the environment";
+  unsigned max_readers =
+      options && options->max_readers ? options->max_readers : 126;
+  int rc = store_mdb_error(mdb_env_create(&store->env), err,
+                           "creating the environment");
   if (rc == 0)
-    rc = mdb_env_set_mapsize(store->env, store->map_size);
+    rc = store_mdb_error(mdb_env_set_maxdbs(store->env, STORE_DB_COUNT + 2),
+                         err, configuring);
   if (rc == 0)
-    rc = mdb_env_set_maxreaders(store->env, options && options->max_readers
-                                                ? options->max_readers
-                                                : 126);
+    rc = store_mdb_error(mdb_env_set_mapsize(store->env, store->map_size), err,
+                         configuring);
+  if (rc == 0)
+    rc = store_mdb_error(mdb_env_set_maxreaders(store->env, max_readers), err,
+                         configuring);
   if (rc != 0)
-    return store_mdb_error(rc, err, "configuring the environment");
+    return rc;
   if (mkdir(dir, 0700) != 0 && errno != EEXIST)
     return rt_error_set(err, RT_EIO, NULL,
                         "cannot create data directory %s: %s", dir,
                         strerror(errno));
-  rc = mdb_env_open(store->env, dir, MDB_NOTLS, 0600);
-  if (rc != 0)
-    return store_mdb_error(rc, err, "opening the data directory");
+  rc = store_mdb_error(mdb_env_open(store->env, dir, MDB_NOTLS, 0600), err,
+                       "opening the data directory");
   int dead = 0;
-  rc = mdb_reader_check(store->env, &dead);
-  if (rc != 0)
-    return store_mdb_error(rc, err, "clearing stale readers");
+  if (rc == 0)
+    rc = store_mdb_error(mdb_reader_check(store->env, &dead), err,
+                         "clearing stale readers");
   MDB_envinfo info;
-  rc = mdb_env_info(store->env, &info);
+  if (rc == 0)
+    rc = store_mdb_error(mdb_env_info(store->env, &info), err,
+                         "reading the environment");
   if (rc != 0)
-    return store_mdb_error(rc, err, "reading the environment");
+    return rc;
   if (info.me_mapsize > store->map_size)
     store->map_size = info.me_mapsize;
   return 0;
 }
 
-int rt_store_open(rt_store_t **out, const char *dir,
-                  const rt_store_options_t *options, rt_error_t *err) {
-  *out = NULL;
+int store_env_open(const char *dir, const rt_store_options_t *options,
+                   rt_store_t **store_out, MDB_txn **txn_out, uint64_t *version,
+                   rt_error_t *err) {
+  *store_out = NULL;
+  *txn_out = NULL;
+  *version = 0;
   rt_store_t *store = calloc(1, sizeof *store);
   if (store == NULL)
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
@@ -158,31 +147,41 @@ int rt_store_open(rt_store_t **out, const char *dir,
   }
   MDB_txn *txn = NULL;
   int rc = open_env(store, dir, options, err);
+  if (rc == 0)
+    rc = store_mdb_error(mdb_txn_begin(store->env, NULL, 0, &txn), err,
+                         "opening the databases");
+  if (rc == 0)
+    rc = open_dbis(store, txn, err);
+  if (rc == 0)
+    rc = store_meta_get_u64(txn, store, "schema_version", version, err);
+  if (rc == 0 && *version == 0) {
+    MDB_stat stat;
+    rc = store_mdb_error(mdb_stat(txn, store->log, &stat), err,
+                         "reading the log");
+    if (rc == 0 && stat.ms_entries != 0)
+      rc = rt_error_set(err, RT_ECORRUPT, NULL,
+                        "data directory %s has records but no schema "
+                        "version record",
+                        dir);
+  }
   if (rc != 0)
     goto fail;
-  int mrc = mdb_txn_begin(store->env, NULL, 0, &txn);
-  if (mrc == 0)
-    mrc = open_dbis(store, txn);
-  if (mrc != 0) {
-    rc = store_mdb_error(mrc, err, "opening the databases");
-    goto fail;
-  }
-  rc = check_schema(store, txn, dir, err);
-  if (rc != 0)
-    goto fail;
-  mrc = mdb_txn_commit(txn);
-  txn = NULL;
-  if (mrc != 0) {
-    rc = store_mdb_error(mrc, err, "initialising the data directory");
-    goto fail;
-  }
-  *out = store;
+  *store_out = store;
+  *txn_out = txn;
   return 0;
 fail:
   if (txn)
     mdb_txn_abort(txn);
   if (rc == STORE_EMAPFULL)
-    rc = rt_error_set(err, RT_ENOSPC, NULL, "storage: map full at open");
+    rc = rt_error_set(err, RT_ENOSPC, NULL,
+                      "storage: the map of %s is too small to open it "
+                      "(initial_map_bytes)",
+                      dir);
+  else if (rc == STORE_EMAPRESIZED)
+    rc = rt_error_set(err, RT_EBUSY, NULL,
+                      "storage: another process grew the map of %s while it "
+                      "was opened; open it again",
+                      dir);
   rt_store_close(store);
   return rc;
 }
@@ -210,16 +209,16 @@ int store_grow_map(rt_store_t *store, rt_error_t *err) {
   int rc = 0;
   if (store->map_size >= store->max_map_size) {
     rc = rt_error_set(err, RT_ENOSPC, NULL,
-                      "storage: the map reached its maximum of %zu bytes",
+                      "storage: the map is full: it reached its maximum of "
+                      "%zu bytes (max_map_bytes)",
                       store->max_map_size);
   } else {
     size_t size = store->map_size * 2;
     if (size > store->max_map_size || size < store->map_size)
       size = store->max_map_size;
-    int mrc = mdb_env_set_mapsize(store->env, size);
-    if (mrc != 0)
-      rc = store_mdb_error(mrc, err, "growing the map");
-    else
+    rc = store_mdb_error(mdb_env_set_mapsize(store->env, size), err,
+                         "growing the map");
+    if (rc == 0)
       store->map_size = size;
   }
   pthread_rwlock_unlock(&store->grow_lock);
@@ -230,12 +229,15 @@ int store_grow_map(rt_store_t *store, rt_error_t *err) {
  * growth, this needs no transaction open in this process. */
 int store_adopt_map_size(rt_store_t *store, rt_error_t *err) {
   pthread_rwlock_wrlock(&store->grow_lock);
-  int rc = mdb_env_set_mapsize(store->env, 0);
+  const char *adopting = "adopting the new map size";
+  int rc = store_mdb_error(mdb_env_set_mapsize(store->env, 0), err, adopting);
   MDB_envinfo info;
-  if (rc == 0 && (rc = mdb_env_info(store->env, &info)) == 0)
+  if (rc == 0)
+    rc = store_mdb_error(mdb_env_info(store->env, &info), err, adopting);
+  if (rc == 0)
     store->map_size = info.me_mapsize;
   pthread_rwlock_unlock(&store->grow_lock);
-  return rc ? store_mdb_error(rc, err, "adopting the new map size") : 0;
+  return rc;
 }
 
 /* ---- readers --------------------------------------------------------- */
@@ -245,15 +247,21 @@ static int begin_snapshot(rt_store_reader_t *reader, bool renew,
   rt_store_t *store = reader->store;
   for (int attempt = 0;; attempt++) {
     pthread_rwlock_rdlock(&store->grow_lock);
-    int rc = renew ? mdb_txn_renew(reader->txn)
-                   : mdb_txn_begin(store->env, NULL, MDB_RDONLY, &reader->txn);
+    int rc = store_mdb_error(
+        renew ? mdb_txn_renew(reader->txn)
+              : mdb_txn_begin(store->env, NULL, MDB_RDONLY, &reader->txn),
+        err, "starting a read snapshot");
     if (rc == 0) {
       reader->active = true;
       return 0;
     }
     pthread_rwlock_unlock(&store->grow_lock);
-    if (rc != MDB_MAP_RESIZED || attempt > 0)
-      return store_mdb_error(rc, err, "starting a read snapshot");
+    if (rc == STORE_EMAPRESIZED && attempt > 0)
+      return rt_error_set(err, RT_EBUSY, NULL,
+                          "storage: starting a read snapshot: the map keeps "
+                          "being resized by another process");
+    if (rc != STORE_EMAPRESIZED)
+      return rc;
     rc = store_adopt_map_size(store, err);
     if (rc != 0)
       return rc;
@@ -300,8 +308,8 @@ void rt_store_reader_end(rt_store_reader_t *reader) {
 
 uint64_t rt_store_revision(rt_store_reader_t *reader) {
   uint64_t revision = 0;
-  if (reader->active &&
-      store_meta_get_u64(reader->txn, reader->store, "revision", &revision))
+  if (reader->active && store_meta_get_u64(reader->txn, reader->store,
+                                           "revision", &revision, NULL) != 0)
     revision = 0;
   return revision;
 }
@@ -319,9 +327,10 @@ int rt_store_count(rt_store_reader_t *reader, rt_store_counts_t *out,
     return rt_error_set(err, RT_EINVAL, NULL, "reader has no open snapshot");
   for (int i = 0; i < 6; i++) {
     MDB_stat stat;
-    int rc = mdb_stat(reader->txn, dbis[i], &stat);
+    int rc = store_mdb_error(mdb_stat(reader->txn, dbis[i], &stat), err,
+                             "counting records");
     if (rc != 0)
-      return store_mdb_error(rc, err, "counting records");
+      return rc;
     *fields[i] = (int64_t)stat.ms_entries;
   }
   out->revision = rt_store_revision(reader);
@@ -362,10 +371,16 @@ int rt_store_backup(rt_store_t *store, const char *dir, rt_error_t *err) {
   /* The copy runs its own read transaction: hold the grow lock shared so
    * the map is not resized under it. */
   pthread_rwlock_rdlock(&store->grow_lock);
-  int mrc = mdb_env_copy2(store->env, dir, MDB_CP_COMPACT);
+  rc = store_mdb_error(mdb_env_copy2(store->env, dir, MDB_CP_COMPACT), err,
+                       "writing the backup");
   pthread_rwlock_unlock(&store->grow_lock);
-  if (mrc != 0) {
-    rc = store_mdb_error(mrc, err, "writing the backup");
+  if (rc != 0)
+    goto done;
+  /* The copy holds every record: readable by its owner only, like the
+   * store itself (mdb_env_copy2 creates it 0644 less the umask). */
+  if (chmod(path, 0600) != 0) {
+    rc = rt_error_set(err, RT_EIO, NULL, "cannot restrict %s to its owner: %s",
+                      path, strerror(errno));
     goto done;
   }
   /* mdb_env_copy2 closes the copy without fsync: a backup reported done

@@ -5,11 +5,16 @@
  * index (as_of + revision) between from_date and to_date; measurements of
  * a commitment are a prefix walk of the measurements database (commitment
  * + as_of + revision). Page tokens work as in store_query.c, over the key
- * of the database walked.
+ * of the database walked. The change log itself is read in revision order
+ * by rt_store_log_scan, for WatchChanges, exports and the verifier.
+ * Follow-ups and measurements recorded before review states existed are
+ * listed as validated, which is what they count as.
  */
 #include "rt_validate.h"
 #include "store_query.h"
 
+#include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,26 +61,29 @@ static bool in_walk(const history_walk_t *walk, const MDB_val *key) {
 static int walk_history(rt_store_reader_t *reader, const history_walk_t *walk,
                         history_resolve_fn resolve, const void *data,
                         history_page_t *page, rt_error_t *err) {
+  const char *reading = "reading history";
   MDB_cursor *cursor;
-  int rc = mdb_cursor_open(reader->txn, walk->dbi, &cursor);
+  int rc = store_mdb_error(mdb_cursor_open(reader->txn, walk->dbi, &cursor),
+                           err, reading);
   if (rc != 0)
-    return store_mdb_error(rc, err, "reading history");
+    return rc;
   MDB_val key = {walk->start_len, (void *)walk->start}, value;
   if (walk->after) {
     key.mv_size = walk->after->len;
     key.mv_data = (void *)walk->after->data;
   }
-  rc = mdb_cursor_get(cursor, &key, &value,
-                      key.mv_size ? MDB_SET_RANGE : MDB_FIRST);
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value,
+                                      key.mv_size ? MDB_SET_RANGE : MDB_FIRST),
+                       err, reading);
   if (rc == 0 && walk->after &&
       store_key_compare(key.mv_data, key.mv_size, walk->after->data,
                         walk->after->len) == 0)
-    rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT);
-  int result = 0;
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_NEXT), err,
+                         reading);
   while (rc == 0 && in_walk(walk, &key)) {
     ProtobufCMessage *item = NULL;
-    result = resolve(reader, &value, data, &item, err);
-    if (result != 0)
+    rc = resolve(reader, &value, data, &item, err);
+    if (rc != 0)
       break;
     if (item && page->n == page->cap) {
       page->more = true;
@@ -87,12 +95,11 @@ static int walk_history(rt_store_reader_t *reader, const history_walk_t *walk,
       page->last.len = key.mv_size;
       memcpy(page->last.data, key.mv_data, key.mv_size);
     }
-    rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT);
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_NEXT), err,
+                         reading);
   }
   mdb_cursor_close(cursor);
-  if (result == 0 && rc != 0 && rc != MDB_NOTFOUND)
-    result = store_mdb_error(rc, err, "reading history");
-  return result;
+  return rc == RT_ENOTFOUND ? 0 : rc; /* the end of the database */
 }
 
 static void page_free(history_page_t *page) {
@@ -120,30 +127,32 @@ static int wrap_page(const ProtobufCMessageDescriptor *descriptor,
 
 typedef struct follow_up_filter {
   const char *from_date, *to_date;
-  bool by_date_index; /* values are keys into follow_ups */
+  bool by_date_index;   /* values are keys into follow_ups */
+  store_arena_t *arena; /* for the subjects looked at */
 } follow_up_filter_t;
 
-static int fill_subject_title(rt_store_reader_t *reader,
+/* Sets fu's subject_title from its subject, looked at in the arena. fu
+ * goes to the caller, so the title is malloc'd like the rest of it. */
+static int fill_subject_title(rt_store_reader_t *reader, store_arena_t *arena,
                               Rectrack__V1__FollowUp *fu, rt_error_t *err) {
   const void *data;
   size_t len;
-  rt_entity_t entity = fu->subject_id[0] == 'R' ? RT_ENTITY_RECOMMENDATION
-                                                : RT_ENTITY_COMMITMENT;
+  rt_entity_t entity = store_subject_of_id(fu->subject_id);
   rt_error_t ignored;
   if (rt_store_get_raw(reader, entity, fu->subject_id, &data, &len, &ignored) !=
       0)
     return 0; /* the verifier reports a follow-up without subject */
-  ProtobufCMessage *subject = protobuf_c_message_unpack(
-      store_entity_descriptor(entity), NULL, len, data);
-  if (subject == NULL)
-    return rt_error_set(err, RT_ECORRUPT, NULL,
-                        "storage: a stored record does not decode");
+  ProtobufCMessage *subject = NULL;
+  int rc = store_unpack(arena, store_entity_descriptor(entity), data, len,
+                        &subject, err);
+  if (rc != 0)
+    return rc;
   const char *title =
       entity == RT_ENTITY_RECOMMENDATION
           ? ((Rectrack__V1__Recommendation *)(void *)subject)->title
           : ((Rectrack__V1__Commitment *)(void *)subject)->title;
   char *copy = store_strdup(title);
-  protobuf_c_message_free_unpacked(subject, NULL);
+  store_arena_reset(arena);
   if (copy == NULL)
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
   if (fu->subject_title != protobuf_c_empty_string)
@@ -159,24 +168,27 @@ static int resolve_follow_up(rt_store_reader_t *reader, const MDB_val *value,
   MDB_val stored = *value;
   *out = NULL;
   if (f->by_date_index) {
-    int rc =
-        mdb_get(reader->txn, reader->store->fups, (MDB_val *)value, &stored);
-    if (rc == MDB_NOTFOUND)
+    int rc = store_mdb_error(
+        mdb_get(reader->txn, reader->store->fups, (MDB_val *)value, &stored),
+        err, "reading a follow-up");
+    if (rc == RT_ENOTFOUND) /* the verifier reports the dangling entry */
       return 0;
     if (rc != 0)
-      return store_mdb_error(rc, err, "reading a follow-up");
+      return rc;
   }
   Rectrack__V1__FollowUp *fu =
       rectrack__v1__follow_up__unpack(NULL, stored.mv_size, stored.mv_data);
   if (fu == NULL)
     return rt_error_set(err, RT_ECORRUPT, NULL,
                         "storage: a stored follow-up does not decode");
+  if (store_review_is_official(fu->review_state)) /* older ones: unset */
+    fu->review_state = RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_VALIDATED;
   if ((set_date(f->from_date) && strcmp(fu->as_of, f->from_date) < 0) ||
       (set_date(f->to_date) && strcmp(fu->as_of, f->to_date) > 0)) {
     protobuf_c_message_free_unpacked(&fu->base, NULL);
     return 0;
   }
-  int rc = fill_subject_title(reader, fu, err);
+  int rc = fill_subject_title(reader, f->arena, fu, err);
   if (rc != 0) {
     protobuf_c_message_free_unpacked(&fu->base, NULL);
     return rc;
@@ -250,7 +262,10 @@ int rt_store_list_follow_ups(rt_store_reader_t *reader,
   if (rc != 0)
     return rc;
   const char *subject = store_str(request->subject_id);
-  follow_up_filter_t f = {request->from_date, request->to_date, !subject[0]};
+  store_arena_t arena;
+  store_arena_init(&arena);
+  follow_up_filter_t f = {request->from_date, request->to_date, !subject[0],
+                          &arena};
   uint8_t prefix[9];
   history_walk_t walk = {.dbi = reader->store->fups};
   if (subject[0]) {
@@ -273,6 +288,7 @@ int rt_store_list_follow_ups(rt_store_reader_t *reader,
   char *next_token;
   rc = run_history(reader, &walk, resolve_follow_up, &f, request->page_size,
                    request->page_token, digest, &page, &next_token, err);
+  store_arena_free(&arena);
   if (rc != 0)
     return rc;
   return wrap_page(&rectrack__v1__list_follow_ups_response__descriptor, &page,
@@ -286,11 +302,14 @@ static int resolve_measurement(rt_store_reader_t *reader, const MDB_val *value,
                                rt_error_t *err) {
   (void)reader;
   (void)data;
-  *out = (ProtobufCMessage *)rectrack__v1__measurement__unpack(
-      NULL, value->mv_size, value->mv_data);
-  if (*out == NULL)
+  Rectrack__V1__Measurement *m =
+      rectrack__v1__measurement__unpack(NULL, value->mv_size, value->mv_data);
+  if (m == NULL)
     return rt_error_set(err, RT_ECORRUPT, NULL,
                         "storage: a stored measurement does not decode");
+  if (store_review_is_official(m->review_state)) /* older ones: unset */
+    m->review_state = RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_VALIDATED;
+  *out = &m->base;
   return 0;
 }
 
@@ -327,4 +346,58 @@ int rt_store_list_measurements(
     return rc;
   return wrap_page(&rectrack__v1__list_measurements_response__descriptor, &page,
                    next_token, (void **)out, err);
+}
+
+/* ---- the change log -------------------------------------------------- */
+
+int rt_store_log_scan(rt_store_reader_t *reader, uint64_t from_revision,
+                      size_t max_count, rt_log_visit_fn visit, void *data,
+                      rt_error_t *err) {
+  if (reader == NULL || !reader->active)
+    return rt_error_set(err, RT_EINVAL, NULL, "reader has no open snapshot");
+  const char *reading = "reading the log";
+  MDB_cursor *cursor;
+  int rc = store_mdb_error(
+      mdb_cursor_open(reader->txn, reader->store->log, &cursor), err, reading);
+  if (rc != 0)
+    return rc;
+  uint8_t start[8];
+  store_put_u64(start, from_revision);
+  MDB_val key = {8, start}, value;
+  size_t visited = 0;
+  int result = 0;
+  /* Each entry is unpacked into the arena, lent to visit, and dropped
+   * with the arena's reset: its hash field may point anywhere. */
+  store_arena_t arena;
+  store_arena_init(&arena);
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE), err,
+                       reading);
+  while (rc == 0 && (max_count == 0 || visited < max_count)) {
+    ProtobufCMessage *unpacked = NULL;
+    result = store_unpack(&arena, &rectrack__v1__change_event__descriptor,
+                          value.mv_data, value.mv_size, &unpacked, err);
+    if (result == RT_ECORRUPT)
+      rt_error_set(err, RT_ECORRUPT, NULL,
+                   "storage: log entry %" PRIu64 " does not decode",
+                   store_get_u64(key.mv_data));
+    if (result != 0)
+      break;
+    Rectrack__V1__ChangeEvent *event = (void *)unpacked;
+    uint8_t hash[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(hash, value.mv_data, value.mv_size);
+    event->hash.data = hash;
+    event->hash.len = sizeof hash;
+    result = visit(event, value.mv_data, value.mv_size, data);
+    store_arena_reset(&arena);
+    visited++;
+    if (result != 0)
+      break;
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_NEXT), err,
+                         reading);
+  }
+  store_arena_free(&arena);
+  mdb_cursor_close(cursor);
+  if (result == 0 && rc != RT_ENOTFOUND) /* not the end of the log */
+    result = rc;
+  return result;
 }

@@ -9,6 +9,7 @@
  */
 #include "rt_validate.h"
 #include "store_query.h"
+#include "store_validate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ typedef struct subject_view {
   size_t n_gcm_objectives;
   uint64_t revision;
   bool archived;
+  uint32_t pending_count;
   /* commitments only */
   char **recommendation_ids;
   size_t n_recommendation_ids;
@@ -46,6 +48,7 @@ typedef struct subject_filter {
   uint64_t updated_since_revision;
   const char *recommendation_id;
   int kind, trajectory;
+  bool pending_validation;
 } subject_filter_t;
 
 static bool set(const char *value) { return value && value[0]; }
@@ -77,6 +80,7 @@ static void view_of(rt_entity_t entity, const ProtobufCMessage *record,
     v->n_gcm_objectives = r->n_gcm_objectives;
     v->revision = r->revision;
     v->archived = r->archived;
+    v->pending_count = r->pending_count;
     return;
   }
   const Rectrack__V1__Commitment *c = (const void *)record;
@@ -93,6 +97,7 @@ static void view_of(rt_entity_t entity, const ProtobufCMessage *record,
   v->n_gcm_objectives = c->n_gcm_objectives;
   v->revision = c->revision;
   v->archived = c->archived;
+  v->pending_count = c->pending_count;
   v->recommendation_ids = c->recommendation_ids;
   v->n_recommendation_ids = c->n_recommendation_ids;
   v->kind = c->kind;
@@ -152,7 +157,8 @@ static bool match_subject(const ProtobufCMessage *record, const void *data) {
        !has_string(v.recommendation_ids, v.n_recommendation_ids,
                    f->recommendation_id)) ||
       (f->kind && v.kind != f->kind) ||
-      (f->trajectory && v.trajectory != f->trajectory))
+      (f->trajectory && v.trajectory != f->trajectory) ||
+      (f->pending_validation && v.pending_count == 0))
     return false;
   return true;
 }
@@ -218,6 +224,8 @@ static int add_subject_drivers(const subject_filter_t *f,
     rc = store_keyset_add_byte(drivers, IDX_KIND, f->kind);
   if (rc == 0 && f->trajectory)
     rc = store_keyset_add_byte(drivers, IDX_TRAJECTORY, f->trajectory);
+  if (rc == 0 && f->pending_validation)
+    rc = store_keyset_add_byte(drivers, IDX_PENDING, 1);
   if (rc == 0 && set(f->recommendation_id)) {
     uint8_t number[8];
     store_put_u64(number, store_parse_number_id(f->recommendation_id, 'R'));
@@ -299,7 +307,8 @@ static int run_subject_list(rt_store_reader_t *reader, subject_filter_t *f,
   .overdue_only = (request)->overdue_only,                                     \
   .include_archived = (request)->include_archived,                             \
   .today = effective_today((request)->as_of, (today), (fallback)),             \
-  .updated_since_revision = (request)->updated_since_revision
+  .updated_since_revision = (request)->updated_since_revision,                 \
+  .pending_validation = (request)->pending_validation
 
 static int reader_ok(rt_store_reader_t *reader, rt_error_t *err) {
   if (reader == NULL || !reader->active)

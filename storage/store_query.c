@@ -14,7 +14,6 @@
  * than every existing one and slugs land where they sort.
  */
 #include "store_query.h"
-#include "rt_validate.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -47,12 +46,12 @@ int rt_store_get_raw(rt_store_reader_t *reader, rt_entity_t entity,
     return rc;
   MDB_val value;
   rc = store_fetch(reader->txn, store_entity_dbi(reader->store, entity), &pk,
-                   &value);
-  if (rc == MDB_NOTFOUND)
+                   &value, err, "reading a record");
+  if (rc == RT_ENOTFOUND)
     return rt_error_set(err, RT_ENOTFOUND, "id", "%s '%.80s' does not exist",
                         entity_names[entity], id);
   if (rc != 0)
-    return store_mdb_error(rc, err, "reading a record");
+    return rc;
   *data = value.mv_data;
   *len = value.mv_size;
   return 0;
@@ -228,16 +227,18 @@ static int choose_driver(MDB_cursor *cursor, const store_keyset_t *drivers,
   *empty = false;
   for (size_t i = 0; i < drivers->n; i++) {
     MDB_val key = {drivers->keys[i].len, drivers->keys[i].data}, data;
-    int rc = mdb_cursor_get(cursor, &key, &data, MDB_SET);
+    int rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, MDB_SET), err,
+                             "reading an index");
     size_t count = 0;
     if (rc == 0)
-      rc = mdb_cursor_count(cursor, &count);
-    if (rc == MDB_NOTFOUND) {
+      rc = store_mdb_error(mdb_cursor_count(cursor, &count), err,
+                           "reading an index");
+    if (rc == RT_ENOTFOUND) {
       *empty = true;
       return 0;
     }
     if (rc != 0)
-      return store_mdb_error(rc, err, "reading an index");
+      return rc;
     if (*best == NULL || count < best_count) {
       *best = &drivers->keys[i];
       best_count = count;
@@ -281,41 +282,46 @@ static int visit_candidate(const store_list_t *list, const MDB_val *pk,
 static int walk_driver(MDB_txn *txn, const store_list_t *list,
                        MDB_cursor *index, const store_key_t *driver,
                        store_list_result_t *result, rt_error_t *err) {
+  const char *walking = "walking an index";
   MDB_dbi primary = store_entity_dbi(list->store, list->entity);
   MDB_val key = {driver->len, (void *)driver->data}, pk, value;
-  int rc = mdb_cursor_get(index, &key, &pk, MDB_SET_KEY);
+  int rc = store_mdb_error(mdb_cursor_get(index, &key, &pk, MDB_SET_KEY), err,
+                           walking);
   while (rc == 0) {
-    rc = mdb_get(txn, primary, &pk, &value);
-    if (rc == MDB_NOTFOUND) /* dangling entry: the verifier reports it */
-      rc = 0;
-    else if (rc == 0 &&
-             (rc = visit_candidate(list, &pk, &value, result, err)) != 0)
-      return rc;
+    rc = store_mdb_error(mdb_get(txn, primary, &pk, &value), err,
+                         "reading a record");
     if (rc == 0)
-      rc = mdb_cursor_get(index, &key, &pk, MDB_NEXT_DUP);
+      rc = visit_candidate(list, &pk, &value, result, err);
+    else if (rc == RT_ENOTFOUND) /* dangling entry: the verifier reports it */
+      rc = 0;
+    if (rc == 0)
+      rc = store_mdb_error(mdb_cursor_get(index, &key, &pk, MDB_NEXT_DUP), err,
+                           walking);
   }
-  return rc == MDB_NOTFOUND ? 0 : store_mdb_error(rc, err, "walking an index");
+  return rc == RT_ENOTFOUND ? 0 : rc; /* the end of the key's entries */
 }
 
 static int walk_primary(MDB_txn *txn, const store_list_t *list,
                         store_list_result_t *result, rt_error_t *err) {
+  const char *walking = "walking records";
   MDB_cursor *cursor;
-  int rc = mdb_cursor_open(txn, store_entity_dbi(list->store, list->entity),
-                           &cursor);
+  int rc = store_mdb_error(
+      mdb_cursor_open(txn, store_entity_dbi(list->store, list->entity),
+                      &cursor),
+      err, walking);
   if (rc != 0)
-    return store_mdb_error(rc, err, "walking records");
+    return rc;
   MDB_val pk, value;
-  rc = mdb_cursor_get(cursor, &pk, &value, MDB_FIRST);
+  rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_FIRST), err,
+                       walking);
   while (rc == 0) {
     rc = visit_candidate(list, &pk, &value, result, err);
-    if (rc != 0) {
-      mdb_cursor_close(cursor);
-      return rc;
-    }
-    rc = mdb_cursor_get(cursor, &pk, &value, MDB_NEXT);
+    if (rc == 0)
+      rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_NEXT), err,
+                           walking);
   }
   mdb_cursor_close(cursor);
-  return rc == MDB_NOTFOUND ? 0 : store_mdb_error(rc, err, "walking records");
+  return rc == RT_ENOTFOUND ? 0 : rc; /* the end of the records */
 }
 
 void store_list_result_free(store_list_result_t *result) {
@@ -337,12 +343,12 @@ int store_list_run(rt_store_reader_t *reader, store_list_t *list,
   if (result->items == NULL)
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
   MDB_cursor *index = NULL;
-  int mrc = mdb_cursor_open(
-      reader->txn, store_entity_index(list->store, list->entity), &index);
-  if (mrc != 0) {
-    rc = store_mdb_error(mrc, err, "opening an index");
+  rc = store_mdb_error(
+      mdb_cursor_open(reader->txn,
+                      store_entity_index(list->store, list->entity), &index),
+      err, "opening an index");
+  if (rc != 0)
     goto fail;
-  }
   const store_key_t *driver = NULL;
   bool empty = false;
   rc = choose_driver(index, &list->drivers, &driver, &empty, err);

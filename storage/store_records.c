@@ -1,31 +1,34 @@
 /*
  * store_records: create and update of sources, actors, recommendations and
- * commitments. Both work on a shallow copy of a message struct: create
- * copies the caller's message and overwrites the server-owned fields;
- * update copies the stored record and replaces the fields named in the
- * update mask with the caller's, found through the protobuf-c descriptors
- * so that one routine serves every entity. The copy is only packed, never
- * freed field by field, so sharing pointers with both sides is safe.
- * Each change rewrites the record's index entries and appends to the log.
+ * commitments. Both work on a copy of a message struct in the op's arena:
+ * create copies the caller's message and overwrites the server-owned
+ * fields; update copies the stored record and replaces the fields named
+ * in the update mask with the caller's, found through the protobuf-c
+ * descriptors so that one routine serves every entity. The copy shares
+ * pointers with both sides, which is safe because nothing in an arena is
+ * freed field by field (store_internal.h). Each change rewrites the
+ * record's index entries and appends to the log.
  */
-#include "rt_validate.h"
-#include "store_internal.h"
+#include "store_ops.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const entity_names[] = {"", "source", "actor",
-                                           "recommendation", "commitment"};
-
 /* Fields the server owns: never taken from the caller. */
 static bool is_server_owned(rt_entity_t entity, const char *name) {
   static const char *const common[] = {"id", "revision", "created_ms",
                                        "updated_ms", "updated_by"};
-  static const char *const derived[] = {
-      "status",           "last_follow_up_as_of", "latest_value",
-      "trajectory",       "latest_as_of",         "progress",
-      "measurement_count"};
+  static const char *const derived[] = {"status",
+                                        "last_follow_up_as_of",
+                                        "latest_value",
+                                        "trajectory",
+                                        "latest_as_of",
+                                        "progress",
+                                        "measurement_count",
+                                        "reported_status",
+                                        "reported_as_of",
+                                        "pending_count"};
   for (size_t i = 0; i < sizeof common / sizeof *common; i++)
     if (strcmp(name, common[i]) == 0)
       return true;
@@ -71,42 +74,43 @@ static void copy_field(void *dst, const void *src,
          scalar_size(fd->type));
 }
 
-static bool messages_equal(const ProtobufCMessage *a,
-                           const ProtobufCMessage *b) {
+/* Equal when packed alike; a pack that finds no memory says "differs",
+ * which only costs a write. */
+static bool messages_equal(const ProtobufCMessage *a, const ProtobufCMessage *b,
+                           store_arena_t *arena) {
   if (a == NULL || b == NULL)
     return a == b;
   size_t len_a = protobuf_c_message_get_packed_size(a);
   size_t len_b = protobuf_c_message_get_packed_size(b);
   if (len_a != len_b)
     return false;
-  uint8_t *pa = malloc(len_a + 1), *pb = malloc(len_b + 1);
-  bool equal = pa && pb;
-  if (equal) {
-    protobuf_c_message_pack(a, pa);
-    protobuf_c_message_pack(b, pb);
-    equal = memcmp(pa, pb, len_a) == 0;
-  }
-  free(pa);
-  free(pb);
-  return equal;
+  uint8_t *pa = store_arena_alloc(arena, len_a);
+  uint8_t *pb = store_arena_alloc(arena, len_b);
+  if (pa == NULL || pb == NULL)
+    return false;
+  protobuf_c_message_pack(a, pa);
+  protobuf_c_message_pack(b, pb);
+  return memcmp(pa, pb, len_a) == 0;
 }
 
-static bool values_equal(const void *a, const void *b, ProtobufCType type) {
+static bool values_equal(const void *a, const void *b, ProtobufCType type,
+                         store_arena_t *arena) {
   if (type == PROTOBUF_C_TYPE_STRING)
     return strcmp(store_str(*(char *const *)a), store_str(*(char *const *)b)) ==
            0;
   if (type == PROTOBUF_C_TYPE_MESSAGE)
     return messages_equal(*(ProtobufCMessage *const *)a,
-                          *(ProtobufCMessage *const *)b);
+                          *(ProtobufCMessage *const *)b, arena);
   return memcmp(a, b, scalar_size(type)) == 0;
 }
 
 static bool field_equal(const void *a, const void *b,
-                        const ProtobufCFieldDescriptor *fd) {
+                        const ProtobufCFieldDescriptor *fd,
+                        store_arena_t *arena) {
   const char *ma = (const char *)a + fd->offset;
   const char *mb = (const char *)b + fd->offset;
   if (fd->label != PROTOBUF_C_LABEL_REPEATED)
-    return values_equal(ma, mb, fd->type);
+    return values_equal(ma, mb, fd->type, arena);
   size_t na, nb;
   memcpy(&na, (const char *)a + fd->quantifier_offset, sizeof na);
   memcpy(&nb, (const char *)b + fd->quantifier_offset, sizeof nb);
@@ -115,7 +119,7 @@ static bool field_equal(const void *a, const void *b,
   const char *ea = *(const char *const *)ma, *eb = *(const char *const *)mb;
   size_t size = scalar_size(fd->type);
   for (size_t i = 0; i < na; i++)
-    if (!values_equal(ea + i * size, eb + i * size, fd->type))
+    if (!values_equal(ea + i * size, eb + i * size, fd->type, arena))
       return false;
   return true;
 }
@@ -157,6 +161,9 @@ static void stamp_record(ProtobufCMessage *record, const stamp_t *stamp) {
   set_field(record, "status", &no_information);
   set_field(record, "last_follow_up_as_of", &empty);
   set_field(record, "measurement_count", zero);
+  set_field(record, "reported_status", zero);
+  set_field(record, "reported_as_of", &empty);
+  set_field(record, "pending_count", zero);
 }
 
 static int validate_record(rt_entity_t entity, const ProtobufCMessage *record,
@@ -171,10 +178,6 @@ static int validate_record(rt_entity_t entity, const ProtobufCMessage *record,
   default:
     return store_validate_commitment((const void *)record, err);
   }
-}
-
-static Rectrack__V1__SubjectType subject_type(rt_entity_t entity) {
-  return (Rectrack__V1__SubjectType)entity;
 }
 
 static void event_set_snapshot(Rectrack__V1__ChangeEvent *event,
@@ -200,86 +203,63 @@ static int write_record(store_wctx_t *ctx, rt_entity_t entity,
                         const ProtobufCMessage *old, ProtobufCMessage *record,
                         const store_key_t *pk, Rectrack__V1__ChangeEvent *event,
                         unsigned put_flags) {
-  uint8_t *packed = NULL;
-  size_t packed_len = 0;
-  int rc = store_pack(record, &packed, &packed_len, ctx->err);
-  if (rc != 0)
-    return rc;
-  MDB_val key = {pk->len, (void *)pk->data}, data = {packed_len, packed};
-  int mrc = mdb_put(ctx->txn, store_entity_dbi(ctx->store, entity), &key, &data,
-                    put_flags);
-  if (mrc == MDB_KEYEXIST)
-    rc = rt_error_set(ctx->err, RT_EEXIST, "id", "%s '%.80s' already exists",
-                      entity_names[entity], (const char *)event->subject_id);
-  else if (mrc != 0)
-    rc = store_mdb_error(mrc, ctx->err, "writing a record");
-  if (rc == 0)
-    rc = old ? store_index_replace(ctx, entity, old, record, pk)
-             : store_index_update(ctx, entity, record, pk, true);
+  int rc = store_put_record(ctx, entity, pk, old, record, put_flags, true);
   if (rc == 0) {
     event_set_snapshot(event, entity, record);
     rc = store_log_append(ctx, event);
   }
-  if (rc == 0)
-    store_take_reply(ctx, &packed, packed_len);
-  free(packed);
   return rc;
 }
 
-/* Assigns the next R/C number (or takes the slug) as the record's key. */
+/* Assigns the next R/C number (or takes the slug) as the record's key;
+ * *id_out is the id, in the op's arena or the caller's message. */
 static int assign_id(store_wctx_t *ctx, rt_entity_t entity,
                      const ProtobufCMessage *input, store_key_t *pk,
-                     char **id_out) {
+                     const char **id_out) {
   *id_out = NULL;
   if (entity == RT_ENTITY_SOURCE || entity == RT_ENTITY_ACTOR) {
     const ProtobufCFieldDescriptor *id_fd =
         protobuf_c_message_descriptor_get_field_by_name(input->descriptor,
                                                         "id");
-    const char *id =
-        store_str(*(char *const *)((const char *)input + id_fd->offset));
-    int rc = store_primary_key(entity, id, pk, ctx->err);
-    if (rc == 0 && (*id_out = strdup(id)) == NULL)
-      rc = RT_ENOMEM;
-    return rc;
+    *id_out = store_str(*(char *const *)((const char *)input + id_fd->offset));
+    return store_primary_key(entity, *id_out, pk, ctx->err);
   }
   const char *counter = entity == RT_ENTITY_RECOMMENDATION
                             ? "next_recommendation"
                             : "next_commitment";
   uint64_t next = 0;
-  int rc = store_meta_get_u64(ctx->txn, ctx->store, counter, &next);
+  int rc = store_meta_get_u64(ctx->txn, ctx->store, counter, &next, ctx->err);
   if (rc == 0)
     rc = store_meta_put_u64(ctx->txn, ctx->store, counter,
-                            (next ? next : 1) + 1);
+                            (next ? next : 1) + 1, ctx->err);
   if (rc != 0)
-    return store_mdb_error(rc, ctx->err, "assigning an id");
+    return rc;
   next = next ? next : 1;
   store_put_u64(pk->data, next);
   pk->len = 8;
   *id_out = store_format_number_id(
-      entity == RT_ENTITY_RECOMMENDATION ? 'R' : 'C', next);
-  return *id_out ? 0 : RT_ENOMEM;
+      ctx->arena, entity == RT_ENTITY_RECOMMENDATION ? 'R' : 'C', next);
+  return *id_out ? 0 : rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
 }
 
 int store_op_create(store_wctx_t *ctx, rt_entity_t entity) {
   const ProtobufCMessage *input = ctx->op->message;
-  size_t size = input->descriptor->sizeof_message;
-  ProtobufCMessage *record = malloc(size);
-  char *id = NULL;
+  const char *id = NULL;
   store_key_t pk;
-  int rc = record ? 0 : RT_ENOMEM;
-  if (rc != 0)
-    goto fail;
-  memcpy(record, input, size);
-  rc = validate_record(entity, input, ctx->err);
+  uint64_t revision = 0;
+  int rc = validate_record(entity, input, ctx->err);
   if (rc == 0)
-    rc = store_check_references(ctx, entity, input);
+    rc = store_check_references(ctx->txn, ctx->store, entity, input, ctx->err);
   if (rc == 0)
     rc = assign_id(ctx, entity, input, &pk, &id);
-  uint64_t revision = 0;
   if (rc == 0)
     rc = store_next_revision(ctx, &revision);
   if (rc != 0)
-    goto fail;
+    return rc;
+  ProtobufCMessage *record =
+      store_arena_memdup(ctx->arena, input, input->descriptor->sizeof_message);
+  if (record == NULL)
+    return rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
   stamp_t stamp = {id, revision, ctx->now_ms, ctx->principal, true};
   stamp_record(record, &stamp);
   if (entity == RT_ENTITY_COMMITMENT) {
@@ -290,44 +270,12 @@ int store_op_create(store_wctx_t *ctx, rt_entity_t entity) {
   }
   Rectrack__V1__ChangeEvent event = RECTRACK__V1__CHANGE_EVENT__INIT;
   event.kind = RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_CREATED;
-  event.subject_id = id;
-  event.subject_type = subject_type(entity);
-  rc = write_record(ctx, entity, NULL, record, &pk, &event, MDB_NOOVERWRITE);
-fail:
-  if (rc == RT_ENOMEM)
-    rt_error_set(ctx->err, rc, NULL, "out of memory");
-  free(id);
-  free(record);
-  return rc;
+  event.subject_id = (char *)id;
+  event.subject_type = store_subject_type(entity);
+  return write_record(ctx, entity, NULL, record, &pk, &event, MDB_NOOVERWRITE);
 }
 
 /* ---- update ---------------------------------------------------------- */
-
-char *store_principal_at(MDB_txn *txn, rt_store_t *store, uint64_t revision) {
-  uint8_t key_bytes[8];
-  store_put_u64(key_bytes, revision);
-  MDB_val key = {8, key_bytes}, data;
-  char *who = NULL;
-  if (mdb_get(txn, store->log, &key, &data) == 0) {
-    Rectrack__V1__ChangeEvent *event =
-        rectrack__v1__change_event__unpack(NULL, data.mv_size, data.mv_data);
-    if (event) {
-      who = store_strdup(event->principal);
-      protobuf_c_message_free_unpacked(&event->base, NULL);
-    }
-  }
-  return who ? who : strdup("unknown");
-}
-
-static uint64_t record_revision(rt_entity_t entity,
-                                const ProtobufCMessage *record) {
-  const ProtobufCFieldDescriptor *fd =
-      protobuf_c_message_descriptor_get_field_by_name(
-          store_entity_descriptor(entity), "revision");
-  uint64_t revision = 0;
-  memcpy(&revision, (const char *)record + fd->offset, sizeof revision);
-  return revision;
-}
 
 /* Checks the mask; *fields gets the descriptors of the fields to copy. */
 static int resolve_mask(store_wctx_t *ctx, rt_entity_t entity,
@@ -350,7 +298,7 @@ static int resolve_mask(store_wctx_t *ctx, rt_entity_t entity,
     if (fd == NULL)
       return rt_error_set(ctx->err, RT_EINVAL, field,
                           "%s: '%.60s' is not a field of %s", field, name,
-                          entity_names[entity]);
+                          store_entity_name(entity));
     if (is_server_owned(entity, name))
       return rt_error_set(ctx->err, RT_EINVAL, field,
                           "%s: '%.60s' is set by the server and cannot be "
@@ -386,7 +334,7 @@ static int commit_update(store_wctx_t *ctx, rt_entity_t entity,
                          size_t n_changed) {
   int rc = validate_record(entity, merged, ctx->err);
   if (rc == 0)
-    rc = store_check_references(ctx, entity, merged);
+    rc = store_check_references(ctx->txn, ctx->store, entity, merged, ctx->err);
   uint64_t revision = 0;
   if (rc == 0)
     rc = store_next_revision(ctx, &revision);
@@ -394,21 +342,36 @@ static int commit_update(store_wctx_t *ctx, rt_entity_t entity,
     return rc;
   stamp_t stamp = {id, revision, ctx->now_ms, ctx->principal, false};
   stamp_record(merged, &stamp);
-  char latest_as_of[11] = "";
   if (entity == RT_ENTITY_COMMITMENT) {
-    rc = store_commitment_recompute(ctx->txn, ctx->store,
-                                    store_get_u64(pk->data), (void *)merged,
-                                    latest_as_of, ctx->err);
+    rc = store_commitment_recompute(ctx, store_get_u64(pk->data),
+                                    (void *)merged);
     if (rc != 0)
       return rc;
   }
   Rectrack__V1__ChangeEvent event = RECTRACK__V1__CHANGE_EVENT__INIT;
   event.kind = archive_kind(entity, old, merged);
   event.subject_id = (char *)id;
-  event.subject_type = subject_type(entity);
+  event.subject_type = store_subject_type(entity);
   event.changed_fields = changed;
   event.n_changed_fields = n_changed;
   return write_record(ctx, entity, old, merged, pk, &event, 0);
+}
+
+/* Copies the fields to update from the op's message into merged (a copy
+ * of old); *changed gets the names of those whose value differs. */
+static void merge_fields(store_wctx_t *ctx, const ProtobufCMessage *old,
+                         ProtobufCMessage *merged,
+                         const ProtobufCFieldDescriptor **fields,
+                         size_t n_fields, char **changed, size_t *n_changed) {
+  *n_changed = 0;
+  for (size_t i = 0; i < n_fields; i++) {
+    copy_field(merged, ctx->op->message, fields[i]);
+    bool seen = false;
+    for (size_t j = 0; j < *n_changed; j++)
+      seen = seen || strcmp(changed[j], fields[i]->name) == 0;
+    if (!seen && !field_equal(old, merged, fields[i], ctx->arena))
+      changed[(*n_changed)++] = (char *)fields[i]->name;
+  }
 }
 
 int store_op_update(store_wctx_t *ctx, rt_entity_t entity) {
@@ -418,49 +381,31 @@ int store_op_update(store_wctx_t *ctx, rt_entity_t entity) {
       protobuf_c_message_descriptor_get_field_by_name(desc, "id");
   const char *id = *(char *const *)((const char *)input + id_fd->offset);
   char field[32];
-  snprintf(field, sizeof field, "%s.id", entity_names[entity]);
-  ProtobufCMessage *old = NULL, *merged = NULL;
-  const ProtobufCFieldDescriptor **fields = NULL;
-  char **changed = NULL;
-  size_t n_fields = 0, n_changed = 0;
+  snprintf(field, sizeof field, "%s.id", store_entity_name(entity));
+  ProtobufCMessage *old = NULL;
   store_key_t pk;
-  int rc = store_fetch_unpacked(ctx, entity, id, field, &old, &pk);
+  int rc = store_fetch_record(ctx, entity, id, field, &old, &pk);
   if (rc == 0)
-    rc = store_check_expected(ctx, entity_names[entity], id,
-                              record_revision(entity, old));
+    rc = store_check_expected(ctx, store_entity_name(entity), id,
+                              store_record_revision(entity, old));
   if (rc != 0)
-    goto done;
-  fields =
-      calloc(desc->n_fields + ctx->op->update_mask_len + 1, sizeof *fields);
-  changed = calloc(desc->n_fields + 1, sizeof *changed);
-  merged = malloc(desc->sizeof_message);
-  if (!fields || !changed || !merged) {
-    rc = rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
-    goto done;
-  }
-  memcpy(merged, old, desc->sizeof_message);
+    return rc;
+  const ProtobufCFieldDescriptor **fields = store_arena_alloc(
+      ctx->arena, (desc->n_fields + ctx->op->update_mask_len) * sizeof *fields);
+  char **changed =
+      store_arena_alloc(ctx->arena, desc->n_fields * sizeof *changed);
+  ProtobufCMessage *merged =
+      store_arena_memdup(ctx->arena, old, desc->sizeof_message);
+  if (!fields || !changed || !merged)
+    return rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
+  size_t n_fields = 0, n_changed = 0;
   rc = resolve_mask(ctx, entity, fields, &n_fields);
   if (rc != 0)
-    goto done;
-  for (size_t i = 0; i < n_fields; i++) {
-    copy_field(merged, input, fields[i]);
-    bool seen = false;
-    for (size_t j = 0; j < n_changed; j++)
-      seen = seen || strcmp(changed[j], fields[i]->name) == 0;
-    if (!seen && !field_equal(old, merged, fields[i]))
-      changed[n_changed++] = (char *)fields[i]->name;
-  }
+    return rc;
+  merge_fields(ctx, old, merged, fields, n_fields, changed, &n_changed);
   if (n_changed == 0) { /* nothing to change: the record as it is */
-    rc = store_set_reply(ctx, old);
-    ctx->op->revision = record_revision(entity, old);
-    goto done;
+    ctx->op->revision = store_record_revision(entity, old);
+    return store_set_reply(ctx, old);
   }
-  rc = commit_update(ctx, entity, old, merged, &pk, id, changed, n_changed);
-done:
-  free(changed);
-  free(fields);
-  free(merged);
-  if (old)
-    protobuf_c_message_free_unpacked(old, NULL);
-  return rc;
+  return commit_update(ctx, entity, old, merged, &pk, id, changed, n_changed);
 }

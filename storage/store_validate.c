@@ -1,12 +1,13 @@
 /*
  * store_validate: every field of every record is checked here before a
  * write, with the rules of common/rt_validate, and every id a record names
- * is checked to exist (referential checks, inside the write transaction).
+ * is checked to exist (referential checks, inside the write transaction;
+ * see store_validate.h).
  * Errors name the field path ("recommendation.sdg_targets[1]") and the
  * value. Server-owned fields are not checked: the writer overwrites them.
  */
+#include "store_validate.h"
 #include "rt_validate.h"
-#include "store_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -48,13 +49,13 @@ static int check_slugs(char **values, size_t n, const char *field,
   return rc;
 }
 
-static int check_texts(char **values, size_t n, size_t max_len,
-                       const char *field, rt_error_t *err) {
+static int check_evidence(char **values, size_t n, const char *field,
+                          rt_error_t *err) {
   char name[FIELD_LEN];
   int rc = check_list_len(n, field, err);
   for (size_t i = 0; i < n && rc == 0; i++)
-    rc = rt_validate_text(store_str(values[i]), max_len, true,
-                          field_at(name, field, i), err);
+    rc = rt_validate_evidence(store_str(values[i]), field_at(name, field, i),
+                              err);
   return rc;
 }
 
@@ -144,7 +145,7 @@ int store_validate_recommendation(const Rectrack__V1__Recommendation *r,
     rc = rt_validate_text(store_str(r->text), RT_MAX_TEXT_LEN, false,
                           "recommendation.text", err);
   if (rc == 0)
-    rc = check_optional_slug(r->theme, "recommendation.theme", err);
+    rc = rt_validate_theme(r->theme, "recommendation.theme", err);
   if (rc == 0)
     rc = check_sdg_gcm(r->sdg_targets, r->n_sdg_targets, r->gcm_objectives,
                        r->n_gcm_objectives, "recommendation", err);
@@ -234,7 +235,7 @@ int store_validate_commitment(const Rectrack__V1__Commitment *c,
     rc = check_sdg_gcm(c->sdg_targets, c->n_sdg_targets, c->gcm_objectives,
                        c->n_gcm_objectives, "commitment", err);
   if (rc == 0)
-    rc = check_optional_slug(c->theme, "commitment.theme", err);
+    rc = rt_validate_theme(c->theme, "commitment.theme", err);
   if (rc == 0 && c->indicator)
     rc = check_indicator(c->indicator, err);
   return rc;
@@ -255,8 +256,7 @@ int store_validate_follow_up(const Rectrack__V1__FollowUp *f, rt_error_t *err) {
     rc = rt_validate_text(store_str(f->note), RT_MAX_TEXT_LEN, false,
                           "follow_up.note", err);
   if (rc == 0)
-    rc = check_texts(f->evidence, f->n_evidence, RT_MAX_URL_LEN,
-                     "follow_up.evidence", err);
+    rc = check_evidence(f->evidence, f->n_evidence, "follow_up.evidence", err);
   if (rc == 0)
     rc = check_optional_slug(f->reported_by, "follow_up.reported_by", err);
   if (rc == 0)
@@ -281,74 +281,118 @@ int store_validate_measurement(const Rectrack__V1__Measurement *m,
   if (rc == 0)
     rc = rt_validate_text(store_str(m->note), RT_MAX_TEXT_LEN, false,
                           "measurement.note", err);
+  if (rc == 0)
+    rc = check_optional_slug(m->reported_by, "measurement.reported_by", err);
+  return rc;
+}
+
+int store_validate_decision(const Rectrack__V1__ValidateSubmissionRequest *d,
+                            rt_error_t *err) {
+  const char *subject = store_str(d->subject_id);
+  if (store_parse_number_id(subject, 'R') == 0 &&
+      store_parse_number_id(subject, 'C') == 0)
+    return rt_error_set(err, RT_EINVAL, "subject_id",
+                        "subject_id: '%.80s' is not a recommendation (R..) "
+                        "or commitment (C..) id",
+                        subject);
+  if (d->revision == 0)
+    return rt_error_set(err, RT_EINVAL, "revision",
+                        "revision: the revision the submission was recorded "
+                        "at is required");
+  if (d->decision != RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_VALIDATED &&
+      d->decision != RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_RETURNED)
+    return rt_error_set(err, RT_EINVAL, "decision",
+                        "decision: must be REVIEW_STATE_VALIDATED or "
+                        "REVIEW_STATE_RETURNED, not %d",
+                        (int)d->decision);
+  int rc =
+      rt_validate_text(store_str(d->note), RT_MAX_TEXT_LEN, false, "note", err);
+  if (rc == 0 &&
+      d->decision == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_RETURNED &&
+      store_str(d->note)[0] == '\0')
+    rc = rt_error_set(err, RT_EINVAL, "note",
+                      "note: say why the submission is returned, so that "
+                      "the reporter can correct it");
   return rc;
 }
 
 /* ---- referential checks ---------------------------------------------- */
 
-static int must_exist(store_wctx_t *ctx, rt_entity_t entity, const char *id,
+/* Where the ids a record names are looked up. */
+typedef struct lookup {
+  MDB_txn *txn;
+  rt_store_t *store;
+  rt_error_t *err;
+} lookup_t;
+
+static int must_exist(const lookup_t *at, rt_entity_t entity, const char *id,
                       const char *field) {
   store_key_t key;
   if (store_primary_key(entity, id, &key, NULL) != 0)
-    return rt_error_set(ctx->err, RT_EINVAL, field, "%s: '%.80s' is not an id",
+    return rt_error_set(at->err, RT_EINVAL, field, "%s: '%.80s' is not an id",
                         field, store_str(id));
   MDB_val data;
-  int rc =
-      store_fetch(ctx->txn, store_entity_dbi(ctx->store, entity), &key, &data);
-  static const char *names[] = {"", "source", "actor", "recommendation",
-                                "commitment"};
-  if (rc == MDB_NOTFOUND)
-    return rt_error_set(ctx->err, RT_ENOTFOUND, field,
-                        "%s: %s '%.80s' does not exist", field, names[entity],
-                        id);
-  return rc ? store_mdb_error(rc, ctx->err, "reference check") : 0;
+  int rc = store_fetch(at->txn, store_entity_dbi(at->store, entity), &key,
+                       &data, at->err, "checking a reference");
+  if (rc == RT_ENOTFOUND)
+    return rt_error_set(at->err, RT_ENOTFOUND, field,
+                        "%s: %s '%.80s' does not exist", field,
+                        store_entity_name(entity), id);
+  return rc;
 }
 
-static int must_all_exist(store_wctx_t *ctx, rt_entity_t entity, char **ids,
+static int must_all_exist(const lookup_t *at, rt_entity_t entity, char **ids,
                           size_t n, const char *base) {
   char name[FIELD_LEN];
   int rc = 0;
   for (size_t i = 0; i < n && rc == 0; i++)
-    rc = must_exist(ctx, entity, ids[i], field_at(name, base, i));
+    rc = must_exist(at, entity, ids[i], field_at(name, base, i));
   return rc;
 }
 
-static int must_exist_optional(store_wctx_t *ctx, rt_entity_t entity,
+static int must_exist_optional(const lookup_t *at, rt_entity_t entity,
                                const char *id, const char *field) {
   if (id == NULL || id[0] == '\0')
     return 0;
-  return must_exist(ctx, entity, id, field);
+  return must_exist(at, entity, id, field);
 }
 
-int store_check_references(store_wctx_t *ctx, rt_entity_t entity,
-                           const ProtobufCMessage *record) {
+int store_check_reference(MDB_txn *txn, rt_store_t *store, rt_entity_t entity,
+                          const char *id, const char *field, rt_error_t *err) {
+  lookup_t at = {txn, store, err};
+  return must_exist_optional(&at, entity, id, field);
+}
+
+int store_check_references(MDB_txn *txn, rt_store_t *store, rt_entity_t entity,
+                           const ProtobufCMessage *record, rt_error_t *err) {
+  lookup_t at = {txn, store, err};
   if (entity == RT_ENTITY_SOURCE) {
     const Rectrack__V1__Source *s = (const void *)record;
-    return must_all_exist(ctx, RT_ENTITY_ACTOR, s->organizer_ids,
+    return must_all_exist(&at, RT_ENTITY_ACTOR, s->organizer_ids,
                           s->n_organizer_ids, "source.organizer_ids");
   }
   if (entity == RT_ENTITY_RECOMMENDATION) {
     const Rectrack__V1__Recommendation *r = (const void *)record;
-    int rc = must_exist(ctx, RT_ENTITY_SOURCE, r->source_id,
+    int rc = must_exist(&at, RT_ENTITY_SOURCE, r->source_id,
                         "recommendation.source_id");
     if (rc == 0)
-      rc = must_all_exist(ctx, RT_ENTITY_ACTOR, r->addressed_to,
+      rc = must_all_exist(&at, RT_ENTITY_ACTOR, r->addressed_to,
                           r->n_addressed_to, "recommendation.addressed_to");
     if (rc == 0)
-      rc = must_exist_optional(ctx, RT_ENTITY_ACTOR, r->lead_actor_id,
+      rc = must_exist_optional(&at, RT_ENTITY_ACTOR, r->lead_actor_id,
                                "recommendation.lead_actor_id");
     return rc;
   }
   if (entity == RT_ENTITY_COMMITMENT) {
     const Rectrack__V1__Commitment *c = (const void *)record;
     int rc =
-        must_exist(ctx, RT_ENTITY_ACTOR, c->actor_id, "commitment.actor_id");
+        must_exist(&at, RT_ENTITY_ACTOR, c->actor_id, "commitment.actor_id");
     if (rc == 0)
-      rc = must_all_exist(ctx, RT_ENTITY_RECOMMENDATION, c->recommendation_ids,
+      rc = must_all_exist(&at, RT_ENTITY_RECOMMENDATION, c->recommendation_ids,
                           c->n_recommendation_ids,
                           "commitment.recommendation_ids");
     if (rc == 0)
-      rc = must_exist_optional(ctx, RT_ENTITY_SOURCE, c->source_id,
+      rc = must_exist_optional(&at, RT_ENTITY_SOURCE, c->source_id,
                                "commitment.source_id");
     return rc;
   }

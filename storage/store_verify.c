@@ -1,16 +1,24 @@
 /*
- * store_verify: reading the change log (rt_store_log_scan) and checking
- * the whole store (rt_store_verify) in one snapshot: the log is gap-free
+ * store_verify: checking the whole store (rt_store_verify) in one
+ * snapshot, reading the log through rt_store_log_scan: the log is gap-free
  * from revision 1 and each entry's prev_hash is the SHA-256 of the stored
  * bytes before it, the newest entry matches the head hash kept in meta,
  * every record is in each index it belongs to, and every index entry
  * points at a record that has that value. Problems are reported as
- * sentences. The test-damage helpers at the end break a store on purpose
- * so that the verifier's tests can show it notices.
+ * sentences. What the checks unpack lives in an arena reset after each
+ * record or index entry. The test-damage helpers at the end break a store
+ * on purpose so that the verifier's tests can show it notices.
+ *
+ * Beside problems the verifier collects notices: a recommendation or a
+ * commitment tagged with an SDG target, GCM objective or theme outside the
+ * reference lists, stored before the lists were enforced. The store is
+ * sound and the record is kept; the notice names the record, the field and
+ * the value so that the secretariat can correct it.
  */
+#include "rt_reference.h"
+#include "rt_validate.h"
 #include "store_internal.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -18,66 +26,49 @@
 #include <stdlib.h>
 #include <string.h>
 
-int rt_store_log_scan(rt_store_reader_t *reader, uint64_t from_revision,
-                      size_t max_count, rt_log_visit_fn visit, void *data,
-                      rt_error_t *err) {
-  if (reader == NULL || !reader->active)
-    return rt_error_set(err, RT_EINVAL, NULL, "reader has no open snapshot");
-  MDB_cursor *cursor;
-  int rc = mdb_cursor_open(reader->txn, reader->store->log, &cursor);
-  if (rc != 0)
-    return store_mdb_error(rc, err, "reading the log");
-  uint8_t start[8];
-  store_put_u64(start, from_revision);
-  MDB_val key = {8, start}, value;
-  size_t visited = 0;
-  int result = 0;
-  rc = mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE);
-  while (rc == 0 && (max_count == 0 || visited < max_count)) {
-    Rectrack__V1__ChangeEvent *event =
-        rectrack__v1__change_event__unpack(NULL, value.mv_size, value.mv_data);
-    if (event == NULL) {
-      result = rt_error_set(err, RT_ECORRUPT, NULL,
-                            "storage: log entry %" PRIu64 " does not decode",
-                            store_get_u64(key.mv_data));
-      break;
-    }
-    uint8_t hash[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(hash, value.mv_data, value.mv_size);
-    ProtobufCBinaryData stored_hash = event->hash;
-    event->hash.data = hash;
-    event->hash.len = sizeof hash;
-    result = visit(event, value.mv_data, value.mv_size, data);
-    event->hash = stored_hash;
-    protobuf_c_message_free_unpacked(&event->base, NULL);
-    visited++;
-    if (result != 0)
-      break;
-    rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT);
-  }
-  mdb_cursor_close(cursor);
-  if (result == 0 && rc != 0 && rc != MDB_NOTFOUND)
-    result = store_mdb_error(rc, err, "reading the log");
-  return result;
-}
-
 /* ---- verifier -------------------------------------------------------- */
 
 static void add_problem(rt_verify_report_t *report, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
+static void add_notice(rt_verify_report_t *report, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
 
-static void add_problem(rt_verify_report_t *report, const char *format, ...) {
-  report->problem_count++;
-  if (report->problems_len >= RT_VERIFY_MAX_PROBLEMS)
+/* Whether key is in dbi. A read that fails for another reason than a
+ * missing key also says "absent": the problem it shows is reported. */
+static bool present(rt_store_reader_t *reader, MDB_dbi dbi, const void *key,
+                    size_t key_len, MDB_val *value) {
+  MDB_val k = {key_len, (void *)key};
+  return store_mdb_error(mdb_get(reader->txn, dbi, &k, value), NULL,
+                         "verifying") == 0;
+}
+
+/* Counts a sentence and keeps it while the list has room. */
+static void add_sentence(size_t *count, char **list, size_t *len,
+                         const char *format, va_list args) {
+  (*count)++;
+  if (*len >= RT_VERIFY_MAX_PROBLEMS)
     return;
   char *sentence = malloc(512);
   if (sentence == NULL)
     return;
+  vsnprintf(sentence, 512, format, args);
+  list[(*len)++] = sentence;
+}
+
+static void add_problem(rt_verify_report_t *report, const char *format, ...) {
   va_list args;
   va_start(args, format);
-  vsnprintf(sentence, 512, format, args);
+  add_sentence(&report->problem_count, report->problems, &report->problems_len,
+               format, args);
   va_end(args);
-  report->problems[report->problems_len++] = sentence;
+}
+
+static void add_notice(rt_verify_report_t *report, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  add_sentence(&report->notice_count, report->notices, &report->notices_len,
+               format, args);
+  va_end(args);
 }
 
 void rt_verify_report_free(rt_verify_report_t *report) {
@@ -86,6 +77,9 @@ void rt_verify_report_free(rt_verify_report_t *report) {
   for (size_t i = 0; i < report->problems_len; i++)
     free(report->problems[i]);
   free(report->problems);
+  for (size_t i = 0; i < report->notices_len; i++)
+    free(report->notices[i]);
+  free(report->notices);
   memset(report, 0, sizeof *report);
 }
 
@@ -97,53 +91,169 @@ typedef struct chain_state {
   uint64_t follow_ups, measurements; /* entries that recorded one */
 } chain_state_t;
 
+/* The review fields a decision on a submission changes in its stored
+ * copy (the same names in FollowUp and Measurement). */
+static const char *const review_fields[] = {"review_state", "reviewed_by",
+                                            "reviewed_ms", "review_note",
+                                            "review_revision"};
+
+static const ProtobufCFieldDescriptor *field_of(const ProtobufCMessage *m,
+                                                const char *name) {
+  return protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+}
+
+static uint64_t review_revision_of(const ProtobufCMessage *m) {
+  uint64_t value;
+  memcpy(&value, (const char *)m + field_of(m, "review_revision")->offset,
+         sizeof value);
+  return value;
+}
+
+static int review_state_of(const ProtobufCMessage *m) {
+  int value;
+  memcpy(&value, (const char *)m + field_of(m, "review_state")->offset,
+         sizeof value);
+  return value;
+}
+
+/* Copies the review fields of from into to (messages of one type). */
+static void copy_review_fields(ProtobufCMessage *to,
+                               const ProtobufCMessage *from) {
+  for (size_t i = 0; i < sizeof review_fields / sizeof *review_fields; i++) {
+    const ProtobufCFieldDescriptor *fd = field_of(to, review_fields[i]);
+    size_t size = fd->type == PROTOBUF_C_TYPE_STRING ? sizeof(char *)
+                  : fd->type == PROTOBUF_C_TYPE_ENUM ? sizeof(int)
+                                                     : sizeof(uint64_t);
+    memcpy((char *)to + fd->offset, (const char *)from + fd->offset, size);
+  }
+}
+
+static bool same_packed(const ProtobufCMessage *a, const void *bytes,
+                        size_t len) {
+  size_t a_len = protobuf_c_message_get_packed_size(a);
+  uint8_t *packed = malloc(a_len + 1);
+  if (packed == NULL)
+    return true; /* cannot tell: no problem claimed */
+  protobuf_c_message_pack(a, packed);
+  bool same = a_len == len && memcmp(packed, bytes, len) == 0;
+  free(packed);
+  return same;
+}
+
+/* Whether the log entry at decided is a decision on the submission of
+ * subject recorded at revision. */
+static bool is_decision_on(chain_state_t *state, uint64_t decided,
+                           const char *subject, uint64_t revision) {
+  uint8_t key[8];
+  store_put_u64(key, decided);
+  MDB_val value;
+  if (!present(state->reader, state->reader->store->log, key, 8, &value))
+    return false;
+  Rectrack__V1__ChangeEvent *event =
+      rectrack__v1__change_event__unpack(NULL, value.mv_size, value.mv_data);
+  bool decision =
+      event != NULL &&
+      (event->kind ==
+           RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_SUBMISSION_VALIDATED ||
+       event->kind ==
+           RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_SUBMISSION_RETURNED) &&
+      strcmp(event->subject_id ? event->subject_id : "", subject) == 0 &&
+      ((event->follow_up && event->follow_up->revision == revision) ||
+       (event->measurement && event->measurement->revision == revision));
+  if (event)
+    rectrack__v1__change_event__free_unpacked(event, NULL);
+  return decision;
+}
+
+/* A submission decided after it was recorded: its stored copy is the
+ * logged one with the decision's review fields, and the decision it
+ * points at is in the log (the decision's own entry then holds the copy
+ * byte for byte). True when that explains the difference, or when the
+ * problem found was reported here. */
+static bool decided_later(chain_state_t *state, const MDB_val *stored,
+                          const ProtobufCMessage *logged, const char *what,
+                          const char *subject, uint64_t revision) {
+  if (review_state_of(logged) !=
+      RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_SUBMITTED)
+    return false;
+  store_arena_t arena; /* the copy's memory: its fields may be reassigned */
+  store_arena_init(&arena);
+  ProtobufCMessage *copy = protobuf_c_message_unpack(
+      logged->descriptor, &arena.allocator, stored->mv_size, stored->mv_data);
+  uint64_t decided = copy ? review_revision_of(copy) : 0;
+  bool explained = false;
+  if (decided > revision) {
+    /* With the submission's own review fields again, the copy must be
+     * what the log recorded: the report itself never changes. */
+    copy_review_fields(copy, logged);
+    size_t len = protobuf_c_message_get_packed_size(copy);
+    uint8_t *packed = store_arena_alloc(&arena, len + 1);
+    if (packed != NULL) {
+      protobuf_c_message_pack(copy, packed);
+      explained = same_packed(logged, packed, len);
+    }
+  }
+  store_arena_free(&arena);
+  if (explained && !is_decision_on(state, decided, subject, revision))
+    add_problem(state->report,
+                "The %s recorded at revision %" PRIu64 " says it was "
+                "decided at revision %" PRIu64 ", but the log holds no "
+                "such decision: it was altered.",
+                what, revision, decided);
+  return explained;
+}
+
 /* The stored copy under key must be byte for byte the message the log
  * entry holds: the log is chained, the history databases are not, so
- * this is what shows a report altered or removed after the fact. */
+ * this is what shows a report altered or removed after the fact. A
+ * submission decided later differs from its recording in its review
+ * fields alone (decided_later); the decision's own entry (decision true)
+ * holds the copy as it stands. */
 static void check_history_copy(chain_state_t *state, MDB_dbi dbi,
                                const uint8_t *key, size_t key_len,
                                const ProtobufCMessage *logged, const char *what,
-                               uint64_t revision) {
-  MDB_val k = {key_len, (void *)key}, stored;
-  if (mdb_get(state->reader->txn, dbi, &k, &stored) != 0) {
+                               const char *subject, uint64_t revision,
+                               bool decision) {
+  MDB_val stored;
+  if (!present(state->reader, dbi, key, key_len, &stored)) {
     add_problem(state->report,
                 "The %s recorded at revision %" PRIu64 " is missing from "
                 "the stored history: it was removed.",
                 what, revision);
     return;
   }
-  size_t len = protobuf_c_message_get_packed_size(logged);
-  uint8_t *packed = malloc(len + 1);
-  if (packed == NULL)
+  if (same_packed(logged, stored.mv_data, stored.mv_size))
     return;
-  protobuf_c_message_pack(logged, packed);
-  if (len != stored.mv_size || memcmp(packed, stored.mv_data, len) != 0)
-    add_problem(state->report,
-                "The stored %s of revision %" PRIu64 " differs from the "
-                "one the log recorded: it was altered.",
-                what, revision);
-  free(packed);
+  if (!decision &&
+      decided_later(state, &stored, logged, what, subject, revision))
+    return;
+  add_problem(state->report,
+              "The stored %s of revision %" PRIu64 " differs from the "
+              "one the log recorded: it was altered.",
+              what, revision);
 }
 
 static void check_follow_up_copy(chain_state_t *state,
                                  const Rectrack__V1__FollowUp *fu,
-                                 uint64_t revision) {
+                                 uint64_t revision, bool decision) {
   const char *subject = fu->subject_id ? fu->subject_id : "";
   uint8_t key[17], date_key[18];
   key[0] = (uint8_t)subject[0];
   store_put_u64(key + 1, store_parse_number_id(subject, subject[0]));
   store_put_u64(key + 9, fu->revision);
   check_history_copy(state, state->reader->store->fups, key, sizeof key,
-                     &fu->base, "follow-up", revision);
+                     &fu->base, "follow-up", subject, fu->revision, decision);
+  if (decision)
+    return; /* its date index entry was checked with its recording */
   size_t as_of_len = fu->as_of ? strlen(fu->as_of) : 0;
-  MDB_val k = {sizeof date_key, date_key}, stored;
+  MDB_val stored;
   if (as_of_len == 10) {
     memcpy(date_key, fu->as_of, 10);
     store_put_u64(date_key + 10, fu->revision);
   }
   if (as_of_len != 10 ||
-      mdb_get(state->reader->txn, state->reader->store->fup_dates, &k,
-              &stored) != 0 ||
+      !present(state->reader, state->reader->store->fup_dates, date_key,
+               sizeof date_key, &stored) ||
       stored.mv_size != sizeof key ||
       memcmp(stored.mv_data, key, sizeof key) != 0)
     add_problem(state->report,
@@ -154,7 +264,7 @@ static void check_follow_up_copy(chain_state_t *state,
 
 static void check_measurement_copy(chain_state_t *state,
                                    const Rectrack__V1__Measurement *m,
-                                   uint64_t revision) {
+                                   bool decision) {
   uint8_t key[26];
   store_put_u64(key, store_parse_number_id(m->commitment_id, 'C'));
   memset(key + 8, 0, 10);
@@ -162,7 +272,8 @@ static void check_measurement_copy(chain_state_t *state,
     memcpy(key + 8, m->as_of, strnlen(m->as_of, 10));
   store_put_u64(key + 18, m->revision);
   check_history_copy(state, state->reader->store->meas, key, sizeof key,
-                     &m->base, "measurement", revision);
+                     &m->base, "measurement", store_str(m->commitment_id),
+                     m->revision, decision);
 }
 
 static int check_chain_entry(const Rectrack__V1__ChangeEvent *event,
@@ -183,13 +294,19 @@ static int check_chain_entry(const Rectrack__V1__ChangeEvent *event,
                 "(its prev_hash differs from the SHA-256 of that entry): an "
                 "entry was altered or removed.",
                 event->revision);
+  /* A decision holds the submission again, as decided: it adds nothing
+   * to the history, it changes an entry of it. */
+  bool decision =
+      event->kind ==
+          RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_SUBMISSION_VALIDATED ||
+      event->kind == RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_SUBMISSION_RETURNED;
   if (event->follow_up) {
-    state->follow_ups++;
-    check_follow_up_copy(state, event->follow_up, event->revision);
+    state->follow_ups += decision ? 0 : 1;
+    check_follow_up_copy(state, event->follow_up, event->revision, decision);
   }
   if (event->measurement) {
-    state->measurements++;
-    check_measurement_copy(state, event->measurement, event->revision);
+    state->measurements += decision ? 0 : 1;
+    check_measurement_copy(state, event->measurement, decision);
   }
   crypto_hash_sha256(state->prev_hash, packed, packed_len);
   state->expected = event->revision + 1;
@@ -210,7 +327,8 @@ static void check_history_counts(const chain_state_t *state) {
   };
   for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
     MDB_stat stat;
-    if (mdb_stat(state->reader->txn, tables[i].dbi, &stat) == 0 &&
+    if (store_mdb_error(mdb_stat(state->reader->txn, tables[i].dbi, &stat),
+                        NULL, "verifying") == 0 &&
         stat.ms_entries != tables[i].logged)
       add_problem(state->report,
                   "The store holds %zu %s but the log recorded %" PRIu64 ".",
@@ -224,14 +342,18 @@ static void check_history_counts(const chain_state_t *state) {
  * huge key must not make the walk count up to it one by one. */
 static int skip_undecodable(rt_store_reader_t *reader, chain_state_t *state,
                             rt_error_t *err) {
+  const char *verifying = "verifying the log";
   MDB_cursor *cursor;
-  int rc = mdb_cursor_open(reader->txn, reader->store->log, &cursor);
+  int rc =
+      store_mdb_error(mdb_cursor_open(reader->txn, reader->store->log, &cursor),
+                      err, verifying);
   if (rc != 0)
-    return store_mdb_error(rc, err, "verifying the log");
+    return rc;
   uint8_t key_bytes[8];
   store_put_u64(key_bytes, state->expected);
   MDB_val key = {8, key_bytes}, value;
-  rc = mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE);
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE), err,
+                       verifying);
   uint64_t revision =
       rc == 0 && key.mv_size == 8 ? store_get_u64(key.mv_data) : 0;
   if (rc == 0 && revision > state->expected)
@@ -245,11 +367,14 @@ static int skip_undecodable(rt_store_reader_t *reader, chain_state_t *state,
     state->report->entries_checked++;
     crypto_hash_sha256(state->prev_hash, value.mv_data, value.mv_size);
     state->expected = revision + 1;
-  } else {
-    rc = rc ? rc : MDB_CORRUPTED;
+  } else if (rc == 0 || rc == RT_ENOTFOUND) {
+    /* the scan stopped at an entry that is not there now */
+    rc = rt_error_set(err, RT_ECORRUPT, NULL,
+                      "storage: %s: no entry at or after revision %" PRIu64,
+                      verifying, state->expected);
   }
   mdb_cursor_close(cursor);
-  return rc ? store_mdb_error(rc, err, "verifying the log") : 0;
+  return rc;
 }
 
 /* The store's revision and the head hash agree with the end of the log. */
@@ -261,10 +386,10 @@ static void check_log_end(rt_store_reader_t *reader,
                 "The store's revision is %" PRIu64
                 " but the log ends at revision %" PRIu64 ".",
                 revision, state->expected - 1);
-  MDB_val key = {8, "log_head"}, value;
+  MDB_val value;
   if (revision == 0)
     return;
-  if (mdb_get(reader->txn, reader->store->meta, &key, &value) != 0)
+  if (!present(reader, reader->store->meta, "log_head", 8, &value))
     add_problem(state->report,
                 "The head hash of the log is missing: an alteration of the "
                 "newest entry (revision %" PRIu64 ") would go unnoticed.",
@@ -323,6 +448,8 @@ static const char *index_name(uint8_t tag) {
     return "trajectory";
   case IDX_COUNTRY:
     return "country";
+  case IDX_PENDING:
+    return "pending validation";
   default:
     return "unknown";
   }
@@ -331,8 +458,9 @@ static const char *index_name(uint8_t tag) {
 /* "IN_PROGRESS"-style rendering of an index key's value, for sentences. */
 static void describe_value(const uint8_t *key, size_t len, char *out,
                            size_t out_len) {
-  if (len == 2 && (key[0] == IDX_STATUS || key[0] == IDX_GCM ||
-                   key[0] == IDX_KIND || key[0] == IDX_TRAJECTORY)) {
+  if (len == 2 &&
+      (key[0] == IDX_STATUS || key[0] == IDX_GCM || key[0] == IDX_KIND ||
+       key[0] == IDX_TRAJECTORY || key[0] == IDX_PENDING)) {
     const ProtobufCEnumValue *v =
         key[0] == IDX_STATUS ? protobuf_c_enum_descriptor_get_value(
                                    &rectrack__v1__status__descriptor, key[1])
@@ -350,14 +478,7 @@ static void describe_value(const uint8_t *key, size_t len, char *out,
 
 static void describe_id(rt_entity_t entity, const MDB_val *pk, char *out,
                         size_t out_len) {
-  if ((entity == RT_ENTITY_RECOMMENDATION || entity == RT_ENTITY_COMMITMENT) &&
-      pk->mv_size == 8)
-    snprintf(out, out_len, "%c%" PRIu64,
-             entity == RT_ENTITY_RECOMMENDATION ? 'R' : 'C',
-             store_get_u64(pk->mv_data));
-  else
-    snprintf(out, out_len, "%.*s", (int)(pk->mv_size > 80 ? 80 : pk->mv_size),
-             (const char *)pk->mv_data);
+  store_describe_key(entity, pk->mv_data, pk->mv_size, out, out_len);
 }
 
 /* The record's own id field names the key it is stored under. */
@@ -377,21 +498,31 @@ static bool record_has_key(rt_entity_t entity, const ProtobufCMessage *record,
 static const char *const plural[] = {"", "sources", "actors", "recommendations",
                                      "commitments"};
 
-/* A subject whose last change was a follow-up has its status and date. */
+/* A subject whose last change was a follow-up has its status and date:
+ * official ones for an official report, the self-reported ones for a
+ * submission (the newest report of either kind is the latest). */
 static bool follow_up_agrees(rt_entity_t entity, const ProtobufCMessage *record,
                              const Rectrack__V1__FollowUp *fu) {
-  int status;
-  const char *as_of;
+  int status, reported_status;
+  const char *as_of, *reported_as_of;
   if (entity == RT_ENTITY_RECOMMENDATION) {
     const Rectrack__V1__Recommendation *r = (const void *)record;
     status = r->status;
     as_of = r->last_follow_up_as_of;
+    reported_status = r->reported_status;
+    reported_as_of = r->reported_as_of;
   } else if (entity == RT_ENTITY_COMMITMENT) {
     const Rectrack__V1__Commitment *c = (const void *)record;
     status = c->status;
     as_of = c->last_follow_up_as_of;
+    reported_status = c->reported_status;
+    reported_as_of = c->reported_as_of;
   } else {
     return false;
+  }
+  if (fu->review_state == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_SUBMITTED) {
+    status = reported_status;
+    as_of = reported_as_of;
   }
   return status == (int)fu->status &&
          strcmp(store_str(as_of), store_str(fu->as_of)) == 0;
@@ -404,62 +535,123 @@ static bool follow_up_agrees(rt_entity_t entity, const ProtobufCMessage *record,
  * chained log. (A measurement's entry holds no snapshot: only the subject
  * is checked.) */
 static void check_record_against_log(rt_store_reader_t *reader,
-                                     rt_entity_t entity,
+                                     store_arena_t *arena, rt_entity_t entity,
                                      const ProtobufCMessage *record,
                                      const MDB_val *stored, const char *id,
                                      rt_verify_report_t *report) {
   static const char *const snapshot_fields[] = {"", "source", "actor",
                                                 "recommendation", "commitment"};
-  const ProtobufCFieldDescriptor *fd =
-      protobuf_c_message_descriptor_get_field_by_name(record->descriptor,
-                                                      "revision");
-  uint64_t revision = 0;
-  memcpy(&revision, (const char *)record + fd->offset, sizeof revision);
+  uint64_t revision = store_record_revision(entity, record);
   uint8_t key_bytes[8];
   store_put_u64(key_bytes, revision);
-  MDB_val key = {8, key_bytes}, value;
+  MDB_val value;
   Rectrack__V1__ChangeEvent *event = NULL;
-  if (mdb_get(reader->txn, reader->store->log, &key, &value) == 0)
-    event =
-        rectrack__v1__change_event__unpack(NULL, value.mv_size, value.mv_data);
+  if (present(reader, reader->store->log, key_bytes, 8, &value))
+    event = rectrack__v1__change_event__unpack(&arena->allocator, value.mv_size,
+                                               value.mv_data);
   if (event == NULL || strcmp(store_str(event->subject_id), id) != 0) {
     add_problem(report,
                 "%s says it was last changed at revision %" PRIu64 ", but "
                 "the log holds no change of %s there.",
                 id, revision, id);
   } else {
-    fd = protobuf_c_message_descriptor_get_field_by_name(
-        event->base.descriptor, snapshot_fields[entity]);
+    const ProtobufCFieldDescriptor *fd =
+        protobuf_c_message_descriptor_get_field_by_name(
+            event->base.descriptor, snapshot_fields[entity]);
     const ProtobufCMessage *snapshot =
         *(ProtobufCMessage *const *)((const char *)event + fd->offset);
     const Rectrack__V1__FollowUp *fu = event->follow_up;
     size_t len = snapshot ? protobuf_c_message_get_packed_size(snapshot) : 0;
-    uint8_t *packed = snapshot ? malloc(len + 1) : NULL;
+    uint8_t *packed = snapshot ? store_arena_alloc(arena, len) : NULL;
     if (packed)
       protobuf_c_message_pack(snapshot, packed);
     if ((packed && (len != stored->mv_size ||
                     memcmp(packed, stored->mv_data, len) != 0)) ||
-        (fu && !follow_up_agrees(entity, record, fu)))
+        (fu && !snapshot && !follow_up_agrees(entity, record, fu)))
       add_problem(report,
                   "%s differs from what the change at revision %" PRIu64
                   " left in the log: it was altered.",
                   id, revision);
-    free(packed);
   }
-  if (event)
-    protobuf_c_message_free_unpacked(&event->base, NULL);
+}
+
+/* ---- reference lists ------------------------------------------------- */
+
+/* Notes each SDG target, GCM objective and theme of a recommendation or
+ * commitment that is outside the reference lists, with the closest valid
+ * values and the command that corrects it. */
+static void check_reference_tags(rt_entity_t entity,
+                                 const ProtobufCMessage *record, const char *id,
+                                 rt_verify_report_t *report) {
+  char *const *sdg;
+  const int32_t *gcm;
+  size_t n_sdg, n_gcm;
+  const char *theme, *command;
+  if (entity == RT_ENTITY_RECOMMENDATION) {
+    const Rectrack__V1__Recommendation *r = (const void *)record;
+    sdg = r->sdg_targets, n_sdg = r->n_sdg_targets;
+    gcm = r->gcm_objectives, n_gcm = r->n_gcm_objectives;
+    theme = r->theme, command = "rec";
+  } else if (entity == RT_ENTITY_COMMITMENT) {
+    const Rectrack__V1__Commitment *c = (const void *)record;
+    sdg = c->sdg_targets, n_sdg = c->n_sdg_targets;
+    gcm = c->gcm_objectives, n_gcm = c->n_gcm_objectives;
+    theme = c->theme, command = "commit";
+  } else {
+    return;
+  }
+  char shown[RT_EXCERPT_SIZE], valid[160];
+  for (size_t i = 0; i < n_sdg; i++) {
+    if (rt_sdg_target(sdg[i]) != NULL)
+      continue;
+    const rt_sdg_goal_t *goal = rt_sdg_goal_of(sdg[i]);
+    if (goal != NULL)
+      add_notice(report,
+                 "%s carries SDG target %s, which is not an SDG target "
+                 "(targets of goal %d: %s): correct it with rectrack %s "
+                 "edit %s.",
+                 id, rt_quote_excerpt(store_str(sdg[i]), shown), goal->number,
+                 rt_sdg_goal_targets_text(goal, valid, sizeof valid), command,
+                 id);
+    else
+      add_notice(report,
+                 "%s carries SDG target %s, which is not an SDG target (the "
+                 "goals are 1..%zu): correct it with rectrack %s edit %s.",
+                 id, rt_quote_excerpt(store_str(sdg[i]), shown),
+                 rt_sdg_goal_count(), command, id);
+  }
+  for (size_t i = 0; i < n_gcm; i++)
+    if (rt_gcm_objective(gcm[i]) == NULL)
+      add_notice(report,
+                 "%s carries GCM objective %d, which is not a GCM objective "
+                 "(they are numbered 1..%zu): correct it with rectrack %s "
+                 "edit %s.",
+                 id, (int)gcm[i], rt_gcm_objective_count(), command, id);
+  if (theme != NULL && theme[0] != '\0' && rt_theme(theme) == NULL) {
+    const char *nearest = rt_theme_nearest(theme, NULL, 0);
+    char suggestion[96] = "";
+    if (nearest != NULL)
+      snprintf(suggestion, sizeof suggestion, "; did you mean \"%s\"?",
+               nearest);
+    add_notice(report,
+               "%s carries theme \"%s\", which is not a listed theme%s: "
+               "correct it with rectrack %s edit %s.",
+               id, rt_quote_excerpt(theme, shown), suggestion, command, id);
+  }
 }
 
 /* Every record decodes, carries its own id, agrees with the log and is in
- * all its indexes. */
-static void check_record(rt_store_reader_t *reader, rt_entity_t entity,
-                         MDB_cursor *index, const MDB_val *pk,
-                         const MDB_val *value, rt_verify_report_t *report) {
+ * all its indexes. What it looks at is unpacked into arena. */
+static void check_record(rt_store_reader_t *reader, store_arena_t *arena,
+                         rt_entity_t entity, MDB_cursor *index,
+                         const MDB_val *pk, const MDB_val *value,
+                         rt_verify_report_t *report) {
   char id[96];
   describe_id(entity, pk, id, sizeof id);
   report->records_checked++;
   ProtobufCMessage *record = protobuf_c_message_unpack(
-      store_entity_descriptor(entity), NULL, value->mv_size, value->mv_data);
+      store_entity_descriptor(entity), &arena->allocator, value->mv_size,
+      value->mv_data);
   store_keyset_t keys = {0};
   if (record == NULL)
     add_problem(report, "The stored %.20s %s does not decode.", plural[entity],
@@ -468,12 +660,15 @@ static void check_record(rt_store_reader_t *reader, rt_entity_t entity,
     add_problem(report, "The %.20s stored under %s carries another id.",
                 plural[entity], id);
   else
-    check_record_against_log(reader, entity, record, value, id, report);
+    check_record_against_log(reader, arena, entity, record, value, id, report);
+  if (record != NULL)
+    check_reference_tags(entity, record, id, report);
   if (record && store_index_keys(entity, record, &keys) != 0)
     add_problem(report, "The index keys of %s cannot be computed.", id);
   for (size_t i = 0; i < keys.n; i++) {
     MDB_val key = {keys.keys[i].len, keys.keys[i].data}, dup = *pk;
-    if (mdb_cursor_get(index, &key, &dup, MDB_GET_BOTH) != 0) {
+    if (store_mdb_error(mdb_cursor_get(index, &key, &dup, MDB_GET_BOTH), NULL,
+                        "verifying") != 0) {
       char described[96];
       describe_value(keys.keys[i].data, keys.keys[i].len, described,
                      sizeof described);
@@ -482,52 +677,51 @@ static void check_record(rt_store_reader_t *reader, rt_entity_t entity,
     }
   }
   store_keyset_free(&keys);
-  if (record)
-    protobuf_c_message_free_unpacked(record, NULL);
 }
 
-static int verify_records(rt_store_reader_t *reader, rt_entity_t entity,
-                          rt_verify_report_t *report, rt_error_t *err) {
+static int verify_records(rt_store_reader_t *reader, store_arena_t *arena,
+                          rt_entity_t entity, rt_verify_report_t *report,
+                          rt_error_t *err) {
+  const char *verifying = "verifying records";
   MDB_cursor *cursor = NULL, *index = NULL;
-  int rc = mdb_cursor_open(reader->txn, store_entity_dbi(reader->store, entity),
-                           &cursor);
+  int rc = store_mdb_error(
+      mdb_cursor_open(reader->txn, store_entity_dbi(reader->store, entity),
+                      &cursor),
+      err, verifying);
   if (rc == 0)
-    rc = mdb_cursor_open(reader->txn, store_entity_index(reader->store, entity),
-                         &index);
+    rc = store_mdb_error(
+        mdb_cursor_open(reader->txn, store_entity_index(reader->store, entity),
+                        &index),
+        err, verifying);
   MDB_val pk, value;
   if (rc == 0)
-    rc = mdb_cursor_get(cursor, &pk, &value, MDB_FIRST);
+    rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_FIRST), err,
+                         verifying);
   while (rc == 0) {
-    check_record(reader, entity, index, &pk, &value, report);
-    rc = mdb_cursor_get(cursor, &pk, &value, MDB_NEXT);
+    check_record(reader, arena, entity, index, &pk, &value, report);
+    store_arena_reset(arena);
+    rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_NEXT), err,
+                         verifying);
   }
   if (index)
     mdb_cursor_close(index);
   if (cursor)
     mdb_cursor_close(cursor);
-  return rc == MDB_NOTFOUND ? 0 : store_mdb_error(rc, err, "verifying records");
-}
-
-static bool keyset_has(const store_keyset_t *keys, const MDB_val *key) {
-  for (size_t i = 0; i < keys->n; i++)
-    if (keys->keys[i].len == key->mv_size &&
-        memcmp(keys->keys[i].data, key->mv_data, key->mv_size) == 0)
-      return true;
-  return false;
+  return rc == RT_ENOTFOUND ? 0 : rc; /* the end of the records */
 }
 
 /* One index entry points at a record that exists and has that value. */
-static void check_index_entry(rt_store_reader_t *reader, rt_entity_t entity,
-                              const MDB_val *key, const MDB_val *pk,
-                              rt_verify_report_t *report) {
+static void check_index_entry(rt_store_reader_t *reader, store_arena_t *arena,
+                              rt_entity_t entity, const MDB_val *key,
+                              const MDB_val *pk, rt_verify_report_t *report) {
   char id[96], described[96];
   describe_id(entity, pk, id, sizeof id);
   describe_value(key->mv_data, key->mv_size, described, sizeof described);
   const char *name = index_name(((const uint8_t *)key->mv_data)[0]);
   report->index_entries_checked++;
   MDB_val value;
-  if (mdb_get(reader->txn, store_entity_dbi(reader->store, entity),
-              (MDB_val *)pk, &value) != 0) {
+  if (!present(reader, store_entity_dbi(reader->store, entity), pk->mv_data,
+               pk->mv_size, &value)) {
     add_problem(report,
                 "The %s index of %s has an entry %s for %s, which does not "
                 "exist.",
@@ -535,54 +729,133 @@ static void check_index_entry(rt_store_reader_t *reader, rt_entity_t entity,
     return;
   }
   ProtobufCMessage *record = protobuf_c_message_unpack(
-      store_entity_descriptor(entity), NULL, value.mv_size, value.mv_data);
+      store_entity_descriptor(entity), &arena->allocator, value.mv_size,
+      value.mv_data);
   store_keyset_t keys = {0};
   if (record && store_index_keys(entity, record, &keys) == 0 &&
-      !keyset_has(&keys, key))
+      !store_keyset_contains(&keys, key->mv_data, key->mv_size))
     add_problem(report,
                 "The %s index of %s lists %s under %s, but the record does "
                 "not have that value.",
                 name, plural[entity], id, described);
   store_keyset_free(&keys);
-  if (record)
-    protobuf_c_message_free_unpacked(record, NULL);
 }
 
-static int verify_index(rt_store_reader_t *reader, rt_entity_t entity,
-                        rt_verify_report_t *report, rt_error_t *err) {
+static int verify_index(rt_store_reader_t *reader, store_arena_t *arena,
+                        rt_entity_t entity, rt_verify_report_t *report,
+                        rt_error_t *err) {
+  const char *verifying = "verifying an index";
   MDB_cursor *cursor;
-  int rc = mdb_cursor_open(reader->txn,
-                           store_entity_index(reader->store, entity), &cursor);
+  int rc = store_mdb_error(
+      mdb_cursor_open(reader->txn, store_entity_index(reader->store, entity),
+                      &cursor),
+      err, verifying);
   if (rc != 0)
-    return store_mdb_error(rc, err, "verifying an index");
+    return rc;
   MDB_val key, pk;
-  rc = mdb_cursor_get(cursor, &key, &pk, MDB_FIRST);
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &pk, MDB_FIRST), err,
+                       verifying);
   while (rc == 0) {
-    check_index_entry(reader, entity, &key, &pk, report);
-    rc = mdb_cursor_get(cursor, &key, &pk, MDB_NEXT);
+    check_index_entry(reader, arena, entity, &key, &pk, report);
+    store_arena_reset(arena);
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &pk, MDB_NEXT), err,
+                         verifying);
   }
   mdb_cursor_close(cursor);
-  return rc == MDB_NOTFOUND ? 0
-                            : store_mdb_error(rc, err, "verifying an index");
+  return rc == RT_ENOTFOUND ? 0 : rc; /* the end of the index */
+}
+
+/* A request id must name the change it was sent with: the log entry at
+ * its revision carries the same principal and request id, so that a
+ * retry is answered with its own change and no other principal's. */
+static void check_request(rt_store_reader_t *reader, store_arena_t *arena,
+                          const MDB_val *key, const MDB_val *value,
+                          rt_verify_report_t *report) {
+  const char *nul = memchr(key->mv_data, 0, key->mv_size);
+  char shown[RT_EXCERPT_SIZE];
+  char text[STORE_MAX_KEY + 1];
+  size_t len = key->mv_size < STORE_MAX_KEY ? key->mv_size : STORE_MAX_KEY;
+  memcpy(text, key->mv_data, len);
+  text[len] = '\0';
+  if (nul == NULL || value->mv_size != 9) {
+    add_problem(report, "Request id \"%s\" is not scoped to a principal.",
+                rt_quote_excerpt(text, shown));
+    return;
+  }
+  const char *principal = text,
+             *request_id = text + (nul - (const char *)key->mv_data) + 1;
+  uint64_t revision = store_get_u64(value->mv_data);
+  uint8_t log_key[8];
+  store_put_u64(log_key, revision);
+  MDB_val lk = {8, log_key}, data;
+  ProtobufCMessage *message = NULL;
+  rt_error_t ignored;
+  if (mdb_get(reader->txn, reader->store->log, &lk, &data) != 0 ||
+      store_unpack(arena, &rectrack__v1__change_event__descriptor, data.mv_data,
+                   data.mv_size, &message, &ignored) != 0) {
+    add_problem(report,
+                "Request id \"%s\" of %s points at revision %" PRIu64
+                ", which has no readable log entry.",
+                rt_quote_excerpt(request_id, shown), principal, revision);
+    return;
+  }
+  const Rectrack__V1__ChangeEvent *event = (const void *)message;
+  if (strcmp(store_str(event->principal), principal) != 0 ||
+      strcmp(store_str(event->request_id), request_id) != 0)
+    add_problem(report,
+                "Request id \"%s\" of %s points at revision %" PRIu64
+                ", a change made by %.64s with another request id.",
+                rt_quote_excerpt(request_id, shown), principal, revision,
+                store_str(event->principal));
+}
+
+static int verify_requests(rt_store_reader_t *reader, store_arena_t *arena,
+                           rt_verify_report_t *report, rt_error_t *err) {
+  const char *verifying = "verifying request ids";
+  MDB_cursor *cursor;
+  int rc = store_mdb_error(
+      mdb_cursor_open(reader->txn, reader->store->requests, &cursor), err,
+      verifying);
+  if (rc != 0)
+    return rc;
+  MDB_val key, value;
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_FIRST), err,
+                       verifying);
+  while (rc == 0) {
+    check_request(reader, arena, &key, &value, report);
+    store_arena_reset(arena);
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_NEXT), err,
+                         verifying);
+  }
+  mdb_cursor_close(cursor);
+  return rc == RT_ENOTFOUND ? 0 : rc;
 }
 
 int rt_store_verify(rt_store_t *store, rt_verify_report_t *report,
                     rt_error_t *err) {
   memset(report, 0, sizeof *report);
   report->problems = calloc(RT_VERIFY_MAX_PROBLEMS, sizeof *report->problems);
-  if (report->problems == NULL)
+  report->notices = calloc(RT_VERIFY_MAX_PROBLEMS, sizeof *report->notices);
+  if (report->problems == NULL || report->notices == NULL) {
+    rt_verify_report_free(report);
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  }
+  store_arena_t arena; /* what the checks look at, reset after each */
+  store_arena_init(&arena);
   rt_store_reader_t *reader = NULL;
   int rc = rt_store_reader_begin(store, &reader, err);
   if (rc == 0)
     rc = verify_log(reader, report, err);
   for (int entity = RT_ENTITY_SOURCE; rc == 0 && entity <= RT_ENTITY_COMMITMENT;
        entity++) {
-    rc = verify_records(reader, (rt_entity_t)entity, report, err);
+    rc = verify_records(reader, &arena, (rt_entity_t)entity, report, err);
     if (rc == 0)
-      rc = verify_index(reader, (rt_entity_t)entity, report, err);
+      rc = verify_index(reader, &arena, (rt_entity_t)entity, report, err);
   }
+  if (rc == 0)
+    rc = verify_requests(reader, &arena, report, err);
   rt_store_reader_end(reader);
+  store_arena_free(&arena);
   if (rc != 0)
     rt_verify_report_free(report);
   return rc;
@@ -592,16 +865,18 @@ int rt_store_verify(rt_store_t *store, rt_verify_report_t *report,
 
 static int damage(rt_store_t *store, MDB_dbi dbi, MDB_val *key, MDB_val *data,
                   bool flip) {
+  const char *damaging = "damaging";
   MDB_txn *txn;
-  int rc = mdb_txn_begin(store->env, NULL, 0, &txn);
+  int rc =
+      store_mdb_error(mdb_txn_begin(store->env, NULL, 0, &txn), NULL, damaging);
   if (rc != 0)
-    return store_mdb_error(rc, NULL, "damaging");
+    return rc;
   uint8_t *copy = NULL;
   if (flip) {
     MDB_val stored;
-    rc = mdb_get(txn, dbi, key, &stored);
+    rc = store_mdb_error(mdb_get(txn, dbi, key, &stored), NULL, damaging);
     if (rc == 0 && (copy = malloc(stored.mv_size + 1)) == NULL)
-      rc = ENOMEM;
+      rc = RT_ENOMEM;
     if (rc == 0) {
       memcpy(copy, stored.mv_data, stored.mv_size);
       copy[stored.mv_size - 1] ^= 0x20; /* the end of the entry */
@@ -610,14 +885,13 @@ static int damage(rt_store_t *store, MDB_dbi dbi, MDB_val *key, MDB_val *data,
     }
   }
   if (rc == 0)
-    rc = mdb_put(txn, dbi, key, data, 0);
+    rc = store_mdb_error(mdb_put(txn, dbi, key, data, 0), NULL, damaging);
   free(copy);
-  if (rc != 0) {
+  if (rc == 0)
+    rc = store_mdb_error(mdb_txn_commit(txn), NULL, damaging);
+  else
     mdb_txn_abort(txn);
-    return store_mdb_error(rc, NULL, "damaging");
-  }
-  rc = mdb_txn_commit(txn);
-  return rc ? store_mdb_error(rc, NULL, "damaging") : 0;
+  return rc == STORE_EMAPFULL ? RT_ENOSPC : rc;
 }
 
 int rt_store_test_corrupt_log_entry(rt_store_t *store, uint64_t revision) {

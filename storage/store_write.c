@@ -1,469 +1,176 @@
 /*
- * store_write: rt_store_apply and the change log. A batch of ops runs in
- * one LMDB write transaction; each op runs in a child transaction so that
- * a failing op is rolled back alone, and the batch commits once (one fsync
- * for all: group commit). When the map fills up, the whole batch is
- * aborted, the map doubled and the batch retried from the start.
- *
- * Every change is appended to the log under the next global revision; the
- * entry holds the SHA-256 of the previous entry's stored bytes, making the
- * log a hash chain. A request_id is remembered with the revision and op
- * kind of its change, so a repeated request replays the stored result.
+ * store_write: the primitives an operation is made of, inside the op's
+ * child transaction: fetch a record, put a record with its index entries,
+ * put a history entry and set the op's reply (revisions and the log are
+ * store_log.c's). A record's index entries move with it: a put
+ * writes only the index keys that differ from the record as it was, since
+ * a follow-up changes one index key (status) of a record that may sit
+ * under a dozen large keys, and every untouched key saves dirty pages.
+ * See store_write.h for the contract of each function.
  */
-#include "rt_validate.h"
-#include "store_internal.h"
+#include "store_write.h"
 
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
-int store_fetch(MDB_txn *txn, MDB_dbi dbi, const store_key_t *key,
-                MDB_val *out) {
-  MDB_val k = {key->len, (void *)key->data};
-  return mdb_get(txn, dbi, &k, out);
-}
-
-int store_fetch_unpacked(store_wctx_t *ctx, rt_entity_t entity, const char *id,
-                         const char *field, ProtobufCMessage **out,
-                         store_key_t *pk) {
-  static const char *names[] = {"", "source", "actor", "recommendation",
-                                "commitment"};
+int store_fetch_record(store_wctx_t *ctx, rt_entity_t entity, const char *id,
+                       const char *field, ProtobufCMessage **out,
+                       store_key_t *pk) {
+  const char *name = store_entity_name(entity);
   *out = NULL;
   if (store_primary_key(entity, id, pk, NULL) != 0)
     return rt_error_set(ctx->err, RT_EINVAL, field,
                         "%s: '%.80s' is not a valid %s id", field,
-                        store_str(id), names[entity]);
+                        store_str(id), name);
   MDB_val data;
-  int rc =
-      store_fetch(ctx->txn, store_entity_dbi(ctx->store, entity), pk, &data);
-  if (rc == MDB_NOTFOUND)
+  int rc = store_fetch(ctx->txn, store_entity_dbi(ctx->store, entity), pk,
+                       &data, ctx->err, "reading a record");
+  if (rc == RT_ENOTFOUND)
     return rt_error_set(ctx->err, RT_ENOTFOUND, field,
-                        "%s: %s '%.80s' does not exist", field, names[entity],
+                        "%s: %s '%.80s' does not exist", field, name,
                         store_str(id));
   if (rc != 0)
-    return store_mdb_error(rc, ctx->err, "reading a record");
-  *out = protobuf_c_message_unpack(store_entity_descriptor(entity), NULL,
-                                   data.mv_size, data.mv_data);
-  if (*out == NULL)
-    return rt_error_set(ctx->err, RT_ECORRUPT, NULL,
-                        "storage: stored %s '%.80s' does not decode",
-                        names[entity], id);
+    return rc;
+  rc = store_unpack(ctx->arena, store_entity_descriptor(entity), data.mv_data,
+                    data.mv_size, out, ctx->err);
+  if (rc == RT_ECORRUPT)
+    rt_error_set(ctx->err, RT_ECORRUPT, NULL,
+                 "storage: stored %s '%.80s' does not decode", name, id);
+  return rc;
+}
+
+/* ---- index entries --------------------------------------------------- */
+
+/* Puts (add) or deletes the entries of keys for pk, skipping those in
+ * skip (NULL: none). */
+static int write_index_keys(store_wctx_t *ctx, MDB_dbi dbi,
+                            const store_keyset_t *keys,
+                            const store_keyset_t *skip, const store_key_t *pk,
+                            bool add) {
+  MDB_val data = {pk->len, (void *)pk->data};
+  for (size_t i = 0; i < keys->n; i++) {
+    const store_key_t *k = &keys->keys[i];
+    if (skip && store_keyset_contains(skip, k->data, k->len))
+      continue;
+    MDB_val key = {k->len, (void *)k->data};
+    int rc =
+        store_mdb_error(add ? mdb_put(ctx->txn, dbi, &key, &data, MDB_NODUPDATA)
+                            : mdb_del(ctx->txn, dbi, &key, &data),
+                        ctx->err, "updating an index");
+    if (rc != 0 && rc != (add ? RT_EEXIST : RT_ENOTFOUND))
+      return rc; /* an entry already as wanted is no failure */
+  }
   return 0;
 }
+
+/* Moves pk's index entries from the values of old (NULL: a new record)
+ * to those of record. */
+static int move_index_entries(store_wctx_t *ctx, rt_entity_t entity,
+                              const ProtobufCMessage *old,
+                              const ProtobufCMessage *record,
+                              const store_key_t *pk) {
+  store_keyset_t old_keys = {0}, new_keys = {0};
+  int rc = old ? store_index_keys(entity, old, &old_keys) : 0;
+  if (rc == 0)
+    rc = store_index_keys(entity, record, &new_keys);
+  if (rc != 0) {
+    rc = rt_error_set(ctx->err, rc, NULL, "storage: cannot index record");
+    goto done;
+  }
+  MDB_dbi dbi = store_entity_index(ctx->store, entity);
+  rc = write_index_keys(ctx, dbi, &old_keys, &new_keys, pk, false);
+  if (rc == 0)
+    rc = write_index_keys(ctx, dbi, &new_keys, &old_keys, pk, true);
+done:
+  store_keyset_free(&old_keys);
+  store_keyset_free(&new_keys);
+  return rc;
+}
+
+/* ---- puts ------------------------------------------------------------ */
+
+int store_put_record(store_wctx_t *ctx, rt_entity_t entity,
+                     const store_key_t *pk, const ProtobufCMessage *old,
+                     const ProtobufCMessage *record, unsigned flags,
+                     bool as_reply) {
+  /* The reply is the op's to hand out, so malloc'd; else the arena's. */
+  uint8_t *packed = NULL;
+  size_t packed_len = 0;
+  int rc = store_pack(as_reply ? NULL : ctx->arena, record, &packed,
+                      &packed_len, ctx->err);
+  if (rc != 0)
+    return rc;
+  MDB_val key = {pk->len, (void *)pk->data}, data = {packed_len, packed};
+  rc = store_mdb_error(mdb_put(ctx->txn, store_entity_dbi(ctx->store, entity),
+                               &key, &data, flags),
+                       ctx->err, "writing a record");
+  if (rc == RT_EEXIST) {
+    char id[96];
+    store_describe_key(entity, pk->data, pk->len, id, sizeof id);
+    rt_error_set(ctx->err, RT_EEXIST, "id", "%s '%s' already exists",
+                 store_entity_name(entity), id);
+  }
+  if (rc == 0)
+    rc = move_index_entries(ctx, entity, old, record, pk);
+  if (as_reply && rc == 0) {
+    free(ctx->op->reply);
+    ctx->op->reply = packed;
+    ctx->op->reply_len = packed_len;
+  } else if (as_reply) {
+    free(packed);
+  }
+  return rc;
+}
+
+int store_put_history(store_wctx_t *ctx, MDB_dbi dbi, const void *key,
+                      size_t key_len, const void *value, size_t value_len) {
+  MDB_val k = {key_len, (void *)key}, data = {value_len, (void *)value};
+  int rc = store_mdb_error(mdb_put(ctx->txn, dbi, &k, &data, MDB_NOOVERWRITE),
+                           ctx->err, "writing history");
+  if (rc == RT_EEXIST) /* keys end in the revision, which is new */
+    rc = rt_error_set(ctx->err, RT_ECORRUPT, NULL,
+                      "storage: the history already holds an entry of this "
+                      "revision");
+  return rc;
+}
+
+int store_replace_history(store_wctx_t *ctx, MDB_dbi dbi, const void *key,
+                          size_t key_len, const ProtobufCMessage *value) {
+  MDB_val k = {key_len, (void *)key}, data;
+  int rc = store_mdb_error(mdb_get(ctx->txn, dbi, &k, &data), ctx->err,
+                           "reading history");
+  if (rc == RT_ENOTFOUND)
+    return rt_error_set(ctx->err, RT_ECORRUPT, NULL,
+                        "storage: a history entry to update is missing");
+  uint8_t *packed = NULL;
+  size_t packed_len = 0;
+  if (rc == 0)
+    rc = store_pack(ctx->arena, value, &packed, &packed_len, ctx->err);
+  if (rc != 0)
+    return rc;
+  data.mv_size = packed_len;
+  data.mv_data = packed;
+  return store_mdb_error(mdb_put(ctx->txn, dbi, &k, &data, 0), ctx->err,
+                         "writing history");
+}
+
+/* ---- replies --------------------------------------------------------- */
 
 int store_set_reply(store_wctx_t *ctx, const ProtobufCMessage *message) {
   free(ctx->op->reply);
   ctx->op->reply = NULL;
   ctx->op->reply_len = 0;
-  return store_pack(message, &ctx->op->reply, &ctx->op->reply_len, ctx->err);
+  return store_pack(NULL, message, &ctx->op->reply, &ctx->op->reply_len,
+                    ctx->err);
 }
 
-void store_take_reply(store_wctx_t *ctx, uint8_t **packed, size_t packed_len) {
+int store_copy_reply(store_wctx_t *ctx, const void *data, size_t len) {
   free(ctx->op->reply);
-  ctx->op->reply = *packed;
-  ctx->op->reply_len = packed_len;
-  *packed = NULL;
-}
-
-int store_check_expected(store_wctx_t *ctx, const char *what, const char *id,
-                         uint64_t current) {
-  uint64_t expected = ctx->op->expected_revision;
-  if (expected == 0 || expected == current)
-    return 0;
-  char *who = store_principal_at(ctx->txn, ctx->store, current);
-  int rc = rt_error_set(ctx->err, RT_ECONFLICT, "expected_revision",
-                        "%s%s%.80s is at revision %llu (last changed by "
-                        "%.60s), not at the expected revision %llu; reload "
-                        "it and retry",
-                        what ? what : "", what ? " " : "", id,
-                        (unsigned long long)current, who ? who : "unknown",
-                        (unsigned long long)expected);
-  free(who);
-  return rc;
-}
-
-int store_next_revision(store_wctx_t *ctx, uint64_t *out) {
-  uint64_t revision = 0;
-  int rc = store_meta_get_u64(ctx->txn, ctx->store, "revision", &revision);
-  if (rc != 0)
-    return store_mdb_error(rc, ctx->err, "reading the revision");
-  *out = revision + 1;
+  ctx->op->reply_len = 0;
+  ctx->op->reply = malloc(len ? len : 1);
+  if (ctx->op->reply == NULL)
+    return rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
+  memcpy(ctx->op->reply, data, len);
+  ctx->op->reply_len = len;
   return 0;
-}
-
-static int previous_hash(store_wctx_t *ctx, uint64_t revision,
-                         uint8_t hash[crypto_hash_sha256_BYTES]) {
-  memset(hash, 0, crypto_hash_sha256_BYTES);
-  if (revision <= 1)
-    return 0;
-  /* meta's log_head is the hash of the newest entry, written with it: no
-   * need to read and hash that entry again. */
-  MDB_val head_key = {8, "log_head"}, head;
-  int hrc = mdb_get(ctx->txn, ctx->store->meta, &head_key, &head);
-  if (hrc == 0 && head.mv_size == crypto_hash_sha256_BYTES) {
-    memcpy(hash, head.mv_data, crypto_hash_sha256_BYTES);
-    return 0;
-  }
-  uint8_t key_bytes[8];
-  store_put_u64(key_bytes, revision - 1);
-  MDB_val key = {8, key_bytes}, data;
-  int rc = mdb_get(ctx->txn, ctx->store->log, &key, &data);
-  if (rc == MDB_NOTFOUND)
-    return rt_error_set(ctx->err, RT_ECORRUPT, NULL,
-                        "storage: log entry %llu is missing",
-                        (unsigned long long)(revision - 1));
-  if (rc != 0)
-    return store_mdb_error(rc, ctx->err, "reading the log");
-  crypto_hash_sha256(hash, data.mv_data, data.mv_size);
-  return 0;
-}
-
-static int remember_request(store_wctx_t *ctx, uint64_t revision) {
-  const char *request_id = ctx->op->request_id;
-  if (request_id == NULL || request_id[0] == '\0')
-    return 0;
-  uint8_t value[9];
-  store_put_u64(value, revision);
-  value[8] = (uint8_t)ctx->op->kind;
-  MDB_val key = {strlen(request_id), (void *)request_id}, data = {9, value};
-  int rc = mdb_put(ctx->txn, ctx->store->requests, &key, &data, 0);
-  return rc ? store_mdb_error(rc, ctx->err, "recording the request id") : 0;
-}
-
-int store_log_append(store_wctx_t *ctx, Rectrack__V1__ChangeEvent *event) {
-  uint64_t revision = 0;
-  uint8_t hash[crypto_hash_sha256_BYTES];
-  int rc = store_next_revision(ctx, &revision);
-  if (rc == 0)
-    rc = previous_hash(ctx, revision, hash);
-  if (rc != 0)
-    return rc;
-  event->revision = revision;
-  event->principal = (char *)ctx->principal;
-  event->time_ms = ctx->now_ms;
-  event->request_id = (char *)store_str(ctx->op->request_id);
-  event->prev_hash.data = hash;
-  event->prev_hash.len = sizeof hash;
-  uint8_t *packed = NULL;
-  size_t packed_len = 0;
-  rc = store_pack(&event->base, &packed, &packed_len, ctx->err);
-  event->prev_hash.data = NULL;
-  event->prev_hash.len = 0;
-  if (rc != 0)
-    return rc;
-  uint8_t key_bytes[8];
-  store_put_u64(key_bytes, revision);
-  MDB_val key = {8, key_bytes}, data = {packed_len, packed};
-  int mrc = mdb_put(ctx->txn, ctx->store->log, &key, &data, MDB_APPEND);
-  /* The head hash lets the verifier notice an altered newest entry, which
-   * no later prev_hash covers. */
-  crypto_hash_sha256(hash, packed, packed_len);
-  free(packed);
-  MDB_val head_key = {8, "log_head"}, head = {sizeof hash, hash};
-  if (mrc == 0)
-    mrc = mdb_put(ctx->txn, ctx->store->meta, &head_key, &head, 0);
-  if (mrc == 0)
-    mrc = store_meta_put_u64(ctx->txn, ctx->store, "revision", revision);
-  if (mrc != 0)
-    return store_mdb_error(mrc, ctx->err, "appending to the log");
-  ctx->op->revision = revision;
-  return remember_request(ctx, revision);
-}
-
-/* ---- replays --------------------------------------------------------- */
-
-/* Loads the log entry at revision (caller frees with free_unpacked). */
-static int load_event(store_wctx_t *ctx, uint64_t revision,
-                      Rectrack__V1__ChangeEvent **out) {
-  uint8_t key_bytes[8];
-  store_put_u64(key_bytes, revision);
-  MDB_val key = {8, key_bytes}, data;
-  int rc = mdb_get(ctx->txn, ctx->store->log, &key, &data);
-  if (rc != 0)
-    return rc == MDB_NOTFOUND
-               ? rt_error_set(ctx->err, RT_ECORRUPT, NULL,
-                              "storage: log entry %llu is missing",
-                              (unsigned long long)revision)
-               : store_mdb_error(rc, ctx->err, "reading the log");
-  *out = rectrack__v1__change_event__unpack(NULL, data.mv_size, data.mv_data);
-  if (*out == NULL)
-    return rt_error_set(ctx->err, RT_ECORRUPT, NULL,
-                        "storage: log entry %llu does not decode",
-                        (unsigned long long)revision);
-  return 0;
-}
-
-static rt_entity_t subject_entity(Rectrack__V1__SubjectType type) {
-  switch (type) {
-  case RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_SOURCE:
-    return RT_ENTITY_SOURCE;
-  case RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_ACTOR:
-    return RT_ENTITY_ACTOR;
-  case RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_RECOMMENDATION:
-    return RT_ENTITY_RECOMMENDATION;
-  default:
-    return RT_ENTITY_COMMITMENT;
-  }
-}
-
-/* The id of the record an op changes, when the caller names it: slugs of
- * sources and actors, the id of an update, the subject of a follow-up or
- * a measurement. NULL for recommendation and commitment creates, whose id
- * the server assigns. */
-static const char *op_subject_id(const rt_write_op_t *op) {
-  const ProtobufCMessage *message = op->message;
-  if (op->kind == RT_OP_RECORD_FOLLOW_UP)
-    return ((const Rectrack__V1__FollowUp *)(const void *)message)->subject_id;
-  if (op->kind == RT_OP_RECORD_MEASUREMENT)
-    return ((const Rectrack__V1__Measurement *)(const void *)message)
-        ->commitment_id;
-  if (op->kind == RT_OP_CREATE_RECOMMENDATION ||
-      op->kind == RT_OP_CREATE_COMMITMENT)
-    return NULL;
-  const ProtobufCFieldDescriptor *fd =
-      protobuf_c_message_descriptor_get_field_by_name(message->descriptor,
-                                                      "id");
-  return fd ? *(char *const *)((const char *)message + fd->offset) : NULL;
-}
-
-/* Copies the stored bytes of the change's subject into the op's reply. */
-static int reply_with_record(store_wctx_t *ctx,
-                             const Rectrack__V1__ChangeEvent *event) {
-  rt_entity_t entity = subject_entity(event->subject_type);
-  store_key_t pk;
-  MDB_val data;
-  int rc = store_primary_key(entity, event->subject_id, &pk, ctx->err);
-  if (rc == 0 &&
-      (rc = store_fetch(ctx->txn, store_entity_dbi(ctx->store, entity), &pk,
-                        &data)) != 0)
-    rc = store_mdb_error(rc, ctx->err, "reading a replayed record");
-  if (rc == 0 &&
-      (ctx->op->reply = malloc(data.mv_size ? data.mv_size : 1)) == NULL)
-    rc = rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
-  if (rc == 0) {
-    memcpy(ctx->op->reply, data.mv_data, data.mv_size);
-    ctx->op->reply_len = data.mv_size;
-  }
-  return rc;
-}
-
-/* Fills the op's reply from the change a request id already made: the
- * follow-up as recorded, or the subject record as it stands now. A
- * request id reused for another record is refused: replaying would answer
- * with a record the caller did not name and silently drop its change. */
-static int replay(store_wctx_t *ctx, uint64_t revision) {
-  Rectrack__V1__ChangeEvent *event = NULL;
-  int rc = load_event(ctx, revision, &event);
-  if (rc != 0)
-    return rc;
-  const char *wanted = op_subject_id(ctx->op);
-  if (wanted != NULL && strcmp(wanted, store_str(event->subject_id)) != 0)
-    rc =
-        rt_error_set(ctx->err, RT_EINVAL, "request_id",
-                     "request_id: '%.80s' was already used for a change to "
-                     "%.80s, not %.80s; use a new request id",
-                     ctx->op->request_id, store_str(event->subject_id), wanted);
-  else if (event->follow_up)
-    rc = store_set_reply(ctx, &event->follow_up->base);
-  else
-    rc = reply_with_record(ctx, event);
-  protobuf_c_message_free_unpacked(&event->base, NULL);
-  if (rc == 0) {
-    ctx->op->revision = revision;
-    ctx->op->replayed = true;
-  }
-  return rc;
-}
-
-/* Returns 1 when the op's request id was seen (and the reply replayed). */
-static int check_request_id(store_wctx_t *ctx) {
-  const char *request_id = ctx->op->request_id;
-  if (request_id == NULL || request_id[0] == '\0')
-    return 0;
-  size_t len = strlen(request_id);
-  if (len > RT_MAX_SHORT_LEN)
-    return rt_error_set(ctx->err, RT_EINVAL, "request_id",
-                        "request_id: %zu bytes, at most %d allowed", len,
-                        RT_MAX_SHORT_LEN);
-  MDB_val key = {len, (void *)request_id}, data;
-  int rc = mdb_get(ctx->txn, ctx->store->requests, &key, &data);
-  if (rc == MDB_NOTFOUND)
-    return 0;
-  if (rc != 0)
-    return store_mdb_error(rc, ctx->err, "reading request ids");
-  if (data.mv_size != 9)
-    return rt_error_set(ctx->err, RT_ECORRUPT, NULL,
-                        "storage: request id record is malformed");
-  if (((const uint8_t *)data.mv_data)[8] != (uint8_t)ctx->op->kind)
-    return rt_error_set(ctx->err, RT_EINVAL, "request_id",
-                        "request_id: '%.80s' was already used for a different "
-                        "kind of change",
-                        request_id);
-  rc = replay(ctx, store_get_u64(data.mv_data));
-  return rc ? rc : 1;
-}
-
-/* ---- dispatch -------------------------------------------------------- */
-
-static const ProtobufCMessageDescriptor *op_descriptor(rt_op_kind_t kind) {
-  switch (kind) {
-  case RT_OP_CREATE_SOURCE:
-  case RT_OP_UPDATE_SOURCE:
-    return &rectrack__v1__source__descriptor;
-  case RT_OP_CREATE_ACTOR:
-  case RT_OP_UPDATE_ACTOR:
-    return &rectrack__v1__actor__descriptor;
-  case RT_OP_CREATE_RECOMMENDATION:
-  case RT_OP_UPDATE_RECOMMENDATION:
-    return &rectrack__v1__recommendation__descriptor;
-  case RT_OP_CREATE_COMMITMENT:
-  case RT_OP_UPDATE_COMMITMENT:
-    return &rectrack__v1__commitment__descriptor;
-  case RT_OP_RECORD_FOLLOW_UP:
-    return &rectrack__v1__follow_up__descriptor;
-  case RT_OP_RECORD_MEASUREMENT:
-    return &rectrack__v1__measurement__descriptor;
-  }
-  return NULL;
-}
-
-static int dispatch(store_wctx_t *ctx) {
-  const ProtobufCMessageDescriptor *descriptor = op_descriptor(ctx->op->kind);
-  if (descriptor == NULL)
-    return rt_error_set(ctx->err, RT_EINVAL, "kind",
-                        "kind: %d is not a known write op", ctx->op->kind);
-  if (ctx->op->message == NULL || ctx->op->message->descriptor != descriptor)
-    return rt_error_set(ctx->err, RT_EINVAL, "message",
-                        "message: a %s is required for this op",
-                        descriptor->short_name);
-  int rc = check_request_id(ctx);
-  if (rc != 0)
-    return rc > 0 ? 0 : rc;
-  switch (ctx->op->kind) {
-  case RT_OP_CREATE_SOURCE:
-    return store_op_create(ctx, RT_ENTITY_SOURCE);
-  case RT_OP_UPDATE_SOURCE:
-    return store_op_update(ctx, RT_ENTITY_SOURCE);
-  case RT_OP_CREATE_ACTOR:
-    return store_op_create(ctx, RT_ENTITY_ACTOR);
-  case RT_OP_UPDATE_ACTOR:
-    return store_op_update(ctx, RT_ENTITY_ACTOR);
-  case RT_OP_CREATE_RECOMMENDATION:
-    return store_op_create(ctx, RT_ENTITY_RECOMMENDATION);
-  case RT_OP_UPDATE_RECOMMENDATION:
-    return store_op_update(ctx, RT_ENTITY_RECOMMENDATION);
-  case RT_OP_CREATE_COMMITMENT:
-    return store_op_create(ctx, RT_ENTITY_COMMITMENT);
-  case RT_OP_UPDATE_COMMITMENT:
-    return store_op_update(ctx, RT_ENTITY_COMMITMENT);
-  case RT_OP_RECORD_FOLLOW_UP:
-    return store_op_follow_up(ctx);
-  case RT_OP_RECORD_MEASUREMENT:
-    return store_op_measurement(ctx);
-  }
-  return RT_EINVAL;
-}
-
-static void reset_op(rt_write_op_t *op) {
-  free(op->reply);
-  op->reply = NULL;
-  op->reply_len = 0;
-  op->result = 0;
-  op->revision = 0;
-  op->replayed = false;
-  rt_error_clear(&op->error);
-}
-
-/* Runs one op in a child transaction of parent. Returns STORE_EMAPFULL
- * (batch must be retried) or a code for a parent-level failure; the op's
- * own failure is in op->result and returns 0. */
-static int run_op(rt_store_t *store, MDB_txn *parent, rt_write_op_t *op) {
-  MDB_txn *child = NULL;
-  int mrc = mdb_txn_begin(store->env, parent, 0, &child);
-  if (mrc != 0)
-    return store_mdb_error(mrc, &op->error, "starting a child transaction");
-  store_wctx_t ctx = {
-      .store = store,
-      .txn = child,
-      .op = op,
-      .principal =
-          op->principal && op->principal[0] ? op->principal : "anonymous",
-      .now_ms = op->now_ms ? op->now_ms : store_now_ms(),
-      .err = &op->error,
-  };
-  int rc = dispatch(&ctx);
-  if (rc == 0 && (mrc = mdb_txn_commit(child)) != 0)
-    rc = store_mdb_error(mrc, &op->error, "committing an op");
-  else if (rc != 0)
-    mdb_txn_abort(child);
-  if (rc == STORE_EMAPFULL)
-    return rc;
-  if (rc != 0) {
-    free(op->reply);
-    op->reply = NULL;
-    op->reply_len = 0;
-    op->revision = 0;
-    op->replayed = false;
-    op->result = rc;
-    if (op->error.code == 0)
-      rt_error_set(&op->error, rc, NULL, "%s", rt_strerror(rc));
-  }
-  return 0;
-}
-
-/* One attempt at the whole batch. */
-static int apply_once(rt_store_t *store, rt_write_op_t *ops, size_t n_ops,
-                      rt_error_t *err) {
-  MDB_txn *txn = NULL;
-  int mrc = mdb_txn_begin(store->env, NULL, 0, &txn);
-  if (mrc == MDB_MAP_RESIZED) { /* another process grew the map */
-    int rc = store_adopt_map_size(store, err);
-    if (rc != 0)
-      return rc;
-    mrc = mdb_txn_begin(store->env, NULL, 0, &txn);
-  }
-  if (mrc != 0)
-    return store_mdb_error(mrc, err, "starting a write transaction");
-  for (size_t i = 0; i < n_ops; i++) {
-    reset_op(&ops[i]);
-    int rc = run_op(store, txn, &ops[i]);
-    if (rc != 0) {
-      mdb_txn_abort(txn);
-      if (rc != STORE_EMAPFULL && err)
-        *err = ops[i].error;
-      return rc;
-    }
-  }
-  mrc = mdb_txn_commit(txn);
-  return mrc ? store_mdb_error(mrc, err, "committing the batch") : 0;
-}
-
-int rt_store_apply(rt_store_t *store, rt_write_op_t *ops, size_t n_ops,
-                   rt_error_t *err) {
-  rt_error_clear(err);
-  int rc;
-  while ((rc = apply_once(store, ops, n_ops, err)) == STORE_EMAPFULL) {
-    rc = store_grow_map(store, err);
-    if (rc != 0)
-      break;
-  }
-  if (rc != 0) {
-    for (size_t i = 0; i < n_ops; i++) {
-      reset_op(&ops[i]);
-      ops[i].result = rc;
-      if (err)
-        ops[i].error = *err;
-      else
-        rt_error_set(&ops[i].error, rc, NULL, "%s", rt_strerror(rc));
-    }
-  }
-  return rc;
-}
-
-void rt_write_ops_release(rt_write_op_t *ops, size_t n_ops) {
-  for (size_t i = 0; i < n_ops; i++) {
-    free(ops[i].reply);
-    ops[i].reply = NULL;
-    ops[i].reply_len = 0;
-  }
 }

@@ -4,7 +4,9 @@
 # GROUP is one of: load (load the demo, check counts, re-load creates
 # nothing, verify, backup), invalid (a bad file loads nothing), usage
 # (exit codes and help), damage (verify reports a damaged store), empty
-# (show and verify on an empty store). Exits non-zero with a message on the first
+# (show and verify on an empty store), upgrade (a directory of release
+# 0.1.0, tests/fixtures/datadir-v1, looked at with --dry-run, upgraded,
+# verified). Exits non-zero with a message on the first
 # failed check.
 set -u
 
@@ -69,8 +71,9 @@ test_load() {
   grep -q "^Recommendations by theme" "$work/show1.out" || fail "show: no theme table"
   revision=$(awk '/^Revision/ { sub(",", "", $2); print $2; exit }' "$work/show1.out")
 
-  # The same file again: every item is recognised, nothing new is written.
-  run second 0 load --data-dir "$data" "$demo" --principal someone-else
+  # The same file again by the same principal: every item is recognised,
+  # nothing new is written.
+  run second 0 load --data-dir "$data" "$demo"
   for kind in source actor recommendation commitment follow-up measurement; do
     [ "$(column second "$kind" 2)" = 0 ] || fail "re-load created ${kind}s"
     [ "$(column second "$kind" 3)" = "$(column first "$kind" 2)" ] ||
@@ -82,6 +85,16 @@ test_load() {
 
   run verify 0 verify --data-dir "$data"
   grep -q "is sound" "$work/verify.out" || fail "verify: not reported sound"
+
+  # Request ids belong to the principal that sent them: another principal
+  # loading the same file makes its own recommendations (sources and
+  # actors, whose ids the file chooses, are found as they are).
+  other="$work/other"
+  run other_first 0 load --data-dir "$other" "$demo"
+  run other_second 0 load --data-dir "$other" "$demo" --principal someone-else
+  [ "$(column other_second recommendation 2)" = "$(column other_first recommendation 2)" ] ||
+    fail "another principal's load did not create its own recommendations"
+  [ "$(column other_second source 2)" = 0 ] || fail "another principal re-created sources"
 
   run backup 0 backup --data-dir "$data" --to "$work/copy"
   run verify_copy 0 verify --data-dir "$work/copy"
@@ -153,12 +166,40 @@ test_damage() {
   run verify_intact 0 verify --data-dir "$work/data"
 }
 
+test_upgrade() {
+  fixture="$(dirname "$demo")/../tests/fixtures/datadir-v1"
+  mkdir "$work/old" && cp "$fixture/data.mdb" "$work/old/" ||
+    fail "cannot copy the fixture"
+  cp "$work/old/data.mdb" "$work/before.mdb"
+  run dry 0 upgrade --data-dir "$work/old" --dry-run
+  grep -q "schema version 1 -> 3 (dry run: nothing was changed)" "$work/dry.out" ||
+    fail "dry run: no plan"
+  grep -q "request ids scoped to the principal" "$work/dry.out" ||
+    fail "dry run: the request-id step is not reported"
+  grep -q "88 follow-ups and 20 measurements recorded so far count as validated" \
+    "$work/dry.out" || fail "dry run: the review-state step is not reported"
+  cmp -s "$work/old/data.mdb" "$work/before.mdb" || fail "dry run changed the data"
+  run real 0 upgrade --data-dir "$work/old"
+  grep -q "schema version 1 -> 3$" "$work/real.out" || fail "upgrade: not reported"
+  run again 0 upgrade --data-dir "$work/old"
+  grep -q "nothing to upgrade" "$work/again.out" || fail "second upgrade did something"
+  run verify 0 verify --data-dir "$work/old"
+  grep -q "^notice: R73 carries SDG target 10.99, which is not an SDG target" \
+    "$work/verify.out" || fail "verify: R73's tag outside the lists not noted"
+  run show 0 show --data-dir "$work/old"
+  [ "$(count show recommendations)" = 73 ] || fail "upgrade lost recommendations"
+  [ "$(count show follow-ups)" = 88 ] || fail "upgrade lost follow-ups"
+  run missing 1 upgrade --data-dir "$work/no-such-dir"
+  grep -q "holds no rectrack data" "$work/missing.err" || fail "missing dir not named"
+}
+
 case "$group" in
 load) test_load ;;
 invalid) test_invalid ;;
 usage) test_usage ;;
 damage) test_damage ;;
 empty) test_empty ;;
+upgrade) test_upgrade ;;
 *) fail "unknown group '$group'" ;;
 esac
 echo "ok: admin $group"

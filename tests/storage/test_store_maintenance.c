@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static fixture_t *fx_of(void **state) { return *state; }
 
@@ -37,7 +38,7 @@ static void test_reopen_keeps_everything(void **state) {
   free(next);
 }
 
-static void test_other_schema_version_is_refused(void **state) {
+static void test_newer_schema_version_is_refused(void **state) {
   fixture_t *fx = fx_of(state);
   rt_store_close(fx->store);
   fx->store = NULL;
@@ -49,7 +50,7 @@ static void test_other_schema_version_is_refused(void **state) {
   assert_int_equal(mdb_env_open(env, fx->dir, 0, 0600), 0);
   assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
   assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-  uint8_t version[8] = {0, 0, 0, 0, 0, 0, 0, 2};
+  uint8_t version[8] = {0, 0, 0, 0, 0, 0, 0, 99};
   MDB_val key = {14, "schema_version"}, data = {8, version};
   assert_int_equal(mdb_put(txn, meta, &key, &data, 0), 0);
   assert_int_equal(mdb_txn_commit(txn), 0);
@@ -57,7 +58,8 @@ static void test_other_schema_version_is_refused(void **state) {
   rt_error_t err;
   assert_int_equal(rt_store_open(&fx->store, fx->dir, NULL, &err), RT_EVERSION);
   assert_null(fx->store);
-  assert_non_null(strstr(err.message, "schema version 2"));
+  assert_non_null(strstr(err.message, "schema version 99"));
+  assert_non_null(strstr(err.message, "newer rectrack"));
 }
 
 static void create_many(rt_store_t *store, int n) {
@@ -175,6 +177,11 @@ static void test_backup_opens_with_the_same_records(void **state) {
   rt_error_t err;
   assert_int_equal(rt_store_backup(fx->store, backup_dir, &err), 0);
   assert_int_equal(rt_store_backup(fx->store, backup_dir, &err), RT_EEXIST);
+  char data_file[128];
+  snprintf(data_file, sizeof data_file, "%s/data.mdb", backup_dir);
+  struct stat st;
+  assert_int_equal(stat(data_file, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600); /* the records: owner only */
   rt_store_t *copy;
   assert_int_equal(rt_store_open(&copy, backup_dir, NULL, &err), 0);
   rt_store_reader_t *a, *b;
@@ -453,7 +460,7 @@ static void test_reader_sees_its_snapshot_until_renewed(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       T(test_reopen_keeps_everything),
-      T(test_other_schema_version_is_refused),
+      T(test_newer_schema_version_is_refused),
       T(test_tiny_map_grows_as_records_arrive),
       T(test_map_at_maximum_reports_no_space),
       T(test_map_grows_while_readers_run),

@@ -1,0 +1,46 @@
+/*
+ * store_validate: the checks a record passes before a write. Field checks
+ * use the rules of common/rt_validate and need nothing but the message;
+ * reference checks look every id a record names up in a transaction.
+ * Both stand on store_internal.h alone, so that reads check their filters
+ * with the same functions (store_validate_enum) without standing on the
+ * write floors. Errors name the field path ("recommendation.sdg_targets[1]")
+ * and the value. Server-owned fields are not checked: the writer
+ * overwrites them. Not a public header.
+ */
+#ifndef RT_STORE_VALIDATE_H
+#define RT_STORE_VALIDATE_H
+
+#include "store_internal.h"
+
+/* Field checks. Each returns 0 or RT_EINVAL naming the first bad field. */
+int store_validate_source(const Rectrack__V1__Source *source, rt_error_t *err);
+int store_validate_actor(const Rectrack__V1__Actor *actor, rt_error_t *err);
+int store_validate_recommendation(const Rectrack__V1__Recommendation *rec,
+                                  rt_error_t *err);
+int store_validate_commitment(const Rectrack__V1__Commitment *com,
+                              rt_error_t *err);
+int store_validate_follow_up(const Rectrack__V1__FollowUp *follow_up,
+                             rt_error_t *err);
+int store_validate_measurement(const Rectrack__V1__Measurement *measurement,
+                               rt_error_t *err);
+/* A decision on a submission: the subject id, the revision, VALIDATED or
+ * RETURNED, a note (required to return). */
+int store_validate_decision(
+    const Rectrack__V1__ValidateSubmissionRequest *decision, rt_error_t *err);
+/* value is one of descriptor's (0 only when allow_unspecified). Returns 0
+ * or RT_EINVAL naming field. */
+int store_validate_enum(const ProtobufCEnumDescriptor *descriptor, int value,
+                        bool allow_unspecified, const char *field,
+                        rt_error_t *err);
+
+/* Reference checks in txn: every id a record (a message of entity's
+ * type) names exists. Returns 0, RT_EINVAL (not an id), RT_ENOTFOUND
+ * ("field: actor 'x' does not exist") or a store_mdb_error code. */
+int store_check_references(MDB_txn *txn, rt_store_t *store, rt_entity_t entity,
+                           const ProtobufCMessage *record, rt_error_t *err);
+/* The same for one id in field; an empty or NULL id is not checked. */
+int store_check_reference(MDB_txn *txn, rt_store_t *store, rt_entity_t entity,
+                          const char *id, const char *field, rt_error_t *err);
+
+#endif /* RT_STORE_VALIDATE_H */
