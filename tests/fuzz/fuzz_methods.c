@@ -18,9 +18,15 @@
 static fuzz_method_t methods[FUZZ_MAX_METHODS];
 static size_t method_count;
 
-static bool is_write(const char *name) {
-  return strncmp(name, "Create", 6) == 0 || strncmp(name, "Update", 6) == 0 ||
-         strncmp(name, "Record", 6) == 0;
+static fuzz_role_t role_of(const char *name) {
+  if (strcmp(name, "Backup") == 0)
+    return FUZZ_ROLE_ADMIN;
+  if (strncmp(name, "Create", 6) == 0 || strncmp(name, "Update", 6) == 0 ||
+      strcmp(name, "ValidateSubmission") == 0)
+    return FUZZ_ROLE_SECRETARIAT;
+  if (strncmp(name, "Record", 6) == 0)
+    return FUZZ_ROLE_REPORTER;
+  return FUZZ_ROLE_READER;
 }
 
 static void add_service(const ProtobufCServiceDescriptor *service,
@@ -35,7 +41,7 @@ static void add_service(const ProtobufCServiceDescriptor *service,
     method->input = desc->input;
     method->output = desc->output;
     method->tracker = tracker;
-    method->write = tracker && is_write(desc->name);
+    method->role = tracker ? role_of(desc->name) : FUZZ_ROLE_NONE;
   }
 }
 

@@ -15,12 +15,24 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+/* The roles of the tokens file, in order: each allows what those below
+ * it allow. */
+typedef enum fuzz_role {
+  FUZZ_ROLE_NONE,
+  FUZZ_ROLE_READER,      /* Get*, List*, reviews, WatchChanges, info */
+  FUZZ_ROLE_REPORTER,    /* also Record* (on its actors' subjects) */
+  FUZZ_ROLE_SECRETARIAT, /* also Create*, Update*, ValidateSubmission */
+  FUZZ_ROLE_ADMIN,       /* also Backup */
+} fuzz_role_t;
+
 typedef struct fuzz_method {
   char path[128];   /* "/rectrack.v1.Tracker/CreateSource" */
   const char *name; /* "CreateSource" */
   const ProtobufCMessageDescriptor *input, *output;
   bool tracker; /* a rectrack.v1.Tracker method (authenticated) */
-  bool write;   /* Create*, Update*, Record*: needs the writer role */
+  /* The role a Tracker method needs, from its name as the API documents
+   * the roles (not from the server's route table, which it checks). */
+  fuzz_role_t role;
 } fuzz_method_t;
 
 size_t fuzz_method_count(void);

@@ -8,7 +8,7 @@
  *
  * Each PATH is an input file or a directory of them (every regular file
  * in it, in name order). With --expect, each input's file name ends in
- * the outcome its calls must come to ("CreateSource.writer.OK",
+ * the outcome its calls must come to ("CreateSource.secretariat.OK",
  * "GetSource.none.UNAUTHENTICATED"; see fuzz_outcome_observer), so that a
  * corpus of calls the server no longer understands fails instead of
  * silently fuzzing nothing. --verbose prints each input's outcome and

@@ -6,8 +6,9 @@
  * routing, authentication, request decoding, the Tracker handlers on the
  * store (writes through the writer thread), Health, Reflection and the
  * replies all run on it. The seed corpus (corpus/request_path, made by
- * gen_corpus.py) is a valid call of every method, with a writer token, a
- * reader token, an unknown token and none.
+ * gen_corpus.py) is a valid call of every method, with the secretariat's
+ * token, the reader's, an unknown token and none, and some with the
+ * reporter's.
  *
  * Besides the sanitizers, what the server writes back must be HTTP/2 and
  * gRPC a strict client accepts (fuzz_h2_reader_parse): a malformed frame,

@@ -113,8 +113,11 @@ static const char *scratch_parent(void) {
 static void write_tokens_file(void) {
   const struct {
     const char *token, *principal, *role;
-  } tokens[] = {{FUZZ_WRITER_TOKEN, FUZZ_WRITER_PRINCIPAL, "writer"},
-                {FUZZ_READER_TOKEN, FUZZ_READER_PRINCIPAL, "reader"}};
+  } tokens[] = {
+      {FUZZ_SECRETARIAT_TOKEN, FUZZ_SECRETARIAT_PRINCIPAL, "secretariat"},
+      {FUZZ_READER_TOKEN, FUZZ_READER_PRINCIPAL, "reader"},
+      {FUZZ_REPORTER_TOKEN, FUZZ_REPORTER_PRINCIPAL, "reporter " FUZZ_ACTOR_ID},
+      {FUZZ_ADMIN_TOKEN, FUZZ_ADMIN_PRINCIPAL, "admin"}};
   rt_error_t err = {0};
   FILE *file;
 
@@ -133,15 +136,28 @@ static void write_tokens_file(void) {
     fuzz_fail("tokens file: %s", err.message);
 }
 
-/* Applies one op; the seed must succeed and, when id is given, be given
- * that id (the corpus refers to it). */
-static void seed(rt_op_kind_t kind, const ProtobufCMessage *message,
-                 const ProtobufCMessageDescriptor *reply_type, const char *id) {
+static uint64_t store_revision(void);
+
+/* Applies one op as the secretariat (or, reporting, as the reporter);
+ * the seed must succeed and, when id is given, be given that id (the
+ * corpus refers to it). */
+static void seed_as(bool reporting, rt_op_kind_t kind,
+                    const ProtobufCMessage *message,
+                    const ProtobufCMessageDescriptor *reply_type,
+                    const char *id) {
+  static const char *const reporter_actors[] = {FUZZ_ACTOR_ID};
   rt_write_op_t op = {.kind = kind,
-                      .principal = FUZZ_WRITER_PRINCIPAL,
+                      .principal = FUZZ_SECRETARIAT_PRINCIPAL,
                       .message = message,
                       .now_ms = FUZZ_STARTED_MS};
   rt_error_t err = {0};
+
+  if (reporting) {
+    op.principal = FUZZ_REPORTER_PRINCIPAL;
+    op.role = RT_WRITE_ROLE_REPORTER;
+    op.actors = reporter_actors;
+    op.n_actors = 1;
+  }
 
   if (rt_store_apply(fuzz.store, &op, 1, &err) != 0 || op.result != 0)
     fuzz_fail("seeding the store: %s",
@@ -158,6 +174,11 @@ static void seed(rt_op_kind_t kind, const ProtobufCMessage *message,
     protobuf_c_message_free_unpacked(reply, NULL);
   }
   rt_write_ops_release(&op, 1);
+}
+
+static void seed(rt_op_kind_t kind, const ProtobufCMessage *message,
+                 const ProtobufCMessageDescriptor *reply_type, const char *id) {
+  seed_as(false, kind, message, reply_type, id);
 }
 
 static void seed_records(void) {
@@ -229,6 +250,18 @@ static void seed_records(void) {
   measurement.as_of = "2025-06-30";
   measurement.source = "Remittance Prices Worldwide";
   seed(RT_OP_RECORD_MEASUREMENT, &measurement.base, NULL, NULL);
+
+  Rectrack__V1__FollowUp submission = RECTRACK__V1__FOLLOW_UP__INIT;
+  submission.subject_id = FUZZ_RECOMMENDATION_ID;
+  submission.status = RECTRACK__V1__STATUS__STATUS_PARTIALLY_IMPLEMENTED;
+  submission.note = "Second corridor opened.";
+  submission.reported_by = FUZZ_ACTOR_ID;
+  submission.as_of = "2025-11-30";
+  seed_as(true, RT_OP_RECORD_FOLLOW_UP, &submission.base, NULL, NULL);
+  if (store_revision() != FUZZ_SUBMISSION_REVISION)
+    fuzz_fail("seeding the store: the submission is at revision %llu, "
+              "FUZZ_SUBMISSION_REVISION says %d",
+              (unsigned long long)store_revision(), FUZZ_SUBMISSION_REVISION);
 }
 
 static uint64_t store_revision(void) {

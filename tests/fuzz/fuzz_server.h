@@ -36,17 +36,26 @@
 
 #include "fuzz_h2.h"
 
-/* The tokens file: a writer and a reader. */
-#define FUZZ_WRITER_TOKEN "fuzz-writer-token"
-#define FUZZ_WRITER_PRINCIPAL "fuzzer"
+/* The tokens file: one token of each role. The reporter speaks for
+ * FUZZ_ACTOR_ID. The admin token is in neither the corpus nor the
+ * dictionaries of fuzz_request_path (see fuzz_grpc_method.c on Backup). */
+#define FUZZ_SECRETARIAT_TOKEN "fuzz-secretariat-token"
+#define FUZZ_SECRETARIAT_PRINCIPAL "fuzzer"
 #define FUZZ_READER_TOKEN "fuzz-reader-token"
 #define FUZZ_READER_PRINCIPAL "onlooker"
+#define FUZZ_REPORTER_TOKEN "fuzz-reporter-token"
+#define FUZZ_REPORTER_PRINCIPAL "fuzz-reporter"
+#define FUZZ_ADMIN_TOKEN "fuzz-admin-token"
+#define FUZZ_ADMIN_PRINCIPAL "fuzz-admin"
 
 /* The records every input finds in the store. */
 #define FUZZ_SOURCE_ID "fuzz-source"
 #define FUZZ_ACTOR_ID "fuzz-actor"
 #define FUZZ_RECOMMENDATION_ID "R1" /* on FUZZ_SOURCE_ID, one follow-up */
 #define FUZZ_COMMITMENT_ID "C1"     /* quantified, one measurement */
+/* The reporter's follow-up on FUZZ_RECOMMENDATION_ID, awaiting
+ * validation, was recorded at this revision (the last seeded). */
+#define FUZZ_SUBMISSION_REVISION 7
 
 /* The store is recreated after inputs added this many changes. */
 #define FUZZ_STORE_RESET_CHANGES 500

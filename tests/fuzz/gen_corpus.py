@@ -6,8 +6,8 @@
 
 Every method rectrackd routes gets valid calls: the Tracker methods (in
 the order tracker.proto declares them), Health and both Reflection
-versions, with the writer's token, the reader's, an unknown token and
-none. The records they name are the ones fuzz_server.c seeds every store
+versions, with the secretariat's token, the reader's, an unknown token
+and none, and for a few methods the reporter's. The records they name are the ones fuzz_server.c seeds every store
 with; the tokens, ids and the method order are read from fuzz_server.h
 and the generated descriptors, so this script and the harness cannot
 drift apart.
@@ -44,10 +44,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def harness_constants():
-    """The FUZZ_* string constants of fuzz_server.h."""
+    """The FUZZ_* string and number constants of fuzz_server.h."""
     with open(os.path.join(HERE, "fuzz_server.h")) as f:
         text = f.read()
-    return dict(re.findall(r'#define (FUZZ_\w+) "([^"]*)"', text))
+    constants = dict(re.findall(r'#define (FUZZ_\w+) "([^"]*)"', text))
+    constants.update((name, int(value)) for name, value in
+                     re.findall(r'#define (FUZZ_\w+) (\d+)\b', text))
+    return constants
 
 
 # ---- HTTP/2 as a client writes it (RFC 9113, RFC 7541) ----------------------
@@ -266,8 +269,14 @@ class Api:
                     from_date="2025-01-01", to_date="2025-12-31",
                     format=getattr(pb, "EXPORT_FORMAT_" + fmt)))
                 for fmt in ("HTML", "MARKDOWN", "CSV", "JSON", "XLSX")],
+            "ValidateSubmission": [("", pb.ValidateSubmissionRequest(
+                subject_id=k["FUZZ_RECOMMENDATION_ID"],
+                revision=k["FUZZ_SUBMISSION_REVISION"],
+                decision=res.REVIEW_STATE_VALIDATED, note="Checked.",
+                request_id="seed-validate"))],
             "WatchChanges": [("", pb.WatchChangesRequest(from_revision=1))],
             "GetServerInfo": [("", pb.GetServerInfoRequest())],
+            "Backup": [("", pb.BackupRequest(dir="/nonexistent/backup"))],
         }
         if name not in table:
             raise SystemExit("gen_corpus.py: no valid request for %s: add one"
@@ -275,27 +284,45 @@ class Api:
         return table[name]
 
 
+# The roles, in order (fuzz_methods.h), and the role each method needs.
+ROLES = ("reader", "reporter", "secretariat", "admin")
+
+
+def role_needed(name):
+    if name == "Backup":
+        return "admin"
+    if re.match("Create|Update|ValidateSubmission", name):
+        return "secretariat"
+    if name.startswith("Record"):
+        return "reporter"
+    return "reader"
+
+
 def expected(path, name, credentials):
-    """The outcome of one call with credentials (writer, reader, unknown,
-    none) with tokens configured."""
+    """The outcome of one call with credentials (one of CREDENTIALS) with
+    tokens configured."""
     if path.startswith("/grpc.health.v1.Health/Watch"):
         return "OPEN"  # ends only with the server: the shutdown cuts it
     if not path.startswith("/rectrack.v1.Tracker/"):
         return "OK"
     if credentials in ("unknown", "none"):
         return "UNAUTHENTICATED"
-    if credentials == "reader" and re.match("Create|Update|Record", name):
+    if ROLES.index(credentials) < ROLES.index(role_needed(name)):
         return "PERMISSION_DENIED"
     if name == "WatchChanges":
         return "UNAVAILABLE"  # the backlog, then the drain ends it
     return "OK"
 
 
-CREDENTIALS = ("writer", "reader", "unknown", "none")
+# In the order of fuzz_grpc_method.c's credential numbers.
+CREDENTIALS = ("secretariat", "reader", "unknown", "none", "reporter")
 # The unknown token and no token are refused before anything else: a few
 # methods of each kind are enough seeds for them.
 REFUSED_SEEDS = {"GetSource", "CreateRecommendation", "RecordFollowUp",
                  "ExportReview", "WatchChanges", "Check"}
+# The reporter: its two writes, a read, and two writes it may not make.
+REPORTER_SEEDS = {"GetSource", "CreateSource", "RecordFollowUp",
+                  "RecordMeasurement", "ValidateSubmission"}
 
 
 def calls(api):
@@ -307,7 +334,9 @@ def calls(api):
                 if credentials in ("unknown", "none") and \
                         (name not in REFUSED_SEEDS or number > 0):
                     continue
-                if credentials != "writer" and \
+                if credentials == "reporter" and name not in REPORTER_SEEDS:
+                    continue
+                if credentials != "secretariat" and \
                         not path.startswith("/rectrack.v1.Tracker/") and \
                         name != "Check":
                     continue
@@ -326,8 +355,9 @@ def seed_name(path, label, credentials, outcome):
 
 
 def bearer(k, credentials):
-    return {"writer": "Bearer " + k["FUZZ_WRITER_TOKEN"],
+    return {"secretariat": "Bearer " + k["FUZZ_SECRETARIAT_TOKEN"],
             "reader": "Bearer " + k["FUZZ_READER_TOKEN"],
+            "reporter": "Bearer " + k["FUZZ_REPORTER_TOKEN"],
             "unknown": "Bearer not-a-known-token",
             "none": None}[credentials]
 
@@ -349,29 +379,29 @@ def request_path_corpus(api):
 def transport_cases(api):
     """Seeds for the transport's own paths, each a valid connection."""
     k, pb = api.k, api.pb
-    writer = bearer(k, "writer")
+    secretariat = bearer(k, "secretariat")
     get = "/rectrack.v1.Tracker/GetSource"
     get_msg = pb.GetSourceRequest(id=k["FUZZ_SOURCE_ID"]).SerializeToString()
     actor_msg = pb.GetActorRequest(id=k["FUZZ_ACTOR_ID"]).SerializeToString()
     cases = {}
     cases["transport.gzip.OK"] = preface() + unary_call(
-        1, get, gzip.compress(get_msg, mtime=0), writer,
+        1, get, gzip.compress(get_msg, mtime=0), secretariat,
         [("grpc-encoding", "gzip")], compressed=True)
     cases["transport.deflate.OK"] = preface() + unary_call(
-        1, get, zlib.compress(get_msg), writer,
+        1, get, zlib.compress(get_msg), secretariat,
         [("grpc-encoding", "deflate")], compressed=True)
     cases["transport.timeout.OK"] = preface() + unary_call(
-        1, get, get_msg, writer, [("grpc-timeout", "10S")])
+        1, get, get_msg, secretariat, [("grpc-timeout", "10S")])
     cases["transport.two-calls.OK+OK"] = (
-        preface() + unary_call(1, get, get_msg, writer)
-        + unary_call(3, "/rectrack.v1.Tracker/GetActor", actor_msg, writer))
+        preface() + unary_call(1, get, get_msg, secretariat)
+        + unary_call(3, "/rectrack.v1.Tracker/GetActor", actor_msg, secretariat))
     body = grpc_message(get_msg)
     cases["transport.split-data.OK"] = (
         preface() + frame(HEADERS, END_HEADERS, 1,
-                          header_block(call_fields(get, writer)))
+                          header_block(call_fields(get, secretariat)))
         + frame(DATA, 0, 1, body[:3]) + frame(DATA, 0, 1, body[3:9])
         + frame(DATA, END_STREAM, 1, body[9:]))
-    block = header_block(call_fields(get, writer))
+    block = header_block(call_fields(get, secretariat))
     cases["transport.continuation.OK"] = (
         preface() + frame(HEADERS, 0, 1, block[:20])
         + frame(CONTINUATION, 0, 1, block[20:50])
@@ -380,10 +410,10 @@ def transport_cases(api):
     cases["transport.ping-settings.OK"] = (
         preface() + frame(PING, 0, 0, b"fuzzping")
         + frame(SETTINGS, 0, 0, struct.pack(">HI", 0x1, 8192))
-        + unary_call(1, get, get_msg, writer))
+        + unary_call(1, get, get_msg, secretariat))
     # The dynamic table: the first call's fields are indexed, the second
     # refers to them (RFC 7541 section 6.1, index 62 is the newest).
-    fields = call_fields(get, writer)
+    fields = call_fields(get, secretariat)
     indexed = b"".join(literal(n, v, first=0x40, prefix_bits=6)
                        for n, v in fields)
     refs = b"".join(hpack_int(0x80, 7, 62 + len(fields) - 1 - i)
@@ -394,19 +424,19 @@ def transport_cases(api):
         + frame(HEADERS, END_HEADERS, 3, refs)
         + frame(DATA, END_STREAM, 3, body))
     cases["transport.unknown-method.UNIMPLEMENTED"] = preface() + unary_call(
-        1, "/rectrack.v1.Tracker/NoSuchMethod", b"", writer)
+        1, "/rectrack.v1.Tracker/NoSuchMethod", b"", secretariat)
     cases["transport.content-type.HTTP-415"] = preface() + (
         frame(HEADERS, END_HEADERS, 1, header_block(
             [(n, "text/plain" if n == "content-type" else v)
-             for n, v in call_fields(get, writer)]))
+             for n, v in call_fields(get, secretariat)]))
         + frame(DATA, END_STREAM, 1, body))
     cases["transport.get.HTTP-405"] = preface() + frame(
         HEADERS, END_HEADERS | END_STREAM, 1, header_block(
             [(n, "GET" if n == ":method" else v)
-             for n, v in call_fields(get, writer)]))
+             for n, v in call_fields(get, secretariat)]))
     cases["transport.no-message.INTERNAL"] = preface() + frame(
         HEADERS, END_HEADERS | END_STREAM, 1,
-        header_block(call_fields(get, writer)))
+        header_block(call_fields(get, secretariat)))
     return cases
 
 
@@ -414,11 +444,17 @@ def transport_cases(api):
 FLAG_OPEN_API, FLAG_GZIP, FLAG_DEADLINE, FLAG_SPLIT = 0x04, 0x08, 0x10, 0x40
 
 
+def credential_flags(credentials):
+    """Byte 1's credential bits (bits 0-1 and 7) for credentials."""
+    number = CREDENTIALS.index(credentials)
+    return (number & 3) | (0x80 if number & 4 else 0)
+
+
 def grpc_method_corpus(api):
     """{file name: bytes} of corpus/grpc_method."""
     out = {}
     for index, path, name, label, credentials, message in calls(api):
-        flags = CREDENTIALS.index(credentials)
+        flags = credential_flags(credentials)
         out[seed_name(path, label, credentials,
                       expected(path, name, credentials))] = (
             bytes([index, flags]) + message)
@@ -427,9 +463,11 @@ def grpc_method_corpus(api):
                if path.startswith("/rectrack.v1.Tracker/")}
     by_name = {}
     for index, path, name, label, credentials, message in calls(api):
-        if credentials == "writer" and not label:
+        if credentials == "secretariat" and not label:
             by_name[name] = message
-    # The open API: x-rectrack-user of the writer, a malformed one, none.
+    # The open API: x-rectrack-user of the secretariat, a malformed one,
+    # none. Each create has an id and request id of its own: request ids
+    # are scoped to their principal.
     for name in ("CreateSource", "RecordFollowUp", "GetSource"):
         index, path = methods[name]
         for user, bits, outcome in (("user", 0, "OK"),
@@ -437,14 +475,20 @@ def grpc_method_corpus(api):
                                      "OK" if name == "GetSource"
                                      else "INVALID_ARGUMENT"),
                                     ("anonymous", 3, "OK")):
+            message = by_name[name]
+            if name == "CreateSource":
+                request = api.pb.CreateSourceRequest.FromString(message)
+                request.source.id += "-" + user
+                request.request_id += "-" + user
+                message = request.SerializeToString()
             out[seed_name(path, "open", user, outcome)] = bytes(
-                [index, FLAG_OPEN_API | bits]) + by_name[name]
+                [index, FLAG_OPEN_API | bits]) + message
     for name, flag, label in (("CreateRecommendation", FLAG_GZIP, "gzip"),
                               ("ListRecommendations", FLAG_SPLIT, "split"),
                               ("GetRecommendation", FLAG_DEADLINE,
                                "deadline")):
         index, path = methods[name]
-        out[seed_name(path, label, "writer", "OK")] = bytes(
+        out[seed_name(path, label, "secretariat", "OK")] = bytes(
             [index, flag]) + by_name[name]
     return out
 
@@ -474,9 +518,10 @@ def http2_dict(api):
                  "application/grpc+proto", "te", "trailers", "grpc-timeout",
                  "grpc-encoding", "gzip", "deflate", "identity",
                  "grpc-accept-encoding", "authorization", "Bearer ",
-                 "Bearer " + k["FUZZ_WRITER_TOKEN"],
-                 "Bearer " + k["FUZZ_READER_TOKEN"], "x-rectrack-user",
-                 k["FUZZ_WRITER_PRINCIPAL"], "1n", "10S", "100m"):
+                 "Bearer " + k["FUZZ_SECRETARIAT_TOKEN"],
+                 "Bearer " + k["FUZZ_READER_TOKEN"],
+                 "Bearer " + k["FUZZ_REPORTER_TOKEN"], "x-rectrack-user",
+                 k["FUZZ_SECRETARIAT_PRINCIPAL"], "1n", "10S", "100m"):
         tokens.append(text.encode())
     tokens += [path.encode() for path, _, _ in api.methods()]
     return "".join(dict_line(t) for t in tokens)
