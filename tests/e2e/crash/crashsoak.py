@@ -114,7 +114,7 @@ class Fixtures:
                 recommendation=res.Recommendation(
                     source_id=source_id, source_ref="c%d" % cycle,
                     title="Subject %d of cycle %d" % (i, cycle),
-                    theme="crash", sdg_targets=["10.7"],
+                    theme="remittances", sdg_targets=["10.7"],
                     gcm_objectives=[23]),
                 request_id="subject-%d-%d" % (cycle, i))).id
             for i in range(2)]
@@ -163,7 +163,7 @@ class Writer(threading.Thread):
                     source_id=self.fixtures.source_id, source_ref="crash",
                     title="Crash " + token,
                     text="Written by writer %d." % self.index,
-                    theme="crash", sdg_targets=["10.c"],
+                    theme="remittances", sdg_targets=["10.c"],
                     gcm_objectives=[self.rng.randint(1, 23)],
                     addressed_to=["crash-actor"]),
                 request_id=token)
