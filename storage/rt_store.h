@@ -6,7 +6,8 @@
  * packed rectrack.v1 protobuf messages, the secondary indexes, the
  * hash-chained change log, validation of every field before a write,
  * backup and verification. Calls: LMDB, libsodium (SHA-256), protobuf-c
- * (rectrack.v1 messages), common/ (rt_error, rt_validate).
+ * (rectrack.v1 messages), ICU (folding and word breaking of the word
+ * index), common/ (rt_error, rt_validate).
  * Knows nothing of the network.
  *
  * Threads: one thread writes (rt_store_apply); any number of threads read,
@@ -31,7 +32,7 @@
  * with an older version is upgraded when it is opened (see
  * rt_store_upgrade); one written by a newer build is refused with
  * RT_EVERSION. docs/storage.md lists the versions and what each changed. */
-#define RT_STORE_SCHEMA_VERSION 2
+#define RT_STORE_SCHEMA_VERSION 3
 
 typedef struct rt_store rt_store_t;
 typedef struct rt_store_reader rt_store_reader_t;

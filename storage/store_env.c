@@ -74,6 +74,10 @@ static int open_dbis(rt_store_t *store, MDB_txn *txn, rt_error_t *err) {
       {"actor_index", idx_flags, &store->act_idx},
       {"recommendation_index", idx_flags | MDB_DUPFIXED, &store->rec_idx},
       {"commitment_index", idx_flags | MDB_DUPFIXED, &store->com_idx},
+      {"recommendation_words", idx_flags | MDB_DUPFIXED, &store->rec_words},
+      {"commitment_words", idx_flags | MDB_DUPFIXED, &store->com_words},
+      {"recommendation_word_lists", MDB_CREATE, &store->rec_word_lists},
+      {"commitment_word_lists", MDB_CREATE, &store->com_word_lists},
   };
   for (size_t i = 0; i < STORE_DB_COUNT; i++) {
     int rc = store_mdb_error(

@@ -113,8 +113,8 @@ static void page_free(history_page_t *page) {
 static int wrap_page(const ProtobufCMessageDescriptor *descriptor,
                      history_page_t *page, char *next_token, void **out,
                      rt_error_t *err) {
-  if (store_list_response(descriptor, page->items, page->n, 0, next_token,
-                          out) == 0)
+  if (store_list_response(descriptor, page->items, page->n, 0, false,
+                          next_token, out) == 0)
     return 0;
   page_free(page);
   free(next_token);
@@ -199,15 +199,16 @@ static int run_history(rt_store_reader_t *reader, history_walk_t *walk,
                        int32_t page_size, const char *token,
                        const uint8_t digest[32], history_page_t *page,
                        char **next_token, rt_error_t *err) {
-  store_key_t after;
+  store_position_t at;
   bool has_after = false;
   memset(page, 0, sizeof *page);
   *next_token = NULL;
   int rc = store_page_size(page_size, &page->cap, err);
   if (rc == 0)
-    rc = store_token_decode(token, digest, &after, &has_after, err);
+    rc = store_token_decode(token, digest, &at, &has_after, err);
   if (rc != 0)
     return rc;
+  const store_key_t after = at.pk;
   if (has_after && walk->prefix_len &&
       (after.len < walk->prefix_len ||
        memcmp(after.data, walk->prefix, walk->prefix_len) != 0))
@@ -218,9 +219,9 @@ static int run_history(rt_store_reader_t *reader, history_walk_t *walk,
   if (page->items == NULL)
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
   rc = walk_history(reader, walk, resolve, data, page, err);
+  store_position_t last = {.driver = 0, .pk = page->last};
   if (rc == 0 && page->more &&
-      (*next_token =
-           store_token_encode(digest, page->last.data, page->last.len)) == NULL)
+      (*next_token = store_token_encode(digest, &last)) == NULL)
     rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
   if (rc != 0)
     page_free(page);

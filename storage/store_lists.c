@@ -115,11 +115,6 @@ static bool is_overdue(const subject_view_t *v, const char *today) {
          v->status != RECTRACK__V1__STATUS__STATUS_WITHDRAWN;
 }
 
-static bool matches_text(const subject_view_t *v, const char *query) {
-  return strcasestr(store_str(v->title), query) != NULL ||
-         strcasestr(store_str(v->text), query) != NULL;
-}
-
 static bool matches_gcm(const subject_view_t *v, int objective) {
   for (size_t i = 0; i < v->n_gcm_objectives; i++)
     if (v->gcm_objectives[i] == objective)
@@ -144,8 +139,8 @@ static bool match_subject(const ProtobufCMessage *record, const void *data) {
       strcmp(store_str(v.lead_actor_id), f->actor_id) != 0 &&
       !has_string(v.actors, v.n_actors, f->actor_id))
     return false;
-  if ((set(f->query) && !matches_text(&v, f->query)) ||
-      (set(f->due_before) &&
+  /* the query's terms are the word index's (store_walk.c) */
+  if ((set(f->due_before) &&
        !(set(v.due_date) && strcmp(v.due_date, f->due_before) < 0)) ||
       (f->overdue_only && !is_overdue(&v, f->today)))
     return false;
@@ -199,32 +194,62 @@ static int check_subject_filter(const subject_filter_t *f, rt_error_t *err) {
   return rc;
 }
 
-/* The filters that have an index become candidate drivers. */
-static int add_subject_drivers(const subject_filter_t *f,
-                               store_keyset_t *drivers, rt_error_t *err) {
+/* Every filter becomes a condition an index answers (store_query.h);
+ * the record-level match checks them again on the record, except the
+ * query, whose words only the word index knows. */
+static int add_subject_conditions(const subject_filter_t *f, store_list_t *list,
+                                  rt_error_t *err) {
+  int statuses[16];
+  size_t n_statuses = 0;
+  for (size_t i = 0; i < f->n_statuses && n_statuses < 16; i++)
+    statuses[n_statuses++] = (int)f->statuses[i];
   int rc = 0;
-  if (f->n_statuses == 1)
-    rc = store_keyset_add_byte(drivers, IDX_STATUS, f->statuses[0]);
-  if (rc == 0)
-    rc = store_keyset_add_str(drivers, IDX_SOURCE, f->source_id);
-  if (rc == 0)
-    rc = store_keyset_add_str(drivers, IDX_ACTOR, f->actor_id);
-  if (rc == 0)
-    rc = store_keyset_add_str(drivers, IDX_SDG, f->sdg_target);
-  if (rc == 0 && f->gcm_objective)
-    rc = store_keyset_add_byte(drivers, IDX_GCM, f->gcm_objective);
-  if (rc == 0)
-    rc = store_keyset_add_str(drivers, IDX_THEME, f->theme);
-  if (rc == 0 && f->kind)
-    rc = store_keyset_add_byte(drivers, IDX_KIND, f->kind);
-  if (rc == 0 && f->trajectory)
-    rc = store_keyset_add_byte(drivers, IDX_TRAJECTORY, f->trajectory);
+  if (f->n_statuses > 16)
+    return rt_error_set(err, RT_EINVAL, "statuses",
+                        "statuses: at most 16 values");
+  if (n_statuses)
+    rc = store_list_keys(list, IDX_STATUS, statuses, n_statuses);
+  const struct {
+    uint8_t tag;
+    const char *value;
+  } strings[] = {{IDX_SOURCE, f->source_id},
+                 {IDX_ACTOR, f->actor_id},
+                 {IDX_SDG, f->sdg_target},
+                 {IDX_THEME, f->theme}};
+  for (size_t i = 0; rc == 0 && i < sizeof strings / sizeof *strings; i++)
+    if (set(strings[i].value))
+      rc = store_list_key(list, strings[i].tag, strings[i].value,
+                          strlen(strings[i].value));
+  const struct {
+    uint8_t tag;
+    int value;
+  } bytes[] = {{IDX_GCM, f->gcm_objective},
+               {IDX_KIND, f->kind},
+               {IDX_TRAJECTORY, f->trajectory}};
+  for (size_t i = 0; rc == 0 && i < sizeof bytes / sizeof *bytes; i++)
+    if (bytes[i].value)
+      rc = store_list_keys(list, bytes[i].tag, &bytes[i].value, 1);
   if (rc == 0 && set(f->recommendation_id)) {
     uint8_t number[8];
     store_put_u64(number, store_parse_number_id(f->recommendation_id, 'R'));
-    rc = store_keyset_add(drivers, IDX_REC, number, 8);
+    rc = store_list_key(list, IDX_REC, number, 8);
   }
-  return rc ? rt_error_set(err, rc, NULL, "cannot build the list filter") : 0;
+  if (rc == 0 && set(f->due_before))
+    rc = store_list_range(list, IDX_DUE, "", 0, f->due_before,
+                          strlen(f->due_before));
+  if (rc == 0 && f->overdue_only)
+    rc =
+        store_list_range(list, IDX_OPEN_DUE, "", 0, f->today, strlen(f->today));
+  if (rc == 0 && f->updated_since_revision > 0 &&
+      f->updated_since_revision < UINT64_MAX) {
+    uint8_t after[8];
+    store_put_u64(after, f->updated_since_revision + 1);
+    rc = store_list_range(list, IDX_REVISION, after, 8, "", 0);
+  }
+  if (rc != 0)
+    return rt_error_set(err, rc, NULL, "cannot build the list filter");
+  list->include_archived = f->include_archived;
+  return set(f->query) ? store_list_query(list, f->query, err) : 0;
 }
 
 /* Runs a list; request_copy is a shallow copy of the request whose page
@@ -262,7 +287,8 @@ static int wrap_response(const ProtobufCMessageDescriptor *descriptor,
                          store_list_result_t *result, void **out,
                          rt_error_t *err) {
   if (store_list_response(descriptor, result->items, result->n, result->total,
-                          result->next_token, out) == 0)
+                          result->total_is_estimate, result->next_token,
+                          out) == 0)
     return 0;
   store_list_result_free(result);
   return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
@@ -280,12 +306,12 @@ static int run_subject_list(rt_store_reader_t *reader, subject_filter_t *f,
   store_list_result_t result;
   int rc = check_subject_filter(f, err);
   if (rc == 0)
-    rc = add_subject_drivers(f, &list.drivers, err);
+    rc = add_subject_conditions(f, &list, err);
   if (rc == 0)
     rc = run_list(reader, f->entity, request_copy, page_size_field,
                   page_token_field, tag, f->overdue_only ? f->today : "", &list,
                   &result, err);
-  store_keyset_free(&list.drivers);
+  store_list_free(&list);
   return rc ? rc : wrap_response(response_type, &result, out, err);
 }
 
@@ -386,13 +412,13 @@ int rt_store_list_sources(rt_store_reader_t *reader,
   if (rc == 0)
     rc = store_validate_enum(&rectrack__v1__source_kind__descriptor, f.kind,
                              true, "kind", err);
-  if (rc == 0 && f.kind &&
-      store_keyset_add_byte(&list.drivers, IDX_KIND, f.kind) != 0)
+  list.include_archived = f.include_archived;
+  if (rc == 0 && f.kind && store_list_keys(&list, IDX_KIND, &f.kind, 1) != 0)
     rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
   if (rc == 0)
     rc = run_list(reader, RT_ENTITY_SOURCE, &copy.base, &copy.page_size,
                   &copy.page_token, TAG_SOURCES, "", &list, &result, err);
-  store_keyset_free(&list.drivers);
+  store_list_free(&list);
   if (rc != 0)
     return rc;
   return wrap_response(&rectrack__v1__list_sources_response__descriptor,
@@ -415,15 +441,16 @@ int rt_store_list_actors(rt_store_reader_t *reader,
                              true, "kind", err);
   if (rc == 0)
     rc = rt_validate_country(store_str(f.country), "country", err);
-  if (rc == 0 && f.kind &&
-      store_keyset_add_byte(&list.drivers, IDX_KIND, f.kind) != 0)
+  list.include_archived = f.include_archived;
+  if (rc == 0 && f.kind && store_list_keys(&list, IDX_KIND, &f.kind, 1) != 0)
     rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
-  if (rc == 0 && store_keyset_add_str(&list.drivers, IDX_COUNTRY, f.country))
+  if (rc == 0 && set(f.country) &&
+      store_list_key(&list, IDX_COUNTRY, f.country, strlen(f.country)) != 0)
     rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
   if (rc == 0)
     rc = run_list(reader, RT_ENTITY_ACTOR, &copy.base, &copy.page_size,
                   &copy.page_token, TAG_ACTORS, "", &list, &result, err);
-  store_keyset_free(&list.drivers);
+  store_list_free(&list);
   if (rc != 0)
     return rc;
   return wrap_response(&rectrack__v1__list_actors_response__descriptor, &result,
