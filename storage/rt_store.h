@@ -41,6 +41,9 @@ typedef struct rt_store_options {
   size_t initial_map_bytes; /* 0: 64 MiB. Grows by doubling when full. */
   size_t max_map_bytes;     /* 0: 1 TiB. Writes past this get RT_ENOSPC. */
   unsigned max_readers;     /* 0: 126 (LMDB's default). */
+  /* Index entries one list call examines at most; past them the page is
+   * cut short and its next_page_token resumes the walk. 0: 20000. */
+  size_t list_budget;
   /* An older directory: false (default), upgrade it while opening; true,
    * refuse it with RT_EVERSION (rt_store_upgrade does it on request). */
   bool refuse_upgrade;

@@ -143,6 +143,7 @@ int store_env_open(const char *dir, const rt_store_options_t *options,
   store->max_map_size = options && options->max_map_bytes
                             ? options->max_map_bytes
                             : DEFAULT_MAX_MAP;
+  store->list_budget = options ? options->list_budget : 0;
   if (store->max_map_size < store->map_size)
     store->max_map_size = store->map_size;
   if (pthread_rwlock_init(&store->grow_lock, NULL) != 0) {

@@ -88,6 +88,7 @@ struct rt_store {
   pthread_rwlock_t grow_lock;
   size_t map_size;
   size_t max_map_size;
+  size_t list_budget; /* rt_store_options_t.list_budget; 0: default */
 };
 
 struct rt_store_reader {
