@@ -4,8 +4,9 @@
  * commitments), plus the history listings: follow-ups of one subject (key
  * order = revision order) or of a period (the as_of index), and the
  * measurements of one commitment (key order = as_of order).
- * Recommendations and commitments share one filter: both are projected on
- * the fields the filters look at.
+ * Recommendations and commitments share one filter, turned into the
+ * conditions of the list engine (store_query.h): every filter has an
+ * index.
  */
 #include "rt_validate.h"
 #include "store_query.h"
@@ -16,25 +17,6 @@
 #include <string.h>
 
 enum { TAG_SOURCES = 1, TAG_ACTORS, TAG_RECS, TAG_COMS, TAG_FUPS, TAG_MEAS };
-
-/* What the filters of a recommendation or commitment list look at. */
-typedef struct subject_view {
-  Rectrack__V1__Status status;
-  const char *source_id, *theme, *title, *text, *due_date;
-  char **actors;
-  size_t n_actors;
-  const char *lead_actor_id;
-  char **sdg_targets;
-  size_t n_sdg_targets;
-  const int32_t *gcm_objectives;
-  size_t n_gcm_objectives;
-  uint64_t revision;
-  bool archived;
-  /* commitments only */
-  char **recommendation_ids;
-  size_t n_recommendation_ids;
-  int kind, trajectory;
-} subject_view_t;
 
 typedef struct subject_filter {
   rt_entity_t entity;
@@ -50,108 +32,6 @@ typedef struct subject_filter {
 } subject_filter_t;
 
 static bool set(const char *value) { return value && value[0]; }
-
-static bool has_string(char **values, size_t n, const char *value) {
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(store_str(values[i]), value) == 0)
-      return true;
-  return false;
-}
-
-static void view_of(rt_entity_t entity, const ProtobufCMessage *record,
-                    subject_view_t *v) {
-  memset(v, 0, sizeof *v);
-  if (entity == RT_ENTITY_RECOMMENDATION) {
-    const Rectrack__V1__Recommendation *r = (const void *)record;
-    v->status = r->status;
-    v->source_id = r->source_id;
-    v->theme = r->theme;
-    v->title = r->title;
-    v->text = r->text;
-    v->due_date = r->due_date;
-    v->actors = r->addressed_to;
-    v->n_actors = r->n_addressed_to;
-    v->lead_actor_id = r->lead_actor_id;
-    v->sdg_targets = r->sdg_targets;
-    v->n_sdg_targets = r->n_sdg_targets;
-    v->gcm_objectives = r->gcm_objectives;
-    v->n_gcm_objectives = r->n_gcm_objectives;
-    v->revision = r->revision;
-    v->archived = r->archived;
-    return;
-  }
-  const Rectrack__V1__Commitment *c = (const void *)record;
-  v->status = c->status;
-  v->source_id = c->source_id;
-  v->theme = c->theme;
-  v->title = c->title;
-  v->text = c->text;
-  v->due_date = c->due_date;
-  v->lead_actor_id = c->actor_id;
-  v->sdg_targets = c->sdg_targets;
-  v->n_sdg_targets = c->n_sdg_targets;
-  v->gcm_objectives = c->gcm_objectives;
-  v->n_gcm_objectives = c->n_gcm_objectives;
-  v->revision = c->revision;
-  v->archived = c->archived;
-  v->recommendation_ids = c->recommendation_ids;
-  v->n_recommendation_ids = c->n_recommendation_ids;
-  v->kind = c->kind;
-  v->trajectory = c->trajectory;
-}
-
-static bool matches_status(const subject_filter_t *f, int status) {
-  if (f->n_statuses == 0)
-    return true;
-  for (size_t i = 0; i < f->n_statuses; i++)
-    if ((int)f->statuses[i] == status)
-      return true;
-  return false;
-}
-
-static bool is_overdue(const subject_view_t *v, const char *today) {
-  return set(v->due_date) && strcmp(v->due_date, today) < 0 &&
-         v->status != RECTRACK__V1__STATUS__STATUS_IMPLEMENTED &&
-         v->status != RECTRACK__V1__STATUS__STATUS_WITHDRAWN;
-}
-
-static bool matches_gcm(const subject_view_t *v, int objective) {
-  for (size_t i = 0; i < v->n_gcm_objectives; i++)
-    if (v->gcm_objectives[i] == objective)
-      return true;
-  return false;
-}
-
-static bool match_subject(const ProtobufCMessage *record, const void *data) {
-  const subject_filter_t *f = data;
-  subject_view_t v;
-  view_of(f->entity, record, &v);
-  if ((v.archived && !f->include_archived) || !matches_status(f, v.status) ||
-      v.revision <= f->updated_since_revision)
-    return false;
-  if ((set(f->source_id) && strcmp(store_str(v.source_id), f->source_id)) ||
-      (set(f->theme) && strcmp(store_str(v.theme), f->theme)) ||
-      (set(f->sdg_target) &&
-       !has_string(v.sdg_targets, v.n_sdg_targets, f->sdg_target)) ||
-      (f->gcm_objective && !matches_gcm(&v, f->gcm_objective)))
-    return false;
-  if (set(f->actor_id) &&
-      strcmp(store_str(v.lead_actor_id), f->actor_id) != 0 &&
-      !has_string(v.actors, v.n_actors, f->actor_id))
-    return false;
-  /* the query's terms are the word index's (store_walk.c) */
-  if ((set(f->due_before) &&
-       !(set(v.due_date) && strcmp(v.due_date, f->due_before) < 0)) ||
-      (f->overdue_only && !is_overdue(&v, f->today)))
-    return false;
-  if ((set(f->recommendation_id) &&
-       !has_string(v.recommendation_ids, v.n_recommendation_ids,
-                   f->recommendation_id)) ||
-      (f->kind && v.kind != f->kind) ||
-      (f->trajectory && v.trajectory != f->trajectory))
-    return false;
-  return true;
-}
 
 /* Checks the filter values. */
 static int check_subject_filter(const subject_filter_t *f, rt_error_t *err) {
@@ -194,9 +74,7 @@ static int check_subject_filter(const subject_filter_t *f, rt_error_t *err) {
   return rc;
 }
 
-/* Every filter becomes a condition an index answers (store_query.h);
- * the record-level match checks them again on the record, except the
- * query, whose words only the word index knows. */
+/* Every filter becomes a condition an index answers (store_query.h). */
 static int add_subject_conditions(const subject_filter_t *f, store_list_t *list,
                                   rt_error_t *err) {
   int statuses[16];
@@ -302,7 +180,7 @@ static int run_subject_list(rt_store_reader_t *reader, subject_filter_t *f,
                             int tag,
                             const ProtobufCMessageDescriptor *response_type,
                             void **out, rt_error_t *err) {
-  store_list_t list = {.match = match_subject, .filter = f};
+  store_list_t list = {.include_archived = f->include_archived};
   store_list_result_t result;
   int rc = check_subject_filter(f, err);
   if (rc == 0)
@@ -384,21 +262,6 @@ typedef struct simple_filter {
   bool include_archived;
 } simple_filter_t;
 
-static bool match_source(const ProtobufCMessage *record, const void *data) {
-  const Rectrack__V1__Source *s = (const void *)record;
-  const simple_filter_t *f = data;
-  return (!s->archived || f->include_archived) &&
-         (f->kind == 0 || (int)s->kind == f->kind);
-}
-
-static bool match_actor(const ProtobufCMessage *record, const void *data) {
-  const Rectrack__V1__Actor *a = (const void *)record;
-  const simple_filter_t *f = data;
-  return (!a->archived || f->include_archived) &&
-         (f->kind == 0 || (int)a->kind == f->kind) &&
-         (!set(f->country) || strcmp(store_str(a->country), f->country) == 0);
-}
-
 int rt_store_list_sources(rt_store_reader_t *reader,
                           const Rectrack__V1__ListSourcesRequest *request,
                           Rectrack__V1__ListSourcesResponse **out,
@@ -406,7 +269,7 @@ int rt_store_list_sources(rt_store_reader_t *reader,
   *out = NULL;
   int rc = reader_ok(reader, err);
   simple_filter_t f = {request->kind, NULL, request->include_archived};
-  store_list_t list = {.match = match_source, .filter = &f};
+  store_list_t list = {.include_archived = f.include_archived};
   store_list_result_t result;
   Rectrack__V1__ListSourcesRequest copy = *request;
   if (rc == 0)
@@ -433,7 +296,7 @@ int rt_store_list_actors(rt_store_reader_t *reader,
   int rc = reader_ok(reader, err);
   simple_filter_t f = {request->kind, request->country,
                        request->include_archived};
-  store_list_t list = {.match = match_actor, .filter = &f};
+  store_list_t list = {.include_archived = f.include_archived};
   store_list_result_t result;
   Rectrack__V1__ListActorsRequest copy = *request;
   if (rc == 0)

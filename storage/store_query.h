@@ -1,8 +1,8 @@
 /*
  * store_query: the list engine shared by the per-entity listings (private
  * to the storage module). A list states its filter as conditions the
- * indexes can answer (a key set, a key range, a word prefix) plus a match
- * function for the record itself; the engine picks the condition with the
+ * indexes can answer (a key set, a key range, a word prefix); the engine
+ * picks the condition with the
  * fewest entries to drive the walk, resumes it at the page token's
  * position, checks the other conditions on each candidate, and cuts the
  * page. The cost of a page is bounded by the driving index's entries
@@ -26,9 +26,6 @@
 #define STORE_RANGE_KEYS_MAX 4096
 #define STORE_WORD_EXPANSION_MAX 256
 #define STORE_MAX_CONDITIONS 16
-
-typedef bool (*store_match_fn)(const ProtobufCMessage *record,
-                               const void *filter);
 
 typedef enum store_cond_kind {
   /* The record is under one of keys (tag + value; never the archived
@@ -57,10 +54,6 @@ typedef struct store_list {
   /* Every filter as conditions (the engine adds "every record"). */
   store_cond_t conds[STORE_MAX_CONDITIONS];
   size_t n_conds;
-  /* The record-level check, run on candidates that passed the index
-   * checks: every filter but the text terms. NULL: none. */
-  store_match_fn match;
-  const void *filter;
   size_t page_size;
   const char *page_token;
   uint8_t digest[32]; /* of the request's filters */

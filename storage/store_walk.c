@@ -10,7 +10,8 @@
  * its sources are merged by position (a small heap of cursors), resumed
  * after the page token's position, and each candidate is checked against
  * the other conditions (an index lookup per key, the word list for a
- * term) and then, unpacked, against the record-level match. So a page
+ * term) and, for ranges, the two or three fields they need, read from
+ * the stored bytes without unpacking the record. So a page
  * costs the driving entries walked from the token on, never a scan from
  * the start, and a call stops after its budget of candidates with a short
  * page whose token resumes the walk.
@@ -262,16 +263,17 @@ static int count_key(MDB_cursor *cursor, const store_key_t *key, size_t *count,
 }
 
 /* Entries under the keys of a range, counted key by key up to
- * STORE_RANGE_KEYS_MAX keys; *complete false when it stopped there. */
-static int count_range(MDB_cursor *cursor, const source_t *s, size_t *count,
-                       bool *complete, rt_error_t *err) {
+ * STORE_RANGE_KEYS_MAX keys, or until past limit (beyond which the count
+ * makes no difference); *complete false when it stopped early. */
+static int count_range(MDB_cursor *cursor, const source_t *s, size_t limit,
+                       size_t *count, bool *complete, rt_error_t *err) {
   MDB_val k = {s->key.len, (void *)s->key.data}, v;
   *count = 0;
   *complete = true;
   int rc = store_mdb_error(mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE), err,
                            "counting an index");
   for (size_t keys = 0; rc == 0 && in_source(s, &k); keys++) {
-    if (keys == STORE_RANGE_KEYS_MAX) {
+    if (keys == STORE_RANGE_KEYS_MAX || *count > limit) {
       *complete = false;
       break;
     }
@@ -320,7 +322,8 @@ static int expand_term(MDB_cursor *cursor, const store_cond_t *c, bool archived,
 
 /* Resolves c into sources for one or both variants and counts them. */
 static int resolve(MDB_txn *txn, const store_list_t *list,
-                   const store_cond_t *c, resolved_t *r, rt_error_t *err) {
+                   const store_cond_t *c, size_t limit, resolved_t *r,
+                   rt_error_t *err) {
   *r = (resolved_t){
       .exact = true, .can_drive = true, .range = c->kind == STORE_COND_RANGE};
   MDB_dbi index = store_entity_index(list->store, list->entity);
@@ -364,7 +367,7 @@ static int resolve(MDB_txn *txn, const store_list_t *list,
     }
     size_t n = 0;
     bool complete = true;
-    rc = count_range(cursor, &s, &n, &complete, err);
+    rc = count_range(cursor, &s, limit, &n, &complete, err);
     r->count += n;
     r->exact = r->exact && complete;
     r->truncated = r->truncated || !complete;
@@ -393,7 +396,7 @@ typedef struct checker {
   size_t n_conds;
   size_t driver;
   MDB_cursor *index;
-  store_arena_t arena; /* what a check unpacks, reset per candidate */
+  bool range_checks; /* a range condition is checked on the record */
 } checker_t;
 
 static bool under_key(checker_t *ck, const store_key_t *key, bool archived,
@@ -421,7 +424,7 @@ static bool passes(checker_t *ck, const MDB_val *pk, bool archived, int *rc,
   for (size_t i = 1; i < ck->n_conds; i++) {
     const store_cond_t *c = &ck->conds[i];
     if (i == ck->driver || c->kind == STORE_COND_RANGE)
-      continue; /* ranges: the record-level match */
+      continue; /* ranges: checked on the record (check_candidate) */
     if (c->kind == STORE_COND_KEYS) {
       bool any = false;
       for (size_t j = 0; !any && *rc == 0 && j < c->keys.n; j++)
@@ -450,13 +453,123 @@ static bool passes(checker_t *ck, const MDB_val *pk, bool archived, int *rc,
   return true;
 }
 
+/* ---- range checks on the stored bytes --------------------------------- */
+
+/* Reads a varint at *p (before end). Returns false when malformed. */
+static bool read_varint(const uint8_t **p, const uint8_t *end, uint64_t *out) {
+  uint64_t value = 0;
+  for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+    uint8_t byte = *(*p)++;
+    value |= (uint64_t)(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) {
+      *out = value;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* The last occurrence of top-level field number in a packed message (the
+ * one protobuf keeps): its varint, or its bytes. Returns 1 found, 0
+ * absent (the field has its default), RT_ECORRUPT malformed. A range
+ * check reads the two or three fields it needs this way instead of
+ * unpacking the record. */
+static int peek_field(const uint8_t *p, size_t len, uint32_t number,
+                      uint64_t *varint, const uint8_t **bytes,
+                      size_t *bytes_len) {
+  const uint8_t *end = p + len;
+  int found = 0;
+  while (p < end) {
+    uint64_t key, n;
+    if (!read_varint(&p, end, &key))
+      return RT_ECORRUPT;
+    uint32_t wire = key & 7;
+    bool wanted = (key >> 3) == number;
+    if (wire == 0) {
+      if (!read_varint(&p, end, &n))
+        return RT_ECORRUPT;
+      if (wanted) {
+        *varint = n;
+        found = 1;
+      }
+    } else if (wire == 2) {
+      if (!read_varint(&p, end, &n) || n > (uint64_t)(end - p))
+        return RT_ECORRUPT;
+      if (wanted) {
+        *bytes = p;
+        *bytes_len = (size_t)n;
+        found = 1;
+      }
+      p += n;
+    } else if (wire == 1 || wire == 5) {
+      size_t skip = wire == 1 ? 8 : 4;
+      if (skip > (size_t)(end - p))
+        return RT_ECORRUPT;
+      p += skip;
+    } else {
+      return RT_ECORRUPT;
+    }
+  }
+  return found;
+}
+
+/* Field numbers of what range conditions look at (resources.proto). */
+typedef struct range_fields {
+  uint32_t status, due_date, revision;
+} range_fields_t;
+
+static range_fields_t fields_of(rt_entity_t entity) {
+  return entity == RT_ENTITY_RECOMMENDATION ? (range_fields_t){12, 11, 14}
+                                            : (range_fields_t){10, 9, 17};
+}
+
+/* Whether the stored record (value) lies in range condition c. */
+static int in_range(rt_entity_t entity, const store_cond_t *c,
+                    const MDB_val *value, bool *inside) {
+  range_fields_t f = fields_of(entity);
+  const uint8_t *data = value->mv_data, *bytes = NULL;
+  size_t len = 0;
+  uint64_t number = 0;
+  uint8_t be[8];
+  int rc;
+  *inside = false;
+  if (c->tag == IDX_REVISION) {
+    rc = peek_field(data, value->mv_size, f.revision, &number, &bytes, &len);
+    store_put_u64(be, number);
+    bytes = be;
+    len = 8;
+  } else {
+    rc = peek_field(data, value->mv_size, f.due_date, &number, &bytes, &len);
+    if (rc == 1 && c->tag == IDX_OPEN_DUE) {
+      uint64_t status = 0;
+      rc = peek_field(data, value->mv_size, f.status, &status, &bytes, &len);
+      if (status == RECTRACK__V1__STATUS__STATUS_IMPLEMENTED ||
+          status == RECTRACK__V1__STATUS__STATUS_WITHDRAWN)
+        return 0;
+    }
+  }
+  if (rc < 0)
+    return rc;
+  if (rc == 0 && c->tag != IDX_REVISION)
+    return 0; /* no due date */
+  *inside = len > 0 &&
+            store_key_compare(bytes, len, c->lo.data, c->lo.len) >= 0 &&
+            (c->hi.len == 0 ||
+             store_key_compare(bytes, len, c->hi.data, c->hi.len) < 0);
+  return 0;
+}
+
 /* Checks a candidate fully: 1 matches, 0 not, negative on failure. With
- * keep, a match is also unpacked for the caller into *out. */
+ * keep, a match is also unpacked for the caller into *out. The record is
+ * read only when a range condition other than the driver must be checked
+ * on it, or it is kept. */
 static int check_candidate(checker_t *ck, const MDB_val *pk, bool archived,
                            bool keep, ProtobufCMessage **out, rt_error_t *err) {
   int rc;
   if (!passes(ck, pk, archived, &rc, err))
     return rc;
+  if (!keep && !ck->range_checks)
+    return 1;
   rt_store_t *store = ck->list->store;
   rt_entity_t entity = ck->list->entity;
   MDB_val value;
@@ -467,19 +580,24 @@ static int check_candidate(checker_t *ck, const MDB_val *pk, bool archived,
     return 0;
   if (rc != 0)
     return rc;
-  const ProtobufCMessageDescriptor *desc = store_entity_descriptor(entity);
-  ProtobufCMessage *record = NULL;
-  store_arena_reset(&ck->arena);
-  rc = store_unpack(&ck->arena, desc, value.mv_data, value.mv_size, &record,
-                    err);
-  if (rc != 0)
-    return rc;
-  if (ck->list->match && !ck->list->match(record, ck->list->filter))
-    return 0;
+  for (size_t i = 1; ck->range_checks && i < ck->n_conds; i++) {
+    bool inside;
+    if (i == ck->driver || ck->conds[i].kind != STORE_COND_RANGE)
+      continue;
+    if (in_range(entity, &ck->conds[i], &value, &inside) != 0)
+      return rt_error_set(err, RT_ECORRUPT, NULL,
+                          "storage: a stored %s does not decode",
+                          store_entity_name(entity));
+    if (!inside)
+      return 0;
+  }
   if (keep) {
-    *out = protobuf_c_message_unpack(desc, NULL, value.mv_size, value.mv_data);
+    *out = protobuf_c_message_unpack(store_entity_descriptor(entity), NULL,
+                                     value.mv_size, value.mv_data);
     if (*out == NULL)
-      return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+      return rt_error_set(err, RT_ECORRUPT, NULL,
+                          "storage: a stored %s does not decode",
+                          store_entity_name(entity));
   }
   return 1;
 }
@@ -596,14 +714,35 @@ void store_list_result_free(store_list_result_t *result) {
   memset(result, 0, sizeof *result);
 }
 
+/* The condition with the fewest entries; any condition narrows "every
+ * record", so it drives when it is no larger. */
+static void choose_driver(checker_t *ck, const resolved_t *resolved) {
+  ck->driver = 0;
+  for (size_t i = 1; i < ck->n_conds; i++)
+    if (resolved[i].weight < resolved[ck->driver].weight ||
+        (ck->driver == 0 && resolved[i].weight <= resolved[0].weight &&
+         resolved[i].can_drive))
+      ck->driver = i;
+}
+
 /* Resolves every condition; the one to drive is the token's, else the
  * one with the fewest entries. */
 static int resolve_all(checker_t *ck, resolved_t *resolved,
                        const store_position_t *at, bool has_at,
                        rt_error_t *err) {
+  /* Key sets and words first: a range need only be counted as far as
+   * the smallest of them, since past it it cannot drive. */
   int rc = 0;
-  for (size_t i = 0; rc == 0 && i < ck->n_conds; i++)
-    rc = resolve(ck->txn, ck->list, &ck->conds[i], &resolved[i], err);
+  size_t smallest = SIZE_MAX;
+  for (int ranges = 0; ranges < 2; ranges++)
+    for (size_t i = 0; rc == 0 && i < ck->n_conds; i++) {
+      if ((ck->conds[i].kind == STORE_COND_RANGE) != (ranges == 1))
+        continue;
+      rc = resolve(ck->txn, ck->list, &ck->conds[i], smallest, &resolved[i],
+                   err);
+      if (rc == 0 && resolved[i].can_drive && resolved[i].count < smallest)
+        smallest = resolved[i].count;
+    }
   if (rc != 0)
     return rc;
   /* A range too large to count may hold every record. */
@@ -616,12 +755,12 @@ static int resolve_all(checker_t *ck, resolved_t *resolved,
       return rt_error_set(err, RT_EINVAL, "page_token",
                           "page_token: not a token of this query");
     ck->driver = at->driver;
-    return 0;
+  } else {
+    choose_driver(ck, resolved);
   }
-  ck->driver = 0;
   for (size_t i = 1; i < ck->n_conds; i++)
-    if (resolved[i].weight < resolved[ck->driver].weight)
-      ck->driver = i;
+    if (i != ck->driver && ck->conds[i].kind == STORE_COND_RANGE)
+      ck->range_checks = true;
   return 0;
 }
 
@@ -646,7 +785,6 @@ int store_list_run(rt_store_reader_t *reader, store_list_t *list,
                   .list = list,
                   .conds = conds,
                   .n_conds = list->n_conds + 1};
-  store_arena_init(&ck.arena);
   resolved_t resolved[STORE_MAX_CONDITIONS + 1];
   memset(resolved, 0, sizeof resolved);
   result->items = calloc(list->page_size, sizeof *result->items);
@@ -675,7 +813,6 @@ int store_list_run(rt_store_reader_t *reader, store_list_t *list,
     resolved_free(&resolved[i]);
   if (ck.index)
     mdb_cursor_close(ck.index);
-  store_arena_free(&ck.arena);
   store_keyset_free(&all);
   if (rc != 0)
     store_list_result_free(result);
