@@ -17,6 +17,7 @@
 
 #include "rt_tracker.h"
 #include "tracker_arena.h"
+#include "tracker_readers.h"
 #include "tracker_writer.h"
 
 #include <protobuf-c/protobuf-c.h>
@@ -28,6 +29,7 @@ struct rt_tracker {
   uv_loop_t *loop;
   rt_store_t *store;
   rt_store_reader_t *reader; /* reset between calls, renewed per call */
+  rt_readers_t *readers;     /* the reader threads: lists, the review */
   rt_writer_t *writer;
   char *data_dir;
   int64_t started_ms;
