@@ -381,6 +381,13 @@ int rt_store_backup(rt_store_t *store, const char *dir, rt_error_t *err) {
   pthread_rwlock_unlock(&store->grow_lock);
   if (rc != 0)
     goto done;
+  /* The copy holds every record: readable by its owner only, like the
+   * store itself (mdb_env_copy2 creates it 0644 less the umask). */
+  if (chmod(path, 0600) != 0) {
+    rc = rt_error_set(err, RT_EIO, NULL, "cannot restrict %s to its owner: %s",
+                      path, strerror(errno));
+    goto done;
+  }
   /* mdb_env_copy2 closes the copy without fsync: a backup reported done
    * must survive a power cut, so flush the file and its directory entry. */
   int src = sync_path(path, O_RDONLY);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static fixture_t *fx_of(void **state) { return *state; }
 
@@ -176,6 +177,11 @@ static void test_backup_opens_with_the_same_records(void **state) {
   rt_error_t err;
   assert_int_equal(rt_store_backup(fx->store, backup_dir, &err), 0);
   assert_int_equal(rt_store_backup(fx->store, backup_dir, &err), RT_EEXIST);
+  char data_file[128];
+  snprintf(data_file, sizeof data_file, "%s/data.mdb", backup_dir);
+  struct stat st;
+  assert_int_equal(stat(data_file, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600); /* the records: owner only */
   rt_store_t *copy;
   assert_int_equal(rt_store_open(&copy, backup_dir, NULL, &err), 0);
   rt_store_reader_t *a, *b;

@@ -141,7 +141,9 @@ class Completion(unittest.TestCase):
         zsh = run_cli("completion", "zsh")
         self.assertEqual(zsh.code, 0, repr(zsh))
         self.assertIn("bashcompinit", zsh.out)
-        self.assertIn("complete -F _rectrack rectrack", zsh.out)
+        self.assertIn("complete -F _rectrack_bash rectrack", zsh.out)
+        # autoloaded by compinit, the file completes the first Tab too
+        self.assertIn("_bash_complete -F _rectrack_bash", zsh.out)
         fish = run_cli("completion", "fish")
         self.assertEqual(fish.code, 2, repr(fish))
 
