@@ -121,11 +121,19 @@ static size_t run_end(const pair_list_t *l, size_t i, bool same_value) {
   return j;
 }
 
-static void emit_status_counts(builder_t *b, pair_list_t *l,
+/* max_keys: at most this many distinct keys (0: all); *keys counts them
+ * all (may be NULL). */
+static void emit_status_counts(builder_t *b, pair_list_t *l, size_t max_keys,
+                               int32_t *keys,
                                Rectrack__V1__StatusCount ***out, size_t *n) {
   size_t count = sort_pairs(b, l) ? l->len : 0;
+  size_t distinct = 0;
   for (size_t i = 0, j; i < count && !b->failed; i = j) {
+    if (i == 0 || rt_review_natcmp(l->items[i].key, l->items[i - 1].key))
+      distinct++;
     j = run_end(l, i, true);
+    if (max_keys && distinct > max_keys)
+      continue;
     Rectrack__V1__StatusCount *c = push_message(
         b, (void ***)out, n, &rectrack__v1__status_count__descriptor);
     if (c == NULL)
@@ -134,6 +142,8 @@ static void emit_status_counts(builder_t *b, pair_list_t *l,
     c->status = l->items[i].value;
     c->count = (int32_t)(j - i);
   }
+  if (keys != NULL)
+    *keys = (int32_t)distinct;
   free(l->items);
 }
 
@@ -202,9 +212,10 @@ static void count_items(builder_t *b, const rt_review_model_t *m) {
     add_distinct(&actor, actor.len, it->com->actor_id, it->status);
     add_targets(&sdg, &gcm, it);
   }
-  emit_status_counts(b, &theme, &s->by_theme, &s->n_by_theme);
-  emit_status_counts(b, &actor, &s->by_actor, &s->n_by_actor);
-  emit_status_counts(b, &status, &s->by_status, &s->n_by_status);
+  emit_status_counts(b, &theme, 0, NULL, &s->by_theme, &s->n_by_theme);
+  emit_status_counts(b, &actor, m->in->max_list_items, &s->actor_count,
+                     &s->by_actor, &s->n_by_actor);
+  emit_status_counts(b, &status, 0, NULL, &s->by_status, &s->n_by_status);
   emit_key_counts(b, &sdg, &s->by_sdg_target, &s->n_by_sdg_target);
   emit_key_counts(b, &gcm, &s->by_gcm_objective, &s->n_by_gcm_objective);
 }
@@ -230,14 +241,23 @@ static void add_change(builder_t *b, const rt_review_model_t *m, size_t k) {
   }
 }
 
+/* Whether a list of the summary has room for one more (see
+ * rt_review_input_t.max_list_items). */
+static bool room(const rt_review_model_t *m, size_t listed) {
+  return m->in->max_list_items == 0 || listed < m->in->max_list_items;
+}
+
 static void add_changes(builder_t *b, const rt_review_model_t *m) {
   for (size_t i = 0; i < m->period_count && !b->failed; i++) {
     size_t k = m->period_order[i];
     int to = m->follow_ups[k]->status;
     if (to >= RECTRACK__V1__STATUS__STATUS_NO_INFORMATION &&
         to <= RECTRACK__V1__STATUS__STATUS_WITHDRAWN &&
-        to != m->previous_status[k])
-      add_change(b, m, k);
+        to != m->previous_status[k]) {
+      if (room(m, b->s->n_changes))
+        add_change(b, m, k);
+      b->s->change_count++;
+    }
   }
 }
 
@@ -282,8 +302,9 @@ static void add_overdue(builder_t *b, const rt_review_model_t *m) {
     if (m->by_id[i]->days_overdue > 0)
       late[n++] = m->by_id[i];
   qsort(late, n, sizeof *late, compare_overdue);
-  for (size_t i = 0; i < n && !b->failed; i++)
+  for (size_t i = 0; i < n && !b->failed && room(m, i); i++)
     add_overdue_item(b, late[i]);
+  b->s->overdue_count = (int32_t)n;
   free(late);
 }
 
@@ -336,12 +357,19 @@ static void add_no_information(builder_t *b, const rt_review_model_t *m) {
     if (!m->recs[i].reported_in_period)
       rec_ids[n++] = m->recs[i].id;
   qsort(rec_ids, n, sizeof *rec_ids, compare_ids);
-  for (size_t i = 0; i < n; i++)
-    s->no_information_ids[s->n_no_information_ids++] = dup_text(b, rec_ids[i]);
-  for (size_t i = 0; i < m->com_count; i++)
-    if (!m->coms[i].reported_in_period)
+  for (size_t i = 0; i < n; i++) {
+    if (room(m, s->n_no_information_ids))
       s->no_information_ids[s->n_no_information_ids++] =
-          dup_text(b, m->coms[i].id);
+          dup_text(b, rec_ids[i]);
+    s->no_information_count++;
+  }
+  for (size_t i = 0; i < m->com_count; i++)
+    if (!m->coms[i].reported_in_period) {
+      if (room(m, s->n_no_information_ids))
+        s->no_information_ids[s->n_no_information_ids++] =
+            dup_text(b, m->coms[i].id);
+      s->no_information_count++;
+    }
   free(rec_ids);
 }
 
@@ -361,8 +389,11 @@ rt_review_summary_from_model(const rt_review_model_t *m) {
   add_changes(&b, m);
   add_overdue(&b, m);
   for (size_t i = 0; i < m->com_count && !b.failed; i++)
-    if (m->coms[i].has_indicator)
-      add_indicator(&b, m, &m->coms[i]);
+    if (m->coms[i].has_indicator) {
+      if (room(m, b.s->n_indicators))
+        add_indicator(&b, m, &m->coms[i]);
+      b.s->indicator_count++;
+    }
   add_no_information(&b, m);
   if (b.failed) {
     rt_review_summary_free(b.s);

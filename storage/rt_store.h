@@ -225,6 +225,27 @@ int rt_store_list_measurements(
     const Rectrack__V1__ListMeasurementsRequest *request,
     Rectrack__V1__ListMeasurementsResponse **out, rt_error_t *err);
 
+/* Whole-table scans, for the review (which reads everything once, on a
+ * reader thread). visit is called with the stored bytes of each record
+ * (a packed message of the table's type, borrowed for the call) and, for
+ * follow-ups and measurements, the id of the record they belong to ("R12",
+ * "C3"; NULL for the others), until it returns non-zero, which is then
+ * returned. rt_store_scan walks an
+ * entity's records in id order (archived ones included). The follow-up
+ * scan walks them grouped by subject (every commitment's, then every
+ * recommendation's, subjects in id order), each subject's in the order
+ * they were recorded; the measurement scan groups them by commitment, each
+ * commitment's in as_of order. Errors: the store's read errors. */
+typedef int (*rt_store_scan_fn)(const void *packed, size_t len,
+                                const char *owner_id, void *data);
+int rt_store_scan(rt_store_reader_t *reader, rt_entity_t entity,
+                  rt_store_scan_fn visit, void *data, rt_error_t *err);
+int rt_store_scan_follow_ups(rt_store_reader_t *reader, rt_store_scan_fn visit,
+                             void *data, rt_error_t *err);
+int rt_store_scan_measurements(rt_store_reader_t *reader,
+                               rt_store_scan_fn visit, void *data,
+                               rt_error_t *err);
+
 /* Change log. Calls visit for each entry with revision >= from_revision, in
  * order, until visit returns non-zero (that value is returned) or max_count
  * entries (0: no limit) were visited. The event is borrowed for the call;

@@ -208,6 +208,10 @@ int rt_tracker_new(rt_tracker_t **out, uv_loop_t *loop, rt_store_t *store,
   }
   if ((rc = build_methods(tracker, err)) != 0)
     goto fail;
+  if ((rc = tracker_review_init(tracker)) != 0) {
+    rt_error_set(err, rc, NULL, "out of memory");
+    goto fail;
+  }
   if ((rc = rt_store_reader_begin(store, &tracker->reader, err)) != 0)
     goto fail;
   rt_store_reader_reset(tracker->reader);
@@ -279,6 +283,7 @@ void rt_tracker_free(rt_tracker_t *tracker) {
     return;
   rt_writer_free(tracker->writer);
   rt_readers_free(tracker->readers);
+  tracker_review_release(tracker);
   tracker_watch_release(tracker);
   rt_store_reader_end(tracker->reader);
   free(tracker->methods);

@@ -46,6 +46,9 @@ struct rt_tracker {
   /* Authentication (see rt_tracker_options_t.auth); NULL: open. */
   rt_auth_t *auth;
 
+  /* The review: its summary cache and export slots (tracker_review.c). */
+  struct tracker_review_state *review;
+
   /* WatchChanges: every open stream, and those due a turn of the pump. */
   rt_watcher_t *watchers;
   uv_idle_t *pump; /* own allocation: freed by its close callback */
@@ -112,6 +115,12 @@ void tracker_end_read(rt_tracker_t *tracker);
 size_t tracker_list_page(const ProtobufCMessage *response,
                          ProtobufCMessage *const **records,
                          const char **next_page_token);
+
+/* The review's shared state (tracker_review.c): made by rt_tracker_new,
+ * released by rt_tracker_free (jobs still running keep it alive).
+ * tracker_review_init returns 0 or RT_ENOMEM. */
+int tracker_review_init(rt_tracker_t *tracker);
+void tracker_review_release(rt_tracker_t *tracker);
 
 /* Writes today's UTC date (YYYY-MM-DD) into out. */
 void tracker_today(char out[11]);
