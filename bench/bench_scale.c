@@ -6,6 +6,10 @@
  *     generates a data set of N recommendations (bench_gen.h) and loads
  *     it into a new store in DIR with the batched storage API (batches of
  *     2,000 writes, one commit each), printing the rate of each phase;
+ *   bench_scale lines --out FILE --recommendations N [--seed S]
+ *     writes the same data set as an import file in the JSON Lines form
+ *     (recommendations and commitments keyed "r-<i>", "c-<i>"), for the
+ *     import and load figures;
  *   bench_scale query --dir DIR [--runs R]
  *     measures the listings of the API on that store, straight through
  *     rt_store (no network): first pages of page 50 under no filter, each
@@ -16,6 +20,7 @@
  * Figures are printed as Markdown table rows with the load average.
  */
 #include "bench_gen.h"
+#include "rt_dataset.h"
 #include "rt_store.h"
 
 #include <math.h>
@@ -186,6 +191,93 @@ static int load(const char *dir, size_t n, uint64_t seed) {
   bench_scratch_free(&b.scratch);
   rt_store_close(b.store);
   return 0;
+}
+
+/* ---- the JSON Lines form ------------------------------------------------- */
+
+static void put_line(FILE *out, rt_dataset_kind_t kind,
+                     const ProtobufCMessage *record) {
+  char *line = NULL;
+  size_t len = 0;
+  rt_error_t err;
+  if (rt_dataset_write_line(kind, record, &line, &len, &err) != 0) {
+    fprintf(stderr, "bench_scale: %s\n", err.message);
+    exit(1);
+  }
+  fwrite(line, 1, len, out);
+  free(line);
+}
+
+static int write_lines(const char *path, size_t n, uint64_t seed) {
+  bench_gen_t gen;
+  bench_gen_init(&gen, n, seed);
+  FILE *out = fopen(path, "w");
+  if (out == NULL) {
+    perror(path);
+    return 1;
+  }
+  bench_scratch_t s = {0};
+  char *header = NULL;
+  size_t len;
+  rt_error_t err;
+  rt_dataset_write_lines_header(&header, &len, &err);
+  fwrite(header, 1, len, out);
+  free(header);
+  for (size_t i = 0; i < gen.actors; i++, bench_scratch_reset(&s)) {
+    Rectrack__V1__Actor a;
+    bench_gen_actor(&gen, i, &s, &a);
+    put_line(out, RT_DATASET_ACTOR, &a.base);
+  }
+  for (size_t i = 0; i < gen.sources; i++, bench_scratch_reset(&s)) {
+    Rectrack__V1__Source src;
+    bench_gen_source(&gen, i, &s, &src);
+    put_line(out, RT_DATASET_SOURCE, &src.base);
+  }
+  char key[32];
+  for (size_t i = 0; i < n; i++, bench_scratch_reset(&s)) {
+    Rectrack__V1__Recommendation r;
+    bench_gen_recommendation(&gen, i, &s, &r);
+    snprintf(key, sizeof key, "r-%zu", i + 1);
+    r.id = key;
+    put_line(out, RT_DATASET_RECOMMENDATION, &r.base);
+  }
+  for (size_t i = 0; i < gen.commitments; i++, bench_scratch_reset(&s)) {
+    Rectrack__V1__Commitment c;
+    Rectrack__V1__Indicator ind;
+    bench_gen_commitment(&gen, i, &s, &c, &ind);
+    snprintf(key, sizeof key, "c-%zu", i + 1);
+    c.id = key;
+    char refs[2][32];
+    for (size_t k = 0; k < c.n_recommendation_ids; k++) {
+      snprintf(refs[k], sizeof refs[k], "r-%s", c.recommendation_ids[k] + 1);
+      c.recommendation_ids[k] = refs[k];
+    }
+    put_line(out, RT_DATASET_COMMITMENT, &c.base);
+  }
+  /* follow-ups subject by subject, as an export lists them */
+  for (size_t i = 0; i < n; i++, bench_scratch_reset(&s))
+    for (size_t k = 0; k < gen.follow_ups_per_recommendation; k++) {
+      Rectrack__V1__FollowUp fu;
+      bench_gen_follow_up(&gen, i, k, false, &s, &fu);
+      snprintf(key, sizeof key, "r-%zu", i + 1);
+      fu.subject_id = key;
+      put_line(out, RT_DATASET_FOLLOW_UP, &fu.base);
+    }
+  for (size_t i = 0; i < gen.commitments; i++, bench_scratch_reset(&s)) {
+    Rectrack__V1__FollowUp fu;
+    bench_gen_follow_up(&gen, i, 0, true, &s, &fu);
+    snprintf(key, sizeof key, "c-%zu", i + 1);
+    fu.subject_id = key;
+    put_line(out, RT_DATASET_FOLLOW_UP, &fu.base);
+    for (size_t k = 0; k < bench_gen_measurements(&gen, i); k++) {
+      Rectrack__V1__Measurement m;
+      bench_gen_measurement(&gen, i, k, &s, &m);
+      m.commitment_id = key;
+      put_line(out, RT_DATASET_MEASUREMENT, &m.base);
+    }
+  }
+  bench_scratch_free(&s);
+  return fclose(out) == 0 ? 0 : 1;
 }
 
 /* ---- query --------------------------------------------------------------- */
@@ -450,8 +542,7 @@ static void point_reads(rt_store_t *store, size_t n_recs) {
          percentile(ms, RUNS, 0.5) * 1e3, percentile(ms, RUNS, 0.99) * 1e3);
 }
 
-static int query(const char *dir, size_t runs, bool verify,
-                 const char *only) {
+static int query(const char *dir, size_t runs, bool verify, const char *only) {
   rt_store_t *store;
   rt_error_t err;
   if (rt_store_open(&store, dir, NULL, &err) != 0) {
@@ -503,6 +594,8 @@ static int query(const char *dir, size_t runs, bool verify,
 static void usage(void) {
   fprintf(stderr,
           "usage: bench_scale load --dir DIR --recommendations N [--seed S]\n"
+          "       bench_scale lines --out FILE --recommendations N [--seed "
+          "S]\n"
           "       bench_scale query --dir DIR [--runs R] [--verify] "
           "[--only SCENARIO]\n");
   exit(2);
@@ -515,7 +608,7 @@ int main(int argc, char **argv) {
   size_t n = 0, runs = 200;
   uint64_t seed = 1;
   bool verify = false;
-  const char *only = NULL;
+  const char *only = NULL, *out = NULL;
   for (int i = 2; i < argc; i++) {
     if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
       dir = argv[++i];
@@ -527,11 +620,15 @@ int main(int argc, char **argv) {
       runs = strtoul(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--verify") == 0)
       verify = true;
+    else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+      out = argv[++i];
     else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
       only = argv[++i];
     else
       usage();
   }
+  if (strcmp(argv[1], "lines") == 0 && out != NULL && n > 0)
+    return write_lines(out, n, seed);
   if (dir == NULL)
     usage();
   if (strcmp(argv[1], "load") == 0 && n > 0)
