@@ -30,7 +30,7 @@
 #include <time.h>
 
 #define EXIT_USAGE 2
-#define BATCH_SIZE 100
+#define BATCH_SIZE 1000
 #define DEFAULT_PRINCIPAL "rectrack-admin"
 
 static const char *program = "rectrack-admin";

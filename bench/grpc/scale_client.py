@@ -17,6 +17,7 @@ with /usr/bin/python3 and PYTHONPATH pointing at the generated stubs.
 Every figure is printed as a Markdown table row with the load average.
 """
 
+import multiprocessing
 import os
 import random
 import sys
@@ -181,20 +182,26 @@ def get_under_load(address, pid, count):
     n_recs = stub_for(address).GetServerInfo(
         pb.GetServerInfoRequest()).recommendation_count
     alone = get_latencies(address, count, n_recs)
-    stop = threading.Event()
-    others = [threading.Thread(target=page_to_end, args=(address, stop)),
-              threading.Thread(target=page_to_end, args=(address, stop)),
-              threading.Thread(target=summarise,
-                               args=(address, stop, "2026-06-30")),
-              threading.Thread(target=export_loop,
-                               args=(address, stop, "2026-06-30"))]
-    for t in others:
-        t.daemon = True
-        t.start()
+    # Each other client is a process of its own, so that the measured
+    # client never waits for their Python (one interpreter lock each).
+    ctx = multiprocessing.get_context("spawn")
+    stop = ctx.Event()
+    others = [ctx.Process(target=page_to_end, args=(address, stop)),
+              ctx.Process(target=page_to_end, args=(address, stop)),
+              ctx.Process(target=summarise,
+                          args=(address, stop, "2026-06-30")),
+              ctx.Process(target=export_loop,
+                          args=(address, stop, "2026-06-30"))]
+    for p in others:
+        p.daemon = True
+        p.start()
     time.sleep(2.0)
     loaded = get_latencies(address, count, n_recs)
     load = load_average()
     stop.set()
+    for p in others:
+        p.terminate()
+        p.join()
     print("| GetRecommendation | calls | p50 ms | p99 ms | max ms | load |")
     print("| --- | ---: | ---: | ---: | ---: | --- |")
     for name, times in (("alone", alone),
