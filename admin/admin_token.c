@@ -2,13 +2,16 @@
  * admin_token: `rectrack-admin token add` and `token list`.
  *
  * `add` makes a token from 32 random bytes (libsodium randombytes, shown
- * as base64url), appends the line `<sha256-hex> <principal> <role>` to
- * the tokens file (created with mode 0600 and a header comment if
- * missing) and prints the token on stdout, once: only its hash is kept.
+ * as base64url), appends the line `<sha256-hex> <principal> <role>` (and,
+ * for a reporter, the comma-separated actors it speaks for, one --actor
+ * each) to the tokens file (created with mode 0600 and a header comment
+ * if missing) and prints the token on stdout, once: only its hash is
+ * kept.
  * The file is checked first with rt_auth_load, the same parser rectrackd
  * uses, so a token is never appended to a file the server would reject.
- * `list` shows each token's principal, role, line and the start of its
- * hash (enough to find the line to delete when revoking), never a token.
+ * `list` shows each token's principal, role, actors, line and the start
+ * of its hash (enough to find the line to delete when revoking), never a
+ * token.
  * rectrackd picks up changes on SIGHUP.
  */
 #include "admin_token.h"
@@ -27,26 +30,43 @@
 
 #define EXIT_USAGE 2
 #define HASH_PREFIX_LEN 12
+#define MAX_ACTORS 64
 
 static const char *program = "rectrack-admin token";
 
 static const char header_comment[] =
-    "# rectrackd tokens file: <sha256-hex-of-token> <principal> <role>\n"
-    "# roles: reader (queries, review, watch), writer (also changes).\n"
+    "# rectrackd tokens file:\n"
+    "#   <sha256-hex-of-token> <principal> <role> [<actor-id>,...]\n"
+    "# roles: reader (queries, review, watch), reporter (also follow-ups\n"
+    "# and measurements on the subjects of its actors, for validation),\n"
+    "# secretariat (every change, validation; 'writer' is its old name),\n"
+    "# admin (also backups). Only a reporter line names actors.\n"
     "# Managed with 'rectrack-admin token add'; after editing, send\n"
     "# rectrackd SIGHUP. Delete a line to revoke its token.\n";
 
 static void print_usage(FILE *out) {
   fprintf(out,
           "usage: rectrack-admin token add --tokens-file FILE "
-          "--principal NAME --role reader|writer\n"
+          "--principal NAME --role ROLE\n"
+          "                                [--actor ACTOR]...\n"
           "       rectrack-admin token list --tokens-file FILE\n"
           "\n"
           "add   creates a random token, appends its SHA-256 to FILE (made "
           "with mode 0600\n"
           "      if missing) and prints the token once on stdout\n"
-          "list  shows the principal and role of each token (never the "
-          "token)\n"
+          "list  shows the principal, role and actors of each token (never "
+          "the token)\n"
+          "\n"
+          "ROLE is reader, reporter, secretariat or admin (writer: the old "
+          "name of\n"
+          "secretariat). A reporter speaks for the actors given with "
+          "--actor (at least\n"
+          "one): it records follow-ups and measurements on their subjects "
+          "only, and\n"
+          "the secretariat validates them. Example:\n"
+          "  rectrack-admin token add --tokens-file FILE --principal moi-phl "
+          "\\\n"
+          "      --role reporter --actor phl\n"
           "After a change, send rectrackd SIGHUP to reload the file.\n");
 }
 
@@ -60,9 +80,11 @@ typedef struct token_options {
   const char *tokens_file;
   const char *principal;
   const char *role;
+  const char *actors[MAX_ACTORS];
+  size_t n_actors;
 } token_options_t;
 
-enum { OPT_TOKENS_FILE = 1000, OPT_PRINCIPAL, OPT_ROLE };
+enum { OPT_TOKENS_FILE = 1000, OPT_PRINCIPAL, OPT_ROLE, OPT_ACTOR };
 
 /* Parses the options after `token add|list`; *help set for --help. */
 static int parse_token_options(int argc, char **argv, token_options_t *opts,
@@ -71,6 +93,7 @@ static int parse_token_options(int argc, char **argv, token_options_t *opts,
       {"tokens-file", required_argument, NULL, OPT_TOKENS_FILE},
       {"principal", required_argument, NULL, OPT_PRINCIPAL},
       {"role", required_argument, NULL, OPT_ROLE},
+      {"actor", required_argument, NULL, OPT_ACTOR},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
@@ -89,6 +112,10 @@ static int parse_token_options(int argc, char **argv, token_options_t *opts,
       opts->principal = optarg;
     else if (c == OPT_ROLE)
       opts->role = optarg;
+    else if (c == OPT_ACTOR && opts->n_actors == MAX_ACTORS)
+      return usage_error("--actor: at most 64 actors per token");
+    else if (c == OPT_ACTOR)
+      opts->actors[opts->n_actors++] = optarg;
     else {
       char message[200];
       snprintf(message, sizeof message, "unknown or incomplete option '%s'",
@@ -151,9 +178,47 @@ static int append_text(const char *path, const char *text, size_t len) {
   return close(fd) == 0 ? 0 : 1;
 }
 
+/* The --actor values as the tokens file writes them: " phl,ken" (with
+ * the separating space), or "" for no actor. Checks them as the server's
+ * parser would; returns 0 or EXIT_USAGE (said why). */
+static int actors_field(const token_options_t *opts, rt_auth_role_t role,
+                        char *out, size_t out_len) {
+  size_t used = 0;
+  out[0] = '\0';
+  if (role != RT_AUTH_ROLE_REPORTER && opts->n_actors > 0)
+    return usage_error("--actor is for --role reporter only: the other "
+                       "roles speak for no actor in particular");
+  if (role == RT_AUTH_ROLE_REPORTER && opts->n_actors == 0)
+    return usage_error("--role reporter needs --actor ACTOR (one for each "
+                       "actor the token speaks for)");
+  for (size_t i = 0; i < opts->n_actors; i++) {
+    char message[200];
+    if (!rt_auth_actor_is_valid(opts->actors[i])) {
+      snprintf(message, sizeof message,
+               "--actor \"%.64s\" is not an actor id (1 to 64 of a-z, 0-9 "
+               "and '-')",
+               opts->actors[i]);
+      return usage_error(message);
+    }
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(opts->actors[i], opts->actors[j]) == 0) {
+        snprintf(message, sizeof message, "--actor %.64s is given twice",
+                 opts->actors[i]);
+        return usage_error(message);
+      }
+    int n = snprintf(out + used, out_len - used, "%c%s", i ? ',' : ' ',
+                     opts->actors[i]);
+    if (n < 0 || (size_t)n >= out_len - used)
+      return usage_error("--actor: too many actors");
+    used += (size_t)n;
+  }
+  return 0;
+}
+
 static int command_add(const token_options_t *opts) {
   char token[RT_AUTH_TOKEN_LEN + 1];
   char hash[RT_AUTH_HASH_HEX_LEN + 1];
+  char actors[MAX_ACTORS * 66 + 2];
   char *text = NULL;
   rt_auth_role_t role;
   int exists, needs_newline, rc;
@@ -162,7 +227,10 @@ static int command_add(const token_options_t *opts) {
     return usage_error("--principal NAME is required: 1 to 64 letters, "
                        "digits and . _ @ + -");
   if (opts->role == NULL || rt_auth_role_parse(opts->role, &role) != 0)
-    return usage_error("--role must be reader or writer");
+    return usage_error("--role must be reader, reporter, secretariat (or "
+                       "writer) or admin");
+  if ((rc = actors_field(opts, role, actors, sizeof actors)) != 0)
+    return rc;
   if (check_existing(opts->tokens_file, &exists, &needs_newline) != 0)
     return 1;
   if (rt_auth_token_new(token) != 0) {
@@ -170,9 +238,9 @@ static int command_add(const token_options_t *opts) {
     return 1;
   }
   rt_auth_token_hash_hex(token, strlen(token), hash);
-  if (asprintf(&text, "%s%s%s %s %s\n", exists ? "" : header_comment,
+  if (asprintf(&text, "%s%s%s %s %s%s\n", exists ? "" : header_comment,
                needs_newline ? "\n" : "", hash, opts->principal,
-               rt_auth_role_name(role)) < 0) {
+               rt_auth_role_name(role), actors) < 0) {
     sodium_memzero(token, sizeof token);
     fprintf(stderr, "%s: out of memory\n", program);
     return 1;
@@ -183,9 +251,10 @@ static int command_add(const token_options_t *opts) {
     printf("%s\n", token);
     fflush(stdout);
     fprintf(stderr,
-            "Added a %s token for %s to %s. It is shown only this once; "
+            "Added a %s token for %s%s%s to %s. It is shown only this once; "
             "send rectrackd SIGHUP to use it.\n",
-            rt_auth_role_name(role), opts->principal, opts->tokens_file);
+            rt_auth_role_name(role), opts->principal,
+            actors[0] ? ", speaking for" : "", actors, opts->tokens_file);
   }
   sodium_memzero(token, sizeof token);
   return rc;
@@ -195,19 +264,23 @@ static int command_list(const token_options_t *opts) {
   rt_error_t err = {0};
   rt_auth_t *auth = NULL;
 
-  if (opts->principal != NULL || opts->role != NULL)
+  if (opts->principal != NULL || opts->role != NULL || opts->n_actors > 0)
     return usage_error("list takes only --tokens-file");
   if (rt_auth_load(&auth, opts->tokens_file, &err) != 0) {
     fprintf(stderr, "%s: %s\n", program, err.message);
     return 1;
   }
-  printf("%-24s %-8s %6s  %s\n", "PRINCIPAL", "ROLE", "LINE", "HASH");
+  printf("%-24s %-11s %6s  %-15s  %s\n", "PRINCIPAL", "ROLE", "LINE", "HASH",
+         "ACTORS");
   for (size_t i = 0; i < rt_auth_count(auth); i++) {
     rt_auth_entry_t entry;
     rt_auth_entry(auth, i, &entry);
-    printf("%-24s %-8s %6u  %.*s...\n", entry.principal,
+    printf("%-24s %-11s %6u  %.*s...  ", entry.principal,
            rt_auth_role_name(entry.role), entry.line, HASH_PREFIX_LEN,
            entry.hash_hex);
+    for (size_t a = 0; a < entry.n_actors; a++)
+      printf("%s%s", a ? "," : "", entry.actors[a]);
+    printf("%s\n", entry.n_actors ? "" : "-");
   }
   printf("%zu tokens in %s\n", rt_auth_count(auth), opts->tokens_file);
   rt_auth_free(auth);

@@ -705,7 +705,11 @@ static int command_verify(int argc, char **argv) {
            "Walks the whole store in one snapshot: the change log's hash\n"
            "chain is intact and gap-free, every index entry points at a\n"
            "record with that value and every record is in its indexes.\n"
-           "Exits 1 and lists the problems if any was found.\n",
+           "Exits 1 and lists the problems if any was found.\n"
+           "Also lists, as notices, the records tagged with an SDG target,\n"
+           "GCM objective or theme outside the reference lists: data to\n"
+           "correct with rectrack rec edit or commit edit; they do not make\n"
+           "the store unsound.\n",
            program);
     return 0;
   }
@@ -732,6 +736,11 @@ static int command_verify(int argc, char **argv) {
     if (report.problem_count > report.problems_len)
       fprintf(stderr, "%s: ... and %zu more problems\n", program,
               report.problem_count - report.problems_len);
+    for (size_t i = 0; i < report.notices_len; i++)
+      printf("notice: %s\n", report.notices[i]);
+    if (report.notice_count > report.notices_len)
+      printf("... and %zu more notices\n",
+             report.notice_count - report.notices_len);
     if (report.problem_count > 0) {
       fprintf(stderr, "%s: %s is NOT sound: %zu problem%s\n", program,
               opts.data_dir, report.problem_count,
@@ -740,6 +749,9 @@ static int command_verify(int argc, char **argv) {
     } else {
       printf("%s is sound\n", opts.data_dir);
     }
+    if (report.notice_count > 0)
+      printf("%zu notice%s: values outside the reference lists, to correct\n",
+             report.notice_count, report.notice_count == 1 ? "" : "s");
   }
   rt_verify_report_free(&report);
   rt_store_close(store);

@@ -29,7 +29,7 @@ enum {
   RT_CLI_EXIT_INVALID = 4,     /* bad value: INVALID_ARGUMENT, ... */
   RT_CLI_EXIT_CONFLICT = 5,    /* ABORTED, ALREADY_EXISTS */
   RT_CLI_EXIT_AUTH = 6,        /* UNAUTHENTICATED, PERMISSION_DENIED */
-  RT_CLI_EXIT_UNAVAILABLE = 7, /* UNAVAILABLE, DEADLINE_EXCEEDED */
+  RT_CLI_EXIT_UNAVAILABLE = 7, /* UNAVAILABLE, DEADLINE_EXCEEDED, TLS */
 };
 
 /* ---- argument parsing ------------------------------------------------ */
@@ -97,9 +97,11 @@ typedef enum rt_cli_format {
 } rt_cli_format_t;
 
 typedef struct rt_cli {
-  char *server; /* HOST:PORT */
-  char *token;  /* may be NULL */
-  char *user;   /* may be NULL */
+  char *server;  /* HOST:PORT, http://HOST:PORT or https://HOST:PORT */
+  char *ca_file; /* --ca-file: CAs to verify a TLS server by, or NULL */
+  bool tls;      /* --tls: TLS to a bare HOST:PORT */
+  char *token;   /* may be NULL */
+  char *user;    /* may be NULL */
   int64_t timeout_ms;
   rt_cli_format_t format;
   FILE *out;

@@ -1,9 +1,12 @@
 /*
  * Follow-up commands: `follow-up` (record a status report on a
  * recommendation or commitment), `measure` (a value of a quantified
- * commitment), `history` (the reports on one subject, in order, and the
- * measurements of a commitment) and `overdue` (what is past due and not
- * implemented or withdrawn).
+ * commitment), `history` (the reports on one subject, in order, with
+ * their review state and who recorded and validated each, and the
+ * measurements of a commitment), `overdue` (what is past due and not
+ * implemented or withdrawn), and the secretariat's validation: `pending`
+ * (what reporters submitted and awaits a decision), `validate` and
+ * `return` (the decision on one submission).
  *
  * Values are checked before any call. A report that names the revision it
  * expects (--expect-revision) and loses a race gets ABORTED; the subject is
@@ -102,7 +105,7 @@ static int check_follow_up(rt_cli_t *cli, const rt_args_t *args,
     rc = rt_cli_fail(cli, RT_CLI_EXIT_INVALID, "%s", err.message);
   for (size_t i = 0; rc == 0 && i < rt_args_count(args, "evidence"); i++) {
     const char *url = rt_args_value(args, "evidence", i);
-    if (rt_validate_text(url, RT_MAX_URL_LEN, true, "--evidence", &err) != 0)
+    if (rt_validate_evidence(url, "--evidence", &err) != 0)
       rc = rt_cli_fail(cli, RT_CLI_EXIT_INVALID, "%s", err.message);
   }
   return rc;
@@ -215,6 +218,11 @@ static int run_measure(rt_cli_t *cli, const rt_args_t *args) {
     rc = check_text(cli, args, "note", RT_MAX_TEXT_LEN);
   if (rc == 0)
     rc = check_text(cli, args, "source", RT_MAX_URL_LEN);
+  rt_error_t err = {0};
+  const char *reporter = rt_args_get(args, "reported-by");
+  if (rc == 0 && reporter != NULL &&
+      rt_validate_slug(reporter, "--reported-by", &err) != 0)
+    rc = rt_cli_fail(cli, RT_CLI_EXIT_INVALID, "%s", err.message);
   if (rc != 0)
     return rc;
   Rectrack__V1__RecordMeasurementRequest *request = (void *)message_new(
@@ -230,6 +238,8 @@ static int run_measure(rt_cli_t *cli, const rt_args_t *args) {
   } else if (set_text(measurement, "as_of", rt_args_get(args, "as-of")) |
              set_text(measurement, "source", rt_args_get(args, "source")) |
              set_text(measurement, "note", rt_args_get(args, "note")) |
+             set_text(measurement, "reported_by",
+                      rt_args_get(args, "reported-by")) |
              set_text(&request->base, "commitment_id", id) |
              set_text(&request->base, "request_id",
                       rt_args_get(args, "request-id"))) {
@@ -251,17 +261,72 @@ static int run_measure(rt_cli_t *cli, const rt_args_t *args) {
 /* ---- history
  * ------------------------------------------------------------------- */
 
-static const rt_cli_column_t follow_up_columns[] = {{"revision", "REV"},
-                                                    {"as_of", "AS OF"},
-                                                    {"status", "STATUS"},
-                                                    {"reported_by", "BY"},
-                                                    {"note", "NOTE"}};
-static const rt_cli_column_t measurement_columns[] = {
-    {"as_of", "AS OF"},
-    {"value", "VALUE"},
-    {"source", "SOURCE"},
-    {"recorded_by", "RECORDED BY"},
-    {"note", "NOTE"}};
+/* The history tables: each report or measurement with its state, who
+ * reported it (BY, an actor) and who recorded it (a principal). Who
+ * validated or returned it is in the state, when that is someone else
+ * than who recorded it ("validated (secretariat)"); the secretariat's own
+ * reports are validated at once, by whoever recorded them. Folding it in
+ * keeps the table within a terminal's width; JSON and CSV carry every
+ * field instead. */
+static const char *const history_headers[] = {
+    "REV", "AS OF", "STATUS", "STATE", "BY", "RECORDED", "NOTE"};
+#define HISTORY_COLUMNS 7
+
+/* "validated (secretariat)", "submitted", or the state alone when its
+ * recorder decided it. malloc'd. */
+static char *state_and_reviewer(const ProtobufCMessage *item) {
+  char *state = rt_cli_field_text(item, "review_state", false);
+  char *recorded = rt_cli_field_text(item, "recorded_by", false);
+  char *reviewed = rt_cli_field_text(item, "reviewed_by", false);
+  char *text = NULL;
+  if (state != NULL && recorded != NULL && reviewed != NULL &&
+      reviewed[0] != '\0' && strcmp(recorded, reviewed) != 0 &&
+      asprintf(&text, "%s (%s)", state, reviewed) >= 0) {
+    free(state);
+    state = text;
+  }
+  free(recorded);
+  free(reviewed);
+  return state;
+}
+
+static void print_history_table(rt_cli_t *cli, const rt_cli_list_t *list,
+                                bool measurements) {
+  rt_cli_table_t *table = rt_cli_table_new(HISTORY_COLUMNS, history_headers);
+  if (table == NULL)
+    return;
+  if (!measurements)
+    rt_cli_table_set_status_column(table, 2);
+  for (size_t i = 0; i < list->item_count; i++) {
+    const ProtobufCMessage *item = list->items[i];
+    char *cells[HISTORY_COLUMNS] = {
+        rt_cli_field_text(item, "revision", false),
+        rt_cli_field_text(item, "as_of", false),
+        rt_cli_field_text(item, measurements ? "value" : "status", false),
+        state_and_reviewer(item),
+        rt_cli_field_text(item, "reported_by", false),
+        rt_cli_field_text(item, "recorded_by", false),
+        rt_cli_field_text(item, measurements ? "source" : "note", false)};
+    rt_cli_table_add_row(table, (const char *const *)cells);
+    for (size_t c = 0; c < HISTORY_COLUMNS; c++)
+      free(cells[c]);
+  }
+  rt_cli_table_print(table, cli->out, (size_t)cli->width, cli->color);
+  rt_cli_table_free(table);
+}
+
+/* A history list in the CLI's output format. */
+static void print_history_list(rt_cli_t *cli, const rt_cli_list_t *list,
+                               bool measurements) {
+  if (cli->format == RT_CLI_FORMAT_TABLE) {
+    print_history_table(cli, list, measurements);
+    return;
+  }
+  rt_cli_print_list(cli, list->items, list->item_count, NULL, 0,
+                    measurements ? "measurements" : "follow_ups",
+                    measurements ? &rectrack__v1__measurement__descriptor
+                                 : &rectrack__v1__follow_up__descriptor);
+}
 
 static int list_measurements(rt_cli_t *cli, const char *id,
                              rt_cli_list_t *list) {
@@ -300,14 +365,10 @@ static void print_history(rt_cli_t *cli, const rt_cli_list_t *follow_ups,
   }
   if (cli->format == RT_CLI_FORMAT_TABLE)
     fprintf(cli->out, "Follow-ups (%zu):\n", follow_ups->item_count);
-  rt_cli_print_list(cli, follow_ups->items, follow_ups->item_count,
-                    follow_up_columns, 5, "follow_ups",
-                    &rectrack__v1__follow_up__descriptor);
+  print_history_list(cli, follow_ups, false);
   if (commitment && cli->format == RT_CLI_FORMAT_TABLE) {
     fprintf(cli->out, "\nMeasurements (%zu):\n", measurements->item_count);
-    rt_cli_print_list(cli, measurements->items, measurements->item_count,
-                      measurement_columns, 5, "measurements",
-                      &rectrack__v1__measurement__descriptor);
+    print_history_list(cli, measurements, true);
   }
 }
 
@@ -334,9 +395,7 @@ static int run_history(rt_cli_t *cli, const rt_args_t *args) {
   if (rc == 0 && commitment)
     rc = list_measurements(cli, id, &measurements);
   if (rc == 0 && rt_args_count(args, "measurements") > 0)
-    rt_cli_print_list(cli, measurements.items, measurements.item_count,
-                      measurement_columns, 5, "measurements",
-                      &rectrack__v1__measurement__descriptor);
+    print_history_list(cli, &measurements, true);
   else if (rc == 0)
     print_history(cli, &follow_ups, &measurements, commitment);
   rt_cli_list_free(&follow_ups);
@@ -462,6 +521,302 @@ static int run_overdue(rt_cli_t *cli, const rt_args_t *args) {
   return rc;
 }
 
+/* ---- pending, validate, return
+ * ----------------------------------------------------------- */
+
+/* What the pending listing collects: every page it read (for the items'
+ * memory) and the submissions found, each with its subject. */
+typedef struct pending {
+  rt_cli_list_t *lists;
+  size_t list_count;
+  struct submission {
+    const ProtobufCMessage *subject; /* Recommendation or Commitment */
+    const ProtobufCMessage *item;    /* FollowUp or Measurement */
+  } * rows;
+  size_t row_count;
+} pending_t;
+
+static void pending_free(pending_t *p) {
+  for (size_t i = 0; i < p->list_count; i++)
+    rt_cli_list_free(&p->lists[i]);
+  free(p->lists);
+  free(p->rows);
+  memset(p, 0, sizeof *p);
+}
+
+/* A new list slot in p, or NULL when out of memory. */
+static rt_cli_list_t *pending_list(pending_t *p) {
+  rt_cli_list_t *lists = realloc(p->lists, (p->list_count + 1) * sizeof *lists);
+  if (lists == NULL)
+    return NULL;
+  p->lists = lists;
+  memset(&lists[p->list_count], 0, sizeof *lists);
+  return &lists[p->list_count++];
+}
+
+static bool is_submitted(const ProtobufCMessage *item) {
+  const ProtobufCFieldDescriptor *f =
+      protobuf_c_message_descriptor_get_field_by_name(item->descriptor,
+                                                      "review_state");
+  return *(const int *)((const char *)item + f->offset) ==
+         RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_SUBMITTED;
+}
+
+/* Lists method's records of subject (follow-ups or measurements) and
+ * keeps those awaiting validation. */
+static int collect_submissions(rt_cli_t *cli, pending_t *p,
+                               const ProtobufCMessage *subject,
+                               bool measurements) {
+  const ProtobufCMessageDescriptor *d =
+      measurements ? &rectrack__v1__list_measurements_request__descriptor
+                   : &rectrack__v1__list_follow_ups_request__descriptor;
+  ProtobufCMessage *request = message_new(d);
+  rt_cli_list_t *list = pending_list(p);
+  char *id = rt_cli_field_text(subject, "id", true);
+  int rc = RT_CLI_EXIT_ERROR;
+  if (request != NULL && list != NULL && id != NULL &&
+      set_text(request, measurements ? "commitment_id" : "subject_id", id) ==
+          0 &&
+      set_text(request, "page_size", "500") == 0)
+    rc = rt_cli_list_all(
+        cli, measurements ? "ListMeasurements" : "ListFollowUps",
+        "list submissions", request,
+        measurements ? &rectrack__v1__list_measurements_response__descriptor
+                     : &rectrack__v1__list_follow_ups_response__descriptor,
+        measurements ? "measurements" : "follow_ups", 0, list);
+  for (size_t i = 0; rc == 0 && list && i < list->item_count; i++) {
+    if (!is_submitted(list->items[i]))
+      continue;
+    struct submission *rows =
+        realloc(p->rows, (p->row_count + 1) * sizeof *rows);
+    if (rows == NULL) {
+      rc = RT_CLI_EXIT_ERROR;
+      break;
+    }
+    p->rows = rows;
+    rows[p->row_count++] = (struct submission){subject, list->items[i]};
+  }
+  free(id);
+  free_message(request);
+  return rc;
+}
+
+/* The subjects with submissions awaiting validation (of actor, when not
+ * NULL), recommendations or commitments, and their submissions. */
+static int collect_pending(rt_cli_t *cli, pending_t *p, const char *actor,
+                           bool commitments) {
+  const ProtobufCMessageDescriptor *d =
+      commitments ? &rectrack__v1__list_commitments_request__descriptor
+                  : &rectrack__v1__list_recommendations_request__descriptor;
+  ProtobufCMessage *request = message_new(d);
+  rt_cli_list_t *subjects = pending_list(p);
+  int rc = RT_CLI_EXIT_ERROR;
+  if (request != NULL && subjects != NULL &&
+      set_text(request, "pending_validation", "true") == 0 &&
+      set_text(request, "include_archived", "true") == 0 &&
+      set_text(request, "page_size", "500") == 0 &&
+      set_text(request, "actor_id", actor) == 0)
+    rc = rt_cli_list_all(
+        cli, commitments ? "ListCommitments" : "ListRecommendations",
+        "list pending", request,
+        commitments ? &rectrack__v1__list_commitments_response__descriptor
+                    : &rectrack__v1__list_recommendations_response__descriptor,
+        commitments ? "commitments" : "recommendations", 0, subjects);
+  free_message(request);
+  /* subjects may move when p->lists grows: keep its items, not it. */
+  size_t count = rc == 0 ? subjects->item_count : 0;
+  const ProtobufCMessage **items = count ? subjects->items : NULL;
+  for (size_t i = 0; rc == 0 && i < count; i++) {
+    rc = collect_submissions(cli, p, items[i], false);
+    if (rc == 0 && commitments)
+      rc = collect_submissions(cli, p, items[i], true);
+  }
+  return rc;
+}
+
+static const char *const pending_headers[] = {
+    "SUBJECT", "REV", "KIND", "AS OF", "REPORTS", "BY", "RECORDED BY", "NOTE"};
+#define PENDING_COLUMNS 8
+
+/* The cells of one submission (malloc'd; free each). */
+static void pending_cells(const struct submission *row, char **cells) {
+  bool measurement =
+      row->item->descriptor == &rectrack__v1__measurement__descriptor;
+  cells[0] = rt_cli_field_text(row->subject, "id", false);
+  cells[1] = rt_cli_field_text(row->item, "revision", false);
+  cells[2] = strdup(measurement ? "measurement" : "follow-up");
+  cells[3] = rt_cli_field_text(row->item, "as_of", false);
+  cells[4] =
+      rt_cli_field_text(row->item, measurement ? "value" : "status", false);
+  cells[5] = rt_cli_field_text(row->item, "reported_by", false);
+  cells[6] = rt_cli_field_text(row->item, "recorded_by", false);
+  cells[7] = rt_cli_field_text(row->item, "note", false);
+}
+
+static void print_pending(rt_cli_t *cli, const pending_t *p) {
+  if (cli->format == RT_CLI_FORMAT_JSON) {
+    json_t *array = json_array();
+    for (size_t i = 0; i < p->row_count; i++) {
+      const struct submission *row = &p->rows[i];
+      bool measurement =
+          row->item->descriptor == &rectrack__v1__measurement__descriptor;
+      char *id = rt_cli_field_text(row->subject, "id", true);
+      json_array_append_new(
+          array, json_pack("{s:s, s:s, s:o}", "subject_id", id ? id : "",
+                           "kind", measurement ? "measurement" : "follow-up",
+                           measurement ? "measurement" : "follow_up",
+                           rt_cli_message_to_json(row->item)));
+      free(id);
+    }
+    json_t *doc = json_object();
+    json_object_set_new(doc, "submissions", array);
+    rt_cli_print_json(cli, doc, false);
+    return;
+  }
+  rt_cli_table_t *table = rt_cli_table_new(PENDING_COLUMNS, pending_headers);
+  if (cli->format == RT_CLI_FORMAT_CSV)
+    fputs("subject_id,revision,kind,as_of,reports,reported_by,recorded_by,"
+          "note\r\n",
+          cli->out);
+  for (size_t i = 0; i < p->row_count; i++) {
+    char *cells[PENDING_COLUMNS];
+    pending_cells(&p->rows[i], cells);
+    if (cli->format == RT_CLI_FORMAT_CSV) {
+      for (size_t c = 0; c < PENDING_COLUMNS; c++) {
+        if (c > 0)
+          fputc(',', cli->out);
+        rt_cli_csv_field(cli->out, cells[c] ? cells[c] : "");
+      }
+      fputs("\r\n", cli->out);
+    } else {
+      rt_cli_table_add_row(table, (const char *const *)cells);
+    }
+    for (size_t c = 0; c < PENDING_COLUMNS; c++)
+      free(cells[c]);
+  }
+  if (cli->format == RT_CLI_FORMAT_TABLE) {
+    fprintf(cli->out, "Awaiting validation: %zu submission(s)\n", p->row_count);
+    if (p->row_count > 0) {
+      rt_cli_table_print(table, cli->out, (size_t)cli->width, cli->color);
+      fprintf(cli->out, "Decide with 'rectrack validate SUBJECT --revision "
+                        "REV' or 'rectrack return SUBJECT --revision REV "
+                        "--note WHY'.\n");
+    }
+  }
+  rt_cli_table_free(table);
+}
+
+static int run_pending(rt_cli_t *cli, const rt_args_t *args) {
+  const char *actor = rt_args_get(args, "actor");
+  rt_error_t err = {0};
+  if (actor != NULL && rt_validate_slug(actor, "--actor", &err) != 0)
+    return rt_cli_fail(cli, RT_CLI_EXIT_INVALID, "%s", err.message);
+  pending_t p = {0};
+  int rc = collect_pending(cli, &p, actor, false);
+  if (rc == 0)
+    rc = collect_pending(cli, &p, actor, true);
+  if (rc == 0)
+    print_pending(cli, &p);
+  pending_free(&p);
+  return rc;
+}
+
+/* "R3: the follow-up recorded at revision 12 is validated; R3 is now
+ * implemented (by sec-a, revision 14)." */
+static void print_decision(rt_cli_t *cli,
+                           const Rectrack__V1__ValidateSubmissionResponse *r) {
+  if (cli->format != RT_CLI_FORMAT_TABLE) {
+    rt_cli_print_record(cli, &r->base);
+    return;
+  }
+  const ProtobufCMessage *item = r->follow_up
+                                     ? &r->follow_up->base
+                                     : (const ProtobufCMessage *)r->measurement;
+  const ProtobufCMessage *subject =
+      r->recommendation ? &r->recommendation->base
+                        : (const ProtobufCMessage *)r->commitment;
+  if (item == NULL || subject == NULL)
+    return;
+  char *id = rt_cli_field_text(subject, "id", false);
+  char *revision = rt_cli_field_text(item, "revision", false);
+  char *state = rt_cli_field_text(item, "review_state", false);
+  char *by = rt_cli_field_text(item, "reviewed_by", false);
+  char *status = rt_cli_field_text(subject, "status", false);
+  fprintf(cli->out,
+          "%s: the %s recorded at revision %s is %s by %s; %s is "
+          "%s.\n",
+          id, r->follow_up ? "follow-up" : "measurement", revision, state, by,
+          id, status);
+  if (r->commitment != NULL && r->measurement != NULL) {
+    char *latest = rt_cli_field_text(subject, "latest_value", false);
+    char *trajectory = rt_cli_field_text(subject, "trajectory", false);
+    fprintf(cli->out, "Latest value %s, %s.\n", latest, trajectory);
+    free(latest);
+    free(trajectory);
+  }
+  free(id);
+  free(revision);
+  free(state);
+  free(by);
+  free(status);
+}
+
+/* validate and return: the decision on one submission. */
+static int run_decision(rt_cli_t *cli, const rt_args_t *args,
+                        Rectrack__V1__ReviewState decision) {
+  const char *id = args->positional[0];
+  const char *revision = rt_args_get(args, "revision");
+  const char *note = rt_args_get(args, "note");
+  bool returning =
+      decision == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_RETURNED;
+  int rc = check_subject(cli, id);
+  if (rc != 0)
+    return rc;
+  if (revision == NULL)
+    return rt_cli_fail(cli, RT_CLI_EXIT_USAGE,
+                       "--revision N is required: the REV of the submission "
+                       "in 'rectrack pending' or 'rectrack history %s'",
+                       id);
+  if (returning && (note == NULL || note[0] == '\0'))
+    return rt_cli_fail(cli, RT_CLI_EXIT_USAGE,
+                       "--note TEXT is required: say why the submission is "
+                       "returned, so that the reporter can correct it");
+  if ((rc = check_text(cli, args, "note", RT_MAX_TEXT_LEN)) != 0)
+    return rc;
+  Rectrack__V1__ValidateSubmissionRequest request =
+      RECTRACK__V1__VALIDATE_SUBMISSION_REQUEST__INIT;
+  if (rt_cli_parse_uint(revision, &request.revision) != 0 ||
+      request.revision == 0)
+    return rt_cli_fail(cli, RT_CLI_EXIT_INVALID,
+                       "--revision: \"%s\" is not a revision number", revision);
+  request.subject_id = (char *)id;
+  request.decision = decision;
+  request.note = (char *)(note ? note : "");
+  request.request_id =
+      (char *)(rt_args_get(args, "request-id") ? rt_args_get(args, "request-id")
+                                               : "");
+  char what[96];
+  snprintf(what, sizeof(what), "%s %s", returning ? "return" : "validate", id);
+  ProtobufCMessage *response = NULL;
+  rc = rt_cli_call(cli, "ValidateSubmission", what, &request.base,
+                   &rectrack__v1__validate_submission_response__descriptor,
+                   &response);
+  if (rc == 0)
+    print_decision(cli, (const void *)response);
+  free_message(response);
+  return rc;
+}
+
+static int run_validate(rt_cli_t *cli, const rt_args_t *args) {
+  return run_decision(cli, args,
+                      RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_VALIDATED);
+}
+
+static int run_return(rt_cli_t *cli, const rt_args_t *args) {
+  return run_decision(cli, args,
+                      RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_RETURNED);
+}
+
 /* ---- command table
  * --------------------------------------------------------------- */
 
@@ -483,6 +838,8 @@ static const rt_arg_spec_t measure_specs[] = {
     {"as-of", 0, RT_ARG_VALUE, "DATE", "date the value speaks of (required)"},
     {"source", 0, RT_ARG_VALUE, "TEXT", "where the figure comes from"},
     {"note", 0, RT_ARG_VALUE, "TEXT", "remark"},
+    {"reported-by", 0, RT_ARG_VALUE, "ACTOR",
+     "actor id of the reporter (a reporter's own actor by default)"},
     {"request-id", 0, RT_ARG_VALUE, "ID", "makes the call idempotent"},
     {NULL, 0, 0, NULL, NULL},
 };
@@ -493,6 +850,25 @@ static const rt_arg_spec_t history_specs[] = {
 };
 static const rt_arg_spec_t overdue_specs[] = {
     {"as-of", 0, RT_ARG_VALUE, "DATE", "judge on this day (default: today)"},
+    {NULL, 0, 0, NULL, NULL},
+};
+static const rt_arg_spec_t pending_specs[] = {
+    {"actor", 0, RT_ARG_VALUE, "ACTOR",
+     "only subjects addressed to, led by or pledged by this actor"},
+    {NULL, 0, 0, NULL, NULL},
+};
+static const rt_arg_spec_t validate_specs[] = {
+    {"revision", 0, RT_ARG_VALUE, "N",
+     "the revision the submission was recorded at (required)"},
+    {"note", 0, RT_ARG_VALUE, "TEXT", "what was checked"},
+    {"request-id", 0, RT_ARG_VALUE, "ID", "makes the call idempotent"},
+    {NULL, 0, 0, NULL, NULL},
+};
+static const rt_arg_spec_t return_specs[] = {
+    {"revision", 0, RT_ARG_VALUE, "N",
+     "the revision the submission was recorded at (required)"},
+    {"note", 0, RT_ARG_VALUE, "TEXT", "why it is returned (required)"},
+    {"request-id", 0, RT_ARG_VALUE, "ID", "makes the call idempotent"},
     {NULL, 0, 0, NULL, NULL},
 };
 
@@ -511,10 +887,25 @@ const rt_cli_command_t rt_cli_followup_commands[] = {
      "Bank RPW\"",
      1, 1},
     {"history", NULL, run_history, history_specs, "SUBJECT",
-     "Show the follow-ups (and measurements) of a subject in order",
+     "Show the follow-ups (and measurements) of a subject in order, with "
+     "their state and who recorded and validated each",
      "rectrack history C1", 1, 1},
     {"overdue", NULL, run_overdue, overdue_specs, "[--as-of DATE]",
      "List overdue recommendations and commitments",
      "rectrack overdue --as-of 2025-01-01", 0, 0},
+    {"pending", NULL, run_pending, pending_specs, "[--actor ACTOR]",
+     "List the reports and measurements awaiting validation",
+     "rectrack pending --actor phl", 0, 0},
+    {"validate", NULL, run_validate, validate_specs,
+     "SUBJECT --revision N [--note TEXT]",
+     "Validate a submission: it becomes official",
+     "rectrack validate C4 --revision 112 --note \"Matches the gazette\"", 1,
+     1},
+    {"return", NULL, run_return, return_specs,
+     "SUBJECT --revision N --note TEXT",
+     "Return a submission to its reporter: it never counts",
+     "rectrack return C4 --revision 112 --note \"Figure is for 2023, not "
+     "2024\"",
+     1, 1},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0},
 };

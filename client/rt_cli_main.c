@@ -25,7 +25,13 @@
 
 const rt_arg_spec_t rt_cli_global_specs[] = {
     {"server", 's', RT_ARG_VALUE, "HOST:PORT",
-     "server address (RECTRACK_SERVER; default " DEFAULT_SERVER ")"},
+     "server address, https://HOST:PORT for TLS (RECTRACK_SERVER; "
+     "default " DEFAULT_SERVER ")"},
+    {"tls", 0, RT_ARG_FLAG, NULL,
+     "speak TLS to a bare HOST:PORT (as https:// does)"},
+    {"ca-file", 0, RT_ARG_VALUE, "FILE",
+     "verify the TLS server against the CAs in FILE instead of the "
+     "system's (RECTRACK_CA_FILE)"},
     {"token", 0, RT_ARG_VALUE, "TOKEN",
      "bearer token sent as authorization (RECTRACK_TOKEN)"},
     {"user", 0, RT_ARG_VALUE, "NAME",
@@ -53,7 +59,8 @@ static const char exit_code_help[] =
     "  5  conflict: the record changed meanwhile (ABORTED) or already "
     "exists\n"
     "  6  not authenticated or not allowed\n"
-    "  7  server unavailable or deadline exceeded\n";
+    "  7  server unavailable, deadline exceeded, or TLS failed (certificate\n"
+    "     not accepted, TLS against cleartext)\n";
 
 int rt_cli_fail(rt_cli_t *cli, int code, const char *format, ...) {
   va_list ap;
@@ -143,7 +150,8 @@ int rt_cli_call(rt_cli_t *cli, const char *method, const char *what,
                               : rt_client_status_name(code);
     rt_cli_fail(cli, 0, "%s: %s (%s)", what, message,
                 rt_client_status_name(code));
-    if (code == 14)
+    /* A refused certificate or a TLS mismatch says what to do itself. */
+    if (code == 14 && status.failure == RT_CLIENT_FAILURE_CONNECT)
       fprintf(cli->err,
               "hint: is rectrackd running at %s? Set --server, "
               "RECTRACK_SERVER or the config file.\n",
@@ -277,14 +285,15 @@ static int apply_config_line(rt_cli_t *cli, char *line, const char *path,
                        "%s:%d: expected \"key = value\"", path, number);
   *eq = '\0';
   char *key = trim(text), *value = trim(eq + 1);
-  char **slot = strcmp(key, "server") == 0  ? &cli->server
-                : strcmp(key, "token") == 0 ? &cli->token
-                : strcmp(key, "user") == 0  ? &cli->user
-                                            : NULL;
+  char **slot = strcmp(key, "server") == 0    ? &cli->server
+                : strcmp(key, "ca-file") == 0 ? &cli->ca_file
+                : strcmp(key, "token") == 0   ? &cli->token
+                : strcmp(key, "user") == 0    ? &cli->user
+                                              : NULL;
   if (slot == NULL)
     return rt_cli_fail(cli, RT_CLI_EXIT_USAGE,
-                       "%s:%d: unknown key \"%s\" (known: server, token, "
-                       "user)",
+                       "%s:%d: unknown key \"%s\" (known: server, ca-file, "
+                       "token, user)",
                        path, number, key);
   if (*slot == NULL)
     *slot = strdup(value);
@@ -351,6 +360,9 @@ static int apply_output(rt_cli_t *cli, const char *value) {
 /* Options given on the command line (before or after the command). */
 static int apply_flags(rt_cli_t *cli, const rt_args_t *args) {
   take_flag(&cli->server, args, "server");
+  take_flag(&cli->ca_file, args, "ca-file");
+  if (rt_args_count(args, "tls") > 0)
+    cli->tls = true;
   take_flag(&cli->token, args, "token");
   take_flag(&cli->user, args, "user");
   const char *timeout = rt_args_get(args, "timeout");
@@ -380,6 +392,7 @@ static int terminal_width(void) {
  * client is created (no I/O yet). */
 static int finish_setup(rt_cli_t *cli) {
   take_env(&cli->server, "RECTRACK_SERVER");
+  take_env(&cli->ca_file, "RECTRACK_CA_FILE");
   take_env(&cli->token, "RECTRACK_TOKEN");
   take_env(&cli->user, "RECTRACK_USER");
   int rc = read_config(cli);
@@ -390,9 +403,16 @@ static int finish_setup(rt_cli_t *cli) {
   cli->client = rt_client_new(cli->server);
   if (cli->client == NULL)
     return rt_cli_fail(cli, RT_CLI_EXIT_USAGE,
-                       "--server: \"%s\" is not HOST:PORT (use [ADDR]:PORT "
-                       "for IPv6)",
+                       "--server: \"%s\" is not HOST:PORT, http://HOST:PORT "
+                       "or https://HOST:PORT (use [ADDR]:PORT for IPv6)",
                        cli->server);
+  char *message = NULL;
+  if (rt_client_use_tls(cli->client, cli->tls, cli->ca_file, &message) != 0) {
+    rc = rt_cli_fail(cli, RT_CLI_EXIT_USAGE, "%s",
+                     message ? message : "cannot set up TLS");
+    free(message);
+    return rc;
+  }
   char *bearer = NULL;
   if (cli->token != NULL && asprintf(&bearer, "Bearer %s", cli->token) >= 0)
     rt_client_add_metadata(cli->client, "authorization", bearer);
@@ -436,8 +456,9 @@ static void print_main_help(rt_cli_t *cli) {
   fprintf(out,
           "\nConfig file: $RECTRACK_CONFIG, else "
           "$XDG_CONFIG_HOME/rectrack/config,\nelse ~/.config/rectrack/config "
-          "with lines \"server = HOST:PORT\", \"token = T\",\n\"user = "
-          "NAME\". Flags win over environment, environment over the file.\n\n"
+          "with lines \"server = HOST:PORT\" (or https://HOST:PORT),\n"
+          "\"ca-file = FILE\", \"token = T\", \"user = NAME\". Flags win "
+          "over environment,\nenvironment over the file.\n\n"
           "%s\nExample:\n  rectrack --server 127.0.0.1:50051 rec list "
           "--status in-progress\n\nRun 'rectrack <command> --help' for the "
           "options of a command.\n",
@@ -471,8 +492,9 @@ static void print_command_help(rt_cli_t *cli, const rt_cli_command_t *c) {
   print_options(cli->out, c->specs);
   fprintf(cli->out,
           "  -h, --help                   show this help\n\n"
-          "Global options (--server, --token, --user, --timeout, "
-          "--output) may also be given here.\n\nExample:\n  %s\n\n%s",
+          "Global options (--server, --tls, --ca-file, --token, --user, "
+          "--timeout, --output) may also be given here.\n\nExample:\n  "
+          "%s\n\n%s",
           c->example, exit_code_help);
 }
 
@@ -573,6 +595,7 @@ static int dispatch(rt_cli_t *cli, const rt_args_t *global) {
 static void cli_free(rt_cli_t *cli) {
   rt_client_free(cli->client);
   free(cli->server);
+  free(cli->ca_file);
   free(cli->token);
   free(cli->user);
 }

@@ -2,7 +2,8 @@
  * Server-facing commands that are not about one record: `status` (health
  * check plus GetServerInfo), `watch` (the change log, live, one line per
  * change or JSON Lines), `review` (the follow-up review rendered by the
- * server, streamed into a file) and `version`.
+ * server, streamed into a file), `backup` (a hot copy of the data
+ * directory, written by the server on its own machine) and `version`.
  *
  * watch runs without a deadline until the server ends the stream, --count
  * changes were shown, or SIGINT, which cancels the call and exits 0:
@@ -397,6 +398,40 @@ static int run_version(rt_cli_t *cli, const rt_args_t *args) {
   return 0;
 }
 
+/* ---- backup
+ * ------------------------------------------------------------------ */
+
+/* The copy is written by the server, on its machine: a relative path
+ * would be relative to wherever rectrackd runs, so it is refused here,
+ * before the call, with the reason. */
+static int run_backup(rt_cli_t *cli, const rt_args_t *args) {
+  const char *dir = args->positional[0];
+  if (dir[0] != '/')
+    return rt_cli_fail(cli, RT_CLI_EXIT_INVALID,
+                       "\"%s\" is not an absolute path: the backup is written "
+                       "by the server, on its machine; give the directory as "
+                       "a full path there (a new or empty directory)",
+                       dir);
+  Rectrack__V1__BackupRequest request = RECTRACK__V1__BACKUP_REQUEST__INIT;
+  request.dir = (char *)dir;
+  ProtobufCMessage *response = NULL;
+  int rc = rt_cli_call(cli, "Backup", "backup", &request.base,
+                       &rectrack__v1__backup_response__descriptor, &response);
+  if (rc != 0)
+    return rc;
+  const Rectrack__V1__BackupResponse *r = (const void *)response;
+  if (cli->format == RT_CLI_FORMAT_TABLE)
+    fprintf(cli->out,
+            "Backup written on the server to %s: every change up to "
+            "revision %llu at least, %lld bytes, %lld ms.\n",
+            r->dir, (unsigned long long)r->revision, (long long)r->size_bytes,
+            (long long)r->duration_ms);
+  else
+    rt_cli_print_record(cli, response);
+  protobuf_c_message_free_unpacked(response, NULL);
+  return 0;
+}
+
 static const rt_arg_spec_t no_specs[] = {{NULL, 0, 0, NULL, NULL}};
 static const rt_arg_spec_t watch_specs[] = {
     {"from-revision", 0, RT_ARG_VALUE, "N",
@@ -428,6 +463,10 @@ const rt_cli_command_t rt_cli_misc_commands[] = {
      "rectrack watch --from-revision 0 --output json", 0, 0},
     {"status", NULL, run_status, no_specs, "",
      "Show server health, revision and record counts", "rectrack status", 0, 0},
+    {"backup", NULL, run_backup, no_specs, "DIR",
+     "Have the server write a hot copy of its data into DIR, on its machine "
+     "(admin)",
+     "rectrack backup /var/backups/rectrack/2026-12-01", 1, 1},
     {"version", NULL, run_version, no_specs, "", "Print the client version",
      "rectrack version", 0, 0},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0},

@@ -551,6 +551,7 @@ static const field_flag_t rec_filters[] = {
     {"as-of", "as_of", V_DATE},
     {"updated-since", "updated_since_revision", V_UINT},
     {"include-archived", "include_archived", V_BOOL},
+    {"pending", "pending_validation", V_BOOL},
     {NULL, NULL, 0},
 };
 static const char *const rec_required[] = {"source", "title", NULL};
@@ -597,6 +598,7 @@ static const field_flag_t commit_filters[] = {
     {"overdue", "overdue_only", V_BOOL},
     {"as-of", "as_of", V_DATE},
     {"include-archived", "include_archived", V_BOOL},
+    {"pending", "pending_validation", V_BOOL},
     {NULL, NULL, 0},
 };
 static const char *const commit_required[] = {"actor", "title", NULL};
@@ -742,6 +744,7 @@ static const rt_arg_spec_t rec_list_specs[] = {
     OPT("as-of", "DATE", "the day overdue is judged on (default: today)"),
     OPT("updated-since", "REV", "changed after this revision"),
     FLAG("include-archived", "include archived ones"),
+    FLAG("pending", "only those with reports awaiting validation"),
     OPT("limit", "N", "stop after N records"),
     END};
 
@@ -788,6 +791,7 @@ static const rt_arg_spec_t commit_list_specs[] = {
     FLAG("overdue", "only overdue ones"),
     OPT("as-of", "DATE", "the day overdue is judged on"),
     FLAG("include-archived", "include archived ones"),
+    FLAG("pending", "only those with submissions awaiting validation"),
     OPT("limit", "N", "stop after N records"),
     END};
 

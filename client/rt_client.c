@@ -2,7 +2,10 @@
  * The blocking gRPC client: one non-blocking TCP socket driven by poll(),
  * an nghttp2 client session fed with nghttp2_session_mem_recv and drained
  * with nghttp2_session_mem_send, and one call (or one batch of unary
- * calls) in flight at a time.
+ * calls) in flight at a time. Over TLS, the handshake runs on the same
+ * poll() loop right after connect, and then every byte to or from the
+ * socket passes through the TLS session (rt_client_tls.c) between the
+ * socket and nghttp2.
  *
  * Each call submits HEADERS + DATA (the request framed by rt_grpc), then
  * the socket is pumped until nghttp2 reports every stream closed, the
@@ -15,9 +18,17 @@
  * (trailers-only included), else the HTTP status, else the RST_STREAM code,
  * else UNKNOWN. A connection that fails, closes, or had a call abandoned
  * mid-way (deadline, cancel) is dropped and re-opened by the next call.
+ *
+ * A mismatch of TLS and cleartext is caught from the first bytes the
+ * server sends: a cleartext client that gets a TLS record, an HTTP/1.x
+ * answer, or rectrackd's GOAWAY INADEQUATE_SECURITY says "try https://";
+ * a TLS client whose server answers with something that is not a TLS
+ * record says "the server does not speak TLS". Both end at once, not at
+ * the deadline.
  */
 #include "rt_client.h"
 
+#include "rt_client_tls.h"
 #include "rt_grpc.h"
 
 #include <errno.h>
@@ -65,12 +76,20 @@ typedef struct call {
   size_t message_count;
   int local_code; /* set by the client itself; overrides the rest */
   char *local_message;
+  rt_client_failure_t local_failure;
 } call_t;
 
 struct rt_client {
   char *host;
   char *port;
-  char *target;
+  char *target; /* HOST:PORT, without the scheme */
+  bool tls;
+  bool scheme_given; /* http:// or https:// was written out */
+  bool ca_file;      /* tls_ctx verifies against a CA file */
+  SSL_CTX *tls_ctx;  /* made by rt_client_use_tls or the first call */
+  client_tls_t tls_conn;
+  bool server_spoke; /* the server's SETTINGS arrived on this connection */
+  uint64_t received; /* bytes received on this connection */
   int fd;
   nghttp2_session *session;
   metadata_t *metadata;
@@ -88,6 +107,7 @@ void rt_client_status_clear(rt_client_status_t *status) {
   free(status->message);
   status->message = NULL;
   status->code = 0;
+  status->failure = RT_CLIENT_FAILURE_NONE;
 }
 
 const char *rt_client_status_name(int code) {
@@ -124,25 +144,32 @@ static void set_local(call_t *call, int code, const char *format, ...) {
   call->local_code = code;
 }
 
-/* Records an outcome for every call still open: the connection failed. */
-static void fail_open(rt_client_t *client, int code, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-static void fail_open(rt_client_t *client, int code, const char *format, ...) {
+/* Records an outcome for every call still open: the connection failed,
+ * for the reason failure says. */
+static void fail_open(rt_client_t *client, int code,
+                      rt_client_failure_t failure, const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+static void fail_open(rt_client_t *client, int code,
+                      rt_client_failure_t failure, const char *format, ...) {
   va_list ap;
   va_start(ap, format);
   char *message = vformat(format, ap);
   va_end(ap);
-  for (size_t i = 0; i < client->call_count; i++)
-    set_local(client->calls[i], code, "%s", message ? message : "");
+  for (size_t i = 0; i < client->call_count; i++) {
+    call_t *call = client->calls[i];
+    if (call->local_code == 0)
+      call->local_failure = failure;
+    set_local(call, code, "%s", message ? message : "");
+  }
   free(message);
 }
 
 /* Splits "host:port" or "[v6]:port". */
-static int split_target(rt_client_t *client, const char *target) {
+static int split_host_port(rt_client_t *client, const char *target) {
   const char *colon = strrchr(target, ':');
   const char *host = target;
   size_t host_len;
-  if (colon == NULL || colon[1] == '\0')
+  if (strchr(target, '/') != NULL || colon == NULL || colon[1] == '\0')
     return -1;
   if (target[0] == '[') {
     const char *close = strchr(target, ']');
@@ -163,6 +190,31 @@ static int split_target(rt_client_t *client, const char *target) {
   return client->host && client->port && client->target ? 0 : -1;
 }
 
+/* The target after an optional http:// or https:// (which decides TLS);
+ * https:// without a port means 443, where a TLS front listens. */
+static int split_target(rt_client_t *client, const char *target) {
+  if (strncmp(target, "https://", 8) == 0) {
+    client->tls = client->scheme_given = true;
+    target += 8;
+  } else if (strncmp(target, "http://", 7) == 0) {
+    client->scheme_given = true;
+    target += 7;
+  } else if (strstr(target, "://") != NULL) {
+    return -1;
+  }
+  size_t len = strlen(target);
+  bool has_port = target[0] == '[' ? len > 0 && target[len - 1] != ']'
+                                   : strchr(target, ':') != NULL;
+  if (!client->tls || has_port || len == 0)
+    return split_host_port(client, target);
+  char *with_port = NULL;
+  if (asprintf(&with_port, "%s:443", target) < 0)
+    return -1;
+  int rc = split_host_port(client, with_port);
+  free(with_port);
+  return rc;
+}
+
 rt_client_t *rt_client_new(const char *target) {
   rt_client_t *client = calloc(1, sizeof(*client));
   if (client == NULL)
@@ -178,6 +230,9 @@ rt_client_t *rt_client_new(const char *target) {
 static void drop_connection(rt_client_t *client) {
   nghttp2_session_del(client->session);
   client->session = NULL;
+  client_tls_close(&client->tls_conn);
+  client->server_spoke = false;
+  client->received = 0;
   if (client->fd >= 0)
     close(client->fd);
   client->fd = -1;
@@ -195,6 +250,7 @@ void rt_client_free(rt_client_t *client) {
   }
   free(client->metadata);
   free(client->out);
+  SSL_CTX_free(client->tls_ctx);
   free(client->host);
   free(client->port);
   free(client->target);
@@ -223,6 +279,31 @@ int rt_client_add_metadata(rt_client_t *client, const char *key,
 void rt_client_set_cancel_flag(rt_client_t *client,
                                volatile sig_atomic_t *flag) {
   client->cancel_flag = flag;
+}
+
+int rt_client_use_tls(rt_client_t *client, int force, const char *ca_file,
+                      char **message) {
+  *message = NULL;
+  if (force && client->scheme_given && !client->tls) {
+    if (asprintf(message, "--tls conflicts with the http:// of %s",
+                 client->target) < 0)
+      *message = NULL;
+    return -1;
+  }
+  if (force)
+    client->tls = true;
+  if (!client->tls)
+    return 0;
+  SSL_CTX_free(client->tls_ctx);
+  client->tls_ctx = NULL;
+  client->ca_file = ca_file != NULL;
+  return client_tls_context_new(&client->tls_ctx, ca_file, message);
+}
+
+int rt_client_is_tls(const rt_client_t *client) { return client->tls; }
+
+const char *rt_client_target(const rt_client_t *client) {
+  return client->target;
 }
 
 /* ---- connecting -------------------------------------------------------- */
@@ -279,8 +360,8 @@ static int open_socket(rt_client_t *client, int64_t deadline_ms) {
   struct addrinfo *list = NULL;
   int rc = getaddrinfo(client->host, client->port, &hints, &list);
   if (rc != 0) {
-    fail_open(client, 14, "cannot resolve %s: %s", client->host,
-              gai_strerror(rc));
+    fail_open(client, 14, RT_CLIENT_FAILURE_CONNECT, "cannot resolve %s: %s",
+              client->host, gai_strerror(rc));
     return -1;
   }
   int error = 0;
@@ -290,11 +371,11 @@ static int open_socket(rt_client_t *client, int64_t deadline_ms) {
   freeaddrinfo(list);
   if (client->fd < 0) {
     if (error == ETIMEDOUT && deadline_ms > 0 && now_ms() >= deadline_ms)
-      fail_open(client, 4, "deadline exceeded while connecting to %s",
-                client->target);
+      fail_open(client, 4, RT_CLIENT_FAILURE_NONE,
+                "deadline exceeded while connecting to %s", client->target);
     else
-      fail_open(client, 14, "cannot connect to %s: %s", client->target,
-                strerror(error));
+      fail_open(client, 14, RT_CLIENT_FAILURE_CONNECT,
+                "cannot connect to %s: %s", client->target, strerror(error));
     return -1;
   }
   return 0;
@@ -449,10 +530,22 @@ static ssize_t read_body(nghttp2_session *session, int32_t stream_id,
   return (ssize_t)n;
 }
 
+/* The server's SETTINGS mean it speaks HTTP/2. */
+static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
+                         void *user_data) {
+  rt_client_t *client = user_data;
+  (void)session;
+  if (frame->hd.type == NGHTTP2_SETTINGS)
+    client->server_spoke = true;
+  return 0;
+}
+
 static int open_session(rt_client_t *client) {
   nghttp2_session_callbacks *callbacks = NULL;
   if (nghttp2_session_callbacks_new(&callbacks) != 0)
     goto fail;
+  nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks,
+                                                       on_frame_recv);
   nghttp2_session_callbacks_set_on_header_callback(callbacks, on_header);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks,
                                                             on_data_chunk);
@@ -473,28 +566,54 @@ static int open_session(rt_client_t *client) {
     goto fail;
   return 0;
 fail:
-  fail_open(client, 13, "cannot set up the HTTP/2 session");
+  fail_open(client, 13, RT_CLIENT_FAILURE_NONE,
+            "cannot set up the HTTP/2 session");
   return -1;
 }
 
 /* ---- pumping bytes ------------------------------------------------------ */
 
+/* Room for len more bytes in the output buffer. */
+static int reserve_output(rt_client_t *client, size_t len) {
+  if (client->out_len + len <= client->out_cap)
+    return 0;
+  size_t cap = (client->out_len + len) * 2;
+  uint8_t *grown = realloc(client->out, cap);
+  if (grown == NULL)
+    return -1;
+  client->out = grown;
+  client->out_cap = cap;
+  return 0;
+}
+
+/* Moves the ciphertext TLS produced into the output buffer. */
+static int move_tls_output(rt_client_t *client) {
+  size_t len;
+  while ((len = client_tls_output_len(&client->tls_conn)) > 0) {
+    if (reserve_output(client, len) != 0)
+      return -1;
+    client->out_len += client_tls_take_output(
+        &client->tls_conn, client->out + client->out_len, len);
+  }
+  return 0;
+}
+
 static int queue_output(rt_client_t *client) {
+  bool tls = client->tls_conn.ssl != NULL;
   for (;;) {
     const uint8_t *data = NULL;
     ssize_t n = nghttp2_session_mem_send(client->session, &data);
     if (n < 0)
       return -1;
     if (n == 0)
-      return 0;
-    if (client->out_len + (size_t)n > client->out_cap) {
-      size_t cap = (client->out_len + (size_t)n) * 2;
-      uint8_t *grown = realloc(client->out, cap);
-      if (grown == NULL)
+      return tls ? move_tls_output(client) : 0;
+    if (tls) {
+      if (client_tls_write(&client->tls_conn, data, (size_t)n) != 0)
         return -1;
-      client->out = grown;
-      client->out_cap = cap;
+      continue;
     }
+    if (reserve_output(client, (size_t)n) != 0)
+      return -1;
     memcpy(client->out + client->out_len, data, (size_t)n);
     client->out_len += (size_t)n;
   }
@@ -515,28 +634,114 @@ static int write_output(rt_client_t *client) {
   return 0;
 }
 
+static int session_input(rt_client_t *client, const uint8_t *data, size_t len) {
+  ssize_t used = nghttp2_session_mem_recv(client->session, data, len);
+  if (used < 0) {
+    fail_open(client, 13, RT_CLIENT_FAILURE_NONE, "HTTP/2 error from %s: %s",
+              client->target, nghttp2_strerror((int)used));
+    return -1;
+  }
+  return 0;
+}
+
+/* rectrackd's answer to cleartext on its TLS port: a GOAWAY
+ * INADEQUATE_SECURITY as the first frame, its debug data saying why. */
+static bool is_tls_port_goaway(const uint8_t *data, size_t len, size_t *said) {
+  if (len < 17 || data[3] != NGHTTP2_GOAWAY || data[13] != 0 || data[14] != 0 ||
+      data[15] != 0 || data[16] != NGHTTP2_INADEQUATE_SECURITY)
+    return false;
+  size_t payload = ((size_t)data[0] << 16) | ((size_t)data[1] << 8) | data[2];
+  size_t end = 9 + payload < len ? 9 + payload : len;
+  *said = 0;
+  while (17 + *said < end && *said < 120 && data[17 + *said] >= 0x20 &&
+         data[17 + *said] < 0x7f)
+    (*said)++;
+  return true;
+}
+
+/* The first bytes a cleartext client gets, when they are not HTTP/2: a
+ * TLS record (an alert or a ServerHello), an HTTP/1.x answer (nginx's
+ * "plain HTTP request was sent to HTTPS port"), or rectrackd's GOAWAY.
+ * Returns -1 then. */
+static int check_cleartext_answer(rt_client_t *client, const uint8_t *data,
+                                  size_t len) {
+  size_t said = 0;
+  if (is_tls_port_goaway(data, len, &said)) {
+    fail_open(client, 14, RT_CLIENT_FAILURE_PROTOCOL,
+              "the server at %s did not answer HTTP/2 in cleartext: is it a "
+              "TLS port? try https://%s%s%.*s%s",
+              client->target, client->target, said ? " (it said: " : "",
+              (int)said, (const char *)data + 17, said ? ")" : "");
+    return -1;
+  }
+  if (len >= 2 && (data[0] == 0x15 || data[0] == 0x16) && data[1] == 0x03) {
+    fail_open(client, 14, RT_CLIENT_FAILURE_PROTOCOL,
+              "the server at %s did not answer HTTP/2: it speaks TLS; try "
+              "https://%s",
+              client->target, client->target);
+    return -1;
+  }
+  if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+    fail_open(client, 14, RT_CLIENT_FAILURE_PROTOCOL,
+              "the server at %s answered HTTP/1.x, not HTTP/2: is it a TLS "
+              "port (try https://%s) or not a gRPC server?",
+              client->target, client->target);
+    return -1;
+  }
+  return 0;
+}
+
+/* Decrypts what arrived and feeds the plaintext to nghttp2. */
+static int tls_input(rt_client_t *client, const uint8_t *data, size_t len) {
+  uint8_t plain[16384];
+  char *message = NULL;
+  if (client_tls_feed(&client->tls_conn, data, len) != 0) {
+    fail_open(client, 8, RT_CLIENT_FAILURE_NONE, "out of memory");
+    return -1;
+  }
+  for (;;) {
+    int n = client_tls_read(&client->tls_conn, plain, sizeof(plain), &message);
+    if (n == 0)
+      return 0;
+    if (n == -1) {
+      fail_open(client, 14, RT_CLIENT_FAILURE_CONNECT,
+                "connection to %s closed by the server", client->target);
+      return -1;
+    }
+    if (n < 0) {
+      fail_open(client, 14, RT_CLIENT_FAILURE_PROTOCOL, "%s from %s",
+                message ? message : "TLS error", client->target);
+      free(message);
+      return -1;
+    }
+    if (session_input(client, plain, (size_t)n) != 0)
+      return -1;
+  }
+}
+
 static int read_input(rt_client_t *client) {
   uint8_t buffer[READ_CHUNK];
   ssize_t n = recv(client->fd, buffer, sizeof(buffer), 0);
   if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
     return 0;
   if (n < 0) {
-    fail_open(client, 14, "connection to %s failed: %s", client->target,
-              strerror(errno));
+    fail_open(client, 14, RT_CLIENT_FAILURE_CONNECT,
+              "connection to %s failed: %s", client->target, strerror(errno));
     return -1;
   }
   if (n == 0) {
-    fail_open(client, 14, "connection to %s closed by the server",
-              client->target);
+    fail_open(client, 14, RT_CLIENT_FAILURE_CONNECT,
+              "connection to %s closed by the server%s", client->target,
+              client->server_spoke ? "" : " before it answered HTTP/2");
     return -1;
   }
-  ssize_t used = nghttp2_session_mem_recv(client->session, buffer, (size_t)n);
-  if (used < 0) {
-    fail_open(client, 13, "HTTP/2 error from %s: %s", client->target,
-              nghttp2_strerror((int)used));
+  bool first = client->received == 0;
+  client->received += (uint64_t)n;
+  if (client->tls_conn.ssl != NULL)
+    return tls_input(client, buffer, (size_t)n);
+  if (first && check_cleartext_answer(client, buffer, (size_t)n) != 0)
     return -1;
-  }
-  return 0;
+  return session_input(client, buffer, (size_t)n);
 }
 
 static int poll_timeout(rt_client_t *client, int64_t deadline_ms) {
@@ -556,11 +761,12 @@ static int poll_timeout(rt_client_t *client, int64_t deadline_ms) {
 static bool abandoned(rt_client_t *client, int64_t deadline_ms,
                       int64_t timeout_ms) {
   if (client->cancel_flag != NULL && *client->cancel_flag != 0) {
-    fail_open(client, 1, "cancelled");
+    fail_open(client, 1, RT_CLIENT_FAILURE_NONE, "cancelled");
     return true;
   }
   if (deadline_ms > 0 && now_ms() >= deadline_ms) {
-    fail_open(client, 4, "deadline exceeded after %lld ms waiting for %s",
+    fail_open(client, 4, RT_CLIENT_FAILURE_NONE,
+              "deadline exceeded after %lld ms waiting for %s",
               (long long)timeout_ms, client->target);
     return true;
   }
@@ -587,6 +793,70 @@ static void reset_open_streams(rt_client_t *client) {
   write_output(client);
 }
 
+/* Runs the TLS handshake on the socket just connected, under the calls'
+ * deadline and cancel flag. Returns 0, or -1 with the open calls failed
+ * (a refused certificate, a server that does not speak TLS, ...). */
+static int tls_connect(rt_client_t *client, int64_t deadline_ms,
+                       int64_t timeout_ms) {
+  if (client->tls_ctx == NULL) {
+    char *message = NULL;
+    if (client_tls_context_new(&client->tls_ctx, NULL, &message) != 0) {
+      fail_open(client, 14, RT_CLIENT_FAILURE_NONE, "%s",
+                message ? message : "cannot set up TLS");
+      free(message);
+      return -1;
+    }
+  }
+  if (client_tls_open(&client->tls_conn, client->tls_ctx, client->host,
+                      client->ca_file) != 0) {
+    fail_open(client, 13, RT_CLIENT_FAILURE_NONE, "cannot set up TLS for %s",
+              client->target);
+    return -1;
+  }
+  bool eof = false;
+  for (;;) {
+    char *message = NULL;
+    client_tls_step_t step =
+        client_tls_handshake(&client->tls_conn, client->target, eof, &message);
+    if (move_tls_output(client) != 0 || write_output(client) != 0) {
+      free(message);
+      fail_open(client, 14, RT_CLIENT_FAILURE_CONNECT, "cannot send to %s: %s",
+                client->target, strerror(errno));
+      return -1;
+    }
+    if (step == CLIENT_TLS_DONE)
+      return 0;
+    if (step != CLIENT_TLS_WANT) {
+      fail_open(client, 14,
+                step == CLIENT_TLS_REJECTED ? RT_CLIENT_FAILURE_TLS_VERIFY
+                                            : RT_CLIENT_FAILURE_PROTOCOL,
+                "%s", message ? message : "TLS handshake failed");
+      free(message);
+      return -1;
+    }
+    if (abandoned(client, deadline_ms, timeout_ms))
+      return -1;
+    struct pollfd pfd = {.fd = client->fd, .events = POLLIN};
+    if (client->out_len > 0)
+      pfd.events |= POLLOUT;
+    int n = poll(&pfd, 1, poll_timeout(client, deadline_ms));
+    if (n <= 0 || !(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+      continue;
+    uint8_t buffer[READ_CHUNK];
+    ssize_t got = recv(client->fd, buffer, sizeof(buffer), 0);
+    if (got < 0 && (errno == EINTR || errno == EAGAIN))
+      continue;
+    if (got <= 0) {
+      eof = true;
+      continue;
+    }
+    if (client_tls_feed(&client->tls_conn, buffer, (size_t)got) != 0) {
+      fail_open(client, 8, RT_CLIENT_FAILURE_NONE, "out of memory");
+      return -1;
+    }
+  }
+}
+
 /* Drives the connection until every call's stream has closed or the calls
  * have to be given up; returns -1 when the connection is no longer
  * usable (the open calls then carry the reason). */
@@ -597,8 +867,8 @@ static int pump(rt_client_t *client, int64_t deadline_ms, int64_t timeout_ms) {
       return -1; /* the CLI is about to stop: do not wait any longer */
     }
     if (queue_output(client) != 0 || write_output(client) != 0) {
-      fail_open(client, 14, "cannot send to %s: %s", client->target,
-                strerror(errno));
+      fail_open(client, 14, RT_CLIENT_FAILURE_CONNECT, "cannot send to %s: %s",
+                client->target, strerror(errno));
       return -1;
     }
     /* Sending our own RST_STREAM (a call ended on this side: message too
@@ -607,7 +877,8 @@ static int pump(rt_client_t *client, int64_t deadline_ms, int64_t timeout_ms) {
     if (all_closed(client))
       break;
     if (!nghttp2_session_want_read(client->session) && client->out_len == 0) {
-      fail_open(client, 14, "server %s ended the connection", client->target);
+      fail_open(client, 14, RT_CLIENT_FAILURE_CONNECT,
+                "server %s ended the connection", client->target);
       return -1;
     }
     struct pollfd pfd = {.fd = client->fd, .events = POLLIN};
@@ -615,7 +886,8 @@ static int pump(rt_client_t *client, int64_t deadline_ms, int64_t timeout_ms) {
       pfd.events |= POLLOUT;
     int n = poll(&pfd, 1, poll_timeout(client, deadline_ms));
     if (n < 0 && errno != EINTR) {
-      fail_open(client, 14, "poll failed: %s", strerror(errno));
+      fail_open(client, 14, RT_CLIENT_FAILURE_NONE, "poll failed: %s",
+                strerror(errno));
       return -1;
     }
     if (n > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
@@ -641,7 +913,7 @@ static int submit(rt_client_t *client, call_t *call, const char *path,
   if (nva == NULL)
     return -1;
   nva[count++] = header(":method", "POST");
-  nva[count++] = header(":scheme", "http");
+  nva[count++] = header(":scheme", client->tls ? "https" : "http");
   nva[count++] = header(":path", path);
   nva[count++] = header(":authority", client->target);
   nva[count++] = header("content-type", "application/grpc");
@@ -714,9 +986,11 @@ static void finish_status(rt_client_t *client, call_t *call,
     else if (call->on_message == NULL && call->message_count == 0)
       set_local(call, 13, "server sent no response message");
   }
+  status->failure = RT_CLIENT_FAILURE_NONE;
   if (call->local_code != 0) {
     status->code = call->local_code;
     status->message = call->local_message;
+    status->failure = call->local_failure;
     call->local_message = NULL;
   } else if (call->bad_grpc_status != NULL) {
     status->code = 2;
@@ -790,7 +1064,9 @@ static void run_calls(rt_client_t *client, call_t **calls, size_t count,
       !nghttp2_session_check_request_allowed(client->session))
     drop_connection(client);
   if (client->fd < 0 &&
-      (open_socket(client, deadline_ms) != 0 || open_session(client) != 0)) {
+      (open_socket(client, deadline_ms) != 0 ||
+       (client->tls && tls_connect(client, deadline_ms, timeout_ms) != 0) ||
+       open_session(client) != 0)) {
     client->broken = true;
   } else {
     for (size_t i = 0; i < count; i++) {
@@ -855,6 +1131,7 @@ size_t rt_client_unary_batch(rt_client_t *client, rt_client_request_t *requests,
     if (storage == NULL || calls == NULL) {
       r->status.code = 8;
       r->status.message = strdup("out of memory");
+      r->status.failure = RT_CLIENT_FAILURE_NONE;
     } else {
       finish_status(client, &storage[i], &r->status);
       r->response = r->status.code == 0 ? storage[i].unary_message : NULL;

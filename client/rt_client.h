@@ -1,13 +1,15 @@
 /*
- * rt_client: a small blocking gRPC client over HTTP/2 cleartext (prior
- * knowledge), for the rectrack CLI.
+ * rt_client: a small blocking gRPC client over HTTP/2, in cleartext (prior
+ * knowledge) or over TLS (ALPN h2, the server's certificate verified), for
+ * the rectrack CLI.
  *
- * Owns: one TCP connection and its nghttp2 client session, the request
- * headers (grpc-timeout, authorization, custom metadata) and the mapping of
- * whatever happens to a call (trailers, HTTP errors, RST_STREAM, a lost
- * connection, a passed deadline) to a gRPC status code and message, as
- * gRPC's PROTOCOL-HTTP2 and http-grpc-status-mapping documents specify.
- * Calls nghttp2, the shared gRPC framing code (grpc/rt_grpc.h) and the
+ * Owns: one TCP connection, its TLS session and its nghttp2 client
+ * session, the request headers (grpc-timeout, authorization, custom
+ * metadata) and the mapping of whatever happens to a call (trailers, HTTP
+ * errors, RST_STREAM, a lost connection, a refused certificate, a passed
+ * deadline) to a gRPC status code and message, as gRPC's PROTOCOL-HTTP2
+ * and http-grpc-status-mapping documents specify. Calls nghttp2, OpenSSL
+ * (rt_client_tls.c), the shared gRPC framing code (grpc/rt_grpc.h) and the
  * socket API; knows nothing of rectrack's messages.
  *
  * One call, or one batch of unary calls, at a time; every function blocks
@@ -25,20 +27,50 @@
 
 typedef struct rt_client rt_client_t;
 
+/* Why a call failed on this side, when it did: what a user should look at
+ * first. */
+typedef enum rt_client_failure {
+  RT_CLIENT_FAILURE_NONE = 0,    /* the server answered, or a local limit */
+  RT_CLIENT_FAILURE_CONNECT = 1, /* no connection: refused, unreachable, lost */
+  RT_CLIENT_FAILURE_TLS_VERIFY = 2, /* the server's certificate was refused */
+  RT_CLIENT_FAILURE_PROTOCOL = 3,   /* TLS against cleartext, or the reverse,
+                                       or not an HTTP/2 server */
+} rt_client_failure_t;
+
 /* The outcome of a call: a gRPC status code (0 = OK) and the server's
  * grpc-message, percent-decoded, or a message the client made up
- * ("cannot connect to 127.0.0.1:1: Connection refused"). */
+ * ("cannot connect to 127.0.0.1:1: Connection refused"). A connection
+ * that could not be made (TLS included) is UNAVAILABLE (14). */
 typedef struct rt_client_status {
   int code;
   char *message; /* malloc'd, never NULL after a call; rt_client_status_clear */
+  rt_client_failure_t failure;
 } rt_client_status_t;
 
 void rt_client_status_clear(rt_client_status_t *status);
 
-/* Creates a client for target "HOST:PORT" ("[::1]:50051" for IPv6
- * literals, host names resolved with getaddrinfo). No I/O happens here.
- * Returns NULL when target has no port or memory runs out. */
+/* Creates a client for target "HOST:PORT" or "http://HOST:PORT"
+ * (cleartext), or "https://HOST:PORT" (TLS, verified against the system
+ * trust store unless rt_client_use_tls says otherwise; "https://HOST"
+ * means port 443); "[::1]:50051" for
+ * IPv6 literals, host names resolved with getaddrinfo. No I/O happens
+ * here. Returns NULL when target is malformed (no port, another scheme, a
+ * path after the port) or memory runs out. */
 rt_client_t *rt_client_new(const char *target);
+
+/* TLS settings. force: speak TLS to a bare HOST:PORT too (it is an error
+ * with an explicit http://). ca_file: PEM CA certificates to verify the
+ * server against instead of the system trust store; NULL for the store;
+ * ignored on a cleartext client. Reads ca_file now. Returns 0, or -1 with
+ * *message (malloc'd, caller frees) naming the problem. */
+int rt_client_use_tls(rt_client_t *client, int force, const char *ca_file,
+                      char **message);
+
+/* 1 when calls go over TLS. */
+int rt_client_is_tls(const rt_client_t *client);
+
+/* "HOST:PORT" of the target, without the scheme. */
+const char *rt_client_target(const rt_client_t *client);
 
 /* Closes the connection and frees the client. NULL is accepted. */
 void rt_client_free(rt_client_t *client);

@@ -34,7 +34,7 @@ enum {
 typedef struct rt_error {
   int code;          /* the RT_E* code, 0 when unset */
   char field[64];    /* field path, e.g. "recommendation.sdg_targets[1]" */
-  char message[256]; /* full sentence naming the field and value */
+  char message[512]; /* full sentence naming the field and value */
 } rt_error_t;
 
 /* Returns a static, human-readable description of an RT_E* code. */

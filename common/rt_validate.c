@@ -1,14 +1,21 @@
 /*
- * rt_validate: the syntax rules for field values, written once so that the
- * storage engine (the last line of defence) and the CLI (the first) agree
- * on what is accepted. Every check is a pure function of its input: no
- * allocation, no locale, no global state, so it is safe from any thread.
+ * rt_validate: the rules for field values, written once so that the
+ * storage engine (the last line of defence), the import format and the CLI
+ * (the first) agree on what is accepted. SDG targets, GCM objectives and
+ * themes are looked up in the compiled reference lists (rt_reference);
+ * evidence links are parsed just enough to know they are http(s) URLs
+ * with a host or DOIs. Every check is a pure function of its input and of
+ * those constant tables: no allocation, no locale, no mutable state, so it
+ * is safe from any thread.
  *
  * Error messages quote the offending value, but only a short, printable
  * excerpt of it: a value that failed validation may be huge or contain
- * bytes that would garble a terminal or a gRPC status message.
+ * bytes that would garble a terminal or a gRPC status message. A value
+ * outside a list is answered with the closest valid values, so that the
+ * message alone is enough to correct it.
  */
 #include "rt_validate.h"
+#include "rt_reference.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -117,44 +124,60 @@ int rt_validate_optional_date(const char *value, const char *field,
   return rt_validate_date(value, field, err);
 }
 
-/* Parses 1..2 decimal digits without a leading zero; returns the number of
- * characters used (0 when there is no such number). */
-static size_t parse_small_number(const char *s, int *out) {
-  if (!is_digit(s[0]) || s[0] == '0')
-    return 0;
-  if (is_digit(s[1])) {
-    *out = (s[0] - '0') * 10 + (s[1] - '0');
-    return 2;
-  }
-  *out = s[0] - '0';
-  return 1;
-}
-
 int rt_validate_sdg_target(const char *value, const char *field,
                            rt_error_t *err) {
-  static const char *expected =
-      "an SDG target (goal 1..17, '.', then 1..99 or a letter a..z)";
-  int goal = 0, target = 0;
   if (value == NULL)
     value = "";
-  size_t used = parse_small_number(value, &goal);
-  if (used == 0 || goal > 17 || value[used] != '.')
-    return fail_value(err, field, value, expected);
-  const char *rest = value + used + 1;
-  if (rest[0] >= 'a' && rest[0] <= 'z' && rest[1] == '\0')
+  if (rt_sdg_target(value) != NULL)
     return 0;
-  used = parse_small_number(rest, &target);
-  if (used == 0 || rest[used] != '\0')
-    return fail_value(err, field, value, expected);
-  return 0;
+  char excerpt[RT_EXCERPT_SIZE];
+  const char *name = field ? field : "value";
+  const rt_sdg_goal_t *goal = rt_sdg_goal_of(value);
+  if (goal == NULL)
+    return rt_error_set(err, RT_EINVAL, field,
+                        "%s: \"%s\" is not an SDG target; the goals are "
+                        "1..%zu and a target is written goal.target, e.g. "
+                        "10.7 or 10.c",
+                        name, rt_quote_excerpt(value, excerpt),
+                        rt_sdg_goal_count());
+  char targets[160];
+  return rt_error_set(err, RT_EINVAL, field,
+                      "%s: \"%s\" is not an SDG target; targets of goal %d: "
+                      "%s",
+                      name, rt_quote_excerpt(value, excerpt), goal->number,
+                      rt_sdg_goal_targets_text(goal, targets, sizeof targets));
 }
 
 int rt_validate_gcm_objective(int value, const char *field, rt_error_t *err) {
-  if (value >= 1 && value <= 23)
+  if (rt_gcm_objective(value) != NULL)
     return 0;
   return rt_error_set(err, RT_EINVAL, field,
-                      "%s: %d is not a GCM objective (1..23)",
-                      field ? field : "value", value);
+                      "%s: %d is not a GCM objective; the Global Compact for "
+                      "Migration has objectives 1..%zu",
+                      field ? field : "value", value, rt_gcm_objective_count());
+}
+
+int rt_validate_theme_among(const char *value, const char *const *added,
+                            size_t added_count, const char *field,
+                            rt_error_t *err) {
+  if (value == NULL || value[0] == '\0' || rt_theme(value) != NULL)
+    return 0;
+  for (size_t i = 0; i < added_count; i++)
+    if (added[i] != NULL && strcmp(added[i], value) == 0)
+      return 0;
+  char excerpt[RT_EXCERPT_SIZE], suggestion[96] = "", themes[320];
+  const char *nearest = rt_theme_nearest(value, added, added_count);
+  if (nearest != NULL)
+    snprintf(suggestion, sizeof suggestion, " (did you mean \"%.64s\"?)",
+             nearest);
+  return rt_error_set(
+      err, RT_EINVAL, field, "%s: \"%s\" is not a theme%s; the themes are: %s",
+      field ? field : "value", rt_quote_excerpt(value, excerpt), suggestion,
+      rt_theme_ids_text(added, added_count, themes, sizeof themes));
+}
+
+int rt_validate_theme(const char *value, const char *field, rt_error_t *err) {
+  return rt_validate_theme_among(value, NULL, 0, field, err);
 }
 
 static int compare_country(const void *key, const void *entry) {
@@ -264,6 +287,194 @@ int rt_validate_text(const char *value, size_t max_len, bool required,
   if (required && all_blank)
     return rt_error_set(err, RT_EINVAL, field, "%s: is required", name);
   return 0;
+}
+
+/* ---- evidence links ---------------------------------------------------- */
+
+/* Why an evidence value is refused, for the end of the message. */
+#define REASON_SIZE 96
+
+/* Whether s starts with prefix (lower case), ASCII letters of s in any
+ * case: URL schemes are case-insensitive (RFC 3986, 3.1). */
+static bool starts_with_nocase(const char *s, const char *prefix) {
+  for (; *prefix; s++, prefix++) {
+    char c = *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') : *s;
+    if (c != *prefix)
+      return false;
+  }
+  return true;
+}
+
+static bool is_host_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+         c == '-';
+}
+
+/* A DNS name of labels of 1..63 letters, digits and inner '-', or an IPv4
+ * address (which has that shape too). */
+static bool is_host_name(const char *host, size_t len) {
+  if (len == 0 || len > 253)
+    return false;
+  size_t label = 0;
+  for (size_t i = 0; i <= len; i++) {
+    if (i == len || host[i] == '.') {
+      if (label == 0 || label > 63 || host[i - 1] == '-' ||
+          host[i - label] == '-')
+        return false;
+      label = 0;
+    } else if (is_host_char(host[i])) {
+      label++;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+static bool is_ipv6_literal(const char *s, size_t len) {
+  if (len == 0)
+    return false;
+  for (size_t i = 0; i < len; i++) {
+    char c = s[i];
+    bool hex = is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+    if (!hex && c != ':' && c != '.')
+      return false;
+  }
+  return true;
+}
+
+static bool is_port(const char *s, size_t len) {
+  if (len == 0 || len > 5)
+    return false;
+  long port = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (!is_digit(s[i]))
+      return false;
+    port = port * 10 + (s[i] - '0');
+  }
+  return port >= 1 && port <= 65535;
+}
+
+/* Checks the authority and the rest of the http(s) URL value, whose
+ * scheme and "://" take its first scheme_len bytes. Returns false with
+ * reason filled when it is not usable. */
+static bool check_url(const char *value, size_t scheme_len,
+                      char reason[REASON_SIZE]) {
+  const char *rest = value + scheme_len;
+  size_t authority_len = strcspn(rest, "/?#");
+  const char *host = rest, *end = rest + authority_len, *port = NULL;
+  size_t host_len;
+  if (memchr(rest, '@', authority_len) != NULL) {
+    snprintf(reason, REASON_SIZE, "it carries a user name or password");
+    return false;
+  }
+  if (authority_len > 0 && host[0] == '[') {
+    const char *close = memchr(host, ']', authority_len);
+    if (close == NULL ||
+        !is_ipv6_literal(host + 1, (size_t)(close - host) - 1) ||
+        (close + 1 < end && close[1] != ':')) {
+      snprintf(reason, REASON_SIZE, "its host is not a valid IPv6 address");
+      return false;
+    }
+    port = close + 1 < end ? close + 2 : NULL;
+  } else {
+    const char *colon = memchr(host, ':', authority_len);
+    host_len = colon ? (size_t)(colon - host) : authority_len;
+    if (host_len == 0) {
+      snprintf(reason, REASON_SIZE, "it has no host");
+      return false;
+    }
+    if (!is_host_name(host, host_len)) {
+      snprintf(reason, REASON_SIZE,
+               "its host is not a valid name (an international one is "
+               "written in its xn-- form)");
+      return false;
+    }
+    port = colon ? colon + 1 : NULL;
+  }
+  if (port != NULL && !is_port(port, (size_t)(end - port))) {
+    snprintf(reason, REASON_SIZE, "its port is not a number 1..65535");
+    return false;
+  }
+  for (const char *p = end; *p; p++)
+    if (strchr("\"<>\\^`{|}", *p) != NULL) {
+      snprintf(reason, REASON_SIZE,
+               "it contains '%c' at byte %zu, which a URL must percent-encode",
+               *p, (size_t)(p - value));
+      return false;
+    }
+  return true;
+}
+
+/* Checks what follows "doi:": "10.", a registrant code of at least four
+ * digits (with optional ".digits" subdivisions), '/', a suffix. */
+static bool check_doi(const char *doi, char reason[REASON_SIZE]) {
+  size_t digits = 0;
+  const char *p = doi + 3;
+  bool prefixed = strncmp(doi, "10.", 3) == 0;
+  while (prefixed && is_digit(p[digits]))
+    digits++;
+  if (digits < 4) {
+    snprintf(reason, REASON_SIZE,
+             "a DOI starts with 10. and a registrant code of at least four "
+             "digits");
+    return false;
+  }
+  p += digits;
+  while (p[0] == '.' && is_digit(p[1]))
+    for (p++; is_digit(*p); p++)
+      ;
+  if (p[0] != '/' || p[1] == '\0') {
+    snprintf(reason, REASON_SIZE,
+             "a DOI has a '/' and a suffix after its registrant code");
+    return false;
+  }
+  return true;
+}
+
+int rt_validate_evidence(const char *value, const char *field,
+                         rt_error_t *err) {
+  const char *name = field ? field : "value";
+  if (value == NULL)
+    value = "";
+  size_t len = strlen(value);
+  if (len > RT_MAX_EVIDENCE_LEN)
+    return rt_error_set(err, RT_EINVAL, field,
+                        "%s: is %zu bytes long, the limit is %d", name, len,
+                        RT_MAX_EVIDENCE_LEN);
+  if (len == 0)
+    return rt_error_set(err, RT_EINVAL, field,
+                        "%s: is required (an http(s) URL or a doi:10. "
+                        "reference)",
+                        name);
+  if (!rt_utf8_is_valid(value, len))
+    return rt_error_set(err, RT_EINVAL, field, "%s: is not well-formed UTF-8",
+                        name);
+  char reason[REASON_SIZE] = "";
+  size_t scheme = starts_with_nocase(value, "https://")  ? 8
+                  : starts_with_nocase(value, "http://") ? 7
+                  : starts_with_nocase(value, "doi:")    ? 4
+                                                         : 0;
+  if (scheme == 0)
+    snprintf(reason, REASON_SIZE,
+             "it starts with none of http://, https:// and doi:");
+  for (size_t i = 0; scheme != 0 && reason[0] == '\0' && i < len; i++) {
+    unsigned char c = (unsigned char)value[i];
+    if (c <= 0x20 || c == 0x7f)
+      snprintf(reason, REASON_SIZE,
+               "it contains a space or control character at byte %zu", i);
+  }
+  if (reason[0] == '\0') {
+    bool ok = scheme == 4 ? check_doi(value + 4, reason)
+                          : check_url(value, scheme, reason);
+    if (ok)
+      return 0;
+  }
+  char excerpt[RT_EXCERPT_SIZE];
+  return rt_error_set(err, RT_EINVAL, field,
+                      "%s: \"%s\" is not an http(s) URL or a doi:10. "
+                      "reference: %s",
+                      name, rt_quote_excerpt(value, excerpt), reason);
 }
 
 /* Days from 1970-01-01 to a proleptic Gregorian date, counting in 400-year

@@ -155,16 +155,50 @@ static void index_path(char out[PATH_LEN], const char *base, const char *name,
   append_path(out, used, number);
 }
 
-/* Reports every member of obj that is not in allowed (NULL-terminated). */
+/* An item's "illustrative" member: the names of the fields whose values a
+ * demonstration file invented (data/README.md), each a member the item
+ * has or "indicator.NAME" for one of its indicator's, each once. It is
+ * documentation for readers of the file and is not sent. */
+static void check_illustrative(parser_t *p, json_t *obj, json_t *list,
+                               const char *path) {
+  char field[PATH_LEN], quoted[RT_EXCERPT_SIZE];
+  if (!json_is_array(list)) {
+    join_path(field, path, "illustrative");
+    add_problem(p, field, "must be an array of field names");
+    return;
+  }
+  for (size_t i = 0; i < json_array_size(list); i++) {
+    const char *name = json_string_value(json_array_get(list, i));
+    const char *dot = name ? strchr(name, '.') : NULL;
+    json_t *owner =
+        dot ? json_object_getn(obj, name, (size_t)(dot - name)) : obj;
+    json_t *named = name ? json_object_get(owner, dot ? dot + 1 : name) : NULL;
+    index_path(field, path, "illustrative", i);
+    if (name == NULL)
+      add_problem(p, field, "must be a field name (a string)");
+    else if (named == NULL || json_is_null(named) || !json_is_object(owner) ||
+             strcmp(name, "illustrative") == 0 || strcmp(name, "key") == 0)
+      add_problem(p, field, "\"%s\" is not a field of this item",
+                  rt_quote_excerpt(name, quoted));
+    for (size_t j = 0; name != NULL && j < i; j++)
+      if (json_equal(json_array_get(list, j), json_array_get(list, i)))
+        add_problem(p, field, "repeats entry %zu", j);
+  }
+}
+
+/* Reports every member of obj that is not in allowed (NULL-terminated).
+ * An item of a section may also have an "illustrative" member. */
 static void check_members(parser_t *p, json_t *obj, const char *path,
-                          const char *const *allowed) {
+                          const char *const *allowed, bool item) {
   const char *name;
   json_t *value;
   json_object_foreach(obj, name, value) {
     bool known = false;
     for (size_t i = 0; allowed[i] != NULL && !known; i++)
       known = strcmp(allowed[i], name) == 0;
-    if (!known) {
+    if (item && strcmp(name, "illustrative") == 0) {
+      check_illustrative(p, obj, value, path);
+    } else if (!known) {
       char quoted[RT_EXCERPT_SIZE];
       add_problem(p, path, "unknown field \"%s\"",
                   rt_quote_excerpt(name, quoted));
@@ -328,7 +362,7 @@ static bool check_list_entry(parser_t *p, const char *value, list_rule_t rule,
     rc = rt_validate_sdg_target(value, field, &err);
     break;
   case LIST_URL:
-    rc = rt_validate_text(value, RT_MAX_URL_LEN, true, field, &err);
+    rc = rt_validate_evidence(value, field, &err);
     break;
   case LIST_REFERENCE:
     rc = value[0] == '\0' ? rt_error_set(&err, RT_EINVAL, field,
@@ -499,7 +533,7 @@ static void *new_request(parser_t *p, json_t *obj, const char *path,
       *(ProtobufCMessage **)((char *)request + fd->offset) = inner;
   }
   *record = inner;
-  check_members(p, obj, path, members);
+  check_members(p, obj, path, members, true);
   return request;
 }
 
@@ -754,7 +788,7 @@ static Rectrack__V1__Indicator *parse_indicator(parser_t *p, json_t *obj,
   if (ind == NULL)
     return NULL;
   rectrack__v1__indicator__init(ind);
-  check_members(p, value, field, indicator_members);
+  check_members(p, value, field, indicator_members, false);
   ind->name = get_text(p, value, field, "name", RT_MAX_SHORT_LEN, true);
   ind->unit = get_text(p, value, field, "unit", RT_MAX_SHORT_LEN, false);
   bool has_baseline =

@@ -29,7 +29,7 @@ esac
 # depend on, such as libminizip1 and libssl3 for libxlsxwriter4).
 runtime_packages=(
   libuv1 libnghttp2-14 libprotobuf-c1 liblmdb0 libsodium23 libjansson4
-  libxlsxwriter4 zlib1g libicu72
+  libxlsxwriter4 zlib1g libssl3 libicu72
 )
 
 build_packages=(
@@ -43,6 +43,9 @@ build_packages=(
   libicu-dev
   # zlib: the transport decompresses gzip/deflate requests (grpc/)
   zlib1g-dev
+  # TLS in rectrackd and the CLI (OpenSSL 3); the openssl CLI makes the
+  # test certificates
+  libssl-dev openssl
   # tests
   libcmocka-dev python3 python3-grpcio python3-protobuf python3-openpyxl
   grpc-proto
@@ -55,6 +58,9 @@ build_packages=(
   # second, independent gRPC stack against the server; g++ comes with
   # build-essential
   libgrpc++-dev
+  # the nginx TLS front, tested end to end (tests/e2e/tls), and the raw
+  # HTTP/2 client library of the hostile test clients (tests/e2e)
+  nginx python3-h2
   # benchmarks
   nghttp2-client
 )

@@ -125,6 +125,8 @@ static void html_figures(rt_review_buf_t *b,
   put_figure(b, "", s->n_changes, "status changes", "reported in the period");
   put_figure(b, "warn", s->n_overdue, "overdue",
              "past due, not implemented or withdrawn");
+  put_figure(b, "", (size_t)s->pending_count, "awaiting validation",
+             "reports and measurements submitted, not yet official");
   snprintf(detail, sizeof detail, "of %zu quantified targets (%zu achieved)",
            s->n_indicators,
            traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_ACHIEVED]);

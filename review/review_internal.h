@@ -81,6 +81,9 @@ typedef struct rt_review_item {
   int subject_type;                     /* SUBJECT_TYPE_RECOMMENDATION... */
   int status;                           /* as of the review's as_of */
   const Rectrack__V1__FollowUp *latest; /* follow-up giving status, or NULL */
+  /* The latest submission awaiting validation (as_of <= the review's
+   * as_of), or NULL: the self-reported status beside the official one. */
+  const Rectrack__V1__FollowUp *reported;
   size_t fu_first, fu_count;     /* range in model.follow_ups (all dates) */
   size_t meas_first, meas_count; /* range in model.measurements */
   long days_overdue;             /* 0 when not overdue */
@@ -104,20 +107,23 @@ typedef struct rt_review_model {
   size_t com_count;
   rt_review_item_t **by_id; /* every item, by strcmp of id */
   size_t by_id_count;
-  const Rectrack__V1__FollowUp **follow_ups; /* of active subjects, by
-                                                subject, as_of, revision */
+  const Rectrack__V1__FollowUp **follow_ups; /* validated ones of active
+                                   subjects, by subject, as_of, revision */
   int *previous_status;                      /* parallel to follow_ups */
   rt_review_item_t **fu_subject;             /* parallel to follow_ups */
   size_t follow_up_count;
   size_t *period_order; /* indexes of follow-ups dated in the period, by
                            as_of, revision, subject */
   size_t period_count;
-  const Rectrack__V1__Measurement **measurements; /* of active commitments,
-                             as_of <= review as_of, by commitment, as_of */
+  const Rectrack__V1__Measurement **measurements; /* validated ones of
+         active commitments, as_of <= review as_of, by commitment, as_of */
   rt_review_item_t **meas_subject;
   size_t measurement_count;
   const Rectrack__V1__Actor **actors; /* by id */
   size_t actor_count;
+  /* Follow-ups and measurements of active subjects awaiting validation
+   * (any date): they count for nothing else in the review. */
+  size_t pending_count;
 } rt_review_model_t;
 
 int rt_review_model_init(rt_review_model_t *m, const rt_review_input_t *in,
@@ -129,6 +135,9 @@ rt_review_item_t *rt_review_model_find(const rt_review_model_t *m,
  * fast for server ids. */
 int rt_review_item_compare_ids(const rt_review_item_t *a,
                                const rt_review_item_t *b);
+/* The self-reported status of an item where it differs from the
+ * official one (it), or 0 when there is none or they agree. */
+int rt_review_reported_status(const rt_review_item_t *it);
 /* Actor name for an id, or the id itself when unknown. */
 const char *rt_review_actor_name(const rt_review_model_t *m, const char *id);
 bool rt_review_in_period(const rt_review_model_t *m, const char *date);

@@ -146,6 +146,7 @@ static json_t *summary_head(rt_review_doc_t *doc) {
   json_object_set_new(o, "recommendation_count",
                       json_integer(s->recommendation_count));
   json_object_set_new(o, "commitment_count", json_integer(s->commitment_count));
+  json_object_set_new(o, "pending_count", json_integer(s->pending_count));
   json_object_set_new(
       o, "by_status",
       status_counts(&doc->scratch, s->by_status, s->n_by_status, NULL));

@@ -39,9 +39,10 @@ static void md_head(rt_review_doc_t *doc) {
                        "- Recommendations: %d\n- Commitments: %d\n"
                        "- Status changes in the period: %zu\n"
                        "- Overdue: %zu\n- Without information in the "
-                       "period: %zu\n\n",
+                       "period: %zu\n- Awaiting validation: %d\n\n",
                        s->recommendation_count, s->commitment_count,
-                       s->n_changes, s->n_overdue, s->n_no_information_ids);
+                       s->n_changes, s->n_overdue, s->n_no_information_ids,
+                       s->pending_count);
   rt_review_buf_puts(b, "## Status of all items\n\n| Status | Items |\n"
                         "| --- | ---: |\n");
   for (size_t i = 0; i < s->n_by_status; i++)

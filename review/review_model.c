@@ -7,8 +7,11 @@
  * and works out once what every figure and table needs: status as of
  * as_of, the previous status of each follow-up, overdue days, whether the
  * item was reported on in the period, and the indicator's latest value,
- * progress and trajectory. Pointers borrow from the input; nothing is
- * copied.
+ * progress and trajectory. Only validated follow-ups and measurements
+ * (and those recorded before review states existed) count: a submission
+ * awaiting validation is counted as pending and shown as the item's
+ * self-reported status, a returned one is left out. Pointers borrow from
+ * the input; nothing is copied.
  */
 #include "review_internal.h"
 
@@ -43,6 +46,16 @@ static int normal_status(int status) {
                  status <= RECTRACK__V1__STATUS__STATUS_WITHDRAWN
              ? status
              : RECTRACK__V1__STATUS__STATUS_NO_INFORMATION;
+}
+
+/* Counts towards the review: validated, or from before review states. */
+static bool is_official(int review_state) {
+  return review_state == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_VALIDATED ||
+         review_state == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_UNSPECIFIED;
+}
+
+static bool is_pending(int review_state) {
+  return review_state == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_SUBMITTED;
 }
 
 static bool valid_date(const char *s) {
@@ -271,6 +284,26 @@ static void apply_follow_ups(rt_review_model_t *m, rt_review_item_t *it) {
   }
 }
 
+/* A follow-up awaiting validation: pending, and the item's self-reported
+ * status when it is the latest such one as of the review's date. */
+static void note_submission(rt_review_model_t *m, rt_review_item_t *it,
+                            const Rectrack__V1__FollowUp *fu) {
+  m->pending_count++;
+  if (strcmp(fu->as_of, m->as_of) > 0)
+    return;
+  const Rectrack__V1__FollowUp *best = it->reported;
+  int c = best ? strcmp(fu->as_of, best->as_of) : 1;
+  if (c > 0 || (c == 0 && fu->revision > best->revision))
+    it->reported = fu;
+}
+
+int rt_review_reported_status(const rt_review_item_t *it) {
+  if (it->reported == NULL)
+    return 0;
+  int status = normal_status(it->reported->status);
+  return status == it->status ? 0 : status;
+}
+
 static int index_follow_ups(rt_review_model_t *m, const rt_review_input_t *in) {
   fu_ref_t *refs = calloc(in->follow_up_count + 1, sizeof *refs);
   m->follow_ups = calloc(in->follow_up_count + 1, sizeof *m->follow_ups);
@@ -285,8 +318,12 @@ static int index_follow_ups(rt_review_model_t *m, const rt_review_input_t *in) {
   for (size_t i = 0; i < in->follow_up_count; i++) {
     const Rectrack__V1__FollowUp *fu = in->follow_ups[i];
     rt_review_item_t *it = fu ? rt_review_model_find(m, fu->subject_id) : NULL;
-    if (it != NULL && valid_date(fu->as_of))
+    if (it == NULL || !valid_date(fu->as_of))
+      continue;
+    if (is_official(fu->review_state))
       refs[n++] = (fu_ref_t){fu, it, date_number(fu->as_of)};
+    else if (is_pending(fu->review_state))
+      note_submission(m, it, fu);
   }
   qsort(refs, n, sizeof *refs, compare_fu_refs);
   for (size_t k = 0; k < n; k++) {
@@ -363,8 +400,11 @@ static int index_measurements(rt_review_model_t *m,
   for (size_t i = 0; i < in->measurement_count; i++) {
     const Rectrack__V1__Measurement *x = in->measurements[i];
     rt_review_item_t *it = x ? rt_review_model_find(m, x->commitment_id) : NULL;
+    if (it != NULL && it->com != NULL && is_pending(x->review_state))
+      m->pending_count++;
     if (it != NULL && it->com != NULL && valid_date(x->as_of) &&
-        strcmp(x->as_of, m->as_of) <= 0 && isfinite(x->value))
+        strcmp(x->as_of, m->as_of) <= 0 && isfinite(x->value) &&
+        is_official(x->review_state))
       refs[n++] = (meas_ref_t){x, it};
   }
   qsort(refs, n, sizeof *refs, compare_meas_refs);

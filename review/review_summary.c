@@ -490,6 +490,7 @@ rt_review_summary_from_model(const rt_review_model_t *m) {
   b.s->revision = m->in->revision;
   b.s->recommendation_count = (int32_t)m->rec_count;
   b.s->commitment_count = (int32_t)m->com_count;
+  b.s->pending_count = (int32_t)m->pending_count;
   count_items(&b, m);
   add_changes(&b, m);
   add_overdue(&b, m);

@@ -108,7 +108,15 @@ static const rt_review_column_t rec_columns[] = {
     {"status", "Status", RT_CELL_STATUS, DOC, 20},
     {"last_report", "Last report", RT_CELL_DATE, DOC, 12},
     {"days_overdue", "Days overdue", RT_CELL_INT, DOC, 10},
+    {"self_reported", "Self-reported, awaiting validation", RT_CELL_STATUS, DOC,
+     20},
 };
+
+/* The self-reported status, where it differs from the official one. */
+static void set_reported(rt_review_cell_t *c, const rt_review_item_t *it) {
+  int reported = rt_review_reported_status(it);
+  set_int(c, reported, reported != 0);
+}
 
 static size_t rec_count(const rt_review_ctx_t *ctx) {
   return ctx->model->rec_count;
@@ -130,6 +138,7 @@ static int rec_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
   set_int(&c[11], it->status, true);
   set_text(&c[12], latest_date(it));
   set_int(&c[13], it->days_overdue, it->days_overdue > 0);
+  set_reported(&c[14], it);
   return set_gcm(ctx, &c[7], r->gcm_objectives, r->n_gcm_objectives);
 }
 
@@ -166,6 +175,8 @@ static const rt_review_column_t com_columns[] = {
     {"trajectory", "Trajectory", RT_CELL_TRAJ, DOC, 12},
     {"last_report", "Last report", RT_CELL_DATE, 0, 12},
     {"days_overdue", "Days overdue", RT_CELL_INT, DOC, 10},
+    {"self_reported", "Self-reported, awaiting validation", RT_CELL_STATUS, DOC,
+     20},
 };
 
 static size_t com_count(const rt_review_ctx_t *ctx) {
@@ -206,6 +217,7 @@ static int com_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
   fill_indicator(it, c);
   set_text(&c[24], latest_date(it));
   set_int(&c[25], it->days_overdue, it->days_overdue > 0);
+  set_reported(&c[26], it);
   return set_gcm(ctx, &c[12], m->gcm_objectives, m->n_gcm_objectives);
 }
 
@@ -226,6 +238,7 @@ static const rt_review_column_t fu_columns[] = {
     {"evidence", "Evidence", RT_CELL_LIST, 0, 30},
     {"recorded_by", "Recorded by", RT_CELL_TEXT, 0, 14},
     {"revision", "Revision", RT_CELL_INT, 0, 10},
+    {"validated_by", "Validated by", RT_CELL_TEXT, 0, 14},
 };
 
 static size_t fu_count(const rt_review_ctx_t *ctx) {
@@ -248,6 +261,7 @@ static int fu_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
   set_list(&c[8], fu->evidence, fu->n_evidence);
   set_text(&c[9], fu->recorded_by);
   set_int(&c[10], (long)fu->revision, fu->revision != 0);
+  set_text(&c[11], fu->reviewed_by);
   return 0;
 }
 
@@ -267,6 +281,8 @@ static const rt_review_column_t meas_columns[] = {
     {"note", "Note", RT_CELL_TEXT, 0, 30},
     {"recorded_by", "Recorded by", RT_CELL_TEXT, 0, 14},
     {"revision", "Revision", RT_CELL_INT, 0, 10},
+    {"reported_by", "Reported by", RT_CELL_TEXT, 0, 14},
+    {"validated_by", "Validated by", RT_CELL_TEXT, 0, 14},
 };
 
 static size_t meas_count(const rt_review_ctx_t *ctx) {
@@ -286,6 +302,8 @@ static int meas_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
   set_text(&c[6], x->note);
   set_text(&c[7], x->recorded_by);
   set_int(&c[8], (long)x->revision, x->revision != 0);
+  set_text(&c[9], x->reported_by);
+  set_text(&c[10], x->reviewed_by);
   return 0;
 }
 

@@ -222,7 +222,8 @@ static size_t summary_figures(rt_review_xlsx_t *x) {
                                 "Without information in the period",
                                 "Quantified targets achieved or on track",
                                 "Quantified targets off track",
-                                "Quantified targets without a measurement"};
+                                "Quantified targets without a measurement",
+                                "Awaiting validation"};
   double counts[] = {(double)s->revision,
                      s->recommendation_count,
                      s->commitment_count,
@@ -233,7 +234,8 @@ static size_t summary_figures(rt_review_xlsx_t *x) {
                      traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_ACHIEVED] +
                          traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_ON_TRACK],
                      traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_OFF_TRACK],
-                     traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_NO_DATA]};
+                     traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_NO_DATA],
+                     s->pending_count};
   size_t n_counts = sizeof counts / sizeof counts[0];
   for (size_t i = 0; i < n_counts; i++) {
     worksheet_write_string(ws, (lxw_row_t)(4 + i), 0, count_labels[i], NULL);

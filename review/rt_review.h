@@ -25,6 +25,12 @@
  * Semantics (docs/review.md has the long form):
  *  - Archived recommendations and commitments are left out of everything,
  *    and so are their follow-ups and measurements.
+ *  - Only validated follow-ups and measurements count (review_state
+ *    VALIDATED, or UNSPECIFIED: recorded before review states existed).
+ *    A submission awaiting validation counts towards pending_count and,
+ *    when it is the item's latest one dated <= as_of, shows as the item's
+ *    self-reported status where that differs from the official one; a
+ *    returned one counts for nothing.
  *  - Status as of D: the status of the subject's latest follow-up whose
  *    as_of <= D (ties on as_of broken by the higher revision);
  *    NO_INFORMATION when there is none. The stored status field of a

@@ -13,8 +13,14 @@
  * SIGINT are ignored, so a late signal cannot kill the exiting process.
  *
  * With --tokens-file, Tracker calls need a bearer token (rt_auth.h) and
- * SIGHUP re-reads the file; without it the API is open (logged at start).
+ * SIGHUP re-reads the file; without it the API is open (logged at start)
+ * and served on loopback only, unless --insecure-no-auth says otherwise
+ * (rt_listen_policy.h).
+ * With --tls-cert and --tls-key the listener speaks TLS, and SIGHUP also
+ * reads the certificate and key again (new connections get the new pair;
+ * a pair that cannot be used is refused and the one in force stays).
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +29,7 @@
 
 #include "rt_auth.h"
 #include "rt_grpc_std.h"
+#include "rt_listen_policy.h"
 #include "rt_log.h"
 #include "rt_options.h"
 #include "rt_server.h"
@@ -84,12 +91,30 @@ static void on_tracker_drained(void *arg) {
   finish_if_done(daemon);
 }
 
+/* SIGHUP: read the TLS certificate and key again; a bad pair keeps the
+ * one in force. */
+static void reload_tls(daemon_t *daemon) {
+  rt_error_t err = {0};
+
+  if (!rt_server_is_tls(daemon->server))
+    return;
+  if (rt_server_reload_tls(daemon->server, &err) != 0) {
+    rt_log(RT_LOG_ERROR, "SIGHUP: %s; keeping the TLS certificate in force",
+           err.message);
+    return;
+  }
+  rt_log(RT_LOG_INFO, "SIGHUP: reloaded the TLS certificate %s and key %s",
+         daemon->options.tls_cert, daemon->options.tls_key);
+}
+
 /* SIGHUP: re-read the tokens file; a bad file keeps the tokens in force. */
 static void reload_tokens(daemon_t *daemon) {
   rt_error_t err = {0};
 
   if (daemon->auth == NULL) {
-    rt_log(RT_LOG_INFO, "SIGHUP: no --tokens-file, nothing to reload");
+    if (!rt_server_is_tls(daemon->server))
+      rt_log(RT_LOG_INFO, "SIGHUP: no --tokens-file and no TLS, nothing to "
+                          "reload");
     return;
   }
   if (rt_auth_reload(daemon->auth, &err) != 0) {
@@ -105,6 +130,7 @@ static void on_signal(uv_signal_t *handle, int signum) {
   daemon_t *daemon = handle->data;
 
   if (signum == SIGHUP) {
+    reload_tls(daemon);
     reload_tokens(daemon);
     return;
   }
@@ -235,8 +261,9 @@ static int start(daemon_t *daemon, rt_error_t *err) {
            "x-rectrack-user header");
   printf("rectrackd listening on %s\n", rt_server_address(daemon->server));
   fflush(stdout);
-  rt_log(RT_LOG_INFO, "rectrackd %s listening on %s", RT_VERSION,
-         rt_server_address(daemon->server));
+  rt_log(RT_LOG_INFO, "rectrackd %s listening on %s (%s)", RT_VERSION,
+         rt_server_address(daemon->server),
+         rt_server_is_tls(daemon->server) ? "TLS" : "cleartext HTTP/2");
   return 0;
 }
 
@@ -250,6 +277,31 @@ static void stop(daemon_t *daemon) {
   uv_run(&daemon->loop, UV_RUN_DEFAULT);
   rt_store_close(daemon->store);
   rt_auth_free(daemon->auth);
+}
+
+/* The open API (no tokens file) stays on loopback unless the operator
+ * asked otherwise, and then hears about it at every start. Returns 0 or
+ * the exit status 2, with the reason printed. */
+static int check_listen_policy(daemon_t *daemon) {
+  rt_error_t err = {0};
+  bool warn_open = false;
+  const rt_options_t *options = &daemon->options;
+  if (rt_listen_policy_check(options->listen, options->tokens_file != NULL,
+                             options->insecure_no_auth, &warn_open,
+                             &err) != 0) {
+    fprintf(stderr, "rectrackd: %s\n", err.message);
+    return 2;
+  }
+  if (warn_open)
+    rt_log(RT_LOG_WARN,
+           "--insecure-no-auth: the Tracker API on %s is open to anyone who "
+           "can reach it, without a token, and every change is recorded "
+           "under the unchecked x-rectrack-user header",
+           options->listen);
+  else if (options->insecure_no_auth && options->tokens_file != NULL)
+    rt_log(RT_LOG_WARN, "--insecure-no-auth has no effect: --tokens-file is "
+                        "given, so every Tracker call needs a token");
+  return 0;
 }
 
 static int parse_options(daemon_t *daemon, int argc, char **argv,
@@ -274,7 +326,7 @@ static int parse_options(daemon_t *daemon, int argc, char **argv,
     *exit_now = 1;
   }
   rt_log_set_level(daemon->options.log_level);
-  return 0;
+  return *exit_now ? 0 : check_listen_policy(daemon);
 }
 
 int main(int argc, char **argv) {
@@ -288,6 +340,13 @@ int main(int argc, char **argv) {
     return code;
   }
   signal(SIGPIPE, SIG_IGN);
+  /* Replies and their encodings are large and short-lived (a page of a
+   * List is megabytes). glibc raises its mmap threshold to the size of
+   * the largest block freed, after which such blocks come from the heap
+   * and stay in the process when freed; a fixed threshold keeps them
+   * mmapped, so memory a burst of clients took goes back to the system
+   * once they leave. */
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   uv_loop_init(&daemon.loop);
   if (start(&daemon, &err) != 0) {
     fprintf(stderr, "rectrackd: %s\n",

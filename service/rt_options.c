@@ -17,6 +17,7 @@ typedef enum setting_kind {
   SETTING_COUNT32, /* uint32 */
   SETTING_SECONDS, /* stored as ms */
   SETTING_LEVEL,
+  SETTING_SWITCH, /* on the command line without a value; true/false */
 } setting_kind_t;
 
 typedef struct setting {
@@ -29,12 +30,21 @@ static const setting_t settings[] = {
     {"listen", SETTING_STRING, 0, 0},
     {"data-dir", SETTING_STRING, 0, 0},
     {"tokens-file", SETTING_STRING, 0, 0},
+    {"tls-cert", SETTING_STRING, 0, 0},
+    {"tls-key", SETTING_STRING, 0, 0},
+    {"trusted-proxy", SETTING_STRING, 0, 0},
     {"max-message-bytes", SETTING_SIZE, 1, UINT32_MAX},
     {"max-connections", SETTING_COUNT32, 1, 1000000},
+    {"max-connections-per-address", SETTING_COUNT32, 1, 1000000},
     {"max-concurrent-streams", SETTING_COUNT32, 1, 1u << 30},
+    {"max-pending-bytes-per-connection", SETTING_SIZE, 16384, 1ull << 40},
+    {"max-pending-bytes", SETTING_SIZE, 16384, 1ull << 40},
     {"idle-timeout", SETTING_SECONDS, 0, 365ull * 86400},
+    {"handshake-timeout", SETTING_SECONDS, 1, 3600},
+    {"stall-timeout", SETTING_SECONDS, 1, 86400},
     {"shutdown-grace", SETTING_SECONDS, 0, 3600},
     {"log-level", SETTING_LEVEL, 0, 0},
+    {"insecure-no-auth", SETTING_SWITCH, 0, 0},
 };
 
 int rt_options_init(rt_options_t *options) {
@@ -56,8 +66,14 @@ void rt_options_free(rt_options_t *options) {
   free(options->data_dir);
   free(options->config);
   free(options->tokens_file);
+  free(options->tls_cert);
+  free(options->tls_key);
+  free(options->trusted_proxy);
   options->listen = options->data_dir = options->config = NULL;
-  options->tokens_file = NULL;
+  options->tokens_file = options->tls_cert = options->tls_key = NULL;
+  options->trusted_proxy = NULL;
+  options->server.tls_cert_file = options->server.tls_key_file = NULL;
+  options->server.trusted_proxies = NULL;
 }
 
 static const setting_t *find_setting(const char *name) {
@@ -111,7 +127,57 @@ static char **string_slot(rt_options_t *options, const char *key) {
     return &options->listen;
   if (strcmp(key, "tokens-file") == 0)
     return &options->tokens_file;
+  if (strcmp(key, "tls-cert") == 0)
+    return &options->tls_cert;
+  if (strcmp(key, "tls-key") == 0)
+    return &options->tls_key;
+  if (strcmp(key, "trusted-proxy") == 0)
+    return &options->trusted_proxy;
   return &options->data_dir;
+}
+
+/* Sets a string setting; the server options point at the copies. */
+static int set_string_setting(rt_options_t *options, const char *key,
+                              const char *value, rt_error_t *err) {
+  int rc;
+
+  if (strcmp(key, "trusted-proxy") == 0) {
+    rc = rt_server_check_networks(value, err);
+    if (rc != 0)
+      return rc;
+  }
+  rc = set_string(string_slot(options, key), key, value, err);
+  options->server.tls_cert_file = options->tls_cert;
+  options->server.tls_key_file = options->tls_key;
+  options->server.trusted_proxies = options->trusted_proxy;
+  return rc;
+}
+
+/* Stores a number already checked against its setting's range. */
+static void set_number(rt_options_t *options, const char *key,
+                       uint64_t number) {
+  rt_server_options_t *server = &options->server;
+
+  if (strcmp(key, "max-message-bytes") == 0)
+    server->max_message_bytes = (size_t)number;
+  else if (strcmp(key, "max-connections") == 0)
+    server->max_connections = (uint32_t)number;
+  else if (strcmp(key, "max-connections-per-address") == 0)
+    server->max_connections_per_address = (uint32_t)number;
+  else if (strcmp(key, "max-concurrent-streams") == 0)
+    server->max_concurrent_streams = (uint32_t)number;
+  else if (strcmp(key, "max-pending-bytes-per-connection") == 0)
+    server->max_pending_bytes_per_connection = (size_t)number;
+  else if (strcmp(key, "max-pending-bytes") == 0)
+    server->max_pending_bytes = (size_t)number;
+  else if (strcmp(key, "idle-timeout") == 0)
+    server->idle_timeout_ms = number * 1000;
+  else if (strcmp(key, "handshake-timeout") == 0)
+    server->handshake_timeout_ms = number * 1000;
+  else if (strcmp(key, "stall-timeout") == 0)
+    server->stall_timeout_ms = number * 1000;
+  else
+    options->shutdown_grace_ms = number * 1000;
 }
 
 int rt_options_set(rt_options_t *options, const char *key, const char *value,
@@ -123,7 +189,16 @@ int rt_options_set(rt_options_t *options, const char *key, const char *value,
   if (setting == NULL)
     return rt_error_set(err, RT_EINVAL, key, "unknown option \"%.64s\"", key);
   if (setting->kind == SETTING_STRING)
-    return set_string(string_slot(options, key), key, value, err);
+    return set_string_setting(options, key, value, err);
+  if (setting->kind == SETTING_SWITCH) {
+    if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+      return rt_error_set(err, RT_EINVAL, key,
+                          "--%s takes no value on the command line, and true "
+                          "or false in a config file, not \"%.64s\"",
+                          key, value);
+    options->insecure_no_auth = strcmp(value, "true") == 0;
+    return 0;
+  }
   if (setting->kind == SETTING_LEVEL) {
     if (rt_log_level_parse(value, &options->log_level) != 0)
       return rt_error_set(err, RT_EINVAL, key,
@@ -135,16 +210,7 @@ int rt_options_set(rt_options_t *options, const char *key, const char *value,
   rc = parse_number(setting, value, &number, err);
   if (rc != 0)
     return rc;
-  if (strcmp(key, "max-message-bytes") == 0)
-    options->server.max_message_bytes = (size_t)number;
-  else if (strcmp(key, "max-connections") == 0)
-    options->server.max_connections = (uint32_t)number;
-  else if (strcmp(key, "max-concurrent-streams") == 0)
-    options->server.max_concurrent_streams = (uint32_t)number;
-  else if (strcmp(key, "idle-timeout") == 0)
-    options->server.idle_timeout_ms = number * 1000;
-  else
-    options->shutdown_grace_ms = number * 1000;
+  set_number(options, key, number);
   return 0;
 }
 
@@ -255,8 +321,11 @@ static int apply_flags(rt_options_t *options, int argc, char **argv,
         options->show_version = 1;
       continue;
     }
-    rc = flag_value(argc, argv, &i, name, &value, err);
-    if (rc != 0)
+    const setting_t *setting = find_setting(name);
+    if (setting != NULL && setting->kind == SETTING_SWITCH &&
+        strchr(argv[i], '=') == NULL)
+      value = "true"; /* a switch takes no value of its own */
+    else if ((rc = flag_value(argc, argv, &i, name, &value, err)) != 0)
       return rc;
     if (strcmp(name, "config") == 0) {
       if (config_only)
@@ -283,12 +352,34 @@ int rt_options_parse(rt_options_t *options, int argc, char **argv,
     if (rc != 0)
       return rc;
   }
-  return apply_flags(options, argc, argv, 0, err);
+  rc = apply_flags(options, argc, argv, 0, err);
+  return rc == 0 ? rt_options_check(options, err) : rc;
+}
+
+int rt_options_check(const rt_options_t *options, rt_error_t *err) {
+  const rt_server_options_t *server = &options->server;
+
+  if (options->tls_cert != NULL && options->tls_key == NULL)
+    return rt_error_set(err, RT_EINVAL, "tls-key",
+                        "--tls-cert needs --tls-key (the certificate's "
+                        "private key)");
+  if (options->tls_key != NULL && options->tls_cert == NULL)
+    return rt_error_set(err, RT_EINVAL, "tls-cert",
+                        "--tls-key needs --tls-cert (the certificate it "
+                        "belongs to)");
+  if (server->max_pending_bytes < server->max_pending_bytes_per_connection)
+    return rt_error_set(err, RT_EINVAL, "max-pending-bytes",
+                        "--max-pending-bytes (%zu) must not be below "
+                        "--max-pending-bytes-per-connection (%zu)",
+                        server->max_pending_bytes,
+                        server->max_pending_bytes_per_connection);
+  return 0;
 }
 
 const char *rt_options_usage(void) {
   return "Usage: rectrackd [options]\n"
-         "Serves the rectrack.v1.Tracker gRPC API (HTTP/2 cleartext), with\n"
+         "Serves the rectrack.v1.Tracker gRPC API (HTTP/2, cleartext or "
+         "TLS), with\n"
          "grpc.health.v1.Health and server reflection.\n"
          "\n"
          "  --listen HOST:PORT            address to listen on "
@@ -301,17 +392,55 @@ const char *rt_options_usage(void) {
          "SHA-256\n"
          "                                hashes) in FILE; without it the API "
          "is open\n"
+         "                                and served on loopback addresses "
+         "only\n"
+         "  --insecure-no-auth            serve the open API (no "
+         "--tokens-file) "
+         "on an\n"
+         "                                address other than loopback; warned "
+         "at start\n"
          "  --config FILE                 read `key = value` settings (same "
          "names as\n"
          "                                the long flags); flags override "
          "it\n"
+         "  --tls-cert FILE               serve TLS 1.2/1.3 (ALPN h2) with "
+         "this PEM\n"
+         "                                certificate, then its chain; "
+         "needs --tls-key;\n"
+         "                                SIGHUP reloads both\n"
+         "  --tls-key FILE                the certificate's PEM private key "
+         "(unencrypted)\n"
+         "  --trusted-proxy ADDRS         proxies (ADDR or ADDR/BITS, "
+         "comma-separated)\n"
+         "                                whose x-forwarded-for names the "
+         "client in the\n"
+         "                                log; exempt from the per-address "
+         "limit (default\n"
+         "                                none)\n"
          "  --max-message-bytes N         largest request/response message "
          "(default 4194304)\n"
          "  --max-connections N           open connections (default 1024)\n"
+         "  --max-connections-per-address N\n"
+         "                                open connections from one IPv4 "
+         "address or IPv6\n"
+         "                                /64 (default 64)\n"
          "  --max-concurrent-streams N    calls per connection (default "
          "100)\n"
+         "  --max-pending-bytes-per-connection N\n"
+         "                                response bytes a connection may "
+         "leave unread\n"
+         "                                before its new calls wait "
+         "(default 4194304)\n"
+         "  --max-pending-bytes N         the same over all connections "
+         "(default 268435456)\n"
          "  --idle-timeout SECONDS        close idle connections (default "
          "300, 0 = never)\n"
+         "  --handshake-timeout SECONDS   time to finish TLS and the HTTP/2 "
+         "preface\n"
+         "                                (default 10)\n"
+         "  --stall-timeout SECONDS       reset a call whose response has "
+         "not moved for\n"
+         "                                this long (default 30)\n"
          "  --shutdown-grace SECONDS      on SIGTERM, time given to calls in "
          "flight\n"
          "                                (default 10)\n"

@@ -25,9 +25,18 @@ typedef struct rt_options {
   char *data_dir;    /* malloc'd */
   char *config;      /* the config file read, or NULL */
   char *tokens_file; /* --tokens-file (rt_auth.h), malloc'd; NULL: open */
+  /* --tls-cert, --tls-key, --trusted-proxy: malloc'd or NULL; the
+   * server options below point at them. */
+  char *tls_cert;
+  char *tls_key;
+  char *trusted_proxy;
   rt_server_options_t server;
   rt_log_level_t log_level;
   uint64_t shutdown_grace_ms; /* --shutdown-grace seconds; default 10 s */
+  /* --insecure-no-auth (config: insecure-no-auth = true): serve the open
+   * API, without a tokens file, on an address other than loopback
+   * (rt_listen_policy.h). */
+  int insecure_no_auth;
   int show_help;
   int show_version;
 } rt_options_t;
@@ -36,9 +45,10 @@ typedef struct rt_options {
 int rt_options_init(rt_options_t *options);
 
 /* Parses argv (argv[0] is the program). Reads --config FILE first, then
- * applies the other flags over it. Returns 0, RT_EINVAL (unknown flag,
- * missing or bad value: err names the flag, or the file and line) or
- * RT_EIO (the config file cannot be read). */
+ * applies the other flags over it, then checks the settings against each
+ * other (rt_options_check). Returns 0, RT_EINVAL (unknown flag, missing or
+ * bad value: err names the flag, or the file and line) or RT_EIO (the
+ * config file cannot be read). */
 int rt_options_parse(rt_options_t *options, int argc, char **argv,
                      rt_error_t *err);
 
@@ -50,6 +60,12 @@ int rt_options_set(rt_options_t *options, const char *key, const char *value,
 /* Reads a config file (see above). Returns 0, RT_EINVAL or RT_EIO. */
 int rt_options_load_file(rt_options_t *options, const char *path,
                          rt_error_t *err);
+
+/* Checks what no single setting can: --tls-cert and --tls-key come
+ * together, --max-pending-bytes is not below
+ * --max-pending-bytes-per-connection. Returns 0 or RT_EINVAL (err names
+ * the flag). */
+int rt_options_check(const rt_options_t *options, rt_error_t *err);
 
 /* The --help text. */
 const char *rt_options_usage(void);

@@ -32,7 +32,7 @@
  * with an older version is upgraded when it is opened (see
  * rt_store_upgrade); one written by a newer build is refused with
  * RT_EVERSION. docs/storage.md lists the versions and what each changed. */
-#define RT_STORE_SCHEMA_VERSION 3
+#define RT_STORE_SCHEMA_VERSION 4
 
 typedef struct rt_store rt_store_t;
 typedef struct rt_store_reader rt_store_reader_t;
@@ -104,14 +104,31 @@ typedef enum rt_op_kind {
   RT_OP_UPDATE_COMMITMENT,
   RT_OP_RECORD_FOLLOW_UP,
   RT_OP_RECORD_MEASUREMENT,
+  RT_OP_VALIDATE_SUBMISSION,
 } rt_op_kind_t;
+
+/* Whom the principal of a write speaks for. */
+typedef enum rt_write_role {
+  /* The secretariat (the default, and every caller that is not a
+   * reporter): every write; its follow-ups and measurements are
+   * validated at once. */
+  RT_WRITE_ROLE_SECRETARIAT = 0,
+  /* A reporter of the op's actors: only RECORD_FOLLOW_UP and
+   * RECORD_MEASUREMENT, on subjects of those actors (a recommendation
+   * addressed to or led by one, a commitment of one), reported by one of
+   * them; recorded as submitted, awaiting VALIDATE_SUBMISSION. */
+  RT_WRITE_ROLE_REPORTER = 1,
+} rt_write_role_t;
 
 /* One write. The caller fills the inputs; rt_store_apply fills the
  * outputs. Inputs are borrowed for the duration of the call only. */
 typedef struct rt_write_op {
   /* inputs */
   rt_op_kind_t kind;
-  const char *principal;      /* who makes the change; NULL: "anonymous" */
+  const char *principal;     /* who makes the change; NULL: "anonymous" */
+  rt_write_role_t role;      /* whom the principal speaks for */
+  const char *const *actors; /* a reporter's actor ids (n_actors >= 1) */
+  size_t n_actors;
   const char *request_id;     /* creates: idempotency key; NULL or "": none */
   int64_t now_ms;             /* instant to stamp; 0: the current time */
   uint64_t expected_revision; /* updates and follow-ups; 0: no check */
@@ -121,7 +138,8 @@ typedef struct rt_write_op {
   size_t update_mask_len;
   /* The message, according to kind: Source, Actor, Recommendation,
    * Commitment (create and update), FollowUp (RECORD_FOLLOW_UP),
-   * Measurement (RECORD_MEASUREMENT; its commitment_id names the subject). */
+   * Measurement (RECORD_MEASUREMENT; its commitment_id names the subject),
+   * ValidateSubmissionRequest (VALIDATE_SUBMISSION). */
   const ProtobufCMessage *message;
 
   /* outputs */
@@ -130,19 +148,25 @@ typedef struct rt_write_op {
   uint64_t revision; /* revision of the change (existing one if replayed) */
   bool replayed;     /* request_id seen before: nothing new was written */
   /* The packed reply message: the record after the change (Source, Actor,
-   * Recommendation, Commitment), the FollowUp for RECORD_FOLLOW_UP and the
-   * Commitment for RECORD_MEASUREMENT. Owned by the op: free(reply). */
+   * Recommendation, Commitment), the FollowUp for RECORD_FOLLOW_UP, the
+   * Commitment for RECORD_MEASUREMENT and a ValidateSubmissionResponse
+   * for VALIDATE_SUBMISSION. Owned by the op: free(reply). */
   uint8_t *reply;
   size_t reply_len;
 } rt_write_op_t;
 
 /* Applies ops in one LMDB write transaction, each in a child transaction:
  * an op that fails is rolled back alone (its result says why) and the
- * others commit. Returns once the commit is durable (fsync'd).
- * Returns 0 when the transaction committed (check each op's result), or an
- * RT_E* code when nothing was committed (then every op's result is set to
- * that code). A full map is grown and the batch retried; never an error
- * unless max_map_bytes is reached. Call from one thread at a time. */
+ * others commit. Beyond each kind's own errors (store_ops.h), an op of a
+ * reporter fails with RT_EPERM when it is not a follow-up or measurement,
+ * when reported_by is not one of its actors, or when the subject is not
+ * one of theirs ("reporter moi-phl speaks for phl; C4 is a commitment of
+ * bgd"), and with RT_EPRECOND when one of its actors does not exist. Returns
+ * once the commit is durable (fsync'd). Returns 0 when the transaction
+ * committed (check each op's result), or an RT_E* code when nothing was
+ * committed (then every op's result is set to that code). A full map is grown
+ * and the batch retried; never an error unless max_map_bytes is reached. Call
+ * from one thread at a time. */
 int rt_store_apply(rt_store_t *store, rt_write_op_t *ops, size_t n_ops,
                    rt_error_t *err);
 
@@ -268,11 +292,17 @@ int rt_store_count(rt_store_reader_t *reader, rt_store_counts_t *out,
 
 /* ---- maintenance ----------------------------------------------------- */
 
-/* A problem the verifier found. */
+/* What the verifier found. Problems make a store unsound; notices are
+ * data to correct in a sound store: a record carrying an SDG target, GCM
+ * objective or theme outside the reference lists (common/rt_reference.h),
+ * written before the lists were enforced. Such a record is kept as it is. */
 typedef struct rt_verify_report {
   size_t problem_count; /* total problems found */
   char **problems;      /* first RT_VERIFY_MAX_PROBLEMS, one sentence each */
   size_t problems_len;
+  size_t notice_count; /* total notices */
+  char **notices;      /* first RT_VERIFY_MAX_PROBLEMS, one sentence each */
+  size_t notices_len;
   uint64_t entries_checked, records_checked, index_entries_checked;
 } rt_verify_report_t;
 #define RT_VERIFY_MAX_PROBLEMS 100
@@ -280,9 +310,12 @@ typedef struct rt_verify_report {
 /* Walks the whole store in one snapshot: the log chain is intact (each
  * prev_hash matches the entry before) and gap-free from revision 1, every
  * index entry points at a record that has that value, every record is in
- * all its indexes. Returns 0 when the walk ran (report->problem_count says
- * whether the store is sound), an RT_E* code when it could not run.
- * Free the report's contents with rt_verify_report_free. */
+ * all its indexes; and notes every recommendation and commitment tagged
+ * with a value outside the reference lists ("R73 carries SDG target 10.99,
+ * which is not an SDG target ..."). Returns 0 when the walk ran
+ * (report->problem_count says whether the store is sound), an RT_E* code
+ * when it could not run. Free the report's contents with
+ * rt_verify_report_free. */
 int rt_store_verify(rt_store_t *store, rt_verify_report_t *report,
                     rt_error_t *err);
 void rt_verify_report_free(rt_verify_report_t *report);

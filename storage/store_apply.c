@@ -4,10 +4,11 @@
  * transaction so that a failing op is rolled back alone, and the batch
  * commits once (one fsync for all: group commit). When the map fills up,
  * the whole batch is aborted, the map doubled and the batch retried from
- * the start. Each op is checked for its message type, answered from the
- * log when its request id was seen (store_op_replay), and otherwise
- * handed to the operation of its kind (store_ops.h). The op's memory is
- * an arena reset when its child transaction ends (store_internal.h).
+ * the start. Each op is checked for its message type and for what its
+ * principal may do (a reporter records follow-ups and measurements only),
+ * answered from the log when its request id was seen (store_op_replay),
+ * and otherwise handed to the operation of its kind (store_ops.h). The op's
+ * memory is an arena reset when its child transaction ends (store_internal.h).
  */
 #include "store_ops.h"
 
@@ -31,6 +32,8 @@ static const ProtobufCMessageDescriptor *op_descriptor(rt_op_kind_t kind) {
     return &rectrack__v1__follow_up__descriptor;
   case RT_OP_RECORD_MEASUREMENT:
     return &rectrack__v1__measurement__descriptor;
+  case RT_OP_VALIDATE_SUBMISSION:
+    return &rectrack__v1__validate_submission_request__descriptor;
   }
   return NULL;
 }
@@ -44,7 +47,9 @@ static int dispatch(store_wctx_t *ctx) {
     return rt_error_set(ctx->err, RT_EINVAL, "message",
                         "message: a %s is required for this op",
                         descriptor->short_name);
-  int rc = store_op_replay(ctx);
+  int rc = store_parties_check_kind(ctx);
+  if (rc == 0)
+    rc = store_op_replay(ctx);
   if (rc != 0 || ctx->op->replayed)
     return rc;
   switch (ctx->op->kind) {
@@ -68,6 +73,8 @@ static int dispatch(store_wctx_t *ctx) {
     return store_op_follow_up(ctx);
   case RT_OP_RECORD_MEASUREMENT:
     return store_op_measurement(ctx);
+  case RT_OP_VALIDATE_SUBMISSION:
+    return store_op_validate(ctx);
   }
   return RT_EINVAL;
 }

@@ -198,6 +198,11 @@ rt_entity_t store_subject_of_id(const char *id) {
   return id && id[0] == 'R' ? RT_ENTITY_RECOMMENDATION : RT_ENTITY_COMMITMENT;
 }
 
+bool store_review_is_official(int review_state) {
+  return review_state == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_VALIDATED ||
+         review_state == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_UNSPECIFIED;
+}
+
 MDB_dbi store_entity_dbi(rt_store_t *store, rt_entity_t entity) {
   switch (entity) {
   case RT_ENTITY_SOURCE:
@@ -394,6 +399,8 @@ static int recommendation_keys(const Rectrack__V1__Recommendation *rec,
     rc = store_keyset_add_str(set, IDX_THEME, rec->theme);
   if (rc == 0)
     rc = store_keyset_add_str(set, IDX_DUE, rec->due_date);
+  if (rc == 0 && rec->pending_count > 0)
+    rc = store_keyset_add_byte(set, IDX_PENDING, 1);
   return rc;
 }
 
@@ -418,6 +425,8 @@ static int commitment_keys(const Rectrack__V1__Commitment *com,
     rc = store_keyset_add_byte(set, IDX_KIND, com->kind);
   if (rc == 0)
     rc = store_keyset_add_byte(set, IDX_TRAJECTORY, com->trajectory);
+  if (rc == 0 && com->pending_count > 0)
+    rc = store_keyset_add_byte(set, IDX_PENDING, 1);
   for (size_t i = 0; i < com->n_recommendation_ids && rc == 0; i++) {
     uint8_t number[8];
     store_put_u64(number,

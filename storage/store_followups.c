@@ -1,11 +1,15 @@
 /*
  * store_followups: a follow-up report on a recommendation or commitment.
- * The report is stored under subject + revision and as_of + revision, and
- * sets its subject's status (keeping the old one as previous_status). All
- * of it is written in one child transaction with the subject's new state,
- * its index entries and the log entry, so the subject's status can never
- * disagree with the history it comes from. The reply is the follow-up as
- * recorded.
+ * The report is stored under subject + revision and as_of + revision.
+ * The secretariat's report is validated at once; a reporter's is
+ * submitted, after the checks of store_parties.h, and waits for the
+ * secretariat (store_submissions.c). Either way the subject's status
+ * fields are worked out again by the status rule (store_subject_status)
+ * from its follow-ups, the new one included, and its count of pending
+ * submissions moves. All of it is written in one child transaction with
+ * the subject's new state, its index entries and the log entry, so the
+ * subject's status can never disagree with the history it comes from.
+ * The reply is the follow-up as recorded.
  */
 #include "store_ops.h"
 
@@ -31,32 +35,6 @@ static int put_follow_up(store_wctx_t *ctx, const Rectrack__V1__FollowUp *fu,
   return rc;
 }
 
-/* Sets the subject's status fields; returns the previous status. */
-static Rectrack__V1__Status apply_status(rt_entity_t entity,
-                                         ProtobufCMessage *subject,
-                                         const Rectrack__V1__FollowUp *fu,
-                                         const store_wctx_t *ctx) {
-  Rectrack__V1__Status previous;
-  if (entity == RT_ENTITY_RECOMMENDATION) {
-    Rectrack__V1__Recommendation *r = (void *)subject;
-    previous = r->status;
-    r->status = fu->status;
-    r->last_follow_up_as_of = fu->as_of;
-    r->revision = fu->revision;
-    r->updated_ms = ctx->now_ms;
-    r->updated_by = (char *)ctx->principal;
-  } else {
-    Rectrack__V1__Commitment *c = (void *)subject;
-    previous = c->status;
-    c->status = fu->status;
-    c->last_follow_up_as_of = fu->as_of;
-    c->revision = fu->revision;
-    c->updated_ms = ctx->now_ms;
-    c->updated_by = (char *)ctx->principal;
-  }
-  return previous;
-}
-
 static int log_follow_up(store_wctx_t *ctx, Rectrack__V1__FollowUp *fu) {
   char *changed[] = {(char *)"status"};
   Rectrack__V1__ChangeEvent event = RECTRACK__V1__CHANGE_EVENT__INIT;
@@ -69,23 +47,50 @@ static int log_follow_up(store_wctx_t *ctx, Rectrack__V1__FollowUp *fu) {
   return store_log_append(ctx, &event);
 }
 
+/* The review fields of a new report: the secretariat's is validated by
+ * itself at its own revision; a reporter's awaits a decision. */
+static void set_review(store_wctx_t *ctx, Rectrack__V1__FollowUp *fu) {
+  fu->reviewed_by = (char *)"";
+  fu->reviewed_ms = 0;
+  fu->review_note = (char *)"";
+  fu->review_revision = 0;
+  fu->review_state = RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_SUBMITTED;
+  if (!store_parties_is_secretariat(ctx))
+    return;
+  fu->review_state = RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_VALIDATED;
+  fu->reviewed_by = (char *)ctx->principal;
+  fu->reviewed_ms = ctx->now_ms;
+  fu->review_revision = fu->revision;
+}
+
+/* Checks the report, its subject and who may file it; fetches the
+ * subject into *before. */
+static int check_follow_up(store_wctx_t *ctx, Rectrack__V1__FollowUp *fu,
+                           rt_entity_t entity, ProtobufCMessage **before,
+                           store_key_t *pk) {
+  int rc = store_validate_follow_up(fu, ctx->err);
+  if (rc == 0)
+    rc = store_fetch_record(ctx, entity, fu->subject_id, "follow_up.subject_id",
+                            before, pk);
+  if (rc == 0)
+    rc = store_parties_check_actors(ctx);
+  if (rc == 0)
+    rc = store_parties_check_subject(ctx, entity, *before);
+  if (rc == 0)
+    rc = store_parties_check_reported_by(ctx, &fu->reported_by,
+                                         "follow_up.reported_by");
+  if (rc == 0)
+    rc = store_check_expected(ctx, NULL, fu->subject_id,
+                              store_record_revision(entity, *before));
+  return rc;
+}
+
 int store_op_follow_up(store_wctx_t *ctx) {
   Rectrack__V1__FollowUp fu = *(const Rectrack__V1__FollowUp *)ctx->op->message;
-  int rc = store_validate_follow_up(&fu, ctx->err);
-  if (rc != 0)
-    return rc;
   rt_entity_t entity = store_subject_of_id(fu.subject_id);
   ProtobufCMessage *before = NULL;
   store_key_t pk;
-  rc = store_fetch_record(ctx, entity, fu.subject_id, "follow_up.subject_id",
-                          &before, &pk);
-  if (rc == 0)
-    rc = store_check_reference(ctx->txn, ctx->store, RT_ENTITY_ACTOR,
-                               fu.reported_by, "follow_up.reported_by",
-                               ctx->err);
-  if (rc == 0)
-    rc = store_check_expected(ctx, NULL, fu.subject_id,
-                              store_record_revision(entity, before));
+  int rc = check_follow_up(ctx, &fu, entity, &before, &pk);
   if (rc == 0)
     rc = store_next_revision(ctx, &fu.revision);
   if (rc != 0)
@@ -99,16 +104,24 @@ int store_op_follow_up(store_wctx_t *ctx) {
   fu.recorded_ms = ctx->now_ms;
   fu.subject_type = store_subject_type(entity);
   fu.subject_title = (char *)"";
+  fu.previous_status = store_subject_official_status(entity, before);
+  set_review(ctx, &fu);
   /* The subject as it will be; before stays as it was, for its index
    * entries. Both live in the op's arena. */
   ProtobufCMessage *after = store_arena_memdup(
       ctx->arena, before, before->descriptor->sizeof_message);
   if (after == NULL)
     return rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
-  fu.previous_status = apply_status(entity, after, &fu, ctx);
-  rc = store_put_record(ctx, entity, &pk, before, after, 0, false);
+  store_status_fields_t fields;
+  rc = put_follow_up(ctx, &fu, &pk);
   if (rc == 0)
-    rc = put_follow_up(ctx, &fu, &pk);
+    rc = store_subject_status(ctx, entity, &pk, &fields);
+  if (rc != 0)
+    return rc;
+  store_set_status_fields(entity, after, &fields);
+  store_stamp_subject(ctx, entity, after, fu.revision,
+                      store_parties_is_secretariat(ctx) ? 0 : 1);
+  rc = store_put_record(ctx, entity, &pk, before, after, 0, false);
   if (rc == 0)
     rc = log_follow_up(ctx, &fu);
   return rc;

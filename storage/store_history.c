@@ -7,6 +7,8 @@
  * + as_of + revision). Page tokens work as in store_query.c, over the key
  * of the database walked. The change log itself is read in revision order
  * by rt_store_log_scan, for WatchChanges, exports and the verifier.
+ * Follow-ups and measurements recorded before review states existed are
+ * listed as validated, which is what they count as.
  */
 #include "rt_validate.h"
 #include "store_query.h"
@@ -179,6 +181,8 @@ static int resolve_follow_up(rt_store_reader_t *reader, const MDB_val *value,
   if (fu == NULL)
     return rt_error_set(err, RT_ECORRUPT, NULL,
                         "storage: a stored follow-up does not decode");
+  if (store_review_is_official(fu->review_state)) /* older ones: unset */
+    fu->review_state = RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_VALIDATED;
   if ((set_date(f->from_date) && strcmp(fu->as_of, f->from_date) < 0) ||
       (set_date(f->to_date) && strcmp(fu->as_of, f->to_date) > 0)) {
     protobuf_c_message_free_unpacked(&fu->base, NULL);
@@ -299,11 +303,14 @@ static int resolve_measurement(rt_store_reader_t *reader, const MDB_val *value,
                                rt_error_t *err) {
   (void)reader;
   (void)data;
-  *out = (ProtobufCMessage *)rectrack__v1__measurement__unpack(
-      NULL, value->mv_size, value->mv_data);
-  if (*out == NULL)
+  Rectrack__V1__Measurement *m =
+      rectrack__v1__measurement__unpack(NULL, value->mv_size, value->mv_data);
+  if (m == NULL)
     return rt_error_set(err, RT_ECORRUPT, NULL,
                         "storage: a stored measurement does not decode");
+  if (store_review_is_official(m->review_state)) /* older ones: unset */
+    m->review_state = RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_VALIDATED;
+  *out = &m->base;
   return 0;
 }
 
@@ -350,8 +357,7 @@ static void owner_of(char kind, const MDB_val *key, char out[24]) {
   const uint8_t *k = key->mv_data;
   out[0] = '\0';
   if (kind == 'f' && key->mv_size >= 9)
-    snprintf(out, 24, "%c%llu", k[0],
-             (unsigned long long)store_get_u64(k + 1));
+    snprintf(out, 24, "%c%llu", k[0], (unsigned long long)store_get_u64(k + 1));
   else if (kind == 'm' && key->mv_size >= 8)
     snprintf(out, 24, "C%llu", (unsigned long long)store_get_u64(k));
 }

@@ -10,8 +10,11 @@
  *   store_apply.c      rt_store_apply: batches, child transactions, map
  *                      growth, dispatch by op kind
  *   store_records.c, store_followups.c, store_measurements.c,
- *   store_replay.c     the operations (store_ops.h)
- *   store_trajectory.c a commitment's derived fields (store_trajectory.h)
+ *   store_submissions.c, store_replay.c
+ *                      the operations (store_ops.h)
+ *   store_trajectory.c a subject's derived fields: the status rule, a
+ *                      commitment's trajectory (store_trajectory.h)
+ *   store_parties.c    what a reporter may record (store_parties.h)
  *   store_write.c, store_log.c
  *                      the write primitives: fetch and put records, index
  *                      entries, revisions, the log, the reply (store_write.h)
@@ -117,6 +120,8 @@ enum {
   IDX_KIND = 'k',       /* 1 byte: kind enum (all entities) */
   IDX_TRAJECTORY = 'j', /* commitments: 1 byte */
   IDX_COUNTRY = 'c',    /* actors: ISO alpha-3 */
+  IDX_PENDING = 'p',    /* 1 byte, 1: submissions await validation (recs,
+                           coms); absent otherwise */
 };
 
 #define STORE_MAX_KEY 511 /* LMDB's default key size limit */
@@ -202,6 +207,11 @@ Rectrack__V1__SubjectType store_subject_type(rt_entity_t entity);
 rt_entity_t store_subject_entity(Rectrack__V1__SubjectType type);
 /* The entity of a follow-up subject id: R.. or C.. (already validated). */
 rt_entity_t store_subject_of_id(const char *id);
+/* Whether a follow-up or measurement in this review state is official
+ * (counts towards status, latest value and trajectory): VALIDATED, and
+ * UNSPECIFIED, the state of everything recorded before review states
+ * existed. */
+bool store_review_is_official(int review_state);
 int64_t store_now_ms(void);
 void store_date_of_ms(int64_t ms, char out[11]);
 

@@ -29,6 +29,7 @@ typedef struct subject_filter {
   uint64_t updated_since_revision;
   const char *recommendation_id;
   int kind, trajectory;
+  bool pending_validation;
 } subject_filter_t;
 
 static bool set(const char *value) { return value && value[0]; }
@@ -107,6 +108,9 @@ static int add_subject_conditions(const subject_filter_t *f, store_list_t *list,
   for (size_t i = 0; rc == 0 && i < sizeof bytes / sizeof *bytes; i++)
     if (bytes[i].value)
       rc = store_list_keys(list, bytes[i].tag, &bytes[i].value, 1);
+  static const int pending = 1;
+  if (rc == 0 && f->pending_validation)
+    rc = store_list_keys(list, IDX_PENDING, &pending, 1);
   if (rc == 0 && set(f->recommendation_id)) {
     uint8_t number[8];
     store_put_u64(number, store_parse_number_id(f->recommendation_id, 'R'));
@@ -204,7 +208,8 @@ static int run_subject_list(rt_store_reader_t *reader, subject_filter_t *f,
   .overdue_only = (request)->overdue_only,                                     \
   .include_archived = (request)->include_archived,                             \
   .today = effective_today((request)->as_of, (today), (fallback)),             \
-  .updated_since_revision = (request)->updated_since_revision
+  .updated_since_revision = (request)->updated_since_revision,                 \
+  .pending_validation = (request)->pending_validation
 
 static int reader_ok(rt_store_reader_t *reader, rt_error_t *err) {
   if (reader == NULL || !reader->active)

@@ -8,6 +8,8 @@
  *   store_records.c       create and update of the four record kinds
  *   store_followups.c     follow-up reports and the status they set
  *   store_measurements.c  measurements of quantified commitments
+ *   store_submissions.c   the secretariat's decision on a reporter's
+ *                         follow-up or measurement
  *   store_replay.c        repeated request ids, answered from the log
  *
  * Errors: each returns 0 or a negative RT_E* code with ctx->err set; on
@@ -18,6 +20,7 @@
 #ifndef RT_STORE_OPS_H
 #define RT_STORE_OPS_H
 
+#include "store_parties.h"
 #include "store_trajectory.h"
 #include "store_validate.h"
 #include "store_write.h"
@@ -36,16 +39,29 @@ int store_op_create(store_wctx_t *ctx, rt_entity_t entity);
  * revision), RT_ETOOBIG, RT_ENOMEM or an LMDB code. */
 int store_op_update(store_wctx_t *ctx, rt_entity_t entity);
 
-/* Records a follow-up and sets its subject's status (keeping the old one
- * as previous_status). Returns 0, RT_EINVAL, RT_ENOTFOUND (the subject or
- * the reporting actor), RT_ECONFLICT, RT_ENOMEM or an LMDB code. */
+/* Records a follow-up (validated when the secretariat records it,
+ * submitted when a reporter does) and works its subject's status fields
+ * out again (the subject's status before is kept as previous_status).
+ * Returns 0, RT_EINVAL, RT_ENOTFOUND (the subject or the reporting
+ * actor), RT_ECONFLICT, RT_EPERM and RT_EPRECOND (store_parties.h),
+ * RT_ENOMEM or an LMDB code. */
 int store_op_follow_up(store_wctx_t *ctx);
 
-/* Records a measurement of a quantified commitment and recomputes the
- * commitment's latest value, progress and trajectory. Returns 0,
- * RT_EINVAL, RT_ENOTFOUND (the commitment), RT_EPRECOND (it has no
- * indicator), RT_ECORRUPT, RT_ENOMEM or an LMDB code. */
+/* Records a measurement of a quantified commitment (validated or
+ * submitted, as a follow-up) and recomputes the commitment's latest
+ * value, progress and trajectory. Returns 0, RT_EINVAL, RT_ENOTFOUND (the
+ * commitment or the reporting actor), RT_EPRECOND (it has no indicator;
+ * store_parties.h), RT_EPERM, RT_ECORRUPT, RT_ENOMEM or an LMDB code. */
 int store_op_measurement(store_wctx_t *ctx);
+
+/* The secretariat's decision (validate or return) on the submission the
+ * op's ValidateSubmissionRequest names, with the subject's derived fields
+ * worked out again; the reply is a ValidateSubmissionResponse. Returns 0,
+ * RT_EINVAL (a field, named), RT_ENOTFOUND (no such subject, or no
+ * follow-up or measurement of it at that revision), RT_EPRECOND (decided
+ * already, or validated when recorded), RT_EPERM (a reporter; the
+ * principal who recorded it), RT_ECORRUPT, RT_ENOMEM or an LMDB code. */
+int store_op_validate(store_wctx_t *ctx);
 
 /* When the op's request id was used before, answers the op from the
  * change it made and sets op->replayed; writes nothing either way.

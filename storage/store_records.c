@@ -19,10 +19,16 @@
 static bool is_server_owned(rt_entity_t entity, const char *name) {
   static const char *const common[] = {"id", "revision", "created_ms",
                                        "updated_ms", "updated_by"};
-  static const char *const derived[] = {
-      "status",           "last_follow_up_as_of", "latest_value",
-      "trajectory",       "latest_as_of",         "progress",
-      "measurement_count"};
+  static const char *const derived[] = {"status",
+                                        "last_follow_up_as_of",
+                                        "latest_value",
+                                        "trajectory",
+                                        "latest_as_of",
+                                        "progress",
+                                        "measurement_count",
+                                        "reported_status",
+                                        "reported_as_of",
+                                        "pending_count"};
   for (size_t i = 0; i < sizeof common / sizeof *common; i++)
     if (strcmp(name, common[i]) == 0)
       return true;
@@ -155,6 +161,9 @@ static void stamp_record(ProtobufCMessage *record, const stamp_t *stamp) {
   set_field(record, "status", &no_information);
   set_field(record, "last_follow_up_as_of", &empty);
   set_field(record, "measurement_count", zero);
+  set_field(record, "reported_status", zero);
+  set_field(record, "reported_as_of", &empty);
+  set_field(record, "pending_count", zero);
 }
 
 static int validate_record(rt_entity_t entity, const ProtobufCMessage *record,

@@ -1,7 +1,8 @@
 /*
  * store_replay: a request repeated with the same request_id is answered
  * from the change it made the first time, and writes nothing: the reply
- * is the follow-up as recorded, or the subject record as it stands now.
+ * is the follow-up as recorded, the decision on a submission as taken, or
+ * the subject record as it stands now.
  * The request ids and the log entries they point at are written by
  * store_log_append (store_log.c); this operation only reads them.
  */
@@ -20,6 +21,10 @@ static const char *op_subject_id(const rt_write_op_t *op) {
   if (op->kind == RT_OP_RECORD_MEASUREMENT)
     return ((const Rectrack__V1__Measurement *)(const void *)message)
         ->commitment_id;
+  if (op->kind == RT_OP_VALIDATE_SUBMISSION)
+    return ((const Rectrack__V1__ValidateSubmissionRequest *)(const void *)
+                message)
+        ->subject_id;
   if (op->kind == RT_OP_CREATE_RECOMMENDATION ||
       op->kind == RT_OP_CREATE_COMMITMENT)
     return NULL;
@@ -47,6 +52,19 @@ static int reply_with_record(store_wctx_t *ctx,
   return rc ? rc : store_copy_reply(ctx, data.mv_data, data.mv_size);
 }
 
+/* A decision's reply, from its log entry: the submission as decided and
+ * the subject as the decision left it (it may have changed since). */
+static int reply_with_decision(store_wctx_t *ctx,
+                               const Rectrack__V1__ChangeEvent *event) {
+  Rectrack__V1__ValidateSubmissionResponse reply =
+      RECTRACK__V1__VALIDATE_SUBMISSION_RESPONSE__INIT;
+  reply.follow_up = event->follow_up;
+  reply.measurement = event->measurement;
+  reply.recommendation = event->recommendation;
+  reply.commitment = event->commitment;
+  return store_set_reply(ctx, &reply.base);
+}
+
 /* A request id reused for another record is refused: replaying would
  * answer with a record the caller did not name and silently drop its
  * change. */
@@ -67,6 +85,8 @@ int store_op_replay(store_wctx_t *ctx) {
                      "request_id: '%.80s' was already used for a change to "
                      "%.80s, not %.80s; use a new request id",
                      ctx->op->request_id, store_str(event->subject_id), wanted);
+  else if (ctx->op->kind == RT_OP_VALIDATE_SUBMISSION)
+    rc = reply_with_decision(ctx, event);
   else if (event->follow_up)
     rc = store_set_reply(ctx, &event->follow_up->base);
   else

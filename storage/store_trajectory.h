@@ -1,9 +1,13 @@
 /*
- * store_trajectory: the derived fields of a quantified commitment, from
- * its indicator and its stored measurements: latest value and date,
- * progress and trajectory. Used by the operations that change either
- * (store_measurements.c, store_records.c on an indicator update); stands
- * on the write primitives. Not a public header.
+ * store_trajectory: the derived fields of a subject, each computed from
+ * its history in one place. A recommendation's or commitment's official
+ * status and the self-reported status awaiting validation come from its
+ * follow-ups (store_subject_status); a quantified commitment's latest
+ * value, progress and trajectory from its validated measurements
+ * (store_commitment_recompute). Used by the operations that change either
+ * (store_followups.c, store_measurements.c, store_submissions.c,
+ * store_records.c on an indicator update); stands on the write
+ * primitives. Not a public header.
  */
 #ifndef RT_STORE_TRAJECTORY_H
 #define RT_STORE_TRAJECTORY_H
@@ -19,11 +23,53 @@ Rectrack__V1__Trajectory store_trajectory(const Rectrack__V1__Indicator *ind,
                                           double *progress);
 
 /* Sets latest_value, latest_as_of, progress and trajectory of com (stored
- * as commitment number) from its measurements in the op's transaction;
- * com->latest_as_of points into the op's arena afterwards. Returns 0,
- * RT_ECORRUPT (a measurement does not decode), RT_ENOMEM or an LMDB
- * code. */
+ * as commitment number) from its official measurements (validated, or
+ * recorded before review states existed) in the op's transaction: a
+ * submitted or returned one never counts. com->latest_as_of points into
+ * the op's arena afterwards. Returns 0, RT_ECORRUPT (a measurement does
+ * not decode), RT_ENOMEM or an LMDB code. */
 int store_commitment_recompute(store_wctx_t *ctx, uint64_t number,
                                Rectrack__V1__Commitment *com);
+
+/* A subject's status fields as its follow-ups decide them. */
+typedef struct store_status_fields {
+  /* Official: the status and as_of of the latest official follow-up;
+   * NO_INFORMATION and "" when there is none. */
+  Rectrack__V1__Status status;
+  const char *as_of;
+  /* Self-reported: the latest follow-up awaiting validation; UNSPECIFIED
+   * and "" when none awaits. */
+  Rectrack__V1__Status reported_status;
+  const char *reported_as_of;
+} store_status_fields_t;
+
+/* The status rule, the one place that says which follow-up decides a
+ * subject's status: reads every follow-up of the subject stored under pk
+ * (entity: a recommendation or commitment) in the op's transaction and
+ * fills *out; its strings point into the op's arena. A returned
+ * follow-up never counts. Returns 0, RT_ECORRUPT (a follow-up does not
+ * decode), RT_ENOMEM or an LMDB code. */
+int store_subject_status(store_wctx_t *ctx, rt_entity_t entity,
+                         const store_key_t *pk, store_status_fields_t *out);
+
+/* Writes fields into subject (a Recommendation or Commitment of entity):
+ * status, last_follow_up_as_of, reported_status, reported_as_of. The
+ * strings are assigned, not copied. */
+void store_set_status_fields(rt_entity_t entity, ProtobufCMessage *subject,
+                             const store_status_fields_t *fields);
+
+/* The official status of subject (a Recommendation or Commitment of
+ * entity) as stored. */
+Rectrack__V1__Status
+store_subject_official_status(rt_entity_t entity,
+                              const ProtobufCMessage *subject);
+
+/* Stamps a change of subject (a Recommendation or Commitment of entity)
+ * by the op: revision, updated_ms, updated_by, and pending_delta (+1 a
+ * submission recorded, -1 one decided, 0 neither) added to its
+ * pending_count, which never goes below 0. */
+void store_stamp_subject(const store_wctx_t *ctx, rt_entity_t entity,
+                         ProtobufCMessage *subject, uint64_t revision,
+                         int pending_delta);
 
 #endif /* RT_STORE_TRAJECTORY_H */

@@ -9,7 +9,16 @@
  * (store_request_key); the step takes each entry's principal from the log
  * entry its revision points at.
  *
- * Version 3 (release 0.3): indexes for every filter. The keys of an
+ * Version 3 (release 0.3): follow-ups and measurements carry a review
+ * state, and subjects with submissions awaiting validation carry a
+ * pending index key. Nothing is rewritten: what was recorded before has
+ * no review state, which reads as validated, and no subject has anything
+ * pending. The version still changes, because a build of version 2 would
+ * take a submitted report for an official one, and its verifier would
+ * call the pending index entries dangling; it now refuses the directory
+ * instead.
+ *
+ * Version 4 (release 0.3): indexes for every filter. The keys of an
  * archived record carry the archived bit, every record is under IDX_ALL,
  * recommendations and commitments are also under the revision of their
  * last change and, while open, their due date, and their words are in the
@@ -198,7 +207,33 @@ static int scope_request_ids(upgrade_t *up) {
   return rc;
 }
 
-/* ---- 2 -> 3: indexes for every filter, and the word index ------------- */
+/* ---- 2 -> 3: review states ------------------------------------------- */
+
+static int count_entries(upgrade_t *up, MDB_dbi dbi, size_t *out) {
+  MDB_stat stat;
+  int rc = store_mdb_error(mdb_stat(up->txn, dbi, &stat), up->err,
+                           "counting history entries");
+  *out = rc == 0 ? (size_t)stat.ms_entries : 0;
+  return rc;
+}
+
+static int add_review_states(upgrade_t *up) {
+  size_t follow_ups = 0, measurements = 0;
+  int rc = count_entries(up, up->store->fups, &follow_ups);
+  if (rc == 0)
+    rc = count_entries(up, up->store->meas, &measurements);
+  if (rc == 0)
+    rc = report_line(up,
+                     "schema 2 -> 3: follow-ups and measurements carry a "
+                     "review state; the %zu follow-up%s and %zu "
+                     "measurement%s recorded so far count as validated "
+                     "(nothing was rewritten)",
+                     follow_ups, follow_ups == 1 ? "" : "s", measurements,
+                     measurements == 1 ? "" : "s");
+  return rc;
+}
+
+/* ---- 3 -> 4: indexes for every filter, and the word index ------------- */
 
 static int put_index_entries(upgrade_t *up, rt_entity_t entity,
                              const MDB_val *pk,
@@ -275,7 +310,7 @@ static int index_every_filter(upgrade_t *up) {
                          up->err, "reading the word index");
   if (rc == 0)
     rc = report_line(up,
-                     "schema 2 -> 3: the indexes of %zu record%s rebuilt "
+                     "schema 3 -> 4: the indexes of %zu record%s rebuilt "
                      "(every filter has one; archived records apart) and "
                      "%zu word entr%s written for text search",
                      records, records == 1 ? "" : "s",
@@ -288,7 +323,8 @@ static int index_every_filter(upgrade_t *up) {
 
 static const upgrade_step_t steps[] = {
     {1, scope_request_ids},
-    {2, index_every_filter},
+    {2, add_review_states},
+    {3, index_every_filter},
 };
 
 int store_upgrade_run(rt_store_t *store, MDB_txn *txn, uint64_t from,

@@ -49,13 +49,13 @@ static int check_slugs(char **values, size_t n, const char *field,
   return rc;
 }
 
-static int check_texts(char **values, size_t n, size_t max_len,
-                       const char *field, rt_error_t *err) {
+static int check_evidence(char **values, size_t n, const char *field,
+                          rt_error_t *err) {
   char name[FIELD_LEN];
   int rc = check_list_len(n, field, err);
   for (size_t i = 0; i < n && rc == 0; i++)
-    rc = rt_validate_text(store_str(values[i]), max_len, true,
-                          field_at(name, field, i), err);
+    rc = rt_validate_evidence(store_str(values[i]), field_at(name, field, i),
+                              err);
   return rc;
 }
 
@@ -145,7 +145,7 @@ int store_validate_recommendation(const Rectrack__V1__Recommendation *r,
     rc = rt_validate_text(store_str(r->text), RT_MAX_TEXT_LEN, false,
                           "recommendation.text", err);
   if (rc == 0)
-    rc = check_optional_slug(r->theme, "recommendation.theme", err);
+    rc = rt_validate_theme(r->theme, "recommendation.theme", err);
   if (rc == 0)
     rc = check_sdg_gcm(r->sdg_targets, r->n_sdg_targets, r->gcm_objectives,
                        r->n_gcm_objectives, "recommendation", err);
@@ -235,7 +235,7 @@ int store_validate_commitment(const Rectrack__V1__Commitment *c,
     rc = check_sdg_gcm(c->sdg_targets, c->n_sdg_targets, c->gcm_objectives,
                        c->n_gcm_objectives, "commitment", err);
   if (rc == 0)
-    rc = check_optional_slug(c->theme, "commitment.theme", err);
+    rc = rt_validate_theme(c->theme, "commitment.theme", err);
   if (rc == 0 && c->indicator)
     rc = check_indicator(c->indicator, err);
   return rc;
@@ -256,8 +256,7 @@ int store_validate_follow_up(const Rectrack__V1__FollowUp *f, rt_error_t *err) {
     rc = rt_validate_text(store_str(f->note), RT_MAX_TEXT_LEN, false,
                           "follow_up.note", err);
   if (rc == 0)
-    rc = check_texts(f->evidence, f->n_evidence, RT_MAX_URL_LEN,
-                     "follow_up.evidence", err);
+    rc = check_evidence(f->evidence, f->n_evidence, "follow_up.evidence", err);
   if (rc == 0)
     rc = check_optional_slug(f->reported_by, "follow_up.reported_by", err);
   if (rc == 0)
@@ -282,6 +281,38 @@ int store_validate_measurement(const Rectrack__V1__Measurement *m,
   if (rc == 0)
     rc = rt_validate_text(store_str(m->note), RT_MAX_TEXT_LEN, false,
                           "measurement.note", err);
+  if (rc == 0)
+    rc = check_optional_slug(m->reported_by, "measurement.reported_by", err);
+  return rc;
+}
+
+int store_validate_decision(const Rectrack__V1__ValidateSubmissionRequest *d,
+                            rt_error_t *err) {
+  const char *subject = store_str(d->subject_id);
+  if (store_parse_number_id(subject, 'R') == 0 &&
+      store_parse_number_id(subject, 'C') == 0)
+    return rt_error_set(err, RT_EINVAL, "subject_id",
+                        "subject_id: '%.80s' is not a recommendation (R..) "
+                        "or commitment (C..) id",
+                        subject);
+  if (d->revision == 0)
+    return rt_error_set(err, RT_EINVAL, "revision",
+                        "revision: the revision the submission was recorded "
+                        "at is required");
+  if (d->decision != RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_VALIDATED &&
+      d->decision != RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_RETURNED)
+    return rt_error_set(err, RT_EINVAL, "decision",
+                        "decision: must be REVIEW_STATE_VALIDATED or "
+                        "REVIEW_STATE_RETURNED, not %d",
+                        (int)d->decision);
+  int rc =
+      rt_validate_text(store_str(d->note), RT_MAX_TEXT_LEN, false, "note", err);
+  if (rc == 0 &&
+      d->decision == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_RETURNED &&
+      store_str(d->note)[0] == '\0')
+    rc = rt_error_set(err, RT_EINVAL, "note",
+                      "note: say why the submission is returned, so that "
+                      "the reporter can correct it");
   return rc;
 }
 

@@ -24,6 +24,10 @@ int store_validate_follow_up(const Rectrack__V1__FollowUp *follow_up,
                              rt_error_t *err);
 int store_validate_measurement(const Rectrack__V1__Measurement *measurement,
                                rt_error_t *err);
+/* A decision on a submission: the subject id, the revision, VALIDATED or
+ * RETURNED, a note (required to return). */
+int store_validate_decision(
+    const Rectrack__V1__ValidateSubmissionRequest *decision, rt_error_t *err);
 /* value is one of descriptor's (0 only when allow_unspecified). Returns 0
  * or RT_EINVAL naming field. */
 int store_validate_enum(const ProtobufCEnumDescriptor *descriptor, int value,

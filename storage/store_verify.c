@@ -8,7 +8,14 @@
  * sentences. What the checks unpack lives in an arena reset after each
  * record or index entry. The test-damage helpers at the end break a store
  * on purpose so that the verifier's tests can show it notices.
+ *
+ * Beside problems the verifier collects notices: a recommendation or a
+ * commitment tagged with an SDG target, GCM objective or theme outside the
+ * reference lists, stored before the lists were enforced. The store is
+ * sound and the record is kept; the notice names the record, the field and
+ * the value so that the secretariat can correct it.
  */
+#include "rt_reference.h"
 #include "rt_validate.h"
 #include "store_words.h"
 
@@ -23,6 +30,8 @@
 
 static void add_problem(rt_verify_report_t *report, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
+static void add_notice(rt_verify_report_t *report, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Whether key is in dbi. A read that fails for another reason than a
  * missing key also says "absent": the problem it shows is reported. */
@@ -33,18 +42,33 @@ static bool present(rt_store_reader_t *reader, MDB_dbi dbi, const void *key,
                          "verifying") == 0;
 }
 
-static void add_problem(rt_verify_report_t *report, const char *format, ...) {
-  report->problem_count++;
-  if (report->problems_len >= RT_VERIFY_MAX_PROBLEMS)
+/* Counts a sentence and keeps it while the list has room. */
+static void add_sentence(size_t *count, char **list, size_t *len,
+                         const char *format, va_list args) {
+  (*count)++;
+  if (*len >= RT_VERIFY_MAX_PROBLEMS)
     return;
   char *sentence = malloc(512);
   if (sentence == NULL)
     return;
+  vsnprintf(sentence, 512, format, args);
+  list[(*len)++] = sentence;
+}
+
+static void add_problem(rt_verify_report_t *report, const char *format, ...) {
   va_list args;
   va_start(args, format);
-  vsnprintf(sentence, 512, format, args);
+  add_sentence(&report->problem_count, report->problems, &report->problems_len,
+               format, args);
   va_end(args);
-  report->problems[report->problems_len++] = sentence;
+}
+
+static void add_notice(rt_verify_report_t *report, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  add_sentence(&report->notice_count, report->notices, &report->notices_len,
+               format, args);
+  va_end(args);
 }
 
 void rt_verify_report_free(rt_verify_report_t *report) {
@@ -53,6 +77,9 @@ void rt_verify_report_free(rt_verify_report_t *report) {
   for (size_t i = 0; i < report->problems_len; i++)
     free(report->problems[i]);
   free(report->problems);
+  for (size_t i = 0; i < report->notices_len; i++)
+    free(report->notices[i]);
+  free(report->notices);
   memset(report, 0, sizeof *report);
 }
 
@@ -64,13 +91,129 @@ typedef struct chain_state {
   uint64_t follow_ups, measurements; /* entries that recorded one */
 } chain_state_t;
 
+/* The review fields a decision on a submission changes in its stored
+ * copy (the same names in FollowUp and Measurement). */
+static const char *const review_fields[] = {"review_state", "reviewed_by",
+                                            "reviewed_ms", "review_note",
+                                            "review_revision"};
+
+static const ProtobufCFieldDescriptor *field_of(const ProtobufCMessage *m,
+                                                const char *name) {
+  return protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+}
+
+static uint64_t review_revision_of(const ProtobufCMessage *m) {
+  uint64_t value;
+  memcpy(&value, (const char *)m + field_of(m, "review_revision")->offset,
+         sizeof value);
+  return value;
+}
+
+static int review_state_of(const ProtobufCMessage *m) {
+  int value;
+  memcpy(&value, (const char *)m + field_of(m, "review_state")->offset,
+         sizeof value);
+  return value;
+}
+
+/* Copies the review fields of from into to (messages of one type). */
+static void copy_review_fields(ProtobufCMessage *to,
+                               const ProtobufCMessage *from) {
+  for (size_t i = 0; i < sizeof review_fields / sizeof *review_fields; i++) {
+    const ProtobufCFieldDescriptor *fd = field_of(to, review_fields[i]);
+    size_t size = fd->type == PROTOBUF_C_TYPE_STRING ? sizeof(char *)
+                  : fd->type == PROTOBUF_C_TYPE_ENUM ? sizeof(int)
+                                                     : sizeof(uint64_t);
+    memcpy((char *)to + fd->offset, (const char *)from + fd->offset, size);
+  }
+}
+
+static bool same_packed(const ProtobufCMessage *a, const void *bytes,
+                        size_t len) {
+  size_t a_len = protobuf_c_message_get_packed_size(a);
+  uint8_t *packed = malloc(a_len + 1);
+  if (packed == NULL)
+    return true; /* cannot tell: no problem claimed */
+  protobuf_c_message_pack(a, packed);
+  bool same = a_len == len && memcmp(packed, bytes, len) == 0;
+  free(packed);
+  return same;
+}
+
+/* Whether the log entry at decided is a decision on the submission of
+ * subject recorded at revision. */
+static bool is_decision_on(chain_state_t *state, uint64_t decided,
+                           const char *subject, uint64_t revision) {
+  uint8_t key[8];
+  store_put_u64(key, decided);
+  MDB_val value;
+  if (!present(state->reader, state->reader->store->log, key, 8, &value))
+    return false;
+  Rectrack__V1__ChangeEvent *event =
+      rectrack__v1__change_event__unpack(NULL, value.mv_size, value.mv_data);
+  bool decision =
+      event != NULL &&
+      (event->kind ==
+           RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_SUBMISSION_VALIDATED ||
+       event->kind ==
+           RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_SUBMISSION_RETURNED) &&
+      strcmp(event->subject_id ? event->subject_id : "", subject) == 0 &&
+      ((event->follow_up && event->follow_up->revision == revision) ||
+       (event->measurement && event->measurement->revision == revision));
+  if (event)
+    rectrack__v1__change_event__free_unpacked(event, NULL);
+  return decision;
+}
+
+/* A submission decided after it was recorded: its stored copy is the
+ * logged one with the decision's review fields, and the decision it
+ * points at is in the log (the decision's own entry then holds the copy
+ * byte for byte). True when that explains the difference, or when the
+ * problem found was reported here. */
+static bool decided_later(chain_state_t *state, const MDB_val *stored,
+                          const ProtobufCMessage *logged, const char *what,
+                          const char *subject, uint64_t revision) {
+  if (review_state_of(logged) !=
+      RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_SUBMITTED)
+    return false;
+  store_arena_t arena; /* the copy's memory: its fields may be reassigned */
+  store_arena_init(&arena);
+  ProtobufCMessage *copy = protobuf_c_message_unpack(
+      logged->descriptor, &arena.allocator, stored->mv_size, stored->mv_data);
+  uint64_t decided = copy ? review_revision_of(copy) : 0;
+  bool explained = false;
+  if (decided > revision) {
+    /* With the submission's own review fields again, the copy must be
+     * what the log recorded: the report itself never changes. */
+    copy_review_fields(copy, logged);
+    size_t len = protobuf_c_message_get_packed_size(copy);
+    uint8_t *packed = store_arena_alloc(&arena, len + 1);
+    if (packed != NULL) {
+      protobuf_c_message_pack(copy, packed);
+      explained = same_packed(logged, packed, len);
+    }
+  }
+  store_arena_free(&arena);
+  if (explained && !is_decision_on(state, decided, subject, revision))
+    add_problem(state->report,
+                "The %s recorded at revision %" PRIu64 " says it was "
+                "decided at revision %" PRIu64 ", but the log holds no "
+                "such decision: it was altered.",
+                what, revision, decided);
+  return explained;
+}
+
 /* The stored copy under key must be byte for byte the message the log
  * entry holds: the log is chained, the history databases are not, so
- * this is what shows a report altered or removed after the fact. */
+ * this is what shows a report altered or removed after the fact. A
+ * submission decided later differs from its recording in its review
+ * fields alone (decided_later); the decision's own entry (decision true)
+ * holds the copy as it stands. */
 static void check_history_copy(chain_state_t *state, MDB_dbi dbi,
                                const uint8_t *key, size_t key_len,
                                const ProtobufCMessage *logged, const char *what,
-                               uint64_t revision) {
+                               const char *subject, uint64_t revision,
+                               bool decision) {
   MDB_val stored;
   if (!present(state->reader, dbi, key, key_len, &stored)) {
     add_problem(state->report,
@@ -79,29 +222,29 @@ static void check_history_copy(chain_state_t *state, MDB_dbi dbi,
                 what, revision);
     return;
   }
-  size_t len = protobuf_c_message_get_packed_size(logged);
-  uint8_t *packed = malloc(len + 1);
-  if (packed == NULL)
+  if (same_packed(logged, stored.mv_data, stored.mv_size))
     return;
-  protobuf_c_message_pack(logged, packed);
-  if (len != stored.mv_size || memcmp(packed, stored.mv_data, len) != 0)
-    add_problem(state->report,
-                "The stored %s of revision %" PRIu64 " differs from the "
-                "one the log recorded: it was altered.",
-                what, revision);
-  free(packed);
+  if (!decision &&
+      decided_later(state, &stored, logged, what, subject, revision))
+    return;
+  add_problem(state->report,
+              "The stored %s of revision %" PRIu64 " differs from the "
+              "one the log recorded: it was altered.",
+              what, revision);
 }
 
 static void check_follow_up_copy(chain_state_t *state,
                                  const Rectrack__V1__FollowUp *fu,
-                                 uint64_t revision) {
+                                 uint64_t revision, bool decision) {
   const char *subject = fu->subject_id ? fu->subject_id : "";
   uint8_t key[17], date_key[18];
   key[0] = (uint8_t)subject[0];
   store_put_u64(key + 1, store_parse_number_id(subject, subject[0]));
   store_put_u64(key + 9, fu->revision);
   check_history_copy(state, state->reader->store->fups, key, sizeof key,
-                     &fu->base, "follow-up", revision);
+                     &fu->base, "follow-up", subject, fu->revision, decision);
+  if (decision)
+    return; /* its date index entry was checked with its recording */
   size_t as_of_len = fu->as_of ? strlen(fu->as_of) : 0;
   MDB_val stored;
   if (as_of_len == 10) {
@@ -121,7 +264,7 @@ static void check_follow_up_copy(chain_state_t *state,
 
 static void check_measurement_copy(chain_state_t *state,
                                    const Rectrack__V1__Measurement *m,
-                                   uint64_t revision) {
+                                   bool decision) {
   uint8_t key[26];
   store_put_u64(key, store_parse_number_id(m->commitment_id, 'C'));
   memset(key + 8, 0, 10);
@@ -129,7 +272,8 @@ static void check_measurement_copy(chain_state_t *state,
     memcpy(key + 8, m->as_of, strnlen(m->as_of, 10));
   store_put_u64(key + 18, m->revision);
   check_history_copy(state, state->reader->store->meas, key, sizeof key,
-                     &m->base, "measurement", revision);
+                     &m->base, "measurement", store_str(m->commitment_id),
+                     m->revision, decision);
 }
 
 static int check_chain_entry(const Rectrack__V1__ChangeEvent *event,
@@ -150,13 +294,19 @@ static int check_chain_entry(const Rectrack__V1__ChangeEvent *event,
                 "(its prev_hash differs from the SHA-256 of that entry): an "
                 "entry was altered or removed.",
                 event->revision);
+  /* A decision holds the submission again, as decided: it adds nothing
+   * to the history, it changes an entry of it. */
+  bool decision =
+      event->kind ==
+          RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_SUBMISSION_VALIDATED ||
+      event->kind == RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_SUBMISSION_RETURNED;
   if (event->follow_up) {
-    state->follow_ups++;
-    check_follow_up_copy(state, event->follow_up, event->revision);
+    state->follow_ups += decision ? 0 : 1;
+    check_follow_up_copy(state, event->follow_up, event->revision, decision);
   }
   if (event->measurement) {
-    state->measurements++;
-    check_measurement_copy(state, event->measurement, event->revision);
+    state->measurements += decision ? 0 : 1;
+    check_measurement_copy(state, event->measurement, decision);
   }
   crypto_hash_sha256(state->prev_hash, packed, packed_len);
   state->expected = event->revision + 1;
@@ -306,6 +456,8 @@ static const char *index_name(uint8_t tag) {
     return "trajectory";
   case IDX_COUNTRY:
     return "country";
+  case IDX_PENDING:
+    return "pending validation";
   default:
     return "unknown";
   }
@@ -319,12 +471,12 @@ static void describe_value(const uint8_t *key, size_t len, char *out,
     snprintf(out, out_len, "revision %" PRIu64, store_get_u64(key + 1));
     return;
   }
-  if (len == 2 && (key[0] == IDX_STATUS || key[0] == IDX_GCM ||
-                   key[0] == IDX_KIND || key[0] == IDX_TRAJECTORY)) {
+  if (len == 2 && (tag == IDX_STATUS || tag == IDX_GCM || tag == IDX_KIND ||
+                   tag == IDX_TRAJECTORY || tag == IDX_PENDING)) {
     const ProtobufCEnumValue *v =
-        key[0] == IDX_STATUS ? protobuf_c_enum_descriptor_get_value(
-                                   &rectrack__v1__status__descriptor, key[1])
-                             : NULL;
+        tag == IDX_STATUS ? protobuf_c_enum_descriptor_get_value(
+                                &rectrack__v1__status__descriptor, key[1])
+                          : NULL;
     if (v)
       snprintf(out, out_len, "%s", v->name);
     else
@@ -358,21 +510,31 @@ static bool record_has_key(rt_entity_t entity, const ProtobufCMessage *record,
 static const char *const plural[] = {"", "sources", "actors", "recommendations",
                                      "commitments"};
 
-/* A subject whose last change was a follow-up has its status and date. */
+/* A subject whose last change was a follow-up has its status and date:
+ * official ones for an official report, the self-reported ones for a
+ * submission (the newest report of either kind is the latest). */
 static bool follow_up_agrees(rt_entity_t entity, const ProtobufCMessage *record,
                              const Rectrack__V1__FollowUp *fu) {
-  int status;
-  const char *as_of;
+  int status, reported_status;
+  const char *as_of, *reported_as_of;
   if (entity == RT_ENTITY_RECOMMENDATION) {
     const Rectrack__V1__Recommendation *r = (const void *)record;
     status = r->status;
     as_of = r->last_follow_up_as_of;
+    reported_status = r->reported_status;
+    reported_as_of = r->reported_as_of;
   } else if (entity == RT_ENTITY_COMMITMENT) {
     const Rectrack__V1__Commitment *c = (const void *)record;
     status = c->status;
     as_of = c->last_follow_up_as_of;
+    reported_status = c->reported_status;
+    reported_as_of = c->reported_as_of;
   } else {
     return false;
+  }
+  if (fu->review_state == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_SUBMITTED) {
+    status = reported_status;
+    as_of = reported_as_of;
   }
   return status == (int)fu->status &&
          strcmp(store_str(as_of), store_str(fu->as_of)) == 0;
@@ -417,11 +579,76 @@ static void check_record_against_log(rt_store_reader_t *reader,
       protobuf_c_message_pack(snapshot, packed);
     if ((packed && (len != stored->mv_size ||
                     memcmp(packed, stored->mv_data, len) != 0)) ||
-        (fu && !follow_up_agrees(entity, record, fu)))
+        (fu && !snapshot && !follow_up_agrees(entity, record, fu)))
       add_problem(report,
                   "%s differs from what the change at revision %" PRIu64
                   " left in the log: it was altered.",
                   id, revision);
+  }
+}
+
+/* ---- reference lists ------------------------------------------------- */
+
+/* Notes each SDG target, GCM objective and theme of a recommendation or
+ * commitment that is outside the reference lists, with the closest valid
+ * values and the command that corrects it. */
+static void check_reference_tags(rt_entity_t entity,
+                                 const ProtobufCMessage *record, const char *id,
+                                 rt_verify_report_t *report) {
+  char *const *sdg;
+  const int32_t *gcm;
+  size_t n_sdg, n_gcm;
+  const char *theme, *command;
+  if (entity == RT_ENTITY_RECOMMENDATION) {
+    const Rectrack__V1__Recommendation *r = (const void *)record;
+    sdg = r->sdg_targets, n_sdg = r->n_sdg_targets;
+    gcm = r->gcm_objectives, n_gcm = r->n_gcm_objectives;
+    theme = r->theme, command = "rec";
+  } else if (entity == RT_ENTITY_COMMITMENT) {
+    const Rectrack__V1__Commitment *c = (const void *)record;
+    sdg = c->sdg_targets, n_sdg = c->n_sdg_targets;
+    gcm = c->gcm_objectives, n_gcm = c->n_gcm_objectives;
+    theme = c->theme, command = "commit";
+  } else {
+    return;
+  }
+  char shown[RT_EXCERPT_SIZE], valid[160];
+  for (size_t i = 0; i < n_sdg; i++) {
+    if (rt_sdg_target(sdg[i]) != NULL)
+      continue;
+    const rt_sdg_goal_t *goal = rt_sdg_goal_of(sdg[i]);
+    if (goal != NULL)
+      add_notice(report,
+                 "%s carries SDG target %s, which is not an SDG target "
+                 "(targets of goal %d: %s): correct it with rectrack %s "
+                 "edit %s.",
+                 id, rt_quote_excerpt(store_str(sdg[i]), shown), goal->number,
+                 rt_sdg_goal_targets_text(goal, valid, sizeof valid), command,
+                 id);
+    else
+      add_notice(report,
+                 "%s carries SDG target %s, which is not an SDG target (the "
+                 "goals are 1..%zu): correct it with rectrack %s edit %s.",
+                 id, rt_quote_excerpt(store_str(sdg[i]), shown),
+                 rt_sdg_goal_count(), command, id);
+  }
+  for (size_t i = 0; i < n_gcm; i++)
+    if (rt_gcm_objective(gcm[i]) == NULL)
+      add_notice(report,
+                 "%s carries GCM objective %d, which is not a GCM objective "
+                 "(they are numbered 1..%zu): correct it with rectrack %s "
+                 "edit %s.",
+                 id, (int)gcm[i], rt_gcm_objective_count(), command, id);
+  if (theme != NULL && theme[0] != '\0' && rt_theme(theme) == NULL) {
+    const char *nearest = rt_theme_nearest(theme, NULL, 0);
+    char suggestion[96] = "";
+    if (nearest != NULL)
+      snprintf(suggestion, sizeof suggestion, "; did you mean \"%s\"?",
+               nearest);
+    add_notice(report,
+               "%s carries theme \"%s\", which is not a listed theme%s: "
+               "correct it with rectrack %s edit %s.",
+               id, rt_quote_excerpt(theme, shown), suggestion, command, id);
   }
 }
 
@@ -446,6 +673,8 @@ static void check_record(rt_store_reader_t *reader, store_arena_t *arena,
                 plural[entity], id);
   else
     check_record_against_log(reader, arena, entity, record, value, id, report);
+  if (record != NULL)
+    check_reference_tags(entity, record, id, report);
   if (record && store_index_keys(entity, record, &keys) != 0)
     add_problem(report, "The index keys of %s cannot be computed.", id);
   for (size_t i = 0; i < keys.n; i++) {
@@ -762,8 +991,11 @@ int rt_store_verify(rt_store_t *store, rt_verify_report_t *report,
                     rt_error_t *err) {
   memset(report, 0, sizeof *report);
   report->problems = calloc(RT_VERIFY_MAX_PROBLEMS, sizeof *report->problems);
-  if (report->problems == NULL)
+  report->notices = calloc(RT_VERIFY_MAX_PROBLEMS, sizeof *report->notices);
+  if (report->problems == NULL || report->notices == NULL) {
+    rt_verify_report_free(report);
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  }
   store_arena_t arena; /* what the checks look at, reset after each */
   store_arena_init(&arena);
   rt_store_reader_t *reader = NULL;

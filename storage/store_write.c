@@ -137,6 +137,26 @@ int store_put_history(store_wctx_t *ctx, MDB_dbi dbi, const void *key,
   return rc;
 }
 
+int store_replace_history(store_wctx_t *ctx, MDB_dbi dbi, const void *key,
+                          size_t key_len, const ProtobufCMessage *value) {
+  MDB_val k = {key_len, (void *)key}, data;
+  int rc = store_mdb_error(mdb_get(ctx->txn, dbi, &k, &data), ctx->err,
+                           "reading history");
+  if (rc == RT_ENOTFOUND)
+    return rt_error_set(ctx->err, RT_ECORRUPT, NULL,
+                        "storage: a history entry to update is missing");
+  uint8_t *packed = NULL;
+  size_t packed_len = 0;
+  if (rc == 0)
+    rc = store_pack(ctx->arena, value, &packed, &packed_len, ctx->err);
+  if (rc != 0)
+    return rc;
+  data.mv_size = packed_len;
+  data.mv_data = packed;
+  return store_mdb_error(mdb_put(ctx->txn, dbi, &k, &data, 0), ctx->err,
+                         "writing history");
+}
+
 /* ---- replies --------------------------------------------------------- */
 
 int store_set_reply(store_wctx_t *ctx, const ProtobufCMessage *message) {

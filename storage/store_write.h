@@ -61,6 +61,13 @@ int store_put_record(store_wctx_t *ctx, rt_entity_t entity,
 int store_put_history(store_wctx_t *ctx, MDB_dbi dbi, const void *key,
                       size_t key_len, const void *value, size_t value_len);
 
+/* Replaces the history entry under key, which must exist: the review
+ * fields of a submission change when the secretariat decides on it (the
+ * report itself never does; the log keeps both versions). Returns 0,
+ * RT_ECORRUPT (no entry there) or an LMDB code. */
+int store_replace_history(store_wctx_t *ctx, MDB_dbi dbi, const void *key,
+                          size_t key_len, const ProtobufCMessage *value);
+
 /* Packs message as the op's reply, or copies len bytes at data, replacing
  * any reply set before (the op owns it: rt_write_op_t.reply). Returns 0 or
  * RT_ENOMEM. */

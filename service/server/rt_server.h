@@ -1,15 +1,16 @@
 /*
- * rt_server: rectrackd's gRPC transport, gRPC over HTTP/2 cleartext
- * (prior knowledge) as grpc/doc/PROTOCOL-HTTP2.md specifies it, so that
- * stock clients (grpcio, grpcurl, grpc_health_probe, nginx grpc_pass) talk
- * to it.
+ * rt_server: rectrackd's gRPC transport, gRPC over HTTP/2 as
+ * grpc/doc/PROTOCOL-HTTP2.md specifies it, in cleartext (prior knowledge)
+ * or over TLS (ALPN h2), so that stock clients (grpcio, grpcurl,
+ * grpc_health_probe, nginx grpc_pass) talk to it.
  *
- * Owns: the TCP listener, the connections and their nghttp2 sessions, the
- * routing of :path to registered methods, request reassembly, limits,
- * deadlines, cancellation and graceful shutdown, and the call contract
- * below (rt_call_*) that the services it serves answer through. Calls
- * libuv, nghttp2, rt_grpc (framing), rt_log and rt_common. Everything runs
- * on the loop thread of the uv_loop_t it is given.
+ * Owns: the TCP listener, the connections, their TLS sessions and nghttp2
+ * sessions, the routing of :path to registered methods, request
+ * reassembly, limits (what one client may hold of the server's memory and
+ * time), deadlines, cancellation and graceful shutdown, and the call
+ * contract below (rt_call_*) that the services it serves answer through.
+ * Calls libuv, nghttp2, OpenSSL, rt_grpc (framing), rt_log and rt_common.
+ * Everything runs on the loop thread of the uv_loop_t it is given.
  *
  * Two parts, for two kinds of user:
  *
@@ -25,11 +26,15 @@
  *   that libuv can close the server's handles.
  *
  * Life of a call: the transport calls the method's handle() with the
- * request. The handler ends the call exactly once, now or later from the
- * loop thread: rt_call_reply (unary), or rt_call_send ... rt_call_finish
- * (server streaming), or rt_call_fail (either). If the client cancels
- * (RST_STREAM), the deadline passes, or the connection closes first, the
- * transport calls the method's cancel() (if set) and the call is gone: the
+ * request once the whole request has arrived, after the input that
+ * completed it was parsed to its end, so never for a stream the client
+ * reset in the same packet; and not while the connection holds more
+ * unread response bytes than max_pending_bytes_per_connection (the call
+ * waits for the client to read). The handler ends the call exactly once, now or
+ * later from the loop thread: rt_call_reply (unary), or rt_call_send ...
+ * rt_call_finish (server streaming), or rt_call_fail (either). If the client
+ * cancels (RST_STREAM), the deadline passes, or the connection closes first,
+ * the transport calls the method's cancel() (if set) and the call is gone: the
  * handler must drop every pointer to it and never touch it again. After a
  * handler ended the call, cancel() is not called.
  */
@@ -99,7 +104,9 @@ void *rt_call_method_data(rt_call_t *call);
 void rt_call_set_data(rt_call_t *call, void *data);
 void *rt_call_data(rt_call_t *call);
 
-/* "ip:port" of the client. Valid while the call lives. */
+/* The client: "ip:port", or "ip via proxy-ip:port" when the call came
+ * through a trusted proxy that named it (x-forwarded-for). Valid while the
+ * call lives. */
 const char *rt_call_peer(rt_call_t *call);
 
 /* The value of a request header (metadata), lower-case key, or NULL.
@@ -122,7 +129,9 @@ void rt_call_fail(rt_call_t *call, rt_grpc_status_t status,
 /* Streaming: queues one response message (copied). Returns 0, or RT_ETOOBIG
  * when the message exceeds the limit. Use rt_call_pending_bytes and
  * rt_call_on_drain to keep the queue short: a client that stops reading
- * must stall its own stream, not grow the server's memory. */
+ * must stall its own stream, not grow the server's memory (its queued
+ * bytes count against the connection's max_pending_bytes, and a stream
+ * that does not move for stall_timeout_ms is reset). */
 int rt_call_send(rt_call_t *call, const uint8_t *message, size_t len);
 
 /* Bytes queued for this call and not yet handed to the connection. */
@@ -141,30 +150,70 @@ typedef struct rt_server rt_server_t;
 
 typedef struct rt_server_options {
   /* Largest request or response message; larger requests end with
-   * RESOURCE_EXHAUSTED. Default 4 MiB. */
+   * RESOURCE_EXHAUSTED. A connection's calls may hold four such requests
+   * at once before their handlers take them (arriving, or waiting for
+   * their turn); a call that would hold more ends RESOURCE_EXHAUSTED.
+   * Default 4 MiB. */
   size_t max_message_bytes;
   /* Largest request header list (HTTP/2 size: name + value + 32 per
-   * field), advertised in SETTINGS_MAX_HEADER_LIST_SIZE. Default 16 KiB. */
+   * field), advertised in SETTINGS_MAX_HEADER_LIST_SIZE; a request over it
+   * ends with RESOURCE_EXHAUSTED, and a header block that decodes to four
+   * times as much (a compression bomb) ends the connection. Default
+   * 16 KiB. */
   size_t max_header_list_bytes;
   /* SETTINGS_MAX_CONCURRENT_STREAMS per connection. Default 100. */
   uint32_t max_concurrent_streams;
   /* Connections beyond this are closed as soon as accepted. Default 1024. */
   uint32_t max_connections;
-  /* A connection without calls and without traffic for this long gets a
-   * GOAWAY and is closed. 0 = never. Default 300000 (300 s). */
+  /* Connections from one host (an IPv4 address, an IPv6 /64) beyond this
+   * are closed as soon as accepted; trusted proxies are exempt. Default
+   * 64. */
+  uint32_t max_connections_per_address;
+  /* A connection without active calls and without traffic for this long
+   * gets a GOAWAY and is closed; calls waiting for a client that does not
+   * read do not count as active. 0 = never. Default 300000 (300 s). */
   uint64_t idle_timeout_ms;
+  /* A connection must finish its handshake (TLS, then the HTTP/2 preface
+   * and SETTINGS) within this long or it is closed. Default 10000. */
+  uint64_t handshake_timeout_ms;
+  /* A stream whose response has not moved for this long (the client's
+   * flow-control window stays closed, or it does not read) is reset with
+   * RST_STREAM CANCEL, and a call that waited this long to start is
+   * answered RESOURCE_EXHAUSTED. Default 30000 (30 s). */
+  uint64_t stall_timeout_ms;
+  /* Response bytes queued for a client and not yet taken by its
+   * flow-control window, per connection and over all connections: while a
+   * connection is over its bound (or the server over the total), no new
+   * call of it starts; they wait, or end RESOURCE_EXHAUSTED when they
+   * cannot (deadline, stall timeout). Defaults 4 MiB and 256 MiB. */
+  size_t max_pending_bytes_per_connection;
+  size_t max_pending_bytes;
   /* Output queued to the socket per connection above which the server
    * stops reading from it and stops pulling response data, until writes
    * complete. Default 1 MiB. */
   size_t max_output_buffer_bytes;
+  /* PEM files: the certificate (then its chain) and its unencrypted key.
+   * Both set: the listener speaks TLS 1.2/1.3 with ALPN h2 only; both NULL:
+   * cleartext HTTP/2. Copied by rt_server_new; rt_server_reload_tls reads
+   * them again. Default NULL. */
+  const char *tls_cert_file;
+  const char *tls_key_file;
+  /* Comma-separated addresses or networks ("127.0.0.1", "10.0.0.0/8")
+   * whose connections are proxies: a call from one is logged with the
+   * client address of its last x-forwarded-for entry ("peer 1.2.3.4 via
+   * 127.0.0.1:5678"), and they are exempt from the per-address limit.
+   * Copied by rt_server_new. Default NULL: nobody is trusted. */
+  const char *trusted_proxies;
 } rt_server_options_t;
 
 /* Fills options with the defaults above. */
 void rt_server_options_init(rt_server_options_t *options);
 
-/* Creates a server on loop. options may be NULL (defaults). *out is freed
- * with rt_server_free. Returns 0, RT_EINVAL (an option is 0 or out of
- * range, err names it) or RT_ENOMEM. */
+/* Creates a server on loop. options may be NULL (defaults). With TLS
+ * files, the certificate and key are loaded here. *out is freed with
+ * rt_server_free. Returns 0, RT_EINVAL (an option is 0 or out of range, or
+ * a TLS file is not usable: err names it), RT_EIO (a TLS file cannot be
+ * read) or RT_ENOMEM. */
 int rt_server_new(rt_server_t **out, uv_loop_t *loop,
                   const rt_server_options_t *options, rt_error_t *err);
 
@@ -180,6 +229,19 @@ int rt_server_add_methods(rt_server_t *server, const rt_method_t *methods,
  * server lives. */
 size_t rt_server_service_count(const rt_server_t *server);
 const char *rt_server_service_name(const rt_server_t *server, size_t index);
+
+/* Checks a trusted_proxies list (see rt_server_options_t). Returns 0 or
+ * RT_EINVAL (err names the entry). */
+int rt_server_check_networks(const char *text, rt_error_t *err);
+
+/* Reads the TLS certificate and key files again (SIGHUP) and uses them
+ * for new connections; open connections keep theirs. A pair that cannot
+ * be used leaves the current one in place. Returns 0, RT_EINVAL (not a TLS
+ * server, or the new pair is bad: err says why) or RT_EIO. */
+int rt_server_reload_tls(rt_server_t *server, rt_error_t *err);
+
+/* 1 when the server's listener speaks TLS. */
+int rt_server_is_tls(const rt_server_t *server);
 
 /* Parses "HOST:PORT" ("127.0.0.1:50051", "[::1]:0", "0.0.0.0:8080",
  * "localhost:0") into an address to bind. Returns 0 or RT_EINVAL. */

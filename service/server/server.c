@@ -8,7 +8,8 @@
  * table (server_methods) held here. Nothing below calls back into this
  * file except through the released() callback it registers, which tells
  * it when libuv has let go of a connection, so that shutdown and free can
- * finish.
+ * finish. It also owns the TLS files: the context made from them at start
+ * and on each reload is handed to the connections (server_tls).
  */
 #include "rt_server.h"
 
@@ -22,6 +23,8 @@
 #include "server_call.h"
 #include "server_conn.h"
 #include "server_methods.h"
+#include "server_peers.h"
+#include "server_tls.h"
 
 #define RT_SERVER_MAX_DRAIN_HOOKS 8
 
@@ -32,7 +35,8 @@ typedef struct drain_hook {
 
 struct rt_server {
   uv_loop_t *loop;
-  rt_server_options_t options;
+  rt_server_options_t options; /* its strings point at the copies below */
+  char *tls_cert_file, *tls_key_file, *trusted_proxies;
   server_methods_t methods;
   server_conns_t conns;
 
@@ -50,6 +54,7 @@ struct rt_server {
   void (*done)(rt_server_t *server, void *arg);
   void *done_arg;
   int freeing;
+  server_log_limit_t log_limit_connections;
 };
 
 static void server_check_done(rt_server_t *server);
@@ -62,8 +67,16 @@ void rt_server_options_init(rt_server_options_t *options) {
   options->max_header_list_bytes = 16 * 1024;
   options->max_concurrent_streams = 100;
   options->max_connections = 1024;
+  options->max_connections_per_address = 64;
   options->idle_timeout_ms = 300000;
+  options->handshake_timeout_ms = 10000;
+  options->stall_timeout_ms = 30000;
+  options->max_pending_bytes_per_connection = 4u << 20;
+  options->max_pending_bytes = 256u << 20;
   options->max_output_buffer_bytes = 1024 * 1024;
+  options->tls_cert_file = NULL;
+  options->tls_key_file = NULL;
+  options->trusted_proxies = NULL;
 }
 
 static int check_options(const rt_server_options_t *options, rt_error_t *err) {
@@ -85,7 +98,55 @@ static int check_options(const rt_server_options_t *options, rt_error_t *err) {
   if (options->max_output_buffer_bytes < 16 * 1024)
     return rt_error_set(err, RT_EINVAL, "max_output_buffer_bytes",
                         "max_output_buffer_bytes must be at least 16384");
+  if (options->max_connections_per_address == 0)
+    return rt_error_set(err, RT_EINVAL, "max_connections_per_address",
+                        "max_connections_per_address must be at least 1");
+  if (options->handshake_timeout_ms == 0)
+    return rt_error_set(err, RT_EINVAL, "handshake_timeout_ms",
+                        "handshake_timeout_ms must be at least 1");
+  if (options->max_pending_bytes_per_connection < 16 * 1024)
+    return rt_error_set(err, RT_EINVAL, "max_pending_bytes_per_connection",
+                        "max_pending_bytes_per_connection must be at least "
+                        "16384");
+  if (options->max_pending_bytes < options->max_pending_bytes_per_connection)
+    return rt_error_set(err, RT_EINVAL, "max_pending_bytes",
+                        "max_pending_bytes must be at least "
+                        "max_pending_bytes_per_connection");
+  if ((options->tls_cert_file == NULL) != (options->tls_key_file == NULL))
+    return rt_error_set(err, RT_EINVAL, "tls",
+                        "a TLS certificate needs its key, and a key its "
+                        "certificate");
   return 0;
+}
+
+int rt_server_check_networks(const char *text, rt_error_t *err) {
+  size_t count;
+
+  return server_networks_parse(text, NULL, &count, err);
+}
+
+/* Copies the option strings the server keeps, and points its options at
+ * the copies. */
+static int copy_strings(rt_server_t *server, rt_error_t *err) {
+  rt_server_options_t *options = &server->options;
+
+  if (options->tls_cert_file != NULL &&
+      ((server->tls_cert_file = strdup(options->tls_cert_file)) == NULL ||
+       (server->tls_key_file = strdup(options->tls_key_file)) == NULL))
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  if (options->trusted_proxies != NULL &&
+      (server->trusted_proxies = strdup(options->trusted_proxies)) == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  options->tls_cert_file = server->tls_cert_file;
+  options->tls_key_file = server->tls_key_file;
+  options->trusted_proxies = server->trusted_proxies;
+  return 0;
+}
+
+static void free_strings(rt_server_t *server) {
+  free(server->tls_cert_file);
+  free(server->tls_key_file);
+  free(server->trusted_proxies);
 }
 
 /* A closed connection (or the flush handle) was released by libuv. */
@@ -99,6 +160,9 @@ static void on_released(void *data) {
 int rt_server_new(rt_server_t **out, uv_loop_t *loop,
                   const rt_server_options_t *options, rt_error_t *err) {
   rt_server_t *server;
+  server_network_t *trusted = NULL;
+  size_t trusted_count = 0;
+  SSL_CTX *tls_ctx = NULL;
   int rc;
 
   *out = NULL;
@@ -110,14 +174,26 @@ int rt_server_new(rt_server_t **out, uv_loop_t *loop,
   else
     rt_server_options_init(&server->options);
   rc = check_options(&server->options, err);
+  if (rc == 0)
+    rc = copy_strings(server, err);
+  if (rc == 0 && server->trusted_proxies != NULL)
+    rc = server_networks_parse(server->trusted_proxies, &trusted,
+                               &trusted_count, err);
+  if (rc == 0 && server->tls_cert_file != NULL)
+    rc = server_tls_context_new(&tls_ctx, server->tls_cert_file,
+                                server->tls_key_file, err);
   if (rc != 0) {
+    free(trusted);
+    free_strings(server);
     free(server);
     return rc;
   }
   server->loop = loop;
   server->port = -1;
   server_conns_init(&server->conns, loop, &server->options, &server_call_events,
-                    &server->methods, on_released, server);
+                    &server->methods, on_released, server, trusted,
+                    trusted_count);
+  server_conns_set_tls(&server->conns, tls_ctx);
   uv_timer_init(loop, &server->grace_timer);
   server->grace_timer.data = server;
   server->handles_open = 1;
@@ -149,6 +225,24 @@ size_t rt_server_connection_count(const rt_server_t *server) {
   return server->conns.count;
 }
 
+int rt_server_is_tls(const rt_server_t *server) {
+  return server->conns.tls_ctx != NULL;
+}
+
+int rt_server_reload_tls(rt_server_t *server, rt_error_t *err) {
+  SSL_CTX *ctx;
+  int rc;
+
+  if (server->tls_cert_file == NULL)
+    return rt_error_set(err, RT_EINVAL, "tls", "the server does not use TLS");
+  rc = server_tls_context_new(&ctx, server->tls_cert_file, server->tls_key_file,
+                              err);
+  if (rc != 0)
+    return rc;
+  server_conns_set_tls(&server->conns, ctx);
+  return 0;
+}
+
 /* ---- the listener ------------------------------------------------------- */
 
 static void free_handle(uv_handle_t *handle) { free(handle); }
@@ -160,10 +254,10 @@ static void reject_connection(rt_server_t *server, uv_stream_t *listener) {
     return;
   uv_tcp_init(server->loop, tcp);
   if (uv_accept(listener, (uv_stream_t *)tcp) == 0)
-    rt_log(RT_LOG_WARN,
-           "connection limit (%u) reached: closing new "
-           "connection",
-           server->options.max_connections);
+    server_log_limited(&server->conns, &server->log_limit_connections,
+                       "connection limit (%u) reached: closing a new "
+                       "connection",
+                       server->options.max_connections);
   uv_close((uv_handle_t *)tcp, free_handle);
 }
 
@@ -288,6 +382,7 @@ static void server_release(rt_server_t *server) {
       !server_conns_released(&server->conns))
     return;
   server_methods_free(&server->methods);
+  free_strings(server);
   free(server);
 }
 

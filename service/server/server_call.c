@@ -14,13 +14,30 @@
  * clients configured to compress send them) are decompressed within the
  * size limit. Unary and server-streaming methods get handle() once,
  * after the client half-closed, with exactly one message; bidi methods get
- * handle() per message and a final NULL at half-close.
+ * handle() per message and a final NULL at half-close. Either way the
+ * call is only put on its connection's ready queue while the input is
+ * parsed, and handle() runs at its turn (server_conn dispatches it once the
+ * buffer was parsed to its end, and for unary and server streaming only
+ * while the connection is under its pending bound), so that a stream the
+ * client reset in the same packet never reaches a handler.
+ *
+ * Request headers past max_header_list_bytes make the call fail with
+ * RESOURCE_EXHAUSTED; a header list that decodes to HEADER_BOMB_FACTOR
+ * times that is a compression bomb, and ends the connection rather than
+ * being decoded on. Through a trusted proxy, the last x-forwarded-for
+ * entry names the client in the log and in rt_call_peer. The request
+ * bytes a connection's calls hold before their handlers take them are
+ * bounded too (REQUEST_HOLD_FACTOR): a client cannot park a hundred
+ * unfinished 4 MiB messages on one connection.
  *
  * Response side: messages are framed into a per-call queue drained by an
- * nghttp2 data provider, so HTTP/2 flow control paces them; trailers are
- * submitted by the provider when the queue is empty and the call has
- * ended. A call ended before anything was sent is answered trailers-only
- * (one HEADERS frame with END_STREAM).
+ * nghttp2 data provider, so HTTP/2 flow control paces them; the queued
+ * bytes are reported to server_conn, which bounds them per connection and
+ * in total. Trailers are submitted by the provider when the queue is empty
+ * and the call has ended. A call ended before anything was sent is
+ * answered trailers-only (one HEADERS frame with END_STREAM). A response
+ * that does not move for the stall timeout is reset (RST_STREAM CANCEL):
+ * its trailers could not get through a closed window anyway.
  *
  * Ownership: the call lives until its stream closes (or its connection
  * drops), when server_conn hands it back through the closed event. If
@@ -35,6 +52,16 @@
 #include "rt_log.h"
 #include "server_call.h"
 #include "server_methods.h"
+#include "server_peers.h"
+
+/* A header list decoding to this many times max_header_list_bytes is a
+ * compression bomb, not a request with too many headers. */
+#define HEADER_BOMB_FACTOR 4
+/* Request bytes a connection's calls may hold before their handlers have
+ * them (messages arriving, requests waiting for their turn), in messages
+ * of max_message_bytes: four of the largest at once, whatever the number
+ * of streams. */
+#define REQUEST_HOLD_FACTOR 4
 
 /* One framed response message waiting for the data provider. */
 typedef struct out_chunk {
@@ -43,6 +70,13 @@ typedef struct out_chunk {
   size_t offset; /* bytes already handed to nghttp2 */
   uint8_t data[];
 } out_chunk_t;
+
+/* A bidi request message waiting for its call's turn. */
+typedef struct in_message {
+  struct in_message *next;
+  size_t len;
+  uint8_t data[];
+} in_message_t;
 
 /* One request header, name and value NUL-terminated in one allocation. */
 typedef struct header {
@@ -64,6 +98,10 @@ struct rt_call {
   uint8_t *request; /* unary / server streaming: the one message */
   size_t request_len;
   unsigned request_count;
+  in_message_t *inbox_head, *inbox_tail; /* bidi: messages not handled */
+  int half_close_handled;                /* bidi: handle(NULL) was called */
+  size_t request_held; /* bytes counted in conn->request_bytes */
+  char *peer; /* "client via proxy" (malloc'd), or NULL: the connection's */
 
   int handled;          /* handle() was called */
   int ended;            /* the status is decided */
@@ -71,10 +109,10 @@ struct rt_call {
   int remote_closed;    /* the client half-closed */
   int status;           /* final gRPC status, or HTTP status if http_error */
   int http_error;       /* answered with a non-200 :status */
+  int stall_reset;      /* reset because its response did not move */
   char *status_message; /* malloc'd or NULL */
 
   out_chunk_t *out_head, *out_tail;
-  size_t pending_bytes;
   void (*drained)(rt_call_t *call);
   int drain_due;
 
@@ -91,6 +129,13 @@ struct rt_call {
   }
 
 static void call_end(rt_call_t *call, int status, const char *message);
+
+/* The call's handler has its request, or the call is over: the bytes it
+ * held no longer count against its connection. */
+static void release_request(rt_call_t *call) {
+  call->stream.conn->request_bytes -= call->request_held;
+  call->request_held = 0;
+}
 
 static const rt_server_options_t *call_options(const rt_call_t *call) {
   return call->stream.conn->conns->options;
@@ -124,10 +169,13 @@ static int call_header(server_stream_t *stream, const uint8_t *name,
   header_t *header;
   char *block;
 
-  /* RFC 7540 section 6.5.2: each field counts name + value + 32. */
+  /* RFC 9113 section 6.5.2: each field counts name + value + 32. */
   call->header_bytes += name_len + value_len + 32;
   if (call->header_bytes > call_options(call)->max_header_list_bytes)
     call->headers_too_big = 1;
+  if (call->header_bytes >
+      HEADER_BOMB_FACTOR * call_options(call)->max_header_list_bytes)
+    return RT_ETOOBIG;
   if (call->headers_too_big)
     return 0;
   if (call->header_count == call->header_cap) {
@@ -159,6 +207,46 @@ static const char *find_header(const rt_call_t *call, const char *name) {
       return call->headers[i].value;
   }
   return NULL;
+}
+
+static const char *find_last_header(const rt_call_t *call, const char *name) {
+  size_t i = call->header_count;
+
+  while (i-- > 0) {
+    if (strcmp(call->headers[i].name, name) == 0)
+      return call->headers[i].value;
+  }
+  return NULL;
+}
+
+/* Through a trusted proxy: the client is the last entry of the last
+ * x-forwarded-for field (the one the proxy added; earlier entries are
+ * whatever the client claimed). Anything but a bare IP address is
+ * ignored. */
+static void take_forwarded_peer(rt_call_t *call) {
+  const char *forwarded = find_last_header(call, "x-forwarded-for");
+  const char *last;
+  char address[64];
+  size_t len;
+
+  if (!call->stream.conn->trusted_proxy || forwarded == NULL)
+    return;
+  last = strrchr(forwarded, ',');
+  last = last != NULL ? last + 1 : forwarded;
+  while (*last == ' ' || *last == '\t')
+    last++;
+  len = strcspn(last, " \t");
+  if (len == 0 || len >= sizeof(address))
+    return;
+  memcpy(address, last, len);
+  address[len] = '\0';
+  if (!server_peer_text_is_address(address)) {
+    rt_log(RT_LOG_DEBUG, "%s sent an x-forwarded-for that is not an address",
+           call->stream.conn->peer);
+    return;
+  }
+  if (asprintf(&call->peer, "%s via %s", address, call->stream.conn->peer) < 0)
+    call->peer = NULL;
 }
 
 /* ---- responses ---------------------------------------------------------- */
@@ -239,6 +327,8 @@ static ssize_t read_response(nghttp2_session *session, int32_t stream_id,
   (void)stream_id;
   (void)user_data;
 
+  if (call->stall_reset)
+    return NGHTTP2_ERR_DEFERRED; /* the RST_STREAM on its way closes it */
   while (copied < length && call->out_head != NULL) {
     out_chunk_t *chunk = call->out_head;
     size_t take = chunk->len - chunk->offset;
@@ -254,8 +344,8 @@ static ssize_t read_response(nghttp2_session *session, int32_t stream_id,
       free(chunk);
     }
   }
-  call->pending_bytes -= copied;
-  if (call->pending_bytes == 0 && call->drained != NULL)
+  server_stream_taken(&call->stream, copied);
+  if (call->stream.pending_bytes == 0 && call->drained != NULL)
     call->drain_due = 1;
   if (call->out_head == NULL && call->ended) {
     *data_flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
@@ -288,28 +378,31 @@ static int queue_message(rt_call_t *call, const uint8_t *message, size_t len) {
   else
     call->out_head = chunk;
   call->out_tail = chunk;
-  call->pending_bytes += chunk->len;
+  server_stream_queued(&call->stream, chunk->len);
   return 0;
 }
 
-/* Drops queued messages, except one already partly sent: cutting it
- * would leave the client a truncated message instead of a status. */
-static void discard_output(rt_call_t *call) {
+/* Drops queued messages, except (keep_partial) one already partly sent:
+ * cutting it would leave the client a truncated message instead of a
+ * status. */
+static void discard_output(rt_call_t *call, int keep_partial) {
   out_chunk_t *chunk = call->out_head;
   out_chunk_t *keep = NULL;
+  size_t dropped = 0;
 
-  if (chunk != NULL && chunk->offset > 0) {
+  if (keep_partial && chunk != NULL && chunk->offset > 0) {
     keep = chunk;
     chunk = chunk->next;
     keep->next = NULL;
   }
   while (chunk != NULL) {
     out_chunk_t *next = chunk->next;
-    call->pending_bytes -= chunk->len;
+    dropped += chunk->len - chunk->offset;
     free(chunk);
     chunk = next;
   }
   call->out_head = call->out_tail = keep;
+  server_stream_taken(&call->stream, dropped);
 }
 
 /* Decides the call's status and schedules what carries it. */
@@ -317,6 +410,8 @@ static void call_end(rt_call_t *call, int status, const char *message) {
   if (call->ended)
     return;
   call->ended = 1;
+  call->stream.running = 0;
+  release_request(call);
   call->status = status;
   if (message != NULL && message[0] != '\0')
     call->status_message = strdup(message);
@@ -336,7 +431,7 @@ static void call_abort(rt_call_t *call, int status, const char *message) {
     return;
   if (call->handled && call->method->cancel != NULL)
     call->method->cancel(call);
-  discard_output(call);
+  discard_output(call, 1);
   call_end(call, status, message);
 }
 
@@ -348,6 +443,8 @@ static void call_http_error(rt_call_t *call, int http_status) {
   snprintf(status_text, sizeof(status_text), "%d", http_status);
   nva[0] = (nghttp2_nv)NV(":status", status_text);
   call->ended = 1;
+  call->stream.running = 0;
+  release_request(call);
   call->http_error = 1;
   call->status = http_status;
   if (nghttp2_submit_response(call_session(call), call->stream.id, nva, 1,
@@ -359,10 +456,29 @@ static void call_http_error(rt_call_t *call, int http_status) {
 
 /* ---- request ------------------------------------------------------------ */
 
+/* A call waiting for its connection's unread responses to drain cannot
+ * wait any longer: the server says why it never started. */
+static void end_waiting(rt_call_t *call, const char *what) {
+  const rt_server_options_t *options = call_options(call);
+  char message[300];
+
+  server_conn_unready(&call->stream);
+  snprintf(message, sizeof(message),
+           "%s: the connection holds %zu bytes of responses its client has "
+           "not read (limit %zu per connection, %zu in all)",
+           what, call->stream.conn->pending_bytes,
+           options->max_pending_bytes_per_connection,
+           options->max_pending_bytes);
+  call_end(call, RT_GRPC_RESOURCE_EXHAUSTED, message);
+}
+
 static void on_deadline(uv_timer_t *timer) {
   rt_call_t *call = timer->data;
 
-  call_abort(call, RT_GRPC_DEADLINE_EXCEEDED, "deadline exceeded");
+  if (call->stream.ready && call->stream.gated && !call->handled)
+    end_waiting(call, "the deadline passed before the call could start");
+  else
+    call_abort(call, RT_GRPC_DEADLINE_EXCEEDED, "deadline exceeded");
 }
 
 static int is_grpc_content_type(const char *value) {
@@ -404,6 +520,7 @@ static void call_headers_done(server_stream_t *stream) {
 
   if (path != NULL)
     call->path = path;
+  take_forwarded_peer(call);
   if (call->headers_too_big) {
     snprintf(message, sizeof(message),
              "request headers exceed the limit of %zu bytes",
@@ -470,10 +587,29 @@ static int decompress(rt_call_t *call, const rt_grpc_message_t *msg,
   return rc == 0 ? 0 : -1;
 }
 
+/* Bidi: the message waits in the inbox for the call's turn. */
+static void deliver_later(rt_call_t *call, const rt_grpc_message_t *msg) {
+  in_message_t *in = malloc(sizeof(*in) + msg->len);
+
+  if (in == NULL) {
+    call_abort(call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
+    return;
+  }
+  in->next = NULL;
+  in->len = msg->len;
+  if (msg->len > 0)
+    memcpy(in->data, msg->data, msg->len);
+  if (call->inbox_tail)
+    call->inbox_tail->next = in;
+  else
+    call->inbox_head = in;
+  call->inbox_tail = in;
+  server_conn_ready(&call->stream, 0);
+}
+
 static void deliver(rt_call_t *call, const rt_grpc_message_t *msg) {
   if (call->method->type == RT_METHOD_BIDI_STREAMING) {
-    call->handled = 1;
-    call->method->handle(call, msg->data, msg->len);
+    deliver_later(call, msg);
     return;
   }
   if (++call->request_count > 1) {
@@ -492,6 +628,40 @@ static void deliver(rt_call_t *call, const rt_grpc_message_t *msg) {
   call->request_len = msg->len;
 }
 
+/* What the call holds of its request before a handler takes it: the
+ * message waiting for dispatch, the bidi messages in the inbox, and the
+ * room the decoder reserved for a message still arriving (its declared
+ * length: the decoder allocates it when the prefix arrives). */
+static size_t request_bytes_held(const rt_call_t *call) {
+  size_t held = call->request != NULL ? call->request_len : 0;
+  const in_message_t *in;
+
+  for (in = call->inbox_head; in != NULL; in = in->next)
+    held += in->len;
+  if (!rt_grpc_decoder_at_boundary(&call->decoder))
+    held += rt_grpc_decoder_declared_len(&call->decoder);
+  return held;
+}
+
+/* Brings the connection's count of held request bytes up to date; over
+ * its bound, the call ends instead (and holds nothing). */
+static void count_request(rt_call_t *call) {
+  server_conn_t *conn = call->stream.conn;
+  size_t limit = REQUEST_HOLD_FACTOR * call_options(call)->max_message_bytes;
+  size_t held = call->ended ? 0 : request_bytes_held(call);
+  char message[200];
+
+  conn->request_bytes = conn->request_bytes - call->request_held + held;
+  call->request_held = held;
+  if (call->ended || conn->request_bytes <= limit)
+    return;
+  snprintf(message, sizeof(message),
+           "the requests in progress on this connection hold more than %zu "
+           "bytes",
+           limit);
+  call_abort(call, RT_GRPC_RESOURCE_EXHAUSTED, message);
+}
+
 static void call_data(server_stream_t *stream, const uint8_t *data,
                       size_t len) {
   rt_call_t *call = (rt_call_t *)stream;
@@ -503,8 +673,10 @@ static void call_data(server_stream_t *stream, const uint8_t *data,
 
   while (!call->ended && call->method != NULL) {
     rc = rt_grpc_decoder_next(&call->decoder, &data, &len, &msg);
-    if (rc == 0)
+    if (rc == 0) {
+      count_request(call);
       return;
+    }
     if (rc == RT_ETOOBIG) {
       snprintf(message, sizeof(message),
                "request message of %zu bytes exceeds the limit of %zu bytes",
@@ -526,6 +698,7 @@ static void call_data(server_stream_t *stream, const uint8_t *data,
     deliver(call, &msg);
     free(plain);
   }
+  count_request(call);
 }
 
 static void call_remote_end(server_stream_t *stream) {
@@ -539,25 +712,99 @@ static void call_remote_end(server_stream_t *stream) {
     return;
   }
   if (call->method->type == RT_METHOD_BIDI_STREAMING) {
-    call->handled = 1;
-    call->method->handle(call, NULL, 0);
+    server_conn_ready(&call->stream, 0);
     return;
   }
   if (call->request_count == 0) {
     call_end(call, RT_GRPC_INTERNAL, "no request message");
     return;
   }
+  /* Waits for its turn: the rest of this input may reset it, and its
+   * connection may hold too many unread responses to take more. */
+  server_conn_ready(&call->stream, 1);
+}
+
+/* Bidi: hands over the messages that arrived, then the half-close. */
+static void dispatch_bidi(rt_call_t *call) {
+  while (call->inbox_head != NULL && !call->ended) {
+    in_message_t *in = call->inbox_head;
+    call->inbox_head = in->next;
+    if (call->inbox_head == NULL)
+      call->inbox_tail = NULL;
+    call->handled = 1;
+    call->stream.running = 1;
+    call->method->handle(call, in->data, in->len);
+    free(in);
+  }
+  if (call->remote_closed && !call->half_close_handled && !call->ended &&
+      call->inbox_head == NULL) {
+    call->half_close_handled = 1;
+    call->handled = 1;
+    call->stream.running = 1;
+    call->method->handle(call, NULL, 0);
+  }
+}
+
+/* The call's turn: its handler runs. */
+static void call_dispatch(server_stream_t *stream) {
+  rt_call_t *call = (rt_call_t *)stream;
+
+  if (call->ended || call->method == NULL)
+    return;
+  if (call->method->type == RT_METHOD_BIDI_STREAMING) {
+    dispatch_bidi(call);
+    count_request(call);
+    return;
+  }
+  if (call->handled || call->request == NULL)
+    return;
   call->handled = 1;
+  call->stream.running = 1;
   call->method->handle(call, call->request, call->request_len);
   free(call->request);
   call->request = NULL;
+  count_request(call);
+}
+
+/* Nothing moved for the stall timeout. A call that never started is
+ * answered; a response stuck behind a window that stays closed is reset,
+ * since its trailers could not pass either. */
+static void call_stalled(server_stream_t *stream, int waiting) {
+  rt_call_t *call = (rt_call_t *)stream;
+  uint64_t stall_s = call_options(call)->stall_timeout_ms / 1000;
+  char what[80];
+
+  if (waiting) {
+    snprintf(what, sizeof(what), "the call waited %llu s to start",
+             (unsigned long long)stall_s);
+    end_waiting(call, what);
+    return;
+  }
+  rt_log(RT_LOG_DEBUG,
+         "%s: %s left %zu response bytes unread for %llu s: resetting the "
+         "stream",
+         rt_call_peer(call), call->path, call->stream.pending_bytes,
+         (unsigned long long)stall_s);
+  if (!call->ended && call->handled && call->method->cancel != NULL)
+    call->method->cancel(call);
+  if (!call->ended) {
+    call->ended = 1;
+    call->status = RT_GRPC_CANCELLED;
+  }
+  call->stall_reset = 1;
+  call->stream.running = 0;
+  discard_output(call, 0);
+  if (call->deadline_timer != NULL)
+    uv_timer_stop(call->deadline_timer);
+  nghttp2_submit_rst_stream(call_session(call), NGHTTP2_FLAG_NONE,
+                            call->stream.id, NGHTTP2_CANCEL);
 }
 
 /* ---- end of life -------------------------------------------------------- */
 
 static void free_handle(uv_handle_t *handle) { free(handle); }
 
-static void log_call(const rt_call_t *call) {
+static void log_call(rt_call_t *call) {
   double ms = (double)(uv_hrtime() - call->start_ns) / 1e6;
   char status[32];
 
@@ -565,12 +812,14 @@ static void log_call(const rt_call_t *call) {
     return;
   if (!call->ended)
     snprintf(status, sizeof(status), "CANCELLED");
+  else if (call->stall_reset)
+    snprintf(status, sizeof(status), "STALLED");
   else if (call->http_error)
     snprintf(status, sizeof(status), "HTTP-%d", call->status);
   else
     snprintf(status, sizeof(status), "%s", rt_grpc_status_name(call->status));
-  rt_log(RT_LOG_INFO, "call %.200s %s %.1fms %s", call->path, status, ms,
-         call->stream.conn->peer);
+  rt_log(RT_LOG_INFO, "call %.200s %s %.1fms peer %s", call->path, status, ms,
+         rt_call_peer((rt_call_t *)call));
 }
 
 /* The stream is gone: cancels the handler if it still owns the call,
@@ -581,17 +830,23 @@ static void call_closed(server_stream_t *stream) {
 
   if (!call->ended && call->handled && call->method->cancel != NULL)
     call->method->cancel(call);
+  release_request(call);
   log_call(call);
   if (call->deadline_timer != NULL)
     uv_close((uv_handle_t *)call->deadline_timer, free_handle);
-  discard_output(call);
-  free(call->out_head);
+  discard_output(call, 0);
+  while (call->inbox_head != NULL) {
+    in_message_t *in = call->inbox_head;
+    call->inbox_head = in->next;
+    free(in);
+  }
   rt_grpc_decoder_free(&call->decoder);
   for (i = 0; i < call->header_count; i++)
     free(call->headers[i].name);
   free(call->headers);
   free(call->request);
   free(call->status_message);
+  free(call->peer);
   free(call);
 }
 
@@ -615,6 +870,8 @@ const server_stream_events_t server_call_events = {
     .headers_done = call_headers_done,
     .data = call_data,
     .remote_end = call_remote_end,
+    .dispatch = call_dispatch,
+    .stalled = call_stalled,
     .closed = call_closed,
     .flushed = call_flushed,
 };
@@ -627,7 +884,9 @@ void rt_call_set_data(rt_call_t *call, void *data) { call->data = data; }
 
 void *rt_call_data(rt_call_t *call) { return call->data; }
 
-const char *rt_call_peer(rt_call_t *call) { return call->stream.conn->peer; }
+const char *rt_call_peer(rt_call_t *call) {
+  return call->peer != NULL ? call->peer : call->stream.conn->peer;
+}
 
 const char *rt_call_metadata(rt_call_t *call, const char *key) {
   return find_header(call, key);
@@ -644,7 +903,7 @@ int rt_call_reply(rt_call_t *call, const uint8_t *message, size_t len) {
   if (rc == 0)
     rc = start_response(call);
   if (rc != 0) {
-    discard_output(call);
+    discard_output(call, 1);
     call_end(call, RT_GRPC_INTERNAL,
              rc == RT_ETOOBIG ? "response message exceeds the size limit"
                               : "out of memory");
@@ -675,11 +934,13 @@ int rt_call_send(rt_call_t *call, const uint8_t *message, size_t len) {
   return 0;
 }
 
-size_t rt_call_pending_bytes(rt_call_t *call) { return call->pending_bytes; }
+size_t rt_call_pending_bytes(rt_call_t *call) {
+  return call->stream.pending_bytes;
+}
 
 void rt_call_on_drain(rt_call_t *call, void (*drained)(rt_call_t *call)) {
   call->drained = drained;
-  if (call->pending_bytes == 0) {
+  if (call->stream.pending_bytes == 0) {
     call->drain_due = 1;
     server_conn_want_flush(call->stream.conn);
   }

@@ -1,18 +1,40 @@
 /*
  * server_conn: each accepted TCP connection gets an nghttp2 server
- * session. nghttp2 does no I/O: bytes read by libuv go into
+ * session, and on a TLS listener a TLS session in front of it. Neither
+ * does I/O: bytes read by libuv go through server_tls_input (TLS) into
  * nghttp2_session_mem_recv, and a flush pulls frames out with
- * nghttp2_session_mem_send into a buffer handed to uv_write. The session
- * callbacks turn stream events into calls of the events table.
+ * nghttp2_session_mem_send, encrypts them (TLS) and hands them to
+ * uv_write. The session callbacks turn stream events into calls of the
+ * events table.
  *
- * Back-pressure: when more than max_output_buffer_bytes are queued in
- * uv_write requests, the connection stops reading and stops pulling data
- * from nghttp2 (so response data providers are not called); both resume
- * when writes complete. A client that stops reading therefore stalls only
- * its own connection, and the server's memory for it stays bounded.
+ * Limits, and where each is enforced:
+ * - Back-pressure on the socket: when more than max_output_buffer_bytes
+ *   are queued in uv_write requests (ciphertext, on TLS), the connection
+ *   stops reading and stops pulling data from nghttp2; both resume when
+ *   writes complete.
+ * - Pending response bytes (queued by calls, waiting for the client's
+ *   flow-control window): counted per stream, per connection and in total
+ *   (server_stream_queued/taken). A gated request (unary or server
+ *   streaming) is not dispatched while its connection or the server is
+ *   over its bound; it waits on the ready queue, and is woken when bytes
+ *   drain.
+ * - Time on the loop: one read buffer of input per read, and at most
+ *   SERVER_DISPATCH_PER_TURN calls started per turn; a connection with
+ *   more waits for the next loop iteration (the flush idle handle), so one
+ *   busy client cannot keep the others waiting for long.
+ * - The handshake (TLS, the HTTP/2 preface and the client's SETTINGS)
+ *   must finish within handshake_timeout_ms; then the same timer is the
+ *   idle timeout, which counts a connection whose streams only wait for
+ *   an unread window as idle.
+ * - Stalls: a sweep timer resets streams whose response has not moved for
+ *   stall_timeout_ms, and ends requests that waited that long to start.
+ * - Hosts: at most max_connections_per_address per host (server_peers),
+ *   trusted proxies exempt; refusals are logged at most once a second.
+ * - nghttp2's own flood limits, set in session_new with the reasons.
  */
 #include "server_conn.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +54,32 @@ typedef struct write_req {
 #define WRITE_BATCH (64 * 1024)
 
 static void conn_flush(server_conn_t *conn);
+static void conn_dispatch(server_conn_t *conn);
+static void on_conn_timer(uv_timer_t *timer);
+
+/* ---- logging ------------------------------------------------------------- */
+
+void server_log_limited(server_conns_t *conns, server_log_limit_t *limit,
+                        const char *format, ...) {
+  uint64_t now = uv_now(conns->loop);
+  char line[400];
+  va_list ap;
+
+  if (limit->last_ms != 0 && now - limit->last_ms < 1000) {
+    limit->suppressed++;
+    return;
+  }
+  va_start(ap, format);
+  vsnprintf(line, sizeof(line), format, ap);
+  va_end(ap);
+  if (limit->suppressed > 0)
+    rt_log(RT_LOG_WARN, "%s (and %u more like it in the last second)", line,
+           limit->suppressed);
+  else
+    rt_log(RT_LOG_WARN, "%s", line);
+  limit->last_ms = now == 0 ? 1 : now;
+  limit->suppressed = 0;
+}
 
 /* ---- streams ------------------------------------------------------------ */
 
@@ -47,6 +95,7 @@ static void stream_link(server_conn_t *conn, server_stream_t *stream) {
 static void stream_unlink(server_stream_t *stream) {
   server_conn_t *conn = stream->conn;
 
+  server_conn_unready(stream);
   if (stream->prev)
     stream->prev->next = stream->next;
   else
@@ -63,6 +112,94 @@ static void stream_close(server_stream_t *stream) {
 
   stream_unlink(stream);
   conns->events->closed(stream);
+}
+
+void server_conn_ready(server_stream_t *stream, int gated) {
+  server_conn_t *conn = stream->conn;
+
+  stream->gated = gated;
+  if (stream->ready)
+    return;
+  stream->ready = 1;
+  stream->ready_since_ms = uv_now(conn->conns->loop);
+  stream->ready_next = NULL;
+  stream->ready_prev = conn->ready_tail;
+  if (conn->ready_tail)
+    conn->ready_tail->ready_next = stream;
+  else
+    conn->ready_head = stream;
+  conn->ready_tail = stream;
+  conn->ready_count++;
+  /* Inside mem_recv the dispatch follows the whole buffer; otherwise (a
+   * call completed by a timer, say) the next turn runs it. */
+  if (!conn->busy)
+    server_conn_want_flush(conn);
+}
+
+void server_conn_unready(server_stream_t *stream) {
+  server_conn_t *conn = stream->conn;
+
+  if (!stream->ready)
+    return;
+  if (stream->ready_prev)
+    stream->ready_prev->ready_next = stream->ready_next;
+  else
+    conn->ready_head = stream->ready_next;
+  if (stream->ready_next)
+    stream->ready_next->ready_prev = stream->ready_prev;
+  else
+    conn->ready_tail = stream->ready_prev;
+  stream->ready_prev = stream->ready_next = NULL;
+  stream->ready = 0;
+  conn->ready_count--;
+}
+
+int server_conn_over_bound(const server_conn_t *conn) {
+  const rt_server_options_t *options = conn->conns->options;
+
+  return conn->pending_bytes >= options->max_pending_bytes_per_connection ||
+         conn->conns->pending_bytes >= options->max_pending_bytes;
+}
+
+void server_stream_queued(server_stream_t *stream, size_t len) {
+  server_conn_t *conn = stream->conn;
+
+  if (stream->pending_bytes == 0)
+    stream->progress_ms = uv_now(conn->conns->loop);
+  stream->pending_bytes += len;
+  conn->pending_bytes += len;
+  conn->conns->pending_bytes += len;
+}
+
+/* The server's total fell under its bound: every connection with calls
+ * waiting gets a turn. */
+static void wake_waiting(server_conns_t *conns) {
+  server_conn_t *conn;
+
+  for (conn = conns->list; conn != NULL; conn = conn->next) {
+    if (conn->ready_count > 0)
+      server_conn_want_flush(conn);
+  }
+}
+
+void server_stream_taken(server_stream_t *stream, size_t len) {
+  server_conn_t *conn = stream->conn;
+  server_conns_t *conns = conn->conns;
+  const rt_server_options_t *options = conns->options;
+  int conn_was_over =
+      conn->pending_bytes >= options->max_pending_bytes_per_connection;
+  int all_were_over = conns->pending_bytes >= options->max_pending_bytes;
+
+  if (len == 0)
+    return;
+  stream->pending_bytes -= len;
+  conn->pending_bytes -= len;
+  conns->pending_bytes -= len;
+  stream->progress_ms = uv_now(conns->loop);
+  if (conn_was_over && conn->ready_count > 0 && !server_conn_over_bound(conn))
+    server_conn_want_flush(conn);
+  if (all_were_over && conns->pending_bytes < options->max_pending_bytes)
+    wake_waiting(conns);
 }
 
 /* ---- I/O ---------------------------------------------------------------- */
@@ -96,8 +233,8 @@ static void on_write(uv_write_t *req, int status) {
   conn_flush(conn);
 }
 
-/* Hands data (ownership) to the socket. */
-static int conn_write(server_conn_t *conn, uint8_t *data, size_t len) {
+/* Hands data (ownership) to the socket as it is. */
+static int conn_write_raw(server_conn_t *conn, uint8_t *data, size_t len) {
   write_req_t *write = malloc(sizeof(*write));
   uv_buf_t buf = uv_buf_init((char *)data, (unsigned)len);
   int rc;
@@ -117,6 +254,33 @@ static int conn_write(server_conn_t *conn, uint8_t *data, size_t len) {
   }
   conn->output_queued += len;
   return 0;
+}
+
+/* Writes the ciphertext TLS has produced (handshake, records, alerts). */
+static int conn_write_tls_output(server_conn_t *conn) {
+  size_t len;
+
+  while ((len = server_tls_output_len(&conn->tls)) > 0) {
+    uint8_t *data = malloc(len);
+    if (data == NULL)
+      return RT_ENOMEM;
+    len = server_tls_take_output(&conn->tls, data, len);
+    if (conn_write_raw(conn, data, len) != 0)
+      return RT_EIO;
+  }
+  return 0;
+}
+
+/* Hands plaintext data (ownership) to the socket, through TLS if the
+ * connection has it: the one place where bytes go out. */
+static int conn_write(server_conn_t *conn, uint8_t *data, size_t len) {
+  int rc;
+
+  if (conn->tls.ssl == NULL)
+    return conn_write_raw(conn, data, len);
+  rc = server_tls_encrypt(&conn->tls, data, len);
+  free(data);
+  return rc == 0 ? conn_write_tls_output(conn) : rc;
 }
 
 /* Pulls frames from nghttp2 into batches and writes them, while the
@@ -172,9 +336,11 @@ static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
 static void conn_on_read(uv_stream_t *stream, ssize_t nread,
                          const uv_buf_t *buf);
 
-/* Reads only while the output queue is short (back-pressure). */
+/* Reads while the output queue is short (back-pressure), the connection
+ * has not had its share of this iteration and has no calls left over. */
 static void conn_update_reading(server_conn_t *conn) {
   int want =
+      !conn->doomed && !conn->input_paused && !conn->backlog &&
       conn->output_queued < conn->conns->options->max_output_buffer_bytes;
 
   if (want && !conn->reading) {
@@ -193,23 +359,46 @@ static void conn_tell_flushed(server_conn_t *conn) {
     conn->conns->events->flushed(stream);
 }
 
-/* Writes what nghttp2 has to send, tells the streams, closes the
- * connection when the session is over. */
+/* The session has nothing more to say or hear. */
+static int session_over(const server_conn_t *conn) {
+  return conn->doomed || (!nghttp2_session_want_read(conn->session) &&
+                          !nghttp2_session_want_write(conn->session));
+}
+
+/* Writes what nghttp2 (and TLS) have to send, tells the streams, closes
+ * the connection when the session is over and its output written. */
 static void conn_flush(server_conn_t *conn) {
+  int rc = 0;
+
   if (conn->closing || conn->busy)
     return;
   conn->busy = 1;
-  if (conn_pull_output(conn) != 0) {
+  if (conn->tls.ssl == NULL || conn->tls.handshake_done)
+    rc = conn_pull_output(conn);
+  if (rc == 0 && conn->tls.ssl != NULL)
+    rc = conn_write_tls_output(conn);
+  if (rc != 0) {
     conn->busy = 0;
     server_conn_close(conn);
     return;
   }
   conn_tell_flushed(conn);
   conn->busy = 0;
-  if (!nghttp2_session_want_read(conn->session) &&
-      !nghttp2_session_want_write(conn->session) && conn->output_queued == 0) {
-    server_conn_close(conn);
-    return;
+  if (session_over(conn)) {
+    /* TLS ends with close_notify, so that the client can tell the end
+     * of the session from a cut connection. */
+    if (conn->tls.ssl != NULL && conn->tls.handshake_done &&
+        !conn->tls.shutdown_sent) {
+      server_tls_shutdown(&conn->tls);
+      if (conn_write_tls_output(conn) != 0) {
+        server_conn_close(conn);
+        return;
+      }
+    }
+    if (conn->output_queued == 0) {
+      server_conn_close(conn);
+      return;
+    }
   }
   conn_update_reading(conn);
 }
@@ -229,6 +418,14 @@ static void flush_list_remove(server_conn_t *conn) {
   conn->flush_wanted = 0;
 }
 
+/* A connection's turn: the fairness pause ends, ready calls run, output
+ * goes out. */
+static void conn_turn(server_conn_t *conn) {
+  conn->input_paused = 0;
+  conn_dispatch(conn);
+  conn_flush(conn);
+}
+
 static void on_flush_idle(uv_idle_t *idle) {
   server_conns_t *conns = idle->data;
   server_conn_t *batch[64];
@@ -242,7 +439,7 @@ static void on_flush_idle(uv_idle_t *idle) {
     count++;
   }
   for (i = 0; i < count; i++)
-    conn_flush(batch[i]);
+    conn_turn(batch[i]);
   if (conns->flush_list == NULL)
     uv_idle_stop(idle);
 }
@@ -261,10 +458,135 @@ void server_conn_want_flush(server_conn_t *conn) {
   uv_idle_start(&conns->flush_idle, on_flush_idle);
 }
 
+/* Runs the ready calls this turn allows, in arrival order. A gated call
+ * waits while the connection is over its pending bound; the others go on.
+ * After each dispatch the scan starts again from the head, since a
+ * handler may end other calls of the connection. */
+static void conn_dispatch(server_conn_t *conn) {
+  unsigned budget = SERVER_DISPATCH_PER_TURN;
+  server_stream_t *stream;
+
+  conn->backlog = 0;
+  if (conn->closing || conn->doomed || conn->ready_count == 0)
+    return;
+  conn->busy = 1;
+  stream = conn->ready_head;
+  while (stream != NULL) {
+    if (stream->gated && server_conn_over_bound(conn)) {
+      stream = stream->ready_next;
+      continue;
+    }
+    if (budget == 0) {
+      conn->backlog = 1;
+      break;
+    }
+    budget--;
+    server_conn_unready(stream);
+    conn->conns->events->dispatch(stream);
+    stream = conn->ready_head;
+  }
+  conn->busy = 0;
+  if (conn->backlog)
+    server_conn_want_flush(conn);
+}
+
+/* Ends the session from this side: GOAWAY with code, written out before
+ * the connection closes; no more input is read. */
+static void conn_doom(server_conn_t *conn, uint32_t code) {
+  if (conn->doomed)
+    return;
+  conn->doomed = 1;
+  if (conn->session != NULL && conn->h2_ready)
+    nghttp2_session_terminate_session(conn->session, code);
+}
+
+/* A cleartext HTTP/2 client on the TLS port is told so in its own
+ * protocol: a GOAWAY INADEQUATE_SECURITY whose debug data says why, then
+ * the connection closes. No SETTINGS before it: a client sees a
+ * connection that failed to become HTTP/2 (grpcio then fails the call at
+ * once instead of retrying until its deadline), and the rectrack CLI reads
+ * the reason. */
+static void conn_refuse_h2c(server_conn_t *conn) {
+  static const char reason[] = "this port speaks TLS: use https://";
+  const size_t payload = 8 + sizeof(reason) - 1;
+  uint8_t *goaway = calloc(1, 9 + payload);
+
+  rt_log(RT_LOG_DEBUG,
+         "cleartext HTTP/2 from %s on the TLS port: closing the connection",
+         conn->peer);
+  conn->doomed = 1;
+  if (goaway == NULL) {
+    server_conn_close(conn);
+    return;
+  }
+  goaway[0] = (uint8_t)(payload >> 16);
+  goaway[1] = (uint8_t)(payload >> 8);
+  goaway[2] = (uint8_t)payload;
+  goaway[3] = NGHTTP2_GOAWAY;
+  goaway[9 + 7] = NGHTTP2_INADEQUATE_SECURITY; /* last stream 0, then code */
+  memcpy(goaway + 9 + 8, reason, sizeof(reason) - 1);
+  if (conn_write_raw(conn, goaway, 9 + payload) != 0)
+    server_conn_close(conn);
+}
+
+/* Feeds plaintext to nghttp2; returns 0, or -1 when the session failed
+ * (the connection is doomed then). */
+static int session_input(void *arg, const uint8_t *data, size_t len) {
+  server_conn_t *conn = arg;
+  ssize_t used = nghttp2_session_mem_recv(conn->session, data, len);
+
+  if (used >= 0)
+    return 0;
+  if (conn->fatal != NULL) {
+    server_log_limited(conn->conns, &conn->conns->log_limit_fatal,
+                       "ending the connection from %s: %s", conn->peer,
+                       conn->fatal);
+    conn_doom(conn, NGHTTP2_ENHANCE_YOUR_CALM);
+    return -1;
+  }
+  if (used == NGHTTP2_ERR_FLOODED || used == NGHTTP2_ERR_TOO_MANY_SETTINGS ||
+      used == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS)
+    server_log_limited(conn->conns, &conn->conns->log_limit_fatal,
+                       "ending the connection from %s: %s", conn->peer,
+                       nghttp2_strerror((int)used));
+  else if (used == NGHTTP2_ERR_BAD_CLIENT_MAGIC && conn->tls.ssl == NULL &&
+           conn->bytes_read <= len && server_tls_looks_like_tls(data, len))
+    rt_log(RT_LOG_DEBUG,
+           "TLS handshake from %s on the cleartext port: closing the "
+           "connection",
+           conn->peer);
+  else
+    rt_log(RT_LOG_DEBUG, "HTTP/2 error from %s: %s", conn->peer,
+           nghttp2_strerror((int)used));
+  conn_doom(conn, NGHTTP2_PROTOCOL_ERROR);
+  return -1;
+}
+
+/* Feeds one read of ciphertext through TLS. */
+static void tls_input(server_conn_t *conn, const uint8_t *data, size_t len) {
+  const char *why = NULL;
+  server_tls_result_t result;
+
+  if (!conn->tls.handshake_done && conn->bytes_read == len &&
+      server_tls_looks_like_h2c(data, len < 14 ? len : 14)) {
+    conn_refuse_h2c(conn);
+    return;
+  }
+  result = server_tls_input(&conn->tls, data, len, conn->conns->plain_buffer,
+                            sizeof(conn->conns->plain_buffer), session_input,
+                            conn, &why);
+  if (result == SERVER_TLS_FAILED) {
+    rt_log(RT_LOG_DEBUG, "TLS %s with %s failed: %s",
+           conn->tls.handshake_done ? "session" : "handshake", conn->peer, why);
+    conn->doomed = 1; /* the alert, if any, goes out first */
+  } else if (result == SERVER_TLS_CLOSED) {
+    conn_doom(conn, NGHTTP2_NO_ERROR);
+  }
+}
+
 static void conn_on_read(uv_stream_t *stream, ssize_t nread,
                          const uv_buf_t *buf) {
   server_conn_t *conn = stream->data;
-  ssize_t used;
 
   if (nread == 0)
     return;
@@ -275,17 +597,25 @@ static void conn_on_read(uv_stream_t *stream, ssize_t nread,
     server_conn_close(conn);
     return;
   }
-  if (conn->conns->options->idle_timeout_ms > 0)
-    uv_timer_again(&conn->idle_timer);
+  conn->bytes_read += (uint64_t)nread;
+  if (conn->h2_ready && conn->conns->options->idle_timeout_ms > 0)
+    uv_timer_again(&conn->timer);
   conn->busy = 1;
-  used = nghttp2_session_mem_recv(conn->session, (const uint8_t *)buf->base,
-                                  (size_t)nread);
+  if (conn->tls.ssl != NULL)
+    tls_input(conn, (const uint8_t *)buf->base, (size_t)nread);
+  else
+    session_input(conn, (const uint8_t *)buf->base, (size_t)nread);
   conn->busy = 0;
-  if (used < 0) {
-    rt_log(RT_LOG_DEBUG, "HTTP/2 error from %s: %s", conn->peer,
-           nghttp2_strerror((int)used));
-    server_conn_close(conn);
+  if (conn->closing)
     return;
+  /* The whole buffer is parsed: what it completed runs now, except what it
+   * also reset. */
+  conn_dispatch(conn);
+  /* A full buffer means the client has more: it waits for its next turn,
+   * after every other connection had one. */
+  if ((size_t)nread == sizeof(conn->conns->read_buffer)) {
+    conn->input_paused = 1;
+    server_conn_want_flush(conn);
   }
   conn_flush(conn);
 }
@@ -318,15 +648,28 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame,
                      size_t value_len, uint8_t flags, void *user_data) {
   server_conn_t *conn = user_data;
   server_stream_t *stream = find_stream(session, frame->hd.stream_id);
+  int rc;
   (void)flags;
 
   if (stream == NULL || frame->hd.type != NGHTTP2_HEADERS ||
       frame->headers.cat != NGHTTP2_HCAT_REQUEST)
     return 0; /* request trailers carry nothing gRPC uses */
-  if (conn->conns->events->header(stream, name, name_len, value, value_len) !=
-      0)
-    return NGHTTP2_ERR_CALLBACK_FAILURE;
-  return 0;
+  rc = conn->conns->events->header(stream, name, name_len, value, value_len);
+  if (rc == RT_ETOOBIG)
+    conn->fatal = "its request headers decode to more than four times the "
+                  "header list limit (a compression bomb)";
+  return rc == 0 ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE;
+}
+
+/* The client's preface and first SETTINGS arrived: the handshake is
+ * done, the timer becomes the idle timeout. */
+static void conn_handshake_done(server_conn_t *conn) {
+  uint64_t idle = conn->conns->options->idle_timeout_ms;
+
+  conn->h2_ready = 1;
+  uv_timer_stop(&conn->timer);
+  if (idle > 0)
+    uv_timer_start(&conn->timer, on_conn_timer, idle, idle);
 }
 
 static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
@@ -334,6 +677,9 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
   server_conn_t *conn = user_data;
   server_stream_t *stream;
 
+  if (frame->hd.type == NGHTTP2_SETTINGS &&
+      !(frame->hd.flags & NGHTTP2_FLAG_ACK) && !conn->h2_ready)
+    conn_handshake_done(conn);
   if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)
     return 0;
   stream = find_stream(session, frame->hd.stream_id);
@@ -373,10 +719,18 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id,
 }
 
 /* PROTOCOL-HTTP2: when the server ends a stream before the client finished
- * sending, it resets the stream with NO_ERROR so the client stops. */
+ * sending, it resets the stream with NO_ERROR so the client stops. A
+ * GOAWAY with an error that nghttp2 decided on (the reset rate limit, a
+ * protocol error) is logged, so that an operator sees who was cut off. */
 static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,
                          void *user_data) {
-  (void)user_data;
+  server_conn_t *conn = user_data;
+
+  if (frame->hd.type == NGHTTP2_GOAWAY &&
+      frame->goaway.error_code != NGHTTP2_NO_ERROR && conn->fatal == NULL)
+    server_log_limited(conn->conns, &conn->conns->log_limit_fatal,
+                       "ending the connection from %s: GOAWAY %s", conn->peer,
+                       nghttp2_http2_strerror(frame->goaway.error_code));
   if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
       (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
       !nghttp2_session_get_stream_remote_close(session, frame->hd.stream_id))
@@ -385,20 +739,11 @@ static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,
   return 0;
 }
 
-static int session_new(server_conn_t *conn) {
-  const rt_server_options_t *options = conn->conns->options;
+static nghttp2_session_callbacks *session_callbacks(void) {
   nghttp2_session_callbacks *callbacks;
-  nghttp2_settings_entry settings[] = {
-      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS,
-       options->max_concurrent_streams},
-      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1024 * 1024},
-      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
-       (uint32_t)options->max_header_list_bytes},
-  };
-  int rv;
 
   if (nghttp2_session_callbacks_new(&callbacks) != 0)
-    return RT_ENOMEM;
+    return NULL;
   nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks,
                                                           on_begin_headers);
   nghttp2_session_callbacks_set_on_header_callback(callbacks, on_header);
@@ -410,8 +755,55 @@ static int session_new(server_conn_t *conn) {
                                                          on_stream_close);
   nghttp2_session_callbacks_set_on_frame_send_callback(callbacks,
                                                        on_frame_send);
-  rv = nghttp2_session_server_new(&conn->session, callbacks, conn);
+  return callbacks;
+}
+
+/* nghttp2's own limits, each set on purpose:
+ * - no_closed_streams: we use no RFC 7540 priorities, so closed streams
+ *   need not be kept (a rapid-reset client would otherwise fill them).
+ * - max_settings 32: a SETTINGS frame has 7 defined entries; more than 32
+ *   is a flood (CVE-2019-9515's shape), not a configuration.
+ * - max_outbound_ack 1000: SETTINGS and PING ACKs queued because the
+ *   client does not read (CVE-2019-9512); 1000 frames are 17 KB.
+ * - max_continuations 8: a 16 KiB header list fits in two 16 KiB frames;
+ *   more than 8 CONTINUATION frames is a flood (CVE-2024-28182), and the
+ *   header callback ends a block that decodes to a bomb sooner.
+ * - stream_reset_rate_limit 1000 burst, 33/s: a reset stream costs its
+ *   parsing only (handlers never run for it), so this is about a client
+ *   that does nothing else; a legitimate client cancels far fewer calls
+ *   than ten times its concurrency, and 33 per second after that. Beyond
+ *   it nghttp2 sends GOAWAY and the connection ends. */
+static nghttp2_option *session_options(void) {
+  nghttp2_option *option;
+
+  if (nghttp2_option_new(&option) != 0)
+    return NULL;
+  nghttp2_option_set_no_closed_streams(option, 1);
+  nghttp2_option_set_max_settings(option, 32);
+  nghttp2_option_set_max_outbound_ack(option, 1000);
+  nghttp2_option_set_max_continuations(option, 8);
+  nghttp2_option_set_stream_reset_rate_limit(option, 1000, 33);
+  return option;
+}
+
+static int session_new(server_conn_t *conn) {
+  const rt_server_options_t *options = conn->conns->options;
+  nghttp2_session_callbacks *callbacks = session_callbacks();
+  nghttp2_option *option = session_options();
+  nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS,
+       options->max_concurrent_streams},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1024 * 1024},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
+       (uint32_t)options->max_header_list_bytes},
+      {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
+  };
+  int rv = NGHTTP2_ERR_NOMEM;
+
+  if (callbacks != NULL && option != NULL)
+    rv = nghttp2_session_server_new2(&conn->session, callbacks, conn, option);
   nghttp2_session_callbacks_del(callbacks);
+  nghttp2_option_del(option);
   if (rv != 0)
     return RT_ENOMEM;
   rv = nghttp2_submit_settings(conn->session, NGHTTP2_FLAG_NONE, settings,
@@ -424,15 +816,42 @@ static int session_new(server_conn_t *conn) {
 
 /* ---- connections -------------------------------------------------------- */
 
-static void on_idle_timeout(uv_timer_t *timer) {
+/* 1 when a call of the connection is being worked on, or its output moved
+ * within the last idle period: a connection whose streams only wait for a
+ * window that stays closed (or whose requests never finish) is idle. */
+static int conn_has_active_stream(const server_conn_t *conn, uint64_t now) {
+  uint64_t idle = conn->conns->options->idle_timeout_ms;
+  const server_stream_t *stream;
+
+  for (stream = conn->streams; stream != NULL; stream = stream->next) {
+    if (stream->running)
+      return 1;
+    if (stream->pending_bytes > 0 && now - stream->progress_ms < idle)
+      return 1;
+  }
+  return 0;
+}
+
+static void on_conn_timer(uv_timer_t *timer) {
   server_conn_t *conn = timer->data;
 
-  if (conn->stream_count > 0)
-    return; /* uv_timer_again on the next read re-arms it */
-  rt_log(RT_LOG_DEBUG, "closing idle connection from %s", conn->peer);
+  if (!conn->h2_ready) {
+    rt_log(RT_LOG_DEBUG,
+           "%s did not finish the %shandshake within %llu ms: closing",
+           conn->peer, conn->tls.ssl != NULL ? "TLS and HTTP/2 " : "HTTP/2 ",
+           (unsigned long long)conn->conns->options->handshake_timeout_ms);
+    server_conn_close(conn);
+    return;
+  }
+  if (conn_has_active_stream(conn, uv_now(conn->conns->loop)))
+    return; /* the repeating timer looks again */
+  rt_log(RT_LOG_DEBUG, "closing idle connection from %s (%zu calls waiting)",
+         conn->peer, conn->stream_count);
   nghttp2_session_terminate_session(conn->session, NGHTTP2_NO_ERROR);
   server_conn_want_flush(conn);
 }
+
+static void sweep_stop_if_unused(server_conns_t *conns);
 
 void server_conn_close(server_conn_t *conn) {
   server_conns_t *conns = conn->conns;
@@ -445,6 +864,9 @@ void server_conn_close(server_conn_t *conn) {
     stream_close(conn->streams);
   nghttp2_session_del(conn->session);
   conn->session = NULL;
+  server_tls_close(&conn->tls);
+  if (conn->peer_counted)
+    server_peers_remove(&conns->peers, &conn->peer_key);
   if (conn->prev)
     conn->prev->next = conn->next;
   else
@@ -453,11 +875,18 @@ void server_conn_close(server_conn_t *conn) {
     conn->next->prev = conn->prev;
   conns->count--;
   conns->closing++;
-  uv_close((uv_handle_t *)&conn->idle_timer, conn_handle_closed);
+  sweep_stop_if_unused(conns);
+  uv_close((uv_handle_t *)&conn->timer, conn_handle_closed);
   uv_close((uv_handle_t *)&conn->tcp, conn_handle_closed);
 }
 
 void server_conn_goaway(server_conn_t *conn) {
+  if (conn->doomed || !conn->h2_ready) {
+    /* Nothing to finish: a connection that never became HTTP/2 just goes. */
+    conn_doom(conn, NGHTTP2_NO_ERROR);
+    server_conn_want_flush(conn);
+    return;
+  }
   nghttp2_submit_goaway(conn->session, NGHTTP2_FLAG_NONE,
                         nghttp2_session_get_last_proc_stream_id(conn->session),
                         NGHTTP2_NO_ERROR, NULL, 0);
@@ -468,46 +897,128 @@ void *server_conn_data(const server_conn_t *conn) {
   return conn->conns->events_data;
 }
 
-static void record_peer(server_conn_t *conn) {
-  struct sockaddr_storage peer;
-  int len = sizeof(peer);
+static int record_peer(server_conn_t *conn, struct sockaddr_storage *peer) {
+  int len = sizeof(*peer);
 
-  if (uv_tcp_getpeername(&conn->tcp, (struct sockaddr *)&peer, &len) == 0)
-    server_address_format(&peer, conn->peer, sizeof(conn->peer));
-  else
+  memset(peer, 0, sizeof(*peer));
+  if (uv_tcp_getpeername(&conn->tcp, (struct sockaddr *)peer, &len) != 0) {
     snprintf(conn->peer, sizeof(conn->peer), "?");
+    return RT_EIO;
+  }
+  server_address_format(peer, conn->peer, sizeof(conn->peer));
+  return 0;
+}
+
+/* Counts the connection for its host, or refuses it. Trusted proxies
+ * carry many clients each, so they are not counted. */
+static int admit_peer(server_conn_t *conn,
+                      const struct sockaddr_storage *peer) {
+  server_conns_t *conns = conn->conns;
+  uint32_t limit = conns->options->max_connections_per_address;
+  int rc;
+
+  conn->trusted_proxy =
+      server_networks_match(conns->trusted, conns->trusted_count, peer);
+  if (conn->trusted_proxy)
+    return 0;
+  server_peer_key(peer, &conn->peer_key);
+  rc = server_peers_add(&conns->peers, &conn->peer_key, limit);
+  if (rc == RT_ETOOBIG)
+    server_log_limited(conns, &conns->log_limit_per_address,
+                       "per-address connection limit (%u) reached: closing "
+                       "a new connection from %s",
+                       limit, conn->peer);
+  conn->peer_counted = rc == 0;
+  return rc;
+}
+
+static void on_sweep(uv_timer_t *timer);
+
+static void sweep_start(server_conns_t *conns) {
+  uint64_t period = conns->options->stall_timeout_ms / 4;
+
+  if (conns->options->stall_timeout_ms == 0 ||
+      uv_is_active((uv_handle_t *)&conns->sweep))
+    return;
+  period = period < 50 ? 50 : period > 1000 ? 1000 : period;
+  uv_timer_start(&conns->sweep, on_sweep, period, period);
+}
+
+static void sweep_stop_if_unused(server_conns_t *conns) {
+  if (conns->count == 0 && conns->sweep_open)
+    uv_timer_stop(&conns->sweep);
 }
 
 int server_conns_accept(server_conns_t *conns, uv_stream_t *listener) {
   server_conn_t *conn = calloc(1, sizeof(*conn));
+  struct sockaddr_storage peer;
   int rc;
 
   if (conn == NULL)
     return RT_ENOMEM;
   conn->conns = conns;
   uv_tcp_init(conns->loop, &conn->tcp);
-  uv_timer_init(conns->loop, &conn->idle_timer);
-  conn->tcp.data = conn->idle_timer.data = conn;
+  uv_timer_init(conns->loop, &conn->timer);
+  conn->tcp.data = conn->timer.data = conn;
   conn->handles_open = 2;
   conn->next = conns->list;
   if (conns->list)
     conns->list->prev = conn;
   conns->list = conn;
   conns->count++;
-  rc = uv_accept(listener, (uv_stream_t *)&conn->tcp) != 0 ? RT_EIO
-                                                           : session_new(conn);
+  rc = uv_accept(listener, (uv_stream_t *)&conn->tcp) != 0
+           ? RT_EIO
+           : record_peer(conn, &peer);
+  if (rc == 0)
+    rc = admit_peer(conn, &peer);
+  if (rc == 0)
+    rc = session_new(conn);
+  if (rc == 0 && conns->tls_ctx != NULL)
+    rc = server_tls_open(&conn->tls, conns->tls_ctx);
   if (rc != 0) {
     server_conn_close(conn);
     return rc;
   }
   uv_tcp_nodelay(&conn->tcp, 1);
-  record_peer(conn);
-  if (conns->options->idle_timeout_ms > 0)
-    uv_timer_start(&conn->idle_timer, on_idle_timeout,
-                   conns->options->idle_timeout_ms,
-                   conns->options->idle_timeout_ms);
-  conn_flush(conn); /* our SETTINGS */
+  uv_timer_start(&conn->timer, on_conn_timer,
+                 conns->options->handshake_timeout_ms, 0);
+  sweep_start(conns);
+  conn_flush(conn); /* our SETTINGS, or (TLS) nothing until the handshake */
   return 0;
+}
+
+/* ---- the sweep: stalls --------------------------------------------------- */
+
+/* Reports what has not moved for stall_timeout_ms. The events only submit
+ * frames: streams close at the next flush, never under this loop. */
+static void sweep_conn(server_conn_t *conn, uint64_t now, uint64_t stall) {
+  server_stream_t *stream, *next;
+
+  for (stream = conn->streams; stream != NULL; stream = next) {
+    next = stream->next;
+    if (stream->ready && stream->gated) {
+      if (now - stream->ready_since_ms >= stall) {
+        server_conn_unready(stream);
+        conn->conns->events->stalled(stream, 1);
+        server_conn_want_flush(conn);
+      }
+    } else if (stream->pending_bytes > 0 &&
+               now - stream->progress_ms >= stall) {
+      conn->conns->events->stalled(stream, 0);
+      server_conn_want_flush(conn);
+    }
+  }
+}
+
+static void on_sweep(uv_timer_t *timer) {
+  server_conns_t *conns = timer->data;
+  uint64_t now = uv_now(conns->loop);
+  server_conn_t *conn;
+
+  for (conn = conns->list; conn != NULL; conn = conn->next) {
+    if (!conn->closing && !conn->doomed)
+      sweep_conn(conn, now, conns->options->stall_timeout_ms);
+  }
 }
 
 /* ---- the set ------------------------------------------------------------ */
@@ -515,7 +1026,8 @@ int server_conns_accept(server_conns_t *conns, uv_stream_t *listener) {
 void server_conns_init(server_conns_t *conns, uv_loop_t *loop,
                        const rt_server_options_t *options,
                        const server_stream_events_t *events, void *events_data,
-                       void (*released)(void *data), void *released_data) {
+                       void (*released)(void *data), void *released_data,
+                       server_network_t *trusted, size_t trusted_count) {
   memset(conns, 0, offsetof(server_conns_t, read_buffer));
   conns->loop = loop;
   conns->options = options;
@@ -523,9 +1035,19 @@ void server_conns_init(server_conns_t *conns, uv_loop_t *loop,
   conns->events_data = events_data;
   conns->released = released;
   conns->released_data = released_data;
+  conns->trusted = trusted;
+  conns->trusted_count = trusted_count;
   uv_idle_init(loop, &conns->flush_idle);
   conns->flush_idle.data = conns;
   conns->flush_idle_open = 1;
+  uv_timer_init(loop, &conns->sweep);
+  conns->sweep.data = conns;
+  conns->sweep_open = 1;
+}
+
+void server_conns_set_tls(server_conns_t *conns, SSL_CTX *ctx) {
+  SSL_CTX_free(conns->tls_ctx);
+  conns->tls_ctx = ctx;
 }
 
 static void flush_idle_closed(uv_handle_t *handle) {
@@ -535,14 +1057,28 @@ static void flush_idle_closed(uv_handle_t *handle) {
   conns->released(conns->released_data);
 }
 
+static void sweep_closed(uv_handle_t *handle) {
+  server_conns_t *conns = handle->data;
+
+  conns->sweep_open = 0;
+  conns->released(conns->released_data);
+}
+
 void server_conns_close(server_conns_t *conns) {
   while (conns->list != NULL)
     server_conn_close(conns->list);
   if (conns->flush_idle_open &&
       !uv_is_closing((uv_handle_t *)&conns->flush_idle))
     uv_close((uv_handle_t *)&conns->flush_idle, flush_idle_closed);
+  if (conns->sweep_open && !uv_is_closing((uv_handle_t *)&conns->sweep))
+    uv_close((uv_handle_t *)&conns->sweep, sweep_closed);
+  server_conns_set_tls(conns, NULL);
+  server_peers_free(&conns->peers);
+  free(conns->trusted);
+  conns->trusted = NULL;
+  conns->trusted_count = 0;
 }
 
 int server_conns_released(const server_conns_t *conns) {
-  return conns->closing == 0 && !conns->flush_idle_open;
+  return conns->closing == 0 && !conns->flush_idle_open && !conns->sweep_open;
 }

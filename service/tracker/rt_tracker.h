@@ -59,11 +59,14 @@ typedef struct rt_tracker_options {
   size_t reader_threads;
   /* Bearer tokens (borrowed; must outlive the tracker). When set, every
    * Tracker call needs `authorization: Bearer <token>` naming a known
-   * token (else UNAUTHENTICATED), write RPCs need the writer role (else
-   * PERMISSION_DENIED), and the token's principal is who a change is
-   * recorded as; an x-rectrack-user header, if sent, must name that same
-   * principal (else PERMISSION_DENIED). NULL: the API is open and the
-   * principal is x-rectrack-user, or "anonymous". */
+   * token (else UNAUTHENTICATED) whose role allows the route (reader <
+   * reporter < secretariat < admin, else PERMISSION_DENIED), the token's
+   * principal is who a change is recorded as, and a reporter's actors
+   * go with its writes to the storage engine, which limits them to those
+   * actors' subjects; an x-rectrack-user header, if sent, must name that
+   * same principal (else PERMISSION_DENIED). NULL: the API is open, every
+   * caller acts as an admin, and the principal is x-rectrack-user, or
+   * "anonymous". */
   rt_auth_t *auth;
 } rt_tracker_options_t;
 

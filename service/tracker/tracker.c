@@ -77,23 +77,24 @@ static int authenticate(const rt_tracker_t *tracker, rt_call_t *call,
   return 0;
 }
 
-/* Without tokens (the open API) everyone may do everything, and the
- * principal is who x-rectrack-user says, or "anonymous". The name is
- * shown and logged as is, so a route that records it (one needing the
- * writer role) refuses a malformed one; others ignore it. */
+/* Without tokens (the open API) everyone may do everything, as an admin
+ * (what they record is validated at once), and the principal is who
+ * x-rectrack-user says, or "anonymous". The name is shown and logged as
+ * is, so a route that records it (any write) refuses a malformed one;
+ * others ignore it. */
 static int principal_of_open_call(rt_call_t *call, const tracker_route_t *route,
                                   rt_auth_principal_t *principal,
                                   rt_error_t *err) {
   const char *user = rt_call_metadata(call, RT_PRINCIPAL_HEADER);
-  principal->name = "anonymous";
-  principal->role = RT_AUTH_ROLE_WRITER;
+  *principal =
+      (rt_auth_principal_t){.name = "anonymous", .role = RT_AUTH_ROLE_ADMIN};
   if (user == NULL)
     return 0;
   if (rt_auth_principal_is_valid(user)) {
     principal->name = user;
     return 0;
   }
-  if (route->role < RT_AUTH_ROLE_WRITER)
+  if (route->role < RT_AUTH_ROLE_REPORTER)
     return 0;
   return rt_error_set(err, RT_EINVAL, RT_PRINCIPAL_HEADER,
                       RT_PRINCIPAL_HEADER " must be 1 to %d characters of "
@@ -161,6 +162,7 @@ static int build_methods(rt_tracker_t *tracker, rt_error_t *err) {
       {tracker_write_routes, tracker_write_route_count},
       {tracker_watch_routes, tracker_watch_route_count},
       {tracker_review_routes, tracker_review_route_count},
+      {tracker_backup_routes, tracker_backup_route_count},
   };
   size_t total = 0;
   for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)

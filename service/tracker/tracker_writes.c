@@ -1,6 +1,6 @@
 /*
  * tracker_writes: the write RPCs of the Tracker service (Create*,
- * Update*, RecordFollowUp, RecordMeasurement).
+ * Update*, RecordFollowUp, RecordMeasurement, ValidateSubmission).
  *
  * Each RPC's handler names its op kind and its prepare function, which
  * checks what is cheap to check here (the message is present, the fields
@@ -8,7 +8,10 @@
  * the principal and checked the role) and fills the rt_write_op_t;
  * submit_write queues the op to the writer thread. Full validation of
  * every field happens in the storage engine, inside the write, with the
- * same field-naming messages.
+ * same field-naming messages. So do the checks of a reporter that need
+ * the subject (whose actor it is): the op carries the principal's role
+ * and actors into the writer's transaction, where no other write can
+ * change the subject between the check and the change.
  *
  * The reply (the packed record the storage engine returns) is sent from
  * the completion on the loop thread, after the commit is durable. A call
@@ -79,6 +82,33 @@ static void cancel_write(rt_call_t *call) {
   rt_write_job_abandon(&write->job);
 }
 
+/* Copies who the change is made by into the op, in the write's arena: a
+ * tokens reload while the write waits for the writer must not pull the
+ * principal's name or actors away. Returns 0 or RT_ENOMEM. */
+static int copy_principal(tracker_arena_t *arena,
+                          const rt_auth_principal_t *principal,
+                          rt_write_op_t *op) {
+  char *name = tracker_arena_strdup(arena, principal->name);
+  if (name == NULL)
+    return RT_ENOMEM;
+  op->principal = name;
+  op->role = principal->role == RT_AUTH_ROLE_REPORTER
+                 ? RT_WRITE_ROLE_REPORTER
+                 : RT_WRITE_ROLE_SECRETARIAT;
+  if (principal->n_actors == 0)
+    return 0;
+  const char **actors =
+      tracker_arena_alloc(arena, principal->n_actors * sizeof *actors);
+  if (actors == NULL)
+    return RT_ENOMEM;
+  for (size_t i = 0; i < principal->n_actors; i++)
+    if ((actors[i] = tracker_arena_strdup(arena, principal->actors[i])) == NULL)
+      return RT_ENOMEM;
+  op->actors = actors;
+  op->n_actors = principal->n_actors;
+  return 0;
+}
+
 /* Queues request (in arena, which the write owns from now on) as
  * principal's change: prepare checks it and fills the op, the writer
  * applies it, complete_write answers the call. A request refused here is
@@ -90,20 +120,19 @@ static void submit_write(rt_tracker_t *tracker, rt_call_t *call,
   rt_error_t err;
   rt_error_clear(&err);
   write_call_t *write = tracker_arena_alloc(arena, sizeof *write);
-  char *principal_name = tracker_arena_strdup(arena, principal->name);
-  if (write == NULL || principal_name == NULL) {
+  if (write != NULL)
+    memset(write, 0, sizeof *write);
+  if (write == NULL || copy_principal(arena, principal, &write->job.op) != 0) {
     tracker_arena_free(arena);
     rt_call_fail(call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
     return;
   }
-  memset(write, 0, sizeof *write);
   write->request = request;
   write->arena = arena;
   write->call = call;
   write->job.complete = complete_write;
   atomic_init(&write->job.abandoned, false);
   write->job.op.kind = kind;
-  write->job.op.principal = principal_name;
   int rc = prepare(write, &write->job.op, &err);
   if (rc == 0)
     rc = rt_writer_submit(tracker->writer, &write->job, &err);
@@ -253,6 +282,16 @@ static int prepare_record_measurement(write_call_t *write, rt_write_op_t *op,
   return 0;
 }
 
+static int prepare_validate_submission(write_call_t *write, rt_write_op_t *op,
+                                       rt_error_t *err) {
+  Rectrack__V1__ValidateSubmissionRequest *req = (void *)write->request;
+  if (require(req->subject_id, "subject_id", err))
+    return RT_EINVAL;
+  op->message = &req->base;
+  op->request_id = req->request_id;
+  return 0;
+}
+
 /* ---- the handlers ------------------------------------------------------ */
 
 static void create_source(rt_tracker_t *tracker, rt_call_t *call,
@@ -331,38 +370,52 @@ static void record_measurement(rt_tracker_t *tracker, rt_call_t *call,
                RT_OP_RECORD_MEASUREMENT, prepare_record_measurement);
 }
 
-/* Every write needs the writer role and is answered after its commit. */
+static void validate_submission(rt_tracker_t *tracker, rt_call_t *call,
+                                const rt_auth_principal_t *principal,
+                                ProtobufCMessage *request,
+                                tracker_arena_t *arena) {
+  submit_write(tracker, call, principal, request, arena,
+               RT_OP_VALIDATE_SUBMISSION, prepare_validate_submission);
+}
+
+/* Every write is answered after its commit. The secretariat makes every
+ * change; a reporter may record follow-ups and measurements, which the
+ * storage engine limits to its actors' subjects and keeps as submissions
+ * until the secretariat validates them. */
 const tracker_route_t tracker_write_routes[] = {
     {TRACKER_PATH("CreateSource"), RT_METHOD_UNARY,
      &rectrack__v1__create_source_request__descriptor, create_source,
-     cancel_write, RT_AUTH_ROLE_WRITER},
+     cancel_write, RT_AUTH_ROLE_SECRETARIAT},
     {TRACKER_PATH("UpdateSource"), RT_METHOD_UNARY,
      &rectrack__v1__update_source_request__descriptor, update_source,
-     cancel_write, RT_AUTH_ROLE_WRITER},
+     cancel_write, RT_AUTH_ROLE_SECRETARIAT},
     {TRACKER_PATH("CreateActor"), RT_METHOD_UNARY,
      &rectrack__v1__create_actor_request__descriptor, create_actor,
-     cancel_write, RT_AUTH_ROLE_WRITER},
+     cancel_write, RT_AUTH_ROLE_SECRETARIAT},
     {TRACKER_PATH("UpdateActor"), RT_METHOD_UNARY,
      &rectrack__v1__update_actor_request__descriptor, update_actor,
-     cancel_write, RT_AUTH_ROLE_WRITER},
+     cancel_write, RT_AUTH_ROLE_SECRETARIAT},
     {TRACKER_PATH("CreateRecommendation"), RT_METHOD_UNARY,
      &rectrack__v1__create_recommendation_request__descriptor,
-     create_recommendation, cancel_write, RT_AUTH_ROLE_WRITER},
+     create_recommendation, cancel_write, RT_AUTH_ROLE_SECRETARIAT},
     {TRACKER_PATH("UpdateRecommendation"), RT_METHOD_UNARY,
      &rectrack__v1__update_recommendation_request__descriptor,
-     update_recommendation, cancel_write, RT_AUTH_ROLE_WRITER},
+     update_recommendation, cancel_write, RT_AUTH_ROLE_SECRETARIAT},
     {TRACKER_PATH("CreateCommitment"), RT_METHOD_UNARY,
      &rectrack__v1__create_commitment_request__descriptor, create_commitment,
-     cancel_write, RT_AUTH_ROLE_WRITER},
+     cancel_write, RT_AUTH_ROLE_SECRETARIAT},
     {TRACKER_PATH("UpdateCommitment"), RT_METHOD_UNARY,
      &rectrack__v1__update_commitment_request__descriptor, update_commitment,
-     cancel_write, RT_AUTH_ROLE_WRITER},
+     cancel_write, RT_AUTH_ROLE_SECRETARIAT},
     {TRACKER_PATH("RecordFollowUp"), RT_METHOD_UNARY,
      &rectrack__v1__record_follow_up_request__descriptor, record_follow_up,
-     cancel_write, RT_AUTH_ROLE_WRITER},
+     cancel_write, RT_AUTH_ROLE_REPORTER},
     {TRACKER_PATH("RecordMeasurement"), RT_METHOD_UNARY,
      &rectrack__v1__record_measurement_request__descriptor, record_measurement,
-     cancel_write, RT_AUTH_ROLE_WRITER},
+     cancel_write, RT_AUTH_ROLE_REPORTER},
+    {TRACKER_PATH("ValidateSubmission"), RT_METHOD_UNARY,
+     &rectrack__v1__validate_submission_request__descriptor,
+     validate_submission, cancel_write, RT_AUTH_ROLE_SECRETARIAT},
 };
 const size_t tracker_write_route_count =
     sizeof tracker_write_routes / sizeof tracker_write_routes[0];

@@ -8,7 +8,11 @@
  * message cut short, no grpc-status, a grpc-status that is not a number,
  * HTTP 503, a connection reset mid-message, headers and then silence.
  * Each must end the call with a clear status, never a crash or a hang.
- * The successful paths are covered end to end (tests/e2e/cli).
+ * And the TLS mismatches, from the first bytes a server sends: a cleartext
+ * client answered in TLS, in HTTP/1.1 or with rectrackd's GOAWAY
+ * INADEQUATE_SECURITY, and a TLS client answered in cleartext HTTP/2 or
+ * not at all, each end at once with a message saying what to try.
+ * The successful paths are covered end to end (tests/e2e/cli, tests/e2e/tls).
  */
 #include "rt_client.h"
 
@@ -363,6 +367,165 @@ static void test_targets_must_be_host_and_port(void **state) {
   }
 }
 
+static void test_targets_may_carry_a_scheme(void **state) {
+  (void)state;
+  const char *bad[] = {"ftp://localhost:1", "http://localhost",
+                       "https://localhost:1/path", "http://:1", "https://"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    assert_null(rt_client_new(bad[i]));
+  /* A TLS front listens on 443: https:// may leave it out. */
+  const char *front[][2] = {
+      {"https://rectrack.example.org", "rectrack.example.org:443"},
+      {"https://[2001:db8::1]", "[2001:db8::1]:443"}};
+  for (size_t i = 0; i < 2; i++) {
+    rt_client_t *client = rt_client_new(front[i][0]);
+    assert_non_null(client);
+    assert_string_equal(rt_client_target(client), front[i][1]);
+    rt_client_free(client);
+  }
+  rt_client_t *client = rt_client_new("https://[::1]:50051");
+  assert_non_null(client);
+  assert_true(rt_client_is_tls(client));
+  assert_string_equal(rt_client_target(client), "[::1]:50051");
+  rt_client_free(client);
+  client = rt_client_new("http://localhost:50051");
+  assert_false(rt_client_is_tls(client));
+  char *message = NULL;
+  /* --tls and an explicit http:// contradict each other. */
+  assert_int_equal(rt_client_use_tls(client, 1, NULL, &message), -1);
+  assert_non_null(strstr(message, "http://"));
+  free(message);
+  rt_client_free(client);
+  client = rt_client_new("localhost:50051");
+  assert_int_equal(
+      rt_client_use_tls(client, 1, "/nonexistent/ca.pem", &message), -1);
+  assert_non_null(strstr(message, "/nonexistent/ca.pem"));
+  free(message);
+  assert_true(rt_client_is_tls(client));
+  rt_client_free(client);
+  /* A CA file does not turn TLS on by itself. */
+  client = rt_client_new("localhost:50051");
+  assert_int_equal(
+      rt_client_use_tls(client, 0, "/nonexistent/ca.pem", &message), 0);
+  assert_false(rt_client_is_tls(client));
+  rt_client_free(client);
+}
+
+/* A server that answers whatever connects with fixed bytes, then closes. */
+typedef struct canned {
+  int listener;
+  const uint8_t *bytes;
+  size_t len;
+} canned_t;
+
+static void *answer_canned(void *arg) {
+  canned_t *canned = arg;
+  int fd = accept(canned->listener, NULL, NULL);
+  if (fd >= 0) {
+    uint8_t hello[512];
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    /* Wait for the client to speak first (a preface, a ClientHello). */
+    if (poll(&pfd, 1, 5000) == 1) {
+      ssize_t n = read(fd, hello, sizeof(hello));
+      (void)n;
+    }
+    if (canned->len > 0) {
+      ssize_t n = write(fd, canned->bytes, canned->len);
+      (void)n;
+    }
+    close(fd);
+  }
+  return NULL;
+}
+
+/* One call of target against a server answering bytes; returns the status
+ * (which the caller clears). */
+static rt_client_status_t call_canned(const char *scheme, const uint8_t *bytes,
+                                      size_t len, char target[32]) {
+  canned_t canned = {.bytes = bytes, .len = len};
+  canned.listener = listen_any(target);
+  pthread_t thread;
+  assert_int_equal(pthread_create(&thread, NULL, answer_canned, &canned), 0);
+  char url[48];
+  snprintf(url, sizeof(url), "%s%s", scheme, target);
+  rt_client_t *client = rt_client_new(url);
+  assert_non_null(client);
+  rt_client_status_t status;
+  uint8_t *reply = NULL;
+  size_t reply_len = 0;
+  rt_client_unary(client, "/x.Y/Z", (const uint8_t *)"", 0, 60000, &reply,
+                  &reply_len, &status);
+  assert_null(reply);
+  rt_client_free(client);
+  pthread_join(thread, NULL);
+  close(canned.listener);
+  return status;
+}
+
+static void test_tls_answer_to_cleartext_says_try_https(void **state) {
+  (void)state;
+  /* A fatal TLS alert record: what a TLS server says to a preface. */
+  static const uint8_t alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46};
+  char target[32], https[48];
+  rt_client_status_t status = call_canned("", alert, sizeof(alert), target);
+  assert_int_equal(status.code, 14);
+  assert_int_equal(status.failure, RT_CLIENT_FAILURE_PROTOCOL);
+  snprintf(https, sizeof(https), "try https://%s", target);
+  assert_non_null(strstr(status.message, https));
+  rt_client_status_clear(&status);
+}
+
+static void test_http1_answer_says_so(void **state) {
+  (void)state;
+  static const char reply[] =
+      "HTTP/1.1 400 Bad Request\r\n\r\nThe plain HTTP request was sent to "
+      "HTTPS port";
+  char target[32];
+  rt_client_status_t status =
+      call_canned("", (const uint8_t *)reply, sizeof(reply) - 1, target);
+  assert_int_equal(status.code, 14);
+  assert_int_equal(status.failure, RT_CLIENT_FAILURE_PROTOCOL);
+  assert_non_null(strstr(status.message, "HTTP/1.x"));
+  assert_non_null(strstr(status.message, "https://"));
+  rt_client_status_clear(&status);
+}
+
+static void test_rectrackd_tls_port_goaway_is_explained(void **state) {
+  (void)state;
+  static const char said[] = "this port speaks TLS: use https://";
+  uint8_t goaway[9 + 8 + sizeof(said) - 1] = {0};
+  goaway[2] = (uint8_t)(8 + sizeof(said) - 1);
+  goaway[3] = NGHTTP2_GOAWAY;
+  goaway[9 + 7] = NGHTTP2_INADEQUATE_SECURITY;
+  memcpy(goaway + 17, said, sizeof(said) - 1);
+  char target[32];
+  rt_client_status_t status = call_canned("", goaway, sizeof(goaway), target);
+  assert_int_equal(status.code, 14);
+  assert_int_equal(status.failure, RT_CLIENT_FAILURE_PROTOCOL);
+  assert_non_null(strstr(status.message, "is it a TLS port?"));
+  assert_non_null(strstr(status.message, "(it said: this port speaks TLS"));
+  rt_client_status_clear(&status);
+}
+
+static void test_tls_client_on_a_cleartext_port_says_so(void **state) {
+  (void)state;
+  /* An empty SETTINGS frame: what rectrackd's cleartext port sends. */
+  static const uint8_t settings[9] = {0, 0, 0, NGHTTP2_SETTINGS};
+  char target[32];
+  rt_client_status_t status =
+      call_canned("https://", settings, sizeof(settings), target);
+  assert_int_equal(status.code, 14);
+  assert_int_equal(status.failure, RT_CLIENT_FAILURE_PROTOCOL);
+  assert_non_null(strstr(status.message, "does not speak TLS"));
+  assert_non_null(strstr(status.message, target));
+  rt_client_status_clear(&status);
+  /* Nothing at all, then the end: said so too, not a verify failure. */
+  status = call_canned("https://", NULL, 0, target);
+  assert_int_equal(status.code, 14);
+  assert_non_null(strstr(status.message, "closed the connection"));
+  rt_client_status_clear(&status);
+}
+
 static void test_status_names(void **state) {
   (void)state;
   assert_string_equal(rt_client_status_name(0), "OK");
@@ -384,6 +547,11 @@ int main(void) {
       cmocka_unit_test(test_connection_reset_mid_message_is_unavailable),
       cmocka_unit_test(test_headers_then_silence_hits_the_deadline),
       cmocka_unit_test(test_targets_must_be_host_and_port),
+      cmocka_unit_test(test_targets_may_carry_a_scheme),
+      cmocka_unit_test(test_tls_answer_to_cleartext_says_try_https),
+      cmocka_unit_test(test_http1_answer_says_so),
+      cmocka_unit_test(test_rectrackd_tls_port_goaway_is_explained),
+      cmocka_unit_test(test_tls_client_on_a_cleartext_port_says_so),
       cmocka_unit_test(test_status_names),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,9 @@ same way:
   rectrack settings (cli_env()).
 - ServerTestCase gives a unittest class its own server, a grpcio Tracker
   stub and the CLI; the make_* helpers create Tracker test data.
+- TestCA makes a certificate authority and server certificates with the
+  openssl CLI; Server(tls=...) serves TLS with one, and its channel() and
+  cli() then speak TLS and trust that CA.
 
 Every wait is bounded (PATIENCE) and only a failure waits that long: the
 tests run on loaded machines, and a slow machine must not fail them.
@@ -40,6 +43,7 @@ import collections
 import ctypes
 import hashlib
 import importlib.util
+import ipaddress
 import json
 import os
 import re
@@ -231,7 +235,7 @@ class Server:
     """One server process on a loopback port, with a scratch directory.
 
     Server(*flags, program="rectrackd", data_dir=None, tokens=None,
-           env=None, keep=None)
+           env=None, keep=None, tls=None)
       flags     extra command-line flags, after --listen and --data-dir.
       program   a PROGRAMS name or a path: "rt_test_server" for the
                 transport tests.
@@ -242,13 +246,16 @@ class Server:
                 file in the scratch directory, passed as --tokens-file.
       env       variables added to the test's environment for the server.
       keep      keep the scratch directory (default: RT_E2E_KEEP=1).
+      tls       (cert, key, ca) paths: serve TLS (--tls-cert, --tls-key);
+                channel() and cli() then use TLS and trust ca.
     Nothing runs until start() (or `with`). The scratch directory is
     removed by close() (and by __exit__), unless kept.
     """
 
     def __init__(self, *flags, program="rectrackd", data_dir=None,
-                 tokens=None, env=None, keep=None):
+                 tokens=None, env=None, keep=None, tls=None):
         self.program = program
+        self.tls = tls
         self.name = os.path.basename(program)
         self.flags = list(flags)
         self.keep = (os.environ.get("RT_E2E_KEEP") == "1" if keep is None
@@ -291,6 +298,8 @@ class Server:
             argv += ["--data-dir", self.data_dir]
         if self.tokens_file is not None:
             argv += ["--tokens-file", self.tokens_file]
+        if self.tls is not None:
+            argv += ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]]
         self._lines = []
         self._terminated = False
         self.address = self.port = None
@@ -480,12 +489,27 @@ class Server:
 
     # -- clients --
 
+    @property
+    def url(self):
+        """What the CLI's --server takes: HOST:PORT, or https://localhost:PORT
+        with TLS (the name the test certificates carry)."""
+        if self.tls is None:
+            return self.address
+        return "https://localhost:%d" % self.port
+
     def channel(self, options=None):
-        """A new grpcio channel to the server, closed by stop(); messages
-        up to 16 MiB unless options say otherwise."""
-        channel = grpc.insecure_channel(self.address, options=options or [
-            ("grpc.max_send_message_length", 16 << 20),
-            ("grpc.max_receive_message_length", 16 << 20)])
+        """A new grpcio channel to the server (TLS trusting the test CA
+        with tls), closed by stop(); messages up to 16 MiB unless options
+        say otherwise."""
+        options = options or [("grpc.max_send_message_length", 16 << 20),
+                              ("grpc.max_receive_message_length", 16 << 20)]
+        if self.tls is not None:
+            with open(self.tls[2], "rb") as ca:
+                credentials = grpc.ssl_channel_credentials(ca.read())
+            channel = grpc.secure_channel("localhost:%d" % self.port,
+                                          credentials, options=options)
+        else:
+            channel = grpc.insecure_channel(self.address, options=options)
         self._channels.append(channel)
         return channel
 
@@ -504,20 +528,76 @@ class Server:
 
     def cli(self, *args, env=None, input=None, cwd=None,
             timeout=RUN_TIMEOUT_S):
-        """rectrack --server ADDRESS ARGS, in cli_env() unless env is given;
-        returns a Result (code, out, err)."""
-        return run_cli(*args, server=self.address, env=env, input=input,
+        """rectrack --server URL ARGS (and --ca-file with TLS), in cli_env()
+        unless env is given; returns a Result (code, out, err)."""
+        if self.tls is not None:
+            args = ("--ca-file", self.tls[2]) + args
+        return run_cli(*args, server=self.url, env=env, input=input,
                        cwd=cwd, timeout=timeout)
 
     def cli_argv(self, *args):
         """The command line of cli(), for a CLI that must run alongside the
         test (subprocess.Popen, with env=cli_env())."""
-        return [program("rectrack"), "--server", self.address, *args]
+        if self.tls is not None:
+            args = ("--ca-file", self.tls[2]) + args
+        return [program("rectrack"), "--server", self.url, *args]
 
     def admin(self, command, *args, **kwargs):
         """rectrack-admin COMMAND --data-dir DATA_DIR ARGS (the storage
         commands: load, show, verify, backup)."""
         return admin(command, "--data-dir", self.data_dir, *args, **kwargs)
+
+
+def _is_ip(text):
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
+
+
+class TestCA:
+    """A certificate authority for the tests, made with the openssl CLI in
+    directory (ca.pem, ca.key: EC P-256, valid two days). issue() signs
+    server certificates; each gets a random serial."""
+
+    def __init__(self, directory, name="rectrack test CA"):
+        self.directory = directory
+        self.cert = os.path.join(directory, "ca.pem")
+        self.key = os.path.join(directory, "ca.key")
+        self._openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
+                      "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                      self.key, "-out", self.cert, "-days", "2", "-subj",
+                      "/CN=" + name)
+
+    def _openssl(self, *args):
+        result = subprocess.run(["openssl", *args], capture_output=True,
+                                text=True, timeout=PATIENCE)
+        if result.returncode != 0:
+            raise RuntimeError("openssl %s: %s" % (args[0], result.stderr))
+
+    def issue(self, stem, hosts=("localhost", "127.0.0.1"), days=2):
+        """A server certificate for hosts (names and IP addresses) and its
+        key: (cert_path, key_path) named after stem."""
+        key = os.path.join(self.directory, stem + ".key")
+        csr = os.path.join(self.directory, stem + ".csr")
+        cert = os.path.join(self.directory, stem + ".pem")
+        ext = os.path.join(self.directory, stem + ".ext")
+        names = ",".join(("IP:" if _is_ip(h) else "DNS:") + h for h in hosts)
+        with open(ext, "w") as f:
+            f.write("subjectAltName=%s\nextendedKeyUsage=serverAuth\n" % names)
+        self._openssl("req", "-newkey", "ec", "-pkeyopt",
+                      "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                      key, "-out", csr, "-subj", "/CN=" + hosts[0])
+        self._openssl("x509", "-req", "-in", csr, "-CA", self.cert, "-CAkey",
+                      self.key, "-set_serial", str(int.from_bytes(
+                          os.urandom(8), "big")), "-days", str(days),
+                      "-extfile", ext, "-out", cert)
+        return cert, key
+
+    def server_files(self, stem="server"):
+        """(cert, key, ca) for Server(tls=...)."""
+        return self.issue(stem) + (self.cert,)
 
 
 def transport_server(*flags):

@@ -399,7 +399,8 @@ static void test_empty_data_set_renders_in_every_format(void **state) {
   size_t len;
   char *csv = render(&in, RT_REVIEW_CSV, "measurements", &len, NULL);
   assert_string_equal(csv, "commitment_id,indicator,unit,as_of,value,source,"
-                           "note,recorded_by,revision\r\n");
+                           "note,recorded_by,revision,reported_by,"
+                           "validated_by\r\n");
   free(csv);
 }
 
@@ -424,6 +425,63 @@ static void test_malformed_as_of_is_rejected_naming_it(void **state) {
       RT_EINVAL);
   assert_string_equal(err.field, "from_date");
   assert_null(r);
+}
+
+/* Only validated reports and measurements count; a submission awaiting
+ * validation is pending and shows as the self-reported status; a
+ * returned one counts for nothing. */
+static void test_only_validated_reports_count(void **state) {
+  (void)state;
+  review_fixture_t f;
+  review_fixture_init(&f);
+  /* R1: NOT_STARTED (2023-05-01), then IN_PROGRESS (2024-03-01) now
+   * awaiting validation. */
+  f.fus[1].review_state = RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_SUBMITTED;
+  Rectrack__V1__Measurement *c1_latest = NULL;
+  for (size_t i = 0; i < sizeof f.meas / sizeof f.meas[0]; i++)
+    if (strcmp(f.meas[i].commitment_id, "C1") == 0 &&
+        strcmp(f.meas[i].as_of, "2024-01-01") == 0)
+      c1_latest = &f.meas[i];
+  assert_non_null(c1_latest);
+  c1_latest->review_state = RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_SUBMITTED;
+  Rectrack__V1__ReviewSummary *s = compute(&f);
+  assert_int_equal(s->pending_count, 2);
+  assert_string_equal(s->indicators[0]->commitment_id, "C1");
+  assert_string_equal(s->indicators[0]->latest_as_of, "2022-01-01");
+  assert_int_equal(s->indicators[0]->n_measurements, 1);
+  for (size_t i = 0; i < s->n_changes; i++)
+    assert_string_not_equal(s->changes[i]->subject_id, "R1");
+  rt_review_summary_free(s);
+
+  size_t len;
+  char *csv = render(&f.in, RT_REVIEW_CSV, NULL, &len, NULL);
+  const char *r1 = strstr(csv, "\r\nR1,");
+  assert_non_null(r1);
+  const char *end = strstr(r1 + 2, "\r\n");
+  assert_non_null(end);
+  char row[2048];
+  snprintf(row, sizeof row, "%.*s", (int)(end - r1), r1);
+  assert_non_null(strstr(row, ",not-started,"));
+  assert_true(
+      strlen(row) > strlen(",in-progress") &&
+      strcmp(row + strlen(row) - strlen(",in-progress"), ",in-progress") == 0);
+  free(csv);
+  char *md = render(&f.in, RT_REVIEW_MARKDOWN, NULL, &len, NULL);
+  assert_non_null(strstr(md, "- Awaiting validation: 2\n"));
+  free(md);
+
+  /* Returned: neither official nor pending. */
+  f.fus[1].review_state = RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_RETURNED;
+  c1_latest->review_state = RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_RETURNED;
+  s = compute(&f);
+  assert_int_equal(s->pending_count, 0);
+  assert_string_equal(s->indicators[0]->latest_as_of, "2022-01-01");
+  rt_review_summary_free(s);
+  csv = render(&f.in, RT_REVIEW_CSV, NULL, &len, NULL);
+  r1 = strstr(csv, "\r\nR1,");
+  end = strstr(r1 + 2, "\r\n");
+  assert_true(end[-1] == ','); /* no self-reported status */
+  free(csv);
 }
 
 static void test_csv_cells_that_look_like_formulas_are_quoted(void **state) {
@@ -620,6 +678,7 @@ int main(void) {
       cmocka_unit_test(test_non_finite_baseline_or_target_gives_no_progress),
       cmocka_unit_test(test_empty_data_set_renders_in_every_format),
       cmocka_unit_test(test_malformed_as_of_is_rejected_naming_it),
+      cmocka_unit_test(test_only_validated_reports_count),
       cmocka_unit_test(test_csv_cells_that_look_like_formulas_are_quoted),
       cmocka_unit_test(test_markdown_escapes_code_headings_and_line_breaks),
   };

@@ -1,7 +1,8 @@
 /*
- * Tests for rt_auth: the tokens file (format, every kind of bad line,
- * file permissions, reload that keeps the old tokens on error), the
- * bearer header check, roles, and token generation and hashing.
+ * Tests for rt_auth: the tokens file (format, every kind of bad line with
+ * its line number, all bad lines of a file at once, reporters and their
+ * actors, file permissions, reload that keeps the old tokens on error),
+ * the bearer header check, roles, and token generation and hashing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -82,7 +83,8 @@ static void test_load_reads_tokens_skipping_comments(void **state) {
   assert_int_equal(entry.line, 3);
   rt_auth_entry(auth, 1, &entry);
   assert_string_equal(entry.principal, "secretariat");
-  assert_int_equal(entry.role, RT_AUTH_ROLE_WRITER);
+  assert_int_equal(entry.role, RT_AUTH_ROLE_SECRETARIAT); /* "writer" */
+  assert_int_equal(entry.n_actors, 0);
   assert_int_equal(strlen(entry.hash_hex), RT_AUTH_HASH_HEX_LEN);
   assert_string_equal(rt_auth_path(auth), f->path);
   rt_auth_free(auth);
@@ -91,13 +93,13 @@ static void test_load_reads_tokens_skipping_comments(void **state) {
 static void test_known_tokens_authenticate_with_their_role(void **state) {
   fixture_t *f = *state;
   rt_auth_t *auth = NULL;
-  rt_auth_principal_t principal = {NULL, RT_AUTH_ROLE_NONE};
+  rt_auth_principal_t principal = {0};
   write_two_tokens(f);
   assert_int_equal(rt_auth_load(&auth, f->path, NULL), 0);
   assert_int_equal(
       rt_auth_authenticate(auth, "Bearer " WRITER_TOKEN, &principal, NULL), 0);
   assert_string_equal(principal.name, "secretariat");
-  assert_int_equal(principal.role, RT_AUTH_ROLE_WRITER);
+  assert_int_equal(principal.role, RT_AUTH_ROLE_SECRETARIAT);
   /* The scheme in any case, spaces around the token. */
   assert_int_equal(rt_auth_authenticate(auth, "  bEaReR   " READER_TOKEN " ",
                                         &principal, NULL),
@@ -110,7 +112,7 @@ static void test_known_tokens_authenticate_with_their_role(void **state) {
 static void test_missing_or_unknown_tokens_are_unauthenticated(void **state) {
   fixture_t *f = *state;
   rt_auth_t *auth = NULL;
-  rt_auth_principal_t principal = {NULL, RT_AUTH_ROLE_NONE};
+  rt_auth_principal_t principal = {0};
   rt_error_t err;
   const char *missing[] = {NULL,        "",           "Bearer",
                            "Bearer   ", "Basic eDp5", "Bearer" WRITER_TOKEN,
@@ -135,25 +137,73 @@ static void test_missing_or_unknown_tokens_are_unauthenticated(void **state) {
   rt_auth_free(auth);
 }
 
-static void test_a_reader_may_not_write(void **state) {
+static void test_roles_allow_what_the_roles_below_allow(void **state) {
   (void)state;
-  const rt_auth_principal_t partner = {"partner", RT_AUTH_ROLE_READER};
-  const rt_auth_principal_t secretariat = {"secretariat", RT_AUTH_ROLE_WRITER};
+  static const char *const actors[] = {"phl"};
+  const rt_auth_principal_t partner = {.name = "partner",
+                                       .role = RT_AUTH_ROLE_READER};
+  const rt_auth_principal_t ministry = {.name = "moi-phl",
+                                        .role = RT_AUTH_ROLE_REPORTER,
+                                        .actors = actors,
+                                        .n_actors = 1};
+  const rt_auth_principal_t secretariat = {.name = "secretariat",
+                                           .role = RT_AUTH_ROLE_SECRETARIAT};
+  const rt_auth_principal_t admin = {.name = "ops", .role = RT_AUTH_ROLE_ADMIN};
   rt_error_t err;
   rt_error_clear(&err);
   assert_int_equal(
       rt_auth_authorize(&partner, RT_AUTH_ROLE_READER, "GetSource", &err), 0);
-  assert_int_equal(rt_auth_authorize(&secretariat, RT_AUTH_ROLE_WRITER,
-                                     "CreateSource", &err),
+  assert_int_equal(rt_auth_authorize(&ministry, RT_AUTH_ROLE_REPORTER,
+                                     "RecordFollowUp", &err),
+                   0);
+  assert_int_equal(rt_auth_authorize(&secretariat, RT_AUTH_ROLE_REPORTER,
+                                     "RecordFollowUp", &err),
                    0);
   assert_int_equal(
-      rt_auth_authorize(&secretariat, RT_AUTH_ROLE_READER, "GetSource", &err),
-      0);
+      rt_auth_authorize(&admin, RT_AUTH_ROLE_ADMIN, "Backup", &err), 0);
   assert_int_equal(
-      rt_auth_authorize(&partner, RT_AUTH_ROLE_WRITER, "CreateSource", &err),
-      RT_EPERM);
-  assert_string_equal(err.message, "CreateSource needs the writer role; "
+      rt_auth_authorize(&admin, RT_AUTH_ROLE_SECRETARIAT, "CreateSource", &err),
+      0);
+  assert_int_equal(rt_auth_authorize(&partner, RT_AUTH_ROLE_REPORTER,
+                                     "RecordFollowUp", &err),
+                   RT_EPERM);
+  assert_string_equal(err.message, "RecordFollowUp needs the reporter role; "
                                    "partner has the reader role");
+  assert_int_equal(rt_auth_authorize(&ministry, RT_AUTH_ROLE_SECRETARIAT,
+                                     "ValidateSubmission", &err),
+                   RT_EPERM);
+  assert_string_equal(err.message, "ValidateSubmission needs the secretariat "
+                                   "role; moi-phl has the reporter role");
+  assert_int_equal(
+      rt_auth_authorize(&secretariat, RT_AUTH_ROLE_ADMIN, "Backup", &err),
+      RT_EPERM);
+  assert_string_equal(err.message, "Backup needs the admin role; secretariat "
+                                   "has the secretariat role");
+}
+
+static void test_a_reporter_line_names_its_actors(void **state) {
+  fixture_t *f = *state;
+  rt_auth_t *auth = NULL;
+  rt_auth_entry_t entry;
+  rt_auth_principal_t principal = {0};
+  char one[160], two[200], text[512];
+  token_line(one, sizeof one, "bgd-token", "moi-bgd", "reporter bgd");
+  token_line(two, sizeof two, "phl-token", "moi-phl", "reporter\tphl,ken");
+  snprintf(text, sizeof text, "%s%s", one, two);
+  write_file(f, text, 0600);
+  assert_int_equal(rt_auth_load(&auth, f->path, NULL), 0);
+  rt_auth_entry(auth, 1, &entry);
+  assert_int_equal(entry.role, RT_AUTH_ROLE_REPORTER);
+  assert_int_equal(entry.n_actors, 2);
+  assert_string_equal(entry.actors[0], "phl");
+  assert_string_equal(entry.actors[1], "ken");
+  assert_int_equal(
+      rt_auth_authenticate(auth, "Bearer bgd-token", &principal, NULL), 0);
+  assert_string_equal(principal.name, "moi-bgd");
+  assert_int_equal(principal.role, RT_AUTH_ROLE_REPORTER);
+  assert_int_equal(principal.n_actors, 1);
+  assert_string_equal(principal.actors[0], "bgd");
+  rt_auth_free(auth);
 }
 
 /* Loads text and expects RT_EINVAL with fragment in the message. */
@@ -169,30 +219,82 @@ static void expect_bad_file(fixture_t *f, const char *text,
     fail_msg("\"%s\" does not contain \"%s\"", err.message, fragment);
 }
 
+/* A file of a good line, then bad: the error names line 2 and what is
+ * wrong with it. */
+static void expect_bad_second_line(fixture_t *f, const char *good,
+                                   const char *bad, const char *fragment) {
+  char text[768], where[160];
+  snprintf(text, sizeof text, "%s%s", good, bad);
+  snprintf(where, sizeof where, "%s:2: ", f->path);
+  expect_bad_file(f, text, where);
+  expect_bad_file(f, text, fragment);
+}
+
 static void test_bad_lines_are_refused_naming_file_and_line(void **state) {
   fixture_t *f = *state;
-  char good[160], text[512], where[128];
+  char good[160], bad[512];
   token_line(good, sizeof good, WRITER_TOKEN, "secretariat", "writer");
-  snprintf(where, sizeof where, "%s:2: ", f->path);
 
-  snprintf(text, sizeof text, "%s%.64s secretariat\n", good, good);
-  expect_bad_file(f, text, where);
-  snprintf(text, sizeof text, "%s%.64s a writer extra\n", good, good);
-  expect_bad_file(f, text, "expected \"<sha256-hex-of-token>");
-  snprintf(text, sizeof text, "%s%.63s a writer\n", good, good);
-  expect_bad_file(f, text, "must be 64 hex digits");
-  snprintf(text, sizeof text, "%szz%.62s a writer\n", good, good + 2);
-  expect_bad_file(f, text, "must be 64 hex digits");
-  token_line(text + strlen(good), sizeof text - strlen(good), "t2", "bad/name",
-             "writer");
-  memcpy(text, good, strlen(good));
-  expect_bad_file(f, text, "principal \"bad/name\"");
-  token_line(text + strlen(good), sizeof text - strlen(good), "t2", "ok",
-             "admin");
-  expect_bad_file(f, text, "role \"admin\" is not reader or writer");
-  token_line(text + strlen(good), sizeof text - strlen(good), WRITER_TOKEN,
-             "other", "reader");
-  expect_bad_file(f, text, "the same token hash as line 1");
+  snprintf(bad, sizeof bad, "%.64s secretariat\n", good);
+  expect_bad_second_line(f, good, bad, "expected \"<sha256-hex-of-token>");
+  snprintf(bad, sizeof bad, "%.64s a reporter bgd extra\n", good);
+  expect_bad_second_line(f, good, bad, "expected \"<sha256-hex-of-token>");
+  snprintf(bad, sizeof bad, "%.63s a writer\n", good);
+  expect_bad_second_line(f, good, bad, "must be 64 hex digits");
+  snprintf(bad, sizeof bad, "zz%.62s a writer\n", good + 2);
+  expect_bad_second_line(f, good, bad, "must be 64 hex digits");
+  token_line(bad, sizeof bad, "t2", "bad/name", "writer");
+  expect_bad_second_line(f, good, bad, "principal \"bad/name\"");
+  token_line(bad, sizeof bad, "t2", "ok", "boss");
+  expect_bad_second_line(f, good, bad,
+                         "role \"boss\" is not reader, reporter, "
+                         "secretariat (or writer, its old name) or admin");
+  token_line(bad, sizeof bad, "t2", "moi-bgd", "reporter");
+  expect_bad_second_line(f, good, bad,
+                         "a reporter speaks for at least one actor");
+  token_line(bad, sizeof bad, "t2", "moi-bgd", "reporter BGD");
+  expect_bad_second_line(f, good, bad, "actor id \"BGD\" must be");
+  token_line(bad, sizeof bad, "t2", "moi-bgd", "reporter bgd,,ken");
+  expect_bad_second_line(f, good, bad, "actor id \"\" must be");
+  token_line(bad, sizeof bad, "t2", "moi-bgd", "reporter bgd,");
+  expect_bad_second_line(f, good, bad, "actor id \"\" must be");
+  token_line(bad, sizeof bad, "t2", "moi-bgd", "reporter bgd,ken,bgd");
+  expect_bad_second_line(f, good, bad, "actor bgd is named twice");
+  token_line(bad, sizeof bad, "t2", "sec", "secretariat bgd");
+  expect_bad_second_line(f, good, bad,
+                         "only a reporter line names actors; a secretariat "
+                         "speaks for no actor in particular (remove \"bgd\")");
+  token_line(bad, sizeof bad, "t2", "partner", "reader iom");
+  expect_bad_second_line(f, good, bad, "only a reporter line names actors");
+  token_line(bad, sizeof bad, WRITER_TOKEN, "other", "reader");
+  expect_bad_second_line(f, good, bad, "the same token hash as line 1");
+}
+
+/* One load names every bad line: the first in full, the others by
+ * number and kind. */
+static void test_every_bad_line_of_a_file_is_named(void **state) {
+  fixture_t *f = *state;
+  char lines[5][160], text[1024], expected[512];
+  token_line(lines[0], sizeof lines[0], "t1", "sec", "secretariat");
+  token_line(lines[1], sizeof lines[1], "t2", "ok", "boss");
+  token_line(lines[2], sizeof lines[2], "t3", "moi-bgd", "reporter");
+  token_line(lines[3], sizeof lines[3], "t1", "again", "reader");
+  token_line(lines[4], sizeof lines[4], "t5", "sec2", "admin iom");
+  snprintf(text, sizeof text, "%s%s# a comment\n%s%s%s", lines[0], lines[1],
+           lines[2], lines[3], lines[4]);
+  snprintf(expected, sizeof expected,
+           "%s:2: role \"boss\" is not reader, reporter, secretariat (or "
+           "writer, its old name) or admin; 3 more bad lines: 4 (reporter "
+           "without actor), 5 (duplicate hash), 6 (actors on a non-reporter "
+           "line)",
+           f->path);
+  rt_auth_t *auth = NULL;
+  rt_error_t err;
+  rt_error_clear(&err);
+  write_file(f, text, 0600);
+  assert_int_equal(rt_auth_load(&auth, f->path, &err), RT_EINVAL);
+  assert_null(auth);
+  assert_string_equal(err.message, expected);
 }
 
 static void test_an_empty_file_refuses_every_token(void **state) {
@@ -241,7 +343,7 @@ static void test_reload_replaces_tokens_only_when_valid(void **state) {
   assert_int_equal(
       rt_auth_authenticate(auth, "Bearer " READER_TOKEN, &principal, NULL), 0);
 
-  token_line(line, sizeof line, "new-token", "newcomer", "writer");
+  token_line(line, sizeof line, "new-token", "newcomer", "reporter iom");
   write_file(f, line, 0600);
   assert_int_equal(rt_auth_reload(auth, NULL), 0);
   assert_int_equal(rt_auth_count(auth), 1);
@@ -251,6 +353,7 @@ static void test_reload_replaces_tokens_only_when_valid(void **state) {
   assert_int_equal(
       rt_auth_authenticate(auth, "Bearer new-token", &principal, NULL), 0);
   assert_string_equal(principal.name, "newcomer");
+  assert_string_equal(principal.actors[0], "iom");
   rt_auth_free(auth);
 }
 
@@ -279,8 +382,20 @@ static void test_roles_and_principals(void **state) {
   rt_auth_role_t role;
   assert_int_equal(rt_auth_role_parse("reader", &role), 0);
   assert_int_equal(role, RT_AUTH_ROLE_READER);
+  assert_int_equal(rt_auth_role_parse("writer", &role), 0);
+  assert_int_equal(role, RT_AUTH_ROLE_SECRETARIAT);
+  assert_int_equal(rt_auth_role_parse("reporter", &role), 0);
+  assert_int_equal(role, RT_AUTH_ROLE_REPORTER);
+  assert_int_equal(rt_auth_role_parse("admin", &role), 0);
+  assert_int_equal(role, RT_AUTH_ROLE_ADMIN);
   assert_int_equal(rt_auth_role_parse("Writer", &role), RT_EINVAL);
-  assert_string_equal(rt_auth_role_name(RT_AUTH_ROLE_WRITER), "writer");
+  assert_int_equal(rt_auth_role_parse("none", &role), RT_EINVAL);
+  assert_string_equal(rt_auth_role_name(RT_AUTH_ROLE_SECRETARIAT),
+                      "secretariat");
+  assert_string_equal(rt_auth_role_name(RT_AUTH_ROLE_REPORTER), "reporter");
+  assert_true(rt_auth_actor_is_valid("mayors-mechanism"));
+  assert_false(rt_auth_actor_is_valid("Mayors"));
+  assert_false(rt_auth_actor_is_valid("a--b"));
   assert_true(rt_auth_principal_is_valid("ops.team+bot@example-1_x"));
   assert_false(rt_auth_principal_is_valid(""));
   assert_false(rt_auth_principal_is_valid("two words"));
@@ -296,9 +411,13 @@ int main(void) {
           test_known_tokens_authenticate_with_their_role, setup, teardown),
       cmocka_unit_test_setup_teardown(
           test_missing_or_unknown_tokens_are_unauthenticated, setup, teardown),
-      cmocka_unit_test(test_a_reader_may_not_write),
+      cmocka_unit_test(test_roles_allow_what_the_roles_below_allow),
+      cmocka_unit_test_setup_teardown(test_a_reporter_line_names_its_actors,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(
           test_bad_lines_are_refused_naming_file_and_line, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_every_bad_line_of_a_file_is_named,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_an_empty_file_refuses_every_token,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_unsafe_or_missing_files_are_refused,

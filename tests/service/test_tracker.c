@@ -364,13 +364,19 @@ static void require_tokens(fixture_t *f) {
   rt_tracker_free(f->tracker);
   f->drained = 0;
   char path[96], reader[RT_AUTH_HASH_HEX_LEN + 1],
-      writer[RT_AUTH_HASH_HEX_LEN + 1];
+      writer[RT_AUTH_HASH_HEX_LEN + 1], reporter[RT_AUTH_HASH_HEX_LEN + 1],
+      admin[RT_AUTH_HASH_HEX_LEN + 1];
   snprintf(path, sizeof path, "%s/tokens", f->dir);
   rt_auth_token_hash_hex("reader-token", strlen("reader-token"), reader);
   rt_auth_token_hash_hex("writer-token", strlen("writer-token"), writer);
+  rt_auth_token_hash_hex("reporter-token", strlen("reporter-token"), reporter);
+  rt_auth_token_hash_hex("admin-token", strlen("admin-token"), admin);
   FILE *file = fopen(path, "w");
   assert_non_null(file);
-  fprintf(file, "%s partner reader\n%s secretariat writer\n", reader, writer);
+  fprintf(file,
+          "%s partner reader\n%s secretariat writer\n%s moi-bgd reporter "
+          "bgd\n%s ops admin\n",
+          reader, writer, reporter, admin);
   fclose(file);
   rt_error_t err;
   rt_error_clear(&err);
@@ -394,7 +400,7 @@ static rt_call_t *start_raw(fixture_t *f, const char *name,
 
 static void test_every_method_runs_through_the_dispatch(void **state) {
   fixture_t *f = *state;
-  assert_int_equal(f->method_count, 24);
+  assert_int_equal(f->method_count, 26);
   for (size_t i = 0; i < f->method_count; i++) {
     assert_ptr_equal(f->methods[i].handle, f->methods[0].handle);
     assert_non_null(f->methods[i].data);
@@ -415,13 +421,64 @@ static void test_the_token_is_checked_before_the_request(void **state) {
   call = start_raw(f, "CreateSource", "Bearer reader-token", garbage,
                    sizeof garbage);
   assert_int_equal(call->status, RT_GRPC_PERMISSION_DENIED);
-  assert_string_equal(call->message, "CreateSource needs the writer role; "
+  assert_string_equal(call->message, "CreateSource needs the secretariat role; "
                                      "partner has the reader role");
   call_free(call);
 
   call =
       start_raw(f, "GetSource", "Bearer reader-token", garbage, sizeof garbage);
   assert_int_equal(call->status, RT_GRPC_INVALID_ARGUMENT); /* let through */
+  call_free(call);
+}
+
+/* The role each method needs, as the dispatch checks it before decoding
+ * the request: a method let through answers the garbage request with
+ * INVALID_ARGUMENT, one refused with PERMISSION_DENIED naming both
+ * roles. */
+static void test_each_method_needs_its_role(void **state) {
+  fixture_t *f = *state;
+  require_tokens(f);
+  static const struct {
+    const char *method, *token;
+    bool allowed;
+  } cases[] = {
+      {"GetRecommendation", "Bearer reader-token", true},
+      {"ExportReview", "Bearer reader-token", true},
+      {"RecordFollowUp", "Bearer reader-token", false},
+      {"RecordFollowUp", "Bearer reporter-token", true},
+      {"RecordMeasurement", "Bearer reporter-token", true},
+      {"CreateSource", "Bearer reporter-token", false},
+      {"UpdateCommitment", "Bearer reporter-token", false},
+      {"ValidateSubmission", "Bearer reporter-token", false},
+      {"ValidateSubmission", "Bearer writer-token", true},
+      {"Backup", "Bearer writer-token", false},
+      {"Backup", "Bearer reader-token", false},
+      {"Backup", "Bearer admin-token", true},
+      {"CreateActor", "Bearer admin-token", true},
+  };
+  const uint8_t garbage[] = {0x0a, 0xff, 0xff};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    rt_call_t *call =
+        start_raw(f, cases[i].method, cases[i].token, garbage, sizeof garbage);
+    if (cases[i].allowed) {
+      assert_int_equal(call->status, RT_GRPC_INVALID_ARGUMENT);
+    } else {
+      assert_int_equal(call->status, RT_GRPC_PERMISSION_DENIED);
+      assert_non_null(strstr(call->message, cases[i].method));
+      assert_non_null(strstr(call->message, "needs the"));
+    }
+    call_free(call);
+  }
+  rt_call_t *call = start_raw(f, "ValidateSubmission", "Bearer reporter-token",
+                              garbage, sizeof garbage);
+  assert_string_equal(call->message, "ValidateSubmission needs the "
+                                     "secretariat role; moi-bgd has the "
+                                     "reporter role");
+  call_free(call);
+  call = start_raw(f, "Backup", "Bearer reader-token", garbage, sizeof garbage);
+  assert_string_equal(call->message,
+                      "Backup needs the admin role; partner has the reader "
+                      "role");
   call_free(call);
 }
 
@@ -467,6 +524,167 @@ static void test_a_write_is_recorded_as_the_tokens_principal(void **state) {
   assert_string_equal(stored->updated_by, "secretariat");
   rectrack__v1__recommendation__free_unpacked(stored, NULL);
   call_free(call);
+}
+
+/* Sends message to method with authorization and runs the loop until the
+ * call ends; returns the call (free with call_free). */
+static rt_call_t *call_as(fixture_t *f, const char *method,
+                          const char *authorization,
+                          const ProtobufCMessage *message) {
+  uint8_t buffer[1024];
+  size_t len = pack(message, buffer, sizeof buffer);
+  return finish(f, start_raw(f, method, authorization, buffer, len));
+}
+
+/* A reporter's token carries its actors into the write, which the
+ * storage engine checks against the subject; the secretariat's token
+ * validates the submission. */
+static void
+test_a_reporter_submits_and_the_secretariat_validates(void **state) {
+  fixture_t *f = *state;
+  require_tokens(f);
+  const char *sec = "Bearer writer-token", *moi = "Bearer reporter-token";
+  const char *actors[] = {"bgd", "iom"};
+  for (size_t i = 0; i < 2; i++) {
+    Rectrack__V1__Actor actor = RECTRACK__V1__ACTOR__INIT;
+    actor.id = (char *)actors[i];
+    actor.name = (char *)actors[i];
+    Rectrack__V1__CreateActorRequest create =
+        RECTRACK__V1__CREATE_ACTOR_REQUEST__INIT;
+    create.actor = &actor;
+    rt_call_t *call = call_as(f, "CreateActor", sec, &create.base);
+    assert_int_equal(call->status, RT_GRPC_OK);
+    call_free(call);
+  }
+  Rectrack__V1__Source source = RECTRACK__V1__SOURCE__INIT;
+  source.id = "src";
+  source.title = "Dialogue";
+  Rectrack__V1__CreateSourceRequest create_source_request =
+      RECTRACK__V1__CREATE_SOURCE_REQUEST__INIT;
+  create_source_request.source = &source;
+  rt_call_t *call =
+      call_as(f, "CreateSource", sec, &create_source_request.base);
+  call_free(call);
+  char *to_bgd[] = {"bgd"};
+  Rectrack__V1__Recommendation rec = RECTRACK__V1__RECOMMENDATION__INIT;
+  rec.source_id = "src";
+  rec.title = "Lower costs";
+  rec.addressed_to = to_bgd;
+  rec.n_addressed_to = 1;
+  Rectrack__V1__CreateRecommendationRequest create_rec =
+      RECTRACK__V1__CREATE_RECOMMENDATION_REQUEST__INIT;
+  create_rec.recommendation = &rec;
+  call = call_as(f, "CreateRecommendation", sec, &create_rec.base);
+  if (call->status != RT_GRPC_OK)
+    fail_msg("CreateRecommendation: %s", call->message);
+  call_free(call);
+  rec.addressed_to = NULL;
+  rec.n_addressed_to = 0;
+  rec.lead_actor_id = "iom";
+  call = call_as(f, "CreateRecommendation", sec, &create_rec.base);
+  call_free(call);
+
+  Rectrack__V1__FollowUp fu = RECTRACK__V1__FOLLOW_UP__INIT;
+  fu.subject_id = "R1";
+  fu.status = RECTRACK__V1__STATUS__STATUS_IMPLEMENTED;
+  Rectrack__V1__RecordFollowUpRequest record =
+      RECTRACK__V1__RECORD_FOLLOW_UP_REQUEST__INIT;
+  record.follow_up = &fu;
+  call = call_as(f, "RecordFollowUp", moi, &record.base);
+  assert_int_equal(call->status, RT_GRPC_OK);
+  Rectrack__V1__FollowUp *submitted =
+      rectrack__v1__follow_up__unpack(NULL, call->reply_len, call->reply);
+  assert_int_equal(submitted->review_state,
+                   RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_SUBMITTED);
+  assert_string_equal(submitted->reported_by, "bgd");
+  assert_string_equal(submitted->recorded_by, "moi-bgd");
+  uint64_t revision = submitted->revision;
+  rectrack__v1__follow_up__free_unpacked(submitted, NULL);
+  call_free(call);
+
+  fu.subject_id = "R2";
+  call = call_as(f, "RecordFollowUp", moi, &record.base);
+  assert_int_equal(call->status, RT_GRPC_PERMISSION_DENIED);
+  assert_string_equal(call->message,
+                      "reporter moi-bgd speaks for bgd; R2 is led by iom");
+  call_free(call);
+
+  Rectrack__V1__ValidateSubmissionRequest decision =
+      RECTRACK__V1__VALIDATE_SUBMISSION_REQUEST__INIT;
+  decision.subject_id = "R1";
+  decision.revision = revision;
+  decision.decision = RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_VALIDATED;
+  call = call_as(f, "ValidateSubmission", sec, &decision.base);
+  assert_int_equal(call->status, RT_GRPC_OK);
+  Rectrack__V1__ValidateSubmissionResponse *reply =
+      rectrack__v1__validate_submission_response__unpack(NULL, call->reply_len,
+                                                         call->reply);
+  assert_int_equal(reply->recommendation->status,
+                   RECTRACK__V1__STATUS__STATUS_IMPLEMENTED);
+  assert_string_equal(reply->follow_up->reviewed_by, "secretariat");
+  rectrack__v1__validate_submission_response__free_unpacked(reply, NULL);
+  call_free(call);
+  call = call_as(f, "ValidateSubmission", sec, &decision.base);
+  assert_int_equal(call->status, RT_GRPC_FAILED_PRECONDITION);
+  call_free(call);
+}
+
+/* Backup checks the path's form before anything runs, and writes the copy
+ * off the loop thread. */
+static void test_backup_writes_a_copy_where_it_may(void **state) {
+  fixture_t *f = *state;
+  require_tokens(f);
+  const char *admin = "Bearer admin-token";
+  Rectrack__V1__BackupRequest request = RECTRACK__V1__BACKUP_REQUEST__INIT;
+  static const struct {
+    const char *dir;
+    rt_grpc_status_t status;
+    const char *fragment;
+  } refused[] = {
+      {"", RT_GRPC_INVALID_ARGUMENT, "dir: the directory"},
+      {"backups/today", RT_GRPC_INVALID_ARGUMENT, "is not an absolute path"},
+      {"/tmp/../etc/x", RT_GRPC_INVALID_ARGUMENT, "\"..\" component"},
+      {"/tmp//x", RT_GRPC_INVALID_ARGUMENT, "empty"},
+      {"/no/such/parent/dir", RT_GRPC_FAILED_PRECONDITION,
+       "the parent directory /no/such/parent does not exist"},
+  };
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    request.dir = (char *)refused[i].dir;
+    rt_call_t *call = call_as(f, "Backup", admin, &request.base);
+    assert_int_equal(call->status, refused[i].status);
+    if (strstr(call->message, refused[i].fragment) == NULL)
+      fail_msg("\"%s\" does not contain \"%s\"", call->message,
+               refused[i].fragment);
+    call_free(call);
+  }
+  char inside[128], target[128], data_file[160];
+  snprintf(inside, sizeof inside, "%s/copy", f->dir);
+  request.dir = inside;
+  rt_call_t *call = call_as(f, "Backup", admin, &request.base);
+  assert_int_equal(call->status, RT_GRPC_FAILED_PRECONDITION);
+  assert_non_null(strstr(call->message, "inside the data directory"));
+  call_free(call);
+
+  snprintf(target, sizeof target, "%s-backup", f->dir);
+  request.dir = target;
+  call = call_as(f, "Backup", admin, &request.base);
+  assert_int_equal(call->status, RT_GRPC_OK);
+  Rectrack__V1__BackupResponse *reply =
+      rectrack__v1__backup_response__unpack(NULL, call->reply_len, call->reply);
+  assert_string_equal(reply->dir, target);
+  assert_true(reply->size_bytes > 0);
+  rectrack__v1__backup_response__free_unpacked(reply, NULL);
+  call_free(call);
+  snprintf(data_file, sizeof data_file, "%s/data.mdb", target);
+  assert_int_equal(access(data_file, R_OK), 0);
+
+  /* Not twice into the same place. */
+  call = call_as(f, "Backup", admin, &request.base);
+  assert_int_equal(call->status, RT_GRPC_FAILED_PRECONDITION);
+  assert_non_null(strstr(call->message, "exists and is not empty"));
+  call_free(call);
+  unlink(data_file);
+  rmdir(target);
 }
 
 static Rectrack__V1__ChangeEvent *event_at(rt_call_t *call, size_t i) {
@@ -627,8 +845,15 @@ int main(void) {
           test_every_method_runs_through_the_dispatch, setup, teardown),
       cmocka_unit_test_setup_teardown(
           test_the_token_is_checked_before_the_request, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_each_method_needs_its_role, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(
           test_a_write_is_recorded_as_the_tokens_principal, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_a_reporter_submits_and_the_secretariat_validates, setup,
+          teardown),
+      cmocka_unit_test_setup_teardown(test_backup_writes_a_copy_where_it_may,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(
           test_watch_sends_backlog_then_live_in_pages, setup, teardown),
       cmocka_unit_test_setup_teardown(test_watch_waits_for_a_slow_client, setup,

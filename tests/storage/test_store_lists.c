@@ -21,7 +21,7 @@
 
 static const char *const sources[] = {"idm-2023", "gfmd-2024", "rcp-2025"};
 static const char *const actors[] = {"iom", "bgd", "mex", "phl", "sen", "ecu"};
-static const char *const themes[] = {"data", "remittances", "labour", "health"};
+static const char *const themes[] = {"data", "remittances", "cities", "health"};
 static const char *const sdgs[] = {"10.7", "10.c", "17.18", "3.8", "8.8"};
 /* Words of the generated texts, and their folded forms. */
 static const struct {

@@ -199,7 +199,7 @@ static void test_theme_change_moves_record_between_indexes(void **state) {
   create_many(store, 2);
   Rectrack__V1__Recommendation change = RECTRACK__V1__RECOMMENDATION__INIT;
   change.id = (char *)"R1";
-  change.theme = (char *)"labour-mobility";
+  change.theme = (char *)"pathways";
   const char *mask[] = {"theme"};
   rt_write_op_t op =
       fx_update_op(RT_OP_UPDATE_RECOMMENDATION, &change, mask, 1);
@@ -213,7 +213,7 @@ static void test_theme_change_moves_record_between_indexes(void **state) {
   assert_int_equal(resp->total_size, 1);
   assert_string_equal(resp->recommendations[0]->id, "R2");
   free_resp(resp);
-  req.theme = (char *)"labour-mobility";
+  req.theme = (char *)"pathways";
   resp = list_recs(store, &req, NULL, 0);
   assert_int_equal(resp->total_size, 1);
   assert_string_equal(resp->recommendations[0]->id, "R1");

@@ -119,6 +119,9 @@ static void test_opening_a_v1_directory_upgrades_it(void **state) {
   rt_store_t *store = open_store(fx);
   assert_true(notices_mention(fx, "schema 1 -> 2"));
   assert_true(notices_mention(fx, "scoped to the principal"));
+  assert_true(notices_mention(fx, "schema 2 -> 3"));
+  assert_true(notices_mention(fx, "the 88 follow-ups and 20 measurements "
+                                  "recorded so far count as validated"));
   expect_fixture_counts(store);
   fx_expect_sound(store);
   Rectrack__V1__Recommendation *rec = fx_get_recommendation(store, "R72");
@@ -152,12 +155,12 @@ list_recs(rt_store_t *store, Rectrack__V1__ListRecommendationsRequest *req) {
   return resp;
 }
 
-/* Schema 3 builds the indexes every filter walks, and the word index,
+/* Schema 4 builds the indexes every filter walks, and the word index,
  * from the records of the older directory. */
 static void test_upgrade_builds_every_index_and_the_word_index(void **state) {
   upgrade_fixture_t *fx = *state;
   rt_store_t *store = open_store(fx);
-  assert_true(notices_mention(fx, "schema 2 -> 3"));
+  assert_true(notices_mention(fx, "schema 3 -> 4"));
   assert_true(notices_mention(fx, "word entries written"));
   fx_expect_sound(store);
   Rectrack__V1__ListRecommendationsRequest req =
@@ -219,6 +222,94 @@ static void test_request_ids_belong_to_their_principal(void **state) {
   assert_string_equal(got->id, "R74");
   protobuf_c_message_free_unpacked(&got->base, NULL);
   rt_write_ops_release(&retry, 1);
+  fx_expect_sound(store);
+  rt_store_close(store);
+}
+
+/* What was recorded before review states existed is official: listed as
+ * validated, nothing pending, the statuses as they were; a reporter's
+ * submission on an old subject waits for validation like any other. */
+static void test_old_history_counts_as_validated(void **state) {
+  upgrade_fixture_t *fx = *state;
+  rt_store_t *store = open_store(fx);
+  rt_store_reader_t *reader = NULL;
+  rt_error_t err;
+  assert_int_equal(rt_store_reader_begin(store, &reader, &err), 0);
+  Rectrack__V1__ListFollowUpsRequest all =
+      RECTRACK__V1__LIST_FOLLOW_UPS_REQUEST__INIT;
+  all.page_size = 1000;
+  Rectrack__V1__ListFollowUpsResponse *fups = NULL;
+  assert_int_equal(rt_store_list_follow_ups(reader, &all, &fups, &err), 0);
+  assert_int_equal(fups->n_follow_ups, V1_FOLLOW_UPS);
+  for (size_t i = 0; i < fups->n_follow_ups; i++)
+    assert_int_equal(fups->follow_ups[i]->review_state,
+                     RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_VALIDATED);
+  uint64_t old_revision = fups->follow_ups[0]->revision;
+  char *old_subject = strdup(fups->follow_ups[0]->subject_id);
+  protobuf_c_message_free_unpacked(&fups->base, NULL);
+  Rectrack__V1__ListCommitmentsRequest pending =
+      RECTRACK__V1__LIST_COMMITMENTS_REQUEST__INIT;
+  pending.pending_validation = true;
+  pending.include_archived = true;
+  Rectrack__V1__ListCommitmentsResponse *none = NULL;
+  assert_int_equal(
+      rt_store_list_commitments(reader, &pending, "2025-01-01", &none, &err),
+      0);
+  assert_int_equal(none->n_commitments, 0);
+  protobuf_c_message_free_unpacked(&none->base, NULL);
+  rt_store_reader_end(reader);
+
+  /* R72 keeps the status of its latest recorded report. */
+  Rectrack__V1__Recommendation *r72 = fx_get_recommendation(store, "R72");
+  assert_int_equal(r72->status, RECTRACK__V1__STATUS__STATUS_STALLED);
+  assert_int_equal(r72->pending_count, 0);
+  assert_int_equal(r72->reported_status,
+                   RECTRACK__V1__STATUS__STATUS_UNSPECIFIED);
+  protobuf_c_message_free_unpacked(&r72->base, NULL);
+
+  /* C16's actor submits a measurement; it counts once validated. */
+  Rectrack__V1__Commitment *c16 = fx_get_commitment(store, "C16");
+  double latest = c16->latest_value;
+  const char *actors[] = {c16->actor_id};
+  Rectrack__V1__Measurement m = RECTRACK__V1__MEASUREMENT__INIT;
+  m.commitment_id = "C16";
+  m.value = latest + 1;
+  m.as_of = "2030-12-31";
+  rt_write_op_t op = fx_op(RT_OP_RECORD_MEASUREMENT, &m);
+  op.principal = "ministry";
+  op.role = RT_WRITE_ROLE_REPORTER;
+  op.actors = actors;
+  op.n_actors = 1;
+  assert_int_equal(fx_apply(store, &op), 0);
+  uint64_t submitted = op.revision;
+  rt_write_ops_release(&op, 1);
+  protobuf_c_message_free_unpacked(&c16->base, NULL);
+  c16 = fx_get_commitment(store, "C16");
+  assert_true(c16->latest_value == latest);
+  assert_int_equal(c16->pending_count, 1);
+  protobuf_c_message_free_unpacked(&c16->base, NULL);
+
+  Rectrack__V1__ValidateSubmissionRequest decision =
+      RECTRACK__V1__VALIDATE_SUBMISSION_REQUEST__INIT;
+  decision.subject_id = "C16";
+  decision.revision = submitted;
+  decision.decision = RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_VALIDATED;
+  op = fx_op(RT_OP_VALIDATE_SUBMISSION, &decision);
+  assert_int_equal(fx_apply(store, &op), 0);
+  rt_write_ops_release(&op, 1);
+  c16 = fx_get_commitment(store, "C16");
+  assert_true(c16->latest_value == latest + 1);
+  assert_int_equal(c16->pending_count, 0);
+  protobuf_c_message_free_unpacked(&c16->base, NULL);
+
+  /* An old report has nothing to decide. */
+  decision.subject_id = old_subject;
+  decision.revision = old_revision;
+  op = fx_op(RT_OP_VALIDATE_SUBMISSION, &decision);
+  assert_int_equal(fx_apply(store, &op), RT_EPRECOND);
+  assert_non_null(strstr(op.error.message, "predates validation"));
+  rt_write_ops_release(&op, 1);
+  free(old_subject);
   fx_expect_sound(store);
   rt_store_close(store);
 }
@@ -325,6 +416,8 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(
           test_request_ids_belong_to_their_principal, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_old_history_counts_as_validated,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_dry_run_reports_and_changes_nothing,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(

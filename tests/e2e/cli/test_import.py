@@ -136,7 +136,7 @@ class CsvImport(rtharness.ServerTestCase):
         self.assertEqual(counts(self.server), before)
 
     def test_rows_import_once_and_resume(self):
-        rows = ["idm-2023-ny,r%d,Row %d,Text %d,csv,10.c;10.7,20;23,"
+        rows = ["idm-2023-ny,r%d,Row %d,Text %d,partnerships,10.c;10.7,20;23,"
                 "iom;bgd,iom,2031-01-01\n" % (i, i, i) for i in range(4)]
         part = self.write("part.csv", CSV_HEADER + "".join(rows[:2]))
         whole = self.write("whole.csv", CSV_HEADER + "".join(rows))
@@ -153,7 +153,7 @@ class CsvImport(rtharness.ServerTestCase):
         self.assertEqual(counts(self.server)["recommendation_count"],
                          before + 4)
         listed = self.ok("--output", "json", "rec", "list", "--theme",
-                         "csv").json()["recommendations"]
+                         "partnerships").json()["recommendations"]
         self.assertEqual(sorted(r["title"] for r in listed),
                          ["Row 0", "Row 1", "Row 2", "Row 3"])
         self.assertEqual(listed[0]["sdg_targets"], ["10.c", "10.7"])

@@ -75,27 +75,27 @@ class RecordCommands(rtharness.ServerTestCase):
     def test_rec_list_filters_pages_and_limit(self):
         for i in range(7):
             self.ok("rec", "add", "--source", "idm-2023-ny", "--title",
-                    "Paged %d" % i, "--theme", "paging", "--due",
+                    "Paged %d" % i, "--theme", "cities", "--due",
                     "2020-01-0%d" % (i + 1))
         listed = self.ok("--output", "json", "rec", "list", "--theme",
-                         "paging").json()["recommendations"]
+                         "cities").json()["recommendations"]
         self.assertEqual(len(listed), 7)
         limited = self.ok("--output", "json", "rec", "list", "--theme",
-                          "paging", "--limit", "3").json()["recommendations"]
+                          "cities", "--limit", "3").json()["recommendations"]
         self.assertEqual(len(limited), 3)
         overdue = self.ok("--output", "json", "rec", "list", "--theme",
-                          "paging", "--overdue", "--as-of",
+                          "cities", "--overdue", "--as-of",
                           "2020-01-04").json()["recommendations"]
         self.assertEqual(len(overdue), 3)
-        due = self.ok("--output", "json", "rec", "list", "--theme", "paging",
+        due = self.ok("--output", "json", "rec", "list", "--theme", "cities",
                       "--due-before", "2020-01-03").json()["recommendations"]
         self.assertEqual(len(due), 2)
         by_status = self.ok("--output", "json", "rec", "list", "--theme",
-                            "paging", "--status", "implemented",
+                            "cities", "--status", "implemented",
                             "--status", "stalled").json()
         self.assertEqual(by_status["recommendations"], [])
         as_csv = list(csv.reader(io.StringIO(self.ok(
-            "--output", "csv", "rec", "list", "--theme", "paging").out)))
+            "--output", "csv", "rec", "list", "--theme", "cities").out)))
         self.assertEqual(as_csv[0][0], "id")
         self.assertEqual(len(as_csv), 8)
 
@@ -121,15 +121,15 @@ class RecordCommands(rtharness.ServerTestCase):
         self.assertEqual(shown["title"], "New")
 
     def test_archive_hides_from_lists(self):
-        rec = self.add_rec("--theme", "archiving")
+        rec = self.add_rec("--theme", "health")
         archived = self.ok("--output", "json", "rec", "archive",
                            rec["id"]).json()
         self.assertTrue(archived["archived"])
         plain = self.ok("--output", "json", "rec", "list", "--theme",
-                        "archiving").json()["recommendations"]
+                        "health").json()["recommendations"]
         self.assertEqual(plain, [])
         everything = self.ok("--output", "json", "rec", "list", "--theme",
-                             "archiving", "--include-archived").json()
+                             "health", "--include-archived").json()
         self.assertEqual(len(everything["recommendations"]), 1)
 
     def test_commitment_with_indicator(self):
@@ -158,9 +158,9 @@ class RecordCommands(rtharness.ServerTestCase):
     def test_wide_utf8_titles_fit_the_terminal(self):
         title = "国际移民与发展对话：将汇款成本降至百分之三并改进数据" * 2
         self.ok("rec", "add", "--source", "idm-2023-ny", "--title", title,
-                "--theme", "wide")
+                "--theme", "youth-climate")
         for columns in ("80", "50"):
-            table = self.cli("rec", "list", "--theme", "wide",
+            table = self.cli("rec", "list", "--theme", "youth-climate",
                              env=cli_env(COLUMNS=columns))
             self.assertEqual(table.code, 0, repr(table))
             lines = table.out.splitlines()

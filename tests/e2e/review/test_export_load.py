@@ -30,7 +30,7 @@ from rtharness import pb, res
 RECOMMENDATIONS = int(os.environ.get("RT_E2E_REVIEW_RECOMMENDATIONS", 20000))
 IN_FLIGHT = 256
 CHUNK_MAX = 64 * 1024
-THEMES = ["remittances", "data", "health", "labour-mobility", "diaspora"]
+THEMES = ["remittances", "data", "health", "pathways", "diaspora"]
 FOLLOW_UPS = 500  # a few hundred status reports, so the figures move
 PERIOD = dict(from_date="2026-01-01", to_date="2026-11-26",
               as_of="2026-11-26")

@@ -70,7 +70,7 @@ class AuthTest(rtharness.ServerTestCase):
                                                      title="No")),
             metadata=bearer(READER_TOKEN))
         self.assertIn("reader", error.details())
-        self.assertIn("writer", error.details())
+        self.assertIn("secretariat", error.details())
         self.assert_rpc_error(grpc.StatusCode.NOT_FOUND, None,
                               self.stub.GetSource,
                               pb.GetSourceRequest(id="src-denied"),
@@ -166,14 +166,14 @@ class AdminTokenTest(unittest.TestCase):
             content = f.read()
         self.assertNotIn(token, content)
         self.assertIn(hashlib.sha256(token.encode()).hexdigest() +
-                      " alice writer\n", content)
+                      " alice secretariat\n", content)
         second = self.admin("add", "--tokens-file", self.tokens,
                             "--principal", "bob", "--role", "reader")
         self.assertEqual(second.code, 0, second.err)
         self.assertNotEqual(second.out.strip(), token)
         listed = self.admin("list", "--tokens-file", self.tokens)
         self.assertEqual(listed.code, 0, listed.err)
-        self.assertRegex(listed.out, r"alice\s+writer")
+        self.assertRegex(listed.out, r"alice\s+secretariat")
         self.assertRegex(listed.out, r"bob\s+reader")
         self.assertNotIn(token, listed.out)
         self.assertNotIn(second.out.strip(), listed.out)
@@ -182,7 +182,7 @@ class AdminTokenTest(unittest.TestCase):
         for args in (["add", "--tokens-file", self.tokens, "--principal",
                       "a b", "--role", "writer"],
                      ["add", "--tokens-file", self.tokens, "--principal",
-                      "alice", "--role", "admin"],
+                      "alice", "--role", "boss"],
                      ["list"], ["remove", "--tokens-file", self.tokens]):
             result = self.admin(*args)
             self.assertEqual(result.code, 2, (args, result.err))
@@ -254,11 +254,11 @@ class DaemonLifecycleTest(unittest.TestCase):
         tokens = os.path.join(self.tmp, "tokens")
         with open(tokens, "w") as f:
             f.write(token_line(WRITER_TOKEN, "ok", "writer"))
-            f.write(token_line(READER_TOKEN, "x", "admin"))
+            f.write(token_line(READER_TOKEN, "x", "boss"))
         os.chmod(tokens, 0o600)
         self.assert_start_fails(
             ["--data-dir", os.path.join(self.tmp, "d"), "--tokens-file",
-             tokens], tokens + ":2: role \"admin\"")
+             tokens], tokens + ":2: role \"boss\"")
         os.chmod(tokens, 0o622)
         self.assert_start_fails(
             ["--data-dir", os.path.join(self.tmp, "d"), "--tokens-file",
