@@ -210,6 +210,9 @@ static void run_list(rt_tracker_t *tracker, rt_call_t *call,
     return;
   }
   rt_call_set_data(call, lj);
+  /* The page comes later and may be megabytes: the connection starts no
+   * other call until it is answered (the transport's pending bound). */
+  rt_call_hold_connection(call);
 }
 
 /* Adapters from the storage signatures to list_fn. */

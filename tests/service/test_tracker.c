@@ -40,11 +40,13 @@ struct rt_call {
   size_t sent_count;
   size_t pending;    /* bytes "queued"; tests drain by hand */
   bool hold_pending; /* keep counting sent bytes as pending */
+  bool holding;      /* rt_call_hold_connection was called */
   void (*drained)(rt_call_t *call);
 };
 
 void *rt_call_method_data(rt_call_t *call) { return call->method->data; }
 void rt_call_set_data(rt_call_t *call, void *data) { call->data = data; }
+void rt_call_hold_connection(rt_call_t *call) { call->holding = true; }
 void *rt_call_data(rt_call_t *call) { return call->data; }
 const char *rt_call_peer(rt_call_t *call) {
   (void)call;
@@ -780,6 +782,7 @@ static void test_a_long_read_does_not_hold_up_a_get(void **state) {
   list_request.query = (char *)"migration data";
   rt_call_t *list = start(f, "ListRecommendations", &list_request.base);
   assert_false(list->ended);
+  assert_true(list->holding); /* its connection waits for its answer */
   Rectrack__V1__GetRecommendationRequest get_request =
       RECTRACK__V1__GET_RECOMMENDATION_REQUEST__INIT;
   get_request.id = (char *)"R1";
