@@ -10,6 +10,8 @@
 #include "tracker_readers.h"
 
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #define RT_READERS_DEFAULT_THREADS 2
 #define RT_READERS_DEFAULT_QUEUE 4096
@@ -64,9 +66,17 @@ static void run_job(reader_thread_t *self, rt_read_job_t *job) {
   rt_store_reader_reset(self->reader);
 }
 
+/* Reader threads yield the CPU to the loop thread: on a machine with
+ * fewer cores than busy threads, a lookup on the loop is not made to
+ * wait for a list (Linux: the nice value is per thread). Best effort. */
+void rt_readers_lower_priority(void) {
+  (void)setpriority(PRIO_PROCESS, (id_t)gettid(), RT_READERS_NICE);
+}
+
 static void reader_main(void *arg) {
   reader_thread_t *self = arg;
   rt_readers_t *pool = self->pool;
+  rt_readers_lower_priority();
   uv_mutex_lock(&pool->mutex);
   for (;;) {
     while (pool->queue_head == NULL && !pool->stopping)

@@ -85,6 +85,14 @@ size_t rt_readers_pending(rt_readers_t *readers);
 void rt_readers_drain(rt_readers_t *readers, void (*done)(void *data),
                       void *data);
 
+/* The nice value reader threads (and the review's workers) run at, above
+ * the loop thread's. */
+#define RT_READERS_NICE 10
+
+/* Lowers the calling thread's priority to RT_READERS_NICE (Linux
+ * threads have their own nice values); best effort, errors ignored. */
+void rt_readers_lower_priority(void);
+
 /* Frees the pool. Without a finished drain it stops and joins the threads
  * first and completes what is left as abandoned. NULL is a no-op. */
 void rt_readers_free(rt_readers_t *readers);

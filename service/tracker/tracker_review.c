@@ -357,6 +357,7 @@ static void render_batch(review_job_t *job) {
  * or starts the renderer and renders the first pieces. */
 static void work_load(uv_work_t *work) {
   review_job_t *job = work->data;
+  rt_readers_lower_priority(); /* a worker of libuv's pool: see there */
   rt_error_clear(&job->err);
   job->rc = load_dataset(job->store, &job->data, &job->err);
   if (job->rc != 0) {
