@@ -9,9 +9,10 @@
  * Waiting without guessing: after the input is received, the loop runs
  * until no idle handle is active (replies waiting to be flushed, a
  * WatchChanges pump) and no thread-pool request is outstanding (a review
- * step); writes in the writer's queue are waited for by the drain. So the
- * output is what the server answers to the input, not what it managed to
- * answer within some time, and a run never sleeps.
+ * step); writes in the writer's queue, and reads queued for or running on
+ * the reader thread, are waited for by the drain. So the output is what
+ * the server answers to the input, not what it managed to answer within
+ * some time, and a run never sleeps.
  */
 #include "fuzz_server.h"
 #include "fuzz_methods.h"
@@ -359,6 +360,9 @@ static void start_services(services_t *services,
       .data_dir = fuzz.store_dir,
       .started_ms = FUZZ_STARTED_MS,
       .max_reply_bytes = server_options.max_message_bytes,
+      /* One reader thread runs every read job as rectrackd's pool does;
+       * each more would only cost another thread start per input. */
+      .reader_threads = 1,
       .auth = options->open_api ? NULL : fuzz.auth,
   };
   if (rc == 0)
