@@ -14,11 +14,12 @@
  * run. The directory is removed at exit.
  *
  * Per input (fuzz_server_run): a new server, Tracker (with its writer
- * thread and one reader thread) and Health, one memory connection that receives
- * the input as the bytes a client sent, then the daemon's own shutdown: the
- * loop runs until the work the input started is done (thread pool steps
- * included), the Tracker drains (so every write it accepted is committed and
- * answered), the server shuts down and everything is freed. Nothing
+ * thread and one reader thread) and Health, one memory connection that
+ * receives the input as the bytes a client sent, then the daemon's own
+ * shutdown: the loop runs until the work the input started is done
+ * (thread pool steps included), the Tracker drains (so every write it
+ * accepted is committed and answered, every read finished), the server
+ * shuts down and everything is freed. Nothing
  * outlives the input but the store and the Reflection service (which
  * holds no per-call state once its streams end, and costs more to build
  * than the rest of an input), so a leak or a use after free is the
