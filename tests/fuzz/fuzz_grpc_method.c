@@ -107,7 +107,9 @@ static void build_call(const fuzz_method_t *method, uint8_t flags,
       [NONE] = NULL,
       [REPORTER] = "Bearer " FUZZ_REPORTER_TOKEN,
       [ADMIN] = "Bearer " FUZZ_ADMIN_TOKEN,
-      [NO_TOKEN] = "Bearer ",
+      /* Not "Bearer ": a field value ending in a space is malformed
+       * HTTP/2 (RFC 9113 8.2.1), which nghttp2 resets the stream for. */
+      [NO_TOKEN] = "Bearer",
       [OTHER_SCHEME] = "Basic " FUZZ_SECRETARIAT_TOKEN};
   static const char *const users[8] = {[SECRETARIAT] =
                                            FUZZ_SECRETARIAT_PRINCIPAL,
