@@ -286,6 +286,20 @@ int store_validate_measurement(const Rectrack__V1__Measurement *m,
   return rc;
 }
 
+int store_validate_not_future(const char *value, int64_t now_ms,
+                              const char *field, rt_error_t *err) {
+  char today[11], latest[11];
+  store_date_of_ms(now_ms, today);
+  /* One day of grace: UTC+14 is a day ahead of UTC for part of it. */
+  store_date_of_ms(now_ms + 24 * 3600 * 1000, latest);
+  if (strcmp(store_str(value), latest) <= 0)
+    return 0;
+  return rt_error_set(err, RT_EINVAL, field,
+                      "%s: %.10s is in the future (today is %s, UTC; a "
+                      "report may speak of a day up to %s)",
+                      field, value, today, latest);
+}
+
 int store_validate_decision(const Rectrack__V1__ValidateSubmissionRequest *d,
                             rt_error_t *err) {
   const char *subject = store_str(d->subject_id);

@@ -24,6 +24,11 @@ int store_validate_follow_up(const Rectrack__V1__FollowUp *follow_up,
                              rt_error_t *err);
 int store_validate_measurement(const Rectrack__V1__Measurement *measurement,
                                rt_error_t *err);
+/* A report's date (value, YYYY-MM-DD, already a valid date) must not be
+ * later than the day after now_ms (UTC): a report speaks of a day that
+ * has begun somewhere on Earth. Returns 0 or RT_EINVAL naming field. */
+int store_validate_not_future(const char *value, int64_t now_ms,
+                              const char *field, rt_error_t *err);
 /* A decision on a submission: the subject id, the revision, VALIDATED or
  * RETURNED, a note (required to return). */
 int store_validate_decision(

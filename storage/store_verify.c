@@ -15,9 +15,10 @@
  * sound and the record is kept; the notice names the record, the field and
  * the value so that the secretariat can correct it.
  */
+#include "rt_enum.h"
 #include "rt_reference.h"
 #include "rt_validate.h"
-#include "store_internal.h"
+#include "store_status.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -89,6 +90,7 @@ typedef struct chain_state {
   uint64_t expected;
   uint8_t prev_hash[crypto_hash_sha256_BYTES];
   uint64_t follow_ups, measurements; /* entries that recorded one */
+  char latest_day[11]; /* tomorrow (UTC): no report may speak of a later day */
 } chain_state_t;
 
 /* The review fields a decision on a submission changes in its stored
@@ -276,6 +278,26 @@ static void check_measurement_copy(chain_state_t *state,
                      m->revision, decision);
 }
 
+/* A report or measurement dated after tomorrow was written before such
+ * dates were refused: it is kept, and named so that the secretariat
+ * knows why the subject's status or latest value follows it. */
+static void check_report_date(chain_state_t *state,
+                              const Rectrack__V1__ChangeEvent *event) {
+  const char *as_of = event->follow_up     ? event->follow_up->as_of
+                      : event->measurement ? event->measurement->as_of
+                                           : NULL;
+  if (as_of == NULL || strcmp(as_of, state->latest_day) <= 0)
+    return;
+  add_notice(state->report,
+             "The %s of %.20s recorded at revision %" PRIu64 " speaks of "
+             "%.10s, a day not yet come (it was written before such dates "
+             "were refused); it is kept as recorded and counts as the "
+             "latest %s.",
+             event->follow_up ? "follow-up" : "measurement",
+             store_str(event->subject_id), event->revision, as_of,
+             event->follow_up ? "report" : "value");
+}
+
 static int check_chain_entry(const Rectrack__V1__ChangeEvent *event,
                              const uint8_t *packed, size_t packed_len,
                              void *data) {
@@ -308,6 +330,8 @@ static int check_chain_entry(const Rectrack__V1__ChangeEvent *event,
     state->measurements += decision ? 0 : 1;
     check_measurement_copy(state, event->measurement, decision);
   }
+  if (!decision)
+    check_report_date(state, event);
   crypto_hash_sha256(state->prev_hash, packed, packed_len);
   state->expected = event->revision + 1;
   return 0;
@@ -407,6 +431,7 @@ static void check_log_end(rt_store_reader_t *reader,
 static int verify_log(rt_store_reader_t *reader, rt_verify_report_t *report,
                       rt_error_t *err) {
   chain_state_t state = {.reader = reader, .report = report, .expected = 1};
+  store_date_of_ms(store_now_ms() + 24 * 3600 * 1000, state.latest_day);
   for (;;) {
     rt_error_t scan_err;
     int rc = rt_store_log_scan(reader, state.expected, 0, check_chain_entry,
@@ -498,42 +523,12 @@ static bool record_has_key(rt_entity_t entity, const ProtobufCMessage *record,
 static const char *const plural[] = {"", "sources", "actors", "recommendations",
                                      "commitments"};
 
-/* A subject whose last change was a follow-up has its status and date:
- * official ones for an official report, the self-reported ones for a
- * submission (the newest report of either kind is the latest). */
-static bool follow_up_agrees(rt_entity_t entity, const ProtobufCMessage *record,
-                             const Rectrack__V1__FollowUp *fu) {
-  int status, reported_status;
-  const char *as_of, *reported_as_of;
-  if (entity == RT_ENTITY_RECOMMENDATION) {
-    const Rectrack__V1__Recommendation *r = (const void *)record;
-    status = r->status;
-    as_of = r->last_follow_up_as_of;
-    reported_status = r->reported_status;
-    reported_as_of = r->reported_as_of;
-  } else if (entity == RT_ENTITY_COMMITMENT) {
-    const Rectrack__V1__Commitment *c = (const void *)record;
-    status = c->status;
-    as_of = c->last_follow_up_as_of;
-    reported_status = c->reported_status;
-    reported_as_of = c->reported_as_of;
-  } else {
-    return false;
-  }
-  if (fu->review_state == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_SUBMITTED) {
-    status = reported_status;
-    as_of = reported_as_of;
-  }
-  return status == (int)fu->status &&
-         strcmp(store_str(as_of), store_str(fu->as_of)) == 0;
-}
-
 /* The log entry at the record's revision is a change of this record, and
  * the record is what that change left: byte for byte the snapshot it
- * holds (creates and updates), or the status and date of the follow-up
- * it holds. Records are not chained themselves; this ties them to the
- * chained log. (A measurement's entry holds no snapshot: only the subject
- * is checked.) */
+ * holds (creates, updates and decisions). Records are not chained
+ * themselves; this ties them to the chained log. (A follow-up's or a
+ * measurement's entry holds no snapshot of the subject: its status fields
+ * are checked against its history by check_status instead.) */
 static void check_record_against_log(rt_store_reader_t *reader,
                                      store_arena_t *arena, rt_entity_t entity,
                                      const ProtobufCMessage *record,
@@ -560,19 +555,63 @@ static void check_record_against_log(rt_store_reader_t *reader,
             event->base.descriptor, snapshot_fields[entity]);
     const ProtobufCMessage *snapshot =
         *(ProtobufCMessage *const *)((const char *)event + fd->offset);
-    const Rectrack__V1__FollowUp *fu = event->follow_up;
     size_t len = snapshot ? protobuf_c_message_get_packed_size(snapshot) : 0;
     uint8_t *packed = snapshot ? store_arena_alloc(arena, len) : NULL;
     if (packed)
       protobuf_c_message_pack(snapshot, packed);
-    if ((packed && (len != stored->mv_size ||
-                    memcmp(packed, stored->mv_data, len) != 0)) ||
-        (fu && !snapshot && !follow_up_agrees(entity, record, fu)))
+    if (packed &&
+        (len != stored->mv_size || memcmp(packed, stored->mv_data, len) != 0))
       add_problem(report,
                   "%s differs from what the change at revision %" PRIu64
                   " left in the log: it was altered.",
                   id, revision);
   }
+}
+
+/* ---- status ---------------------------------------------------------- */
+
+static const char *status_slug(int status) {
+  const char *slug = rt_enum_slug(&rectrack__v1__status__descriptor, status);
+  return slug ? slug : "none";
+}
+
+/* A recommendation's or commitment's status fields are what the status
+ * rule (store_status.h) makes of its follow-ups as stored: the record
+ * and its status index entry cannot disagree with the history. */
+static void check_status(rt_store_reader_t *reader, store_arena_t *arena,
+                         rt_entity_t entity, const ProtobufCMessage *record,
+                         const MDB_val *pk, const char *id,
+                         rt_verify_report_t *report) {
+  store_key_t key = {.len = pk->mv_size};
+  if (pk->mv_size != 8)
+    return;
+  memcpy(key.data, pk->mv_data, 8);
+  store_status_fields_t rule, stored;
+  rt_error_t err;
+  if (store_status_read(reader->txn, reader->store, entity, &key, arena, &rule,
+                        &err) != 0) {
+    add_problem(report, "The follow-ups of %s cannot be read: %s", id,
+                err.message);
+    return;
+  }
+  store_status_of_record(entity, record, &stored);
+  if (stored.status != rule.status ||
+      strcmp(stored.as_of, store_str(rule.as_of)) != 0)
+    add_problem(report,
+                "%s stores status %s as of \"%.10s\", but its follow-ups make "
+                "it %s as of \"%.10s\" (the report recorded at revision "
+                "%" PRIu64 " is the latest).",
+                id, status_slug(stored.status), stored.as_of,
+                status_slug(rule.status), store_str(rule.as_of), rule.revision);
+  if (stored.reported_status != rule.reported_status ||
+      strcmp(stored.reported_as_of, store_str(rule.reported_as_of)) != 0)
+    add_problem(report,
+                "%s stores the self-reported status %s as of \"%.10s\", but "
+                "its submissions awaiting validation make it %s as of "
+                "\"%.10s\".",
+                id, status_slug(stored.reported_status), stored.reported_as_of,
+                status_slug(rule.reported_status),
+                store_str(rule.reported_as_of));
 }
 
 /* ---- reference lists ------------------------------------------------- */
@@ -661,6 +700,9 @@ static void check_record(rt_store_reader_t *reader, store_arena_t *arena,
                 plural[entity], id);
   else
     check_record_against_log(reader, arena, entity, record, value, id, report);
+  if (record != NULL &&
+      (entity == RT_ENTITY_RECOMMENDATION || entity == RT_ENTITY_COMMITMENT))
+    check_status(reader, arena, entity, record, pk, id, report);
   if (record != NULL)
     check_reference_tags(entity, record, id, report);
   if (record && store_index_keys(entity, record, &keys) != 0)
