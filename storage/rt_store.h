@@ -101,6 +101,7 @@ typedef enum rt_op_kind {
   RT_OP_RECORD_FOLLOW_UP,
   RT_OP_RECORD_MEASUREMENT,
   RT_OP_VALIDATE_SUBMISSION,
+  RT_OP_CREATE_THEME,
 } rt_op_kind_t;
 
 /* Whom the principal of a write speaks for. */
@@ -135,7 +136,8 @@ typedef struct rt_write_op {
   /* The message, according to kind: Source, Actor, Recommendation,
    * Commitment (create and update), FollowUp (RECORD_FOLLOW_UP),
    * Measurement (RECORD_MEASUREMENT; its commitment_id names the subject),
-   * ValidateSubmissionRequest (VALIDATE_SUBMISSION). */
+   * ValidateSubmissionRequest (VALIDATE_SUBMISSION), Theme
+   * (CREATE_THEME). */
   const ProtobufCMessage *message;
 
   /* outputs */
@@ -145,8 +147,9 @@ typedef struct rt_write_op {
   bool replayed;     /* request_id seen before: nothing new was written */
   /* The packed reply message: the record after the change (Source, Actor,
    * Recommendation, Commitment), the FollowUp for RECORD_FOLLOW_UP, the
-   * Commitment for RECORD_MEASUREMENT and a ValidateSubmissionResponse
-   * for VALIDATE_SUBMISSION. Owned by the op: free(reply). */
+   * Commitment for RECORD_MEASUREMENT, a ValidateSubmissionResponse
+   * for VALIDATE_SUBMISSION and the Theme for CREATE_THEME. Owned by the
+   * op: free(reply). */
   uint8_t *reply;
   size_t reply_len;
 } rt_write_op_t;
@@ -240,6 +243,14 @@ int rt_store_list_follow_ups(rt_store_reader_t *reader,
                              const Rectrack__V1__ListFollowUpsRequest *request,
                              Rectrack__V1__ListFollowUpsResponse **out,
                              rt_error_t *err);
+/* The themes added at run time (RT_OP_CREATE_THEME), in id order: a
+ * malloc'd array of *count themes in *out (NULL when there is none).
+ * Free both with rt_store_themes_free. Themes compiled in from
+ * data/reference.json are common/rt_reference.h's, not listed here. */
+int rt_store_list_themes(rt_store_reader_t *reader, Rectrack__V1__Theme ***out,
+                         size_t *count, rt_error_t *err);
+void rt_store_themes_free(Rectrack__V1__Theme **themes, size_t count);
+
 /* Measurements of one commitment in as_of order. */
 int rt_store_list_measurements(
     rt_store_reader_t *reader,

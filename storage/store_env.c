@@ -74,6 +74,7 @@ static int open_dbis(rt_store_t *store, MDB_txn *txn, rt_error_t *err) {
       {"actor_index", idx_flags, &store->act_idx},
       {"recommendation_index", idx_flags | MDB_DUPFIXED, &store->rec_idx},
       {"commitment_index", idx_flags | MDB_DUPFIXED, &store->com_idx},
+      {"themes", MDB_CREATE, &store->themes},
   };
   for (size_t i = 0; i < STORE_DB_COUNT; i++) {
     int rc = store_mdb_error(

@@ -62,7 +62,7 @@
 #define STORE_EMAPRESIZED (-1001)
 
 /* Names of the LMDB databases (the on-disk layout, see docs/storage.md). */
-#define STORE_DB_COUNT 14
+#define STORE_DB_COUNT 15
 
 struct rt_store {
   MDB_env *env;
@@ -80,6 +80,7 @@ struct rt_store {
   MDB_dbi act_idx;   /* dupsort: tag + value -> slug */
   MDB_dbi rec_idx;   /* dupsort, dupfixed: tag + value -> u64be number */
   MDB_dbi com_idx;   /* dupsort, dupfixed: tag + value -> u64be number */
+  MDB_dbi themes;    /* slug -> packed Theme (added at run time) */
   /* Readers hold it shared while their snapshot is open; map growth holds
    * it exclusively, since mdb_env_set_mapsize needs no open transaction in
    * this process. */

@@ -447,6 +447,10 @@ static int apply_status_rule(upgrade_t *up) {
   if (rc == 0)
     rc = report_future_dates(up);
   if (rc == 0)
+    rc = report_line(up, "schema 3 -> 4: themes the secretariat adds at run "
+                         "time (rectrack ref theme add) are kept in a "
+                         "database of their own");
+  if (rc == 0)
     rc = report_line(up,
                      "schema 3 -> 4: a status is that of the validated report "
                      "with the latest date (the later recorded of one day); "

@@ -7,6 +7,7 @@
  * value. Server-owned fields are not checked: the writer overwrites them.
  */
 #include "store_validate.h"
+#include "rt_reference.h"
 #include "rt_validate.h"
 
 #include <math.h>
@@ -145,8 +146,6 @@ int store_validate_recommendation(const Rectrack__V1__Recommendation *r,
     rc = rt_validate_text(store_str(r->text), RT_MAX_TEXT_LEN, false,
                           "recommendation.text", err);
   if (rc == 0)
-    rc = rt_validate_theme(r->theme, "recommendation.theme", err);
-  if (rc == 0)
     rc = check_sdg_gcm(r->sdg_targets, r->n_sdg_targets, r->gcm_objectives,
                        r->n_gcm_objectives, "recommendation", err);
   if (rc == 0)
@@ -234,8 +233,6 @@ int store_validate_commitment(const Rectrack__V1__Commitment *c,
   if (rc == 0)
     rc = check_sdg_gcm(c->sdg_targets, c->n_sdg_targets, c->gcm_objectives,
                        c->n_gcm_objectives, "commitment", err);
-  if (rc == 0)
-    rc = rt_validate_theme(c->theme, "commitment.theme", err);
   if (rc == 0 && c->indicator)
     rc = check_indicator(c->indicator, err);
   return rc;
@@ -371,6 +368,82 @@ static int must_exist_optional(const lookup_t *at, rt_entity_t entity,
   return must_exist(at, entity, id, field);
 }
 
+int store_theme_known(MDB_txn *txn, rt_store_t *store, const char *id,
+                      bool *known, rt_error_t *err) {
+  *known = false;
+  size_t len = strlen(store_str(id));
+  if (len == 0 || len > RT_MAX_ID_LEN)
+    return 0;
+  if (rt_theme(id) != NULL) {
+    *known = true;
+    return 0;
+  }
+  MDB_val key = {len, (void *)id}, data;
+  int rc = store_mdb_error(mdb_get(txn, store->themes, &key, &data), err,
+                           "looking a theme up");
+  *known = rc == 0;
+  return rc == RT_ENOTFOUND ? 0 : rc;
+}
+
+int store_added_theme_ids(MDB_txn *txn, rt_store_t *store, store_arena_t *arena,
+                          size_t max, const char ***ids, size_t *n,
+                          rt_error_t *err) {
+  *n = 0;
+  *ids = store_arena_alloc(arena, (max ? max : 1) * sizeof **ids);
+  if (*ids == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  const char *reading = "reading themes";
+  MDB_cursor *cursor;
+  int rc = store_mdb_error(mdb_cursor_open(txn, store->themes, &cursor), err,
+                           reading);
+  if (rc != 0)
+    return rc;
+  MDB_val key, data;
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, MDB_FIRST), err,
+                       reading);
+  while (rc == 0 && *n < max) {
+    char *id = store_arena_alloc(arena, key.mv_size + 1);
+    if (id == NULL) {
+      rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+      break;
+    }
+    memcpy(id, key.mv_data, key.mv_size);
+    id[key.mv_size] = '\0';
+    (*ids)[(*n)++] = id;
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, MDB_NEXT), err,
+                         reading);
+  }
+  mdb_cursor_close(cursor);
+  return rc == RT_ENOTFOUND ? 0 : rc;
+}
+
+/* At most this many added themes are named in a message. */
+#define THEMES_NAMED 32
+
+/* theme (field names it) is compiled or added; else RT_EINVAL with the
+ * themes there are and the nearest one. */
+static int must_be_a_theme(const lookup_t *at, const char *theme,
+                           const char *field) {
+  bool known = false;
+  if (theme == NULL || theme[0] == '\0')
+    return 0;
+  int rc = store_theme_known(at->txn, at->store, theme, &known, at->err);
+  if (rc != 0 || known)
+    return rc;
+  store_arena_t arena; /* the ids the message names, freed before return */
+  store_arena_init(&arena);
+  const char **added = NULL;
+  size_t n = 0;
+  rc = store_added_theme_ids(at->txn, at->store, &arena, THEMES_NAMED, &added,
+                             &n, at->err);
+  if (rc == 0)
+    rc = rt_validate_theme_among(theme, added, n, field, at->err);
+  store_arena_free(&arena);
+  return rc != 0 ? rc
+                 : rt_error_set(at->err, RT_EINVAL, field, "%s: not a theme",
+                                field);
+}
+
 int store_check_reference(MDB_txn *txn, rt_store_t *store, rt_entity_t entity,
                           const char *id, const char *field, rt_error_t *err) {
   lookup_t at = {txn, store, err};
@@ -395,6 +468,8 @@ int store_check_references(MDB_txn *txn, rt_store_t *store, rt_entity_t entity,
     if (rc == 0)
       rc = must_exist_optional(&at, RT_ENTITY_ACTOR, r->lead_actor_id,
                                "recommendation.lead_actor_id");
+    if (rc == 0)
+      rc = must_be_a_theme(&at, r->theme, "recommendation.theme");
     return rc;
   }
   if (entity == RT_ENTITY_COMMITMENT) {
@@ -408,6 +483,8 @@ int store_check_references(MDB_txn *txn, rt_store_t *store, rt_entity_t entity,
     if (rc == 0)
       rc = must_exist_optional(&at, RT_ENTITY_SOURCE, c->source_id,
                                "commitment.source_id");
+    if (rc == 0)
+      rc = must_be_a_theme(&at, c->theme, "commitment.theme");
     return rc;
   }
   return 0;

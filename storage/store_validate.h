@@ -40,12 +40,27 @@ int store_validate_enum(const ProtobufCEnumDescriptor *descriptor, int value,
                         rt_error_t *err);
 
 /* Reference checks in txn: every id a record (a message of entity's
- * type) names exists. Returns 0, RT_EINVAL (not an id), RT_ENOTFOUND
- * ("field: actor 'x' does not exist") or a store_mdb_error code. */
+ * type) names exists, and its theme is a compiled one or one added at
+ * run time. Returns 0, RT_EINVAL (not an id; a theme outside both lists,
+ * with the themes and the nearest one), RT_ENOTFOUND ("field: actor 'x'
+ * does not exist") or a store_mdb_error code. */
 int store_check_references(MDB_txn *txn, rt_store_t *store, rt_entity_t entity,
                            const ProtobufCMessage *record, rt_error_t *err);
 /* The same for one id in field; an empty or NULL id is not checked. */
 int store_check_reference(MDB_txn *txn, rt_store_t *store, rt_entity_t entity,
                           const char *id, const char *field, rt_error_t *err);
+
+/* Whether id names a theme records may carry: a compiled one
+ * (rt_reference.h) or one added at run time (the themes database), in
+ * txn. Returns 0 with *known set, or a store_mdb_error code. */
+int store_theme_known(MDB_txn *txn, rt_store_t *store, const char *id,
+                      bool *known, rt_error_t *err);
+
+/* The ids of the first max themes added at run time, in id order, copied
+ * into arena: *ids (an arena array) and *n. Returns 0, RT_ENOMEM or a
+ * store_mdb_error code. */
+int store_added_theme_ids(MDB_txn *txn, rt_store_t *store, store_arena_t *arena,
+                          size_t max, const char ***ids, size_t *n,
+                          rt_error_t *err);
 
 #endif /* RT_STORE_VALIDATE_H */

@@ -19,6 +19,7 @@
 #include "rt_reference.h"
 #include "rt_validate.h"
 #include "store_status.h"
+#include "store_validate.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -90,6 +91,7 @@ typedef struct chain_state {
   uint64_t expected;
   uint8_t prev_hash[crypto_hash_sha256_BYTES];
   uint64_t follow_ups, measurements; /* entries that recorded one */
+  uint64_t themes;                   /* entries that added a theme */
   char latest_day[11]; /* tomorrow (UTC): no report may speak of a later day */
 } chain_state_t;
 
@@ -332,6 +334,8 @@ static int check_chain_entry(const Rectrack__V1__ChangeEvent *event,
   }
   if (!decision)
     check_report_date(state, event);
+  if (event->theme)
+    state->themes++;
   crypto_hash_sha256(state->prev_hash, packed, packed_len);
   state->expected = event->revision + 1;
   return 0;
@@ -348,6 +352,7 @@ static void check_history_counts(const chain_state_t *state) {
       {store->fups, state->follow_ups, "follow-ups"},
       {store->fup_dates, state->follow_ups, "follow-up date index entries"},
       {store->meas, state->measurements, "measurements"},
+      {store->themes, state->themes, "added themes"},
   };
   for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
     MDB_stat stat;
@@ -619,7 +624,8 @@ static void check_status(rt_store_reader_t *reader, store_arena_t *arena,
 /* Notes each SDG target, GCM objective and theme of a recommendation or
  * commitment that is outside the reference lists, with the closest valid
  * values and the command that corrects it. */
-static void check_reference_tags(rt_entity_t entity,
+static void check_reference_tags(rt_store_reader_t *reader,
+                                 store_arena_t *arena, rt_entity_t entity,
                                  const ProtobufCMessage *record, const char *id,
                                  rt_verify_report_t *report) {
   char *const *sdg;
@@ -666,8 +672,16 @@ static void check_reference_tags(rt_entity_t entity,
                  "(they are numbered 1..%zu): correct it with rectrack %s "
                  "edit %s.",
                  id, (int)gcm[i], rt_gcm_objective_count(), command, id);
-  if (theme != NULL && theme[0] != '\0' && rt_theme(theme) == NULL) {
-    const char *nearest = rt_theme_nearest(theme, NULL, 0);
+  bool known = true;
+  if (theme != NULL && theme[0] != '\0' &&
+      store_theme_known(reader->txn, reader->store, theme, &known, NULL) == 0 &&
+      !known) {
+    const char **added = NULL;
+    size_t n_added = 0;
+    if (store_added_theme_ids(reader->txn, reader->store, arena, 32, &added,
+                              &n_added, NULL) != 0)
+      n_added = 0;
+    const char *nearest = rt_theme_nearest(theme, added, n_added);
     char suggestion[96] = "";
     if (nearest != NULL)
       snprintf(suggestion, sizeof suggestion, "; did you mean \"%s\"?",
@@ -704,7 +718,7 @@ static void check_record(rt_store_reader_t *reader, store_arena_t *arena,
       (entity == RT_ENTITY_RECOMMENDATION || entity == RT_ENTITY_COMMITMENT))
     check_status(reader, arena, entity, record, pk, id, report);
   if (record != NULL)
-    check_reference_tags(entity, record, id, report);
+    check_reference_tags(reader, arena, entity, record, id, report);
   if (record && store_index_keys(entity, record, &keys) != 0)
     add_problem(report, "The index keys of %s cannot be computed.", id);
   for (size_t i = 0; i < keys.n; i++) {
@@ -807,6 +821,73 @@ static int verify_index(rt_store_reader_t *reader, store_arena_t *arena,
   return rc == RT_ENOTFOUND ? 0 : rc; /* the end of the index */
 }
 
+/* ---- themes added at run time ------------------------------------------ */
+
+/* One added theme is stored under its own id, byte for byte as the log
+ * entry that created it holds it. */
+static void check_theme(rt_store_reader_t *reader, store_arena_t *arena,
+                        const MDB_val *key, const MDB_val *value,
+                        rt_verify_report_t *report) {
+  char id[RT_MAX_ID_LEN + 1];
+  size_t len = key->mv_size < RT_MAX_ID_LEN ? key->mv_size : RT_MAX_ID_LEN;
+  memcpy(id, key->mv_data, len);
+  id[len] = '\0';
+  report->records_checked++;
+  Rectrack__V1__Theme *theme = rectrack__v1__theme__unpack(
+      &arena->allocator, value->mv_size, value->mv_data);
+  if (theme == NULL || strcmp(store_str(theme->id), id) != 0) {
+    add_problem(report, "The theme stored under \"%s\" %s.", id,
+                theme ? "carries another id" : "does not decode");
+    return;
+  }
+  uint8_t log_key[8];
+  store_put_u64(log_key, theme->revision);
+  MDB_val entry;
+  Rectrack__V1__ChangeEvent *event = NULL;
+  if (present(reader, reader->store->log, log_key, 8, &entry))
+    event = rectrack__v1__change_event__unpack(&arena->allocator, entry.mv_size,
+                                               entry.mv_data);
+  if (event == NULL || event->theme == NULL ||
+      strcmp(store_str(event->subject_id), id) != 0)
+    add_problem(report,
+                "Theme \"%s\" says it was added at revision %" PRIu64
+                ", but the log holds no such change.",
+                id, theme->revision);
+  else if (!same_packed(&event->theme->base, value->mv_data, value->mv_size))
+    add_problem(report,
+                "Theme \"%s\" differs from what the log recorded when it "
+                "was added: it was altered.",
+                id);
+  if (rt_theme(id) != NULL)
+    add_notice(report,
+               "Theme \"%s\", added at revision %" PRIu64 ", is now also a "
+               "theme of the reference lists (\"%s\"); records tagged with "
+               "it read the compiled title.",
+               id, theme->revision, rt_theme(id)->title);
+}
+
+static int verify_themes(rt_store_reader_t *reader, store_arena_t *arena,
+                         rt_verify_report_t *report, rt_error_t *err) {
+  const char *verifying = "verifying themes";
+  MDB_cursor *cursor;
+  int rc = store_mdb_error(
+      mdb_cursor_open(reader->txn, reader->store->themes, &cursor), err,
+      verifying);
+  if (rc != 0)
+    return rc;
+  MDB_val key, value;
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_FIRST), err,
+                       verifying);
+  while (rc == 0) {
+    check_theme(reader, arena, &key, &value, report);
+    store_arena_reset(arena);
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_NEXT), err,
+                         verifying);
+  }
+  mdb_cursor_close(cursor);
+  return rc == RT_ENOTFOUND ? 0 : rc;
+}
+
 /* A request id must name the change it was sent with: the log entry at
  * its revision carries the same principal and request id, so that a
  * retry is answered with its own change and no other principal's. */
@@ -894,6 +975,8 @@ int rt_store_verify(rt_store_t *store, rt_verify_report_t *report,
     if (rc == 0)
       rc = verify_index(reader, &arena, (rt_entity_t)entity, report, err);
   }
+  if (rc == 0)
+    rc = verify_themes(reader, &arena, report, err);
   if (rc == 0)
     rc = verify_requests(reader, &arena, report, err);
   rt_store_reader_end(reader);

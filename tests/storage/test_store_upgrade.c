@@ -449,6 +449,7 @@ static const char *const v3_lines[] = {
     "2024-06-01 is the latest",
     "R73: the follow-up recorded at revision 277 speaks of 2099-01-01, a day "
     "not yet come",
+    "schema 3 -> 4: themes the secretariat adds at run time",
     "schema 3 -> 4: a status is that of the validated report with the latest "
     "date (the later recorded of one day); 4 recommendations and 1 "
     "commitment took a new status",
