@@ -132,6 +132,7 @@ extern const rt_cli_command_t rt_cli_followup_commands[];
 extern const rt_cli_command_t rt_cli_import_commands[];
 extern const rt_cli_command_t rt_cli_misc_commands[];
 extern const rt_cli_command_t rt_cli_completion_commands[];
+extern const rt_cli_command_t rt_cli_reference_commands[];
 
 /* Every table, NULL-terminated (for dispatch, help and completion). */
 extern const rt_cli_command_t *const rt_cli_command_tables[];
@@ -265,6 +266,12 @@ void rt_cli_print_list(rt_cli_t *cli, const ProtobufCMessage *const *items,
                        size_t count, const rt_cli_column_t *columns,
                        size_t column_count, const char *json_key,
                        const ProtobufCMessageDescriptor *descriptor);
+
+/* Prints text wrapped at width columns, at words; continuation lines are
+ * indented by indent spaces (the first line is the caller's to start).
+ * Ends with a newline. */
+void rt_cli_print_wrapped(FILE *out, const char *text, size_t indent,
+                          size_t width);
 
 /* Prints one message: "field: value" lines, a JSON object, or CSV. */
 void rt_cli_print_record(rt_cli_t *cli, const ProtobufCMessage *message);

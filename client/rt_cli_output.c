@@ -490,8 +490,7 @@ static void collect_fields(const ProtobufCMessage *message, const char *prefix,
   }
 }
 
-/* Prints text wrapped at width columns, continuation lines indented. */
-static void print_wrapped(FILE *out, const char *text, size_t indent,
+void rt_cli_print_wrapped(FILE *out, const char *text, size_t indent,
                           size_t width) {
   size_t room = width > indent + 20 ? width - indent : 20, used = 0;
   const char *p = text;
@@ -537,8 +536,8 @@ static void print_fields(rt_cli_t *cli, const ProtobufCMessage *message) {
     if (tint != NULL)
       fprintf(cli->out, "%s%s\x1b[0m\n", tint, lines.values[i]);
     else
-      print_wrapped(cli->out, lines.values[i], label_width + 1,
-                    (size_t)cli->width);
+      rt_cli_print_wrapped(cli->out, lines.values[i], label_width + 1,
+                           (size_t)cli->width);
     free(lines.labels[i]);
     free(lines.values[i]);
   }
