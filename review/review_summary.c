@@ -333,13 +333,13 @@ static void add_no_information(builder_t *b, const rt_review_model_t *m) {
   }
   size_t n = 0;
   for (size_t i = 0; i < m->rec_count; i++)
-    if (!m->recs[i].reported_in_period)
+    if (rt_review_lacks_information(&m->recs[i]))
       rec_ids[n++] = m->recs[i].id;
   qsort(rec_ids, n, sizeof *rec_ids, compare_ids);
   for (size_t i = 0; i < n; i++)
     s->no_information_ids[s->n_no_information_ids++] = dup_text(b, rec_ids[i]);
   for (size_t i = 0; i < m->com_count; i++)
-    if (!m->coms[i].reported_in_period)
+    if (rt_review_lacks_information(&m->coms[i]))
       s->no_information_ids[s->n_no_information_ids++] =
           dup_text(b, m->coms[i].id);
   free(rec_ids);

@@ -286,8 +286,9 @@ static void add_indicator_chart(rt_review_xlsx_t *x, size_t i,
   rt_review_buf_free(&title);
   lxw_row_t r = (lxw_row_t)(x->indicator_row + i);
   lxw_chart_series *path = chart_add_series(chart, NULL, NULL);
-  chart_series_set_categories(path, "Summary", r, 5, r, 6);
-  chart_series_set_values(path, "Summary", r, 7, r, 8);
+  /* The indicators table's baseline and target dates, then values. */
+  chart_series_set_categories(path, "Summary", r, 6, r, 7);
+  chart_series_set_values(path, "Summary", r, 8, r, 9);
   chart_series_set_name(path, "Straight path to target");
   lxw_chart_line dashed = {
       .color = 0x0072B2, .width = 2, .dash_type = LXW_CHART_LINE_DASH_DASH};

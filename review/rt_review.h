@@ -106,6 +106,10 @@ typedef struct rt_review_input {
   size_t actor_count;
   Rectrack__V1__Source *const *sources;
   size_t source_count;
+  /* Themes added at run time, for their titles (those of the reference
+   * lists are compiled in); may be empty. */
+  Rectrack__V1__Theme *const *themes;
+  size_t theme_count;
 } rt_review_input_t;
 
 /*
