@@ -110,6 +110,11 @@ typedef struct rt_review_input {
    * lists are compiled in); may be empty. */
   Rectrack__V1__Theme *const *themes;
   size_t theme_count;
+  /* The summary's lists (changes, overdue, indicators, no-information
+   * ids, and the actors of by_actor) hold at most this many entries,
+   * the first in their documented order; their *_count fields count them
+   * all. 0: every entry (what an export renders). */
+  size_t max_list_items;
 } rt_review_input_t;
 
 /*

@@ -18,19 +18,28 @@
  * call the pending index entries dangling; it now refuses the directory
  * instead.
  *
- * Version 4 (release 0.4): one rule for status. A subject's status is the
+ * Version 4 (release 0.3): indexes for every filter. The keys of an
+ * archived record carry the archived bit, every record is under IDX_ALL,
+ * recommendations and commitments are also under the revision of their
+ * last change and, while open, their due date, and their words are in the
+ * word index (store_words.h). The step empties the four indexes and
+ * writes every record's entries again; no record and no log entry
+ * changes.
+ *
+ * Version 5: one rule for status. A subject's status is the
  * status of its validated follow-up with the latest as_of (the later
- * recorded one between two of a day); version 3 took the latest recorded
+ * recorded one between two of a day); version 4 took the latest recorded
  * one, so a report that arrived late and spoke of an earlier day became
  * the status. The step works every recommendation's and commitment's
  * status fields out again by the new rule (store_status.h); a record they
  * change is written with its status index entry moved and a log entry of
  * its own (principal "rectrack-upgrade"), and named in the report. A
- * report dated after tomorrow, which version 3 accepted, is kept and
+ * report dated after tomorrow, which version 4 accepted, is kept and
  * named too.
  */
 #include "store_upgrade.h"
 #include "store_trajectory.h"
+#include "store_words.h"
 
 #include "rt_enum.h"
 
@@ -238,7 +247,93 @@ static int add_review_states(upgrade_t *up) {
   return rc;
 }
 
-/* ---- 3 -> 4: one rule for status ---------------------------------------- */
+/* ---- 3 -> 4: indexes for every filter, and the word index ------------- */
+
+static int put_index_entries(upgrade_t *up, rt_entity_t entity,
+                             const MDB_val *pk,
+                             const ProtobufCMessage *record) {
+  store_keyset_t keys = {0};
+  int rc = store_index_keys(entity, record, &keys);
+  if (rc != 0)
+    rc = rt_error_set(up->err, rc, NULL, "storage: cannot index a record");
+  MDB_dbi dbi = store_entity_index(up->store, entity);
+  for (size_t i = 0; rc == 0 && i < keys.n; i++) {
+    MDB_val key = {keys.keys[i].len, keys.keys[i].data}, value = *pk;
+    rc = store_mdb_error(mdb_put(up->txn, dbi, &key, &value, MDB_NODUPDATA),
+                         up->err, "rebuilding an index");
+    if (rc == RT_EEXIST)
+      rc = 0;
+  }
+  store_keyset_free(&keys);
+  if (rc == 0 &&
+      (entity == RT_ENTITY_RECOMMENDATION || entity == RT_ENTITY_COMMITMENT)) {
+    store_key_t key = {.len = pk->mv_size};
+    memcpy(key.data, pk->mv_data, pk->mv_size);
+    rc = store_words_put(up->txn, up->store, entity, record, &key, up->err);
+  }
+  return rc;
+}
+
+/* Empties entity's indexes and indexes each of its records again. */
+static int reindex_entity(upgrade_t *up, rt_entity_t entity, size_t *records) {
+  const char *rebuilding = "rebuilding an index";
+  int rc = store_mdb_error(
+      mdb_drop(up->txn, store_entity_index(up->store, entity), 0), up->err,
+      rebuilding);
+  MDB_cursor *cursor = NULL;
+  if (rc == 0)
+    rc = store_mdb_error(
+        mdb_cursor_open(up->txn, store_entity_dbi(up->store, entity), &cursor),
+        up->err, rebuilding);
+  MDB_val pk, value;
+  if (rc == 0)
+    rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_FIRST),
+                         up->err, rebuilding);
+  while (rc == 0) {
+    ProtobufCMessage *record = NULL;
+    store_arena_reset(&up->arena);
+    rc = store_unpack(&up->arena, store_entity_descriptor(entity),
+                      value.mv_data, value.mv_size, &record, up->err);
+    if (rc == RT_ECORRUPT) { /* kept as it is; the verifier names it */
+      rc = 0;
+    } else if (rc == 0) {
+      rc = put_index_entries(up, entity, &pk, record);
+      (*records)++;
+    }
+    if (rc == 0)
+      rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_NEXT),
+                           up->err, rebuilding);
+  }
+  if (cursor)
+    mdb_cursor_close(cursor);
+  return rc == RT_ENOTFOUND ? 0 : rc;
+}
+
+static int index_every_filter(upgrade_t *up) {
+  size_t records = 0;
+  int rc = 0;
+  for (int entity = RT_ENTITY_SOURCE; rc == 0 && entity <= RT_ENTITY_COMMITMENT;
+       entity++)
+    rc = reindex_entity(up, (rt_entity_t)entity, &records);
+  MDB_stat words = {0}, more = {0};
+  if (rc == 0)
+    rc = store_mdb_error(mdb_stat(up->txn, up->store->rec_words, &words),
+                         up->err, "reading the word index");
+  if (rc == 0)
+    rc = store_mdb_error(mdb_stat(up->txn, up->store->com_words, &more),
+                         up->err, "reading the word index");
+  if (rc == 0)
+    rc = report_line(up,
+                     "schema 3 -> 4: the indexes of %zu record%s rebuilt "
+                     "(every filter has one; archived records apart) and "
+                     "%zu word entr%s written for text search",
+                     records, records == 1 ? "" : "s",
+                     (size_t)(words.ms_entries + more.ms_entries),
+                     words.ms_entries + more.ms_entries == 1 ? "y" : "ies");
+  return rc;
+}
+
+/* ---- 4 -> 5: one rule for status ---------------------------------------- */
 
 #define UPGRADE_PRINCIPAL "rectrack-upgrade"
 
@@ -447,12 +542,12 @@ static int apply_status_rule(upgrade_t *up) {
   if (rc == 0)
     rc = report_future_dates(up);
   if (rc == 0)
-    rc = report_line(up, "schema 3 -> 4: themes the secretariat adds at run "
+    rc = report_line(up, "schema 4 -> 5: themes the secretariat adds at run "
                          "time (rectrack ref theme add) are kept in a "
                          "database of their own");
   if (rc == 0)
     rc = report_line(up,
-                     "schema 3 -> 4: a status is that of the validated report "
+                     "schema 4 -> 5: a status is that of the validated report "
                      "with the latest date (the later recorded of one day); "
                      "%zu recommendation%s and %zu commitment%s took a new "
                      "status, each with a log entry by " UPGRADE_PRINCIPAL,
@@ -465,7 +560,8 @@ static int apply_status_rule(upgrade_t *up) {
 static const upgrade_step_t steps[] = {
     {1, scope_request_ids},
     {2, add_review_states},
-    {3, apply_status_rule},
+    {3, index_every_filter},
+    {4, apply_status_rule},
 };
 
 int store_upgrade_run(rt_store_t *store, MDB_txn *txn, uint64_t from,

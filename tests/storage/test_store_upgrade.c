@@ -140,6 +140,7 @@ static void test_opening_a_v1_directory_upgrades_it(void **state) {
       fx, "R72: status stalled -> implemented: the report of 2024-09-01 is "
           "the latest"));
   assert_true(notices_mention(fx, "schema 3 -> 4"));
+  assert_true(notices_mention(fx, "schema 4 -> 5"));
   expect_fixture_counts(store);
   fx_expect_sound(store);
   Rectrack__V1__Recommendation *rec = fx_get_recommendation(store, "R72");
@@ -159,6 +160,48 @@ static void test_opening_a_v1_directory_upgrades_it(void **state) {
   fx->notice_count = 0;
   store = open_store(fx);
   assert_int_equal(fx->notice_count, 0);
+  rt_store_close(store);
+}
+
+/* Lists a recommendation page with the given filter applied by set. */
+static Rectrack__V1__ListRecommendationsResponse *
+list_recs(rt_store_t *store, Rectrack__V1__ListRecommendationsRequest *req) {
+  rt_store_reader_t *reader = NULL;
+  rt_error_t err;
+  assert_int_equal(rt_store_reader_begin(store, &reader, &err), 0);
+  Rectrack__V1__ListRecommendationsResponse *resp = NULL;
+  int rc =
+      rt_store_list_recommendations(reader, req, "2026-12-01", &resp, &err);
+  if (rc != 0)
+    fail_msg("list: %s", err.message);
+  rt_store_reader_end(reader);
+  return resp;
+}
+
+/* Schema 4 builds the indexes every filter walks, and the word index,
+ * from the records of the older directory. */
+static void test_upgrade_builds_every_index_and_the_word_index(void **state) {
+  upgrade_fixture_t *fx = *state;
+  rt_store_t *store = open_store(fx);
+  assert_true(notices_mention(fx, "schema 3 -> 4"));
+  assert_true(notices_mention(fx, "word entries written"));
+  fx_expect_sound(store);
+  Rectrack__V1__ListRecommendationsRequest req =
+      RECTRACK__V1__LIST_RECOMMENDATIONS_REQUEST__INIT;
+  Rectrack__V1__ListRecommendationsResponse *resp = list_recs(store, &req);
+  assert_int_equal(resp->total_size, V1_RECOMMENDATIONS - 1); /* R73 */
+  assert_false(resp->total_size_is_estimate);
+  protobuf_c_message_free_unpacked(&resp->base, NULL);
+  req.include_archived = true;
+  resp = list_recs(store, &req);
+  assert_int_equal(resp->total_size, V1_RECOMMENDATIONS);
+  protobuf_c_message_free_unpacked(&resp->base, NULL);
+  req.include_archived = false;
+  req.query = (char *)"FIXTURE out-of-order";
+  resp = list_recs(store, &req);
+  assert_int_equal(resp->n_recommendations, 1);
+  assert_string_equal(resp->recommendations[0]->id, "R72");
+  protobuf_c_message_free_unpacked(&resp->base, NULL);
   rt_store_close(store);
 }
 
@@ -380,7 +423,7 @@ static void test_verify_names_a_request_id_without_its_principal(void **state) {
   rt_store_close(store);
 }
 
-/* ---- schema 3 -> 4: the status rule ------------------------------------ */
+/* ---- schema 4 -> 5: the status rule ------------------------------------ */
 
 /* The ids of the active recommendations (commitments when commitments)
  * with status (0: any) that are overdue as of overdue_as_of (NULL: not
@@ -449,8 +492,9 @@ static const char *const v3_lines[] = {
     "2024-06-01 is the latest",
     "R73: the follow-up recorded at revision 277 speaks of 2099-01-01, a day "
     "not yet come",
-    "schema 3 -> 4: themes the secretariat adds at run time",
-    "schema 3 -> 4: a status is that of the validated report with the latest "
+    "schema 3 -> 4: the indexes of",
+    "schema 4 -> 5: themes the secretariat adds at run time",
+    "schema 4 -> 5: a status is that of the validated report with the latest "
     "date (the later recorded of one day); 4 recommendations and 1 "
     "commitment took a new status",
 };
@@ -646,6 +690,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(
           test_after_the_upgrade_reports_follow_the_rule, setup_v3, teardown),
       cmocka_unit_test(test_upgrading_a_directory_without_data_is_refused),
+      cmocka_unit_test_setup_teardown(
+          test_upgrade_builds_every_index_and_the_word_index, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
