@@ -156,6 +156,18 @@ const char *rt_review_theme_title(const rt_review_model_t *m, const char *id);
 const char *rt_review_gcm_title(int objective);
 /* The short label of an SDG target, "" when it is not one. */
 const char *rt_review_sdg_label(const char *target);
+/* What the keys of a status count are, for the label a reader sees. */
+typedef enum rt_review_key_kind {
+  RT_REVIEW_KEY_THEME, /* a theme id: its title, "(no theme)" for "" */
+  RT_REVIEW_KEY_ACTOR, /* an actor id: its name */
+  RT_REVIEW_KEY_SDG,   /* an SDG target: "10.c: its label" */
+  RT_REVIEW_KEY_GCM,   /* a GCM objective number: "23: its title" */
+} rt_review_key_kind_t;
+/* The label of key, written into out (size bytes) or a static or model
+ * string; never NULL. */
+const char *rt_review_key_label(const rt_review_model_t *m,
+                                rt_review_key_kind_t kind, const char *key,
+                                char *out, size_t size);
 /* Whether an item belongs under "No information in the period": nothing
  * reported in the period, and not closed (implemented or withdrawn). */
 bool rt_review_lacks_information(const rt_review_item_t *it);
@@ -240,12 +252,18 @@ extern const rt_review_table_t rt_review_table_indicators;
 extern const rt_review_table_t rt_review_table_sdg;
 extern const rt_review_table_t rt_review_table_gcm;
 extern const rt_review_table_t rt_review_table_no_information;
+extern const rt_review_table_t rt_review_table_actors;
 
 void rt_review_ctx_close(rt_review_ctx_t *ctx);
 /* The status breakdown of row of the SDG (gcm false) or GCM table of the
  * summary; NULL when out of memory. Valid until rt_review_ctx_close. */
 const rt_review_breakdown_t *rt_review_breakdown(rt_review_ctx_t *ctx, bool gcm,
                                                  size_t row);
+/* The same breakdowns as status counts sorted by key, as the charts take
+ * them: a malloc'd array of *n pointers into the same block (free(*out)
+ * frees all); keys point into the summary. 0 or RT_ENOMEM. */
+int rt_review_breakdown_counts(rt_review_ctx_t *ctx, bool gcm,
+                               Rectrack__V1__StatusCount ***out, size_t *n);
 /* The cell as plain text (lists joined with separator) appended to b. */
 void rt_review_cell_text(const rt_review_column_t *col,
                          const rt_review_cell_t *cell, const char *separator,
@@ -313,7 +331,7 @@ void rt_review_svg_status_bars(rt_review_buf_t *b, const rt_review_model_t *m,
                                Rectrack__V1__StatusCount *const *counts,
                                size_t count, size_t max_bars, const char *title,
                                const char *axis_label, const char *key_label,
-                               bool keys_are_actors);
+                               rt_review_key_kind_t keys);
 /* One 100% bar of all items by status (counts: by_status), with legend. */
 void rt_review_svg_status_overview(rt_review_buf_t *b,
                                    Rectrack__V1__StatusCount *const *counts,

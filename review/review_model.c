@@ -580,6 +580,30 @@ const char *rt_review_sdg_label(const char *target) {
   return t ? t->label : "";
 }
 
+const char *rt_review_key_label(const rt_review_model_t *m,
+                                rt_review_key_kind_t kind, const char *key,
+                                char *out, size_t size) {
+  key = key ? key : "";
+  switch (kind) {
+  case RT_REVIEW_KEY_ACTOR:
+    return rt_review_actor_name(m, key);
+  case RT_REVIEW_KEY_SDG:
+    if (rt_review_sdg_label(key)[0] == '\0')
+      return key;
+    snprintf(out, size, "%s: %s", key, rt_review_sdg_label(key));
+    return out;
+  case RT_REVIEW_KEY_GCM: {
+    const char *title = rt_review_gcm_title((int)strtol(key, NULL, 10));
+    if (title[0] == '\0')
+      return key;
+    snprintf(out, size, "%s: %s", key, title);
+    return out;
+  }
+  default:
+    return key[0] ? rt_review_theme_title(m, key) : "(no theme)";
+  }
+}
+
 bool rt_review_lacks_information(const rt_review_item_t *it) {
   return !it->reported_in_period &&
          it->status != RECTRACK__V1__STATUS__STATUS_IMPLEMENTED &&

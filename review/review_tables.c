@@ -22,34 +22,23 @@ static const char *const gcm_names[] = {
     "",   "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9",  "10", "11",
     "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23"};
 
+/* The spellings are rt_enum's, the one table of them. */
+static const char *slug_or_empty(const ProtobufCEnumDescriptor *type,
+                                 int value) {
+  const char *slug = rt_enum_slug(type, value);
+  return slug ? slug : "";
+}
+
 const char *rt_review_subject_type_name(int type) {
-  switch (type) {
-  case RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_RECOMMENDATION:
-    return "recommendation";
-  case RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_COMMITMENT:
-    return "commitment";
-  default:
-    return "";
-  }
+  return slug_or_empty(&rectrack__v1__subject_type__descriptor, type);
 }
 
 const char *rt_review_direction_name(int direction) {
-  switch (direction) {
-  case RECTRACK__V1__DIRECTION__DIRECTION_INCREASE:
-    return "increase";
-  case RECTRACK__V1__DIRECTION__DIRECTION_DECREASE:
-    return "decrease";
-  default:
-    return "";
-  }
+  return slug_or_empty(&rectrack__v1__direction__descriptor, direction);
 }
 
 const char *rt_review_commitment_kind_name(int kind) {
-  static const char *const names[] = {
-      "",        "policy", "legislation",       "programme",
-      "funding", "data",   "quantified-target", "partnership"};
-  return kind >= 0 && kind < (int)(sizeof names / sizeof names[0]) ? names[kind]
-                                                                   : "";
+  return slug_or_empty(&rectrack__v1__commitment_kind__descriptor, kind);
 }
 
 static void set_text(rt_review_cell_t *c, const char *s) {
@@ -376,6 +365,7 @@ static const rt_review_column_t change_columns[] = {
     {"reported_by", "Reported by (id)", RT_CELL_TEXT, 0, 14},
     {"reported_by_name", "Reported by", RT_CELL_TEXT, DOC, 20},
     {"note", "Note", RT_CELL_TEXT, DOC, 50},
+    {"evidence", "Evidence", RT_CELL_LIST, DOC, 30},
 };
 
 static size_t change_count(const rt_review_ctx_t *ctx) {
@@ -394,6 +384,7 @@ static int change_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
   set_text(&c[6], fu ? fu->reported_by : "");
   set_actor(ctx, &c[7], fu ? fu->reported_by : "");
   set_text(&c[8], fu ? fu->note : "");
+  set_list(&c[9], fu ? fu->evidence : NULL, fu ? fu->n_evidence : 0);
   return 0;
 }
 
@@ -612,6 +603,42 @@ const rt_review_breakdown_t *rt_review_breakdown(rt_review_ctx_t *ctx, bool gcm,
   return gcm ? &ctx->gcm_breakdown[row] : &ctx->sdg_breakdown[row];
 }
 
+int rt_review_breakdown_counts(rt_review_ctx_t *ctx, bool gcm,
+                               Rectrack__V1__StatusCount ***out, size_t *n) {
+  const Rectrack__V1__ReviewSummary *s = ctx->summary;
+  size_t rows = gcm ? s->n_by_gcm_objective : s->n_by_sdg_target;
+  Rectrack__V1__KeyCount *const *keys =
+      gcm ? s->by_gcm_objective : s->by_sdg_target;
+  *out = NULL;
+  *n = 0;
+  size_t cap = rows * RT_REVIEW_STATUS_COUNT;
+  /* The pointers, then the messages they point at: one block. */
+  Rectrack__V1__StatusCount **counts =
+      malloc((cap ? cap : 1) * (sizeof *counts + sizeof **counts));
+  if (counts == NULL)
+    return RT_ENOMEM;
+  Rectrack__V1__StatusCount *cells = (void *)(counts + (cap ? cap : 1));
+  for (size_t r = 0; r < rows; r++) {
+    const rt_review_breakdown_t *b = rt_review_breakdown(ctx, gcm, r);
+    if (b == NULL) {
+      free(counts);
+      return RT_ENOMEM;
+    }
+    for (int status = 0; status < RT_REVIEW_STATUS_COUNT; status++) {
+      if (b->counts[status] == 0)
+        continue;
+      Rectrack__V1__StatusCount *c = &cells[*n];
+      rectrack__v1__status_count__init(c);
+      c->key = keys[r]->key;
+      c->status = (Rectrack__V1__Status)status;
+      c->count = b->counts[status];
+      counts[(*n)++] = c;
+    }
+  }
+  *out = counts;
+  return 0;
+}
+
 static int fill_breakdown(rt_review_ctx_t *ctx, bool gcm, size_t row,
                           rt_review_cell_t *c) {
   const rt_review_breakdown_t *b = rt_review_breakdown(ctx, gcm, row);
@@ -679,6 +706,32 @@ static int noinfo_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
 const rt_review_table_t rt_review_table_no_information = {
     "no_information", "No information in the period", COLUMNS(noinfo_columns),
     noinfo_count, noinfo_fill};
+
+/* ---- actors: id to name (model) ---- */
+
+static const rt_review_column_t actor_columns[] = {
+    {"id", "Id", RT_CELL_TEXT, DOC, 16},
+    {"name", "Name", RT_CELL_TEXT, DOC, 40},
+    {"kind", "Kind", RT_CELL_TEXT, DOC, 16},
+    {"country", "Country", RT_CELL_TEXT, DOC, 10},
+};
+
+static size_t actor_count(const rt_review_ctx_t *ctx) {
+  return ctx->model->actor_count;
+}
+
+static int actor_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
+  const Rectrack__V1__Actor *a = ctx->model->actors[row];
+  set_text(&c[0], a->id);
+  set_text(&c[1], a->name);
+  set_text(&c[2],
+           slug_or_empty(&rectrack__v1__actor_kind__descriptor, (int)a->kind));
+  set_text(&c[3], a->country);
+  return 0;
+}
+
+const rt_review_table_t rt_review_table_actors = {
+    "actors", "Actors", COLUMNS(actor_columns), actor_count, actor_fill};
 
 void rt_review_ctx_close(rt_review_ctx_t *ctx) {
   free(ctx->gcm);
