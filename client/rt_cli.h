@@ -106,11 +106,12 @@ typedef struct rt_cli {
   rt_cli_format_t format;
   FILE *out;
   FILE *err;
-  bool color;          /* colour status values in tables */
-  int width;           /* terminal columns for tables */
-  bool err_is_tty;     /* progress bars */
-  rt_client_t *client; /* created on the first call */
-  const char *program; /* "rectrack" */
+  bool color;                 /* colour status values in tables */
+  int width;                  /* terminal columns for tables */
+  bool err_is_tty;            /* progress bars */
+  rt_client_t *client;        /* created on the first call */
+  struct rt_cli_names *names; /* rt_cli_names.c: read on first use */
+  const char *program;        /* "rectrack" */
 } rt_cli_t;
 
 /* A command: `rec add`, `status`. sub is NULL for one-word commands. */
@@ -272,6 +273,13 @@ void rt_cli_print_list(rt_cli_t *cli, const ProtobufCMessage *const *items,
  * Ends with a newline. */
 void rt_cli_print_wrapped(FILE *out, const char *text, size_t indent,
                           size_t width);
+
+/* The name of actor id, read from the server with every actor the first
+ * time a name is wanted (rt_cli_names.c); the id itself when the server
+ * has no name for it. Valid until rt_cli_names_free, which the CLI's
+ * exit calls. "" for NULL or "". */
+const char *rt_cli_actor_name(rt_cli_t *cli, const char *id);
+void rt_cli_names_free(rt_cli_t *cli);
 
 /* Prints one message: "field: value" lines, a JSON object, or CSV. */
 void rt_cli_print_record(rt_cli_t *cli, const ProtobufCMessage *message);

@@ -598,6 +598,7 @@ static int dispatch(rt_cli_t *cli, const rt_args_t *global) {
 }
 
 static void cli_free(rt_cli_t *cli) {
+  rt_cli_names_free(cli);
   rt_client_free(cli->client);
   free(cli->server);
   free(cli->ca_file);

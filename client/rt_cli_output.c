@@ -385,6 +385,13 @@ static void print_csv(rt_cli_t *cli, const ProtobufCMessage *const *items,
   free(names);
 }
 
+/* Fields that hold one actor's id. */
+static bool is_actor_field(const char *field) {
+  return strcmp(field, "actor_id") == 0 ||
+         strcmp(field, "lead_actor_id") == 0 ||
+         strcmp(field, "reported_by") == 0;
+}
+
 static void print_table(rt_cli_t *cli, const ProtobufCMessage *const *items,
                         size_t count, const rt_cli_column_t *columns,
                         size_t column_count) {
@@ -405,8 +412,17 @@ static void print_table(rt_cli_t *cli, const ProtobufCMessage *const *items,
       rt_cli_table_set_status_column(table, c);
   }
   for (size_t r = 0; r < count; r++) {
-    for (size_t c = 0; c < column_count; c++)
+    for (size_t c = 0; c < column_count; c++) {
       cells[c] = rt_cli_field_text(items[r], columns[c].field, false);
+      /* A person reads the actor's name; JSON and CSV keep the id. */
+      if (cells[c] != NULL && is_actor_field(columns[c].field)) {
+        char *name = strdup(rt_cli_actor_name(cli, cells[c]));
+        if (name != NULL) {
+          free((char *)cells[c]);
+          cells[c] = name;
+        }
+      }
+    }
     rt_cli_table_add_row(table, cells);
     for (size_t c = 0; c < column_count; c++)
       free((char *)cells[c]);
