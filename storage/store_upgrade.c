@@ -39,6 +39,7 @@
  */
 #include "store_upgrade.h"
 #include "store_trajectory.h"
+#include "store_validate.h"
 #include "store_words.h"
 
 #include "rt_enum.h"
@@ -459,9 +460,22 @@ static int next_subject(upgrade_t *up, rt_entity_t entity, store_key_t *pk,
   return rc == RT_ENOTFOUND ? 0 : rc;
 }
 
+typedef struct tag_notes {
+  upgrade_t *up;
+  int rc;
+} tag_notes_t;
+
+static void note_tag(void *arg, const char *sentence) {
+  tag_notes_t *notes = arg;
+  if (notes->rc == 0)
+    notes->rc = report_line(notes->up, "%s (kept as it is)", sentence);
+}
+
 /* Brings the status fields of every record of entity in line with the
- * rule; counts the records it changed. Records are visited by key, a
- * cursor at a time, so that the writes never run under an open cursor. */
+ * rule, and names each tag outside the reference lists (the record is
+ * kept as it is, for the secretariat to correct); counts the records it
+ * changed. Records are visited by key, a cursor at a time, so that the writes
+ * never run under an open cursor. */
 static int apply_status_rule_to(upgrade_t *up, rt_entity_t entity,
                                 size_t *changed) {
   store_key_t pk = {.len = 8};
@@ -477,13 +491,19 @@ static int apply_status_rule_to(upgrade_t *up, rt_entity_t entity,
     store_status_of_record(entity, record, &was);
     rc = store_status_read(up->txn, up->store, entity, &pk, &up->arena, &is,
                            up->err);
+    char id[32];
+    store_describe_key(entity, pk.data, pk.len, id, sizeof id);
     if (rc == 0 && !store_status_agrees(entity, record, &is)) {
-      char id[32];
-      store_describe_key(entity, pk.data, pk.len, id, sizeof id);
       rc = rewrite_status(up, entity, &pk, record, &was, &is, id);
       if (rc == 0)
         rc = report_status_change(up, id, &was, &is);
       (*changed)++;
+    }
+    if (rc == 0) {
+      tag_notes_t notes = {up, 0};
+      store_outside_tags(up->txn, up->store, &up->arena, entity, record, id,
+                         note_tag, &notes);
+      rc = notes.rc;
     }
     if (rc != 0)
       return rc;

@@ -489,3 +489,75 @@ int store_check_references(MDB_txn *txn, rt_store_t *store, rt_entity_t entity,
   }
   return 0;
 }
+
+/* One sentence of store_outside_tags, formatted and handed to say. */
+#define SAY(...)                                                               \
+  do {                                                                         \
+    char sentence[640];                                                        \
+    snprintf(sentence, sizeof sentence, __VA_ARGS__);                          \
+    say(arg, sentence);                                                        \
+  } while (0)
+
+void store_outside_tags(MDB_txn *txn, rt_store_t *store, store_arena_t *arena,
+                        rt_entity_t entity, const ProtobufCMessage *record,
+                        const char *id,
+                        void (*say)(void *arg, const char *sentence),
+                        void *arg) {
+  char *const *sdg;
+  const int32_t *gcm;
+  size_t n_sdg, n_gcm;
+  const char *theme, *command;
+  if (entity == RT_ENTITY_RECOMMENDATION) {
+    const Rectrack__V1__Recommendation *r = (const void *)record;
+    sdg = r->sdg_targets, n_sdg = r->n_sdg_targets;
+    gcm = r->gcm_objectives, n_gcm = r->n_gcm_objectives;
+    theme = r->theme, command = "rec";
+  } else if (entity == RT_ENTITY_COMMITMENT) {
+    const Rectrack__V1__Commitment *c = (const void *)record;
+    sdg = c->sdg_targets, n_sdg = c->n_sdg_targets;
+    gcm = c->gcm_objectives, n_gcm = c->n_gcm_objectives;
+    theme = c->theme, command = "commit";
+  } else {
+    return;
+  }
+  char shown[RT_EXCERPT_SIZE], valid[160];
+  for (size_t i = 0; i < n_sdg; i++) {
+    if (rt_sdg_target(sdg[i]) != NULL)
+      continue;
+    const rt_sdg_goal_t *goal = rt_sdg_goal_of(sdg[i]);
+    if (goal != NULL)
+      SAY("%s carries SDG target %s, which is not an SDG target "
+          "(targets of goal %d: %s): correct it with rectrack %s "
+          "edit %s.",
+          id, rt_quote_excerpt(store_str(sdg[i]), shown), goal->number,
+          rt_sdg_goal_targets_text(goal, valid, sizeof valid), command, id);
+    else
+      SAY("%s carries SDG target %s, which is not an SDG target (the "
+          "goals are 1..%zu): correct it with rectrack %s edit %s.",
+          id, rt_quote_excerpt(store_str(sdg[i]), shown), rt_sdg_goal_count(),
+          command, id);
+  }
+  for (size_t i = 0; i < n_gcm; i++)
+    if (rt_gcm_objective(gcm[i]) == NULL)
+      SAY("%s carries GCM objective %d, which is not a GCM objective "
+          "(they are numbered 1..%zu): correct it with rectrack %s "
+          "edit %s.",
+          id, (int)gcm[i], rt_gcm_objective_count(), command, id);
+  bool known = true;
+  if (theme != NULL && theme[0] != '\0' &&
+      store_theme_known(txn, store, theme, &known, NULL) == 0 && !known) {
+    const char **added = NULL;
+    size_t n_added = 0;
+    if (store_added_theme_ids(txn, store, arena, 32, &added, &n_added, NULL) !=
+        0)
+      n_added = 0;
+    const char *nearest = rt_theme_nearest(theme, added, n_added);
+    char suggestion[96] = "";
+    if (nearest != NULL)
+      snprintf(suggestion, sizeof suggestion, "; did you mean \"%s\"?",
+               nearest);
+    SAY("%s carries theme \"%s\", which is not a listed theme%s: "
+        "correct it with rectrack %s edit %s.",
+        id, rt_quote_excerpt(theme, shown), suggestion, command, id);
+  }
+}

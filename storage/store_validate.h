@@ -63,4 +63,18 @@ int store_added_theme_ids(MDB_txn *txn, rt_store_t *store, store_arena_t *arena,
                           size_t max, const char ***ids, size_t *n,
                           rt_error_t *err);
 
+/* Calls say(arg, sentence) once for each SDG target, GCM objective and
+ * theme of record (a Recommendation or Commitment of entity, whose id is
+ * id) outside the reference lists and the themes added in txn, with the
+ * closest valid values and the command that corrects it ("R73 carries SDG
+ * target 10.99, which is not an SDG target (targets of goal 10: ...):
+ * correct it with rectrack rec edit R73."). Such records were stored
+ * before the lists were enforced; the verifier and the upgrade name them.
+ * Scratch memory comes from arena. Other entities: nothing is said. */
+void store_outside_tags(MDB_txn *txn, rt_store_t *store, store_arena_t *arena,
+                        rt_entity_t entity, const ProtobufCMessage *record,
+                        const char *id,
+                        void (*say)(void *arg, const char *sentence),
+                        void *arg);
+
 #endif /* RT_STORE_VALIDATE_H */

@@ -180,6 +180,8 @@ test_upgrade() {
     "$work/dry.out" || fail "dry run: the review-state step is not reported"
   grep -q "R72: status stalled -> implemented: the report of 2024-09-01 is the latest" \
     "$work/dry.out" || fail "dry run: R72's new status is not reported"
+  grep -q "R73 carries SDG target 10.99, which is not an SDG target" \
+    "$work/dry.out" || fail "dry run: R73's tag outside the lists is not named"
   cmp -s "$work/old/data.mdb" "$work/before.mdb" || fail "dry run changed the data"
   run real 0 upgrade --data-dir "$work/old"
   grep -q "schema version 1 -> 5$" "$work/real.out" || fail "upgrade: not reported"

@@ -141,6 +141,11 @@ static void test_opening_a_v1_directory_upgrades_it(void **state) {
           "the latest"));
   assert_true(notices_mention(fx, "schema 3 -> 4"));
   assert_true(notices_mention(fx, "schema 4 -> 5"));
+  /* A tag outside the reference lists is named, and the record kept. */
+  assert_true(notices_mention(fx, "R73 carries SDG target 10.99, which is "
+                                  "not an SDG target (targets of goal 10: "));
+  assert_true(notices_mention(fx, "correct it with rectrack rec edit R73. "
+                                  "(kept as it is)"));
   expect_fixture_counts(store);
   fx_expect_sound(store);
   Rectrack__V1__Recommendation *rec = fx_get_recommendation(store, "R72");
