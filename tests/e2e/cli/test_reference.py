@@ -102,6 +102,14 @@ class ReferenceCommands(rtharness.ServerTestCase):
                       "gfmd-2024", "--title", "Skills partnerships",
                       "--theme", "labour-mobility").json()
         self.assertEqual(rec["theme"], "labour-mobility")
+        # The review reads the added theme's title with its data set.
+        period = ("review", "--from", "2024-01-01", "--to", "2030-12-31")
+        review = self.ok(*period, "--format", "csv", "-o", "-").out
+        rows = {r["id"]: r for r in csv.DictReader(io.StringIO(review))}
+        self.assertEqual(rows[rec["id"]]["theme_title"],
+                         "Labour mobility and skills")
+        html = self.ok(*period, "-o", "-").out
+        self.assertIn("Theme: Labour mobility and skills", html)
 
         again = self.fails(5, "ref", "theme", "add", "labour-mobility",
                            "--title", "Again")
