@@ -6,7 +6,9 @@
  * argument parser, output rendering (table, JSON, CSV) and the generic
  * protobuf-c helpers the commands are built from. May call rt_client (the
  * blocking gRPC transport), rt_dataset (import format, enum names),
- * rt_validate and the generated rectrack.v1 messages. Not a public API: the
+ * rt_validate and the generated rectrack.v1 messages. Names people read
+ * (actor names in tables, the reference lists of `ref`) come from the
+ * server (rt_cli_names.c, rt_cli_reference.c). Not a public API: the
  * only consumer is the rectrack executable and its unit tests.
  */
 #ifndef RT_CLI_H

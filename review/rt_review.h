@@ -5,10 +5,11 @@
  *
  * Owns: the review semantics (status as of a date, changes in a period,
  * overdue, indicator progress and trajectory, "no information") and the
- * five renderers. Calls only rt_proto (rectrack.v1 messages), rt_error,
- * rt_validate, jansson and libxlsxwriter. It knows nothing of storage or
- * the network: the caller reads the data set in one consistent snapshot,
- * hands it over as arrays of messages, and sends the chunks it gets back.
+ * five renderers. Calls only rt_proto (rectrack.v1 messages, rt_enum),
+ * rt_error, rt_validate, rt_reference, jansson and libxlsxwriter. It knows
+ * nothing of storage or the network: the caller reads the data set in one
+ * consistent snapshot, hands it over as arrays of messages, and sends the
+ * chunks it gets back.
  *
  * Typical use by the service (one export):
  *
@@ -53,7 +54,12 @@
  *    progress NaN and NO_DATA. Measurements after as_of are ignored.
  *  - CSV text cells starting with = + - @ TAB CR get a leading ' (OWASP
  *    CSV injection); numbers are left alone.
- *  - No information: an active item with no follow-up dated in the period.
+ *  - No information: an active item, neither implemented nor withdrawn
+ *    as of as_of, with no follow-up dated in the period.
+ *  - Names: every document shows names beside or instead of ids (theme
+ *    titles from common/rt_reference.h and the input's added themes,
+ *    actor names, source titles with dates, SDG target labels, GCM
+ *    objective titles); CSV, JSON and XLSX keep the ids and add columns.
  *  - Lists are sorted deterministically; ids compare "naturally" (R2 < R10).
  */
 #ifndef RT_REVIEW_H
