@@ -281,6 +281,10 @@ void rt_cli_print_wrapped(FILE *out, const char *text, size_t indent,
  * has no name for it. Valid until rt_cli_names_free, which the CLI's
  * exit calls. "" for NULL or "". */
 const char *rt_cli_actor_name(rt_cli_t *cli, const char *id);
+/* The same for a table cell: takes id (malloc'd, may be NULL) and returns
+ * the name in a malloc'd string of its own (the caller frees it), or id
+ * itself when no copy can be made. */
+char *rt_cli_named_actor(rt_cli_t *cli, char *id);
 void rt_cli_names_free(rt_cli_t *cli);
 
 /* Prints one message: "field: value" lines, a JSON object, or CSV. */

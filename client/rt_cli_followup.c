@@ -304,7 +304,7 @@ static void print_history_table(rt_cli_t *cli, const rt_cli_list_t *list,
         rt_cli_field_text(item, "as_of", false),
         rt_cli_field_text(item, measurements ? "value" : "status", false),
         state_and_reviewer(item),
-        rt_cli_field_text(item, "reported_by", false),
+        rt_cli_named_actor(cli, rt_cli_field_text(item, "reported_by", false)),
         rt_cli_field_text(item, "recorded_by", false),
         rt_cli_field_text(item, measurements ? "source" : "note", false)};
     rt_cli_table_add_row(table, (const char *const *)cells);
@@ -464,13 +464,8 @@ static void overdue_row(rt_cli_t *cli, rt_cli_table_t *table,
   if (days >= 0 && asprintf(&cells[3], "%ld", days) < 0)
     cells[3] = NULL;
   /* The table names the actor; CSV keeps the id, as the record does. */
-  if (cli->format == RT_CLI_FORMAT_TABLE && cells[4] != NULL) {
-    char *name = strdup(rt_cli_actor_name(cli, cells[4]));
-    if (name != NULL) {
-      free(cells[4]);
-      cells[4] = name;
-    }
-  }
+  if (cli->format == RT_CLI_FORMAT_TABLE)
+    cells[4] = rt_cli_named_actor(cli, cells[4]);
   if (cli->format == RT_CLI_FORMAT_CSV) {
     for (size_t c = 0; c < 6; c++) {
       if (c > 0)
@@ -711,6 +706,7 @@ static void print_pending(rt_cli_t *cli, const pending_t *p) {
       }
       fputs("\r\n", cli->out);
     } else {
+      cells[5] = rt_cli_named_actor(cli, cells[5]); /* BY: a name */
       rt_cli_table_add_row(table, (const char *const *)cells);
     }
     for (size_t c = 0; c < PENDING_COLUMNS; c++)

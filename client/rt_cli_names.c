@@ -65,6 +65,16 @@ const char *rt_cli_actor_name(rt_cli_t *cli, const char *id) {
   return found && (*found)->name && (*found)->name[0] ? (*found)->name : id;
 }
 
+char *rt_cli_named_actor(rt_cli_t *cli, char *id) {
+  if (id == NULL)
+    return NULL;
+  char *name = strdup(rt_cli_actor_name(cli, id));
+  if (name == NULL)
+    return id;
+  free(id);
+  return name;
+}
+
 void rt_cli_names_free(rt_cli_t *cli) {
   if (cli->names == NULL)
     return;

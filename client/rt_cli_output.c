@@ -415,13 +415,8 @@ static void print_table(rt_cli_t *cli, const ProtobufCMessage *const *items,
     for (size_t c = 0; c < column_count; c++) {
       cells[c] = rt_cli_field_text(items[r], columns[c].field, false);
       /* A person reads the actor's name; JSON and CSV keep the id. */
-      if (cells[c] != NULL && is_actor_field(columns[c].field)) {
-        char *name = strdup(rt_cli_actor_name(cli, cells[c]));
-        if (name != NULL) {
-          free((char *)cells[c]);
-          cells[c] = name;
-        }
-      }
+      if (is_actor_field(columns[c].field))
+        cells[c] = rt_cli_named_actor(cli, (char *)cells[c]);
     }
     rt_cli_table_add_row(table, cells);
     for (size_t c = 0; c < column_count; c++)
