@@ -56,7 +56,8 @@ class FollowUps(rtharness.ServerTestCase):
                          "in-progress")
         table = self.ok("history", rec)
         self.assertIn("partially-implemented", table.out)
-        self.assertIn("Bangladesh", table.out)  # BY: the reporter's name
+        wide = self.ok("history", rec, env=cli_env(COLUMNS="200"))
+        self.assertIn("Bangladesh", wide.out)  # BY: the reporter's name
         rows = list(csv.reader(io.StringIO(
             self.ok("--output", "csv", "history", rec).out)))
         self.assertEqual(rows[0][0], "subject_id")
