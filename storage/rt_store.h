@@ -256,6 +256,14 @@ int rt_store_log_scan(rt_store_reader_t *reader, uint64_t from_revision,
                       size_t max_count, rt_log_visit_fn visit, void *data,
                       rt_error_t *err);
 
+/* What the public may see (rectrackd's web pages and JSON read API).
+ * A follow-up or measurement is official when validated (review_state
+ * VALIDATED, or UNSPECIFIED: recorded before review states existed); a
+ * commitment is published unless its publication is UNPUBLISHED
+ * (UNSPECIFIED: recorded before the flag existed). */
+bool rt_store_review_is_official(int review_state);
+bool rt_store_commitment_is_published(const Rectrack__V1__Commitment *c);
+
 /* Record counts in the snapshot. */
 typedef struct rt_store_counts {
   int64_t sources, actors, recommendations, commitments, follow_ups,

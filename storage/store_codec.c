@@ -203,6 +203,14 @@ bool store_review_is_official(int review_state) {
          review_state == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_UNSPECIFIED;
 }
 
+bool rt_store_review_is_official(int review_state) {
+  return store_review_is_official(review_state);
+}
+
+bool rt_store_commitment_is_published(const Rectrack__V1__Commitment *c) {
+  return c->publication != RECTRACK__V1__PUBLICATION__PUBLICATION_UNPUBLISHED;
+}
+
 MDB_dbi store_entity_dbi(rt_store_t *store, rt_entity_t entity) {
   switch (entity) {
   case RT_ENTITY_SOURCE:

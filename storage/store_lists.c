@@ -35,6 +35,7 @@ typedef struct subject_view {
   char **recommendation_ids;
   size_t n_recommendation_ids;
   int kind, trajectory;
+  bool published;
 } subject_view_t;
 
 typedef struct subject_filter {
@@ -49,6 +50,7 @@ typedef struct subject_filter {
   const char *recommendation_id;
   int kind, trajectory;
   bool pending_validation;
+  int publication; /* commitments: PUBLISHED or UNPUBLISHED only; 0: any */
 } subject_filter_t;
 
 static bool set(const char *value) { return value && value[0]; }
@@ -102,6 +104,7 @@ static void view_of(rt_entity_t entity, const ProtobufCMessage *record,
   v->n_recommendation_ids = c->n_recommendation_ids;
   v->kind = c->kind;
   v->trajectory = c->trajectory;
+  v->published = rt_store_commitment_is_published(c);
 }
 
 static bool matches_status(const subject_filter_t *f, int status) {
@@ -160,6 +163,10 @@ static bool match_subject(const ProtobufCMessage *record, const void *data) {
       (f->trajectory && v.trajectory != f->trajectory) ||
       (f->pending_validation && v.pending_count == 0))
     return false;
+  if (f->publication &&
+      v.published !=
+          (f->publication == RECTRACK__V1__PUBLICATION__PUBLICATION_PUBLISHED))
+    return false;
   return true;
 }
 
@@ -201,6 +208,9 @@ static int check_subject_filter(const subject_filter_t *f, rt_error_t *err) {
   if (rc == 0)
     rc = store_validate_enum(&rectrack__v1__trajectory__descriptor,
                              f->trajectory, true, "trajectory", err);
+  if (rc == 0)
+    rc = store_validate_enum(&rectrack__v1__publication__descriptor,
+                             f->publication, true, "publication", err);
   return rc;
 }
 
@@ -352,6 +362,7 @@ int rt_store_list_commitments(
       .recommendation_id = request->recommendation_id,
       .kind = request->kind,
       .trajectory = request->trajectory,
+      .publication = request->publication,
   };
   return run_subject_list(
       reader, &f, &copy.base, &copy.page_size, &copy.page_token, TAG_COMS,
