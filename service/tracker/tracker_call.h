@@ -44,6 +44,11 @@ struct rt_tracker {
   /* Authentication (see rt_tracker_options_t.auth); NULL: open. */
   rt_auth_t *auth;
 
+  /* Calls counted by method (index of methods[], then "other") and gRPC
+   * status, and timed (tracker.c); NULL without metrics. */
+  rt_metrics_t *metrics;
+  struct tracker_call_series *call_series; /* method_count + 1 */
+
   /* WatchChanges: every open stream, and those due a turn of the pump. */
   rt_watcher_t *watchers;
   uv_idle_t *pump; /* own allocation: freed by its close callback */
