@@ -311,6 +311,11 @@ int rt_store_backup(rt_store_t *store, const char *dir, rt_error_t *err);
 /* Current map size in bytes (grows as data does). */
 size_t rt_store_map_size(rt_store_t *store);
 
+/* Bytes of the map in use: up to the last page written (free pages
+ * inside it included), the size the data file needs. Thread-safe; 0 if
+ * LMDB cannot tell. */
+size_t rt_store_used_bytes(rt_store_t *store);
+
 /* ---- deliberate damage, for the verifier's tests only ---------------- */
 
 /* Flips one byte of the stored log entry at revision. */
