@@ -413,7 +413,18 @@ typedef struct download {
   const uint8_t *chunk;
   size_t len, offset;
   bool done;
+  bool slot_held; /* of http_download_begin, given back at the end */
 } download_t;
+
+/* The slot is given back as soon as the last byte is rendered, before
+ * libmicrohttpd sends the end of the body: a client that read the whole
+ * download never finds its slot still taken. */
+static void release_slot(download_t *d) {
+  if (d->slot_held) {
+    d->slot_held = false;
+    http_download_end(d->http);
+  }
+}
 
 static ssize_t download_read(void *cls, uint64_t pos, char *buf, size_t max) {
   download_t *d = cls;
@@ -423,11 +434,14 @@ static ssize_t download_read(void *cls, uint64_t pos, char *buf, size_t max) {
       return MHD_CONTENT_READER_END_OF_STREAM;
     int rc = rt_review_renderer_next(d->renderer, &d->chunk, &d->len);
     d->offset = 0;
-    if (rc < 0)
+    if (rc < 0) {
+      release_slot(d);
       return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
     if (rc == 0) {
       d->done = true;
       d->len = 0;
+      release_slot(d);
     }
   }
   size_t n = d->len - d->offset < max ? d->len - d->offset : max;
@@ -440,7 +454,7 @@ static void download_free(void *cls) {
   download_t *d = cls;
   rt_review_renderer_free(d->renderer);
   review_free(&d->rv);
-  http_download_end(d->http);
+  release_slot(d);
   free(d);
 }
 
@@ -466,6 +480,7 @@ int http_page_download(http_request_t *req) {
   int rc = d ? 0 : http_fail(req, RT_ENOMEM, NULL, "out of memory");
   if (rc == 0) {
     d->http = req->http;
+    d->slot_held = true;
     rc = review_load(req, &d->rv, false);
     if (rc != 0) {
       free(d);

@@ -272,6 +272,13 @@ static enum MHD_Result visit(void *cls, enum MHD_ValueKind kind,
   char excerpt[RT_EXCERPT_SIZE];
   (void)kind;
   st->total += key_size + value_size + 2;
+  size_t known = 0;
+  if (value_size > HTTP_MAX_VALUE_BYTES && strlen(key) == key_size &&
+      find_spec(key, &known) != NULL) {
+    /* name the parameter that is too long, not the whole string */
+    st->rc = check_bytes(req, key, value ? value : "", value_size);
+    return MHD_NO;
+  }
   if (st->total > HTTP_MAX_QUERY_BYTES) {
     st->rc = http_fail(req, RT_EINVAL, "query",
                        "query: the query string is longer than the %d bytes "

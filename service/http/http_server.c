@@ -47,7 +47,7 @@
 #define DEFAULT_MAX_CONNECTIONS 256
 #define DEFAULT_MAX_PER_ADDRESS 32
 #define DEFAULT_TIMEOUT_S 30
-#define DEFAULT_MAX_REQUEST_BYTES (32u << 10)
+#define DEFAULT_MAX_REQUEST_BYTES (256u << 10)
 #define DEFAULT_MAX_DOWNLOADS 2
 
 /* The statuses counted by name; any other falls under "other". */
