@@ -493,7 +493,7 @@ int http_page_download(http_request_t *req) {
   struct MHD_Response *response = NULL;
   if (rc == 0) {
     response = MHD_create_response_from_callback(
-        MHD_SIZE_UNKNOWN, 64 * 1024, download_read, d, download_free);
+        MHD_SIZE_UNKNOWN, 16 * 1024, download_read, d, download_free);
     if (response == NULL)
       rc = http_fail(req, RT_ENOMEM, NULL, "out of memory");
   }

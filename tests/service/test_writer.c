@@ -292,14 +292,12 @@ static void test_batches_writes_and_sizes_are_counted(void **state) {
   run_until_completed(f, 6);
   /* batches of 1, 4 and 1: 'x' fails alone */
   assert_int_equal(metric(f, "rectrack_writer_batches_total"), 3);
-  assert_int_equal(metric(f, "rectrack_writer_writes_total{result=\"ok\"}"),
-                   5);
-  assert_int_equal(
-      metric(f, "rectrack_writer_writes_total{result=\"failed\"}"), 1);
+  assert_int_equal(metric(f, "rectrack_writer_writes_total{result=\"ok\"}"), 5);
+  assert_int_equal(metric(f, "rectrack_writer_writes_total{result=\"failed\"}"),
+                   1);
   assert_int_equal(metric(f, "rectrack_writer_batch_size_count"), 3);
   assert_int_equal(metric(f, "rectrack_writer_batch_size_sum"), 6);
-  assert_int_equal(metric(f, "rectrack_writer_batch_size_bucket{le=\"1\"}"),
-                   2);
+  assert_int_equal(metric(f, "rectrack_writer_batch_size_bucket{le=\"1\"}"), 2);
   assert_int_equal(metric(f, "rectrack_writer_commit_duration_seconds_count"),
                    3);
   assert_int_equal(metric(f, "rectrack_writer_queue_length"), 0);

@@ -209,9 +209,11 @@ class Http(rtharness.ServerTestCase):
     def test_a_10_kb_query_string_is_400(self):
         self.assert_error("/recommendations?q=" + "a" * 10240, 400,
                           "INVALID_ARGUMENT", field="q")
+        self.assert_error("/recommendations?page_token=" + "a" * 10240, 400,
+                          "INVALID_ARGUMENT", field="page_token")
         many = "&".join("status=stalled" for _ in range(700))
         self.assert_error("/recommendations?" + many, 400,
-                          "INVALID_ARGUMENT", field="query")
+                          "INVALID_ARGUMENT", field="status")
 
     def test_dot_segments_in_the_path_are_400(self):
         for path in ["/recommendations/../metrics", "/static/..%2Fetc",
@@ -269,6 +271,7 @@ class Http(rtharness.ServerTestCase):
             self.assertEqual(busy.headers["Retry-After"], "5")
             api_busy = self.get("/downloads/review.md",
                                 Accept="application/json")
+            self.assertEqual(api_busy.status, 429, api_busy)
             self.assertEqual(json.loads(api_busy.body)["error"]["status"],
                              "RESOURCE_EXHAUSTED")
         finally:
