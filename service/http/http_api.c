@@ -213,7 +213,6 @@ int http_api_themes(http_request_t *req) {
 }
 
 /* The period of a review: from and to, or the current year to date. */
-int http_review_period(http_request_t *req, char from[11], char to[11]);
 
 int http_api_summary(http_request_t *req) {
   char from[11], to[11];

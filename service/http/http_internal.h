@@ -23,6 +23,7 @@
 #define HTTP_INTERNAL_H
 
 #include "rt_http.h"
+#include "rt_review.h"
 #include "rt_validate.h"
 
 #include "rectrack/v1/resources.pb-c.h"
@@ -329,6 +330,24 @@ extern const char http_stylesheet[];
 extern const size_t http_stylesheet_len;
 /* The Content-Security-Policy of every answer. */
 extern const char http_csp[];
+
+/* ---- http_charts.c, http_overview.c ------------------------------------- */
+
+/* The review's charts (inline SVG), appended to the body: all items by
+ * status, recommendations by theme (summary may be NULL: computed), and
+ * one commitment's indicator against its path, from its validated
+ * measurements. */
+void http_chart_status(http_request_t *req, const rt_review_input_t *in,
+                       const Rectrack__V1__ReviewSummary *summary);
+void http_chart_themes(http_request_t *req, const rt_review_input_t *in,
+                       const Rectrack__V1__ReviewSummary *summary);
+void http_indicator_chart(http_request_t *req,
+                          const Rectrack__V1__Commitment *c,
+                          Rectrack__V1__Measurement *const *measurements,
+                          size_t n);
+/* The review period of a request: from (default 1 January of to's year)
+ * and to (default today), checked from <= to; 0 or 400 naming "from". */
+int http_review_period(http_request_t *req, char from[11], char to[11]);
 
 /* ---- handlers ----------------------------------------------------------- */
 

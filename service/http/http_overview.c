@@ -25,12 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int http_review_period(http_request_t *req, char from[11], char to[11]);
-void http_chart_status(http_request_t *req,
-                       const Rectrack__V1__ReviewSummary *summary);
-void http_chart_themes(http_request_t *req, const rt_review_input_t *in,
-                       const Rectrack__V1__ReviewSummary *summary);
-
 int http_review_period(http_request_t *req, char from[11], char to[11]) {
   snprintf(to, 11, "%s", req->params.to ? req->params.to : req->today);
   if (req->params.from)
@@ -248,7 +242,7 @@ int http_page_overview(http_request_t *req) {
   http_buf_puts(b, "\">downloads</a> page.</p>\n");
   headline(req, rv.summary);
   http_buf_puts(b, "<h2>By status</h2>\n");
-  http_chart_status(req, rv.summary);
+  http_chart_status(req, &rv.in, rv.summary);
   http_buf_puts(b, "<h2>By theme</h2>\n");
   http_chart_themes(req, &rv.in, rv.summary);
   theme_table(req, rv.summary);

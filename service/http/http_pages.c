@@ -585,11 +585,6 @@ int http_page_recommendation(http_request_t *req) {
 /* ---- one commitment --------------------------------------------------------
  */
 
-void http_indicator_chart(http_request_t *req,
-                          const Rectrack__V1__Commitment *c,
-                          Rectrack__V1__Measurement *const *measurements,
-                          size_t n);
-
 static void indicator_section(http_request_t *req,
                               const Rectrack__V1__Commitment *c,
                               Rectrack__V1__Measurement *const *meas,
