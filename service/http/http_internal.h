@@ -244,9 +244,13 @@ int http_get_actor(http_request_t *req, const char *id,
 int http_get_source(http_request_t *req, const char *id,
                     Rectrack__V1__Source **out);
 
-/* Clear what a public reader may not see of records it may see. */
+/* Clear what a public reader may not see of records it may see: reports
+ * awaiting validation, and who wrote what (principals of the tokens
+ * file). */
 void http_public_recommendation(Rectrack__V1__Recommendation *r);
 void http_public_commitment(Rectrack__V1__Commitment *c);
+void http_public_follow_up(Rectrack__V1__FollowUp *f);
+void http_public_measurement(Rectrack__V1__Measurement *m);
 
 /* Lists through the storage engine with the public filters added (only
  * published commitments) and the draft fields cleared on every record.

@@ -121,16 +121,39 @@ static int store_answer(http_request_t *req, int rc, const char *what,
   return rc;
 }
 
+/* Empties a string field of an unpacked message, freeing what it held
+ * (protobuf-c frees only strings other than its shared empty one). */
+static void clear_string(char **field) {
+  if (*field != NULL && *field != protobuf_c_empty_string)
+    free(*field);
+  *field = (char *)protobuf_c_empty_string;
+}
+
+/* Who wrote a record (updated_by, recorded_by, reviewed_by) names a
+ * principal of the tokens file: the operator's business, and the name
+ * of a reporter whose submission awaits validation. Not public. */
 void http_public_recommendation(Rectrack__V1__Recommendation *r) {
   r->reported_status = RECTRACK__V1__STATUS__STATUS_UNSPECIFIED;
-  r->reported_as_of = (char *)protobuf_c_empty_string;
+  clear_string(&r->reported_as_of);
+  clear_string(&r->updated_by);
   r->pending_count = 0;
 }
 
 void http_public_commitment(Rectrack__V1__Commitment *c) {
   c->reported_status = RECTRACK__V1__STATUS__STATUS_UNSPECIFIED;
-  c->reported_as_of = (char *)protobuf_c_empty_string;
+  clear_string(&c->reported_as_of);
+  clear_string(&c->updated_by);
   c->pending_count = 0;
+}
+
+void http_public_follow_up(Rectrack__V1__FollowUp *f) {
+  clear_string(&f->recorded_by);
+  clear_string(&f->reviewed_by);
+}
+
+void http_public_measurement(Rectrack__V1__Measurement *m) {
+  clear_string(&m->recorded_by);
+  clear_string(&m->reviewed_by);
 }
 
 /* A commitment's official measurements, counted in req's snapshot. */
@@ -337,7 +360,7 @@ static bool subject_is_public(http_request_t *req, const char *id,
 /* Drops from the list (items of n) those keep() refuses; they are freed. */
 static size_t keep_items(ProtobufCMessage **items, size_t n,
                          bool (*keep)(http_request_t *req,
-                                      const ProtobufCMessage *item),
+                                      ProtobufCMessage *item),
                          http_request_t *req) {
   size_t kept = 0;
   for (size_t i = 0; i < n; i++) {
@@ -349,18 +372,24 @@ static size_t keep_items(ProtobufCMessage **items, size_t n,
   return kept;
 }
 
-static bool keep_follow_up(http_request_t *req, const ProtobufCMessage *m) {
-  const Rectrack__V1__FollowUp *f = (const void *)m;
+static bool keep_follow_up(http_request_t *req, ProtobufCMessage *m) {
+  Rectrack__V1__FollowUp *f = (void *)m;
   bool exists;
-  return rt_store_review_is_official(f->review_state) &&
-         (req->params.subject != NULL ||
-          subject_is_public(req, f->subject_id, &exists));
+  if (!rt_store_review_is_official(f->review_state) ||
+      (req->params.subject == NULL &&
+       !subject_is_public(req, f->subject_id, &exists)))
+    return false;
+  http_public_follow_up(f);
+  return true;
 }
 
-static bool keep_measurement(http_request_t *req, const ProtobufCMessage *m) {
+static bool keep_measurement(http_request_t *req, ProtobufCMessage *m) {
   (void)req;
-  return rt_store_review_is_official(
-      ((const Rectrack__V1__Measurement *)m)->review_state);
+  Rectrack__V1__Measurement *x = (void *)m;
+  if (!rt_store_review_is_official(x->review_state))
+    return false;
+  http_public_measurement(x);
+  return true;
 }
 
 int http_list_follow_ups(http_request_t *req,
@@ -549,6 +578,7 @@ static int read_measurements(http_request_t *req, http_dataset_t *set,
     Rectrack__V1__Measurement *m = found[i];
     if (!rt_store_review_is_official(m->review_state))
       continue;
+    http_public_measurement(m);
     if (m->commitment_id == NULL || m->commitment_id[0] == '\0') {
       Rectrack__V1__Measurement *named = malloc(sizeof *named);
       if (named == NULL || push(&set->measurement_copies, &set->n_copies,
@@ -573,8 +603,10 @@ static int keep_public_follow_ups(http_request_t *req, http_dataset_t *set) {
     Rectrack__V1__FollowUp *f = set->follow_ups[i];
     bool exists;
     if (rt_store_review_is_official(f->review_state) &&
-        subject_is_public(req, f->subject_id, &exists))
+        subject_is_public(req, f->subject_id, &exists)) {
+      http_public_follow_up(f);
       set->follow_ups[kept++] = f;
+    }
   }
   set->n_follow_ups = kept;
   return 0;
