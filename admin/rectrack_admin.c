@@ -30,7 +30,7 @@
 #include <time.h>
 
 #define EXIT_USAGE 2
-#define BATCH_SIZE 100
+#define BATCH_SIZE 1000
 #define DEFAULT_PRINCIPAL "rectrack-admin"
 
 static const char *program = "rectrack-admin";
@@ -312,15 +312,44 @@ done:
   return status;
 }
 
-static void print_load_stats(const rt_dataset_load_t *load, const char *file,
-                             const char *dir) {
+/* Counts per kind, indexed by rt_dataset_kind_t. */
+typedef struct load_tallies {
+  rt_dataset_tally_t kind[RT_DATASET_MEASUREMENT + 1];
+} load_tallies_t;
+
+static void add_tallies(load_tallies_t *sum, const rt_dataset_load_t *load) {
+  for (int kind = RT_DATASET_SOURCE; kind <= RT_DATASET_MEASUREMENT; kind++) {
+    rt_dataset_tally_t t = rt_dataset_load_tally(load, kind);
+    sum->kind[kind].created += t.created;
+    sum->kind[kind].present += t.present;
+    sum->kind[kind].replayed += t.replayed;
+    sum->kind[kind].failed += t.failed;
+  }
+}
+
+static void print_tallies(const load_tallies_t *sum, const char *file,
+                          const char *dir) {
   printf("%s -> %s\n", file, dir);
   printf("  %-16s %8s %10s %7s\n", "kind", "created", "unchanged", "failed");
   for (int kind = RT_DATASET_SOURCE; kind <= RT_DATASET_MEASUREMENT; kind++) {
-    rt_dataset_tally_t tally = rt_dataset_load_tally(load, kind);
-    printf("  %-16s %8zu %10zu %7zu\n", rt_dataset_kind_name(kind),
-           tally.created, tally.replayed + tally.present, tally.failed);
+    const rt_dataset_tally_t *t = &sum->kind[kind];
+    printf("  %-16s %8zu %10zu %7zu\n", rt_dataset_kind_name(kind), t->created,
+           t->replayed + t->present, t->failed);
   }
+}
+
+static size_t failed_items(const load_tallies_t *sum) {
+  size_t failed = 0;
+  for (int kind = RT_DATASET_SOURCE; kind <= RT_DATASET_MEASUREMENT; kind++)
+    failed += sum->kind[kind].failed;
+  return failed;
+}
+
+static void print_load_stats(const rt_dataset_load_t *load, const char *file,
+                             const char *dir) {
+  load_tallies_t sum = {0};
+  add_tallies(&sum, load);
+  print_tallies(&sum, file, dir);
 }
 
 static void print_problems(const rt_dataset_errors_t *errors,
@@ -340,15 +369,73 @@ static void print_problems(const rt_dataset_errors_t *errors,
           errors->count, errors->count == 1 ? "" : "s");
 }
 
+/* A JSON Lines file: checked whole first (nothing is written unless every
+ * line is valid), then loaded segment by segment, each freed before the
+ * next is read, so memory stays flat whatever the file's size. */
+#define LINES_SEGMENT 4096
+
+static int load_lines(const options_t *opts) {
+  rt_dataset_errors_t errors;
+  rt_error_t err;
+  size_t items = 0;
+  int rc = rt_dataset_check_lines(opts->file, &items, &errors, &err);
+  if (rc == RT_EINVAL)
+    print_problems(&errors, opts->file);
+  else if (rc != 0)
+    fprintf(stderr, "%s: %s\n", program, err.message);
+  rt_dataset_errors_free(&errors);
+  if (rc != 0)
+    return 1;
+  rt_store_t *store = NULL;
+  rt_dataset_stream_t *stream = NULL;
+  load_tallies_t sum = {0};
+  int status = open_store(opts->data_dir, true, &store);
+  if (status == 0 && rt_dataset_stream_open(opts->file, &stream, &err) != 0) {
+    fprintf(stderr, "%s: %s\n", program, err.message);
+    status = 1;
+  }
+  while (status == 0) {
+    rt_dataset_t *segment = NULL;
+    rt_dataset_load_t *load = NULL;
+    rc = rt_dataset_stream_next(stream, LINES_SEGMENT, &segment, &errors, &err);
+    rt_dataset_errors_free(&errors);
+    if (rc != 0) {
+      fprintf(stderr, "%s: %s\n", program, err.message);
+      status = 1;
+      break;
+    }
+    if (segment == NULL)
+      break;
+    if (rt_dataset_load_new(segment, &load_policy, &load, &err) != 0) {
+      fprintf(stderr, "%s: %s\n", program, err.message);
+      status = 1;
+    } else {
+      status = apply_dataset(store, segment, load, opts->principal);
+      add_tallies(&sum, load);
+    }
+    rt_dataset_stream_retire(stream, segment);
+    rt_dataset_load_free(load);
+    rt_dataset_free(segment);
+  }
+  if (stream != NULL)
+    print_tallies(&sum, opts->file, opts->data_dir);
+  if (failed_items(&sum) > 0)
+    status = 1;
+  rt_dataset_stream_close(stream);
+  rt_store_close(store);
+  return status;
+}
+
 static int command_load(int argc, char **argv) {
   options_t opts;
   int rc = parse_options(argc, argv, &opts, false, true, true);
   if (rc != 0)
     return rc;
   if (opts.help) {
-    printf("usage: %s load --data-dir DIR FILE.json [--principal NAME]\n"
+    printf("usage: %s load --data-dir DIR FILE [--principal NAME]\n"
            "\n"
-           "Validates every item of FILE.json (format rectrack-import/1) and,\n"
+           "Validates every item of FILE (format rectrack-import/1, or its\n"
+           "JSON Lines form rectrack-import-lines/1, read line by line) and,\n"
            "only if all are valid, applies them to the store in DIR\n"
            "(created if missing) in batches of %d. Running the same load\n"
            "again creates nothing new. Changes are recorded as made by\n"
@@ -356,6 +443,8 @@ static int command_load(int argc, char **argv) {
            program, BATCH_SIZE, DEFAULT_PRINCIPAL);
     return 0;
   }
+  if (rt_dataset_is_lines_file(opts.file))
+    return load_lines(&opts);
   rt_dataset_t *ds = NULL;
   rt_dataset_errors_t errors;
   rt_error_t err;

@@ -1,12 +1,13 @@
 /*
  * `import` and `export`: moving whole datasets in and out of a server.
  *
- * import reads either the JSON import format (parsed and validated by
+ * import reads the JSON import format (parsed and validated by
  * rt_dataset, which also derives the request ids and resolves file-local
- * keys to server ids) or a CSV file of recommendations, one column per
- * field. Everything is validated before the first call; every problem is
- * reported with its JSON path or CSV line, and nothing is written if there
- * is one. Every create carries a request id derived from the content of
+ * keys to server ids), its JSON Lines form (read in segments, so that a
+ * file of any size takes flat memory), or a CSV file of recommendations,
+ * one column per field. Everything is validated before the first call; every
+ * problem is reported with its JSON path or CSV line, and nothing is written if
+ * there is one. Every create carries a request id derived from the content of
  * its item, so running the same import again, or a superset of an import
  * that was interrupted, creates nothing twice: the server answers a
  * repeated request id with the record it created the first time. Whether
@@ -524,8 +525,8 @@ static int write_failed(rt_cli_t *cli, const progress_t *progress,
 
 /* Up to this many writes are in flight at once: the server's writer
  * commits what is queued together, one fsync for the lot, instead of one
- * per item. Well under the server's default limit of 100 streams. */
-#define BATCH_MAX 32
+ * per item. Under the server's default limit of 100 streams. */
+#define BATCH_MAX 64
 
 typedef struct batch {
   rt_client_request_t requests[BATCH_MAX];
@@ -725,8 +726,9 @@ static int send_json_batch(rt_cli_t *cli, rt_dataset_t *dataset,
 
 /* The server runs a batch's calls on concurrent streams, so two reports
  * on one subject could be recorded out of file order: they go in separate
- * batches. A source or actor made some other way is there already, and
- * the import goes on. */
+ * batches, which the loader fills with reports on other subjects (a file
+ * lists its follow-ups subject by subject). A source or actor made some
+ * other way is there already, and the import goes on. */
 static int json_write(rt_cli_t *cli, rt_dataset_t *dataset,
                       progress_t *progress) {
   rt_dataset_load_policy_t policy = {
@@ -797,6 +799,65 @@ static int import_json(rt_cli_t *cli, const char *path, bool dry_run) {
   return rc;
 }
 
+/* The JSON Lines form: checked whole first (nothing is written unless
+ * every line is valid), then written segment by segment, each freed
+ * before the next is read, so memory stays flat whatever the file's
+ * size. */
+#define LINES_SEGMENT 4096
+
+static int report_problems(rt_cli_t *cli, const char *path,
+                           const rt_dataset_errors_t *errors) {
+  for (size_t i = 0; i < errors->problems_len; i++)
+    rt_cli_fail(cli, 0, "%s: %s", path, errors->problems[i].message);
+  return rt_cli_fail(cli, RT_CLI_EXIT_INVALID,
+                     "%s: %zu problem(s); nothing was written", path,
+                     errors->count);
+}
+
+static int import_lines(rt_cli_t *cli, const char *path, bool dry_run) {
+  rt_dataset_errors_t errors = {0};
+  rt_error_t err = {0};
+  progress_t progress = {.cli = cli};
+  int checked = rt_dataset_check_lines(path, &progress.total, &errors, &err);
+  int rc = 0;
+  if (checked == RT_EINVAL)
+    rc = report_problems(cli, path, &errors);
+  else if (checked != 0)
+    rc = rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "%s", err.message);
+  rt_dataset_errors_free(&errors);
+  if (rc == 0 && !dry_run)
+    rc = server_revision(cli, &progress.start_revision);
+  rt_dataset_stream_t *stream = NULL;
+  if (rc == 0 && !dry_run && rt_dataset_stream_open(path, &stream, &err) != 0)
+    rc = rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "%s", err.message);
+  size_t created = 0, present = 0;
+  while (rc == 0 && stream != NULL) {
+    rt_dataset_t *segment = NULL;
+    int next =
+        rt_dataset_stream_next(stream, LINES_SEGMENT, &segment, &errors, &err);
+    if (next == RT_EINVAL)
+      rc = report_problems(cli, path, &errors);
+    else if (next != 0)
+      rc = rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "%s", err.message);
+    rt_dataset_errors_free(&errors);
+    if (rc != 0 || segment == NULL)
+      break;
+    /* the loader counts per segment: carry the totals over */
+    progress.created = progress.present = 0;
+    rc = json_write(cli, segment, &progress);
+    created += progress.created;
+    present += progress.present;
+    rt_dataset_stream_retire(stream, segment);
+    rt_dataset_free(segment);
+  }
+  rt_dataset_stream_close(stream);
+  progress.created = created;
+  progress.present = present;
+  if (rc == 0)
+    print_summary(cli, path, &progress, dry_run);
+  return rc;
+}
+
 static bool has_suffix(const char *text, const char *suffix) {
   size_t len = strlen(text), n = strlen(suffix);
   return len >= n && strcasecmp(text + len - n, suffix) == 0;
@@ -813,5 +874,9 @@ int rt_cli_run_import(rt_cli_t *cli, const rt_args_t *args) {
   bool csv = format ? strcmp(format, "csv") == 0 : has_suffix(path, ".csv");
   if (sodium_init() < 0)
     return rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "cannot initialise libsodium");
-  return csv ? import_csv(cli, path, dry_run) : import_json(cli, path, dry_run);
+  if (csv)
+    return import_csv(cli, path, dry_run);
+  if (rt_dataset_is_lines_file(path))
+    return import_lines(cli, path, dry_run);
+  return import_json(cli, path, dry_run);
 }

@@ -22,7 +22,7 @@
  * over the rank of the item among identical ones, so that two identical
  * follow-ups in one file are still two reports.
  */
-#include "rt_dataset.h"
+#include "dataset_internal.h"
 #include "rt_enum.h"
 #include "rt_validate.h"
 
@@ -34,23 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Paths are built only from section and field names this file defines and
- * from indexes, so they have a known bound. */
-#define PATH_LEN 160
-
-struct rt_dataset {
-  rt_dataset_item_t *items;
-  size_t len, cap;
-};
-
-typedef struct parser {
-  rt_dataset_t *dataset;
-  rt_dataset_errors_t *errors;
-  bool oom;
-  json_t *keys;       /* recommendation and commitment key -> item index */
-  json_t *source_ids; /* source id -> item index, to catch duplicates */
-  json_t *actor_ids;  /* actor id -> item index */
-} parser_t;
+#define PATH_LEN DATASET_PATH_LEN
 
 /* ---- problems --------------------------------------------------------- */
 
@@ -66,8 +50,8 @@ void rt_dataset_errors_free(rt_dataset_errors_t *errors) {
 }
 
 /* Adds a problem whose message is already a full sentence. */
-static void add_problem_message(parser_t *p, const char *path,
-                                const char *message) {
+void dataset_add_problem_message(parser_t *p, const char *path,
+                                 const char *message) {
   rt_dataset_errors_t *errors = p->errors;
   errors->count++;
   if (errors->problems_len >= RT_DATASET_MAX_ERRORS)
@@ -92,10 +76,10 @@ static void add_problem_message(parser_t *p, const char *path,
 }
 
 /* Adds "path: <formatted text>". */
-static void add_problem(parser_t *p, const char *path, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-static void add_problem(parser_t *p, const char *path, const char *format,
-                        ...) {
+#define add_problem_message dataset_add_problem_message
+#define add_problem dataset_add_problem
+void dataset_add_problem(parser_t *p, const char *path, const char *format,
+                         ...) {
   char *text = NULL, *message = NULL;
   va_list args;
   va_start(args, format);
@@ -146,9 +130,15 @@ static size_t append_path(char out[PATH_LEN], size_t used, const char *text) {
   return used + len;
 }
 
+/* A line of the JSON Lines form is named "line 12"; its fields follow
+ * after a colon ("line 12: sdg_targets[0]"), others after a dot. */
+static const char *separator(const char *base) {
+  return strncmp(base, "line ", 5) == 0 ? ": " : ".";
+}
+
 static void join_path(char out[PATH_LEN], const char *base, const char *name) {
   size_t used = append_path(out, 0, base);
-  used = append_path(out, used, ".");
+  used = append_path(out, used, separator(base));
   append_path(out, used, name);
 }
 
@@ -159,7 +149,7 @@ static void index_path(char out[PATH_LEN], const char *base, const char *name,
   snprintf(number, sizeof number, "[%zu]", index);
   size_t used = append_path(out, 0, base);
   if (name != NULL) {
-    used = append_path(out, used, ".");
+    used = append_path(out, used, separator(base));
     used = append_path(out, used, name);
   }
   append_path(out, used, number);
@@ -498,10 +488,12 @@ static void register_key(parser_t *p, json_t *map, const char *key,
     return;
   json_t *existing = json_object_get(map, key);
   if (existing != NULL) {
-    const rt_dataset_item_t *first =
-        &p->dataset->items[json_integer_value(existing)];
-    add_problem(p, field, "%s \"%s\" is already used by %s", what, key,
-                first->path);
+    dataset_retired_t earlier;
+    const char *first =
+        json_is_string(existing)
+            ? (dataset_read_retired(existing, &earlier), earlier.path)
+            : p->dataset->items[json_integer_value(existing)].path;
+    add_problem(p, field, "%s \"%s\" is already used by %s", what, key, first);
     return;
   }
   if (json_object_set_new(map, key, json_integer((json_int_t)index)) != 0)
@@ -701,9 +693,20 @@ static bool add_reference(parser_t *p, rt_dataset_item_t *item, const char *key,
                        : to_recommendation ? "recommendation"
                                            : "commitment";
   json_t *found = json_object_get(p->keys, key);
+  dataset_retired_t earlier = {0};
+  if (found != NULL && json_is_string(found)) {
+    /* an item of an earlier segment of a JSON Lines file: it has its
+     * server id by now, or failed (then the write names the key) */
+    dataset_read_retired(found, &earlier);
+    if (earlier.server_id[0] != '\0')
+      key = earlier.server_id;
+  }
   if (found != NULL) {
-    target = (size_t)json_integer_value(found);
-    rt_dataset_kind_t kind = p->dataset->items[target].kind;
+    rt_dataset_kind_t kind = earlier.kind;
+    if (!json_is_string(found)) {
+      target = (size_t)json_integer_value(found);
+      kind = p->dataset->items[target].kind;
+    }
     if ((kind == RT_DATASET_RECOMMENDATION && !to_recommendation) ||
         (kind == RT_DATASET_COMMITMENT && !to_commitment)) {
       add_problem(p, field, "\"%s\" is a %s, expected a %s",
@@ -899,6 +902,15 @@ static void check_measured_commitment(parser_t *p, const char *key,
   json_t *found = json_object_get(p->keys, key);
   if (found == NULL)
     return;
+  if (json_is_string(found)) {
+    dataset_retired_t earlier;
+    dataset_read_retired(found, &earlier);
+    if (earlier.kind == RT_DATASET_COMMITMENT && !earlier.has_indicator)
+      add_problem(p, field,
+                  "commitment \"%s\" (%s) has no indicator to measure", key,
+                  earlier.path);
+    return;
+  }
   const rt_dataset_item_t *target =
       &p->dataset->items[json_integer_value(found)];
   if (target->kind == RT_DATASET_COMMITMENT &&
@@ -1001,6 +1013,19 @@ static void parse_document(parser_t *p, json_t *root) {
     parse_section(p, root, &sections[i]);
 }
 
+void dataset_parse_kind(parser_t *p, rt_dataset_kind_t kind, json_t *obj,
+                        const char *path) {
+  static const item_parser_fn parsers[] = {
+      [RT_DATASET_SOURCE] = parse_source,
+      [RT_DATASET_ACTOR] = parse_actor,
+      [RT_DATASET_RECOMMENDATION] = parse_recommendation,
+      [RT_DATASET_COMMITMENT] = parse_commitment,
+      [RT_DATASET_FOLLOW_UP] = parse_follow_up,
+      [RT_DATASET_MEASUREMENT] = parse_measurement,
+  };
+  parsers[kind](p, obj, path);
+}
+
 /* ---- request ids -------------------------------------------------------- */
 
 typedef struct digest_entry {
@@ -1028,7 +1053,7 @@ static char **request_id_field(rt_dataset_item_t *item) {
 
 /* SHA-256 over the format name, kind, key and packed request (request_id
  * still empty, references still keys), each part NUL-separated. */
-static int digest_item(const rt_dataset_item_t *item, uint8_t *out) {
+int dataset_digest_item(const rt_dataset_item_t *item, uint8_t *out) {
   const char *kind = rt_dataset_kind_name(item->kind);
   const char *key = item->key ? item->key : "";
   size_t len = protobuf_c_message_get_packed_size(item->request.message);
@@ -1060,20 +1085,24 @@ static int compare_digest_entries(const void *a, const void *b) {
  * items with the same content (0 for the first in file order). */
 static int set_request_id(rt_dataset_t *ds, const digest_entry_t *entry,
                           unsigned long rank) {
+  return dataset_set_request_id(&ds->items[entry->index], entry->digest, rank);
+}
+
+int dataset_set_request_id(rt_dataset_item_t *item, const uint8_t *content,
+                           unsigned long rank) {
   uint8_t digest[crypto_hash_sha256_BYTES];
-  memcpy(digest, entry->digest, sizeof digest);
+  memcpy(digest, content, sizeof digest);
   if (rank > 0) {
     char suffix[32];
     int n = snprintf(suffix, sizeof suffix, "#%lu", rank);
     crypto_hash_sha256_state state;
     crypto_hash_sha256_init(&state);
-    crypto_hash_sha256_update(&state, entry->digest, sizeof entry->digest);
+    crypto_hash_sha256_update(&state, content, crypto_hash_sha256_BYTES);
     crypto_hash_sha256_update(&state, (const uint8_t *)suffix, (size_t)n);
     crypto_hash_sha256_final(&state, digest);
   }
   char hex[2 * crypto_hash_sha256_BYTES + 1];
   sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  rt_dataset_item_t *item = &ds->items[entry->index];
   char **field = request_id_field(item);
   if (asprintf(&item->request_id, "import:%s", hex) < 0) {
     item->request_id = NULL;
@@ -1095,7 +1124,7 @@ static int assign_request_ids(rt_dataset_t *ds) {
   int rc = 0;
   for (size_t i = 0; i < ds->len && rc == 0; i++) {
     entries[i].index = i;
-    rc = digest_item(&ds->items[i], entries[i].digest);
+    rc = dataset_digest_item(&ds->items[i], entries[i].digest);
   }
   if (rc == 0)
     qsort(entries, ds->len, sizeof *entries, compare_digest_entries);
@@ -1133,7 +1162,7 @@ void rt_dataset_free(rt_dataset_t *dataset) {
   free(dataset);
 }
 
-static void parser_close(parser_t *p) {
+void dataset_parser_close(parser_t *p) {
   json_decref(p->keys);
   json_decref(p->source_ids);
   json_decref(p->actor_ids);
@@ -1160,7 +1189,7 @@ static int parse_root(json_t *root, const char *name, rt_dataset_t **out,
     rc = rt_error_set(err, RT_EINVAL, NULL, "%s: %zu problem%s, first: %s",
                       name, errors->count, errors->count == 1 ? "" : "s",
                       errors->problems_len ? errors->problems[0].message : "");
-    parser_close(&p);
+    dataset_parser_close(&p);
     return rc;
   }
   rc = assign_request_ids(p.dataset);
@@ -1168,10 +1197,10 @@ static int parse_root(json_t *root, const char *name, rt_dataset_t **out,
     goto fail;
   *out = p.dataset;
   p.dataset = NULL;
-  parser_close(&p);
+  dataset_parser_close(&p);
   return 0;
 fail:
-  parser_close(&p);
+  dataset_parser_close(&p);
   return rt_error_set(err, RT_ENOMEM, NULL, "%s: out of memory", name);
 }
 
@@ -1333,17 +1362,21 @@ int rt_dataset_resolve(rt_dataset_t *dataset, size_t index, rt_error_t *err) {
   rt_dataset_item_t *item = &dataset->items[index];
   for (size_t i = 0; i < item->refs_len; i++) {
     const rt_dataset_ref_t *ref = &item->refs[i];
-    if (ref->target == RT_DATASET_NO_ITEM)
-      continue;
-    const rt_dataset_item_t *target = &dataset->items[ref->target];
-    if (target->server_id == NULL)
-      return rt_error_set(err, RT_ENOTFOUND, ref->path,
-                          "%s: \"%s\" (%s) has not been created yet", ref->path,
-                          ref->key, target->path);
+    /* No item: the key is a server id (or, in a JSON Lines file, the id
+     * an earlier segment's item was created under). */
+    const char *id = ref->key;
+    if (ref->target != RT_DATASET_NO_ITEM) {
+      const rt_dataset_item_t *target = &dataset->items[ref->target];
+      if (target->server_id == NULL)
+        return rt_error_set(err, RT_ENOTFOUND, ref->path,
+                            "%s: \"%s\" (%s) has not been created yet",
+                            ref->path, ref->key, target->path);
+      id = target->server_id;
+    }
     char **first, **second;
     reference_fields(item, i, &first, &second);
-    if ((first != NULL && replace_field(first, target->server_id) != 0) ||
-        (second != NULL && replace_field(second, target->server_id) != 0))
+    if ((first != NULL && replace_field(first, id) != 0) ||
+        (second != NULL && replace_field(second, id) != 0))
       return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
   }
   return 0;

@@ -30,6 +30,8 @@
 
 /* The value of the "format" member every import file carries. */
 #define RT_DATASET_FORMAT "rectrack-import/1"
+/* The format of the JSON Lines form (the header line's "format"). */
+#define RT_DATASET_LINES_FORMAT "rectrack-import-lines/1"
 
 /* At most this many problems are kept in an rt_dataset_errors_t (all are
  * counted). */
@@ -156,6 +158,62 @@ int rt_dataset_resolve(rt_dataset_t *dataset, size_t index, rt_error_t *err);
 int rt_dataset_set_server_id(rt_dataset_t *dataset, size_t index,
                              const char *server_id, rt_error_t *err);
 
+/* ---- the JSON Lines form, read record by record ------------------------ */
+
+/*
+ * A JSON Lines import file (data/README.md): a header line, then one item
+ * per line, each referring only to items on lines before it. It is read
+ * in segments, each a dataset of its own that the caller loads (with
+ * rt_dataset_load) and frees before it asks for the next, so that memory
+ * does not grow with the file:
+ *
+ *   rt_dataset_check_lines(path, &n, &errors, &err);   every problem, or 0
+ *   rt_dataset_stream_open(path, &s, &err);
+ *   while (rt_dataset_stream_next(s, 4096, &segment, &errors, &err) == 0 &&
+ *          segment != NULL) {
+ *     load segment; rt_dataset_stream_retire(s, segment);
+ *     rt_dataset_free(segment);
+ *   }
+ *   rt_dataset_stream_close(s);
+ *
+ * Paths in problems name the line: "line 12: sdg_targets[0]: ...".
+ * Request ids are those the document form gives the same items.
+ */
+typedef struct rt_dataset_stream rt_dataset_stream_t;
+
+/* True when path starts with the JSON Lines header. */
+bool rt_dataset_is_lines_file(const char *path);
+
+/* Reads the whole file once and checks every line, keeping only what
+ * later lines may refer to. *items counts the items. Returns 0, RT_EINVAL
+ * (problems in errors, which the caller frees), RT_EIO or RT_ENOMEM. */
+int rt_dataset_check_lines(const char *path, size_t *items,
+                           rt_dataset_errors_t *errors, rt_error_t *err);
+
+/* Opens path for reading in segments; close with rt_dataset_stream_close.
+ * Errors: RT_EIO, RT_ENOMEM. */
+int rt_dataset_stream_open(const char *path, rt_dataset_stream_t **out,
+                           rt_error_t *err);
+
+/* Reads up to max_items items into *segment (the caller frees it with
+ * rt_dataset_free, after rt_dataset_stream_retire), NULL at the end.
+ * References to items of earlier segments name the server ids those
+ * segments' loads gave them. Returns 0, RT_EINVAL (a line has a problem:
+ * errors has it; nothing is returned), RT_EIO or RT_ENOMEM. */
+int rt_dataset_stream_next(rt_dataset_stream_t *s, size_t max_items,
+                           rt_dataset_t **segment, rt_dataset_errors_t *errors,
+                           rt_error_t *err);
+
+/* Remembers what later lines may ask of segment's items (their keys,
+ * server ids and lines) before the segment is freed. */
+void rt_dataset_stream_retire(rt_dataset_stream_t *s,
+                              const rt_dataset_t *segment);
+
+/* Lines read so far. */
+size_t rt_dataset_stream_lines(const rt_dataset_stream_t *s);
+
+void rt_dataset_stream_close(rt_dataset_stream_t *s);
+
 /* ---- writing ---------------------------------------------------------- */
 
 /* Records to write, borrowed. Recommendations and commitments are keyed by
@@ -185,5 +243,15 @@ typedef struct rt_dataset_records {
  * an UNSPECIFIED enum; err names it), RT_ENOMEM. */
 int rt_dataset_write(const rt_dataset_records_t *records, char **out,
                      size_t *out_len, rt_error_t *err);
+
+/* The JSON Lines form, one line at a time: the header, then one record
+ * (a message of the kind's record type: Source, Actor, Recommendation,
+ * Commitment, FollowUp, Measurement with commitment_id set) per line.
+ * *out is a NUL-terminated line ending in a newline, freed by the caller.
+ * Errors: RT_EINVAL (as rt_dataset_write, or an unknown kind), RT_ENOMEM. */
+int rt_dataset_write_lines_header(char **out, size_t *out_len, rt_error_t *err);
+int rt_dataset_write_line(rt_dataset_kind_t kind,
+                          const ProtobufCMessage *record, char **out,
+                          size_t *out_len, rt_error_t *err);
 
 #endif /* RT_DATASET_H */

@@ -6,11 +6,17 @@
  * A batch is a run of items in file order, so that the order the file
  * gives is the order of writing. It ends before an item that is not ready
  * (it refers to an item whose server id the writer has not given yet:
- * one in the batch itself, or one that failed), before a second report on
- * one subject when the policy keeps those apart, and at max_batch. The
- * caller books every slot before it asks for the next batch; so when the
- * next item is not ready at the start of a batch, nothing in flight can
- * make it ready, and it is skipped. Replies are read with protobuf-c:
+ * one in the batch itself, or one that failed) and at max_batch. When the
+ * policy keeps two reports on one subject apart (a writer that runs a
+ * batch's writes concurrently), a report whose subject is in the batch
+ * already is passed over instead, and the batch is filled from the
+ * reports after it (up to LOOKAHEAD batches ahead) whose subjects are not
+ * taken: reports on one subject keep their file order, reports on
+ * different subjects need none, and a file that lists its follow-ups
+ * subject by subject still fills every batch. Creates stay in file order.
+ * The caller books every slot before it asks for the next batch; so when
+ * the next item is not ready at the start of a batch, nothing in flight
+ * can make it ready, and it is skipped. Replies are read with protobuf-c:
  * they are the records of the rectrack.v1 API, whoever wrote them.
  */
 #include "rt_dataset_load.h"
@@ -21,11 +27,15 @@
 #include <string.h>
 
 #define KIND_SLOTS (RT_DATASET_MEASUREMENT + 1)
+/* How far past the first unplanned item a batch looks for reports, in
+ * batches. */
+#define LOOKAHEAD 16
 
 struct rt_dataset_load {
   rt_dataset_t *dataset;
   rt_dataset_load_policy_t policy;
   size_t next;      /* first item not planned yet */
+  bool *planned;    /* per item, for batches planned out of order */
   size_t *batch;    /* dataset indexes, policy.max_batch slots */
   bool *booked;     /* per slot of batch */
   size_t batch_len; /* slots in use */
@@ -58,7 +68,8 @@ int rt_dataset_load_new(rt_dataset_t *dataset,
   load->policy = *policy;
   load->batch = calloc(policy->max_batch, sizeof *load->batch);
   load->booked = calloc(policy->max_batch, sizeof *load->booked);
-  if (load->batch == NULL || load->booked == NULL)
+  load->planned = calloc(rt_dataset_count(dataset) + 1, sizeof *load->planned);
+  if (load->batch == NULL || load->booked == NULL || load->planned == NULL)
     goto fail;
   *out = load;
   return 0;
@@ -72,6 +83,7 @@ void rt_dataset_load_free(rt_dataset_load_t *load) {
     return;
   free(load->booked);
   free(load->batch);
+  free(load->planned);
   free(load);
 }
 
@@ -104,6 +116,36 @@ static bool shares_subject(const rt_dataset_load_t *load, size_t index) {
   return false;
 }
 
+static bool is_report(const rt_dataset_item_t *item) {
+  return item->kind == RT_DATASET_FOLLOW_UP ||
+         item->kind == RT_DATASET_MEASUREMENT;
+}
+
+/* Whether a report on subject comes before index among the items from
+ * load->next that are not planned yet (it must be written first). */
+static bool earlier_report_waits(const rt_dataset_load_t *load, size_t index,
+                                 const char *subject) {
+  for (size_t i = load->next; i < index; i++) {
+    if (load->planned[i])
+      continue;
+    const rt_dataset_item_t *item = rt_dataset_item(load->dataset, i);
+    if (!is_report(item))
+      continue;
+    const char *other = rt_dataset_is_ready(load->dataset, i)
+                            ? subject_of(load->dataset, item)
+                            : NULL;
+    if (other == NULL || strcmp(other, subject) == 0)
+      return true; /* an unready report may be on the same subject */
+  }
+  return false;
+}
+
+static void advance_next(rt_dataset_load_t *load) {
+  size_t count = rt_dataset_count(load->dataset);
+  while (load->next < count && load->planned[load->next])
+    load->next++;
+}
+
 /* Skips item index, which can never be written: step->reason says which
  * reference has no server id. */
 static int skip_item(rt_dataset_load_t *load, size_t index,
@@ -113,10 +155,63 @@ static int skip_item(rt_dataset_load_t *load, size_t index,
     return rt_error_set(err, rc ? rc : RT_EINVAL, NULL, "%s",
                         step->reason.message);
   load->tally[rt_dataset_item(load->dataset, index)->kind].failed++;
-  load->next++;
+  load->planned[index] = true;
+  advance_next(load);
   step->kind = RT_DATASET_STEP_SKIP;
   step->item = index;
   return 0;
+}
+
+static int finish_batch(rt_dataset_load_t *load, rt_dataset_step_t *step) {
+  load->unbooked = load->batch_len;
+  step->kind =
+      load->batch_len > 0 ? RT_DATASET_STEP_BATCH : RT_DATASET_STEP_DONE;
+  step->items = load->batch;
+  step->len = load->batch_len;
+  return 0;
+}
+
+/* Plans a batch for a writer that keeps reports on one subject apart
+ * (see the top of this file). */
+static int plan_pipelined(rt_dataset_load_t *load, rt_dataset_step_t *step,
+                          rt_error_t *err) {
+  size_t count = rt_dataset_count(load->dataset);
+  size_t horizon = load->next + LOOKAHEAD * load->policy.max_batch;
+  bool in_order = true; /* every item before i is planned */
+  for (size_t i = load->next;
+       i < count && i < horizon && load->batch_len < load->policy.max_batch;
+       i++) {
+    if (load->planned[i])
+      continue;
+    rt_dataset_item_t *item = rt_dataset_item(load->dataset, i);
+    bool ready = rt_dataset_is_ready(load->dataset, i);
+    if (!ready && load->batch_len == 0 && i == load->next)
+      return skip_item(load, i, step, err);
+    bool take =
+        ready &&
+        (is_report(item) ? !shares_subject(load, i) &&
+                               !earlier_report_waits(
+                                   load, i, subject_of(load->dataset, item))
+                         : in_order);
+    if (!take) {
+      in_order = false;
+      if (!is_report(item))
+        break; /* creates keep their order: nothing after it is taken */
+      continue;
+    }
+    int rc = rt_dataset_resolve(load->dataset, i, err);
+    if (rc != 0) { /* plan this batch again on the next call */
+      for (size_t slot = 0; slot < load->batch_len; slot++)
+        load->planned[load->batch[slot]] = false;
+      load->batch_len = 0;
+      return rc;
+    }
+    load->booked[load->batch_len] = false;
+    load->batch[load->batch_len++] = i;
+    load->planned[i] = true;
+  }
+  advance_next(load);
+  return finish_batch(load, step);
 }
 
 int rt_dataset_load_next(rt_dataset_load_t *load, rt_dataset_step_t *step,
@@ -128,6 +223,8 @@ int rt_dataset_load_next(rt_dataset_load_t *load, rt_dataset_step_t *step,
                         load->unbooked);
   size_t count = rt_dataset_count(load->dataset);
   load->batch_len = 0;
+  if (!load->policy.same_subject_in_batch)
+    return plan_pipelined(load, step, err);
   while (load->next < count && load->batch_len < load->policy.max_batch) {
     size_t index = load->next;
     if (!rt_dataset_is_ready(load->dataset, index)) {
@@ -135,24 +232,20 @@ int rt_dataset_load_next(rt_dataset_load_t *load, rt_dataset_step_t *step,
         break;
       return skip_item(load, index, step, err);
     }
-    if (!load->policy.same_subject_in_batch && shares_subject(load, index))
-      break;
     int rc = rt_dataset_resolve(load->dataset, index, err);
     if (rc != 0) { /* plan this batch again on the next call */
+      for (size_t slot = 0; slot < load->batch_len; slot++)
+        load->planned[load->batch[slot]] = false;
       load->next -= load->batch_len;
       load->batch_len = 0;
       return rc;
     }
     load->booked[load->batch_len] = false;
     load->batch[load->batch_len++] = index;
+    load->planned[index] = true;
     load->next++;
   }
-  load->unbooked = load->batch_len;
-  step->kind =
-      load->batch_len > 0 ? RT_DATASET_STEP_BATCH : RT_DATASET_STEP_DONE;
-  step->items = load->batch;
-  step->len = load->batch_len;
-  return 0;
+  return finish_batch(load, step);
 }
 
 /* Sources and actors carry their own ids; the others get one from the

@@ -329,3 +329,74 @@ int rt_dataset_write(const rt_dataset_records_t *records, char **out,
   *out_len = len + 1;
   return 0;
 }
+
+/* ---- the JSON Lines form ------------------------------------------------ */
+
+/* The member that names a line's kind, and its section's writer. */
+static const struct {
+  rt_dataset_kind_t kind;
+  const char *member;
+  size_t section;
+} line_kinds[] = {
+    {RT_DATASET_SOURCE, "source", 0},
+    {RT_DATASET_ACTOR, "actor", 1},
+    {RT_DATASET_RECOMMENDATION, "recommendation", 2},
+    {RT_DATASET_COMMITMENT, "commitment", 3},
+    {RT_DATASET_FOLLOW_UP, "follow_up", 4},
+    {RT_DATASET_MEASUREMENT, "measurement", 5},
+};
+
+/* One compact JSON text and a newline, malloc'd into *out. */
+static int dump_line(writer_t *w, json_t *root, char **out, size_t *out_len) {
+  if (root == NULL)
+    fail(w, RT_ENOMEM, "", "", "");
+  if (w->rc != 0) {
+    json_decref(root);
+    return w->rc;
+  }
+  size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER |
+                 JSON_REAL_PRECISION(w->precise ? 17 : 15);
+  char *text = json_dumps(root, flags);
+  json_decref(root);
+  size_t len = text ? strlen(text) : 0;
+  char *line = text ? realloc(text, len + 2) : NULL;
+  if (line == NULL) {
+    free(text);
+    return rt_error_set(w->err, RT_ENOMEM, NULL, "out of memory");
+  }
+  line[len] = '\n';
+  line[len + 1] = '\0';
+  *out = line;
+  *out_len = len + 1;
+  return 0;
+}
+
+int rt_dataset_write_lines_header(char **out, size_t *out_len,
+                                  rt_error_t *err) {
+  writer_t w = {.err = err};
+  json_t *root = json_object();
+  put_string(&w, root, "format", RT_DATASET_LINES_FORMAT, true, "");
+  return dump_line(&w, root, out, out_len);
+}
+
+int rt_dataset_write_line(rt_dataset_kind_t kind,
+                          const ProtobufCMessage *record, char **out,
+                          size_t *out_len, rt_error_t *err) {
+  writer_t w = {.err = err};
+  *out = NULL;
+  *out_len = 0;
+  for (size_t i = 0; i < sizeof line_kinds / sizeof line_kinds[0]; i++) {
+    if (line_kinds[i].kind != kind)
+      continue;
+    json_t *root = json_object();
+    json_t *obj = sections[line_kinds[i].section].write_one(
+        &w, record, line_kinds[i].member);
+    if (obj == NULL)
+      fail(&w, RT_ENOMEM, line_kinds[i].member, "", "");
+    else
+      put(&w, root, line_kinds[i].member, obj, line_kinds[i].member);
+    return dump_line(&w, root, out, out_len);
+  }
+  return rt_error_set(err, RT_EINVAL, "kind", "kind: %d is not a record kind",
+                      (int)kind);
+}

@@ -29,7 +29,7 @@ esac
 # depend on, such as libminizip1 and libssl3 for libxlsxwriter4).
 runtime_packages=(
   libuv1 libnghttp2-14 libprotobuf-c1 liblmdb0 libsodium23 libjansson4
-  libxlsxwriter4 zlib1g libssl3 libmicrohttpd12 libgnutls30
+  libxlsxwriter4 zlib1g libssl3 libicu72 libmicrohttpd12 libgnutls30
 )
 
 build_packages=(
@@ -39,6 +39,8 @@ build_packages=(
   libuv1-dev libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler
   protobuf-compiler libprotobuf-dev liblmdb-dev lmdb-utils libsodium-dev
   libjansson-dev libxlsxwriter-dev
+  # ICU: case folding, accent removal and word breaking of the word index
+  libicu-dev
   # zlib: the transport decompresses gzip/deflate requests (grpc/)
   zlib1g-dev
   # TLS in rectrackd and the CLI (OpenSSL 3); the openssl CLI makes the

@@ -72,6 +72,12 @@ typedef struct rt_review_item {
   const Rectrack__V1__Commitment *com;
   const char *id;
   const char *title;
+  /* Sort keys: id_key is the id as a number ('R' or 'C' << 56 | the
+   * number; 0 for an id of another shape), theme_rank the place of the
+   * theme in the recommendations' order. Integer compares keep sorting
+   * hundreds of thousands of items fast. */
+  uint64_t id_key;
+  uint32_t theme_rank;
   int subject_type;                     /* SUBJECT_TYPE_RECOMMENDATION... */
   int status;                           /* as of the review's as_of */
   const Rectrack__V1__FollowUp *latest; /* follow-up giving status, or NULL */
@@ -125,6 +131,10 @@ int rt_review_model_init(rt_review_model_t *m, const rt_review_input_t *in,
 void rt_review_model_close(rt_review_model_t *m);
 rt_review_item_t *rt_review_model_find(const rt_review_model_t *m,
                                        const char *id);
+/* Natural order of two items' ids (the order rt_review_natcmp gives),
+ * fast for server ids. */
+int rt_review_item_compare_ids(const rt_review_item_t *a,
+                               const rt_review_item_t *b);
 /* The self-reported status of an item where it differs from the
  * official one (it), or 0 when there is none or they agree. */
 int rt_review_reported_status(const rt_review_item_t *it);

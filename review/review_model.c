@@ -25,7 +25,16 @@
 typedef struct fu_ref {
   const Rectrack__V1__FollowUp *fu;
   rt_review_item_t *item;
+  uint32_t as_of; /* YYYYMMDD, for sorting (the date is checked valid) */
 } fu_ref_t;
+
+static uint32_t date_number(const char *date) {
+  uint32_t n = 0;
+  for (const char *p = date; *p; p++)
+    if (*p >= '0' && *p <= '9')
+      n = n * 10 + (uint32_t)(*p - '0');
+  return n;
+}
 
 typedef struct meas_ref {
   const Rectrack__V1__Measurement *m;
@@ -86,25 +95,111 @@ bool rt_review_in_period(const rt_review_model_t *m, const char *date) {
          strcmp(date, m->to) <= 0;
 }
 
-/* Recommendations by theme (an empty theme last), then id. */
-static int compare_recs(const void *a, const void *b) {
-  const rt_review_item_t *x = a, *y = b;
-  const char *tx = x->rec->theme, *ty = y->rec->theme;
-  if ((tx[0] == '\0') != (ty[0] == '\0'))
-    return tx[0] == '\0' ? 1 : -1;
-  int c = rt_review_natcmp(tx, ty);
-  return c ? c : rt_review_natcmp(x->id, y->id);
+/* 'R' or 'C' << 56 | the number of a server id ("R12"); 0 otherwise. */
+static uint64_t id_key_of(const char *id) {
+  if (id == NULL || (id[0] != 'R' && id[0] != 'C') || id[1] < '1' ||
+      id[1] > '9')
+    return 0;
+  uint64_t number = 0;
+  for (const char *p = id + 1; *p; p++) {
+    if (*p < '0' || *p > '9' || p - id > 15)
+      return 0;
+    number = number * 10 + (uint64_t)(*p - '0');
+  }
+  return (uint64_t)(unsigned char)id[0] << 56 | number;
 }
 
-static int compare_coms(const void *a, const void *b) {
-  const rt_review_item_t *x = a, *y = b;
+int rt_review_item_compare_ids(const rt_review_item_t *x,
+                               const rt_review_item_t *y) {
+  if (x->id_key != 0 && y->id_key != 0 && x->id_key != y->id_key)
+    return x->id_key < y->id_key ? -1 : 1;
   return rt_review_natcmp(x->id, y->id);
 }
 
+/* Recommendations by theme (an empty theme last), then id. */
+static int compare_recs(const void *a, const void *b) {
+  const rt_review_item_t *x = a, *y = b;
+  if (x->theme_rank != y->theme_rank)
+    return x->theme_rank < y->theme_rank ? -1 : 1;
+  return rt_review_item_compare_ids(x, y);
+}
+
+static int compare_coms(const void *a, const void *b) {
+  return rt_review_item_compare_ids(a, b);
+}
+
+/* The lookup order: id keys, then the id's bytes. */
+static int compare_lookup(const rt_review_item_t *x,
+                          const rt_review_item_t *y) {
+  if (x->id_key != y->id_key)
+    return x->id_key < y->id_key ? -1 : 1;
+  return x->id_key ? 0 : strcmp(x->id, y->id);
+}
+
 static int compare_by_id(const void *a, const void *b) {
+  return compare_lookup(*(rt_review_item_t *const *)a,
+                        *(rt_review_item_t *const *)b);
+}
+
+static int compare_theme_pointers(const void *a, const void *b) {
+  const char *x = **(const char *const *const *)a;
+  const char *y = **(const char *const *const *)b;
+  if ((x[0] == '\0') != (y[0] == '\0'))
+    return x[0] == '\0' ? 1 : -1;
+  return rt_review_natcmp(x, y);
+}
+
+static int compare_item_themes(const void *a, const void *b) {
   const rt_review_item_t *x = *(rt_review_item_t *const *)a;
   const rt_review_item_t *y = *(rt_review_item_t *const *)b;
-  return strcmp(x->id, y->id);
+  return strcmp(x->rec->theme, y->rec->theme);
+}
+
+/* Sets each recommendation's theme_rank: distinct themes are found by
+ * sorting on bytes, then put in natural order (an empty theme last). */
+static int rank_themes(rt_review_model_t *m) {
+  rt_review_item_t **by_theme = calloc(m->rec_count + 1, sizeof *by_theme);
+  const char ***themes = calloc(m->rec_count + 1, sizeof *themes);
+  uint32_t *group_rank = calloc(m->rec_count + 1, sizeof *group_rank);
+  size_t *group_of = calloc(m->rec_count + 1, sizeof *group_of);
+  if (!by_theme || !themes || !group_rank || !group_of) {
+    free(by_theme);
+    free(themes);
+    free(group_rank);
+    free(group_of);
+    return RT_ENOMEM;
+  }
+  for (size_t i = 0; i < m->rec_count; i++)
+    by_theme[i] = &m->recs[i];
+  qsort(by_theme, m->rec_count, sizeof *by_theme, compare_item_themes);
+  size_t groups = 0;
+  const char **names = calloc(m->rec_count + 1, sizeof *names);
+  if (names == NULL) {
+    free(by_theme);
+    free(themes);
+    free(group_rank);
+    free(group_of);
+    return RT_ENOMEM;
+  }
+  for (size_t i = 0; i < m->rec_count; i++) {
+    if (i == 0 ||
+        strcmp(by_theme[i]->rec->theme, by_theme[i - 1]->rec->theme) != 0)
+      names[groups++] = by_theme[i]->rec->theme;
+    group_of[i] = groups - 1;
+  }
+  for (size_t g = 0; g < groups; g++)
+    themes[g] = &names[g];
+  qsort(themes, groups, sizeof *themes, compare_theme_pointers);
+  for (size_t r = 0; r < groups; r++)
+    group_rank[themes[r] - names] = (uint32_t)r;
+  for (size_t i = 0; i < m->rec_count; i++)
+    by_theme[i]->theme_rank = group_rank[group_of[i]];
+  free(names);
+  free(by_theme);
+  free(themes);
+  free(group_rank);
+  free(group_of);
+  return 0;
 }
 
 static int collect_items(rt_review_model_t *m, const rt_review_input_t *in) {
@@ -122,6 +217,7 @@ static int collect_items(rt_review_model_t *m, const rt_review_input_t *in) {
     it->rec = r;
     it->id = r->id;
     it->title = r->title;
+    it->id_key = id_key_of(r->id);
     it->subject_type = RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_RECOMMENDATION;
   }
   for (size_t i = 0; i < in->commitment_count; i++) {
@@ -132,9 +228,12 @@ static int collect_items(rt_review_model_t *m, const rt_review_input_t *in) {
     it->com = c;
     it->id = c->id;
     it->title = c->title;
+    it->id_key = id_key_of(c->id);
     it->subject_type = RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_COMMITMENT;
     it->has_indicator = c->indicator != NULL;
   }
+  if (rank_themes(m) != 0)
+    return RT_ENOMEM;
   qsort(m->recs, m->rec_count, sizeof *m->recs, compare_recs);
   qsort(m->coms, m->com_count, sizeof *m->coms, compare_coms);
   for (size_t i = 0; i < m->rec_count; i++)
@@ -149,7 +248,7 @@ rt_review_item_t *rt_review_model_find(const rt_review_model_t *m,
                                        const char *id) {
   if (id == NULL)
     return NULL;
-  rt_review_item_t key = {.id = id}, *keyp = &key;
+  rt_review_item_t key = {.id = id, .id_key = id_key_of(id)}, *keyp = &key;
   rt_review_item_t **found =
       bsearch(&keyp, m->by_id, m->by_id_count, sizeof *m->by_id, compare_by_id);
   return found ? *found : NULL;
@@ -157,9 +256,9 @@ rt_review_item_t *rt_review_model_find(const rt_review_model_t *m,
 
 static int compare_fu_refs(const void *a, const void *b) {
   const fu_ref_t *x = a, *y = b;
-  int c = strcmp(x->item->id, y->item->id);
-  if (c == 0)
-    c = strcmp(x->fu->as_of, y->fu->as_of);
+  int c = compare_lookup(x->item, y->item);
+  if (c == 0 && x->as_of != y->as_of)
+    c = x->as_of < y->as_of ? -1 : 1;
   if (c == 0 && x->fu->revision != y->fu->revision)
     c = x->fu->revision < y->fu->revision ? -1 : 1;
   if (c == 0 && x->fu->recorded_ms != y->fu->recorded_ms)
@@ -222,7 +321,7 @@ static int index_follow_ups(rt_review_model_t *m, const rt_review_input_t *in) {
     if (it == NULL || !valid_date(fu->as_of))
       continue;
     if (is_official(fu->review_state))
-      refs[n++] = (fu_ref_t){fu, it};
+      refs[n++] = (fu_ref_t){fu, it, date_number(fu->as_of)};
     else if (is_pending(fu->review_state))
       note_submission(m, it, fu);
   }
@@ -280,7 +379,7 @@ static int index_period(rt_review_model_t *m) {
 
 static int compare_meas_refs(const void *a, const void *b) {
   const meas_ref_t *x = a, *y = b;
-  int c = strcmp(x->item->id, y->item->id);
+  int c = compare_lookup(x->item, y->item);
   if (c == 0)
     c = strcmp(x->m->as_of, y->m->as_of);
   if (c == 0 && x->m->revision != y->m->revision)

@@ -18,13 +18,26 @@ typedef struct builder {
 } builder_t;
 
 typedef struct key_value {
-  const char *key;
-  int value; /* status, or 1 when implemented */
+  uint32_t key;  /* index into the list's keys */
+  uint32_t rank; /* the key's place in natural order (sort_pairs) */
+  int value;     /* status, or 1 when implemented */
 } key_value_t;
+
+/* The distinct keys of a pair list, interned through a hash table so that
+ * hundreds of thousands of pairs sort by integer rank: natural order is
+ * only ever computed between distinct keys. */
+typedef struct key_table {
+  const char **keys;
+  size_t n, cap;
+  uint32_t *slots; /* index + 1, 0 empty */
+  size_t n_slots;
+  uint32_t *ranks;
+} key_table_t;
 
 typedef struct pair_list {
   key_value_t *items;
   size_t len, cap;
+  key_table_t table;
   bool failed;
 } pair_list_t;
 
@@ -80,7 +93,88 @@ static void *push_message(builder_t *b, void ***array, size_t *count,
   return msg;
 }
 
+static uint64_t hash_key(const char *key) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *key; key++)
+    h = (h ^ (unsigned char)*key) * 1099511628211ull;
+  return h;
+}
+
+static bool table_grow(key_table_t *t) {
+  size_t n_slots = t->n_slots ? t->n_slots * 2 : 256;
+  uint32_t *slots = calloc(n_slots, sizeof *slots);
+  if (slots == NULL)
+    return false;
+  for (size_t i = 0; i < t->n; i++) {
+    size_t at = hash_key(t->keys[i]) & (n_slots - 1);
+    while (slots[at])
+      at = (at + 1) & (n_slots - 1);
+    slots[at] = (uint32_t)i + 1;
+  }
+  free(t->slots);
+  t->slots = slots;
+  t->n_slots = n_slots;
+  return true;
+}
+
+/* The index of key in t, added if new; UINT32_MAX when out of memory. */
+static uint32_t intern(key_table_t *t, const char *key) {
+  if (2 * (t->n + 1) > t->n_slots && !table_grow(t))
+    return UINT32_MAX;
+  size_t at = hash_key(key) & (t->n_slots - 1);
+  while (t->slots[at]) {
+    if (strcmp(t->keys[t->slots[at] - 1], key) == 0)
+      return t->slots[at] - 1;
+    at = (at + 1) & (t->n_slots - 1);
+  }
+  if (t->n == t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 64;
+    const char **keys = realloc(t->keys, cap * sizeof *keys);
+    if (keys == NULL)
+      return UINT32_MAX;
+    t->keys = keys;
+    t->cap = cap;
+  }
+  t->keys[t->n] = key;
+  t->slots[at] = (uint32_t)t->n + 1;
+  return (uint32_t)t->n++;
+}
+
+static void table_free(key_table_t *t) {
+  free(t->keys);
+  free(t->slots);
+  free(t->ranks);
+  *t = (key_table_t){0};
+}
+
+static int compare_key_pointers(const void *a, const void *b) {
+  return rt_review_natcmp(**(const char *const *const *)a,
+                          **(const char *const *const *)b);
+}
+
+/* ranks[i]: the place of keys[i] in natural order. */
+static bool rank_keys(key_table_t *t) {
+  const char ***order = malloc((t->n + 1) * sizeof *order);
+  t->ranks = malloc((t->n + 1) * sizeof *t->ranks);
+  if (order == NULL || t->ranks == NULL) {
+    free(order);
+    return false;
+  }
+  for (size_t i = 0; i < t->n; i++)
+    order[i] = &t->keys[i];
+  qsort(order, t->n, sizeof *order, compare_key_pointers);
+  for (size_t i = 0; i < t->n; i++)
+    t->ranks[order[i] - t->keys] = (uint32_t)i;
+  free(order);
+  return true;
+}
+
 static void pair_add(pair_list_t *l, const char *key, int value) {
+  uint32_t index = intern(&l->table, key);
+  if (index == UINT32_MAX) {
+    l->failed = true;
+    return;
+  }
   if (l->len == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 64;
     key_value_t *items = realloc(l->items, cap * sizeof *items);
@@ -91,50 +185,69 @@ static void pair_add(pair_list_t *l, const char *key, int value) {
     l->items = items;
     l->cap = cap;
   }
-  l->items[l->len++] = (key_value_t){key, value};
+  l->items[l->len++] = (key_value_t){index, 0, value};
 }
 
 static int compare_pairs(const void *a, const void *b) {
   const key_value_t *x = a, *y = b;
-  int c = rt_review_natcmp(x->key, y->key);
-  return c ? c : (x->value > y->value) - (x->value < y->value);
+  if (x->rank != y->rank)
+    return x->rank < y->rank ? -1 : 1;
+  return (x->value > y->value) - (x->value < y->value);
 }
 
 /* Sorts the pairs into the documented order; false (and b->failed) when
  * adding to them ran out of memory. */
 static bool sort_pairs(builder_t *b, pair_list_t *l) {
-  if (l->failed)
+  if (l->failed || !rank_keys(&l->table)) {
     b->failed = true;
-  else if (l->len > 0)
+    return false;
+  }
+  for (size_t i = 0; i < l->len; i++)
+    l->items[i].rank = l->table.ranks[l->items[i].key];
+  if (l->len > 0)
     qsort(l->items, l->len, sizeof *l->items, compare_pairs);
-  return !b->failed;
+  return true;
+}
+
+static const char *pair_key(const pair_list_t *l, size_t i) {
+  return l->table.keys[l->items[i].key];
 }
 
 /* The end of the run of sorted pairs that starts at i: the same key and,
  * when same_value, the same value. */
 static size_t run_end(const pair_list_t *l, size_t i, bool same_value) {
   size_t j = i + 1;
-  while (j < l->len &&
-         rt_review_natcmp(l->items[i].key, l->items[j].key) == 0 &&
+  while (j < l->len && l->items[i].key == l->items[j].key &&
          (!same_value || l->items[i].value == l->items[j].value))
     j++;
   return j;
 }
 
-static void emit_status_counts(builder_t *b, pair_list_t *l,
-                               Rectrack__V1__StatusCount ***out, size_t *n) {
+/* max_keys: at most this many distinct keys (0: all); *keys counts them
+ * all (may be NULL). */
+static void emit_status_counts(builder_t *b, pair_list_t *l, size_t max_keys,
+                               int32_t *keys, Rectrack__V1__StatusCount ***out,
+                               size_t *n) {
   size_t count = sort_pairs(b, l) ? l->len : 0;
+  size_t distinct = 0;
   for (size_t i = 0, j; i < count && !b->failed; i = j) {
+    if (i == 0 || l->items[i].key != l->items[i - 1].key)
+      distinct++;
     j = run_end(l, i, true);
+    if (max_keys && distinct > max_keys)
+      continue;
     Rectrack__V1__StatusCount *c = push_message(
         b, (void ***)out, n, &rectrack__v1__status_count__descriptor);
     if (c == NULL)
       break;
-    c->key = dup_text(b, l->items[i].key);
+    c->key = dup_text(b, pair_key(l, i));
     c->status = l->items[i].value;
     c->count = (int32_t)(j - i);
   }
+  if (keys != NULL)
+    *keys = (int32_t)distinct;
   free(l->items);
+  table_free(&l->table);
 }
 
 static void emit_key_counts(builder_t *b, pair_list_t *l,
@@ -146,12 +259,13 @@ static void emit_key_counts(builder_t *b, pair_list_t *l,
         push_message(b, (void ***)out, n, &rectrack__v1__key_count__descriptor);
     if (c == NULL)
       break;
-    c->key = dup_text(b, l->items[i].key);
+    c->key = dup_text(b, pair_key(l, i));
     c->count = (int32_t)(j - i);
     for (size_t k = i; k < j; k++)
       c->implemented += l->items[k].value;
   }
   free(l->items);
+  table_free(&l->table);
 }
 
 /* Adds key once even when an item lists it twice. */
@@ -160,7 +274,7 @@ static void add_distinct(pair_list_t *l, size_t item_start, const char *key,
   if (key == NULL || key[0] == '\0')
     return;
   for (size_t i = item_start; i < l->len; i++)
-    if (strcmp(l->items[i].key, key) == 0)
+    if (strcmp(pair_key(l, i), key) == 0)
       return;
   pair_add(l, key, value);
 }
@@ -202,9 +316,10 @@ static void count_items(builder_t *b, const rt_review_model_t *m) {
     add_distinct(&actor, actor.len, it->com->actor_id, it->status);
     add_targets(&sdg, &gcm, it);
   }
-  emit_status_counts(b, &theme, &s->by_theme, &s->n_by_theme);
-  emit_status_counts(b, &actor, &s->by_actor, &s->n_by_actor);
-  emit_status_counts(b, &status, &s->by_status, &s->n_by_status);
+  emit_status_counts(b, &theme, 0, NULL, &s->by_theme, &s->n_by_theme);
+  emit_status_counts(b, &actor, m->in->max_list_items, &s->actor_count,
+                     &s->by_actor, &s->n_by_actor);
+  emit_status_counts(b, &status, 0, NULL, &s->by_status, &s->n_by_status);
   emit_key_counts(b, &sdg, &s->by_sdg_target, &s->n_by_sdg_target);
   emit_key_counts(b, &gcm, &s->by_gcm_objective, &s->n_by_gcm_objective);
 }
@@ -230,14 +345,23 @@ static void add_change(builder_t *b, const rt_review_model_t *m, size_t k) {
   }
 }
 
+/* Whether a list of the summary has room for one more (see
+ * rt_review_input_t.max_list_items). */
+static bool room(const rt_review_model_t *m, size_t listed) {
+  return m->in->max_list_items == 0 || listed < m->in->max_list_items;
+}
+
 static void add_changes(builder_t *b, const rt_review_model_t *m) {
   for (size_t i = 0; i < m->period_count && !b->failed; i++) {
     size_t k = m->period_order[i];
     int to = m->follow_ups[k]->status;
     if (to >= RECTRACK__V1__STATUS__STATUS_NO_INFORMATION &&
         to <= RECTRACK__V1__STATUS__STATUS_WITHDRAWN &&
-        to != m->previous_status[k])
-      add_change(b, m, k);
+        to != m->previous_status[k]) {
+      if (room(m, b->s->n_changes))
+        add_change(b, m, k);
+      b->s->change_count++;
+    }
   }
 }
 
@@ -251,7 +375,7 @@ static int compare_overdue(const void *a, const void *b) {
                    RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_RECOMMENDATION
                ? -1
                : 1;
-  return rt_review_natcmp(x->id, y->id);
+  return rt_review_item_compare_ids(x, y);
 }
 
 static void add_overdue_item(builder_t *b, const rt_review_item_t *it) {
@@ -282,8 +406,9 @@ static void add_overdue(builder_t *b, const rt_review_model_t *m) {
     if (m->by_id[i]->days_overdue > 0)
       late[n++] = m->by_id[i];
   qsort(late, n, sizeof *late, compare_overdue);
-  for (size_t i = 0; i < n && !b->failed; i++)
+  for (size_t i = 0; i < n && !b->failed && room(m, i); i++)
     add_overdue_item(b, late[i]);
+  b->s->overdue_count = (int32_t)n;
   free(late);
 }
 
@@ -318,14 +443,15 @@ static void add_indicator(builder_t *b, const rt_review_model_t *m,
   }
 }
 
-static int compare_ids(const void *a, const void *b) {
-  return rt_review_natcmp(*(const char *const *)a, *(const char *const *)b);
+static int compare_items_by_id(const void *a, const void *b) {
+  return rt_review_item_compare_ids(*(const rt_review_item_t *const *)a,
+                                    *(const rt_review_item_t *const *)b);
 }
 
 static void add_no_information(builder_t *b, const rt_review_model_t *m) {
   Rectrack__V1__ReviewSummary *s = b->s;
   s->no_information_ids = calloc(m->by_id_count + 1, sizeof(char *));
-  const char **rec_ids = calloc(m->rec_count + 1, sizeof *rec_ids);
+  const rt_review_item_t **rec_ids = calloc(m->rec_count + 1, sizeof *rec_ids);
   if (s->no_information_ids == NULL || rec_ids == NULL) {
     free(rec_ids);
     b->failed = true;
@@ -334,14 +460,21 @@ static void add_no_information(builder_t *b, const rt_review_model_t *m) {
   size_t n = 0;
   for (size_t i = 0; i < m->rec_count; i++)
     if (!m->recs[i].reported_in_period)
-      rec_ids[n++] = m->recs[i].id;
-  qsort(rec_ids, n, sizeof *rec_ids, compare_ids);
-  for (size_t i = 0; i < n; i++)
-    s->no_information_ids[s->n_no_information_ids++] = dup_text(b, rec_ids[i]);
-  for (size_t i = 0; i < m->com_count; i++)
-    if (!m->coms[i].reported_in_period)
+      rec_ids[n++] = &m->recs[i];
+  qsort(rec_ids, n, sizeof *rec_ids, compare_items_by_id);
+  for (size_t i = 0; i < n; i++) {
+    if (room(m, s->n_no_information_ids))
       s->no_information_ids[s->n_no_information_ids++] =
-          dup_text(b, m->coms[i].id);
+          dup_text(b, rec_ids[i]->id);
+    s->no_information_count++;
+  }
+  for (size_t i = 0; i < m->com_count; i++)
+    if (!m->coms[i].reported_in_period) {
+      if (room(m, s->n_no_information_ids))
+        s->no_information_ids[s->n_no_information_ids++] =
+            dup_text(b, m->coms[i].id);
+      s->no_information_count++;
+    }
   free(rec_ids);
 }
 
@@ -362,8 +495,11 @@ rt_review_summary_from_model(const rt_review_model_t *m) {
   add_changes(&b, m);
   add_overdue(&b, m);
   for (size_t i = 0; i < m->com_count && !b.failed; i++)
-    if (m->coms[i].has_indicator)
-      add_indicator(&b, m, &m->coms[i]);
+    if (m->coms[i].has_indicator) {
+      if (room(m, b.s->n_indicators))
+        add_indicator(&b, m, &m->coms[i]);
+      b.s->indicator_count++;
+    }
   add_no_information(&b, m);
   if (b.failed) {
     rt_review_summary_free(b.s);

@@ -107,6 +107,11 @@ typedef struct rt_review_input {
   size_t actor_count;
   Rectrack__V1__Source *const *sources;
   size_t source_count;
+  /* The summary's lists (changes, overdue, indicators, no-information
+   * ids, and the actors of by_actor) hold at most this many entries,
+   * the first in their documented order; their *_count fields count them
+   * all. 0: every entry (what an export renders). */
+  size_t max_list_items;
 } rt_review_input_t;
 
 /*

@@ -6,7 +6,8 @@
  * packed rectrack.v1 protobuf messages, the secondary indexes, the
  * hash-chained change log, validation of every field before a write,
  * backup and verification. Calls: LMDB, libsodium (SHA-256), protobuf-c
- * (rectrack.v1 messages), common/ (rt_error, rt_validate).
+ * (rectrack.v1 messages), ICU (folding and word breaking of the word
+ * index), common/ (rt_error, rt_validate).
  * Knows nothing of the network.
  *
  * Threads: one thread writes (rt_store_apply); any number of threads read,
@@ -31,7 +32,7 @@
  * with an older version is upgraded when it is opened (see
  * rt_store_upgrade); one written by a newer build is refused with
  * RT_EVERSION. docs/storage.md lists the versions and what each changed. */
-#define RT_STORE_SCHEMA_VERSION 3
+#define RT_STORE_SCHEMA_VERSION 4
 
 typedef struct rt_store rt_store_t;
 typedef struct rt_store_reader rt_store_reader_t;
@@ -40,6 +41,9 @@ typedef struct rt_store_options {
   size_t initial_map_bytes; /* 0: 64 MiB. Grows by doubling when full. */
   size_t max_map_bytes;     /* 0: 1 TiB. Writes past this get RT_ENOSPC. */
   unsigned max_readers;     /* 0: 126 (LMDB's default). */
+  /* Index entries one list call examines at most; past them the page is
+   * cut short and its next_page_token resumes the walk. 0: 20000. */
+  size_t list_budget;
   /* An older directory: false (default), upgrade it while opening; true,
    * refuse it with RT_EVERSION (rt_store_upgrade does it on request). */
   bool refuse_upgrade;
@@ -244,6 +248,27 @@ int rt_store_list_measurements(
     rt_store_reader_t *reader,
     const Rectrack__V1__ListMeasurementsRequest *request,
     Rectrack__V1__ListMeasurementsResponse **out, rt_error_t *err);
+
+/* Whole-table scans, for the review (which reads everything once, on a
+ * reader thread). visit is called with the stored bytes of each record
+ * (a packed message of the table's type, borrowed for the call) and, for
+ * follow-ups and measurements, the id of the record they belong to ("R12",
+ * "C3"; NULL for the others), until it returns non-zero, which is then
+ * returned. rt_store_scan walks an
+ * entity's records in id order (archived ones included). The follow-up
+ * scan walks them grouped by subject (every commitment's, then every
+ * recommendation's, subjects in id order), each subject's in the order
+ * they were recorded; the measurement scan groups them by commitment, each
+ * commitment's in as_of order. Errors: the store's read errors. */
+typedef int (*rt_store_scan_fn)(const void *packed, size_t len,
+                                const char *owner_id, void *data);
+int rt_store_scan(rt_store_reader_t *reader, rt_entity_t entity,
+                  rt_store_scan_fn visit, void *data, rt_error_t *err);
+int rt_store_scan_follow_ups(rt_store_reader_t *reader, rt_store_scan_fn visit,
+                             void *data, rt_error_t *err);
+int rt_store_scan_measurements(rt_store_reader_t *reader,
+                               rt_store_scan_fn visit, void *data,
+                               rt_error_t *err);
 
 /* Change log. Calls visit for each entry with revision >= from_revision, in
  * order, until visit returns non-zero (that value is returned) or max_count

@@ -367,9 +367,32 @@ static int add_gcm(store_keyset_t *set, const int32_t *values, size_t n) {
   return rc;
 }
 
+/* Open: not implemented, not withdrawn (what overdue looks for). */
+static bool is_open(int status) {
+  return status != RECTRACK__V1__STATUS__STATUS_IMPLEMENTED &&
+         status != RECTRACK__V1__STATUS__STATUS_WITHDRAWN;
+}
+
+/* The keys every recommendation and commitment has besides its fields':
+ * IDX_ALL, the revision of its last change, and its due date while it is
+ * open. */
+static int subject_keys(store_keyset_t *set, uint64_t revision, int status,
+                        const char *due_date) {
+  uint8_t number[8];
+  store_put_u64(number, revision);
+  int rc = store_keyset_add(set, IDX_ALL, "", 0);
+  if (rc == 0)
+    rc = store_keyset_add(set, IDX_REVISION, number, 8);
+  if (rc == 0 && is_open(status))
+    rc = store_keyset_add_str(set, IDX_OPEN_DUE, due_date);
+  return rc;
+}
+
 static int recommendation_keys(const Rectrack__V1__Recommendation *rec,
                                store_keyset_t *set) {
-  int rc = store_keyset_add_byte(set, IDX_STATUS, rec->status);
+  int rc = subject_keys(set, rec->revision, rec->status, rec->due_date);
+  if (rc == 0)
+    rc = store_keyset_add_byte(set, IDX_STATUS, rec->status);
   if (rc == 0)
     rc = store_keyset_add_str(set, IDX_SOURCE, rec->source_id);
   if (rc == 0)
@@ -391,7 +414,9 @@ static int recommendation_keys(const Rectrack__V1__Recommendation *rec,
 
 static int commitment_keys(const Rectrack__V1__Commitment *com,
                            store_keyset_t *set) {
-  int rc = store_keyset_add_byte(set, IDX_STATUS, com->status);
+  int rc = subject_keys(set, com->revision, com->status, com->due_date);
+  if (rc == 0)
+    rc = store_keyset_add_byte(set, IDX_STATUS, com->status);
   if (rc == 0)
     rc = store_keyset_add_str(set, IDX_SOURCE, com->source_id);
   if (rc == 0)
@@ -408,6 +433,12 @@ static int commitment_keys(const Rectrack__V1__Commitment *com,
     rc = store_keyset_add_byte(set, IDX_KIND, com->kind);
   if (rc == 0)
     rc = store_keyset_add_byte(set, IDX_TRAJECTORY, com->trajectory);
+  if (rc == 0)
+    rc = store_keyset_add_byte(
+        set, IDX_PUBLICATION,
+        rt_store_commitment_is_published(com)
+            ? RECTRACK__V1__PUBLICATION__PUBLICATION_PUBLISHED
+            : RECTRACK__V1__PUBLICATION__PUBLICATION_UNPUBLISHED);
   if (rc == 0 && com->pending_count > 0)
     rc = store_keyset_add_byte(set, IDX_PENDING, 1);
   for (size_t i = 0; i < com->n_recommendation_ids && rc == 0; i++) {
@@ -419,16 +450,21 @@ static int commitment_keys(const Rectrack__V1__Commitment *com,
   return rc;
 }
 
-int store_index_keys(rt_entity_t entity, const ProtobufCMessage *record,
-                     store_keyset_t *out) {
+static int field_keys(rt_entity_t entity, const ProtobufCMessage *record,
+                      store_keyset_t *out) {
   switch (entity) {
   case RT_ENTITY_SOURCE: {
     const Rectrack__V1__Source *source = (const void *)record;
-    return store_keyset_add_byte(out, IDX_KIND, source->kind);
+    int rc = store_keyset_add(out, IDX_ALL, "", 0);
+    if (rc == 0)
+      rc = store_keyset_add_byte(out, IDX_KIND, source->kind);
+    return rc;
   }
   case RT_ENTITY_ACTOR: {
     const Rectrack__V1__Actor *actor = (const void *)record;
-    int rc = store_keyset_add_byte(out, IDX_KIND, actor->kind);
+    int rc = store_keyset_add(out, IDX_ALL, "", 0);
+    if (rc == 0)
+      rc = store_keyset_add_byte(out, IDX_KIND, actor->kind);
     if (rc == 0)
       rc = store_keyset_add_str(out, IDX_COUNTRY, actor->country);
     return rc;
@@ -438,6 +474,30 @@ int store_index_keys(rt_entity_t entity, const ProtobufCMessage *record,
   default:
     return commitment_keys((const void *)record, out);
   }
+}
+
+bool store_record_archived(rt_entity_t entity, const ProtobufCMessage *record) {
+  switch (entity) {
+  case RT_ENTITY_SOURCE:
+    return ((const Rectrack__V1__Source *)(const void *)record)->archived;
+  case RT_ENTITY_ACTOR:
+    return ((const Rectrack__V1__Actor *)(const void *)record)->archived;
+  case RT_ENTITY_RECOMMENDATION:
+    return ((const Rectrack__V1__Recommendation *)(const void *)record)
+        ->archived;
+  default:
+    return ((const Rectrack__V1__Commitment *)(const void *)record)->archived;
+  }
+}
+
+int store_index_keys(rt_entity_t entity, const ProtobufCMessage *record,
+                     store_keyset_t *out) {
+  size_t first = out->n;
+  int rc = field_keys(entity, record, out);
+  if (rc == 0 && store_record_archived(entity, record))
+    for (size_t i = first; i < out->n; i++)
+      out->keys[i].data[0] |= IDX_ARCHIVED;
+  return rc;
 }
 
 bool store_keyset_contains(const store_keyset_t *set, const void *key,

@@ -74,6 +74,10 @@ static int open_dbis(rt_store_t *store, MDB_txn *txn, rt_error_t *err) {
       {"actor_index", idx_flags, &store->act_idx},
       {"recommendation_index", idx_flags | MDB_DUPFIXED, &store->rec_idx},
       {"commitment_index", idx_flags | MDB_DUPFIXED, &store->com_idx},
+      {"recommendation_words", idx_flags | MDB_DUPFIXED, &store->rec_words},
+      {"commitment_words", idx_flags | MDB_DUPFIXED, &store->com_words},
+      {"recommendation_word_lists", MDB_CREATE, &store->rec_word_lists},
+      {"commitment_word_lists", MDB_CREATE, &store->com_word_lists},
   };
   for (size_t i = 0; i < STORE_DB_COUNT; i++) {
     int rc = store_mdb_error(
@@ -139,6 +143,7 @@ int store_env_open(const char *dir, const rt_store_options_t *options,
   store->max_map_size = options && options->max_map_bytes
                             ? options->max_map_bytes
                             : DEFAULT_MAX_MAP;
+  store->list_budget = options ? options->list_budget : 0;
   if (store->max_map_size < store->map_size)
     store->max_map_size = store->map_size;
   if (pthread_rwlock_init(&store->grow_lock, NULL) != 0) {

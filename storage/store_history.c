@@ -115,8 +115,8 @@ static void page_free(history_page_t *page) {
 static int wrap_page(const ProtobufCMessageDescriptor *descriptor,
                      history_page_t *page, char *next_token, void **out,
                      rt_error_t *err) {
-  if (store_list_response(descriptor, page->items, page->n, 0, next_token,
-                          out) == 0)
+  if (store_list_response(descriptor, page->items, page->n, 0, false,
+                          next_token, out) == 0)
     return 0;
   page_free(page);
   free(next_token);
@@ -203,15 +203,16 @@ static int run_history(rt_store_reader_t *reader, history_walk_t *walk,
                        int32_t page_size, const char *token,
                        const uint8_t digest[32], history_page_t *page,
                        char **next_token, rt_error_t *err) {
-  store_key_t after;
+  store_position_t at;
   bool has_after = false;
   memset(page, 0, sizeof *page);
   *next_token = NULL;
   int rc = store_page_size(page_size, &page->cap, err);
   if (rc == 0)
-    rc = store_token_decode(token, digest, &after, &has_after, err);
+    rc = store_token_decode(token, digest, &at, &has_after, err);
   if (rc != 0)
     return rc;
+  const store_key_t after = at.pk;
   if (has_after && walk->prefix_len &&
       (after.len < walk->prefix_len ||
        memcmp(after.data, walk->prefix, walk->prefix_len) != 0))
@@ -222,9 +223,9 @@ static int run_history(rt_store_reader_t *reader, history_walk_t *walk,
   if (page->items == NULL)
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
   rc = walk_history(reader, walk, resolve, data, page, err);
+  store_position_t last = {.driver = 0, .pk = page->last};
   if (rc == 0 && page->more &&
-      (*next_token =
-           store_token_encode(digest, page->last.data, page->last.len)) == NULL)
+      (*next_token = store_token_encode(digest, &last)) == NULL)
     rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
   if (rc != 0)
     page_free(page);
@@ -346,6 +347,70 @@ int rt_store_list_measurements(
     return rc;
   return wrap_page(&rectrack__v1__list_measurements_response__descriptor, &page,
                    next_token, (void **)out, err);
+}
+
+/* ---- whole-table scans ------------------------------------------------ */
+
+/* The id a history key belongs to: 'R'/'C' + number (follow-ups), or a
+ * commitment number (measurements); "" for record tables. */
+static void owner_of(char kind, const MDB_val *key, char out[24]) {
+  const uint8_t *k = key->mv_data;
+  out[0] = '\0';
+  if (kind == 'f' && key->mv_size >= 9)
+    snprintf(out, 24, "%c%llu", k[0], (unsigned long long)store_get_u64(k + 1));
+  else if (kind == 'm' && key->mv_size >= 8)
+    snprintf(out, 24, "C%llu", (unsigned long long)store_get_u64(k));
+}
+
+/* kind: 'f' follow-ups, 'm' measurements, 0 a record table. */
+static int scan_dbi(rt_store_reader_t *reader, MDB_dbi dbi, char kind,
+                    rt_store_scan_fn visit, void *data, rt_error_t *err) {
+  if (reader == NULL || !reader->active)
+    return rt_error_set(err, RT_EINVAL, NULL, "reader has no open snapshot");
+  const char *scanning = "scanning a table";
+  MDB_cursor *cursor;
+  int rc = store_mdb_error(mdb_cursor_open(reader->txn, dbi, &cursor), err,
+                           scanning);
+  if (rc != 0)
+    return rc;
+  MDB_val key, value;
+  int result = 0;
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_FIRST), err,
+                       scanning);
+  while (rc == 0 && result == 0) {
+    char owner[24];
+    owner_of(kind, &key, owner);
+    result = visit(value.mv_data, value.mv_size, kind ? owner : NULL, data);
+    if (result == 0)
+      rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_NEXT), err,
+                           scanning);
+  }
+  mdb_cursor_close(cursor);
+  if (result != 0)
+    return result;
+  return rc == RT_ENOTFOUND ? 0 : rc;
+}
+
+int rt_store_scan(rt_store_reader_t *reader, rt_entity_t entity,
+                  rt_store_scan_fn visit, void *data, rt_error_t *err) {
+  if (entity < RT_ENTITY_SOURCE || entity > RT_ENTITY_COMMITMENT)
+    return rt_error_set(err, RT_EINVAL, "entity", "entity: %d is not known",
+                        (int)entity);
+  return scan_dbi(reader, store_entity_dbi(reader->store, entity), 0, visit,
+                  data, err);
+}
+
+/* The follow-ups database is keyed by 'C' or 'R', the subject's number
+ * and the revision: the walk is already grouped by subject. */
+int rt_store_scan_follow_ups(rt_store_reader_t *reader, rt_store_scan_fn visit,
+                             void *data, rt_error_t *err) {
+  return scan_dbi(reader, reader->store->fups, 'f', visit, data, err);
+}
+
+int rt_store_scan_measurements(rt_store_reader_t *reader,
+                               rt_store_scan_fn visit, void *data,
+                               rt_error_t *err) {
+  return scan_dbi(reader, reader->store->meas, 'm', visit, data, err);
 }
 
 /* ---- the change log -------------------------------------------------- */

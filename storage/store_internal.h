@@ -62,7 +62,7 @@
 #define STORE_EMAPRESIZED (-1001)
 
 /* Names of the LMDB databases (the on-disk layout, see docs/storage.md). */
-#define STORE_DB_COUNT 14
+#define STORE_DB_COUNT 18
 
 struct rt_store {
   MDB_env *env;
@@ -80,12 +80,18 @@ struct rt_store {
   MDB_dbi act_idx;   /* dupsort: tag + value -> slug */
   MDB_dbi rec_idx;   /* dupsort, dupfixed: tag + value -> u64be number */
   MDB_dbi com_idx;   /* dupsort, dupfixed: tag + value -> u64be number */
+  /* The word index (store_words.h): dupsort, dupfixed: IDX_WORD (with
+   * the archived bit) + folded word -> u64be number; and each record's
+   * word list: u64be number -> " w1 w2 ...". */
+  MDB_dbi rec_words, com_words;
+  MDB_dbi rec_word_lists, com_word_lists;
   /* Readers hold it shared while their snapshot is open; map growth holds
    * it exclusively, since mdb_env_set_mapsize needs no open transaction in
    * this process. */
   pthread_rwlock_t grow_lock;
   size_t map_size;
   size_t max_map_size;
+  size_t list_budget; /* rt_store_options_t.list_budget; 0: default */
 };
 
 struct rt_store_reader {
@@ -94,21 +100,30 @@ struct rt_store_reader {
   bool active; /* snapshot open (and grow_lock held shared) */
 };
 
-/* Index tags: the first byte of an index key, then the value. */
+/* Index tags: the first byte of an index key, then the value. The keys
+ * of an archived record carry the tag with IDX_ARCHIVED set, so that a
+ * listing of active records walks, and counts, active entries only. */
 enum {
-  IDX_STATUS = 's',     /* 1 byte: Status */
-  IDX_SOURCE = 'o',     /* source id */
-  IDX_ACTOR = 'a',      /* addressed_to and lead (recs), actor_id (coms) */
-  IDX_SDG = 't',        /* SDG target */
-  IDX_GCM = 'g',        /* 1 byte: objective */
-  IDX_THEME = 'h',      /* theme slug */
-  IDX_DUE = 'd',        /* YYYY-MM-DD, only when set */
-  IDX_REC = 'r',        /* commitments: recommendation id (u64be) */
-  IDX_KIND = 'k',       /* 1 byte: kind enum (all entities) */
-  IDX_TRAJECTORY = 'j', /* commitments: 1 byte */
-  IDX_COUNTRY = 'c',    /* actors: ISO alpha-3 */
-  IDX_PENDING = 'p',    /* 1 byte, 1: submissions await validation (recs,
-                           coms); absent otherwise */
+  IDX_ARCHIVED = 0x80,   /* or'ed into the tag of an archived record */
+  IDX_ALL = 'v',         /* no value: every record (the unfiltered list) */
+  IDX_OPEN_DUE = 'D',    /* YYYY-MM-DD: due, and not implemented/withdrawn */
+  IDX_REVISION = 'u',    /* u64be revision of the last change (recs, coms) */
+  IDX_WORD = 'w',        /* folded word (the word index, store_words.h) */
+  IDX_STATUS = 's',      /* 1 byte: Status */
+  IDX_SOURCE = 'o',      /* source id */
+  IDX_ACTOR = 'a',       /* addressed_to and lead (recs), actor_id (coms) */
+  IDX_SDG = 't',         /* SDG target */
+  IDX_GCM = 'g',         /* 1 byte: objective */
+  IDX_THEME = 'h',       /* theme slug */
+  IDX_DUE = 'd',         /* YYYY-MM-DD, only when set */
+  IDX_REC = 'r',         /* commitments: recommendation id (u64be) */
+  IDX_KIND = 'k',        /* 1 byte: kind enum (all entities) */
+  IDX_TRAJECTORY = 'j',  /* commitments: 1 byte */
+  IDX_COUNTRY = 'c',     /* actors: ISO alpha-3 */
+  IDX_PENDING = 'p',     /* 1 byte, 1: submissions await validation (recs,
+                            coms); absent otherwise */
+  IDX_PUBLICATION = 'b', /* commitments: 1 byte, PUBLISHED or UNPUBLISHED
+                            (rt_store_commitment_is_published) */
 };
 
 #define STORE_MAX_KEY 511 /* LMDB's default key size limit */
@@ -212,6 +227,8 @@ int store_pack(store_arena_t *arena, const ProtobufCMessage *message,
 int store_unpack(store_arena_t *arena,
                  const ProtobufCMessageDescriptor *descriptor, const void *data,
                  size_t len, ProtobufCMessage **out, rt_error_t *err);
+/* The archived field of a record (a message of the entity's type). */
+bool store_record_archived(rt_entity_t entity, const ProtobufCMessage *record);
 /* The revision field of a record (a message of the entity's type). */
 uint64_t store_record_revision(rt_entity_t entity,
                                const ProtobufCMessage *record);

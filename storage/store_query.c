@@ -1,17 +1,18 @@
 /*
  * store_query: reads. Gets are zero-copy lookups in the reader's snapshot.
- * Lists combine their filters with AND; when several filters have an index
- * (status, source, actor, SDG target, GCM objective, theme, kind, ...),
- * the one whose key has the fewest entries drives the walk and the others
- * are checked on each record; with none, the primary database is walked.
- * Either way records come in primary-key order, which is numeric for R/C
- * ids, so pages are stable.
+ * This file also holds what the list engine (store_walk.c) is given and
+ * gives back: the conditions a listing is made of, page sizes, page
+ * tokens and the response a page is wrapped in.
  *
- * A page token is hex(MAC || last primary key), the MAC being the first 8
- * bytes of SHA-256(filter digest || key): a token from another query or an
- * edited one fails the check and is RT_EINVAL. Resuming "after the last
- * key" stays correct while records are added, since new R/C ids are larger
- * than every existing one and slugs land where they sort.
+ * A page token is base64url(version || driver || MAC || position): the
+ * position in the driving index the walk resumes after (a key value for
+ * range walks, then a primary key), the number of the condition that
+ * drove the walk (so every page of a listing walks the same index, in
+ * the same order, whatever the counts do meanwhile), and a MAC, the first
+ * 8 bytes of SHA-256(filter digest || the rest): a token from another
+ * query, an edited one or one of another version fails the check and is
+ * RT_EINVAL. Resuming "after the position" stays correct while records
+ * are added: none present for the whole walk is skipped or listed twice.
  */
 #include "store_query.h"
 
@@ -19,8 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define TOKEN_MAC_LEN 8
 
 static const char *const entity_names[] = {"", "source", "actor",
                                            "recommendation", "commitment"};
@@ -102,6 +101,10 @@ int rt_store_get_commitment(rt_store_reader_t *reader, const char *id,
 
 /* ---- page sizes and tokens ------------------------------------------- */
 
+#define TOKEN_MAC_LEN 8
+/* version, driver, MAC, suffix length, suffix, primary key */
+#define TOKEN_MAX (2 + TOKEN_MAC_LEN + 1 + 2 * STORE_MAX_KEY)
+
 int store_page_size(int32_t requested, size_t *out, rt_error_t *err) {
   if (requested < 0)
     return rt_error_set(err, RT_EINVAL, "page_size",
@@ -128,69 +131,87 @@ void store_filter_digest(const ProtobufCMessage *request, int tag,
   crypto_hash_sha256_final(&state, digest);
 }
 
-static void token_mac(const uint8_t digest[32], const uint8_t *key,
-                      size_t key_len, uint8_t mac[TOKEN_MAC_LEN]) {
+/* The MAC of a token's bytes other than the MAC itself. */
+static void token_mac(const uint8_t digest[32], const uint8_t *raw,
+                      size_t raw_len, uint8_t mac[TOKEN_MAC_LEN]) {
   crypto_hash_sha256_state state;
   uint8_t full[32];
   crypto_hash_sha256_init(&state);
   crypto_hash_sha256_update(&state, digest, 32);
-  crypto_hash_sha256_update(&state, key, key_len);
+  crypto_hash_sha256_update(&state, raw, 2);
+  crypto_hash_sha256_update(&state, raw + 2 + TOKEN_MAC_LEN,
+                            raw_len - 2 - TOKEN_MAC_LEN);
   crypto_hash_sha256_final(&state, full);
   memcpy(mac, full, TOKEN_MAC_LEN);
 }
 
-char *store_token_encode(const uint8_t digest[32], const uint8_t *key,
-                         size_t key_len) {
-  uint8_t *raw = malloc(TOKEN_MAC_LEN + key_len);
-  char *hex = malloc(2 * (TOKEN_MAC_LEN + key_len) + 1);
-  if (raw && hex) {
-    token_mac(digest, key, key_len, raw);
-    memcpy(raw + TOKEN_MAC_LEN, key, key_len);
-    sodium_bin2hex(hex, 2 * (TOKEN_MAC_LEN + key_len) + 1, raw,
-                   TOKEN_MAC_LEN + key_len);
-  } else {
-    free(hex);
-    hex = NULL;
-  }
-  free(raw);
-  return hex;
+char *store_token_encode(const uint8_t digest[32], const store_position_t *at) {
+  uint8_t raw[TOKEN_MAX];
+  size_t len = 0;
+  raw[len++] = STORE_TOKEN_VERSION;
+  raw[len++] = at->driver;
+  len += TOKEN_MAC_LEN;
+  raw[len++] = (uint8_t)at->suffix.len;
+  memcpy(raw + len, at->suffix.data, at->suffix.len);
+  len += at->suffix.len;
+  memcpy(raw + len, at->pk.data, at->pk.len);
+  len += at->pk.len;
+  token_mac(digest, raw, len, raw + 2);
+  size_t size =
+      sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  char *text = malloc(size);
+  if (text != NULL)
+    sodium_bin2base64(text, size, raw, len,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return text;
 }
 
 int store_token_decode(const char *token, const uint8_t digest[32],
-                       store_key_t *key, bool *has_key, rt_error_t *err) {
-  *has_key = false;
+                       store_position_t *at, bool *has_position,
+                       rt_error_t *err) {
+  *has_position = false;
   if (token == NULL || token[0] == '\0')
     return 0;
-  size_t hex_len = strlen(token);
-  uint8_t raw[TOKEN_MAC_LEN + STORE_MAX_KEY];
-  size_t raw_len = 0;
+  uint8_t raw[TOKEN_MAX];
+  size_t len = 0;
   uint8_t mac[TOKEN_MAC_LEN];
-  if (hex_len % 2 != 0 || hex_len / 2 <= TOKEN_MAC_LEN ||
-      hex_len / 2 > sizeof raw ||
-      sodium_hex2bin(raw, sizeof raw, token, hex_len, NULL, &raw_len, NULL) !=
-          0 ||
-      raw_len != hex_len / 2)
+  if (strlen(token) >
+          sodium_base64_ENCODED_LEN(sizeof raw,
+                                    sodium_base64_VARIANT_URLSAFE_NO_PADDING) ||
+      sodium_base642bin(raw, sizeof raw, token, strlen(token), NULL, &len, NULL,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+      len < 3 + TOKEN_MAC_LEN || raw[0] != STORE_TOKEN_VERSION)
     goto bad;
-  key->len = raw_len - TOKEN_MAC_LEN;
-  memcpy(key->data, raw + TOKEN_MAC_LEN, key->len);
-  token_mac(digest, key->data, key->len, mac);
-  if (sodium_memcmp(mac, raw, TOKEN_MAC_LEN) != 0)
+  size_t suffix_len = raw[2 + TOKEN_MAC_LEN];
+  size_t pk_at = 3 + TOKEN_MAC_LEN + suffix_len;
+  if (pk_at > len || suffix_len > STORE_MAX_KEY ||
+      len - pk_at > STORE_MAX_KEY || len == pk_at)
     goto bad;
-  *has_key = true;
+  token_mac(digest, raw, len, mac);
+  if (sodium_memcmp(mac, raw + 2, TOKEN_MAC_LEN) != 0)
+    goto bad;
+  at->driver = raw[1];
+  at->suffix.len = suffix_len;
+  memcpy(at->suffix.data, raw + 3 + TOKEN_MAC_LEN, suffix_len);
+  at->pk.len = len - pk_at;
+  memcpy(at->pk.data, raw + pk_at, at->pk.len);
+  *has_position = true;
   return 0;
 bad:
   return rt_error_set(err, RT_EINVAL, "page_token",
-                      "page_token: not a token of this query (tokens are only "
-                      "valid with the filters that produced them)");
+                      "page_token: not a token of this query (a token is "
+                      "only valid with the filters that produced it; start "
+                      "again without one)");
 }
 
 int store_list_response(const ProtobufCMessageDescriptor *descriptor,
                         ProtobufCMessage **items, size_t n, int32_t total,
-                        char *next_token, void **out) {
+                        bool estimate, char *next_token, void **out) {
   ProtobufCMessage *resp = malloc(descriptor->sizeof_message);
   if (resp == NULL)
     return RT_ENOMEM;
   protobuf_c_message_init(descriptor, resp);
+  protobuf_c_boolean flag = estimate;
   for (unsigned i = 0; i < descriptor->n_fields; i++) {
     const ProtobufCFieldDescriptor *fd = &descriptor->fields[i];
     char *at = (char *)resp + fd->offset;
@@ -200,6 +221,8 @@ int store_list_response(const ProtobufCMessageDescriptor *descriptor,
       memcpy(at, &items, sizeof items);
     } else if (strcmp(fd->name, "total_size") == 0) {
       memcpy(at, &total, sizeof total);
+    } else if (strcmp(fd->name, "total_size_is_estimate") == 0) {
+      memcpy(at, &flag, sizeof flag);
     } else if (strcmp(fd->name, "next_page_token") == 0 && next_token) {
       memcpy(at, &next_token, sizeof next_token);
     }
@@ -216,155 +239,85 @@ int store_key_compare(const uint8_t *a, size_t a_len, const uint8_t *b,
   return a_len < b_len ? -1 : a_len > b_len ? 1 : 0;
 }
 
-/* ---- the list engine ------------------------------------------------- */
+/* ---- conditions ------------------------------------------------------- */
 
-/* Picks the driver with the fewest entries; *empty when one has none. */
-static int choose_driver(MDB_cursor *cursor, const store_keyset_t *drivers,
-                         const store_key_t **best, bool *empty,
-                         rt_error_t *err) {
-  size_t best_count = 0;
-  *best = NULL;
-  *empty = false;
-  for (size_t i = 0; i < drivers->n; i++) {
-    MDB_val key = {drivers->keys[i].len, drivers->keys[i].data}, data;
-    int rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, MDB_SET), err,
-                             "reading an index");
-    size_t count = 0;
-    if (rc == 0)
-      rc = store_mdb_error(mdb_cursor_count(cursor, &count), err,
-                           "reading an index");
-    if (rc == RT_ENOTFOUND) {
-      *empty = true;
-      return 0;
-    }
-    if (rc != 0)
-      return rc;
-    if (*best == NULL || count < best_count) {
-      *best = &drivers->keys[i];
-      best_count = count;
-    }
-  }
-  return 0;
+static store_cond_t *new_cond(store_list_t *list, store_cond_kind_t kind) {
+  if (list->n_conds == STORE_MAX_CONDITIONS)
+    return NULL;
+  store_cond_t *cond = &list->conds[list->n_conds++];
+  memset(cond, 0, sizeof *cond);
+  cond->kind = kind;
+  return cond;
 }
 
-/* Counts a matching candidate and keeps it when it belongs on the page.
- * Every candidate is visited, since total_size counts them all. */
-static int visit_candidate(const store_list_t *list, const MDB_val *pk,
-                           const MDB_val *value, store_list_result_t *result,
-                           rt_error_t *err) {
-  ProtobufCMessage *record =
-      protobuf_c_message_unpack(store_entity_descriptor(list->entity), NULL,
-                                value->mv_size, value->mv_data);
-  if (record == NULL)
-    return rt_error_set(err, RT_ECORRUPT, NULL,
-                        "storage: a stored %s does not decode",
-                        entity_names[list->entity]);
-  bool keep = false;
-  if (list->match(record, list->filter)) {
-    result->total++;
-    bool after = !list->has_after ||
-                 store_key_compare(pk->mv_data, pk->mv_size, list->after.data,
-                                   list->after.len) > 0;
-    if (after && result->n < list->page_size) {
-      result->items[result->n++] = record;
-      result->last.len = pk->mv_size;
-      memcpy(result->last.data, pk->mv_data, pk->mv_size);
-      keep = true;
-    } else if (after) {
-      result->more = true;
-    }
-  }
-  if (!keep)
-    protobuf_c_message_free_unpacked(record, NULL);
-  return 0;
+int store_list_key(store_list_t *list, uint8_t tag, const void *value,
+                   size_t len) {
+  store_cond_t *cond = new_cond(list, STORE_COND_KEYS);
+  return cond ? store_keyset_add(&cond->keys, tag, value, len) : RT_ETOOBIG;
 }
 
-static int walk_driver(MDB_txn *txn, const store_list_t *list,
-                       MDB_cursor *index, const store_key_t *driver,
-                       store_list_result_t *result, rt_error_t *err) {
-  const char *walking = "walking an index";
-  MDB_dbi primary = store_entity_dbi(list->store, list->entity);
-  MDB_val key = {driver->len, (void *)driver->data}, pk, value;
-  int rc = store_mdb_error(mdb_cursor_get(index, &key, &pk, MDB_SET_KEY), err,
-                           walking);
-  while (rc == 0) {
-    rc = store_mdb_error(mdb_get(txn, primary, &pk, &value), err,
-                         "reading a record");
-    if (rc == 0)
-      rc = visit_candidate(list, &pk, &value, result, err);
-    else if (rc == RT_ENOTFOUND) /* dangling entry: the verifier reports it */
-      rc = 0;
-    if (rc == 0)
-      rc = store_mdb_error(mdb_cursor_get(index, &key, &pk, MDB_NEXT_DUP), err,
-                           walking);
-  }
-  return rc == RT_ENOTFOUND ? 0 : rc; /* the end of the key's entries */
-}
-
-static int walk_primary(MDB_txn *txn, const store_list_t *list,
-                        store_list_result_t *result, rt_error_t *err) {
-  const char *walking = "walking records";
-  MDB_cursor *cursor;
-  int rc = store_mdb_error(
-      mdb_cursor_open(txn, store_entity_dbi(list->store, list->entity),
-                      &cursor),
-      err, walking);
-  if (rc != 0)
-    return rc;
-  MDB_val pk, value;
-  rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_FIRST), err,
-                       walking);
-  while (rc == 0) {
-    rc = visit_candidate(list, &pk, &value, result, err);
-    if (rc == 0)
-      rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_NEXT), err,
-                           walking);
-  }
-  mdb_cursor_close(cursor);
-  return rc == RT_ENOTFOUND ? 0 : rc; /* the end of the records */
-}
-
-void store_list_result_free(store_list_result_t *result) {
-  for (size_t i = 0; i < result->n; i++)
-    protobuf_c_message_free_unpacked(result->items[i], NULL);
-  free(result->items);
-  free(result->next_token);
-  memset(result, 0, sizeof *result);
-}
-
-int store_list_run(rt_store_reader_t *reader, store_list_t *list,
-                   store_list_result_t *result, rt_error_t *err) {
-  memset(result, 0, sizeof *result);
-  int rc = store_token_decode(list->page_token, list->digest, &list->after,
-                              &list->has_after, err);
-  if (rc != 0)
-    return rc;
-  result->items = calloc(list->page_size, sizeof *result->items);
-  if (result->items == NULL)
-    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
-  MDB_cursor *index = NULL;
-  rc = store_mdb_error(
-      mdb_cursor_open(reader->txn,
-                      store_entity_index(list->store, list->entity), &index),
-      err, "opening an index");
-  if (rc != 0)
-    goto fail;
-  const store_key_t *driver = NULL;
-  bool empty = false;
-  rc = choose_driver(index, &list->drivers, &driver, &empty, err);
-  if (rc == 0 && !empty)
-    rc = driver ? walk_driver(reader->txn, list, index, driver, result, err)
-                : walk_primary(reader->txn, list, result, err);
-  mdb_cursor_close(index);
-  if (rc == 0 && result->more) {
-    result->next_token =
-        store_token_encode(list->digest, result->last.data, result->last.len);
-    if (result->next_token == NULL)
-      rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
-  }
-  if (rc == 0)
-    return 0;
-fail:
-  store_list_result_free(result);
+int store_list_keys(store_list_t *list, uint8_t tag, const int *values,
+                    size_t n) {
+  store_cond_t *cond = new_cond(list, STORE_COND_KEYS);
+  int rc = cond ? 0 : RT_ETOOBIG;
+  for (size_t i = 0; rc == 0 && i < n; i++)
+    rc = store_keyset_add_byte(&cond->keys, tag, values[i]);
   return rc;
+}
+
+int store_list_range(store_list_t *list, uint8_t tag, const void *lo,
+                     size_t lo_len, const void *hi, size_t hi_len) {
+  if (lo_len + 1 > STORE_MAX_KEY || hi_len + 1 > STORE_MAX_KEY)
+    return RT_ETOOBIG;
+  store_cond_t *cond = new_cond(list, STORE_COND_RANGE);
+  if (cond == NULL)
+    return RT_ETOOBIG;
+  cond->tag = tag;
+  memcpy(cond->lo.data, lo, lo_len);
+  cond->lo.len = lo_len;
+  memcpy(cond->hi.data, hi, hi_len);
+  cond->hi.len = hi_len;
+  return 0;
+}
+
+typedef struct term_adder {
+  store_list_t *list;
+  int rc;
+} term_adder_t;
+
+static int add_term(const char *word, size_t len, void *data) {
+  term_adder_t *adder = data;
+  store_cond_t *cond = new_cond(adder->list, STORE_COND_WORD);
+  if (cond == NULL)
+    return adder->rc = RT_ETOOBIG;
+  memcpy(cond->term, word, len);
+  cond->term_len = len;
+  return 0;
+}
+
+int store_list_query(store_list_t *list, const char *query, rt_error_t *err) {
+  store_words_t terms = {0};
+  int rc = store_words_of_query(query, &terms);
+  if (rc != 0)
+    return rt_error_set(err, rc, "query", "query: cannot break it into words");
+  if (terms.count == 0) {
+    store_words_free(&terms);
+    return rt_error_set(err, RT_EINVAL, "query",
+                        "query: '%.80s' holds no word to search for", query);
+  }
+  term_adder_t adder = {list, 0};
+  store_words_each(&terms, add_term, &adder);
+  store_words_free(&terms);
+  if (adder.rc != 0)
+    return rt_error_set(err, adder.rc, "query",
+                        "query: too many words (at most %d conditions in "
+                        "all)",
+                        STORE_MAX_CONDITIONS);
+  return 0;
+}
+
+void store_list_free(store_list_t *list) {
+  for (size_t i = 0; i < list->n_conds; i++)
+    store_keyset_free(&list->conds[i].keys);
+  list->n_conds = 0;
 }

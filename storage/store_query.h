@@ -1,39 +1,88 @@
 /*
  * store_query: the list engine shared by the per-entity listings (private
- * to the storage module). A list names the entity, the index keys that may
- * drive the walk, a match function for the full filter, the page size and
- * token; the engine walks, counts and cuts the page. Functions that can
- * fail return 0 or a negative RT_E* code, listed at each.
+ * to the storage module). A list states its filter as conditions the
+ * indexes can answer (a key set, a key range, a word prefix); the engine
+ * picks the condition with the
+ * fewest entries to drive the walk, resumes it at the page token's
+ * position, checks the other conditions on each candidate, and cuts the
+ * page. The cost of a page is bounded by the driving index's entries
+ * from the token's position on, and by a work budget per call. Functions
+ * that can fail return 0 or a negative RT_E* code, listed at each.
  */
 #ifndef RT_STORE_QUERY_H
 #define RT_STORE_QUERY_H
 
 #include "store_internal.h"
+#include "store_words.h"
 
-typedef bool (*store_match_fn)(const ProtobufCMessage *record,
-                               const void *filter);
+/* Candidates one call examines at most: past it the page is cut short,
+ * and its next_page_token resumes the walk where it stopped. */
+#define STORE_LIST_BUDGET 20000
+/* A driving index with at most this many entries is walked whole to make
+ * total_size exact when no index count gives it. */
+#define STORE_EXACT_COUNT_BOUND 2000
+/* Distinct keys a range condition counts before it estimates; words a
+ * prefix term may stand for before it can no longer drive the walk. */
+#define STORE_RANGE_KEYS_MAX 4096
+#define STORE_WORD_EXPANSION_MAX 256
+#define STORE_MAX_CONDITIONS 16
+
+typedef enum store_cond_kind {
+  /* The record is under one of keys (tag + value; never the archived
+   * bit, which the engine adds for archived candidates). */
+  STORE_COND_KEYS,
+  /* The record is under a key of tag whose value v has lo <= v < hi (hi
+   * empty: no upper bound). Walked in value order, then id order. */
+  STORE_COND_RANGE,
+  /* The record has a word (store_words.h) that begins with term. */
+  STORE_COND_WORD,
+} store_cond_kind_t;
+
+typedef struct store_cond {
+  store_cond_kind_t kind;
+  store_keyset_t keys;       /* KEYS */
+  uint8_t tag;               /* RANGE */
+  store_key_t lo, hi;        /* RANGE: values, without the tag */
+  char term[STORE_WORD_MAX]; /* WORD: a folded word, or its beginning */
+  size_t term_len;
+} store_cond_t;
 
 typedef struct store_list {
   rt_store_t *store;
   rt_entity_t entity;
-  store_keyset_t drivers; /* equality filters that have an index */
-  store_match_fn match;   /* every filter, including the drivers' */
-  const void *filter;
+  bool include_archived;
+  /* Every filter as conditions (the engine adds "every record"). */
+  store_cond_t conds[STORE_MAX_CONDITIONS];
+  size_t n_conds;
   size_t page_size;
   const char *page_token;
   uint8_t digest[32]; /* of the request's filters */
-  store_key_t after;  /* from the token */
-  bool has_after;
+  size_t budget;      /* 0: STORE_LIST_BUDGET */
 } store_list_t;
 
 typedef struct store_list_result {
   ProtobufCMessage **items; /* unpacked records of the page */
   size_t n;
-  int32_t total; /* all matching records */
-  bool more;     /* a matching record follows the page */
-  store_key_t last;
-  char *next_token; /* malloc'd, NULL on the last page */
+  int32_t total;          /* all matching records (see total_is_estimate) */
+  bool total_is_estimate; /* total extrapolated, not counted */
+  char *next_token;       /* malloc'd, NULL on the last page */
 } store_list_result_t;
+
+/* Conditions: each adds one to list (RT_ETOOBIG past
+ * STORE_MAX_CONDITIONS or for a key over STORE_MAX_KEY, RT_ENOMEM).
+ * store_list_keys takes values of one tag, any of which matches
+ * (values of 1 byte for enums); store_list_range takes [lo, hi). */
+int store_list_key(store_list_t *list, uint8_t tag, const void *value,
+                   size_t len);
+int store_list_keys(store_list_t *list, uint8_t tag, const int *values,
+                    size_t n);
+int store_list_range(store_list_t *list, uint8_t tag, const void *lo,
+                     size_t lo_len, const void *hi, size_t hi_len);
+/* One WORD condition per term of the query (store_words_of_query);
+ * RT_EINVAL (field "query") when it holds no word. */
+int store_list_query(store_list_t *list, const char *query, rt_error_t *err);
+/* Frees the conditions' memory. */
+void store_list_free(store_list_t *list);
 
 /* Runs the list in the reader's snapshot; *result holds the page, freed
  * with store_list_result_free. Returns 0, RT_EINVAL (a token of another
@@ -49,22 +98,32 @@ int store_page_size(int32_t requested, size_t *out, rt_error_t *err);
 /* Digest of a list request with its page fields cleared by the caller. */
 void store_filter_digest(const ProtobufCMessage *request, int tag,
                          const char *today, uint8_t digest[32]);
-/* The page token resuming after key: a malloc'd string the caller frees,
- * NULL when out of memory. */
-char *store_token_encode(const uint8_t digest[32], const uint8_t *key,
-                         size_t key_len);
-/* *has_key false for an empty token, else *key is the key it resumes
- * after. Returns 0 or RT_EINVAL (malformed, or made for other filters). */
+
+/* Page tokens: base64url of a version byte, the number of the driving
+ * condition, a MAC binding the token to the filter digest, and the
+ * position (a key suffix and a primary key) the walk resumes after. */
+#define STORE_TOKEN_VERSION 2
+typedef struct store_position {
+  uint8_t driver;
+  store_key_t suffix; /* RANGE drivers: the value of the key */
+  store_key_t pk;
+} store_position_t;
+/* A malloc'd token string, NULL when out of memory. */
+char *store_token_encode(const uint8_t digest[32], const store_position_t *at);
+/* *has_position false for an empty token. Returns 0 or RT_EINVAL
+ * (malformed, of another version, or made for other filters). */
 int store_token_decode(const char *token, const uint8_t digest[32],
-                       store_key_t *key, bool *has_key, rt_error_t *err);
+                       store_position_t *at, bool *has_position,
+                       rt_error_t *err);
+
 /* Allocates a List...Response (descriptor) holding a page: items and n
- * go to its one repeated message field, total to total_size (when it has
- * one), next_token (may be NULL) to next_page_token. The memory moves to
- * the response, freed with it. Returns 0, or RT_ENOMEM with nothing
- * taken. */
+ * go to its one repeated message field, total to total_size and the
+ * estimate flag to total_size_is_estimate (when it has them), next_token
+ * (may be NULL) to next_page_token. The memory moves to the response,
+ * freed with it. Returns 0, or RT_ENOMEM with nothing taken. */
 int store_list_response(const ProtobufCMessageDescriptor *descriptor,
                         ProtobufCMessage **items, size_t n, int32_t total,
-                        char *next_token, void **out);
+                        bool estimate, char *next_token, void **out);
 /* LMDB's default key order: memcmp, then the shorter first. */
 int store_key_compare(const uint8_t *a, size_t a_len, const uint8_t *b,
                       size_t b_len);

@@ -17,8 +17,17 @@
  * take a submitted report for an official one, and its verifier would
  * call the pending index entries dangling; it now refuses the directory
  * instead.
+ *
+ * Version 4 (release 0.3): indexes for every filter. The keys of an
+ * archived record carry the archived bit, every record is under IDX_ALL,
+ * recommendations and commitments are also under the revision of their
+ * last change and, while open, their due date, and their words are in the
+ * word index (store_words.h). The step empties the four indexes and
+ * writes every record's entries again; no record and no log entry
+ * changes.
  */
 #include "store_upgrade.h"
+#include "store_words.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -224,11 +233,98 @@ static int add_review_states(upgrade_t *up) {
   return rc;
 }
 
+/* ---- 3 -> 4: indexes for every filter, and the word index ------------- */
+
+static int put_index_entries(upgrade_t *up, rt_entity_t entity,
+                             const MDB_val *pk,
+                             const ProtobufCMessage *record) {
+  store_keyset_t keys = {0};
+  int rc = store_index_keys(entity, record, &keys);
+  if (rc != 0)
+    rc = rt_error_set(up->err, rc, NULL, "storage: cannot index a record");
+  MDB_dbi dbi = store_entity_index(up->store, entity);
+  for (size_t i = 0; rc == 0 && i < keys.n; i++) {
+    MDB_val key = {keys.keys[i].len, keys.keys[i].data}, value = *pk;
+    rc = store_mdb_error(mdb_put(up->txn, dbi, &key, &value, MDB_NODUPDATA),
+                         up->err, "rebuilding an index");
+    if (rc == RT_EEXIST)
+      rc = 0;
+  }
+  store_keyset_free(&keys);
+  if (rc == 0 &&
+      (entity == RT_ENTITY_RECOMMENDATION || entity == RT_ENTITY_COMMITMENT)) {
+    store_key_t key = {.len = pk->mv_size};
+    memcpy(key.data, pk->mv_data, pk->mv_size);
+    rc = store_words_put(up->txn, up->store, entity, record, &key, up->err);
+  }
+  return rc;
+}
+
+/* Empties entity's indexes and indexes each of its records again. */
+static int reindex_entity(upgrade_t *up, rt_entity_t entity, size_t *records) {
+  const char *rebuilding = "rebuilding an index";
+  int rc = store_mdb_error(
+      mdb_drop(up->txn, store_entity_index(up->store, entity), 0), up->err,
+      rebuilding);
+  MDB_cursor *cursor = NULL;
+  if (rc == 0)
+    rc = store_mdb_error(
+        mdb_cursor_open(up->txn, store_entity_dbi(up->store, entity), &cursor),
+        up->err, rebuilding);
+  MDB_val pk, value;
+  if (rc == 0)
+    rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_FIRST),
+                         up->err, rebuilding);
+  while (rc == 0) {
+    ProtobufCMessage *record = NULL;
+    store_arena_reset(&up->arena);
+    rc = store_unpack(&up->arena, store_entity_descriptor(entity),
+                      value.mv_data, value.mv_size, &record, up->err);
+    if (rc == RT_ECORRUPT) { /* kept as it is; the verifier names it */
+      rc = 0;
+    } else if (rc == 0) {
+      rc = put_index_entries(up, entity, &pk, record);
+      (*records)++;
+    }
+    if (rc == 0)
+      rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_NEXT),
+                           up->err, rebuilding);
+  }
+  if (cursor)
+    mdb_cursor_close(cursor);
+  return rc == RT_ENOTFOUND ? 0 : rc;
+}
+
+static int index_every_filter(upgrade_t *up) {
+  size_t records = 0;
+  int rc = 0;
+  for (int entity = RT_ENTITY_SOURCE; rc == 0 && entity <= RT_ENTITY_COMMITMENT;
+       entity++)
+    rc = reindex_entity(up, (rt_entity_t)entity, &records);
+  MDB_stat words = {0}, more = {0};
+  if (rc == 0)
+    rc = store_mdb_error(mdb_stat(up->txn, up->store->rec_words, &words),
+                         up->err, "reading the word index");
+  if (rc == 0)
+    rc = store_mdb_error(mdb_stat(up->txn, up->store->com_words, &more),
+                         up->err, "reading the word index");
+  if (rc == 0)
+    rc = report_line(up,
+                     "schema 3 -> 4: the indexes of %zu record%s rebuilt "
+                     "(every filter has one; archived records apart) and "
+                     "%zu word entr%s written for text search",
+                     records, records == 1 ? "" : "s",
+                     (size_t)(words.ms_entries + more.ms_entries),
+                     words.ms_entries + more.ms_entries == 1 ? "y" : "ies");
+  return rc;
+}
+
 /* ---- the steps, in order --------------------------------------------- */
 
 static const upgrade_step_t steps[] = {
     {1, scope_request_ids},
     {2, add_review_states},
+    {3, index_every_filter},
 };
 
 int store_upgrade_run(rt_store_t *store, MDB_txn *txn, uint64_t from,

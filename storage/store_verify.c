@@ -17,7 +17,7 @@
  */
 #include "rt_reference.h"
 #include "rt_validate.h"
-#include "store_internal.h"
+#include "store_words.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -425,7 +425,15 @@ static int verify_log(rt_store_reader_t *reader, rt_verify_report_t *report,
 }
 
 static const char *index_name(uint8_t tag) {
-  switch (tag) {
+  switch (tag & ~IDX_ARCHIVED) {
+  case IDX_ALL:
+    return "every-record";
+  case IDX_OPEN_DUE:
+    return "open due date";
+  case IDX_REVISION:
+    return "revision";
+  case IDX_WORD:
+    return "word";
   case IDX_STATUS:
     return "status";
   case IDX_SOURCE:
@@ -450,6 +458,8 @@ static const char *index_name(uint8_t tag) {
     return "country";
   case IDX_PENDING:
     return "pending validation";
+  case IDX_PUBLICATION:
+    return "publication";
   default:
     return "unknown";
   }
@@ -458,13 +468,18 @@ static const char *index_name(uint8_t tag) {
 /* "IN_PROGRESS"-style rendering of an index key's value, for sentences. */
 static void describe_value(const uint8_t *key, size_t len, char *out,
                            size_t out_len) {
+  uint8_t tag = key[0] & ~IDX_ARCHIVED;
+  if (tag == IDX_REVISION && len == 9) {
+    snprintf(out, out_len, "revision %" PRIu64, store_get_u64(key + 1));
+    return;
+  }
   if (len == 2 &&
-      (key[0] == IDX_STATUS || key[0] == IDX_GCM || key[0] == IDX_KIND ||
-       key[0] == IDX_TRAJECTORY || key[0] == IDX_PENDING)) {
+      (tag == IDX_STATUS || tag == IDX_GCM || tag == IDX_KIND ||
+       tag == IDX_TRAJECTORY || tag == IDX_PENDING || tag == IDX_PUBLICATION)) {
     const ProtobufCEnumValue *v =
-        key[0] == IDX_STATUS ? protobuf_c_enum_descriptor_get_value(
-                                   &rectrack__v1__status__descriptor, key[1])
-                             : NULL;
+        tag == IDX_STATUS ? protobuf_c_enum_descriptor_get_value(
+                                &rectrack__v1__status__descriptor, key[1])
+                          : NULL;
     if (v)
       snprintf(out, out_len, "%s", v->name);
     else
@@ -831,6 +846,150 @@ static int verify_requests(rt_store_reader_t *reader, store_arena_t *arena,
   return rc == RT_ENOTFOUND ? 0 : rc;
 }
 
+/* ---- the word index --------------------------------------------------- */
+
+/* A record's stored word list is the words of its title and text, and
+ * each word's entry is in the word index, under the record's variant. */
+static void check_record_words(rt_store_reader_t *reader, rt_entity_t entity,
+                               MDB_cursor *words, const MDB_val *pk,
+                               const ProtobufCMessage *record,
+                               rt_verify_report_t *report) {
+  char id[96];
+  describe_id(entity, pk, id, sizeof id);
+  store_words_t expected = {0};
+  if (store_words_of_record(entity, record, &expected) != 0) {
+    add_problem(report, "The words of %s cannot be computed.", id);
+    return;
+  }
+  MDB_val list = {0, NULL};
+  bool have = present(reader, store_word_lists(reader->store, entity),
+                      pk->mv_data, pk->mv_size, &list);
+  if ((have ? list.mv_size : 0) != expected.len ||
+      (expected.len && memcmp(list.mv_data, expected.text, expected.len)))
+    add_problem(report,
+                "The word list of %s is not the words of its title and "
+                "text.",
+                id);
+  bool archived = store_record_archived(entity, record);
+  const char *at = expected.text, *end = expected.text + expected.len;
+  while (at != NULL && at < end) {
+    const char *word = at + 1, *next = memchr(word, ' ', (size_t)(end - word));
+    size_t len = (size_t)((next ? next : end) - word);
+    store_key_t key;
+    store_word_key(word, len, archived, &key);
+    MDB_val k = {key.len, key.data}, dup = *pk;
+    if (store_mdb_error(mdb_cursor_get(words, &k, &dup, MDB_GET_BOTH), NULL,
+                        "verifying") != 0)
+      add_problem(report, "%s is missing from the word index under \"%.*s\".",
+                  id, (int)(len > 64 ? 64 : len), word);
+    at = next;
+  }
+  store_words_free(&expected);
+}
+
+static int verify_record_words(rt_store_reader_t *reader, store_arena_t *arena,
+                               rt_entity_t entity, rt_verify_report_t *report,
+                               rt_error_t *err) {
+  const char *verifying = "verifying the word index";
+  MDB_cursor *cursor = NULL, *words = NULL;
+  int rc = store_mdb_error(
+      mdb_cursor_open(reader->txn, store_entity_dbi(reader->store, entity),
+                      &cursor),
+      err, verifying);
+  if (rc == 0)
+    rc = store_mdb_error(
+        mdb_cursor_open(reader->txn, store_word_index(reader->store, entity),
+                        &words),
+        err, verifying);
+  MDB_val pk, value;
+  if (rc == 0)
+    rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_FIRST), err,
+                         verifying);
+  while (rc == 0) {
+    ProtobufCMessage *record = protobuf_c_message_unpack(
+        store_entity_descriptor(entity), &arena->allocator, value.mv_size,
+        value.mv_data);
+    if (record != NULL) /* one that does not decode is reported already */
+      check_record_words(reader, entity, words, &pk, record, report);
+    store_arena_reset(arena);
+    rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_NEXT), err,
+                         verifying);
+  }
+  if (words)
+    mdb_cursor_close(words);
+  if (cursor)
+    mdb_cursor_close(cursor);
+  return rc == RT_ENOTFOUND ? 0 : rc;
+}
+
+/* Every word entry points at a record of that variant whose word list
+ * holds that word. */
+static void check_word_entry(rt_store_reader_t *reader, rt_entity_t entity,
+                             const MDB_val *key, const MDB_val *pk,
+                             rt_verify_report_t *report) {
+  char id[96];
+  describe_id(entity, pk, id, sizeof id);
+  report->index_entries_checked++;
+  const uint8_t *k = key->mv_data;
+  int len = (int)(key->mv_size > 65 ? 64 : key->mv_size - 1);
+  uint8_t all[2] = {(uint8_t)(IDX_ALL | (k[0] & IDX_ARCHIVED)), 0};
+  MDB_val list, all_key = {1, all}, dup = *pk;
+  MDB_cursor *index = NULL;
+  bool in_variant = false;
+  if (mdb_cursor_open(reader->txn, store_entity_index(reader->store, entity),
+                      &index) == 0) {
+    in_variant = mdb_cursor_get(index, &all_key, &dup, MDB_GET_BOTH) == 0;
+    mdb_cursor_close(index);
+  }
+  char spaced[STORE_WORD_MAX + 2];
+  spaced[0] = ' ';
+  memcpy(spaced + 1, k + 1, key->mv_size - 1);
+  bool listed = false;
+  if (present(reader, store_word_lists(reader->store, entity), pk->mv_data,
+              pk->mv_size, &list)) {
+    const char *at = list.mv_data, *end = at + list.mv_size;
+    size_t n = key->mv_size; /* the space and the word */
+    while (!listed && at < end) {
+      const char *hit = memmem(at, (size_t)(end - at), spaced, n);
+      if (hit == NULL)
+        break;
+      listed = hit + n == end || hit[n] == ' ';
+      at = hit + 1;
+    }
+  }
+  if (!in_variant || !listed)
+    add_problem(report, "The word index lists %s under \"%.*s\", but %s.", id,
+                len, (const char *)k + 1,
+                !in_variant ? "no such record is there (or it is archived "
+                              "otherwise)"
+                            : "its text has no such word");
+}
+
+static int verify_word_index(rt_store_reader_t *reader, rt_entity_t entity,
+                             rt_verify_report_t *report, rt_error_t *err) {
+  const char *verifying = "verifying the word index";
+  MDB_cursor *cursor;
+  int rc = store_mdb_error(
+      mdb_cursor_open(reader->txn, store_word_index(reader->store, entity),
+                      &cursor),
+      err, verifying);
+  if (rc != 0)
+    return rc;
+  MDB_val key, pk;
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &pk, MDB_FIRST), err,
+                       verifying);
+  while (rc == 0) {
+    if (key.mv_size >= 2 && key.mv_size <= STORE_WORD_MAX + 1)
+      check_word_entry(reader, entity, &key, &pk, report);
+    else
+      add_problem(report, "The word index holds a malformed key.");
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &pk, MDB_NEXT), err,
+                         verifying);
+  }
+  mdb_cursor_close(cursor);
+  return rc == RT_ENOTFOUND ? 0 : rc;
+}
+
 int rt_store_verify(rt_store_t *store, rt_verify_report_t *report,
                     rt_error_t *err) {
   memset(report, 0, sizeof *report);
@@ -851,6 +1010,11 @@ int rt_store_verify(rt_store_t *store, rt_verify_report_t *report,
     rc = verify_records(reader, &arena, (rt_entity_t)entity, report, err);
     if (rc == 0)
       rc = verify_index(reader, &arena, (rt_entity_t)entity, report, err);
+    if (rc == 0 && entity >= RT_ENTITY_RECOMMENDATION)
+      rc =
+          verify_record_words(reader, &arena, (rt_entity_t)entity, report, err);
+    if (rc == 0 && entity >= RT_ENTITY_RECOMMENDATION)
+      rc = verify_word_index(reader, (rt_entity_t)entity, report, err);
   }
   if (rc == 0)
     rc = verify_requests(reader, &arena, report, err);

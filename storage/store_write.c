@@ -9,6 +9,7 @@
  * See store_write.h for the contract of each function.
  */
 #include "store_write.h"
+#include "store_words.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,8 @@ static int move_index_entries(store_wctx_t *ctx, rt_entity_t entity,
   rc = write_index_keys(ctx, dbi, &old_keys, &new_keys, pk, false);
   if (rc == 0)
     rc = write_index_keys(ctx, dbi, &new_keys, &old_keys, pk, true);
+  if (rc == 0)
+    rc = store_words_move(ctx, entity, old, record, pk);
 done:
   store_keyset_free(&old_keys);
   store_keyset_free(&new_keys);

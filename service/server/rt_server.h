@@ -104,6 +104,15 @@ void *rt_call_method_data(rt_call_t *call);
 void rt_call_set_data(rt_call_t *call, void *data);
 void *rt_call_data(rt_call_t *call);
 
+/* For a handler that answers later, from work done elsewhere (another
+ * thread), with an answer that may be large: until the call ends, its
+ * connection counts as over its pending bound, so no other call of it
+ * that waits on the bound starts meanwhile, just as if the answer were
+ * queued already. Then a client that sends many such calls and reads
+ * nothing holds one answer, not one per call. Call it before handle()
+ * returns. */
+void rt_call_hold_connection(rt_call_t *call);
+
 /* The client: "ip:port", or "ip via proxy-ip:port" when the call came
  * through a trusted proxy that named it (x-forwarded-for). Valid while the
  * call lives. */

@@ -104,6 +104,7 @@ struct rt_call {
   char *peer; /* "client via proxy" (malloc'd), or NULL: the connection's */
 
   int handled;          /* handle() was called */
+  int holding;          /* counts in its connection's holds */
   int ended;            /* the status is decided */
   int response_started; /* response HEADERS + data provider submitted */
   int remote_closed;    /* the client half-closed */
@@ -405,11 +406,25 @@ static void discard_output(rt_call_t *call, int keep_partial) {
   server_stream_taken(&call->stream, dropped);
 }
 
+/* The call no longer holds its connection (rt_call_hold_connection):
+ * the calls waiting behind it may start. */
+static void release_hold(rt_call_t *call) {
+  server_conn_t *conn = call->stream.conn;
+
+  if (!call->holding)
+    return;
+  call->holding = 0;
+  conn->holds--;
+  if (conn->ready_count > 0 && !server_conn_over_bound(conn))
+    server_conn_want_flush(conn);
+}
+
 /* Decides the call's status and schedules what carries it. */
 static void call_end(rt_call_t *call, int status, const char *message) {
   if (call->ended)
     return;
   call->ended = 1;
+  release_hold(call);
   call->stream.running = 0;
   release_request(call);
   call->status = status;
@@ -846,6 +861,7 @@ static void call_closed(server_stream_t *stream) {
 
   if (!call->ended && call->handled && call->method->cancel != NULL)
     call->method->cancel(call);
+  release_hold(call);
   release_request(call);
   log_call(call);
   observe_call(call);
@@ -898,6 +914,13 @@ const server_stream_events_t server_call_events = {
 void *rt_call_method_data(rt_call_t *call) { return call->method->data; }
 
 void rt_call_set_data(rt_call_t *call, void *data) { call->data = data; }
+
+void rt_call_hold_connection(rt_call_t *call) {
+  if (call->ended || call->holding)
+    return;
+  call->holding = 1;
+  call->stream.conn->holds++;
+}
 
 void *rt_call_data(rt_call_t *call) { return call->data; }
 

@@ -157,7 +157,8 @@ void server_conn_unready(server_stream_t *stream) {
 int server_conn_over_bound(const server_conn_t *conn) {
   const rt_server_options_t *options = conn->conns->options;
 
-  return conn->pending_bytes >= options->max_pending_bytes_per_connection ||
+  return conn->holds > 0 ||
+         conn->pending_bytes >= options->max_pending_bytes_per_connection ||
          conn->conns->pending_bytes >= options->max_pending_bytes;
 }
 

@@ -120,6 +120,7 @@ struct server_conn {
   server_stream_t *ready_head, *ready_tail;
   size_t ready_count;
   size_t pending_bytes; /* sum of its streams' pending_bytes */
+  unsigned holds;       /* calls holding it (rt_call_hold_connection) */
   size_t request_bytes; /* request bytes its calls hold (the layer above's) */
   size_t output_queued; /* bytes in uv_write requests not yet completed */
   uint64_t bytes_read;

@@ -11,10 +11,12 @@
  * and principals), rt_metrics (its counters), rt_log, protobuf-c and
  * libuv.
  *
- * Reads run on the loop thread in a short read transaction; writes are
+ * Lookups (Get*, GetServerInfo) run on the loop thread in a short read
+ * transaction; every other read (lists, the review, watch backlogs) runs
+ * on the reader threads, each in a snapshot of its own; writes are
  * validated cheaply on the loop thread, applied by the writer thread with
- * group commit, and answered only once durable. Everything here runs on
- * the loop thread, except the writer thread and the review's worker steps.
+ * group commit, and answered only once durable. Everything else runs on
+ * the loop thread.
  *
  * Per-request memory: one arena per request (tracker_arena.h), one owner.
  * The dispatch creates it and unpacks the request into it; the handler
@@ -55,6 +57,8 @@ typedef struct rt_tracker_options {
   /* The transport's message size limit: a list page that would exceed it
    * is shortened to fit. 0: 4 MiB. */
   size_t max_reply_bytes;
+  /* Reader threads for lists and the review; 0: 2. */
+  size_t reader_threads;
   /* Bearer tokens (borrowed; must outlive the tracker). When set, every
    * Tracker call needs `authorization: Bearer <token>` naming a known
    * token (else UNAUTHENTICATED) whose role allows the route (reader <

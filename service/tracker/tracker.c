@@ -6,6 +6,9 @@
  * sequence: writer drained first (so every accepted write is answered),
  * then the watch streams ended.
  *
+ * The reader threads (tracker_readers.h) run the reads that are not
+ * lookups; they drain after the writer, before the watch streams end.
+ *
  * Dispatch: every method of the table has the same handle, dispatch(),
  * and its data points at a binding of the tracker and the method's route
  * (libuv's habit: the callback is shared, the data says what it is for).
@@ -283,9 +286,18 @@ int rt_tracker_new(rt_tracker_t **out, uv_loop_t *loop, rt_store_t *store,
   if ((rc = build_methods(tracker, err)) != 0 ||
       (rc = register_metrics(tracker, err)) != 0)
     goto fail;
+  if ((rc = tracker_review_init(tracker)) != 0) {
+    rt_error_set(err, rc, NULL, "out of memory");
+    goto fail;
+  }
   if ((rc = rt_store_reader_begin(store, &tracker->reader, err)) != 0)
     goto fail;
   rt_store_reader_reset(tracker->reader);
+  rt_readers_options_t reader_options = {
+      .threads = options ? options->reader_threads : 0};
+  if ((rc = rt_readers_new(&tracker->readers, loop, store, &reader_options,
+                           err)) != 0)
+    goto fail;
   if ((rc = tracker_watch_init(tracker)) != 0) {
     rt_error_set(err, rc, NULL, "cannot set up the WatchChanges pump");
     goto fail;
@@ -318,6 +330,11 @@ static void on_watch_closed(rt_tracker_t *tracker) {
     tracker->drain_done(tracker->drain_data);
 }
 
+static void on_readers_drained(void *data) {
+  rt_tracker_t *tracker = data;
+  tracker_watch_shutdown(tracker, on_watch_closed);
+}
+
 static void on_writer_drained(void *data) {
   rt_tracker_t *tracker = data;
   rt_writer_stats_t stats;
@@ -327,7 +344,7 @@ static void on_writer_drained(void *data) {
          "%llu abandoned before their commit",
          (unsigned long long)stats.jobs, (unsigned long long)stats.batches,
          stats.largest_batch, (unsigned long long)stats.skipped);
-  tracker_watch_shutdown(tracker, on_watch_closed);
+  rt_readers_drain(tracker->readers, on_readers_drained, tracker);
 }
 
 void rt_tracker_drain(rt_tracker_t *tracker, void (*done)(void *data),
@@ -344,6 +361,8 @@ void rt_tracker_free(rt_tracker_t *tracker) {
   if (tracker == NULL)
     return;
   rt_writer_free(tracker->writer);
+  rt_readers_free(tracker->readers);
+  tracker_review_release(tracker);
   tracker_watch_release(tracker);
   rt_store_reader_end(tracker->reader);
   free(tracker->methods);

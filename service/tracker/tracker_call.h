@@ -17,6 +17,7 @@
 
 #include "rt_tracker.h"
 #include "tracker_arena.h"
+#include "tracker_readers.h"
 #include "tracker_writer.h"
 
 #include <protobuf-c/protobuf-c.h>
@@ -28,6 +29,7 @@ struct rt_tracker {
   uv_loop_t *loop;
   rt_store_t *store;
   rt_store_reader_t *reader; /* reset between calls, renewed per call */
+  rt_readers_t *readers;     /* the reader threads: lists, the review */
   rt_writer_t *writer;
   char *data_dir;
   int64_t started_ms;
@@ -48,6 +50,9 @@ struct rt_tracker {
    * status, and timed (tracker.c); NULL without metrics. */
   rt_metrics_t *metrics;
   struct tracker_call_series *call_series; /* method_count + 1 */
+
+  /* The review: its summary cache and export slots (tracker_review.c). */
+  struct tracker_review_state *review;
 
   /* WatchChanges: every open stream, and those due a turn of the pump. */
   rt_watcher_t *watchers;
@@ -117,6 +122,12 @@ void tracker_end_read(rt_tracker_t *tracker);
 size_t tracker_list_page(const ProtobufCMessage *response,
                          ProtobufCMessage *const **records,
                          const char **next_page_token);
+
+/* The review's shared state (tracker_review.c): made by rt_tracker_new,
+ * released by rt_tracker_free (jobs still running keep it alive).
+ * tracker_review_init returns 0 or RT_ENOMEM. */
+int tracker_review_init(rt_tracker_t *tracker);
+void tracker_review_release(rt_tracker_t *tracker);
 
 /* Writes today's UTC date (YYYY-MM-DD) into out. */
 void tracker_today(char out[11]);

@@ -2,16 +2,25 @@
  * tracker_reads: the read RPCs of the Tracker service (Get*, List*,
  * ListFollowUps, ListMeasurements, GetServerInfo).
  *
- * Each runs to completion on the loop thread inside the tracker's read
- * snapshot, renewed for the call and reset before returning, so that a
- * reader never holds back the writer's map growth for longer than one
- * call. Get* reply straight from the stored bytes (rt_store_get_raw): no
- * unpack, no pack, one copy into the transport's buffer. That is the hot
- * path of the service.
+ * Get* and GetServerInfo cost a lookup: they run to completion on the
+ * loop thread inside the tracker's read snapshot, renewed for the call
+ * and reset before returning. Get* reply straight from the stored bytes
+ * (rt_store_get_raw): no unpack, no pack, one copy into the transport's
+ * buffer. That is the hot path of the service.
+ *
+ * Lists cost what they return, which can be a thousand records and a
+ * walk bounded only by the list engine's budget: they run on the reader
+ * threads (tracker_readers.h), so that a long one never delays another
+ * client. The loop thread decodes the request and submits a job; a
+ * reader thread runs the list in its own snapshot and packs the reply;
+ * the loop thread sends it. A call that ends before (cancelled, past its
+ * deadline) abandons the job: a thread that has not started it skips
+ * it, and its completion only frees it.
  */
 #include "tracker_call.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* Get: the id is the whole request; the stored record is the reply. */
 static void get_record(rt_tracker_t *tracker, rt_call_t *call,
@@ -71,7 +80,8 @@ static void get_commitment(rt_tracker_t *tracker, rt_call_t *call,
   tracker_arena_free(arena);
 }
 
-/* Lists share one shape: request in, response out, both protobuf-c. */
+/* Lists share one shape: request in, response out, both protobuf-c.
+ * They run on a reader thread. */
 typedef int (*list_fn)(rt_store_reader_t *reader, const void *request,
                        const char *today, ProtobufCMessage **out,
                        rt_error_t *err);
@@ -88,16 +98,16 @@ static void set_page_size(ProtobufCMessage *request, int32_t page_size) {
  * pass the message size limit is listed again, half as long, in the same
  * snapshot (the API lets a page hold fewer records than asked for; its
  * next_page_token then points after the shorter page). */
-static int list_fitting(rt_tracker_t *tracker, ProtobufCMessage *request,
-                        const char *today, list_fn list, ProtobufCMessage **out,
-                        rt_error_t *err) {
+static int list_fitting(rt_store_reader_t *reader, size_t max_reply_bytes,
+                        ProtobufCMessage *request, const char *today,
+                        list_fn list, ProtobufCMessage **out, rt_error_t *err) {
   for (;;) {
-    int rc = list(tracker->reader, request, today, out, err);
+    int rc = list(reader, request, today, out, err);
     if (rc != 0)
       return rc;
     size_t count = tracker_list_page(*out, NULL, NULL);
     if (count <= 1 ||
-        protobuf_c_message_get_packed_size(*out) <= tracker->max_reply_bytes)
+        protobuf_c_message_get_packed_size(*out) <= max_reply_bytes)
       return 0;
     protobuf_c_message_free_unpacked(*out, NULL);
     *out = NULL;
@@ -105,28 +115,104 @@ static int list_fitting(rt_tracker_t *tracker, ProtobufCMessage *request,
   }
 }
 
-/* Runs one list in a snapshot, replies with its page, and frees the
- * request's arena. */
+/* A list on its way through the reader threads; it lives in the
+ * request's arena, freed by the completion. */
+typedef struct list_job {
+  rt_read_job_t job;
+  rt_call_t *call; /* NULL once the call is gone */
+  tracker_arena_t *arena;
+  ProtobufCMessage *request;
+  list_fn list;
+  size_t max_reply_bytes;
+  char today[11];
+  /* set by the reader thread */
+  int rc;
+  rt_error_t err;
+  uint8_t *reply; /* malloc'd packed response */
+  size_t reply_len;
+} list_job_t;
+
+/* Reader thread: runs the list and packs its page. */
+static void run_list_job(rt_read_job_t *job, rt_store_reader_t *reader) {
+  list_job_t *lj = job->data;
+  ProtobufCMessage *response = NULL;
+  rt_error_clear(&lj->err);
+  lj->rc = list_fitting(reader, lj->max_reply_bytes, lj->request, lj->today,
+                        lj->list, &response, &lj->err);
+  if (lj->rc != 0)
+    return;
+  lj->reply_len = protobuf_c_message_get_packed_size(response);
+  lj->reply = malloc(lj->reply_len ? lj->reply_len : 1);
+  if (lj->reply != NULL)
+    protobuf_c_message_pack(response, lj->reply);
+  else
+    lj->rc = rt_error_set(&lj->err, RT_ENOMEM, NULL, "out of memory");
+  protobuf_c_message_free_unpacked(response, NULL);
+}
+
+/* Loop thread: answers the call (if it is still there) and frees all. */
+static void complete_list_job(rt_read_job_t *job) {
+  list_job_t *lj = job->data;
+  if (lj->call != NULL) {
+    rt_call_set_data(lj->call, NULL);
+    if (job->snapshot_rc != 0)
+      tracker_fail(lj->call, job->snapshot_rc, &job->snapshot_err);
+    else if (!job->ran)
+      rt_call_fail(lj->call, RT_GRPC_UNAVAILABLE,
+                   "the server is shutting down");
+    else if (lj->rc != 0)
+      tracker_fail(lj->call, lj->rc, &lj->err);
+    else
+      rt_call_reply(lj->call, lj->reply, lj->reply_len);
+  }
+  free(lj->reply);
+  tracker_arena_free(lj->arena); /* the job is in it */
+}
+
+/* The transport ended the call first: the job is abandoned, and its
+ * completion will only free it. */
+static void cancel_read(rt_call_t *call) {
+  list_job_t *lj = rt_call_data(call);
+  if (lj == NULL)
+    return;
+  rt_call_set_data(call, NULL);
+  lj->call = NULL;
+  rt_read_job_abandon(&lj->job);
+}
+
+/* Submits one list to the reader threads; the job answers the call and
+ * frees the request's arena. */
 static void run_list(rt_tracker_t *tracker, rt_call_t *call,
                      ProtobufCMessage *request, tracker_arena_t *arena,
                      list_fn list) {
-  char today[11];
-  tracker_today(today);
-  if (tracker_begin_read(tracker, call) != 0)
-    goto done;
-  ProtobufCMessage *response = NULL;
+  list_job_t *lj = tracker_arena_alloc(arena, sizeof *lj);
+  if (lj == NULL) {
+    rt_call_fail(call, RT_GRPC_RESOURCE_EXHAUSTED, "out of memory");
+    tracker_arena_free(arena);
+    return;
+  }
+  memset(lj, 0, sizeof *lj);
+  lj->job.run = run_list_job;
+  lj->job.complete = complete_list_job;
+  lj->job.data = lj;
+  lj->call = call;
+  lj->arena = arena;
+  lj->request = request;
+  lj->list = list;
+  lj->max_reply_bytes = tracker->max_reply_bytes;
+  tracker_today(lj->today);
   rt_error_t err;
   rt_error_clear(&err);
-  int rc = list_fitting(tracker, request, today, list, &response, &err);
-  tracker_end_read(tracker);
-  if (rc == 0)
-    tracker_reply_message(call, response);
-  else
+  int rc = rt_readers_submit(tracker->readers, &lj->job, &err);
+  if (rc != 0) {
     tracker_fail(call, rc, &err);
-  if (response != NULL)
-    protobuf_c_message_free_unpacked(response, NULL);
-done:
-  tracker_arena_free(arena);
+    tracker_arena_free(arena);
+    return;
+  }
+  rt_call_set_data(call, lj);
+  /* The page comes later and may be megabytes: the connection starts no
+   * other call until it is answered (the transport's pending bound). */
+  rt_call_hold_connection(call);
 }
 
 /* Adapters from the storage signatures to list_fn. */
@@ -253,38 +339,39 @@ static void get_server_info(rt_tracker_t *tracker, rt_call_t *call,
   tracker_reply_message(call, &info.base);
 }
 
-/* Every read needs the reader role and answers at once. */
+/* Every read needs the reader role. Gets answer at once; lists from the
+ * reader threads. */
 const tracker_route_t tracker_read_routes[] = {
     {TRACKER_PATH("GetSource"), RT_METHOD_UNARY,
      &rectrack__v1__get_source_request__descriptor, get_source, NULL,
      RT_AUTH_ROLE_READER},
     {TRACKER_PATH("ListSources"), RT_METHOD_UNARY,
-     &rectrack__v1__list_sources_request__descriptor, list_sources, NULL,
+     &rectrack__v1__list_sources_request__descriptor, list_sources, cancel_read,
      RT_AUTH_ROLE_READER},
     {TRACKER_PATH("GetActor"), RT_METHOD_UNARY,
      &rectrack__v1__get_actor_request__descriptor, get_actor, NULL,
      RT_AUTH_ROLE_READER},
     {TRACKER_PATH("ListActors"), RT_METHOD_UNARY,
-     &rectrack__v1__list_actors_request__descriptor, list_actors, NULL,
+     &rectrack__v1__list_actors_request__descriptor, list_actors, cancel_read,
      RT_AUTH_ROLE_READER},
     {TRACKER_PATH("GetRecommendation"), RT_METHOD_UNARY,
      &rectrack__v1__get_recommendation_request__descriptor, get_recommendation,
      NULL, RT_AUTH_ROLE_READER},
     {TRACKER_PATH("ListRecommendations"), RT_METHOD_UNARY,
      &rectrack__v1__list_recommendations_request__descriptor,
-     list_recommendations, NULL, RT_AUTH_ROLE_READER},
+     list_recommendations, cancel_read, RT_AUTH_ROLE_READER},
     {TRACKER_PATH("GetCommitment"), RT_METHOD_UNARY,
      &rectrack__v1__get_commitment_request__descriptor, get_commitment, NULL,
      RT_AUTH_ROLE_READER},
     {TRACKER_PATH("ListCommitments"), RT_METHOD_UNARY,
      &rectrack__v1__list_commitments_request__descriptor, list_commitments,
-     NULL, RT_AUTH_ROLE_READER},
+     cancel_read, RT_AUTH_ROLE_READER},
     {TRACKER_PATH("ListFollowUps"), RT_METHOD_UNARY,
-     &rectrack__v1__list_follow_ups_request__descriptor, list_follow_ups, NULL,
-     RT_AUTH_ROLE_READER},
+     &rectrack__v1__list_follow_ups_request__descriptor, list_follow_ups,
+     cancel_read, RT_AUTH_ROLE_READER},
     {TRACKER_PATH("ListMeasurements"), RT_METHOD_UNARY,
      &rectrack__v1__list_measurements_request__descriptor, list_measurements,
-     NULL, RT_AUTH_ROLE_READER},
+     cancel_read, RT_AUTH_ROLE_READER},
     {TRACKER_PATH("GetServerInfo"), RT_METHOD_UNARY,
      &rectrack__v1__get_server_info_request__descriptor, get_server_info, NULL,
      RT_AUTH_ROLE_READER},

@@ -4,26 +4,36 @@
  *
  * The loop thread only decodes the request and checks its dates; the rest
  * runs on libuv's thread pool (uv_queue_work), one step at a time per
- * call. The first step opens a read snapshot of its own, reads the whole
- * data set the review needs (every source, actor, recommendation,
- * commitment, follow-up and measurement, archived ones included: review/
- * decides what counts) into unpacked messages, and ends the snapshot at
- * once (map growth waits for open readers). It then computes the summary,
- * or starts the renderer and renders the first pieces. Each later step
- * renders up to RT_BATCH_CHUNKS pieces of at most 64 KiB; back on the
- * loop they are sent, and the next step is queued at once, or once the
- * client has read its queue down (rt_call_on_drain) when more than
- * RT_EXPORT_HIGH_WATER bytes wait. So a large export never holds the loop
- * for longer than it takes to queue a few chunks, and never piles up in
- * memory for a slow reader.
+ * call, apart from the reader threads that serve lists. The first step
+ * opens a read snapshot of its own, reads the data set the review needs
+ * with one walk over each table (rt_store_scan*: every source, actor,
+ * recommendation, commitment, follow-up and measurement, archived ones
+ * included: review/ decides what counts), unpacked into an arena of the
+ * data set's own, and ends the snapshot at once (map growth waits for
+ * open readers). It then computes the summary, or starts the renderer and
+ * renders the first pieces. Each later step renders up to RT_BATCH_CHUNKS
+ * pieces of at most 64 KiB; back on the loop they are sent, and the next
+ * step is queued at once, or once the client has read its queue down
+ * (rt_call_on_drain) when more than RT_EXPORT_HIGH_WATER bytes wait.
+ * When the call is over the data set is freed on a worker and the memory
+ * handed back to the system (malloc_trim).
+ *
+ * A summary lists at most RT_SUMMARY_LIST_MAX entries per list (its
+ * *_count fields count them all), so its reply stays small whatever the
+ * data set; it is kept, packed, in a cache of RT_SUMMARY_CACHE entries
+ * keyed by revision and period, so that asking again before anything
+ * changed costs a lookup. Exports render in at most RT_EXPORTS_AT_ONCE
+ * slots; up to RT_EXPORTS_WAITING more wait for a turn, and beyond that
+ * an export is refused with RESOURCE_EXHAUSTED.
  *
  * The loop and the worker never touch a job at the same time: a step is
  * queued only from the loop, and the loop looks at the job again only in
  * after_step. When the client goes away while a step runs, cancel_job
  * forgets the call and after_step frees the job, discarding the step's
- * result. A job holds the store, never the tracker: a step that is still
- * running at shutdown ends before the daemon closes the store (its final
- * uv_run waits for the thread pool's callbacks).
+ * result. A job holds the store and the shared review state (reference
+ * counted), never the tracker: a step that is still running at shutdown
+ * ends before the daemon closes the store (its final uv_run waits for the
+ * thread pool's callbacks).
  *
  * Dates: to_date defaults to the server's current UTC date; from_date
  * empty means "since the beginning"; as_of defaults to to_date.
@@ -32,6 +42,8 @@
 
 #include "rt_review.h"
 
+#include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,7 +51,14 @@
  * while more than RT_EXPORT_HIGH_WATER bytes are queued for the client. */
 #define RT_BATCH_CHUNKS 4
 #define RT_EXPORT_HIGH_WATER (512 * 1024)
-#define RT_REVIEW_PAGE 1000
+/* GetReviewSummary lists at most this many entries per list. */
+#define RT_SUMMARY_LIST_MAX 100
+/* Summaries kept, by revision and period. */
+#define RT_SUMMARY_CACHE 8
+/* Exports rendering at once, and waiting for a turn; beyond:
+ * RESOURCE_EXHAUSTED. */
+#define RT_EXPORTS_AT_ONCE 2
+#define RT_EXPORTS_WAITING 8
 
 /* A growable array of pointers in the job's arena. A grown array leaves
  * its old items in the arena until the job ends: at most as much again
@@ -64,198 +83,112 @@ static int vec_push(tracker_arena_t *arena, ptr_vec_t *vec, void *item) {
   return 0;
 }
 
-/* The data set: arrays of pointers to the records, in the job's arena.
- * The records are in the list pages, which the storage engine allocated:
- * they are freed with protobuf_c_message_free_unpacked, and never
- * changed. */
+/* The data set: every record the review reads, unpacked (protobuf-c
+ * with the allocator of an arena of its own, so one bump allocation per
+ * field and one free for all), and arrays of pointers to them in the same
+ * arena. Records are never changed once unpacked, except for the id a
+ * measurement or follow-up belongs to, filled from its key where the
+ * stored message lacks it. */
 typedef struct dataset {
-  tracker_arena_t *arena; /* the job's */
-  ptr_vec_t pages;        /* every list response, freed by dataset_free */
+  tracker_arena_t *arena; /* NULL until loaded; freed by dataset_free */
   ptr_vec_t sources, actors, recommendations, commitments, follow_ups,
       measurements;
   uint64_t revision;
 } dataset_t;
 
-/* Frees the pages; the arrays go with the arena. */
 static void dataset_free(dataset_t *data) {
-  for (size_t i = 0; i < data->pages.len; i++)
-    protobuf_c_message_free_unpacked(data->pages.items[i], NULL);
-  *data = (dataset_t){.arena = data->arena};
+  tracker_arena_free(data->arena);
+  *data = (dataset_t){0};
 }
 
 /* ---- the data set ---------------------------------------------------- */
 
-/* What a page request needs besides its token. */
-typedef struct page_query {
-  const char *today;         /* overdue and trajectory are computed for it */
-  const char *commitment_id; /* measurements: whose */
-} page_query_t;
+/* What a scan of one table collects. */
+typedef struct collector {
+  dataset_t *data;
+  ptr_vec_t *records;
+  const ProtobufCMessageDescriptor *descriptor;
+  int rc;
+} collector_t;
 
-/* Asks the store for one page of one list, from token on. */
-typedef int (*page_fn)(rt_store_reader_t *reader, const page_query_t *query,
-                       const char *token, ProtobufCMessage **page,
-                       rt_error_t *err);
-
-static int page_of_sources(rt_store_reader_t *reader, const page_query_t *query,
-                           const char *token, ProtobufCMessage **page,
-                           rt_error_t *err) {
-  (void)query;
-  Rectrack__V1__ListSourcesRequest request =
-      RECTRACK__V1__LIST_SOURCES_REQUEST__INIT;
-  request.page_size = RT_REVIEW_PAGE;
-  request.page_token = (char *)token;
-  request.include_archived = true;
-  return rt_store_list_sources(reader, &request,
-                               (Rectrack__V1__ListSourcesResponse **)page, err);
+static char *arena_strdup(tracker_arena_t *arena, const char *text) {
+  size_t len = strlen(text) + 1;
+  char *copy = tracker_arena_alloc(arena, len);
+  if (copy != NULL)
+    memcpy(copy, text, len);
+  return copy;
 }
 
-static int page_of_actors(rt_store_reader_t *reader, const page_query_t *query,
-                          const char *token, ProtobufCMessage **page,
-                          rt_error_t *err) {
-  (void)query;
-  Rectrack__V1__ListActorsRequest request =
-      RECTRACK__V1__LIST_ACTORS_REQUEST__INIT;
-  request.page_size = RT_REVIEW_PAGE;
-  request.page_token = (char *)token;
-  request.include_archived = true;
-  return rt_store_list_actors(reader, &request,
-                              (Rectrack__V1__ListActorsResponse **)page, err);
+static int collect(const void *packed, size_t len, const char *owner_id,
+                   void *arg) {
+  collector_t *c = arg;
+  ProtobufCMessage *record = protobuf_c_message_unpack(
+      c->descriptor, tracker_arena_allocator(c->data->arena), len, packed);
+  if (record == NULL)
+    return c->rc = RT_ECORRUPT;
+  char **owner = NULL;
+  if (c->descriptor == &rectrack__v1__measurement__descriptor)
+    owner = &((Rectrack__V1__Measurement *)(void *)record)->commitment_id;
+  else if (c->descriptor == &rectrack__v1__follow_up__descriptor)
+    owner = &((Rectrack__V1__FollowUp *)(void *)record)->subject_id;
+  if (owner != NULL && owner_id != NULL &&
+      (*owner == NULL || (*owner)[0] == '\0') &&
+      (*owner = arena_strdup(c->data->arena, owner_id)) == NULL)
+    return c->rc = RT_ENOMEM;
+  if (vec_push(c->data->arena, c->records, record) != 0)
+    return c->rc = RT_ENOMEM;
+  return 0;
 }
 
-static int page_of_recommendations(rt_store_reader_t *reader,
-                                   const page_query_t *query, const char *token,
-                                   ProtobufCMessage **page, rt_error_t *err) {
-  Rectrack__V1__ListRecommendationsRequest request =
-      RECTRACK__V1__LIST_RECOMMENDATIONS_REQUEST__INIT;
-  request.page_size = RT_REVIEW_PAGE;
-  request.page_token = (char *)token;
-  request.include_archived = true;
-  return rt_store_list_recommendations(
-      reader, &request, query->today,
-      (Rectrack__V1__ListRecommendationsResponse **)page, err);
-}
-
-static int page_of_commitments(rt_store_reader_t *reader,
-                               const page_query_t *query, const char *token,
-                               ProtobufCMessage **page, rt_error_t *err) {
-  Rectrack__V1__ListCommitmentsRequest request =
-      RECTRACK__V1__LIST_COMMITMENTS_REQUEST__INIT;
-  request.page_size = RT_REVIEW_PAGE;
-  request.page_token = (char *)token;
-  request.include_archived = true;
-  return rt_store_list_commitments(
-      reader, &request, query->today,
-      (Rectrack__V1__ListCommitmentsResponse **)page, err);
-}
-
-/* Every follow-up: the period listing over the whole calendar range. */
-static int page_of_follow_ups(rt_store_reader_t *reader,
-                              const page_query_t *query, const char *token,
-                              ProtobufCMessage **page, rt_error_t *err) {
-  (void)query;
-  Rectrack__V1__ListFollowUpsRequest request =
-      RECTRACK__V1__LIST_FOLLOW_UPS_REQUEST__INIT;
-  request.from_date = "1900-01-01";
-  request.to_date = "2199-12-31";
-  request.page_size = RT_REVIEW_PAGE;
-  request.page_token = (char *)token;
-  return rt_store_list_follow_ups(
-      reader, &request, (Rectrack__V1__ListFollowUpsResponse **)page, err);
-}
-
-static int page_of_measurements(rt_store_reader_t *reader,
-                                const page_query_t *query, const char *token,
-                                ProtobufCMessage **page, rt_error_t *err) {
-  Rectrack__V1__ListMeasurementsRequest request =
-      RECTRACK__V1__LIST_MEASUREMENTS_REQUEST__INIT;
-  request.commitment_id = (char *)query->commitment_id;
-  request.page_size = RT_REVIEW_PAGE;
-  request.page_token = (char *)token;
-  return rt_store_list_measurements(
-      reader, &request, (Rectrack__V1__ListMeasurementsResponse **)page, err);
-}
-
-/* Walks one list to its end: every page is kept in data->pages, its
- * records are appended to records. */
-static int read_pages(rt_store_reader_t *reader, dataset_t *data,
-                      page_fn page_of, const page_query_t *query,
-                      ptr_vec_t *records, rt_error_t *err) {
-  const char *token = "";
-  for (;;) {
-    ProtobufCMessage *page = NULL;
-    int rc = page_of(reader, query, token, &page, err);
-    if (rc != 0)
-      return rc;
-    if (vec_push(data->arena, &data->pages, page) != 0) {
-      protobuf_c_message_free_unpacked(page, NULL);
-      return RT_ENOMEM;
-    }
-    ProtobufCMessage *const *items;
-    size_t count = tracker_list_page(page, &items, &token);
-    for (size_t i = 0; i < count; i++)
-      if (vec_push(data->arena, records, items[i]) != 0)
-        return RT_ENOMEM;
-    if (token[0] == '\0')
-      return 0;
-  }
-}
-
-/* Measurements of one commitment. review/ needs commitment_id on each;
- * where the stored record lacks it, the data set points at a copy of the
- * measurement in the arena that names the commitment (the page's own
- * record stays as the storage engine made it). */
-static int read_measurements_of(rt_store_reader_t *reader, dataset_t *data,
-                                const Rectrack__V1__Commitment *commitment,
-                                rt_error_t *err) {
-  const page_query_t query = {.commitment_id = commitment->id};
-  size_t first = data->measurements.len;
-  int rc = read_pages(reader, data, page_of_measurements, &query,
-                      &data->measurements, err);
-  for (size_t i = first; rc == 0 && i < data->measurements.len; i++) {
-    const Rectrack__V1__Measurement *m = data->measurements.items[i];
-    if (m->commitment_id != NULL && m->commitment_id[0] != '\0')
-      continue;
-    Rectrack__V1__Measurement *named =
-        tracker_arena_alloc(data->arena, sizeof *named);
-    if (named == NULL)
-      return RT_ENOMEM;
-    *named = *m;
-    named->commitment_id = commitment->id;
-    data->measurements.items[i] = named;
+/* Reads the data set from reader's snapshot, on the worker that calls it:
+ * one walk over each table, in the snapshot's order. */
+static int read_dataset(rt_store_reader_t *reader, dataset_t *data,
+                        rt_error_t *err) {
+  data->revision = rt_store_revision(reader);
+  const struct {
+    rt_entity_t entity; /* 0: a history table */
+    int history;        /* 1 follow-ups, 2 measurements */
+    const ProtobufCMessageDescriptor *descriptor;
+    ptr_vec_t *records;
+  } tables[] = {
+      {RT_ENTITY_SOURCE, 0, &rectrack__v1__source__descriptor, &data->sources},
+      {RT_ENTITY_ACTOR, 0, &rectrack__v1__actor__descriptor, &data->actors},
+      {RT_ENTITY_RECOMMENDATION, 0, &rectrack__v1__recommendation__descriptor,
+       &data->recommendations},
+      {RT_ENTITY_COMMITMENT, 0, &rectrack__v1__commitment__descriptor,
+       &data->commitments},
+      {0, 1, &rectrack__v1__follow_up__descriptor, &data->follow_ups},
+      {0, 2, &rectrack__v1__measurement__descriptor, &data->measurements},
+  };
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < sizeof tables / sizeof tables[0]; i++) {
+    collector_t c = {data, tables[i].records, tables[i].descriptor, 0};
+    rc = tables[i].history == 1
+             ? rt_store_scan_follow_ups(reader, collect, &c, err)
+         : tables[i].history == 2
+             ? rt_store_scan_measurements(reader, collect, &c, err)
+             : rt_store_scan(reader, tables[i].entity, collect, &c, err);
+    if (c.rc != 0)
+      rc = rt_error_set(err, c.rc, NULL,
+                        c.rc == RT_ENOMEM
+                            ? "out of memory reading the review data set"
+                            : "storage: a stored %s does not decode",
+                        tables[i].descriptor->short_name);
   }
   return rc;
 }
 
-/* Reads the data set in a read snapshot of its own, on whichever thread
- * calls it (a worker). The snapshot lives only while the records are
- * unpacked: map growth waits for open readers, so none is kept while
- * the review is computed or rendered. */
-static int load_dataset(rt_store_t *store, const char *today, dataset_t *data,
-                        rt_error_t *err) {
+/* Reads the data set in a read snapshot of its own. The snapshot lives
+ * only while the records are unpacked: map growth waits for open
+ * readers, so none is kept while the review is computed or rendered. */
+static int load_dataset(rt_store_t *store, dataset_t *data, rt_error_t *err) {
+  data->arena = tracker_arena_new(1u << 20);
+  if (data->arena == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
   rt_store_reader_t *reader = NULL;
   int rc = rt_store_reader_begin(store, &reader, err);
-  if (rc != 0)
-    return rc;
-  data->revision = rt_store_revision(reader);
-  const page_query_t query = {.today = today};
-  const struct {
-    page_fn page_of;
-    ptr_vec_t *records;
-  } lists[] = {
-      {page_of_sources, &data->sources},
-      {page_of_actors, &data->actors},
-      {page_of_recommendations, &data->recommendations},
-      {page_of_commitments, &data->commitments},
-      {page_of_follow_ups, &data->follow_ups},
-  };
-  for (size_t i = 0; rc == 0 && i < sizeof lists / sizeof lists[0]; i++)
-    rc = read_pages(reader, data, lists[i].page_of, &query, lists[i].records,
-                    err);
-  for (size_t i = 0; rc == 0 && i < data->commitments.len; i++) {
-    Rectrack__V1__Commitment *c = data->commitments.items[i];
-    if (c->indicator != NULL || c->measurement_count > 0)
-      rc = read_measurements_of(reader, data, c, err);
-  }
+  if (rc == 0)
+    rc = read_dataset(reader, data, err);
   rt_store_reader_end(reader);
   return rc;
 }
@@ -293,8 +226,33 @@ typedef struct batch {
   size_t count;
 } batch_t;
 
+/* What the review calls share beyond one call: the summary cache and the
+ * export slots. Reference-counted (the tracker and every job hold one),
+ * because a job's last step may end after the tracker is freed. Loop
+ * thread only. */
+typedef struct cached_summary {
+  uint64_t revision;
+  char key[40];    /* from|to|as_of */
+  uint8_t *packed; /* the reply, malloc'd */
+  size_t len;
+  uint64_t used; /* for least-recently-used eviction */
+} cached_summary_t;
+
+struct tracker_review_state {
+  size_t refs;
+  cached_summary_t cache[RT_SUMMARY_CACHE];
+  uint64_t clock;
+  size_t exporting;           /* exports holding a slot */
+  struct review_job *waiting; /* exports waiting for one, FIFO */
+  struct review_job *waiting_tail;
+  size_t waiting_count;
+};
+
 typedef struct review_job {
-  uv_work_t work;  /* the step on the thread pool, if in_flight */
+  uv_work_t work; /* the step on the thread pool, if in_flight */
+  struct tracker_review_state *state;
+  struct review_job *next_waiting;
+  bool has_slot, is_waiting;
   rt_call_t *call; /* NULL once the call is gone (cancel_job) */
   uv_loop_t *loop;
   rt_store_t *store;
@@ -312,6 +270,8 @@ typedef struct review_job {
   dataset_t data;
   rt_review_input_t in;
   Rectrack__V1__ReviewSummary *summary;
+  uint8_t *packed; /* the summary packed, for the reply and the cache */
+  size_t packed_len;
   rt_review_renderer_t *renderer;
   batch_t batch;
   /* Loop side. */
@@ -326,15 +286,36 @@ static void job_free_results(review_job_t *job) {
   job->renderer = NULL;
   rt_review_summary_free(job->summary);
   job->summary = NULL;
+  free(job->packed);
+  job->packed = NULL;
   dataset_free(&job->data);
 }
 
-static void job_free(review_job_t *job) {
-  job_free_results(job);
-  tracker_arena_free(job->arena); /* the job is in it */
+static void state_unref(struct tracker_review_state *state) {
+  if (state == NULL || --state->refs > 0)
+    return;
+  for (size_t i = 0; i < RT_SUMMARY_CACHE; i++)
+    free(state->cache[i].packed);
+  free(state);
 }
 
-static void work_release(uv_work_t *work) { job_free_results(work->data); }
+static void release_slot(review_job_t *job);
+
+static void job_free(review_job_t *job) {
+  job_free_results(job);
+  release_slot(job);
+  struct tracker_review_state *state = job->state;
+  tracker_arena_free(job->arena); /* the job is in it */
+  state_unref(state);
+}
+
+/* The data set's hundreds of megabytes go back to the system, not to a
+ * worker thread's malloc arena where no later request would reuse them
+ * (glibc keeps freed memory per arena). */
+static void work_release(uv_work_t *work) {
+  job_free_results(work->data);
+  malloc_trim(0);
+}
 
 static void after_release(uv_work_t *work, int status) {
   (void)status;
@@ -346,7 +327,7 @@ static void after_release(uv_work_t *work, int status) {
  * a worker; the job's arena on the loop afterwards. */
 static void job_release(review_job_t *job) {
   job->work.data = job;
-  if (job->data.pages.len == 0 ||
+  if (job->data.arena == NULL ||
       uv_queue_work(job->loop, &job->work, work_release, after_release) != 0)
     job_free(job);
 }
@@ -376,15 +357,25 @@ static void render_batch(review_job_t *job) {
  * or starts the renderer and renders the first pieces. */
 static void work_load(uv_work_t *work) {
   review_job_t *job = work->data;
+  rt_readers_lower_priority(); /* a worker of libuv's pool: see there */
   rt_error_clear(&job->err);
-  job->rc = load_dataset(job->store, job->today, &job->data, &job->err);
+  job->rc = load_dataset(job->store, &job->data, &job->err);
   if (job->rc != 0) {
     job->read_failed = true;
     return;
   }
   fill_input(&job->in, &job->data, job->from, job->to, job->as_of);
   if (!job->export) {
+    job->in.max_list_items = RT_SUMMARY_LIST_MAX;
     job->rc = rt_review_compute(&job->in, &job->summary, &job->err);
+    if (job->rc == 0) {
+      job->packed_len = protobuf_c_message_get_packed_size(&job->summary->base);
+      job->packed = malloc(job->packed_len ? job->packed_len : 1);
+      if (job->packed != NULL)
+        protobuf_c_message_pack(&job->summary->base, job->packed);
+      else
+        job->rc = rt_error_set(&job->err, RT_ENOMEM, NULL, "out of memory");
+    }
     return;
   }
   job->rc = rt_review_renderer_new(&job->in, NULL, job->format, job->table,
@@ -459,6 +450,57 @@ static bool export_deliver(review_job_t *job) {
   return queue_step(job, work_render) != 0;
 }
 
+/* ---- the summary cache ---------------------------------------------- */
+
+/* The cache key of a period: to and as_of after their defaults. */
+static void cache_key(const char *from, const char *to, const char *as_of,
+                      char out[40]) {
+  snprintf(out, 40, "%.10s|%.10s|%.10s", from ? from : "", to,
+           as_of && as_of[0] ? as_of : to);
+}
+
+static cached_summary_t *cache_find(struct tracker_review_state *state,
+                                    uint64_t revision, const char *key) {
+  for (size_t i = 0; i < RT_SUMMARY_CACHE; i++) {
+    cached_summary_t *c = &state->cache[i];
+    if (c->packed != NULL && c->revision == revision &&
+        strcmp(c->key, key) == 0) {
+      c->used = ++state->clock;
+      return c;
+    }
+  }
+  return NULL;
+}
+
+/* Keeps the packed summary (taken from the job) in place of the least
+ * recently used entry. */
+static void cache_put(struct tracker_review_state *state, uint64_t revision,
+                      const char *key, uint8_t *packed, size_t len) {
+  cached_summary_t *slot = &state->cache[0];
+  for (size_t i = 0; i < RT_SUMMARY_CACHE; i++) {
+    if (state->cache[i].packed == NULL) {
+      slot = &state->cache[i];
+      break;
+    }
+    if (state->cache[i].used < slot->used)
+      slot = &state->cache[i];
+  }
+  free(slot->packed);
+  *slot = (cached_summary_t){.revision = revision,
+                             .packed = packed,
+                             .len = len,
+                             .used = ++state->clock};
+  snprintf(slot->key, sizeof slot->key, "%s", key);
+}
+
+static void reply_and_cache(review_job_t *job) {
+  rt_call_reply(job->call, job->packed, job->packed_len);
+  char key[40];
+  cache_key(job->from, job->to, job->as_of, key);
+  cache_put(job->state, job->data.revision, key, job->packed, job->packed_len);
+  job->packed = NULL; /* the cache's now */
+}
+
 /* Loop: a step is over. A job whose call is gone is only freed. */
 static void after_step(uv_work_t *work, int status) {
   review_job_t *job = work->data;
@@ -476,7 +518,7 @@ static void after_step(uv_work_t *work, int status) {
   else if (job->rc != 0 && (job->renderer == NULL || !job->export))
     tracker_fail(job->call, job->rc, &job->err);
   else if (!job->export)
-    tracker_reply_message(job->call, &job->summary->base);
+    reply_and_cache(job);
   else
     ended = export_deliver(job);
   if (ended)
@@ -513,7 +555,8 @@ static review_job_t *job_new(rt_tracker_t *tracker, rt_call_t *call,
   }
   memset(job, 0, sizeof *job);
   job->arena = arena;
-  job->data.arena = arena;
+  job->state = tracker->review;
+  job->state->refs++;
   job->request = request;
   job->call = call;
   job->loop = tracker->loop;
@@ -539,6 +582,22 @@ static int check_dates(review_job_t *job) {
   return rc;
 }
 
+/* Answers a summary of the current revision from the cache; false when
+ * it holds none (or the revision cannot be read: then it is computed). */
+static bool reply_from_cache(rt_tracker_t *tracker, review_job_t *job) {
+  if (tracker_begin_read(tracker, NULL) != 0)
+    return false;
+  uint64_t revision = rt_store_revision(tracker->reader);
+  tracker_end_read(tracker);
+  char key[40];
+  cache_key(job->from, job->to, job->as_of, key);
+  cached_summary_t *hit = cache_find(job->state, revision, key);
+  if (hit == NULL)
+    return false;
+  rt_call_reply(job->call, hit->packed, hit->len);
+  return true;
+}
+
 static void get_review_summary(rt_tracker_t *tracker, rt_call_t *call,
                                const rt_auth_principal_t *principal,
                                ProtobufCMessage *request,
@@ -551,7 +610,11 @@ static void get_review_summary(rt_tracker_t *tracker, rt_call_t *call,
   job->from = req->from_date;
   job->to = period_end(req->to_date, job->today);
   job->as_of = req->as_of;
-  if (check_dates(job) != 0 || queue_step(job, work_load) != 0)
+  if (check_dates(job) != 0)
+    goto fail;
+  if (reply_from_cache(tracker, job))
+    goto fail; /* answered: nothing left to do */
+  if (queue_step(job, work_load) != 0)
     goto fail;
   rt_call_set_data(call, job);
   return;
@@ -584,6 +647,77 @@ static int export_prepare(review_job_t *job) {
   return check_dates(job);
 }
 
+/* ---- export slots ----------------------------------------------------- */
+
+/* An export renders only in one of RT_EXPORTS_AT_ONCE slots; more wait
+ * in turn, up to RT_EXPORTS_WAITING; beyond, RESOURCE_EXHAUSTED. Returns
+ * 0 (the job has a slot, or waits for one) or fails the call. */
+static int take_slot(review_job_t *job) {
+  struct tracker_review_state *state = job->state;
+  if (state->exporting < RT_EXPORTS_AT_ONCE) {
+    state->exporting++;
+    job->has_slot = true;
+    return 0;
+  }
+  if (state->waiting_count >= RT_EXPORTS_WAITING) {
+    char message[160];
+    snprintf(message, sizeof message,
+             "%zu exports are being rendered and %zu wait for a turn; retry "
+             "later",
+             state->exporting, state->waiting_count);
+    rt_call_fail(job->call, RT_GRPC_RESOURCE_EXHAUSTED, message);
+    return RT_ETOOBIG;
+  }
+  job->is_waiting = true;
+  job->next_waiting = NULL;
+  if (state->waiting_tail != NULL)
+    state->waiting_tail->next_waiting = job;
+  else
+    state->waiting = job;
+  state->waiting_tail = job;
+  state->waiting_count++;
+  return 0;
+}
+
+/* Takes job out of the waiting line (its call ended first). */
+static void leave_line(review_job_t *job) {
+  struct tracker_review_state *state = job->state;
+  review_job_t **at = &state->waiting;
+  review_job_t *previous = NULL;
+  while (*at != NULL && *at != job) {
+    previous = *at;
+    at = &(*at)->next_waiting;
+  }
+  if (*at == NULL)
+    return;
+  *at = job->next_waiting;
+  if (state->waiting_tail == job)
+    state->waiting_tail = previous;
+  state->waiting_count--;
+  job->is_waiting = false;
+}
+
+/* A slot came free: the next waiting export starts. */
+static void release_slot(review_job_t *job) {
+  struct tracker_review_state *state = job->state;
+  if (job->is_waiting)
+    leave_line(job);
+  if (!job->has_slot)
+    return;
+  job->has_slot = false;
+  state->exporting--;
+  while (state->waiting != NULL && state->exporting < RT_EXPORTS_AT_ONCE) {
+    review_job_t *next = state->waiting;
+    leave_line(next);
+    state->exporting++;
+    next->has_slot = true;
+    if (queue_step(next, work_load) != 0) {
+      rt_call_set_data(next->call, NULL);
+      job_free(next);
+    }
+  }
+}
+
 static void export_review(rt_tracker_t *tracker, rt_call_t *call,
                           const rt_auth_principal_t *principal,
                           ProtobufCMessage *request, tracker_arena_t *arena) {
@@ -591,12 +725,27 @@ static void export_review(rt_tracker_t *tracker, rt_call_t *call,
   review_job_t *job = job_new(tracker, call, true, request, arena);
   if (job == NULL)
     return;
-  if (export_prepare(job) != 0 || queue_step(job, work_load) != 0)
+  if (export_prepare(job) != 0 || take_slot(job) != 0)
+    goto fail;
+  if (job->has_slot && queue_step(job, work_load) != 0)
     goto fail;
   rt_call_set_data(call, job);
   return;
 fail:
   job_free(job);
+}
+
+int tracker_review_init(rt_tracker_t *tracker) {
+  tracker->review = calloc(1, sizeof *tracker->review);
+  if (tracker->review == NULL)
+    return RT_ENOMEM;
+  tracker->review->refs = 1;
+  return 0;
+}
+
+void tracker_review_release(rt_tracker_t *tracker) {
+  state_unref(tracker->review);
+  tracker->review = NULL;
 }
 
 const tracker_route_t tracker_review_routes[] = {

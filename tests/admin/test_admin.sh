@@ -172,7 +172,7 @@ test_upgrade() {
     fail "cannot copy the fixture"
   cp "$work/old/data.mdb" "$work/before.mdb"
   run dry 0 upgrade --data-dir "$work/old" --dry-run
-  grep -q "schema version 1 -> 3 (dry run: nothing was changed)" "$work/dry.out" ||
+  grep -q "schema version 1 -> 4 (dry run: nothing was changed)" "$work/dry.out" ||
     fail "dry run: no plan"
   grep -q "request ids scoped to the principal" "$work/dry.out" ||
     fail "dry run: the request-id step is not reported"
@@ -180,7 +180,7 @@ test_upgrade() {
     "$work/dry.out" || fail "dry run: the review-state step is not reported"
   cmp -s "$work/old/data.mdb" "$work/before.mdb" || fail "dry run changed the data"
   run real 0 upgrade --data-dir "$work/old"
-  grep -q "schema version 1 -> 3$" "$work/real.out" || fail "upgrade: not reported"
+  grep -q "schema version 1 -> 4$" "$work/real.out" || fail "upgrade: not reported"
   run again 0 upgrade --data-dir "$work/old"
   grep -q "nothing to upgrade" "$work/again.out" || fail "second upgrade did something"
   run verify 0 verify --data-dir "$work/old"

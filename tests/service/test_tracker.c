@@ -40,11 +40,13 @@ struct rt_call {
   size_t sent_count;
   size_t pending;    /* bytes "queued"; tests drain by hand */
   bool hold_pending; /* keep counting sent bytes as pending */
+  bool holding;      /* rt_call_hold_connection was called */
   void (*drained)(rt_call_t *call);
 };
 
 void *rt_call_method_data(rt_call_t *call) { return call->method->data; }
 void rt_call_set_data(rt_call_t *call, void *data) { call->data = data; }
+void rt_call_hold_connection(rt_call_t *call) { call->holding = true; }
 void *rt_call_data(rt_call_t *call) { return call->data; }
 const char *rt_call_peer(rt_call_t *call) {
   (void)call;
@@ -767,6 +769,49 @@ static void test_drain_answers_queued_writes_and_ends_watches(void **state) {
   call_free(watch);
 }
 
+/* A list runs on a reader thread: it is not answered inside its handler,
+ * and a GetRecommendation that another client sends after it is
+ * answered first, whatever the list costs. The ordering, not a time, is
+ * what is asserted. */
+static void test_a_long_read_does_not_hold_up_a_get(void **state) {
+  fixture_t *f = *state;
+  create_source_ok(f, "idm-2023");
+  Rectrack__V1__ListRecommendationsRequest list_request =
+      RECTRACK__V1__LIST_RECOMMENDATIONS_REQUEST__INIT;
+  list_request.page_size = 1000;
+  list_request.query = (char *)"migration data";
+  rt_call_t *list = start(f, "ListRecommendations", &list_request.base);
+  assert_false(list->ended);
+  assert_true(list->holding); /* its connection waits for its answer */
+  Rectrack__V1__GetRecommendationRequest get_request =
+      RECTRACK__V1__GET_RECOMMENDATION_REQUEST__INIT;
+  get_request.id = (char *)"R1";
+  rt_call_t *get = start(f, "GetRecommendation", &get_request.base);
+  assert_true(get->ended); /* NOT_FOUND here, but answered at once */
+  assert_false(list->ended);
+  run_until_ended(f, list);
+  assert_int_equal(list->status, RT_GRPC_OK);
+  call_free(get);
+  call_free(list);
+}
+
+/* A list whose call ends before a reader thread answers it is never
+ * answered, and its job is freed (the sanitizers check). */
+static void test_a_cancelled_list_is_never_answered(void **state) {
+  fixture_t *f = *state;
+  Rectrack__V1__ListSourcesRequest request =
+      RECTRACK__V1__LIST_SOURCES_REQUEST__INIT;
+  rt_call_t *call = start(f, "ListSources", &request.base);
+  assert_false(call->ended);
+  call->method->cancel(call);
+  for (int i = 0; i < 20; i++)
+    uv_run(&f->loop, UV_RUN_NOWAIT);
+  usleep(20000);
+  uv_run(&f->loop, UV_RUN_NOWAIT);
+  assert_false(call->ended);
+  call_free(call);
+}
+
 static void test_server_info_counts_records(void **state) {
   fixture_t *f = *state;
   create_source_ok(f, "one");
@@ -820,6 +865,10 @@ int main(void) {
           test_drain_answers_queued_writes_and_ends_watches, setup, teardown),
       cmocka_unit_test_setup_teardown(test_server_info_counts_records, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_a_long_read_does_not_hold_up_a_get,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_a_cancelled_list_is_never_answered,
+                                      setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -140,6 +140,48 @@ static void test_opening_a_v1_directory_upgrades_it(void **state) {
   rt_store_close(store);
 }
 
+/* Lists a recommendation page with the given filter applied by set. */
+static Rectrack__V1__ListRecommendationsResponse *
+list_recs(rt_store_t *store, Rectrack__V1__ListRecommendationsRequest *req) {
+  rt_store_reader_t *reader = NULL;
+  rt_error_t err;
+  assert_int_equal(rt_store_reader_begin(store, &reader, &err), 0);
+  Rectrack__V1__ListRecommendationsResponse *resp = NULL;
+  int rc =
+      rt_store_list_recommendations(reader, req, "2026-12-01", &resp, &err);
+  if (rc != 0)
+    fail_msg("list: %s", err.message);
+  rt_store_reader_end(reader);
+  return resp;
+}
+
+/* Schema 4 builds the indexes every filter walks, and the word index,
+ * from the records of the older directory. */
+static void test_upgrade_builds_every_index_and_the_word_index(void **state) {
+  upgrade_fixture_t *fx = *state;
+  rt_store_t *store = open_store(fx);
+  assert_true(notices_mention(fx, "schema 3 -> 4"));
+  assert_true(notices_mention(fx, "word entries written"));
+  fx_expect_sound(store);
+  Rectrack__V1__ListRecommendationsRequest req =
+      RECTRACK__V1__LIST_RECOMMENDATIONS_REQUEST__INIT;
+  Rectrack__V1__ListRecommendationsResponse *resp = list_recs(store, &req);
+  assert_int_equal(resp->total_size, V1_RECOMMENDATIONS - 1); /* R73 */
+  assert_false(resp->total_size_is_estimate);
+  protobuf_c_message_free_unpacked(&resp->base, NULL);
+  req.include_archived = true;
+  resp = list_recs(store, &req);
+  assert_int_equal(resp->total_size, V1_RECOMMENDATIONS);
+  protobuf_c_message_free_unpacked(&resp->base, NULL);
+  req.include_archived = false;
+  req.query = (char *)"FIXTURE out-of-order";
+  resp = list_recs(store, &req);
+  assert_int_equal(resp->n_recommendations, 1);
+  assert_string_equal(resp->recommendations[0]->id, "R72");
+  protobuf_c_message_free_unpacked(&resp->base, NULL);
+  rt_store_close(store);
+}
+
 /* The fixture's "fixture-shared-id" was sent by sec-a (who got R72) and
  * then by sec-b, whom release 0.1.0 answered with sec-a's R72. */
 static void test_request_ids_belong_to_their_principal(void **state) {
@@ -384,6 +426,8 @@ int main(void) {
           test_verify_names_a_request_id_without_its_principal, setup,
           teardown),
       cmocka_unit_test(test_upgrading_a_directory_without_data_is_refused),
+      cmocka_unit_test_setup_teardown(
+          test_upgrade_builds_every_index_and_the_word_index, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
