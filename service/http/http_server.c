@@ -358,6 +358,11 @@ static void add_common_headers(http_request_t *req, struct MHD_Response *r) {
   MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
   MHD_add_response_header(r, "X-Frame-Options", "DENY");
   MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+  /* Over HTTPS only: a browser that saw it asks for HTTPS from then on
+   * (a year; subdomains are not this listener's to speak for). */
+  if (req->http->tls != NULL)
+    MHD_add_response_header(r, "Strict-Transport-Security",
+                            "max-age=31536000");
   MHD_add_response_header(r, "Cache-Control",
                           req->res.cache ? req->res.cache : "no-cache");
   if (req->route != NULL && req->route->api) {
