@@ -76,7 +76,7 @@ run)
   if command -v curl >/dev/null 2>&1; then
     grep -Eq "^Data as of revision [0-9]+" "$work/first.out" ||
       fail "the overview page did not answer"
-    grep -q '"indicator":' "$work/first.out" ||
+    grep -q '^{"id":"C[0-9]*",' "$work/first.out" ||
       fail "the JSON API did not answer"
   fi
   grep -q "Imported data/demo.json: 0 created, 255 already present" \
