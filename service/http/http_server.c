@@ -361,8 +361,7 @@ static void add_common_headers(http_request_t *req, struct MHD_Response *r) {
   /* Over HTTPS only: a browser that saw it asks for HTTPS from then on
    * (a year; subdomains are not this listener's to speak for). */
   if (req->http->tls != NULL)
-    MHD_add_response_header(r, "Strict-Transport-Security",
-                            "max-age=31536000");
+    MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
   MHD_add_response_header(r, "Cache-Control",
                           req->res.cache ? req->res.cache : "no-cache");
   if (req->route != NULL && req->route->api) {
@@ -385,7 +384,7 @@ static void add_common_headers(http_request_t *req, struct MHD_Response *r) {
 }
 
 /* Sends req->res; returns what libmicrohttpd said. */
-static enum MHD_Result send_answer(http_request_t *req, bool head) {
+static enum MHD_Result send_answer(http_request_t *req) {
   struct MHD_Response *response = req->res.stream;
   char etag[96] = "";
   if (req->res.etag && req->res.status == 200) {
@@ -409,7 +408,9 @@ static enum MHD_Result send_answer(http_request_t *req, bool head) {
     }
     size_t len = 0;
     char *body = http_buf_take(&req->res.body, &len);
-    if (head || req->res.status == 304) {
+    /* HEAD is answered as GET: libmicrohttpd sends the headers of the
+     * whole answer (its Content-Length) and leaves the body out. */
+    if (req->res.status == 304) {
       free(body);
       body = NULL;
       len = 0;
@@ -558,7 +559,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     answer_error(&req, RT_EIO);
   }
   http_read_end(&req);
-  enum MHD_Result result = send_answer(&req, strcmp(method, "HEAD") == 0);
+  enum MHD_Result result = send_answer(&req);
   clock_gettime(CLOCK_MONOTONIC, &end);
   double seconds = (double)(end.tv_sec - start.tv_sec) +
                    (double)(end.tv_nsec - start.tv_nsec) / 1e9;

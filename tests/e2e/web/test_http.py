@@ -177,6 +177,10 @@ class Http(rtharness.ServerTestCase):
         self.assertEqual(answer.status, 200)
         self.assertEqual(answer.body, b"")
         self.assertIsNotNone(answer.headers["ETag"])
+        whole = self.get("/recommendations/R12")
+        self.assertEqual(answer.headers["Content-Length"],
+                         str(len(whole.body)))
+        self.assertEqual(answer.headers["ETag"], whole.headers["ETag"])
 
     def test_bad_query_values_are_400_naming_the_parameter(self):
         cases = [

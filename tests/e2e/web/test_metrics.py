@@ -40,6 +40,7 @@ FAMILIES = {
     "rectrack_store_map_bytes": "gauge",
     "rectrack_store_revision": "gauge",
     "rectrack_export_jobs": "gauge",
+    "rectrack_export_jobs_waiting": "gauge",
     "rectrack_http_requests_total": "counter",
     "rectrack_http_request_duration_seconds": "histogram",
     "rectrack_http_connections": "gauge",
@@ -134,6 +135,9 @@ class Metrics(rtharness.ServerTestCase):
         self.assertGreater(after[("rectrack_store_used_bytes", "")], 0)
         self.assertGreaterEqual(after[("rectrack_store_map_bytes", "")],
                                 after[("rectrack_store_used_bytes", "")])
+        for via in ("grpc", "http"):
+            self.assertEqual(after[("rectrack_export_jobs",
+                                    '{via="%s"}' % via)], 0)
         # the transport's gauges are copied from the loop thread each second
         rtharness.wait_for(
             lambda: parse(self.scrape())[0][("rectrack_grpc_connections",
