@@ -289,11 +289,13 @@ static void filter_form(http_request_t *req, const char *action) {
   http_buf_puts(b, "\">Clear</a>\n</form>\n");
 }
 
-/* "Showing 1-50 of 123" and the pager. */
+/* "123 records match; 50 shown on this page" ("About 12,000": the store
+ * estimated a large total rather than count it) and the pager. */
 static void pager(http_request_t *req, const char *list, size_t shown,
-                  int32_t total, const char *next) {
+                  int32_t total, bool estimate, const char *next) {
   http_buf_t *b = &req->res.body;
-  http_buf_printf(b, "<p>%d %s match%s; %zu shown on this page.</p>\n", total,
+  http_buf_printf(b, "<p>%s%d %s match%s; %zu shown on this page.</p>\n",
+                  estimate ? "About " : "", total,
                   total == 1 ? "record" : "records", total == 1 ? "es" : "",
                   shown);
   bool first = req->params.page_token == NULL;
@@ -328,10 +330,10 @@ int http_page_recommendations(http_request_t *req) {
   http_page_begin(req, "Recommendations", "/recommendations");
   filter_form(req, "/recommendations");
   pager(req, "/recommendations", list->n_recommendations, list->total_size,
-        NULL);
+        list->total_size_is_estimate, NULL);
   recommendations_table(req, list->recommendations, list->n_recommendations);
   pager(req, "/recommendations", list->n_recommendations, list->total_size,
-        list->next_page_token);
+        list->total_size_is_estimate, list->next_page_token);
   protobuf_c_message_free_unpacked(&list->base, NULL);
   http_page_end(req);
   return 0;
@@ -346,10 +348,11 @@ int http_page_commitments(http_request_t *req) {
     return rc;
   http_page_begin(req, "Commitments", "/commitments");
   filter_form(req, "/commitments");
-  pager(req, "/commitments", list->n_commitments, list->total_size, NULL);
+  pager(req, "/commitments", list->n_commitments, list->total_size,
+        list->total_size_is_estimate, NULL);
   commitments_table(req, list->commitments, list->n_commitments);
   pager(req, "/commitments", list->n_commitments, list->total_size,
-        list->next_page_token);
+        list->total_size_is_estimate, list->next_page_token);
   protobuf_c_message_free_unpacked(&list->base, NULL);
   http_page_end(req);
   return 0;

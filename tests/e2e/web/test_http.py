@@ -300,6 +300,28 @@ class Http(rtharness.ServerTestCase):
         self.assertEqual(xlsx.status, 200)
         self.assertTrue(xlsx.body.startswith(b"PK"))
 
+    def test_the_pager_walks_a_list_to_its_end(self):
+        """The "Next page" links of a filtered list, followed as a browser
+        would, give the API's list of the same filter, each record once;
+        later pages link back to the first."""
+        expected = [r["id"] for r in json.loads(self.get(
+            "/api/v1/recommendations?theme=data&page_size=1000").body)[
+                "recommendations"]]
+        self.assertGreater(len(expected), 6)
+        path, seen = "/recommendations?theme=data&page_size=3", []
+        for page in range(100):
+            body = self.get(path).body.decode()
+            self.assertIn("%d records match" % len(expected), body)
+            seen += re.findall(r'<th scope="row"><a href="/recommendations/'
+                               r'(R\d+)"', body)
+            if page > 0:
+                self.assertIn(">First page</a>", body)
+            nxt = re.search(r'<a rel="next" href="([^"]+)"', body)
+            if nxt is None:
+                break
+            path = nxt.group(1).replace("&amp;", "&")
+        self.assertEqual(seen, expected)
+
     def test_connections_are_kept_alive(self):
         connection = self.server.http_connection()
         try:
