@@ -180,6 +180,9 @@ struct http_route {
   bool id;          /* the path ends in one segment: the record's id */
   bool api;         /* JSON, CORS */
   bool store;       /* reads the store (a snapshot is opened first) */
+  /* Its answer is the same for the same revision, day and URL: it has an
+   * ETag, and a matching If-None-Match is 304 before the handler runs. */
+  bool tagged;
   const char *page; /* label of the metrics ("recommendation") */
   unsigned params;  /* HTTP_P_* it takes */
   http_handler_t handle;

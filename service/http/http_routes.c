@@ -21,9 +21,9 @@ static int serve_metrics(http_request_t *req);
 static int serve_static(http_request_t *req);
 
 #define PAGE(path, id, page, params, handler)                                  \
-  { path, id, false, true, page, params, handler }
+  { path, id, false, true, true, page, params, handler }
 #define API(path, id, page, params, handler)                                   \
-  { path, id, true, true, page, params, handler }
+  { path, id, true, true, true, page, params, handler }
 
 static const http_route_t routes[] = {
     PAGE("/", false, "overview", 0, http_page_overview),
@@ -46,9 +46,9 @@ static const http_route_t routes[] = {
     PAGE("/downloads", false, "downloads", HTTP_P_PERIOD, http_page_downloads),
     PAGE("/downloads/", true, "download", HTTP_P_PERIOD | HTTP_P_TABLE,
          http_page_download),
-    {"/static/", true, false, false, "static", 0, serve_static},
-    {"/healthz", false, false, true, "healthz", 0, serve_healthz},
-    {"/metrics", false, false, true, "metrics", 0, serve_metrics},
+    {"/static/", true, false, false, false, "static", 0, serve_static},
+    {"/healthz", false, false, true, false, "healthz", 0, serve_healthz},
+    {"/metrics", false, false, true, false, "metrics", 0, serve_metrics},
     API("/api/v1", false, "api_index", 0, http_api_index),
     API("/api/v1/recommendations", false, "api_recommendations", HTTP_P_LIST,
         http_api_recommendations),

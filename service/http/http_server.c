@@ -387,7 +387,9 @@ static void add_common_headers(http_request_t *req, struct MHD_Response *r) {
 static enum MHD_Result send_answer(http_request_t *req) {
   struct MHD_Response *response = req->res.stream;
   char etag[96] = "";
-  if (req->res.etag && req->res.status == 200) {
+  if (req->res.etag && req->res.status == 304) {
+    make_etag(req, etag, sizeof etag); /* not_modified: no body built */
+  } else if (req->res.etag && req->res.status == 200) {
     make_etag(req, etag, sizeof etag);
     if (etag_matches(http_header(req, "If-None-Match"), etag)) {
       if (response != NULL)
@@ -487,6 +489,19 @@ static void today_utc(char out[11]) {
   strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
+/* A conditional GET whose tag is the one this answer would have: the
+ * same revision, day and URL give the same answer, so it is 304 without
+ * building it. ("*" is left to the answer: it matches only an answer
+ * that exists.) */
+static bool not_modified(http_request_t *req) {
+  const char *header = http_header(req, "If-None-Match");
+  if (header == NULL || strchr(header, '*') != NULL)
+    return false;
+  char etag[96];
+  make_etag(req, etag, sizeof etag);
+  return etag_matches(header, etag);
+}
+
 /* Routes, checks and runs the handler; returns 0 or an RT_E* code. */
 static int run_request(http_request_t *req, const char *method) {
   if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
@@ -509,6 +524,12 @@ static int run_request(http_request_t *req, const char *method) {
     return rc;
   if (req->route->store && (rc = http_read_begin(req)) != 0)
     return rc;
+  if (req->route->tagged && not_modified(req)) {
+    req->res.status = 304;
+    req->res.etag = true;
+    req->res.cache = "no-cache";
+    return 0;
+  }
   rc = req->route->handle(req);
   http_read_end(req);
   return rc;
@@ -571,12 +592,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
   return result;
 }
 
+/* The kernel's send buffer of one connection (Linux doubles it): what a
+ * client that does not read pins in kernel memory, beside the answer's
+ * chunk libmicrohttpd holds. Fixed, not autotuned up to megabytes, so
+ * that a slow reader holds its download slot while its download is
+ * unsent rather than parked in the kernel; ample for pages. */
+#define SEND_BUFFER_BYTES (32 << 10)
+
 static void on_connection(void *cls, struct MHD_Connection *conn,
                           void **socket_context,
                           enum MHD_ConnectionNotificationCode toe) {
   rt_http_t *http = cls;
-  (void)conn;
   (void)socket_context;
+  if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int bytes = SEND_BUFFER_BYTES;
+    if (info != NULL)
+      (void)setsockopt(info->connect_fd, SOL_SOCKET, SO_SNDBUF, &bytes,
+                       sizeof bytes);
+  }
   rt_gauge_add(http->open_connections,
                toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
 }

@@ -260,8 +260,10 @@ class Http(rtharness.ServerTestCase):
 
     def test_too_many_downloads_at_once_are_429(self):
         """--http-max-downloads 1: a download held open by a client that
-        reads slowly takes the one slot; the next is 429 with
-        Retry-After, and once the first is done the slot is free."""
+        reads slowly takes the one slot (the listener's fixed send buffer
+        keeps the rest of it unsent); the next is 429 with Retry-After,
+        and once the first is done the slot is free."""
+        tag = self.get("/downloads/review.json").headers["ETag"]
         slow = socket.socket()
         slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
         slow.connect(("127.0.0.1", self.server.http_port))
@@ -278,6 +280,12 @@ class Http(rtharness.ServerTestCase):
             self.assertEqual(api_busy.status, 429, api_busy)
             self.assertEqual(json.loads(api_busy.body)["error"]["status"],
                              "RESOURCE_EXHAUSTED")
+            # a conditional GET with the current tag is 304 before any
+            # rendering: it needs no slot
+            cached = self.get("/downloads/review.json",
+                              **{"If-None-Match": tag})
+            self.assertEqual(cached.status, 304)
+            self.assertEqual(cached.headers["ETag"], tag)
         finally:
             slow.settimeout(rtharness.PATIENCE)
             while slow.recv(65536):  # read it to its end
