@@ -208,6 +208,15 @@ size_t rt_store_map_size(rt_store_t *store) {
   return size;
 }
 
+size_t rt_store_used_bytes(rt_store_t *store) {
+  MDB_envinfo info;
+  MDB_stat stat;
+  if (mdb_env_info(store->env, &info) != 0 ||
+      mdb_env_stat(store->env, &stat) != 0)
+    return 0;
+  return ((size_t)info.me_last_pgno + 1) * stat.ms_psize;
+}
+
 /* Doubles the map (up to the maximum). Called by the writer with no write
  * transaction open; waits for open read snapshots to end. */
 int store_grow_map(rt_store_t *store, rt_error_t *err) {
