@@ -118,7 +118,23 @@ static int start_document(rt_review_renderer_t *r, const char *table,
   doc->ctx.model = &r->model;
   doc->out = &r->out;
   doc->table = csv_table(table);
-  doc->cells = calloc(32, sizeof *doc->cells); /* widest table: 26 */
+  static const rt_review_table_t *const tables[] = {
+      &rt_review_table_recommendations,
+      &rt_review_table_commitments,
+      &rt_review_table_follow_ups,
+      &rt_review_table_measurements,
+      &rt_review_table_changes,
+      &rt_review_table_overdue,
+      &rt_review_table_indicators,
+      &rt_review_table_sdg,
+      &rt_review_table_gcm,
+      &rt_review_table_no_information,
+  };
+  size_t widest = 0;
+  for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
+    if (tables[i]->column_count > widest)
+      widest = tables[i]->column_count;
+  doc->cells = calloc(widest, sizeof *doc->cells);
   if (doc->cells == NULL)
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
   if (r->format == RT_REVIEW_XLSX)

@@ -1,14 +1,16 @@
 /*
  * rt_review: the follow-up review. Computes the figures of a review period
  * (GetReviewSummary) and renders the review as a document people read
- * (ExportReview): HTML with inline SVG charts, Markdown, CSV, JSON, XLSX.
+ * (ExportReview): HTML with inline SVG charts, Markdown, CSV, JSON, XLSX;
+ * and draws any one of those charts alone, for a web page.
  *
  * Owns: the review semantics (status as of a date, changes in a period,
  * overdue, indicator progress and trajectory, "no information") and the
- * five renderers. Calls only rt_proto (rectrack.v1 messages), rt_error,
- * rt_validate, jansson and libxlsxwriter. It knows nothing of storage or
- * the network: the caller reads the data set in one consistent snapshot,
- * hands it over as arrays of messages, and sends the chunks it gets back.
+ * five renderers. Calls only rt_proto (rectrack.v1 messages, rt_enum),
+ * rt_error, rt_validate, rt_reference, jansson and libxlsxwriter. It knows
+ * nothing of storage or the network: the caller reads the data set in one
+ * consistent snapshot, hands it over as arrays of messages, and sends the
+ * chunks it gets back.
  *
  * Typical use by the service (one export):
  *
@@ -53,7 +55,12 @@
  *    progress NaN and NO_DATA. Measurements after as_of are ignored.
  *  - CSV text cells starting with = + - @ TAB CR get a leading ' (OWASP
  *    CSV injection); numbers are left alone.
- *  - No information: an active item with no follow-up dated in the period.
+ *  - No information: an active item, neither implemented nor withdrawn
+ *    as of as_of, with no follow-up dated in the period.
+ *  - Names: every document shows names beside or instead of ids (theme
+ *    titles from common/rt_reference.h and the input's added themes,
+ *    actor names, source titles with dates, SDG target labels, GCM
+ *    objective titles); CSV, JSON and XLSX keep the ids and add columns.
  *  - Lists are sorted deterministically; ids compare "naturally" (R2 < R10).
  */
 #ifndef RT_REVIEW_H
@@ -106,6 +113,10 @@ typedef struct rt_review_input {
   size_t actor_count;
   Rectrack__V1__Source *const *sources;
   size_t source_count;
+  /* Themes added at run time, for their titles (those of the reference
+   * lists are compiled in); may be empty. */
+  Rectrack__V1__Theme *const *themes;
+  size_t theme_count;
   /* The summary's lists (changes, overdue, indicators, no-information
    * ids, and the actors of by_actor) hold at most this many entries,
    * the first in their documented order; their *_count fields count them
@@ -175,5 +186,29 @@ const char *rt_review_content_type(rt_review_format_t format);
 int rt_review_filename(rt_review_format_t format, const char *table,
                        const char *from_date, const char *to_date, char *out,
                        size_t size);
+
+/* The charts of the HTML review, each of which a page can show alone. */
+typedef enum rt_review_chart {
+  RT_REVIEW_CHART_STATUS,    /* all items by status, as one 100% bar */
+  RT_REVIEW_CHART_THEMES,    /* recommendations by theme and status */
+  RT_REVIEW_CHART_ACTORS,    /* items by actor and status, the top 20 */
+  RT_REVIEW_CHART_INDICATOR, /* one commitment's measurements vs its path */
+} rt_review_chart_t;
+
+/*
+ * Draws one chart of the review of in, exactly as the HTML export draws
+ * it: a <figure> holding an inline <svg role="img"> with a <title>, its
+ * only style attribute "unicode-bidi:isolate", and no script. summary may
+ * be NULL (computed here) or rt_review_compute()'s for the same input.
+ * commitment_id names the commitment of RT_REVIEW_CHART_INDICATOR (NULL
+ * for the others). On success *svg is a new NUL-terminated string of *len
+ * bytes the caller frees with free(). Returns 0, RT_ENOTFOUND (no such
+ * commitment, or it has no indicator), RT_EINVAL (bad dates, unknown
+ * chart) or RT_ENOMEM.
+ */
+int rt_review_chart_svg(const rt_review_input_t *in,
+                        const Rectrack__V1__ReviewSummary *summary,
+                        rt_review_chart_t chart, const char *commitment_id,
+                        char **svg, size_t *len, rt_error_t *err);
 
 #endif /* RT_REVIEW_H */

@@ -78,6 +78,7 @@ static int open_dbis(rt_store_t *store, MDB_txn *txn, rt_error_t *err) {
       {"commitment_words", idx_flags | MDB_DUPFIXED, &store->com_words},
       {"recommendation_word_lists", MDB_CREATE, &store->rec_word_lists},
       {"commitment_word_lists", MDB_CREATE, &store->com_word_lists},
+      {"themes", MDB_CREATE, &store->themes},
   };
   for (size_t i = 0; i < STORE_DB_COUNT; i++) {
     int rc = store_mdb_error(
@@ -205,6 +206,15 @@ size_t rt_store_map_size(rt_store_t *store) {
   size_t size = store->map_size;
   pthread_rwlock_unlock(&store->grow_lock);
   return size;
+}
+
+size_t rt_store_used_bytes(rt_store_t *store) {
+  MDB_envinfo info;
+  MDB_stat stat;
+  if (mdb_env_info(store->env, &info) != 0 ||
+      mdb_env_stat(store->env, &stat) != 0)
+    return 0;
+  return ((size_t)info.me_last_pgno + 1) * stat.ms_psize;
 }
 
 /* Doubles the map (up to the maximum). Called by the writer with no write

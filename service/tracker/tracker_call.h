@@ -1,10 +1,10 @@
 /*
  * tracker_call: what the handler files of the Tracker service share
  * (tracker_reads.c, tracker_writes.c, tracker_watch.c, tracker_review.c,
- * tracker_backup.c): the state they read (struct rt_tracker), what a
- * handler is (a plain function behind a tracker_route_t), and what every
- * handler does with its call (tracker_call.c: fail, reply, bracket a
- * read). Private to service/tracker.
+ * tracker_backup.c, tracker_reference.c): the state they read (struct
+ * rt_tracker), what a handler is (a plain function behind a
+ * tracker_route_t), and what every handler does with its call
+ * (tracker_call.c: fail, reply, bracket a read). Private to service/tracker.
  *
  * The dispatch (tracker.c) runs every call: it resolves the principal
  * (checking the bearer token and the route's role when tokens are
@@ -45,6 +45,11 @@ struct rt_tracker {
 
   /* Authentication (see rt_tracker_options_t.auth); NULL: open. */
   rt_auth_t *auth;
+
+  /* Calls counted by method (index of methods[], then "other") and gRPC
+   * status, and timed (tracker.c); NULL without metrics. */
+  rt_metrics_t *metrics;
+  struct tracker_call_series *call_series; /* method_count + 1 */
 
   /* The review: its summary cache and export slots (tracker_review.c). */
   struct tracker_review_state *review;
@@ -94,6 +99,8 @@ extern const tracker_route_t tracker_review_routes[];
 extern const size_t tracker_review_route_count;
 extern const tracker_route_t tracker_backup_routes[];
 extern const size_t tracker_backup_route_count;
+extern const tracker_route_t tracker_reference_routes[];
+extern const size_t tracker_reference_route_count;
 
 /* ---- tracker_call.c ------------------------------------------------- */
 

@@ -93,11 +93,16 @@ typedef struct dataset {
   tracker_arena_t *arena; /* NULL until loaded; freed by dataset_free */
   ptr_vec_t sources, actors, recommendations, commitments, follow_ups,
       measurements;
+  /* The themes added at run time, for their titles: the store's
+   * (rt_store_themes_free). */
+  Rectrack__V1__Theme **themes;
+  size_t theme_count;
   uint64_t revision;
 } dataset_t;
 
 static void dataset_free(dataset_t *data) {
   tracker_arena_free(data->arena);
+  rt_store_themes_free(data->themes, data->theme_count);
   *data = (dataset_t){0};
 }
 
@@ -175,6 +180,8 @@ static int read_dataset(rt_store_reader_t *reader, dataset_t *data,
                             : "storage: a stored %s does not decode",
                         tables[i].descriptor->short_name);
   }
+  if (rc == 0)
+    rc = rt_store_list_themes(reader, &data->themes, &data->theme_count, err);
   return rc;
 }
 
@@ -214,6 +221,8 @@ static void fill_input(rt_review_input_t *in, const dataset_t *data,
   in->actor_count = data->actors.len;
   in->sources = (Rectrack__V1__Source *const *)data->sources.items;
   in->source_count = data->sources.len;
+  in->themes = data->themes;
+  in->theme_count = data->theme_count;
 }
 
 /* ---- one review job: GetReviewSummary or ExportReview ---------------- */
@@ -246,6 +255,8 @@ struct tracker_review_state {
   struct review_job *waiting; /* exports waiting for one, FIFO */
   struct review_job *waiting_tail;
   size_t waiting_count;
+  /* rectrack_export_jobs{via="grpc"} and ..._waiting; NULL: no metrics */
+  rt_gauge_t *exporting_gauge, *waiting_gauge;
 };
 
 typedef struct review_job {
@@ -649,6 +660,12 @@ static int export_prepare(review_job_t *job) {
 
 /* ---- export slots ----------------------------------------------------- */
 
+/* The slots' counts, for /metrics. */
+static void note_exports(const struct tracker_review_state *state) {
+  rt_gauge_set(state->exporting_gauge, (double)state->exporting);
+  rt_gauge_set(state->waiting_gauge, (double)state->waiting_count);
+}
+
 /* An export renders only in one of RT_EXPORTS_AT_ONCE slots; more wait
  * in turn, up to RT_EXPORTS_WAITING; beyond, RESOURCE_EXHAUSTED. Returns
  * 0 (the job has a slot, or waits for one) or fails the call. */
@@ -657,6 +674,7 @@ static int take_slot(review_job_t *job) {
   if (state->exporting < RT_EXPORTS_AT_ONCE) {
     state->exporting++;
     job->has_slot = true;
+    note_exports(state);
     return 0;
   }
   if (state->waiting_count >= RT_EXPORTS_WAITING) {
@@ -676,6 +694,7 @@ static int take_slot(review_job_t *job) {
     state->waiting = job;
   state->waiting_tail = job;
   state->waiting_count++;
+  note_exports(state);
   return 0;
 }
 
@@ -695,6 +714,7 @@ static void leave_line(review_job_t *job) {
     state->waiting_tail = previous;
   state->waiting_count--;
   job->is_waiting = false;
+  note_exports(state);
 }
 
 /* A slot came free: the next waiting export starts. */
@@ -716,6 +736,7 @@ static void release_slot(review_job_t *job) {
       job_free(next);
     }
   }
+  note_exports(state);
 }
 
 static void export_review(rt_tracker_t *tracker, rt_call_t *call,
@@ -740,6 +761,20 @@ int tracker_review_init(rt_tracker_t *tracker) {
   if (tracker->review == NULL)
     return RT_ENOMEM;
   tracker->review->refs = 1;
+  if (tracker->metrics != NULL) {
+    /* the HTTP listener's downloads are the same family, via="http" */
+    tracker->review->exporting_gauge = rt_metrics_gauge(
+        tracker->metrics, "rectrack_export_jobs",
+        "Review exports being rendered and sent, by the interface that "
+        "asked.",
+        "via=\"grpc\"");
+    tracker->review->waiting_gauge = rt_metrics_gauge(
+        tracker->metrics, "rectrack_export_jobs_waiting",
+        "Review exports waiting for a slot to be rendered in.", "via=\"grpc\"");
+    if (tracker->review->exporting_gauge == NULL ||
+        tracker->review->waiting_gauge == NULL)
+      return RT_ENOMEM;
+  }
   return 0;
 }
 
