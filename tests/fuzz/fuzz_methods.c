@@ -48,10 +48,10 @@ static void add_service(const ProtobufCServiceDescriptor *service,
 static void build(void) {
   if (method_count > 0)
     return;
-  add_service(&rectrack__v1__tracker__descriptor, true);
   add_service(&grpc__health__v1__health__descriptor, false);
   add_service(&grpc__reflection__v1__server_reflection__descriptor, false);
   add_service(&grpc__reflection__v1alpha__server_reflection__descriptor, false);
+  add_service(&rectrack__v1__tracker__descriptor, true);
 }
 
 size_t fuzz_method_count(void) {

@@ -1,9 +1,10 @@
 /*
  * fuzz_methods: every method rectrackd routes, indexed as the
- * structure-aware target and gen_corpus.py both index them: the
- * rectrack.v1.Tracker methods in the order tracker.proto declares them,
- * then grpc.health.v1.Health, grpc.reflection.v1 and
- * grpc.reflection.v1alpha ServerReflection. Taken from the generated
+ * structure-aware target and gen_corpus.py both index them:
+ * grpc.health.v1.Health, grpc.reflection.v1 and grpc.reflection.v1alpha
+ * ServerReflection, then the rectrack.v1.Tracker methods in the order
+ * tracker.proto declares them, last, so that a method appended to the
+ * API moves no index a kept input uses. Taken from the generated
  * protobuf-c service descriptors, so that a method added to the API is
  * fuzzed without touching the harness.
  */

@@ -4,9 +4,9 @@
 
     gen_corpus.py --gen-dir BUILD/gen/python [--check]
 
-Every method rectrackd routes gets valid calls: the Tracker methods (in
-the order tracker.proto declares them), Health and both Reflection
-versions, with the secretariat's token, the reader's, an unknown token
+Every method rectrackd routes gets valid calls: Health, both Reflection
+versions and the Tracker methods (in the order tracker.proto declares
+them), with the secretariat's token, the reader's, an unknown token
 and none, and for a few methods the reporter's. The records they name are the ones fuzz_server.c seeds every store
 with; the tokens, ids and the method order are read from fuzz_server.h
 and the generated descriptors, so this script and the harness cannot
@@ -153,13 +153,13 @@ class Api:
 
     def methods(self):
         """[(path, service module key, method name)] in fuzz_methods.c's
-        order: Tracker, Health, Reflection v1, v1alpha."""
-        services = [self.pb.DESCRIPTOR.services_by_name["Tracker"],
-                    self.health.DESCRIPTOR.services_by_name["Health"],
+        order: Health, Reflection v1, v1alpha, Tracker."""
+        services = [self.health.DESCRIPTOR.services_by_name["Health"],
                     self.reflection["v1"].DESCRIPTOR.services_by_name[
                         "ServerReflection"],
                     self.reflection["v1alpha"].DESCRIPTOR.services_by_name[
-                        "ServerReflection"]]
+                        "ServerReflection"],
+                    self.pb.DESCRIPTOR.services_by_name["Tracker"]]
         return [("/%s/%s" % (service.full_name, method.name), service,
                  method.name)
                 for service in services for method in service.methods]
@@ -277,6 +277,11 @@ class Api:
             "WatchChanges": [("", pb.WatchChangesRequest(from_revision=1))],
             "GetServerInfo": [("", pb.GetServerInfoRequest())],
             "Backup": [("", pb.BackupRequest(dir="/nonexistent/backup"))],
+            "CreateTheme": [("", pb.CreateThemeRequest(
+                theme=res.Theme(id="seed-theme", title="Seed theme",
+                                source_ref="GFMD 2024"),
+                request_id="seed-create-theme"))],
+            "ListReference": [("", pb.ListReferenceRequest())],
         }
         if name not in table:
             raise SystemExit("gen_corpus.py: no valid request for %s: add one"
