@@ -228,6 +228,8 @@ bool rt_review_indicator_decreases(const Rectrack__V1__Indicator *ind);
 
 /* ---- renderers ---- */
 
+typedef struct rt_review_stream rt_review_stream_t;
+
 /* One renderer's shared state; each format keeps its position in it. */
 typedef struct rt_review_doc {
   rt_review_ctx_t ctx;
@@ -238,7 +240,27 @@ typedef struct rt_review_doc {
   size_t row;
   rt_review_cell_t *cells; /* room for the widest table */
   bool done;
+  /* Set when the rows come from a source (review_stream.c) rather than
+   * the model of arrays: then ctx.model is the model of the subject the
+   * current row belongs to. */
+  rt_review_stream_t *stream;
 } rt_review_doc_t;
+
+/* Fills doc->cells with the row of table t at doc->row (the caller then
+ * advances doc->row), from the model or, for a streamed document, from
+ * its source in order. Returns 1 (a row), 0 (no more rows) or a negative
+ * RT_E* code. */
+int rt_review_next_row(rt_review_doc_t *doc, const rt_review_table_t *t);
+
+/* ---- streaming (review_stream.c) ---- */
+
+/* A stream over in's source (copied; the source itself is borrowed). */
+int rt_review_stream_open(const rt_review_stream_input_t *in,
+                          rt_review_stream_t **out, rt_error_t *err);
+/* The next row of table t in the document's order (see
+ * rt_review_next_row); sets doc->ctx.model to the row's subject. */
+int rt_review_stream_row(rt_review_doc_t *doc, const rt_review_table_t *t);
+void rt_review_stream_free(rt_review_stream_t *stream);
 
 /* How a document format (HTML, Markdown) writes a table; the rows are
  * walked by rt_review_table_step(), the same for every format. */

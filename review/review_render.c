@@ -24,6 +24,7 @@ struct rt_review_renderer {
   rt_review_xlsx_t *xlsx;
   bool xlsx_complete;
   uint8_t *file_chunk;
+  rt_review_stream_t *stream; /* rendered from a source */
 };
 
 const char *rt_review_content_type(rt_review_format_t format) {
@@ -160,6 +161,54 @@ fail:
   return rc;
 }
 
+bool rt_review_streams(rt_review_format_t format, const char *table) {
+  return format == RT_REVIEW_CSV && csv_table(table) != NULL;
+}
+
+int rt_review_stream_new(const rt_review_stream_input_t *in,
+                         rt_review_format_t format, const char *table,
+                         rt_review_renderer_t **out, rt_error_t *err) {
+  *out = NULL;
+  int rc = check_format(format, table, err);
+  if (rc != 0)
+    return rc;
+  if (!rt_review_streams(format, table))
+    return rt_error_set(err, RT_EINVAL, "format",
+                        "this format is not rendered from a source yet");
+  rt_review_renderer_t *r = calloc(1, sizeof *r);
+  if (r == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  r->format = format;
+  /* The model of no records: the dates, for the parts of the document
+   * that are not rows. */
+  rt_review_input_t dates = {.from_date = in->from_date,
+                             .to_date = in->to_date,
+                             .as_of = in->as_of,
+                             .revision = in->revision};
+  if ((rc = rt_review_model_init(&r->model, &dates, err)) != 0) {
+    free(r);
+    return rc;
+  }
+  r->model.in = NULL; /* dates was on the stack */
+  if ((rc = rt_review_stream_open(in, &r->stream, err)) != 0 ||
+      (rc = start_document(r, table, err)) != 0)
+    goto fail;
+  r->doc.stream = r->stream;
+  *out = r;
+  return 0;
+fail:
+  rt_review_renderer_free(r);
+  return rc;
+}
+
+int rt_review_next_row(rt_review_doc_t *doc, const rt_review_table_t *t) {
+  if (doc->stream != NULL)
+    return rt_review_stream_row(doc, t);
+  if (doc->row >= t->row_count(&doc->ctx))
+    return 0;
+  return t->fill(&doc->ctx, doc->row, doc->cells) == 0 ? 1 : RT_ENOMEM;
+}
+
 static int step(rt_review_renderer_t *r) {
   switch (r->format) {
   case RT_REVIEW_HTML:
@@ -231,5 +280,6 @@ void rt_review_renderer_free(rt_review_renderer_t *r) {
   rt_review_buf_free(&r->out);
   rt_review_summary_free(r->own_summary);
   rt_review_model_close(&r->model);
+  rt_review_stream_free(r->stream);
   free(r);
 }

@@ -39,6 +39,7 @@
  * empty means "since the beginning"; as_of defaults to to_date.
  */
 #include "tracker_call.h"
+#include "tracker_review_source.h"
 
 #include "rt_review.h"
 
@@ -273,6 +274,10 @@ typedef struct review_job {
   uint8_t *packed; /* the summary packed, for the reply and the cache */
   size_t packed_len;
   rt_review_renderer_t *renderer;
+  /* A streamed export (rt_review_streams): the snapshot it holds until
+   * the document is complete, and the source over it. */
+  rt_store_reader_t *reader;
+  tracker_review_source_t *source;
   batch_t batch;
   /* Loop side. */
   bool sent_first;
@@ -284,6 +289,10 @@ typedef struct review_job {
 static void job_free_results(review_job_t *job) {
   rt_review_renderer_free(job->renderer);
   job->renderer = NULL;
+  tracker_review_source_free(job->source);
+  job->source = NULL;
+  rt_store_reader_end(job->reader); /* the export's snapshot ends here */
+  job->reader = NULL;
   rt_review_summary_free(job->summary);
   job->summary = NULL;
   free(job->packed);
@@ -327,7 +336,7 @@ static void after_release(uv_work_t *work, int status) {
  * a worker; the job's arena on the loop afterwards. */
 static void job_release(review_job_t *job) {
   job->work.data = job;
-  if (job->data.arena == NULL ||
+  if ((job->data.arena == NULL && job->reader == NULL) ||
       uv_queue_work(job->loop, &job->work, work_release, after_release) != 0)
     job_free(job);
 }
@@ -353,12 +362,41 @@ static void render_batch(review_job_t *job) {
   }
 }
 
+/* Worker, first step of a streamed export: opens the snapshot the export
+ * holds until its document is complete, and the renderer over it. */
+static void start_stream(review_job_t *job) {
+  job->rc = rt_store_reader_begin(job->store, &job->reader, &job->err);
+  if (job->rc == 0 &&
+      (job->rc = tracker_review_source_new(job->reader, &job->source)) != 0)
+    rt_error_set(&job->err, job->rc, NULL, "out of memory");
+  if (job->rc != 0) {
+    job->read_failed = true;
+    return;
+  }
+  rt_review_stream_input_t in = {
+      .from_date = job->from,
+      .to_date = job->to,
+      .as_of = job->as_of,
+      .revision = rt_store_revision(job->reader),
+      .source = tracker_review_source_get(job->source),
+  };
+  job->rc = rt_review_stream_new(&in, job->format, job->table, &job->renderer,
+                                 &job->err);
+  if (job->rc == 0)
+    render_batch(job);
+}
+
 /* Worker: the first step reads the data set, then computes the summary
- * or starts the renderer and renders the first pieces. */
+ * or starts the renderer and renders the first pieces; a streamed export
+ * reads as it renders instead. */
 static void work_load(uv_work_t *work) {
   review_job_t *job = work->data;
   rt_readers_lower_priority(); /* a worker of libuv's pool: see there */
   rt_error_clear(&job->err);
+  if (job->export && rt_review_streams(job->format, job->table)) {
+    start_stream(job);
+    return;
+  }
   job->rc = load_dataset(job->store, &job->data, &job->err);
   if (job->rc != 0) {
     job->read_failed = true;
