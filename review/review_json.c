@@ -86,11 +86,9 @@ static json_t *cell_value(rt_review_buf_t *scratch,
   }
 }
 
-/* One table row as an object; NULL when out of memory. */
-static json_t *row_object(rt_review_doc_t *doc, const rt_review_table_t *t,
-                          size_t row) {
-  if (t->fill(&doc->ctx, row, doc->cells) != 0)
-    return NULL;
+/* The row just filled (doc->cells) as an object; NULL when out of
+ * memory. */
+static json_t *row_object(rt_review_doc_t *doc, const rt_review_table_t *t) {
   json_t *obj = json_object();
   for (size_t c = 0; obj && c < t->column_count; c++) {
     json_t *v = cell_value(&doc->scratch, &t->columns[c], &doc->cells[c]);
@@ -192,54 +190,64 @@ static json_t *source_object(rt_review_buf_t *scratch,
   return o;
 }
 
-static size_t section_rows(rt_review_doc_t *doc) {
+/* The next row of the current array section: 1 with *value (NULL when
+ * it could not be built), 0 after the last row, or an error. */
+static int section_row(rt_review_doc_t *doc, json_t **value) {
   const section_t *sec = &sections[doc->section];
-  if (sec->table != NULL)
-    return sec->table->row_count(&doc->ctx);
-  if (doc->section == S_NO_INFORMATION)
-    return doc->ctx.summary->n_no_information_ids;
-  if (doc->section == S_ACTORS)
-    return doc->ctx.model->actor_count;
-  return doc->ctx.model->in->source_count;
-}
-
-static json_t *section_row(rt_review_doc_t *doc, size_t row) {
-  const section_t *sec = &sections[doc->section];
-  const rt_review_input_t *in = doc->ctx.model->in;
-  if (doc->section == S_INDICATORS) {
-    json_t *o = row_object(doc, sec->table, row);
-    if (o != NULL)
-      json_object_set_new(o, "measurements",
-                          series_array(doc->ctx.summary->indicators[row]));
-    return o;
+  *value = NULL;
+  if (doc->section == S_ACTORS || doc->section == S_SOURCES) {
+    const ProtobufCMessage *record = NULL;
+    int rc =
+        rt_review_next_listed(doc,
+                              doc->section == S_ACTORS ? RT_REVIEW_WALK_ACTORS
+                                                       : RT_REVIEW_WALK_SOURCES,
+                              &record);
+    if (rc <= 0)
+      return rc;
+    if (record == NULL)
+      *value = json_null();
+    else if (doc->section == S_ACTORS)
+      *value = actor_object(&doc->scratch, (const void *)record);
+    else
+      *value = source_object(&doc->scratch, (const void *)record);
+    return 1;
   }
-  if (sec->table != NULL)
-    return row_object(doc, sec->table, row);
-  if (doc->section == S_NO_INFORMATION)
-    return text_value(&doc->scratch, doc->ctx.summary->no_information_ids[row]);
-  if (doc->section == S_ACTORS)
-    return actor_object(&doc->scratch, doc->ctx.model->actors[row]);
-  return in->sources[row] ? source_object(&doc->scratch, in->sources[row])
-                          : json_null();
+  const rt_review_table_t *t =
+      sec->table ? sec->table : &rt_review_table_no_information;
+  int rc = rt_review_next_row(doc, t);
+  if (rc <= 0)
+    return rc;
+  if (doc->section == S_NO_INFORMATION) {
+    *value = text_value(&doc->scratch, doc->cells[0].text);
+    return 1;
+  }
+  *value = row_object(doc, t);
+  if (*value != NULL && doc->section == S_INDICATORS)
+    json_object_set_new(
+        *value, "measurements",
+        series_array(doc->ctx.summary->indicators[doc->fill_row]));
+  return 1;
 }
 
 /* The next batch of rows of the current array section. */
 static int json_rows(rt_review_doc_t *doc) {
-  size_t n = section_rows(doc);
   if (doc->row == 0)
     rt_review_buf_printf(doc->out, ",\n\"%s\":[", sections[doc->section].name);
-  size_t end = doc->row + ROWS_PER_STEP < n ? doc->row + ROWS_PER_STEP : n;
-  for (; doc->row < end; doc->row++) {
+  for (size_t i = 0; i < ROWS_PER_STEP; i++, doc->row++) {
+    json_t *value = NULL;
+    int rc = section_row(doc, &value);
+    if (rc < 0)
+      return rc;
+    if (rc == 0) {
+      rt_review_buf_puts(doc->out, "]");
+      doc->row = 0;
+      doc->section++;
+      return 0;
+    }
     rt_review_buf_puts(doc->out, doc->row ? ",\n" : "\n");
-    int rc = put_json(doc->out, section_row(doc, doc->row));
-    if (rc != 0)
+    if ((rc = put_json(doc->out, value)) != 0)
       return rc;
   }
-  if (doc->row < n)
-    return 0;
-  rt_review_buf_puts(doc->out, "]");
-  doc->row = 0;
-  doc->section++;
   return 0;
 }
 

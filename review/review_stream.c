@@ -1,21 +1,26 @@
 /*
- * A review rendered from a source (rt_review_stream_new): the rows of a
- * table come from walks of the caller's snapshot in the document's order,
- * one subject at a time. For each subject the stream asks the source for
- * its follow-ups and measurements and builds the ordinary model
- * (review_model.c) of a data set of that subject alone: a window. The
- * table's own fill function then writes the row from the window exactly
- * as it would from the model of the whole data set, since everything a
- * row says (status as of the date, previous status, overdue days, the
- * indicator's latest value) depends on its subject's records only. The
- * window and what the source handed out for it are released before the
- * next subject, so the memory of a streamed document is one subject's
- * records, whatever the size of the data set.
+ * A review rendered from a source (rt_review_stream_new): the document is
+ * written as the caller's snapshot is walked, one subject at a time. For
+ * each subject the stream asks the source for its follow-ups and
+ * measurements and builds the ordinary model (review_model.c) of a data
+ * set of that subject alone: a window. A table's own fill function then
+ * writes the row from the window (and, for the lists of the summary, from
+ * the window's own summary) exactly as it would from the model of the
+ * whole data set, since everything a row says (status as of the date,
+ * previous status, overdue days, the indicator's latest value) depends on
+ * its subject's records only. The window and what the source handed out
+ * for it are released before the next subject.
+ *
+ * The figures at the head of the document come from a first pass over
+ * the same snapshot (rt_review_stream_figures): every subject's window
+ * adds to counters keyed by theme, actor, SDG target, GCM objective and
+ * status, so that the pass keeps the distinct keys (and the actors'
+ * names), never the records.
  *
  * Orders, as the model sorts them: recommendations by theme (natural
- * order, no theme last; the distinct themes are the only thing kept for
- * the whole walk) then id; commitments by id; the follow-ups of the
- * period by as_of then revision (the source's walk); measurements by
+ * order, no theme last) then id; commitments by id; the period's
+ * follow-ups by as_of then revision; overdue items by due date (the most
+ * overdue first), recommendations first, then id; measurements by
  * commitment, then as_of and revision (the window sorts them).
  */
 #include "review_internal.h"
@@ -24,20 +29,228 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- keyed counters (the first pass) ---------------------------------- */
+
+typedef struct key_entry {
+  char *key;
+  int32_t by_status[RT_REVIEW_STATUS_COUNT];
+  int32_t count, implemented; /* KeyCount: items, implemented ones */
+} key_entry_t;
+
+typedef struct counter {
+  key_entry_t *entries;
+  size_t n, cap;
+  uint32_t *slots; /* index + 1, 0 empty */
+  size_t n_slots;
+  bool failed;
+} counter_t;
+
+static uint64_t hash_key(const char *key) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *key; key++)
+    h = (h ^ (unsigned char)*key) * 1099511628211ull;
+  return h;
+}
+
+static bool counter_grow(counter_t *c) {
+  size_t n_slots = c->n_slots ? c->n_slots * 2 : 64;
+  uint32_t *slots = calloc(n_slots, sizeof *slots);
+  if (slots == NULL)
+    return false;
+  for (size_t i = 0; i < c->n; i++) {
+    size_t at = hash_key(c->entries[i].key) & (n_slots - 1);
+    while (slots[at])
+      at = (at + 1) & (n_slots - 1);
+    slots[at] = (uint32_t)i + 1;
+  }
+  free(c->slots);
+  c->slots = slots;
+  c->n_slots = n_slots;
+  return true;
+}
+
+/* The entry of key, added when new; NULL (and c->failed) without memory. */
+static key_entry_t *counter_at(counter_t *c, const char *key) {
+  if (c->failed)
+    return NULL;
+  if (2 * (c->n + 1) > c->n_slots && !counter_grow(c)) {
+    c->failed = true;
+    return NULL;
+  }
+  size_t at = hash_key(key) & (c->n_slots - 1);
+  while (c->slots[at]) {
+    key_entry_t *e = &c->entries[c->slots[at] - 1];
+    if (strcmp(e->key, key) == 0)
+      return e;
+    at = (at + 1) & (c->n_slots - 1);
+  }
+  if (c->n == c->cap) {
+    size_t cap = c->cap ? c->cap * 2 : 64;
+    key_entry_t *entries = realloc(c->entries, cap * sizeof *entries);
+    if (entries == NULL) {
+      c->failed = true;
+      return NULL;
+    }
+    c->entries = entries;
+    c->cap = cap;
+  }
+  key_entry_t *e = &c->entries[c->n];
+  memset(e, 0, sizeof *e);
+  if ((e->key = strdup(key)) == NULL) {
+    c->failed = true;
+    return NULL;
+  }
+  c->slots[at] = (uint32_t)++c->n;
+  return e;
+}
+
+static void count_status(counter_t *c, const char *key, int status) {
+  key_entry_t *e = counter_at(c, key ? key : "");
+  if (e != NULL && status >= 0 && status < RT_REVIEW_STATUS_COUNT)
+    e->by_status[status]++;
+}
+
+static void count_key(counter_t *c, const char *key, bool implemented) {
+  key_entry_t *e = counter_at(c, key);
+  if (e != NULL) {
+    e->count++;
+    e->implemented += implemented;
+  }
+}
+
+static void counter_free(counter_t *c) {
+  for (size_t i = 0; i < c->n; i++)
+    free(c->entries[i].key);
+  free(c->entries);
+  free(c->slots);
+  memset(c, 0, sizeof *c);
+}
+
+static int compare_entries(const void *a, const void *b) {
+  const key_entry_t *x = *(const key_entry_t *const *)a;
+  const key_entry_t *y = *(const key_entry_t *const *)b;
+  int c = rt_review_natcmp(x->key, y->key);
+  return c ? c : strcmp(x->key, y->key);
+}
+
+/* The entries in natural order of their keys; NULL without memory. */
+static key_entry_t **counter_sorted(const counter_t *c) {
+  key_entry_t **order = malloc((c->n + 1) * sizeof *order);
+  if (order == NULL)
+    return NULL;
+  for (size_t i = 0; i < c->n; i++)
+    order[i] = &c->entries[i];
+  qsort(order, c->n, sizeof *order, compare_entries);
+  return order;
+}
+
+/* ---- building the document's summary ---------------------------------- */
+
+static bool grow_array(void ***array, size_t count) {
+  void **bigger = realloc(*array, (count + 1) * sizeof **array);
+  if (bigger == NULL)
+    return false;
+  *array = bigger;
+  return true;
+}
+
+static void *push_message(void ***array, size_t *count,
+                          const ProtobufCMessageDescriptor *d, bool *failed) {
+  void *msg = malloc(d->sizeof_message);
+  if (msg == NULL || !grow_array(array, *count)) {
+    free(msg);
+    *failed = true;
+    return NULL;
+  }
+  protobuf_c_message_init(d, msg);
+  (*array)[(*count)++] = msg;
+  return msg;
+}
+
+static char *dup_or_fail(const char *s, bool *failed) {
+  char *copy = strdup(s ? s : "");
+  if (copy == NULL)
+    *failed = true;
+  return copy;
+}
+
+static void emit_status_counts(const counter_t *c,
+                               Rectrack__V1__StatusCount ***out, size_t *n,
+                               bool *failed) {
+  key_entry_t **order = counter_sorted(c);
+  if (order == NULL) {
+    *failed = true;
+    return;
+  }
+  for (size_t i = 0; i < c->n && !*failed; i++)
+    for (int st = 0; st < RT_REVIEW_STATUS_COUNT && !*failed; st++) {
+      if (order[i]->by_status[st] == 0)
+        continue;
+      Rectrack__V1__StatusCount *sc = push_message(
+          (void ***)out, n, &rectrack__v1__status_count__descriptor, failed);
+      if (sc == NULL)
+        break;
+      sc->key = dup_or_fail(order[i]->key, failed);
+      sc->status = st;
+      sc->count = order[i]->by_status[st];
+    }
+  free(order);
+}
+
+static void emit_key_counts(const counter_t *c, Rectrack__V1__KeyCount ***out,
+                            size_t *n, bool *failed) {
+  key_entry_t **order = counter_sorted(c);
+  if (order == NULL) {
+    *failed = true;
+    return;
+  }
+  for (size_t i = 0; i < c->n && !*failed; i++) {
+    Rectrack__V1__KeyCount *kc = push_message(
+        (void ***)out, n, &rectrack__v1__key_count__descriptor, failed);
+    if (kc == NULL)
+      break;
+    kc->key = dup_or_fail(order[i]->key, failed);
+    kc->count = order[i]->count;
+    kc->implemented = order[i]->implemented;
+  }
+  free(order);
+}
+
+/* ---- the stream ------------------------------------------------------- */
+
+/* What the stream walks for a part of the document. */
+enum walk_part {
+  PART_NONE,
+  PART_TABLE,      /* a table: stream->table */
+  PART_INDICATORS, /* the HTML charts */
+  PART_LISTED,     /* the JSON lists of actors or sources */
+};
+
 struct rt_review_stream {
   rt_review_source_t src;
   char from[11], to[11], as_of[11];
   uint64_t revision;
-  const rt_review_table_t *table; /* the table being walked */
+  /* The document's model (dates, actors' names) and summary. */
+  rt_review_model_t *base;
+  Rectrack__V1__ReviewSummary *summary;
+  /* The actors' names: id and name of each, by id. */
+  Rectrack__V1__Actor *actor_records;
+  const Rectrack__V1__Actor **actors;
+  size_t n_actors;
+  /* The walk of the current part. */
+  int part, part_kind;
+  const rt_review_table_t *table;
   bool walk_open;
+  int phase; /* no information: 0 recommendations, 1 commitments */
   /* Recommendations: the themes in the document's order. */
   char **themes;
   size_t n_themes, theme_at;
   bool themes_read;
-  /* The window: the model of one subject's records. */
+  /* The window: the model of one subject's records, and its summary. */
   rt_review_input_t win_in;
   rt_review_model_t win;
   bool win_open;
+  Rectrack__V1__ReviewSummary *win_summary;
   Rectrack__V1__Recommendation *win_rec;
   Rectrack__V1__Commitment *win_com;
   size_t meas_at; /* measurements: the window's next row */
@@ -82,10 +295,15 @@ int rt_review_stream_open(const rt_review_stream_input_t *in,
   return 0;
 }
 
-/* Ends the current subject: its model, and what the source gave for it. */
+/* Ends the current subject: its model, its summary, and what the source
+ * gave for it. */
 static void close_window(rt_review_stream_t *st) {
-  if (st->win_open)
+  rt_review_summary_free(st->win_summary);
+  st->win_summary = NULL;
+  if (st->win_open) {
+    st->win.actors = NULL; /* the stream's */
     rt_review_model_close(&st->win);
+  }
   st->win_open = false;
   st->win_rec = NULL;
   st->win_com = NULL;
@@ -94,8 +312,9 @@ static void close_window(rt_review_stream_t *st) {
 }
 
 /* The model of one subject (record is a Recommendation or Commitment)
- * with its follow-ups and, for a commitment, its measurements. 0 with
- * st->win open (it may hold no item: an archived record), or an error. */
+ * with its follow-ups and, for a commitment, its measurements, and the
+ * actors' names. 0 with st->win open (it may hold no item: an archived
+ * record), or an error. */
 static int open_window(rt_review_stream_t *st, const ProtobufCMessage *record,
                        rt_error_t *err) {
   bool is_rec = record->descriptor == &rectrack__v1__recommendation__descriptor;
@@ -127,17 +346,34 @@ static int open_window(rt_review_stream_t *st, const ProtobufCMessage *record,
       .measurement_count = n_meas,
   };
   rc = rt_review_model_init(&st->win, &st->win_in, err);
-  if (rc == 0)
-    st->win_open = true;
-  return rc;
+  if (rc != 0)
+    return rc;
+  st->win_open = true;
+  free(st->win.actors);
+  st->win.actors = st->actors;
+  st->win.actor_count = st->n_actors;
+  return 0;
 }
 
-static bool window_has_item(const rt_review_stream_t *st) {
-  return st->win.rec_count + st->win.com_count > 0;
+/* The window's one item, or NULL (an archived record). */
+static rt_review_item_t *window_item(rt_review_stream_t *st) {
+  return st->win.rec_count   ? &st->win.recs[0]
+         : st->win.com_count ? &st->win.coms[0]
+                             : NULL;
+}
+
+/* The window's summary (its lists hold that subject's entries). */
+static int window_summary(rt_review_stream_t *st) {
+  if (st->win_summary == NULL &&
+      (st->win_summary = rt_review_summary_from_model(&st->win)) == NULL)
+    return RT_ENOMEM;
+  return 0;
 }
 
 /* Reads and orders the themes of the recommendations, once. */
 static int read_themes(rt_review_stream_t *st) {
+  if (st->themes_read)
+    return 0;
   const char *const *themes = NULL;
   size_t n = 0;
   int rc = st->src.themes(st->src.data, &themes, &n);
@@ -165,14 +401,29 @@ static int read_themes(rt_review_stream_t *st) {
   return 0;
 }
 
-/* The next record of the current walk, opening the walk when needed;
- * 1 with *record, 0 at the end of the table's walks. */
+/* Starts walking a part of the document from its beginning. */
+static void start_part(rt_review_stream_t *st, int part, int kind,
+                       const rt_review_table_t *t) {
+  close_window(st);
+  st->part = part;
+  st->part_kind = kind;
+  st->table = t;
+  st->walk_open = false;
+  st->theme_at = 0;
+  st->phase = 0;
+}
+
+/* The next record of a walk of kind, opening it when needed; by_theme:
+ * one walk per theme in turn. 1 with *record, 0 at the end. */
 static int next_record(rt_review_stream_t *st, const ProtobufCMessage **record,
                        bool by_theme, rt_review_walk_kind_t kind) {
   for (;;) {
     if (!st->walk_open) {
-      rt_review_walk_t walk = {
-          .kind = kind, .theme = "", .from_date = st->from, .to_date = st->to};
+      rt_review_walk_t walk = {.kind = kind,
+                               .theme = "",
+                               .from_date = st->from,
+                               .to_date = st->to,
+                               .before = st->as_of};
       if (by_theme) {
         if (st->theme_at == st->n_themes)
           return 0;
@@ -192,12 +443,12 @@ static int next_record(rt_review_stream_t *st, const ProtobufCMessage **record,
   }
 }
 
-/* Recommendations and commitments: one row per active subject. */
-static int subject_row(rt_review_doc_t *doc, const rt_review_table_t *t,
-                       bool recommendations) {
-  rt_review_stream_t *st = doc->stream;
+/* The next active subject of a walk, in a window of its own: 1, 0 at the
+ * end of the walk, or an error. */
+static int next_subject(rt_review_stream_t *st, bool by_theme,
+                        rt_review_walk_kind_t kind) {
   rt_error_t err;
-  if (recommendations && !st->themes_read) {
+  if (by_theme) {
     int rc = read_themes(st);
     if (rc < 0)
       return rc;
@@ -205,23 +456,278 @@ static int subject_row(rt_review_doc_t *doc, const rt_review_table_t *t,
   for (;;) {
     close_window(st);
     const ProtobufCMessage *record = NULL;
-    int rc = next_record(st, &record, recommendations,
-                         recommendations ? RT_REVIEW_WALK_THEME
-                                         : RT_REVIEW_WALK_COMMITMENTS);
+    int rc = next_record(st, &record, by_theme, kind);
     if (rc <= 0)
       return rc;
     if ((rc = open_window(st, record, &err)) != 0)
       return rc;
-    if (!window_has_item(st))
-      continue; /* archived */
-    doc->ctx.model = &st->win;
-    return t->fill(&doc->ctx, 0, doc->cells) == 0 ? 1 : RT_ENOMEM;
+    if (window_item(st) != NULL)
+      return 1;
   }
 }
 
-/* Follow-ups of the period: the subject's window says the previous
- * status and whether the report counts (validated, subject active). */
-static int follow_up_row(rt_review_doc_t *doc, const rt_review_table_t *t) {
+/* ---- the first pass --------------------------------------------------- */
+
+typedef struct figures {
+  counter_t theme, actor, status, sdg, gcm;
+  size_t recs, coms, pending;
+  size_t meas_offset; /* measurement rows before the current commitment */
+} figures_t;
+
+static const char *const gcm_keys[] = {
+    "",   "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9",  "10", "11",
+    "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23"};
+
+/* Each distinct non-empty value of a list once. */
+static void count_distinct_keys(counter_t *c, char *const *values, size_t n,
+                                bool implemented) {
+  for (size_t i = 0; i < n; i++) {
+    if (values[i] == NULL || values[i][0] == '\0')
+      continue;
+    bool seen = false;
+    for (size_t j = 0; j < i && !seen; j++)
+      seen = values[j] && strcmp(values[j], values[i]) == 0;
+    if (!seen)
+      count_key(c, values[i], implemented);
+  }
+}
+
+static void count_objectives(counter_t *c, const int32_t *values, size_t n,
+                             bool implemented) {
+  for (size_t i = 0; i < n; i++) {
+    if (values[i] < 1 || values[i] > 23)
+      continue;
+    bool seen = false;
+    for (size_t j = 0; j < i && !seen; j++)
+      seen = values[j] == values[i];
+    if (!seen)
+      count_key(c, gcm_keys[values[i]], implemented);
+  }
+}
+
+/* An item's actors: each distinct non-empty one once. */
+static void count_actors(counter_t *c, const char *lead, char *const *others,
+                         size_t n, int status) {
+  if (lead && lead[0])
+    count_status(c, lead, status);
+  for (size_t i = 0; i < n; i++) {
+    const char *a = others[i];
+    if (a == NULL || a[0] == '\0' || (lead && strcmp(a, lead) == 0))
+      continue;
+    bool seen = false;
+    for (size_t j = 0; j < i && !seen; j++)
+      seen = others[j] && strcmp(others[j], a) == 0;
+    if (!seen)
+      count_status(c, a, status);
+  }
+}
+
+/* Copies a message (pack and unpack); NULL without memory. */
+static void *copy_message(const ProtobufCMessage *msg) {
+  size_t size = protobuf_c_message_get_packed_size(msg);
+  uint8_t *bytes = malloc(size ? size : 1);
+  void *copy = NULL;
+  if (bytes != NULL) {
+    protobuf_c_message_pack(msg, bytes);
+    copy = protobuf_c_message_unpack(msg->descriptor, NULL, size, bytes);
+    free(bytes);
+  }
+  return copy;
+}
+
+/* What one subject adds to the figures and totals. */
+static int add_subject(rt_review_stream_t *st, figures_t *f,
+                       rt_review_totals_t *totals) {
+  const rt_review_model_t *w = &st->win;
+  const rt_review_item_t *it = window_item(st);
+  bool done = it->status == RECTRACK__V1__STATUS__STATUS_IMPLEMENTED;
+  f->pending += w->pending_count;
+  if (it->rec) {
+    const Rectrack__V1__Recommendation *r = it->rec;
+    f->recs++;
+    count_status(&f->theme, r->theme, it->status);
+    count_actors(&f->actor, r->lead_actor_id, r->addressed_to,
+                 r->n_addressed_to, it->status);
+    count_distinct_keys(&f->sdg, r->sdg_targets, r->n_sdg_targets, done);
+    count_objectives(&f->gcm, r->gcm_objectives, r->n_gcm_objectives, done);
+  } else {
+    const Rectrack__V1__Commitment *c = it->com;
+    f->coms++;
+    count_actors(&f->actor, c->actor_id, NULL, 0, it->status);
+    count_distinct_keys(&f->sdg, c->sdg_targets, c->n_sdg_targets, done);
+    count_objectives(&f->gcm, c->gcm_objectives, c->n_gcm_objectives, done);
+  }
+  count_status(&f->status, "", it->status);
+  for (size_t i = 0; i < w->period_count; i++) {
+    size_t k = w->period_order[i];
+    int to = w->follow_ups[k]->status;
+    if (to >= RECTRACK__V1__STATUS__STATUS_NO_INFORMATION &&
+        to <= RECTRACK__V1__STATUS__STATUS_WITHDRAWN &&
+        to != w->previous_status[k])
+      totals->changes++;
+  }
+  totals->follow_ups += w->period_count;
+  totals->overdue += it->days_overdue > 0;
+  totals->no_information += !it->reported_in_period;
+  if (it->com == NULL)
+    return 0;
+  if (it->has_indicator) {
+    totals->indicators++;
+    if (it->trajectory >= 0 && it->trajectory < 5)
+      totals->trajectories[it->trajectory]++;
+    if (totals->n_charts < RT_REVIEW_MAX_CHARTS) {
+      int rc = window_summary(st);
+      if (rc != 0)
+        return rc;
+      rt_review_chart_t *chart = &totals->charts[totals->n_charts];
+      chart->progress = copy_message(&st->win_summary->indicators[0]->base);
+      if (chart->progress == NULL)
+        return RT_ENOMEM;
+      chart->meas_first = f->meas_offset;
+      chart->meas_count = w->measurement_count;
+      totals->n_charts++;
+    }
+  }
+  f->meas_offset += w->measurement_count;
+  totals->measurements += w->measurement_count;
+  return 0;
+}
+
+static int compare_actor_ids(const void *a, const void *b) {
+  return strcmp((*(const Rectrack__V1__Actor *const *)a)->id,
+                (*(const Rectrack__V1__Actor *const *)b)->id);
+}
+
+/* The actors' ids and names, kept for the whole document. */
+static int read_actors(rt_review_stream_t *st) {
+  rt_review_walk_t walk = {.kind = RT_REVIEW_WALK_ACTORS};
+  int rc = st->src.open(st->src.data, &walk);
+  size_t cap = 0;
+  while (rc == 0) {
+    const ProtobufCMessage *record = NULL;
+    rc = st->src.next(st->src.data, &record);
+    if (rc <= 0)
+      break;
+    rc = 0;
+    const Rectrack__V1__Actor *a = (const void *)record;
+    if (a->id == NULL || a->id[0] == '\0')
+      continue;
+    if (st->n_actors == cap) {
+      cap = cap ? cap * 2 : 64;
+      Rectrack__V1__Actor *bigger =
+          realloc(st->actor_records, cap * sizeof *bigger);
+      if (bigger == NULL)
+        return RT_ENOMEM;
+      st->actor_records = bigger;
+    }
+    Rectrack__V1__Actor *copy = &st->actor_records[st->n_actors];
+    rectrack__v1__actor__init(copy);
+    copy->id = strdup(a->id);
+    copy->name = strdup(a->name ? a->name : "");
+    if (copy->id == NULL || copy->name == NULL) {
+      free(copy->id);
+      free(copy->name);
+      return RT_ENOMEM;
+    }
+    st->n_actors++;
+    if (st->n_actors % 256 == 0)
+      st->src.release(st->src.data);
+  }
+  st->src.release(st->src.data);
+  if (rc < 0)
+    return rc;
+  st->actors = calloc(st->n_actors + 1, sizeof *st->actors);
+  if (st->actors == NULL)
+    return RT_ENOMEM;
+  for (size_t i = 0; i < st->n_actors; i++)
+    st->actors[i] = &st->actor_records[i];
+  qsort(st->actors, st->n_actors, sizeof *st->actors, compare_actor_ids);
+  return 0;
+}
+
+static Rectrack__V1__ReviewSummary *
+build_summary(const rt_review_stream_t *st, const figures_t *f,
+              const rt_review_totals_t *totals) {
+  bool failed = false;
+  Rectrack__V1__ReviewSummary *s = malloc(sizeof *s);
+  if (s == NULL)
+    return NULL;
+  rectrack__v1__review_summary__init(s);
+  s->from_date = dup_or_fail(st->from, &failed);
+  s->to_date = dup_or_fail(st->to, &failed);
+  s->as_of = dup_or_fail(st->as_of, &failed);
+  s->revision = st->revision;
+  s->recommendation_count = (int32_t)f->recs;
+  s->commitment_count = (int32_t)f->coms;
+  s->pending_count = (int32_t)f->pending;
+  s->change_count = (int32_t)totals->changes;
+  s->overdue_count = (int32_t)totals->overdue;
+  s->indicator_count = (int32_t)totals->indicators;
+  s->no_information_count = (int32_t)totals->no_information;
+  s->actor_count = (int32_t)f->actor.n;
+  emit_status_counts(&f->theme, &s->by_theme, &s->n_by_theme, &failed);
+  emit_status_counts(&f->actor, &s->by_actor, &s->n_by_actor, &failed);
+  emit_status_counts(&f->status, &s->by_status, &s->n_by_status, &failed);
+  emit_key_counts(&f->sdg, &s->by_sdg_target, &s->n_by_sdg_target, &failed);
+  emit_key_counts(&f->gcm, &s->by_gcm_objective, &s->n_by_gcm_objective,
+                  &failed);
+  if (failed) {
+    rt_review_summary_free(s);
+    return NULL;
+  }
+  return s;
+}
+
+int rt_review_stream_figures(rt_review_stream_t *st, rt_review_model_t *base,
+                             Rectrack__V1__ReviewSummary **summary,
+                             rt_review_totals_t *totals) {
+  *summary = NULL;
+  memset(totals, 0, sizeof *totals);
+  st->base = base;
+  int rc = read_actors(st);
+  base->actors = st->actors;
+  base->actor_count = st->n_actors;
+  figures_t f = {0};
+  start_part(st, PART_NONE, 0, NULL);
+  while (rc == 0 && (rc = next_subject(st, true, RT_REVIEW_WALK_THEME)) == 1)
+    rc = add_subject(st, &f, totals);
+  start_part(st, PART_NONE, 0, NULL);
+  while (rc == 0 &&
+         (rc = next_subject(st, false, RT_REVIEW_WALK_COMMITMENTS)) == 1)
+    rc = add_subject(st, &f, totals);
+  start_part(st, PART_NONE, 0, NULL);
+  if (rc == 0 && (f.theme.failed || f.actor.failed || f.status.failed ||
+                  f.sdg.failed || f.gcm.failed))
+    rc = RT_ENOMEM;
+  if (rc == 0 && (st->summary = build_summary(st, &f, totals)) == NULL)
+    rc = RT_ENOMEM;
+  counter_free(&f.theme);
+  counter_free(&f.actor);
+  counter_free(&f.status);
+  counter_free(&f.sdg);
+  counter_free(&f.gcm);
+  *summary = st->summary;
+  return rc;
+}
+
+/* ---- rows ------------------------------------------------------------- */
+
+/* The row is written from the window: the fill function gets row index
+ * `row` of the window's model or summary. */
+static int fill_from_window(rt_review_doc_t *doc, const rt_review_table_t *t,
+                            size_t row) {
+  rt_review_stream_t *st = doc->stream;
+  doc->ctx.model = &st->win;
+  doc->ctx.summary = st->win_summary ? st->win_summary : st->summary;
+  doc->fill_row = row;
+  return t->fill(&doc->ctx, row, doc->cells) == 0 ? 1 : RT_ENOMEM;
+}
+
+/* Follow-ups and changes of the period: the subject's window says the
+ * previous status and whether the report counts (validated, subject
+ * active). */
+static int period_row(rt_review_doc_t *doc, const rt_review_table_t *t,
+                      bool changes_only) {
   rt_review_stream_t *st = doc->stream;
   rt_error_t err;
   for (;;) {
@@ -246,56 +752,168 @@ static int follow_up_row(rt_review_doc_t *doc, const rt_review_table_t *t) {
       k++;
     if (k == w->follow_up_count)
       continue; /* not validated, or of an archived subject */
-    st->win.period_order[0] = k;
-    st->win.period_count = 1;
-    doc->ctx.model = &st->win;
-    return t->fill(&doc->ctx, 0, doc->cells) == 0 ? 1 : RT_ENOMEM;
+    if (!changes_only) {
+      st->win.period_order[0] = k;
+      st->win.period_count = 1;
+      return fill_from_window(doc, t, 0);
+    }
+    if ((rc = window_summary(st)) != 0)
+      return rc;
+    const Rectrack__V1__ReviewSummary *s = st->win_summary;
+    for (size_t i = 0; i < s->n_changes; i++)
+      if (s->changes[i]->follow_up != NULL &&
+          s->changes[i]->follow_up->revision == fu->revision &&
+          strcmp(s->changes[i]->follow_up->as_of, fu->as_of) == 0)
+        return fill_from_window(doc, t, i);
   }
 }
 
 /* Measurements: the rows of each active commitment's window in turn. */
 static int measurement_row(rt_review_doc_t *doc, const rt_review_table_t *t) {
   rt_review_stream_t *st = doc->stream;
-  rt_error_t err;
   while (!st->win_open || st->meas_at == st->win.measurement_count) {
-    close_window(st);
-    const ProtobufCMessage *record = NULL;
-    int rc = next_record(st, &record, false, RT_REVIEW_WALK_COMMITMENTS);
+    int rc = next_subject(st, false, RT_REVIEW_WALK_COMMITMENTS);
     if (rc <= 0)
       return rc;
-    if ((rc = open_window(st, record, &err)) != 0)
-      return rc;
   }
-  doc->ctx.model = &st->win;
-  return t->fill(&doc->ctx, st->meas_at++, doc->cells) == 0 ? 1 : RT_ENOMEM;
+  return fill_from_window(doc, t, st->meas_at++);
+}
+
+/* A list of the summary (overdue, indicators, no information): the
+ * subjects of a walk whose window summary lists them. */
+static int summary_list_row(rt_review_doc_t *doc, const rt_review_table_t *t) {
+  rt_review_stream_t *st = doc->stream;
+  for (;;) {
+    int rc;
+    if (t == &rt_review_table_overdue)
+      rc = next_subject(st, false, RT_REVIEW_WALK_DUE);
+    else if (t == &rt_review_table_indicators)
+      rc = next_subject(st, false, RT_REVIEW_WALK_COMMITMENTS);
+    else if (st->phase == 0) {
+      rc = next_subject(st, false, RT_REVIEW_WALK_RECOMMENDATIONS);
+      if (rc == 0) {
+        st->phase = 1;
+        st->walk_open = false;
+        continue;
+      }
+    } else {
+      rc = next_subject(st, false, RT_REVIEW_WALK_COMMITMENTS);
+    }
+    if (rc <= 0)
+      return rc;
+    const rt_review_item_t *it = window_item(st);
+    bool listed = t == &rt_review_table_overdue      ? it->days_overdue > 0
+                  : t == &rt_review_table_indicators ? it->has_indicator
+                                                     : !it->reported_in_period;
+    if (!listed)
+      continue;
+    if ((rc = window_summary(st)) != 0)
+      return rc;
+    return fill_from_window(doc, t, 0);
+  }
+}
+
+/* Back to the document's model and summary after a part. */
+static int end_part(rt_review_doc_t *doc, int rc) {
+  rt_review_stream_t *st = doc->stream;
+  if (rc <= 0) {
+    close_window(st);
+    doc->ctx.model = st->base;
+    doc->ctx.summary = st->summary;
+  }
+  return rc;
 }
 
 int rt_review_stream_row(rt_review_doc_t *doc, const rt_review_table_t *t) {
   rt_review_stream_t *st = doc->stream;
-  if (st->table != t) { /* a new table: its own walk from the start */
-    close_window(st);
-    st->table = t;
-    st->walk_open = false;
-    st->theme_at = 0;
+  if (st->part != PART_TABLE || st->table != t)
+    start_part(st, PART_TABLE, 0, t);
+  int rc;
+  if (t == &rt_review_table_recommendations ||
+      t == &rt_review_table_commitments) {
+    bool recs = t == &rt_review_table_recommendations;
+    rc = next_subject(st, recs,
+                      recs ? RT_REVIEW_WALK_THEME : RT_REVIEW_WALK_COMMITMENTS);
+    if (rc == 1)
+      rc = fill_from_window(doc, t, 0);
+  } else if (t == &rt_review_table_follow_ups ||
+             t == &rt_review_table_changes) {
+    rc = period_row(doc, t, t == &rt_review_table_changes);
+  } else if (t == &rt_review_table_measurements) {
+    rc = measurement_row(doc, t);
+  } else if (t == &rt_review_table_overdue ||
+             t == &rt_review_table_indicators ||
+             t == &rt_review_table_no_information) {
+    rc = summary_list_row(doc, t);
+  } else { /* SDG targets, GCM objectives: the document's summary */
+    doc->ctx.model = st->base;
+    doc->ctx.summary = st->summary;
+    doc->fill_row = doc->row;
+    if (doc->row >= t->row_count(&doc->ctx))
+      rc = 0;
+    else
+      rc = t->fill(&doc->ctx, doc->row, doc->cells) == 0 ? 1 : RT_ENOMEM;
   }
-  if (t == &rt_review_table_recommendations)
-    return subject_row(doc, t, true);
-  if (t == &rt_review_table_commitments)
-    return subject_row(doc, t, false);
-  if (t == &rt_review_table_follow_ups)
-    return follow_up_row(doc, t);
-  if (t == &rt_review_table_measurements)
-    return measurement_row(doc, t);
-  return RT_EINVAL; /* a table that is not streamed (rt_review_streams) */
+  if (rc <= 0)
+    st->part = PART_NONE; /* the next call of this table starts again */
+  return end_part(doc, rc);
+}
+
+int rt_review_stream_indicator(rt_review_doc_t *doc,
+                               const rt_review_item_t **item,
+                               const rt_review_model_t **model) {
+  rt_review_stream_t *st = doc->stream;
+  if (st->part != PART_INDICATORS)
+    start_part(st, PART_INDICATORS, 0, NULL);
+  for (;;) {
+    int rc = next_subject(st, false, RT_REVIEW_WALK_COMMITMENTS);
+    if (rc <= 0) {
+      st->part = PART_NONE;
+      return end_part(doc, rc);
+    }
+    if (window_item(st)->has_indicator) {
+      *item = window_item(st);
+      *model = &st->win;
+      doc->ctx.model = &st->win;
+      doc->row++;
+      return 1;
+    }
+  }
+}
+
+int rt_review_stream_listed(rt_review_doc_t *doc, int kind,
+                            const ProtobufCMessage **record) {
+  rt_review_stream_t *st = doc->stream;
+  if (st->part != PART_LISTED || st->part_kind != kind)
+    start_part(st, PART_LISTED, kind, NULL);
+  st->src.release(st->src.data);
+  int rc = next_record(st, record, false, (rt_review_walk_kind_t)kind);
+  if (rc <= 0)
+    st->part = PART_NONE;
+  return end_part(doc, rc);
 }
 
 void rt_review_stream_free(rt_review_stream_t *st) {
   if (st == NULL)
     return;
-  if (st->win_open)
+  rt_review_summary_free(st->win_summary);
+  if (st->win_open) {
+    st->win.actors = NULL;
     rt_review_model_close(&st->win);
+  }
+  if (st->base != NULL && st->base->actors == st->actors) {
+    st->base->actors = NULL;
+    st->base->actor_count = 0;
+  }
   for (size_t i = 0; i < st->n_themes; i++)
     free(st->themes[i]);
   free(st->themes);
+  for (size_t i = 0; i < st->n_actors; i++) {
+    free(st->actor_records[i].id);
+    free(st->actor_records[i].name);
+  }
+  free(st->actor_records);
+  free(st->actors);
+  rt_review_summary_free(st->summary);
   free(st);
 }

@@ -188,12 +188,24 @@ typedef enum rt_review_walk_kind {
   /* Follow-ups whose as_of lies in [walk.from_date, walk.to_date]
    * (from_date "": no lower bound), by as_of then revision. */
   RT_REVIEW_WALK_PERIOD,
+  /* Every recommendation, in id order. */
+  RT_REVIEW_WALK_RECOMMENDATIONS,
+  /* Recommendations and commitments whose due date is before
+   * walk.before, by due date; on the same date recommendations first,
+   * each kind in id order. */
+  RT_REVIEW_WALK_DUE,
+  /* Every actor, by id (byte order); every source, in an order of the
+   * source's that stays the same for the snapshot. Record: an Actor or a
+   * Source. */
+  RT_REVIEW_WALK_ACTORS,
+  RT_REVIEW_WALK_SOURCES,
 } rt_review_walk_kind_t;
 
 typedef struct rt_review_walk {
   rt_review_walk_kind_t kind;
   const char *theme;
   const char *from_date, *to_date;
+  const char *before;
 } rt_review_walk_t;
 
 /*
@@ -215,7 +227,8 @@ typedef struct rt_review_source {
   /* Starts a walk, ending the one before. */
   int (*open)(void *data, const rt_review_walk_t *walk);
   /* The next record of the walk: 1 with *record set (a Recommendation,
-   * Commitment or FollowUp as the walk says), 0 at its end. */
+   * Commitment, FollowUp, Actor or Source as the walk says), 0 at its
+   * end. */
   int (*next)(void *data, const ProtobufCMessage **record);
   /* One subject's follow-ups (every date, any order). */
   int (*follow_ups)(void *data, const char *subject_id,

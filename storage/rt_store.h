@@ -299,10 +299,16 @@ int rt_store_cursor_theme(rt_store_reader_t *reader, rt_entity_t entity,
 int rt_store_cursor_period(rt_store_reader_t *reader, const char *from_date,
                            const char *to_date, rt_store_cursor_t **out,
                            rt_error_t *err);
+/* The active recommendations or commitments whose due date is before
+ * `before` (YYYY-MM-DD), by due date then id, through the due-date
+ * index. */
+int rt_store_cursor_due(rt_store_reader_t *reader, rt_entity_t entity,
+                        const char *before, rt_store_cursor_t **out,
+                        rt_error_t *err);
 /* The next record of the walk: returns 1 with *packed and *len (the stored
- * message, valid while the snapshot is open) and owner (a follow-up's
- * subject id, "R12"; "" for the other walks), 0 at the end, or a negative
- * RT_E* code. */
+ * message, valid while the snapshot is open) and owner (the period walk:
+ * the follow-up's subject id, "R12"; the due walk: the due date; "" for
+ * the other walks), 0 at the end, or a negative RT_E* code. */
 int rt_store_cursor_next(rt_store_cursor_t *cursor, const void **packed,
                          size_t *len, char owner[24], rt_error_t *err);
 void rt_store_cursor_close(rt_store_cursor_t *cursor); /* NULL: no-op */

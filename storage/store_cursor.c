@@ -20,6 +20,7 @@ typedef enum cursor_kind {
   WALK_RECORDS, /* a primary table, every key */
   WALK_INDEX,   /* the duplicates of one index key -> primary keys */
   WALK_PERIOD,  /* the follow-ups' date index, from..to */
+  WALK_DUE,     /* the due-date keys of an index, before a date */
 } cursor_kind_t;
 
 struct rt_store_cursor {
@@ -29,8 +30,10 @@ struct rt_store_cursor {
   MDB_dbi records; /* WALK_INDEX, WALK_PERIOD: where the records are */
   MDB_cursor *cursor;
   bool started, ended;
-  store_key_t key; /* WALK_INDEX: the index key; WALK_PERIOD: from */
-  char to[11];     /* WALK_PERIOD: upper bound of as_of */
+  store_key_t key; /* WALK_INDEX: the index key; WALK_PERIOD: from;
+                      WALK_DUE: the tag */
+  char to[11];     /* WALK_PERIOD: upper bound of as_of; WALK_DUE: the
+                      date due dates are before */
 };
 
 static int need_snapshot(rt_store_reader_t *reader, rt_error_t *err) {
@@ -122,6 +125,34 @@ int rt_store_cursor_period(rt_store_reader_t *reader, const char *from_date,
   return 0;
 }
 
+int rt_store_cursor_due(rt_store_reader_t *reader, rt_entity_t entity,
+                        const char *before, rt_store_cursor_t **out,
+                        rt_error_t *err) {
+  *out = NULL;
+  if (entity != RT_ENTITY_RECOMMENDATION && entity != RT_ENTITY_COMMITMENT)
+    return rt_error_set(err, RT_EINVAL, "entity",
+                        "entity: due dates are kept for recommendations and "
+                        "commitments only");
+  if (before == NULL || strlen(before) != 10)
+    return rt_error_set(err, RT_EINVAL, "before",
+                        "before must be a date YYYY-MM-DD");
+  rt_store_t *store = reader ? reader->store : NULL;
+  int rc =
+      cursor_new(reader, WALK_DUE,
+                 store && entity == RT_ENTITY_RECOMMENDATION ? store->rec_idx
+                 : store                                     ? store->com_idx
+                                                             : 0,
+                 out, err);
+  if (rc != 0)
+    return rc;
+  rt_store_cursor_t *c = *out;
+  c->records = store_entity_dbi(store, entity);
+  c->key.data[0] = IDX_DUE;
+  c->key.len = 1;
+  memcpy(c->to, before, 11);
+  return 0;
+}
+
 /* Positions the walk on its next entry: 0, RT_ENOTFOUND at its end. */
 static int advance(rt_store_cursor_t *c, MDB_val *key, MDB_val *value,
                    rt_error_t *err) {
@@ -133,6 +164,8 @@ static int advance(rt_store_cursor_t *c, MDB_val *key, MDB_val *value,
     op = c->kind == WALK_RECORDS || c->key.len == 0 ? MDB_FIRST
          : c->kind == WALK_INDEX                    ? MDB_SET_KEY
                                                     : MDB_SET_RANGE;
+    /* MDB_SET_RANGE on a dupsort index: the first duplicate of the first
+     * key at or after ours. */
   } else {
     op = c->kind == WALK_INDEX ? MDB_NEXT_DUP : MDB_NEXT;
   }
@@ -143,6 +176,10 @@ static int advance(rt_store_cursor_t *c, MDB_val *key, MDB_val *value,
                          err, walking);
   if (rc == 0 && c->kind == WALK_PERIOD &&
       (key->mv_size < 10 || memcmp(key->mv_data, c->to, 10) > 0))
+    rc = RT_ENOTFOUND;
+  if (rc == 0 && c->kind == WALK_DUE &&
+      (key->mv_size != 11 || ((const uint8_t *)key->mv_data)[0] != IDX_DUE ||
+       memcmp((const uint8_t *)key->mv_data + 1, c->to, 10) >= 0))
     rc = RT_ENOTFOUND;
   return rc;
 }
@@ -176,6 +213,9 @@ int rt_store_cursor_next(rt_store_cursor_t *c, const void **packed, size_t *len,
       const uint8_t *k = primary.mv_data;
       snprintf(owner, 24, "%c%llu", k[0],
                (unsigned long long)store_get_u64(k + 1));
+    } else if (c->kind == WALK_DUE) {
+      memcpy(owner, (const uint8_t *)key.mv_data + 1, 10);
+      owner[10] = '\0';
     }
   }
   *packed = value.mv_data;

@@ -26,6 +26,16 @@ struct tracker_review_source {
   rt_store_cursor_t *cursor;
   const ProtobufCMessageDescriptor *walked; /* what the cursor yields */
   bool themeless;                           /* skip records with a theme */
+  /* The due walk merges two cursors (recommendations first on a date):
+   * the cursor above and this one, each with its next entry, peeked. */
+  bool due;
+  rt_store_cursor_t *com_cursor;
+  struct peek {
+    const void *packed; /* NULL: none peeked */
+    size_t len;
+    char date[24];
+    bool ended;
+  } peek[2];
   rt_error_t err;
   /* What a scan collects into the arena. */
   void **items;
@@ -107,10 +117,35 @@ static int src_themes(void *data, const char *const **themes, size_t *n) {
 static int src_open(void *data, const rt_review_walk_t *walk) {
   tracker_review_source_t *s = data;
   rt_store_cursor_close(s->cursor);
-  s->cursor = NULL;
-  s->themeless = false;
+  rt_store_cursor_close(s->com_cursor);
+  s->cursor = s->com_cursor = NULL;
+  s->themeless = s->due = false;
+  memset(s->peek, 0, sizeof s->peek);
   int rc;
   switch (walk->kind) {
+  case RT_REVIEW_WALK_RECOMMENDATIONS:
+    s->walked = &rectrack__v1__recommendation__descriptor;
+    rc = rt_store_cursor_records(s->reader, RT_ENTITY_RECOMMENDATION,
+                                 &s->cursor, &s->err);
+    break;
+  case RT_REVIEW_WALK_ACTORS:
+    s->walked = &rectrack__v1__actor__descriptor;
+    rc = rt_store_cursor_records(s->reader, RT_ENTITY_ACTOR, &s->cursor,
+                                 &s->err);
+    break;
+  case RT_REVIEW_WALK_SOURCES:
+    s->walked = &rectrack__v1__source__descriptor;
+    rc = rt_store_cursor_records(s->reader, RT_ENTITY_SOURCE, &s->cursor,
+                                 &s->err);
+    break;
+  case RT_REVIEW_WALK_DUE:
+    s->due = true;
+    rc = rt_store_cursor_due(s->reader, RT_ENTITY_RECOMMENDATION, walk->before,
+                             &s->cursor, &s->err);
+    if (rc == 0)
+      rc = rt_store_cursor_due(s->reader, RT_ENTITY_COMMITMENT, walk->before,
+                               &s->com_cursor, &s->err);
+    break;
   case RT_REVIEW_WALK_THEME:
     s->walked = &rectrack__v1__recommendation__descriptor;
     s->themeless = walk->theme == NULL || walk->theme[0] == '\0';
@@ -137,9 +172,44 @@ static int src_open(void *data, const rt_review_walk_t *walk) {
   return rc ? fail(s, rc) : 0;
 }
 
+/* The due walk: the earlier of the two cursors' next entries. */
+static int next_due(tracker_review_source_t *s,
+                    const ProtobufCMessage **record) {
+  rt_store_cursor_t *cursors[2] = {s->cursor, s->com_cursor};
+  for (int i = 0; i < 2; i++) {
+    struct peek *p = &s->peek[i];
+    if (p->packed != NULL || p->ended)
+      continue;
+    int rc =
+        rt_store_cursor_next(cursors[i], &p->packed, &p->len, p->date, &s->err);
+    if (rc < 0)
+      return fail(s, rc);
+    p->ended = rc == 0;
+  }
+  int pick = s->peek[0].packed == NULL                       ? 1
+             : s->peek[1].packed == NULL                     ? 0
+             : strcmp(s->peek[0].date, s->peek[1].date) <= 0 ? 0
+                                                             : 1;
+  struct peek *p = &s->peek[pick];
+  if (p->packed == NULL)
+    return 0;
+  ProtobufCMessage *m =
+      unpack(s,
+             pick == 0 ? &rectrack__v1__recommendation__descriptor
+                       : &rectrack__v1__commitment__descriptor,
+             p->packed, p->len);
+  p->packed = NULL;
+  if (m == NULL)
+    return fail(s, RT_ECORRUPT);
+  *record = m;
+  return 1;
+}
+
 static int src_next(void *data, const ProtobufCMessage **record) {
   tracker_review_source_t *s = data;
   *record = NULL;
+  if (s->due)
+    return next_due(s, record);
   for (;;) {
     const void *packed;
     size_t len;
@@ -285,6 +355,7 @@ void tracker_review_source_free(tracker_review_source_t *source) {
   if (source == NULL)
     return;
   rt_store_cursor_close(source->cursor);
+  rt_store_cursor_close(source->com_cursor);
   tracker_arena_free(source->arena);
   free(source);
 }

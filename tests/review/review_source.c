@@ -25,6 +25,9 @@ struct review_source {
   Rectrack__V1__Commitment **coms;
   Rectrack__V1__FollowUp **period;
   size_t n_period;
+  const ProtobufCMessage **due; /* recommendations and commitments */
+  size_t n_due;
+  Rectrack__V1__Actor **actors;
   /* What was handed out, freed on release. */
   void *live[MAX_LIVE];
   size_t n_live, peak_live;
@@ -88,6 +91,32 @@ static int walk_open(void *data, const rt_review_walk_t *walk) {
 
 /* ---- the array source ------------------------------------------------ */
 
+static const char *due_of(const ProtobufCMessage *m, bool *is_rec,
+                          uint64_t *number) {
+  *is_rec = m->descriptor == &rectrack__v1__recommendation__descriptor;
+  const char *id = *is_rec ? ((const Rectrack__V1__Recommendation *)m)->id
+                           : ((const Rectrack__V1__Commitment *)m)->id;
+  *number = id_number(id);
+  return *is_rec ? ((const Rectrack__V1__Recommendation *)m)->due_date
+                 : ((const Rectrack__V1__Commitment *)m)->due_date;
+}
+
+static int compare_due(const void *a, const void *b) {
+  bool ra, rb;
+  uint64_t na, nb;
+  const char *da = due_of(*(const ProtobufCMessage *const *)a, &ra, &na);
+  const char *db = due_of(*(const ProtobufCMessage *const *)b, &rb, &nb);
+  int c = strcmp(da, db);
+  if (c == 0 && ra != rb)
+    c = ra ? -1 : 1;
+  return c ? c : (na > nb) - (na < nb);
+}
+
+static int compare_actors(const void *a, const void *b) {
+  return strcmp((*(Rectrack__V1__Actor *const *)a)->id,
+                (*(Rectrack__V1__Actor *const *)b)->id);
+}
+
 static int array_themes(void *data, const char *const **themes, size_t *n) {
   review_source_t *s = data;
   const char **all = calloc(s->in->recommendation_count + 1, sizeof *all);
@@ -123,6 +152,32 @@ static int array_next(void *data, const ProtobufCMessage **record) {
     if (s->at == in->commitment_count)
       return 0;
     *record = &s->coms[s->at++]->base;
+    return 1;
+  case RT_REVIEW_WALK_RECOMMENDATIONS:
+    if (s->at == in->recommendation_count)
+      return 0;
+    *record = &s->recs[s->at++]->base;
+    return 1;
+  case RT_REVIEW_WALK_DUE:
+    for (; s->at < s->n_due; s->at++) {
+      bool is_rec;
+      uint64_t number;
+      const char *due = due_of(s->due[s->at], &is_rec, &number);
+      if (due[0] != '\0' && strcmp(due, s->walk.before) < 0) {
+        *record = s->due[s->at++];
+        return 1;
+      }
+    }
+    return 0;
+  case RT_REVIEW_WALK_ACTORS:
+    if (s->at == in->actor_count)
+      return 0;
+    *record = &s->actors[s->at++]->base;
+    return 1;
+  case RT_REVIEW_WALK_SOURCES:
+    if (s->at == in->source_count)
+      return 0;
+    *record = &in->sources[s->at++]->base;
     return 1;
   default:
     for (; s->at < s->n_period; s->at++) {
@@ -191,18 +246,31 @@ review_source_t *review_array_source_new(const rt_review_input_t *in) {
   s->recs = calloc(in->recommendation_count + 1, sizeof *s->recs);
   s->coms = calloc(in->commitment_count + 1, sizeof *s->coms);
   s->period = calloc(in->follow_up_count + 1, sizeof *s->period);
-  if (!s->recs || !s->coms || !s->period) {
+  s->due = calloc(in->recommendation_count + in->commitment_count + 1,
+                  sizeof *s->due);
+  s->actors = calloc(in->actor_count + 1, sizeof *s->actors);
+  if (!s->recs || !s->coms || !s->period || !s->due || !s->actors) {
     review_source_free(s);
     return NULL;
   }
-  memcpy(s->recs, in->recommendations,
-         in->recommendation_count * sizeof *s->recs);
-  memcpy(s->coms, in->commitments, in->commitment_count * sizeof *s->coms);
-  memcpy(s->period, in->follow_ups, in->follow_up_count * sizeof *s->period);
+  for (size_t i = 0; i < in->recommendation_count; i++)
+    s->recs[i] = in->recommendations[i];
+  for (size_t i = 0; i < in->commitment_count; i++)
+    s->coms[i] = in->commitments[i];
+  for (size_t i = 0; i < in->follow_up_count; i++)
+    s->period[i] = in->follow_ups[i];
   s->n_period = in->follow_up_count;
   qsort(s->recs, in->recommendation_count, sizeof *s->recs, compare_rec_ids);
   qsort(s->coms, in->commitment_count, sizeof *s->coms, compare_com_ids);
   qsort(s->period, s->n_period, sizeof *s->period, compare_period);
+  for (size_t i = 0; i < in->recommendation_count; i++)
+    s->due[s->n_due++] = &in->recommendations[i]->base;
+  for (size_t i = 0; i < in->commitment_count; i++)
+    s->due[s->n_due++] = &in->commitments[i]->base;
+  qsort(s->due, s->n_due, sizeof *s->due, compare_due);
+  if (in->actor_count > 0)
+    memcpy(s->actors, in->actors, in->actor_count * sizeof *s->actors);
+  qsort(s->actors, in->actor_count, sizeof *s->actors, compare_actors);
   s->api = (rt_review_source_t){.data = s,
                                 .themes = array_themes,
                                 .open = walk_open,
@@ -304,6 +372,18 @@ static int gen_next(void *data, const ProtobufCMessage **record) {
     if (++s->at > s->n / 4)
       return 0;
     return (*record = gen_com(s, s->at)) ? 1 : -1;
+  case RT_REVIEW_WALK_RECOMMENDATIONS:
+    if (++s->at > s->n)
+      return 0;
+    return (*record = gen_rec(s, s->at)) ? 1 : -1;
+  case RT_REVIEW_WALK_DUE: /* one date: the recommendations that have it */
+    while (++s->at <= s->n)
+      if (s->at % 3 && strcmp("2024-12-31", s->walk.before) < 0)
+        return (*record = gen_rec(s, s->at)) ? 1 : -1;
+    return 0;
+  case RT_REVIEW_WALK_ACTORS:
+  case RT_REVIEW_WALK_SOURCES:
+    return 0;
   default: /* the period: each date in turn, its subjects by revision */
     for (; s->at < 3 * (s->n + s->n / 4 + 1); s->at++) {
       size_t date = s->at / (s->n + s->n / 4 + 1);
@@ -412,5 +492,7 @@ void review_source_free(review_source_t *s) {
   free(s->recs);
   free(s->coms);
   free(s->period);
+  free(s->due);
+  free(s->actors);
   free(s);
 }

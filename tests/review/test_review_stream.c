@@ -4,8 +4,8 @@
  * give, on the known-answer fixture and on randomised data sets (fixed
  * seeds) with archived records, submissions awaiting validation, returned
  * ones, records without a theme and several periods; and its memory does
- * not grow with the data set: the heap's peak while rendering the CSV
- * tables of 1,000 and of 8,000 generated recommendations is the same
+ * not grow with the data set: the heap's peak while rendering every
+ * format of 1,000 and of 8,000 generated recommendations is the same
  * within a bound far below what the larger data set would take.
  */
 #include "review_fixture.h"
@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -32,9 +33,6 @@ static size_t heap_in_use(void) {
 static size_t heap_in_use(void) { return mallinfo2().uordblks; }
 #endif
 
-static const char *const tables[] = {"recommendations", "commitments",
-                                     "follow-ups", "measurements"};
-
 /* Reads a renderer to its end; *peak (optional) the heap's largest
  * growth over `base` seen between chunks. */
 static char *drain(rt_review_renderer_t *r, size_t *len, size_t base,
@@ -47,6 +45,8 @@ static char *drain(rt_review_renderer_t *r, size_t *len, size_t base,
   *len = 0;
   while ((rc = rt_review_renderer_next(r, &chunk, &n)) == 1) {
     assert_true(n <= RT_REVIEW_CHUNK_MAX);
+    if (n == 0)
+      continue; /* XLSX: the workbook is being built */
     if (peak != NULL) {
       size_t now = heap_in_use();
       if (now > base && now - base > *peak)
@@ -68,16 +68,18 @@ static char *drain(rt_review_renderer_t *r, size_t *len, size_t base,
   return doc;
 }
 
-static char *render_arrays(const rt_review_input_t *in, const char *table,
+static char *render_arrays(const rt_review_input_t *in,
+                           rt_review_format_t format, const char *table,
                            size_t *len) {
   rt_review_renderer_t *r = NULL;
   rt_error_t err = {0};
-  assert_int_equal(
-      rt_review_renderer_new(in, NULL, RT_REVIEW_CSV, table, &r, &err), 0);
+  assert_int_equal(rt_review_renderer_new(in, NULL, format, table, &r, &err),
+                   0);
   return drain(r, len, 0, NULL);
 }
 
-static char *render_stream(const rt_review_input_t *in, const char *table,
+static char *render_stream(const rt_review_input_t *in,
+                           rt_review_format_t format, const char *table,
                            size_t *len) {
   review_source_t *s = review_array_source_new(in);
   assert_non_null(s);
@@ -88,23 +90,59 @@ static char *render_stream(const rt_review_input_t *in, const char *table,
                                   .source = review_source_get(s)};
   rt_review_renderer_t *r = NULL;
   rt_error_t err = {0};
-  assert_int_equal(rt_review_stream_new(&sin, RT_REVIEW_CSV, table, &r, &err),
-                   0);
+  assert_int_equal(rt_review_stream_new(&sin, format, table, &r, &err), 0);
   char *doc = drain(r, len, 0, NULL);
   review_source_free(s);
   return doc;
 }
 
+static const struct {
+  rt_review_format_t format;
+  const char *table;
+} documents[] = {
+    {RT_REVIEW_CSV, "recommendations"},
+    {RT_REVIEW_CSV, "commitments"},
+    {RT_REVIEW_CSV, "follow-ups"},
+    {RT_REVIEW_CSV, "measurements"},
+    {RT_REVIEW_MARKDOWN, NULL},
+    {RT_REVIEW_HTML, NULL},
+    {RT_REVIEW_JSON, NULL},
+    {RT_REVIEW_XLSX, NULL},
+};
+
 static void expect_same_documents(const rt_review_input_t *in) {
-  for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+  for (size_t d = 0; d < sizeof documents / sizeof documents[0]; d++) {
     size_t a_len, b_len;
-    char *a = render_arrays(in, tables[t], &a_len);
-    char *b = render_stream(in, tables[t], &b_len);
-    if (a_len != b_len || memcmp(a, b, a_len) != 0)
-      fail_msg("%s (%s..%s as of %s): streamed %zu bytes differ from the "
-               "arrays' %zu:\n--- arrays\n%s\n--- streamed\n%s",
-               tables[t], in->from_date, in->to_date, in->as_of, b_len, a_len,
-               a, b);
+    char *a = NULL, *b = NULL;
+    /* A workbook carries the time it was made (its properties, and each
+     * part's time in the zip): the two are compared when they were made
+     * within one second, tried again otherwise. */
+    bool same_second = false;
+    for (int attempt = 0; attempt < 20 && !same_second; attempt++) {
+      free(a);
+      free(b);
+      time_t started = time(NULL);
+      a = render_arrays(in, documents[d].format, documents[d].table, &a_len);
+      b = render_stream(in, documents[d].format, documents[d].table, &b_len);
+      same_second =
+          documents[d].format != RT_REVIEW_XLSX || time(NULL) == started;
+    }
+    if (!same_second) {
+      print_message("note: every workbook pair straddled a second; "
+                    "compared by length only\n");
+      assert_int_equal(a_len, b_len);
+    } else if (a_len != b_len || memcmp(a, b, a_len) != 0) {
+      size_t at = 0;
+      while (at < a_len && at < b_len && a[at] == b[at])
+        at++;
+      fail_msg("format %d %s (%s..%s as of %s): streamed %zu bytes differ "
+               "from the arrays' %zu at byte %zu:\n--- arrays\n%.400s\n--- "
+               "streamed\n%.400s",
+               (int)documents[d].format,
+               documents[d].table ? documents[d].table : "", in->from_date,
+               in->to_date, in->as_of, b_len, a_len, at,
+               a + (at > 200 ? at - 200 : 0), b + (at > 200 ? at - 200 : 0));
+    }
     assert_true(a_len > 0);
     free(a);
     free(b);
@@ -134,6 +172,7 @@ typedef struct rand_set {
   char ids[RAND_RECS + RAND_COMS][16];
   char dates[RAND_FUS + RAND_MEAS][11];
   char dues[RAND_RECS + RAND_COMS][11];
+  Rectrack__V1__Actor actors[2], *actor_ptrs[2];
   rt_review_input_t in;
 } rand_set_t;
 
@@ -230,7 +269,17 @@ static void build_random(rand_set_t *d, uint64_t seed) {
     m->review_state = (int)rnd(4);
     d->meas_ptrs[i] = m;
   }
+  static const char *const actor_ids[] = {"iom", "bgd"};
+  static const char *const actor_names[] = {"IOM", "Bangladesh"};
+  for (size_t i = 0; i < 2; i++) {
+    rectrack__v1__actor__init(&d->actors[i]);
+    d->actors[i].id = (char *)actor_ids[i];
+    d->actors[i].name = (char *)actor_names[i];
+    d->actor_ptrs[i] = &d->actors[i];
+  }
   d->in = (rt_review_input_t){
+      .actors = d->actor_ptrs,
+      .actor_count = 2,
       .from_date = "2023-01-01",
       .to_date = "2023-12-31",
       .revision = 42,
@@ -270,7 +319,7 @@ static void test_random_data_sets_stream_as_the_arrays_render(void **state) {
 static size_t peak_for(size_t n, size_t *bytes) {
   size_t peak = 0;
   *bytes = 0;
-  for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+  for (size_t t = 0; t < sizeof documents / sizeof documents[0]; t++) {
     review_source_t *s = review_generated_source_new(n);
     assert_non_null(s);
     rt_review_stream_input_t in = {.from_date = "2024-01-01",
@@ -279,8 +328,9 @@ static size_t peak_for(size_t n, size_t *bytes) {
     size_t base = heap_in_use();
     rt_review_renderer_t *r = NULL;
     rt_error_t err = {0};
-    assert_int_equal(
-        rt_review_stream_new(&in, RT_REVIEW_CSV, tables[t], &r, &err), 0);
+    assert_int_equal(rt_review_stream_new(&in, documents[t].format,
+                                          documents[t].table, &r, &err),
+                     0);
     /* Count what the renderer hands out, without keeping it. */
     const uint8_t *chunk;
     size_t len;
@@ -306,12 +356,13 @@ static void test_streamed_memory_does_not_grow_with_the_data_set(void **st) {
   size_t large = peak_for(8000, &large_bytes);
   /* The larger data set gives eight times the document... */
   assert_true(large_bytes > 7 * small_bytes);
-  /* ...in the same memory: about one chunk of output and one subject's
-   * model, never the records (8,000 of them are some megabytes). */
+  /* ...in the same memory: the output of one step, one subject's model
+   * and the workbook writer's buffers, never the records (the 8,000
+   * recommendations with their reports are some megabytes). */
   print_message("peak heap growth: %zu bytes at 1,000 recommendations "
                 "(%zu bytes out), %zu at 8,000 (%zu bytes out)\n",
                 small, small_bytes, large, large_bytes);
-  assert_true(large < 512 * 1024);
+  assert_true(large < 2 * 1024 * 1024);
   assert_true(large < small + 64 * 1024);
 }
 
