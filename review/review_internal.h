@@ -307,8 +307,10 @@ int rt_review_stream_open(const rt_review_stream_input_t *in,
  * walked as the document is written) and *totals. Memory: the distinct
  * keys (themes, actors with their names, SDG targets, GCM objectives),
  * never the records. Sets base->actors to the actors' names (owned by the
- * stream). */
+ * stream). read_figures false (CSV: a table, no figures): only makes base
+ * the document's model; *summary stays NULL. */
 int rt_review_stream_figures(rt_review_stream_t *st, rt_review_model_t *base,
+                             bool read_figures,
                              Rectrack__V1__ReviewSummary **summary,
                              rt_review_totals_t *totals);
 /* The next row of table t in the document's order (see

@@ -18,7 +18,8 @@
 
 enum {
   S_OPEN,
-  S_CHANGES, /* members of "summary" */
+  S_BY_ACTOR, /* members of "summary" */
+  S_CHANGES,
   S_OVERDUE,
   S_INDICATORS,
   S_SDG,
@@ -100,19 +101,24 @@ static json_t *row_object(rt_review_doc_t *doc, const rt_review_table_t *t) {
   return obj;
 }
 
+static json_t *status_count(rt_review_buf_t *scratch,
+                            const Rectrack__V1__StatusCount *count,
+                            const char *key_name) {
+  json_t *o = json_object();
+  if (key_name)
+    json_object_set_new(o, key_name, text_value(scratch, count->key));
+  json_object_set_new(o, "status",
+                      json_string(rt_review_status_name(count->status)));
+  json_object_set_new(o, "count", json_integer(count->count));
+  return o;
+}
+
 static json_t *status_counts(rt_review_buf_t *scratch,
                              Rectrack__V1__StatusCount *const *counts, size_t n,
                              const char *key_name) {
   json_t *array = json_array();
-  for (size_t i = 0; array && i < n; i++) {
-    json_t *o = json_object();
-    if (key_name)
-      json_object_set_new(o, key_name, text_value(scratch, counts[i]->key));
-    json_object_set_new(o, "status",
-                        json_string(rt_review_status_name(counts[i]->status)));
-    json_object_set_new(o, "count", json_integer(counts[i]->count));
-    json_array_append_new(array, o);
-  }
+  for (size_t i = 0; array && i < n; i++)
+    json_array_append_new(array, status_count(scratch, counts[i], key_name));
   return array;
 }
 
@@ -130,8 +136,9 @@ static json_t *series_array(const Rectrack__V1__IndicatorProgress *p) {
   return series;
 }
 
-/* The summary's scalars and count lists; the long lists follow as
- * streamed members (sections S_CHANGES..S_NO_INFORMATION). */
+/* The summary's scalars and count lists; by_actor (one entry per actor
+ * and status: long) and the long lists follow as streamed members
+ * (sections S_BY_ACTOR..S_NO_INFORMATION). */
 static json_t *summary_head(rt_review_doc_t *doc) {
   const Rectrack__V1__ReviewSummary *s = doc->ctx.summary;
   json_t *o = json_object();
@@ -151,10 +158,33 @@ static json_t *summary_head(rt_review_doc_t *doc) {
   json_object_set_new(
       o, "by_theme",
       status_counts(&doc->scratch, s->by_theme, s->n_by_theme, "theme"));
-  json_object_set_new(
-      o, "by_actor",
-      status_counts(&doc->scratch, s->by_actor, s->n_by_actor, "actor_id"));
   return o;
+}
+
+static int put_json(rt_review_buf_t *b, json_t *value);
+
+/* The next entries of by_actor, written as the compact dump of the whole
+ * array would write them. */
+static int json_by_actor(rt_review_doc_t *doc) {
+  const Rectrack__V1__ReviewSummary *s = doc->ctx.summary;
+  if (doc->row == 0)
+    rt_review_buf_puts(doc->out, ",\"by_actor\":[");
+  for (size_t i = 0; i < ROWS_PER_STEP && doc->row < s->n_by_actor;
+       i++, doc->row++) {
+    if (doc->row > 0)
+      rt_review_buf_puts(doc->out, ",");
+    int rc =
+        put_json(doc->out, status_count(&doc->scratch, s->by_actor[doc->row],
+                                        "actor_id"));
+    if (rc != 0)
+      return rc;
+  }
+  if (doc->row < s->n_by_actor)
+    return 0;
+  rt_review_buf_puts(doc->out, "]");
+  doc->row = 0;
+  doc->section++;
+  return 0;
 }
 
 /* Appends a value's compact text; RT_ENOMEM when it could not be built. */
@@ -262,6 +292,8 @@ int rt_review_json_step(rt_review_doc_t *doc) {
     doc->section++;
     return rc;
   }
+  if (doc->section == S_BY_ACTOR)
+    return json_by_actor(doc);
   if (doc->section == S_SUMMARY_END) {
     rt_review_buf_puts(doc->out, "}");
     doc->section++;

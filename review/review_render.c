@@ -196,7 +196,8 @@ int rt_review_stream_new(const rt_review_stream_input_t *in,
   if ((rc = rt_review_stream_open(in, &r->stream, err)) != 0)
     goto fail;
   Rectrack__V1__ReviewSummary *summary = NULL;
-  if ((rc = rt_review_stream_figures(r->stream, &r->model, &summary,
+  if ((rc = rt_review_stream_figures(r->stream, &r->model,
+                                     format != RT_REVIEW_CSV, &summary,
                                      &r->doc.totals)) != 0) {
     rc = rt_error_set(err, rc, NULL, "cannot read the review's figures");
     goto fail;

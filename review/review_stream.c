@@ -443,10 +443,19 @@ static int next_record(rt_review_stream_t *st, const ProtobufCMessage **record,
   }
 }
 
-/* The next active subject of a walk, in a window of its own: 1, 0 at the
- * end of the walk, or an error. */
-static int next_subject(rt_review_stream_t *st, bool by_theme,
-                        rt_review_walk_kind_t kind) {
+/* Only commitments with an indicator (the charts and their table): the
+ * others' records are not read. */
+static bool has_indicator(const ProtobufCMessage *record) {
+  return record->descriptor == &rectrack__v1__commitment__descriptor &&
+         ((const Rectrack__V1__Commitment *)(const void *)record)->indicator !=
+             NULL;
+}
+
+/* The next active subject of a walk that wanted() accepts (NULL: any), in
+ * a window of its own: 1, 0 at the end of the walk, or an error. */
+static int next_wanted(rt_review_stream_t *st, bool by_theme,
+                       rt_review_walk_kind_t kind,
+                       bool (*wanted)(const ProtobufCMessage *)) {
   rt_error_t err;
   if (by_theme) {
     int rc = read_themes(st);
@@ -459,11 +468,18 @@ static int next_subject(rt_review_stream_t *st, bool by_theme,
     int rc = next_record(st, &record, by_theme, kind);
     if (rc <= 0)
       return rc;
+    if (wanted != NULL && !wanted(record))
+      continue;
     if ((rc = open_window(st, record, &err)) != 0)
       return rc;
     if (window_item(st) != NULL)
       return 1;
   }
+}
+
+static int next_subject(rt_review_stream_t *st, bool by_theme,
+                        rt_review_walk_kind_t kind) {
+  return next_wanted(st, by_theme, kind, NULL);
 }
 
 /* ---- the first pass --------------------------------------------------- */
@@ -679,11 +695,14 @@ build_summary(const rt_review_stream_t *st, const figures_t *f,
 }
 
 int rt_review_stream_figures(rt_review_stream_t *st, rt_review_model_t *base,
+                             bool read_figures,
                              Rectrack__V1__ReviewSummary **summary,
                              rt_review_totals_t *totals) {
   *summary = NULL;
   memset(totals, 0, sizeof *totals);
   st->base = base;
+  if (!read_figures)
+    return 0;
   int rc = read_actors(st);
   base->actors = st->actors;
   base->actor_count = st->n_actors;
@@ -788,7 +807,7 @@ static int summary_list_row(rt_review_doc_t *doc, const rt_review_table_t *t) {
     if (t == &rt_review_table_overdue)
       rc = next_subject(st, false, RT_REVIEW_WALK_DUE);
     else if (t == &rt_review_table_indicators)
-      rc = next_subject(st, false, RT_REVIEW_WALK_COMMITMENTS);
+      rc = next_wanted(st, false, RT_REVIEW_WALK_COMMITMENTS, has_indicator);
     else if (st->phase == 0) {
       rc = next_subject(st, false, RT_REVIEW_WALK_RECOMMENDATIONS);
       if (rc == 0) {
@@ -866,7 +885,7 @@ int rt_review_stream_indicator(rt_review_doc_t *doc,
   if (st->part != PART_INDICATORS)
     start_part(st, PART_INDICATORS, 0, NULL);
   for (;;) {
-    int rc = next_subject(st, false, RT_REVIEW_WALK_COMMITMENTS);
+    int rc = next_wanted(st, false, RT_REVIEW_WALK_COMMITMENTS, has_indicator);
     if (rc <= 0) {
       st->part = PART_NONE;
       return end_part(doc, rc);
