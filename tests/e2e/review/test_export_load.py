@@ -1,49 +1,46 @@
-""
-    "The follow-up review under load, end to end: a real rectrackd holding
-    20,
-    000 recommendations exports the review in every
-        format(HTML, Markdown, CSV, JSON, XLSX) while other clients keep calling
-    GetRecommendation and ListRecommendations.
+"""The follow-up review under load, end to end: a real rectrackd holding
+20,000 recommendations exports the review in every format (HTML, Markdown,
+CSV, JSON, XLSX) while other clients keep calling GetRecommendation and
+ListRecommendations.
 
-    Checked : every export arrives
-              whole(each format read back by an independent parser,
-                    with the expected number of recommendation rows),
-    no chunk is larger than 64 KiB,
-    the first chunk names the content type and file name,
-    and every concurrent call succeeded with the right answer
-            .The worst latency a concurrent call saw is printed,
-    not asserted
-    : the test must pass on a loaded machine.The server comes from tests
-        / e2e /
-        rtharness.py
-            .""
-             "
+Checked: every export arrives whole (each format read back by an
+independent parser, with the expected number of recommendation rows),
+no chunk is larger than 64 KiB, the first chunk names the content type and
+file name, and every concurrent call succeeded with the right answer. The
+worst latency a concurrent call saw is printed, not asserted: the test
+must pass on a loaded machine. The server comes from tests/e2e/rtharness.py.
+"""
 
-        import concurrent.futures import csv import html.parser import io import
-        json import os import re import tempfile import threading import time
+import concurrent.futures
+import csv
+import html.parser
+import io
+import json
+import os
+import re
+import tempfile
+import threading
+import time
 
-        import grpc
+import grpc
 
-        import rtharness from rtharness import pb,
-    res
+import rtharness
+from rtharness import pb, res
 
-    RECOMMENDATIONS = int(
-        os.environ.get("RT_E2E_REVIEW_RECOMMENDATIONS",
-                       20000)) IN_FLIGHT = 256 CHUNK_MAX = 64 * 1024 THEMES =
-        [ "remittances", "data", "health", "pathways",
-          "diaspora" ] FOLLOW_UPS = 500 #a few hundred status reports,
-    so the figures move PERIOD = dict(from_date = "2026-01-01",
-                                      to_date = "2026-11-26",
-                                      as_of = "2026-11-26") FORMATS =
-        [
-          ("HTML", None), ("MARKDOWN", None), ("CSV", "recommendations"),
-          ("JSON", None), ("XLSX", None)
-        ]
+RECOMMENDATIONS = int(os.environ.get("RT_E2E_REVIEW_RECOMMENDATIONS", 20000))
+IN_FLIGHT = 256
+CHUNK_MAX = 64 * 1024
+THEMES = ["remittances", "data", "health", "pathways", "diaspora"]
+FOLLOW_UPS = 500  # a few hundred status reports, so the figures move
+PERIOD = dict(from_date="2026-01-01", to_date="2026-11-26",
+              as_of="2026-11-26")
+FORMATS = [("HTML", None), ("MARKDOWN", None), ("CSV", "recommendations"),
+           ("JSON", None), ("XLSX", None)]
 
-    def run_windowed(submit, count, window = IN_FLIGHT)
-    : ""
-      "Calls submit(i) -> future for i in range(count), at most window in
-      flight; returns the results in order (raises the first error)."""
+
+def run_windowed(submit, count, window=IN_FLIGHT):
+    """Calls submit(i) -> future for i in range(count), at most window in
+    flight; returns the results in order (raises the first error)."""
     results = [None] * count
     pending = {}
     i = 0
