@@ -174,7 +174,9 @@ static char *dup_or_fail(const char *s, bool *failed) {
   return copy;
 }
 
-static void emit_status_counts(const counter_t *c,
+/* max_keys: the entries of at most this many keys, the first in natural
+ * order (0: every key). */
+static void emit_status_counts(const counter_t *c, size_t max_keys,
                                Rectrack__V1__StatusCount ***out, size_t *n,
                                bool *failed) {
   key_entry_t **order = counter_sorted(c);
@@ -182,7 +184,8 @@ static void emit_status_counts(const counter_t *c,
     *failed = true;
     return;
   }
-  for (size_t i = 0; i < c->n && !*failed; i++)
+  size_t keys = max_keys && max_keys < c->n ? max_keys : c->n;
+  for (size_t i = 0; i < keys && !*failed; i++)
     for (int st = 0; st < RT_REVIEW_STATUS_COUNT && !*failed; st++) {
       if (order[i]->by_status[st] == 0)
         continue;
@@ -253,7 +256,8 @@ struct rt_review_stream {
   Rectrack__V1__ReviewSummary *win_summary;
   Rectrack__V1__Recommendation *win_rec;
   Rectrack__V1__Commitment *win_com;
-  size_t meas_at; /* measurements: the window's next row */
+  size_t meas_at;        /* measurements: the window's next row */
+  size_t max_list_items; /* the summary's lists: at most (0: all) */
 };
 
 static int compare_themes(const void *a, const void *b) {
@@ -681,9 +685,10 @@ build_summary(const rt_review_stream_t *st, const figures_t *f,
   s->indicator_count = (int32_t)totals->indicators;
   s->no_information_count = (int32_t)totals->no_information;
   s->actor_count = (int32_t)f->actor.n;
-  emit_status_counts(&f->theme, &s->by_theme, &s->n_by_theme, &failed);
-  emit_status_counts(&f->actor, &s->by_actor, &s->n_by_actor, &failed);
-  emit_status_counts(&f->status, &s->by_status, &s->n_by_status, &failed);
+  emit_status_counts(&f->theme, 0, &s->by_theme, &s->n_by_theme, &failed);
+  emit_status_counts(&f->actor, st->max_list_items, &s->by_actor,
+                     &s->n_by_actor, &failed);
+  emit_status_counts(&f->status, 0, &s->by_status, &s->n_by_status, &failed);
   emit_key_counts(&f->sdg, &s->by_sdg_target, &s->n_by_sdg_target, &failed);
   emit_key_counts(&f->gcm, &s->by_gcm_objective, &s->n_by_gcm_objective,
                   &failed);
@@ -742,12 +747,14 @@ static int fill_from_window(rt_review_doc_t *doc, const rt_review_table_t *t,
   return t->fill(&doc->ctx, row, doc->cells) == 0 ? 1 : RT_ENOMEM;
 }
 
-/* Follow-ups and changes of the period: the subject's window says the
- * previous status and whether the report counts (validated, subject
- * active). */
-static int period_row(rt_review_doc_t *doc, const rt_review_table_t *t,
-                      bool changes_only) {
-  rt_review_stream_t *st = doc->stream;
+/* The next follow-up of the period that counts (validated, of an active
+ * subject), or with changes_only the next that changes its subject's
+ * status: 1 with the subject's window open and *index the follow-up's
+ * place in the window's follow-ups (changes_only: the change's place in
+ * the window summary's changes), 0 at the end, or an error. The
+ * subject's window says the previous status. */
+static int next_period_entry(rt_review_stream_t *st, bool changes_only,
+                             size_t *index) {
   rt_error_t err;
   for (;;) {
     close_window(st);
@@ -772,9 +779,8 @@ static int period_row(rt_review_doc_t *doc, const rt_review_table_t *t,
     if (k == w->follow_up_count)
       continue; /* not validated, or of an archived subject */
     if (!changes_only) {
-      st->win.period_order[0] = k;
-      st->win.period_count = 1;
-      return fill_from_window(doc, t, 0);
+      *index = k;
+      return 1;
     }
     if ((rc = window_summary(st)) != 0)
       return rc;
@@ -782,9 +788,26 @@ static int period_row(rt_review_doc_t *doc, const rt_review_table_t *t,
     for (size_t i = 0; i < s->n_changes; i++)
       if (s->changes[i]->follow_up != NULL &&
           s->changes[i]->follow_up->revision == fu->revision &&
-          strcmp(s->changes[i]->follow_up->as_of, fu->as_of) == 0)
-        return fill_from_window(doc, t, i);
+          strcmp(s->changes[i]->follow_up->as_of, fu->as_of) == 0) {
+        *index = i;
+        return 1;
+      }
   }
+}
+
+/* Follow-ups and changes of the period. */
+static int period_row(rt_review_doc_t *doc, const rt_review_table_t *t,
+                      bool changes_only) {
+  rt_review_stream_t *st = doc->stream;
+  size_t index;
+  int rc = next_period_entry(st, changes_only, &index);
+  if (rc <= 0)
+    return rc;
+  if (changes_only)
+    return fill_from_window(doc, t, index);
+  st->win.period_order[0] = index;
+  st->win.period_count = 1;
+  return fill_from_window(doc, t, 0);
 }
 
 /* Measurements: the rows of each active commitment's window in turn. */
@@ -798,15 +821,18 @@ static int measurement_row(rt_review_doc_t *doc, const rt_review_table_t *t) {
   return fill_from_window(doc, t, st->meas_at++);
 }
 
-/* A list of the summary (overdue, indicators, no information): the
- * subjects of a walk whose window summary lists them. */
-static int summary_list_row(rt_review_doc_t *doc, const rt_review_table_t *t) {
-  rt_review_stream_t *st = doc->stream;
+/* The lists of the summary walked from the source. */
+enum summary_list { LIST_OVERDUE, LIST_INDICATORS, LIST_NO_INFORMATION };
+
+/* The next subject a list of the summary holds, in the list's order: 1
+ * with its window and window summary (whose list holds it first), 0 at
+ * the end, or an error. */
+static int next_list_entry(rt_review_stream_t *st, int list) {
   for (;;) {
     int rc;
-    if (t == &rt_review_table_overdue)
+    if (list == LIST_OVERDUE)
       rc = next_subject(st, false, RT_REVIEW_WALK_DUE);
-    else if (t == &rt_review_table_indicators)
+    else if (list == LIST_INDICATORS)
       rc = next_wanted(st, false, RT_REVIEW_WALK_COMMITMENTS, has_indicator);
     else if (st->phase == 0) {
       rc = next_subject(st, false, RT_REVIEW_WALK_RECOMMENDATIONS);
@@ -821,15 +847,22 @@ static int summary_list_row(rt_review_doc_t *doc, const rt_review_table_t *t) {
     if (rc <= 0)
       return rc;
     const rt_review_item_t *it = window_item(st);
-    bool listed = t == &rt_review_table_overdue      ? it->days_overdue > 0
-                  : t == &rt_review_table_indicators ? it->has_indicator
-                                                     : !it->reported_in_period;
-    if (!listed)
-      continue;
-    if ((rc = window_summary(st)) != 0)
-      return rc;
-    return fill_from_window(doc, t, 0);
+    bool listed = list == LIST_OVERDUE      ? it->days_overdue > 0
+                  : list == LIST_INDICATORS ? it->has_indicator
+                                            : !it->reported_in_period;
+    if (listed)
+      return window_summary(st) == 0 ? 1 : RT_ENOMEM;
   }
+}
+
+/* A list of the summary (overdue, indicators, no information) as a
+ * table. */
+static int summary_list_row(rt_review_doc_t *doc, const rt_review_table_t *t) {
+  int rc = next_list_entry(
+      doc->stream, t == &rt_review_table_overdue      ? LIST_OVERDUE
+                   : t == &rt_review_table_indicators ? LIST_INDICATORS
+                                                      : LIST_NO_INFORMATION);
+  return rc == 1 ? fill_from_window(doc, t, 0) : rc;
 }
 
 /* Back to the document's model and summary after a part. */
@@ -910,6 +943,105 @@ int rt_review_stream_listed(rt_review_doc_t *doc, int kind,
   if (rc <= 0)
     st->part = PART_NONE;
   return end_part(doc, rc);
+}
+
+/* ---- GetReviewSummary from a source ---------------------------------- */
+
+/* Appends a copy of msg to a repeated field; false without memory. */
+static bool push_copy(void ***array, size_t *count, const ProtobufCMessage *m) {
+  void *copy = copy_message(m);
+  if (copy == NULL || !grow_array(array, *count)) {
+    if (copy != NULL)
+      protobuf_c_message_free_unpacked(copy, NULL);
+    return false;
+  }
+  (*array)[(*count)++] = copy;
+  return true;
+}
+
+static bool room(size_t max, size_t listed) { return max == 0 || listed < max; }
+
+/* The first entries of the summary's lists, each walked in its order
+ * until it is full. */
+static int collect_lists(rt_review_stream_t *st, Rectrack__V1__ReviewSummary *s,
+                         size_t max) {
+  int rc = 0;
+  size_t index;
+  start_part(st, PART_NONE, 0, NULL);
+  while (rc == 0 && room(max, s->n_changes) &&
+         (rc = next_period_entry(st, true, &index)) == 1)
+    rc = push_copy((void ***)&s->changes, &s->n_changes,
+                   &st->win_summary->changes[index]->base)
+             ? 0
+             : RT_ENOMEM;
+  const int lists[] = {LIST_OVERDUE, LIST_INDICATORS, LIST_NO_INFORMATION};
+  for (size_t l = 0; l < 3 && rc >= 0; l++) {
+    start_part(st, PART_NONE, 0, NULL);
+    rc = 0;
+    while (rc == 0 && (rc = next_list_entry(st, lists[l])) == 1) {
+      const Rectrack__V1__ReviewSummary *w = st->win_summary;
+      bool ok = true;
+      if (lists[l] == LIST_OVERDUE && room(max, s->n_overdue))
+        ok = push_copy((void ***)&s->overdue, &s->n_overdue,
+                       &w->overdue[0]->base);
+      else if (lists[l] == LIST_INDICATORS && room(max, s->n_indicators))
+        ok = push_copy((void ***)&s->indicators, &s->n_indicators,
+                       &w->indicators[0]->base);
+      else if (lists[l] == LIST_NO_INFORMATION &&
+               room(max, s->n_no_information_ids)) {
+        char *id = strdup(w->no_information_ids[0]);
+        ok = id != NULL && grow_array((void ***)&s->no_information_ids,
+                                      s->n_no_information_ids);
+        if (ok)
+          s->no_information_ids[s->n_no_information_ids++] = id;
+        else
+          free(id);
+      } else
+        break; /* full */
+      rc = ok ? 0 : RT_ENOMEM;
+    }
+  }
+  start_part(st, PART_NONE, 0, NULL);
+  return rc < 0 ? rc : 0;
+}
+
+int rt_review_compute_stream(const rt_review_stream_input_t *in,
+                             size_t max_list_items,
+                             Rectrack__V1__ReviewSummary **out,
+                             rt_error_t *err) {
+  *out = NULL;
+  rt_review_input_t dates = {.from_date = in->from_date,
+                             .to_date = in->to_date,
+                             .as_of = in->as_of,
+                             .revision = in->revision};
+  rt_review_model_t base;
+  int rc = rt_review_model_init(&base, &dates, err);
+  if (rc != 0)
+    return rc;
+  base.in = NULL;
+  free(base.actors);
+  base.actors = NULL;
+  rt_review_stream_t *st = NULL;
+  rt_review_totals_t totals = {0};
+  Rectrack__V1__ReviewSummary *s = NULL;
+  if ((rc = rt_review_stream_open(in, &st, err)) != 0)
+    goto done;
+  st->max_list_items = max_list_items;
+  if ((rc = rt_review_stream_figures(st, &base, true, &s, &totals)) != 0 ||
+      (rc = collect_lists(st, s, max_list_items)) != 0) {
+    rc = rt_error_set(err, rc, NULL, "cannot compute the review summary: %s",
+                      rt_strerror(rc));
+    goto done;
+  }
+  st->summary = NULL; /* the caller's now */
+  *out = s;
+done:
+  for (size_t i = 0; i < totals.n_charts; i++)
+    protobuf_c_message_free_unpacked(
+        (ProtobufCMessage *)&totals.charts[i].progress->base, NULL);
+  rt_review_stream_free(st);
+  rt_review_model_close(&base);
+  return rc;
 }
 
 void rt_review_stream_free(rt_review_stream_t *st) {

@@ -268,6 +268,20 @@ int rt_review_stream_new(const rt_review_stream_input_t *in,
                          rt_review_format_t format, const char *table,
                          rt_review_renderer_t **out, rt_error_t *err);
 
+/*
+ * rt_review_compute() from a source: the same summary, byte for byte,
+ * with at most max_list_items entries per list (0: all; see
+ * rt_review_input_t). A first pass over the subjects gives the figures
+ * (its memory: the distinct themes, actors, SDG targets and GCM
+ * objectives), then each list is walked in its order until it is full.
+ * Returns 0 with *out (free with rt_review_summary_free), RT_EINVAL (bad
+ * dates), RT_ENOMEM, or the source's error.
+ */
+int rt_review_compute_stream(const rt_review_stream_input_t *in,
+                             size_t max_list_items,
+                             Rectrack__V1__ReviewSummary **out,
+                             rt_error_t *err);
+
 /* Frees the renderer, its buffers and any temporary file. NULL is a no-op. */
 void rt_review_renderer_free(rt_review_renderer_t *r);
 

@@ -149,14 +149,57 @@ static void expect_same_documents(const rt_review_input_t *in) {
   }
 }
 
+/* The summary from a source equals the arrays' (packed bytes), with
+ * lists cut at several lengths. */
+static void expect_same_summaries(const rt_review_input_t *in) {
+  const size_t maxima[] = {0, 1, 3, 100};
+  for (size_t i = 0; i < sizeof maxima / sizeof maxima[0]; i++) {
+    rt_review_input_t cut = *in;
+    cut.max_list_items = maxima[i];
+    Rectrack__V1__ReviewSummary *a = NULL, *b = NULL;
+    rt_error_t err = {0};
+    assert_int_equal(rt_review_compute(&cut, &a, &err), 0);
+    review_source_t *s = review_array_source_new(in);
+    assert_non_null(s);
+    rt_review_stream_input_t sin = {.from_date = in->from_date,
+                                    .to_date = in->to_date,
+                                    .as_of = in->as_of,
+                                    .revision = in->revision,
+                                    .source = review_source_get(s)};
+    assert_int_equal(rt_review_compute_stream(&sin, maxima[i], &b, &err), 0);
+    review_source_free(s);
+    size_t a_len = protobuf_c_message_get_packed_size(&a->base);
+    size_t b_len = protobuf_c_message_get_packed_size(&b->base);
+    uint8_t *pa = malloc(a_len + 1), *pb = malloc(b_len + 1);
+    assert_non_null(pa);
+    assert_non_null(pb);
+    protobuf_c_message_pack(&a->base, pa);
+    protobuf_c_message_pack(&b->base, pb);
+    if (a_len != b_len || memcmp(pa, pb, a_len) != 0)
+      fail_msg("summary (lists of %zu): %zu bytes from the source, %zu from "
+               "the arrays; changes %zu/%zu, overdue %zu/%zu, indicators "
+               "%zu/%zu, ids %zu/%zu, by_actor %zu/%zu",
+               maxima[i], b_len, a_len, b->n_changes, a->n_changes,
+               b->n_overdue, a->n_overdue, b->n_indicators, a->n_indicators,
+               b->n_no_information_ids, a->n_no_information_ids, b->n_by_actor,
+               a->n_by_actor);
+    free(pa);
+    free(pb);
+    rt_review_summary_free(a);
+    rt_review_summary_free(b);
+  }
+}
+
 static void test_fixture_streams_as_the_arrays_render(void **state) {
   (void)state;
   review_fixture_t f;
   review_fixture_init(&f);
   expect_same_documents(&f.in);
+  expect_same_summaries(&f.in);
   f.in.from_date = "";
   f.in.as_of = "2024-06-30";
   expect_same_documents(&f.in);
+  expect_same_summaries(&f.in);
 }
 
 /* ---- randomised data sets -------------------------------------------- */
@@ -309,6 +352,7 @@ static void test_random_data_sets_stream_as_the_arrays_render(void **state) {
     d.in.to_date = periods[p].to;
     d.in.as_of = periods[p].as_of;
     expect_same_documents(&d.in);
+    expect_same_summaries(&d.in);
   }
 }
 
