@@ -322,6 +322,8 @@ static int apply_flags(rt_options_t *options, int argc, char **argv,
       continue;
     }
     const setting_t *setting = find_setting(name);
+    if (setting == NULL && strcmp(name, "config") != 0)
+      return rt_error_set(err, RT_EINVAL, name, "unknown option --%.60s", name);
     if (setting != NULL && setting->kind == SETTING_SWITCH &&
         strchr(argv[i], '=') == NULL)
       value = "true"; /* a switch takes no value of its own */
@@ -334,8 +336,6 @@ static int apply_flags(rt_options_t *options, int argc, char **argv,
       rc = rt_options_set(options, name, value, err);
       if (rc != 0)
         return rc;
-    } else if (find_setting(name) == NULL) {
-      return rt_error_set(err, RT_EINVAL, name, "unknown option --%.60s", name);
     }
   }
   return 0;

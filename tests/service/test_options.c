@@ -196,6 +196,7 @@ static void test_bad_flags_are_named(void **state) {
   rt_error_t err = {0};
   char *unknown[] = {"rectrackd", "--listne", "x:1"};
   char *missing[] = {"rectrackd", "--listen"};
+  char *unknown_last[] = {"rectrackd", "--bogus"};
   char *negative[] = {"rectrackd", "--max-connections", "-1"};
   char *garbage[] = {"rectrackd", "--max-message-bytes", "4M"};
   char *zero[] = {"rectrackd", "--max-concurrent-streams=0"};
@@ -204,6 +205,10 @@ static void test_bad_flags_are_named(void **state) {
   (void)state;
   assert_int_equal(parse(&options, &err, 3, unknown), RT_EINVAL);
   assert_non_null(strstr(err.message, "listne"));
+  rt_options_free(&options);
+  /* Last on the line, an unknown flag is unknown, not one missing a value. */
+  assert_int_equal(parse(&options, &err, 2, unknown_last), RT_EINVAL);
+  assert_non_null(strstr(err.message, "unknown option --bogus"));
   rt_options_free(&options);
   assert_int_equal(parse(&options, &err, 2, missing), RT_EINVAL);
   assert_non_null(strstr(err.message, "--listen"));
