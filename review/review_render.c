@@ -1,9 +1,12 @@
 /*
  * The renderer object behind ExportReview: it owns the model of the data
- * set (and a summary when the caller gave none), asks the format's step
- * function for the next unit of the document until about one chunk of
- * output is pending, and hands that output out in pieces of at most
- * RT_REVIEW_CHUNK_MAX bytes. Memory stays bounded by one unit plus one
+ * set (and a summary when the caller gave none), or for a document read
+ * from a source the stream (review_stream.c) with the figures of its
+ * first pass; asks the format's step function for the next unit of the
+ * document until about one chunk of output is pending, and hands that
+ * output out in pieces of at most RT_REVIEW_CHUNK_MAX bytes. The step
+ * functions reach the rows of a table through rt_review_next_row(), the
+ * same for both kinds. Memory stays bounded by one unit plus one
  * chunk, whatever the size of the review. XLSX is the exception by nature:
  * libxlsxwriter builds the workbook in a temporary file (a batch of rows
  * per call), and the file is then read back chunk by chunk.
@@ -161,11 +164,6 @@ int rt_review_renderer_new(const rt_review_input_t *in,
 fail:
   rt_review_renderer_free(r);
   return rc;
-}
-
-bool rt_review_streams(rt_review_format_t format, const char *table) {
-  return format_extension(format) != NULL &&
-         (format != RT_REVIEW_CSV || csv_table(table) != NULL);
 }
 
 int rt_review_stream_new(const rt_review_stream_input_t *in,

@@ -172,10 +172,12 @@ int rt_review_renderer_next(rt_review_renderer_t *r, const uint8_t **chunk,
  * reaches it, works out that subject's figures (the same code as for
  * arrays, on a data set of one subject) and writes its rows, so that its
  * memory is one subject's records plus one chunk of output, whatever the
- * size of the data set. The document is byte for byte the one the arrays
- * of the same snapshot give. rt_review_streams() says which formats and
- * tables are rendered this way (CSV, every table, today); the others
- * still need the arrays.
+ * size of the data set. The figures that head the document come from a
+ * first pass over the same source (when rt_review_stream_new() is
+ * called; a CSV table has none), which keeps the distinct keys (themes,
+ * actors with their names, SDG targets, GCM objectives), never the
+ * records. The document is byte for byte the one the arrays of the same
+ * snapshot give, in every format.
  */
 
 /* What the renderer asks a source to walk. */
@@ -254,15 +256,13 @@ typedef struct rt_review_stream_input {
   const rt_review_source_t *source;
 } rt_review_stream_input_t;
 
-/* True when format (and, for CSV, table) is rendered from a source. */
-bool rt_review_streams(rt_review_format_t format, const char *table);
-
 /*
- * Starts an export rendered from a source. Returns 0 with *out set (use
- * it as any renderer: rt_review_renderer_next, rt_review_renderer_free),
- * RT_EINVAL (bad format, table or dates, or a format that
- * rt_review_streams() refuses; err->field says which) or RT_ENOMEM. The
- * source is first called by rt_review_renderer_next().
+ * Starts an export rendered from a source, and runs its first pass (the
+ * figures; O(subjects) time, so call it where a long step is fine: the
+ * service calls it on a worker). Returns 0 with *out set (use it as any
+ * renderer: rt_review_renderer_next, rt_review_renderer_free), RT_EINVAL
+ * (bad format, table or dates; err->field says which), RT_ENOMEM or the
+ * source's error code.
  */
 int rt_review_stream_new(const rt_review_stream_input_t *in,
                          rt_review_format_t format, const char *table,
