@@ -799,7 +799,7 @@ static int next_period_entry(rt_review_stream_t *st, bool changes_only,
 static int period_row(rt_review_doc_t *doc, const rt_review_table_t *t,
                       bool changes_only) {
   rt_review_stream_t *st = doc->stream;
-  size_t index;
+  size_t index = 0;
   int rc = next_period_entry(st, changes_only, &index);
   if (rc <= 0)
     return rc;
@@ -966,7 +966,7 @@ static bool room(size_t max, size_t listed) { return max == 0 || listed < max; }
 static int collect_lists(rt_review_stream_t *st, Rectrack__V1__ReviewSummary *s,
                          size_t max) {
   int rc = 0;
-  size_t index;
+  size_t index = 0;
   start_part(st, PART_NONE, 0, NULL);
   while (rc == 0 && room(max, s->n_changes) &&
          (rc = next_period_entry(st, true, &index)) == 1)
