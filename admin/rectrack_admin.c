@@ -750,7 +750,8 @@ static int command_verify(int argc, char **argv) {
       printf("%s is sound\n", opts.data_dir);
     }
     if (report.notice_count > 0)
-      printf("%zu notice%s: values outside the reference lists, to correct\n",
+      printf("%zu notice%s: data written before the rules that now refuse "
+             "it, kept as it is, to correct\n",
              report.notice_count, report.notice_count == 1 ? "" : "s");
   }
   rt_verify_report_free(&report);

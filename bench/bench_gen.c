@@ -439,7 +439,9 @@ void bench_gen_follow_up(const bench_gen_t *gen, size_t i, size_t k,
   out->status = statuses_by_weight[below(&r, weights)] - '0';
   out->note = sentence(&r, s, 8 + below(&r, 10), true);
   out->reported_by = (char *)bench_actor_id(s, below(&r, gen->actors));
-  out->as_of = put(s, "%04zu-%02zu-%02zu", 2021 + k * 2 + below(&r, 2),
+  /* Two years apart, all in the past: the server refuses a report dated
+   * after tomorrow. */
+  out->as_of = put(s, "%04zu-%02zu-%02zu", 2019 + k * 2 + below(&r, 2),
                    1 + below(&r, 12), 1 + below(&r, 28));
 }
 

@@ -6,7 +6,9 @@
  * argument parser, output rendering (table, JSON, CSV) and the generic
  * protobuf-c helpers the commands are built from. May call rt_client (the
  * blocking gRPC transport), rt_dataset (import format, enum names),
- * rt_validate and the generated rectrack.v1 messages. Not a public API: the
+ * rt_validate and the generated rectrack.v1 messages. Names people read
+ * (actor names in tables, the reference lists of `ref`) come from the
+ * server (rt_cli_names.c, rt_cli_reference.c). Not a public API: the
  * only consumer is the rectrack executable and its unit tests.
  */
 #ifndef RT_CLI_H
@@ -106,11 +108,12 @@ typedef struct rt_cli {
   rt_cli_format_t format;
   FILE *out;
   FILE *err;
-  bool color;          /* colour status values in tables */
-  int width;           /* terminal columns for tables */
-  bool err_is_tty;     /* progress bars */
-  rt_client_t *client; /* created on the first call */
-  const char *program; /* "rectrack" */
+  bool color;                 /* colour status values in tables */
+  int width;                  /* terminal columns for tables */
+  bool err_is_tty;            /* progress bars */
+  rt_client_t *client;        /* created on the first call */
+  struct rt_cli_names *names; /* rt_cli_names.c: read on first use */
+  const char *program;        /* "rectrack" */
 } rt_cli_t;
 
 /* A command: `rec add`, `status`. sub is NULL for one-word commands. */
@@ -132,6 +135,7 @@ extern const rt_cli_command_t rt_cli_followup_commands[];
 extern const rt_cli_command_t rt_cli_import_commands[];
 extern const rt_cli_command_t rt_cli_misc_commands[];
 extern const rt_cli_command_t rt_cli_completion_commands[];
+extern const rt_cli_command_t rt_cli_reference_commands[];
 
 /* Every table, NULL-terminated (for dispatch, help and completion). */
 extern const rt_cli_command_t *const rt_cli_command_tables[];
@@ -265,6 +269,23 @@ void rt_cli_print_list(rt_cli_t *cli, const ProtobufCMessage *const *items,
                        size_t count, const rt_cli_column_t *columns,
                        size_t column_count, const char *json_key,
                        const ProtobufCMessageDescriptor *descriptor);
+
+/* Prints text wrapped at width columns, at words; continuation lines are
+ * indented by indent spaces (the first line is the caller's to start).
+ * Ends with a newline. */
+void rt_cli_print_wrapped(FILE *out, const char *text, size_t indent,
+                          size_t width);
+
+/* The name of actor id, read from the server with every actor the first
+ * time a name is wanted (rt_cli_names.c); the id itself when the server
+ * has no name for it. Valid until rt_cli_names_free, which the CLI's
+ * exit calls. "" for NULL or "". */
+const char *rt_cli_actor_name(rt_cli_t *cli, const char *id);
+/* The same for a table cell: takes id (malloc'd, may be NULL) and returns
+ * the name in a malloc'd string of its own (the caller frees it), or id
+ * itself when no copy can be made. */
+char *rt_cli_named_actor(rt_cli_t *cli, char *id);
+void rt_cli_names_free(rt_cli_t *cli);
 
 /* Prints one message: "field: value" lines, a JSON object, or CSV. */
 void rt_cli_print_record(rt_cli_t *cli, const ProtobufCMessage *message);

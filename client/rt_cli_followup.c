@@ -304,7 +304,7 @@ static void print_history_table(rt_cli_t *cli, const rt_cli_list_t *list,
         rt_cli_field_text(item, "as_of", false),
         rt_cli_field_text(item, measurements ? "value" : "status", false),
         state_and_reviewer(item),
-        rt_cli_field_text(item, "reported_by", false),
+        rt_cli_named_actor(cli, rt_cli_field_text(item, "reported_by", false)),
         rt_cli_field_text(item, "recorded_by", false),
         rt_cli_field_text(item, measurements ? "source" : "note", false)};
     rt_cli_table_add_row(table, (const char *const *)cells);
@@ -437,6 +437,17 @@ static int list_overdue(rt_cli_t *cli, const char *as_of, bool commitments,
 static const char *const overdue_headers[] = {"ID",   "STATUS", "DUE",
                                               "DAYS", "ACTOR",  "TITLE"};
 
+/* Days from the item's due date to as_of; -1 without a due date. */
+static long days_overdue(const ProtobufCMessage *item, const char *as_of) {
+  char *due_text = rt_cli_field_text(item, "due_date", false);
+  long due = 0, now = 0, days = -1;
+  if (due_text && rt_date_to_days(due_text, &due) == 0 &&
+      rt_date_to_days(as_of, &now) == 0)
+    days = now - due;
+  free(due_text);
+  return days;
+}
+
 static void overdue_row(rt_cli_t *cli, rt_cli_table_t *table,
                         const ProtobufCMessage *item, const char *as_of) {
   const char *actor_field =
@@ -449,11 +460,12 @@ static void overdue_row(rt_cli_t *cli, rt_cli_table_t *table,
                     NULL,
                     rt_cli_field_text(item, actor_field, false),
                     rt_cli_field_text(item, "title", false)};
-  long due = 0, now = 0;
-  if (cells[2] && rt_date_to_days(cells[2], &due) == 0 &&
-      rt_date_to_days(as_of, &now) == 0 &&
-      asprintf(&cells[3], "%ld", now - due) < 0)
+  long days = days_overdue(item, as_of);
+  if (days >= 0 && asprintf(&cells[3], "%ld", days) < 0)
     cells[3] = NULL;
+  /* The table names the actor; CSV keeps the id, as the record does. */
+  if (cli->format == RT_CLI_FORMAT_TABLE)
+    cells[4] = rt_cli_named_actor(cli, cells[4]);
   if (cli->format == RT_CLI_FORMAT_CSV) {
     for (size_t c = 0; c < 6; c++) {
       if (c > 0)
@@ -475,8 +487,13 @@ static void print_overdue(rt_cli_t *cli, const rt_cli_list_t *lists,
     const char *keys[2] = {"recommendations", "commitments"};
     for (size_t l = 0; l < 2; l++) {
       json_t *array = json_array();
-      for (size_t i = 0; i < lists[l].item_count; i++)
-        json_array_append_new(array, rt_cli_message_to_json(lists[l].items[i]));
+      for (size_t i = 0; i < lists[l].item_count; i++) {
+        json_t *item = rt_cli_message_to_json(lists[l].items[i]);
+        long days = days_overdue(lists[l].items[i], as_of);
+        if (json_is_object(item) && days >= 0)
+          json_object_set_new(item, "days_overdue", json_integer(days));
+        json_array_append_new(array, item);
+      }
       json_object_set_new(doc, keys[l], array);
     }
     rt_cli_print_json(cli, doc, false);
@@ -689,6 +706,7 @@ static void print_pending(rt_cli_t *cli, const pending_t *p) {
       }
       fputs("\r\n", cli->out);
     } else {
+      cells[5] = rt_cli_named_actor(cli, cells[5]); /* BY: a name */
       rt_cli_table_add_row(table, (const char *const *)cells);
     }
     for (size_t c = 0; c < PENDING_COLUMNS; c++)

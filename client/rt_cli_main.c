@@ -44,8 +44,13 @@ const rt_arg_spec_t rt_cli_global_specs[] = {
 };
 
 const rt_cli_command_t *const rt_cli_command_tables[] = {
-    rt_cli_records_commands, rt_cli_followup_commands,   rt_cli_import_commands,
-    rt_cli_misc_commands,    rt_cli_completion_commands, NULL,
+    rt_cli_records_commands,
+    rt_cli_followup_commands,
+    rt_cli_import_commands,
+    rt_cli_misc_commands,
+    rt_cli_reference_commands,
+    rt_cli_completion_commands,
+    NULL,
 };
 
 static const char exit_code_help[] =
@@ -593,6 +598,7 @@ static int dispatch(rt_cli_t *cli, const rt_args_t *global) {
 }
 
 static void cli_free(rt_cli_t *cli) {
+  rt_cli_names_free(cli);
   rt_client_free(cli->client);
   free(cli->server);
   free(cli->ca_file);

@@ -385,6 +385,13 @@ static void print_csv(rt_cli_t *cli, const ProtobufCMessage *const *items,
   free(names);
 }
 
+/* Fields that hold one actor's id. */
+static bool is_actor_field(const char *field) {
+  return strcmp(field, "actor_id") == 0 ||
+         strcmp(field, "lead_actor_id") == 0 ||
+         strcmp(field, "reported_by") == 0;
+}
+
 static void print_table(rt_cli_t *cli, const ProtobufCMessage *const *items,
                         size_t count, const rt_cli_column_t *columns,
                         size_t column_count) {
@@ -405,8 +412,12 @@ static void print_table(rt_cli_t *cli, const ProtobufCMessage *const *items,
       rt_cli_table_set_status_column(table, c);
   }
   for (size_t r = 0; r < count; r++) {
-    for (size_t c = 0; c < column_count; c++)
+    for (size_t c = 0; c < column_count; c++) {
       cells[c] = rt_cli_field_text(items[r], columns[c].field, false);
+      /* A person reads the actor's name; JSON and CSV keep the id. */
+      if (is_actor_field(columns[c].field))
+        cells[c] = rt_cli_named_actor(cli, (char *)cells[c]);
+    }
     rt_cli_table_add_row(table, cells);
     for (size_t c = 0; c < column_count; c++)
       free((char *)cells[c]);
@@ -490,8 +501,7 @@ static void collect_fields(const ProtobufCMessage *message, const char *prefix,
   }
 }
 
-/* Prints text wrapped at width columns, continuation lines indented. */
-static void print_wrapped(FILE *out, const char *text, size_t indent,
+void rt_cli_print_wrapped(FILE *out, const char *text, size_t indent,
                           size_t width) {
   size_t room = width > indent + 20 ? width - indent : 20, used = 0;
   const char *p = text;
@@ -537,8 +547,8 @@ static void print_fields(rt_cli_t *cli, const ProtobufCMessage *message) {
     if (tint != NULL)
       fprintf(cli->out, "%s%s\x1b[0m\n", tint, lines.values[i]);
     else
-      print_wrapped(cli->out, lines.values[i], label_width + 1,
-                    (size_t)cli->width);
+      rt_cli_print_wrapped(cli->out, lines.values[i], label_width + 1,
+                           (size_t)cli->width);
     free(lines.labels[i]);
     free(lines.values[i]);
   }

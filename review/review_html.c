@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ROWS_PER_STEP 64
@@ -52,7 +53,11 @@ static const char style[] =
     "font-variant-numeric:tabular-nums;white-space:nowrap}\n"
     "td.t{white-space:pre-line}td.s,td.d{white-space:nowrap}table.t-"
     "indicators,table.t-commitments,table.t-recommendations{font-size:.8em}"
-    "table.t-indicators td.t{overflow-wrap:anywhere}\n"
+    "table.t-indicators td.t{overflow-wrap:break-word}td.u{white-space:"
+    "nowrap}\n"
+    "nav.toc{border:1px solid #c8c8c8;background:#fbfbfb;padding:.4em 1em;"
+    "margin:1em 0}nav.toc ol{margin:.3em 0;padding-left:1.4em;columns:2}"
+    "a{color:#005a8c}td a{overflow-wrap:anywhere}\n"
     ".sw{display:inline-block;width:.85em;height:.85em;margin-right:.35em;"
     "border:1px solid #555;vertical-align:-.1em}\n"
     ".s0{background:#DDDDDD}.s1{background:#999999}.s2{background:#E69F00}"
@@ -78,7 +83,7 @@ static const char style[] =
     "@media print{body{max-width:none;margin:0;font-size:9.5pt}h2,h3{break-"
     "after:avoid}h2{break-before:auto}thead{display:table-header-group}tr,"
     "figure,.figures,.ind,.chart{break-inside:"
-    "avoid}.charts{grid-template-columns:"
+    "avoid}nav.toc{display:none}.charts{grid-template-columns:"
     "1fr 1fr}*{-webkit-"
     "print-color-adjust:exact;print-color-adjust:exact}}\n";
 
@@ -140,6 +145,68 @@ static void html_figures(rt_review_buf_t *b,
   rt_review_buf_puts(b, "</div>\n");
 }
 
+/* The sections in the order they come, with the ids they carry. */
+static const struct {
+  const char *id, *title;
+} contents[] = {
+    {"status", "Status of all items"},
+    {"chart-themes", "Recommendations by theme"},
+    {"chart-actors", "Recommendations and commitments by actor"},
+    {"indicator-charts", "Quantified targets: measurements"},
+    {"changes", "Status changes in the period"},
+    {"overdue", "Overdue"},
+    {"indicators", "Quantified commitments"},
+    {"recommendations", "Recommendations by theme"},
+    {"commitments", "Commitments"},
+    {"sdg_targets", "Items per SDG target"},
+    {"gcm_objectives", "Items per GCM objective"},
+    {"no_information", "No information in the period"},
+};
+
+/* The table of contents: links within the document only. */
+static void html_contents(rt_review_buf_t *b) {
+  rt_review_buf_puts(b, "<nav class=\"toc\" aria-label=\"Contents\"><b>"
+                        "Contents</b><ol>\n");
+  for (size_t i = 0; i < sizeof contents / sizeof *contents; i++)
+    rt_review_buf_printf(b, "<li><a href=\"#%s\">%s</a></li>\n", contents[i].id,
+                         contents[i].title);
+  rt_review_buf_puts(b, "</ol></nav>\n");
+}
+
+/* Whether entry is an absolute http or https URL (what the server takes
+ * as evidence, besides DOIs). */
+static bool is_web_address(const char *entry) {
+  return strncmp(entry, "https://", 8) == 0 ||
+         strncmp(entry, "http://", 7) == 0;
+}
+
+/* Evidence entries as links: a URL to itself, a DOI to its resolver;
+ * anything else (written before evidence was checked) as text. */
+static void html_evidence(rt_review_buf_t *b, const rt_review_cell_t *cell) {
+  rt_review_buf_puts(b, "<td class=\"t\">");
+  for (size_t i = 0; i < cell->list_len; i++) {
+    const char *entry = cell->list[i] ? cell->list[i] : "";
+    if (i > 0)
+      rt_review_buf_puts(b, "<br>");
+    bool doi = strncmp(entry, "doi:", 4) == 0 && entry[4] != '\0';
+    if (!is_web_address(entry) && !doi) {
+      rt_review_put_html(b, entry);
+      continue;
+    }
+    rt_review_buf_puts(b, "<a rel=\"noopener noreferrer\" href=\"");
+    if (doi) {
+      rt_review_buf_puts(b, "https://doi.org/");
+      rt_review_put_html(b, entry + 4);
+    } else {
+      rt_review_put_html(b, entry);
+    }
+    rt_review_buf_puts(b, "\">");
+    rt_review_put_html(b, entry);
+    rt_review_buf_puts(b, "</a>");
+  }
+  rt_review_buf_puts(b, "</td>");
+}
+
 static void html_head(rt_review_doc_t *doc) {
   rt_review_buf_t *b = doc->out;
   const Rectrack__V1__ReviewSummary *s = doc->ctx.summary;
@@ -160,7 +227,8 @@ static void html_head(rt_review_doc_t *doc) {
                        from, m->to, m->as_of, from, m->to,
                        (unsigned long long)s->revision);
   html_figures(b, s, &doc->totals);
-  rt_review_buf_puts(b, "<h2>Status of all items</h2>\n");
+  html_contents(b);
+  rt_review_buf_puts(b, "<h2 id=\"status\">Status of all items</h2>\n");
   rt_review_svg_status_overview(b, s->by_status, s->n_by_status);
   rt_review_buf_puts(b, "<table class=\"t-status\"><thead><tr><th>Status</th>"
                         "<th>Items</th><th>Share</th></tr></thead><tbody>\n");
@@ -217,10 +285,19 @@ static void html_cell(rt_review_doc_t *doc, const rt_review_column_t *col,
     rt_review_put_html(b, cell->text);
     rt_review_buf_puts(b, "</td>");
     return;
+  case RT_CELL_LIST:
+    if (strcmp(col->key, "evidence") == 0) {
+      html_evidence(b, cell);
+      return;
+    }
+    /* fall through */
   default:
     rt_review_buf_reset(&doc->scratch);
     rt_review_cell_text(col, cell, "; ", &doc->scratch);
-    rt_review_buf_puts(b, "<td class=\"t\" dir=\"auto\">");
+    /* A unit ("per cent", "USD million") is read whole. */
+    rt_review_buf_puts(b, strcmp(col->key, "unit") == 0
+                              ? "<td class=\"t u\" dir=\"auto\">"
+                              : "<td class=\"t\" dir=\"auto\">");
     rt_review_put_html(b, rt_review_buf_str(&doc->scratch));
     rt_review_buf_puts(b, "</td>");
   }
@@ -241,13 +318,45 @@ static void open_theme_group(rt_review_doc_t *doc, const rt_review_table_t *t,
   if (doc->row > 0)
     rt_review_buf_puts(doc->out, "</tbody></table>\n");
   rt_review_buf_puts(doc->out, "<h3 dir=\"auto\">Theme: ");
-  rt_review_put_html(doc->out, theme[0] ? theme : "(no theme)");
+  rt_review_put_html(
+      doc->out,
+      rt_review_key_label(doc->ctx.model, RT_REVIEW_KEY_THEME, theme, NULL, 0));
   rt_review_buf_puts(doc->out, "</h3>\n");
   open_table(doc, t);
 }
 
+/* SDG targets beyond this many are summed up under the chart. */
+#define MAX_SDG_BARS 25
+
+/* The chart of the SDG or GCM section: items per target or objective,
+ * by status, labelled with the target's label or objective's title. */
+static void html_tag_chart(rt_review_doc_t *doc, bool gcm) {
+  Rectrack__V1__StatusCount **counts = NULL;
+  size_t n = 0;
+  if (rt_review_breakdown_counts(&doc->ctx, gcm, &counts, &n) != 0) {
+    doc->out->failed = true;
+    return;
+  }
+  if (gcm)
+    rt_review_svg_status_bars(
+        doc->out, doc->ctx.model, counts, n, SIZE_MAX,
+        "Status of the items tagged with each objective of the Global "
+        "Compact for Safe, Orderly and Regular Migration",
+        "Number of items", "GCM objective", RT_REVIEW_KEY_GCM);
+  else
+    rt_review_svg_status_bars(
+        doc->out, doc->ctx.model, counts, n, MAX_SDG_BARS,
+        "Status of the items tagged with each target of the Sustainable "
+        "Development Goals",
+        "Number of items", "SDG target", RT_REVIEW_KEY_SDG);
+  free(counts);
+}
+
 static void html_heading(rt_review_doc_t *doc, const rt_review_table_t *t) {
   rt_review_buf_printf(doc->out, "<h2 id=\"%s\">%s</h2>\n", t->key, t->title);
+  if ((t == &rt_review_table_sdg || t == &rt_review_table_gcm) &&
+      t->row_count(&doc->ctx) > 0)
+    html_tag_chart(doc, t == &rt_review_table_gcm);
 }
 
 static const rt_review_table_style_t html_style = {
@@ -314,7 +423,8 @@ static void indicator_heading(rt_review_doc_t *doc,
 static int html_indicator_chart(rt_review_doc_t *doc) {
   if (doc->row == 0)
     rt_review_buf_puts(doc->out,
-                       "<h2>Quantified targets: measurements against the "
+                       "<h2 id=\"indicator-charts\">Quantified targets: "
+                       "measurements against the "
                        "straight path to the target</h2>\n<div "
                        "class=\"charts\">\n");
   const rt_review_item_t *it = NULL;
@@ -339,21 +449,22 @@ static int html_indicator_chart(rt_review_doc_t *doc) {
 static int html_charts(rt_review_doc_t *doc) {
   const Rectrack__V1__ReviewSummary *s = doc->ctx.summary;
   if (doc->section == S_CHART_THEME) {
-    rt_review_buf_puts(doc->out, "<section class=\"chart\"><h2>"
-                                 "Recommendations by theme</h2>\n");
-    rt_review_svg_status_bars(doc->out, doc->ctx.model, s->by_theme,
-                              s->n_by_theme, SIZE_MAX,
-                              "Status of recommendations by theme",
-                              "Number of recommendations", "Theme", false);
+    rt_review_buf_puts(doc->out, "<section class=\"chart\"><h2 "
+                                 "id=\"chart-themes\">Recommendations by "
+                                 "theme</h2>\n");
+    rt_review_svg_status_bars(
+        doc->out, doc->ctx.model, s->by_theme, s->n_by_theme, SIZE_MAX,
+        "Status of recommendations by theme", "Number of recommendations",
+        "Theme", RT_REVIEW_KEY_THEME);
   } else {
-    rt_review_buf_puts(doc->out, "<section class=\"chart\"><h2>"
-                                 "Recommendations and commitments by "
-                                 "actor</h2>\n");
+    rt_review_buf_puts(doc->out, "<section class=\"chart\"><h2 "
+                                 "id=\"chart-actors\">Recommendations and "
+                                 "commitments by actor</h2>\n");
     rt_review_svg_status_bars(
         doc->out, doc->ctx.model, s->by_actor, s->n_by_actor, MAX_ACTOR_BARS,
         "Status by actor: recommendations the actor leads or is addressed by, "
         "and commitments it made.",
-        "Number of items", "Actor", true);
+        "Number of items", "Actor", RT_REVIEW_KEY_ACTOR);
   }
   rt_review_buf_puts(doc->out, "</section>\n");
   return 1;

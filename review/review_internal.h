@@ -121,6 +121,8 @@ typedef struct rt_review_model {
   size_t measurement_count;
   const Rectrack__V1__Actor **actors; /* by id */
   size_t actor_count;
+  const Rectrack__V1__Source **sources; /* by id */
+  size_t source_count;
   /* Follow-ups and measurements of active subjects awaiting validation
    * (any date): they count for nothing else in the review. */
   size_t pending_count;
@@ -140,6 +142,35 @@ int rt_review_item_compare_ids(const rt_review_item_t *a,
 int rt_review_reported_status(const rt_review_item_t *it);
 /* Actor name for an id, or the id itself when unknown. */
 const char *rt_review_actor_name(const rt_review_model_t *m, const char *id);
+/* The source of an id, or NULL. */
+const Rectrack__V1__Source *rt_review_source(const rt_review_model_t *m,
+                                             const char *id);
+/* "Title (YYYY-MM-DD)" of a source, written into out (size bytes); the
+ * id itself when the source is unknown or has no title. */
+const char *rt_review_source_label(const rt_review_model_t *m, const char *id,
+                                   char *out, size_t size);
+/* The title of a theme (the reference lists', then those added at run
+ * time in the input); the id itself when unknown, "" for no theme. */
+const char *rt_review_theme_title(const rt_review_model_t *m, const char *id);
+/* The official title of GCM objective n, "" outside 1..23. */
+const char *rt_review_gcm_title(int objective);
+/* The short label of an SDG target, "" when it is not one. */
+const char *rt_review_sdg_label(const char *target);
+/* What the keys of a status count are, for the label a reader sees. */
+typedef enum rt_review_key_kind {
+  RT_REVIEW_KEY_THEME, /* a theme id: its title, "(no theme)" for "" */
+  RT_REVIEW_KEY_ACTOR, /* an actor id: its name */
+  RT_REVIEW_KEY_SDG,   /* an SDG target: "10.c: its label" */
+  RT_REVIEW_KEY_GCM,   /* a GCM objective number: "23: its title" */
+} rt_review_key_kind_t;
+/* The label of key, written into out (size bytes) or a static or model
+ * string; never NULL. */
+const char *rt_review_key_label(const rt_review_model_t *m,
+                                rt_review_key_kind_t kind, const char *key,
+                                char *out, size_t size);
+/* Whether an item belongs under "No information in the period": nothing
+ * reported in the period, and not closed (implemented or withdrawn). */
+bool rt_review_lacks_information(const rt_review_item_t *it);
 bool rt_review_in_period(const rt_review_model_t *m, const char *date);
 /* The summary of an initialised model (see rt_review_compute); NULL when
  * out of memory. Free with rt_review_summary_free(). */
@@ -181,12 +212,24 @@ typedef struct rt_review_column {
   int width; /* XLSX column width */
 } rt_review_column_t;
 
+/* Per-status counts of the items tagged with one SDG target or GCM
+ * objective (review_tables.c works them out on first use). */
+typedef struct rt_review_breakdown {
+  int counts[RT_REVIEW_STATUS_COUNT];
+} rt_review_breakdown_t;
+
 typedef struct rt_review_ctx {
   const rt_review_model_t *model;
   const Rectrack__V1__ReviewSummary *summary;
   char **gcm; /* scratch list for GCM objectives of one row */
   size_t gcm_cap;
+  char **names; /* scratch list for the actor names of one row */
+  size_t names_cap;
+  char source_text[640]; /* the source label of one row */
   char number_text[32];
+  /* Parallel to summary->by_sdg_target and by_gcm_objective; NULL until
+   * the SDG or GCM table is first filled. */
+  rt_review_breakdown_t *sdg_breakdown, *gcm_breakdown;
 } rt_review_ctx_t;
 
 typedef struct rt_review_table {
@@ -209,8 +252,18 @@ extern const rt_review_table_t rt_review_table_indicators;
 extern const rt_review_table_t rt_review_table_sdg;
 extern const rt_review_table_t rt_review_table_gcm;
 extern const rt_review_table_t rt_review_table_no_information;
+extern const rt_review_table_t rt_review_table_actors;
 
 void rt_review_ctx_close(rt_review_ctx_t *ctx);
+/* The status breakdown of row of the SDG (gcm false) or GCM table of the
+ * summary; NULL when out of memory. Valid until rt_review_ctx_close. */
+const rt_review_breakdown_t *rt_review_breakdown(rt_review_ctx_t *ctx, bool gcm,
+                                                 size_t row);
+/* The same breakdowns as status counts sorted by key, as the charts take
+ * them: a malloc'd array of *n pointers into the same block (free(*out)
+ * frees all); keys point into the summary. 0 or RT_ENOMEM. */
+int rt_review_breakdown_counts(rt_review_ctx_t *ctx, bool gcm,
+                               Rectrack__V1__StatusCount ***out, size_t *n);
 /* The cell as plain text (lists joined with separator) appended to b. */
 void rt_review_cell_text(const rt_review_column_t *col,
                          const rt_review_cell_t *cell, const char *separator,
@@ -307,12 +360,16 @@ int rt_review_stream_open(const rt_review_stream_input_t *in,
  * walked as the document is written) and *totals. Memory: the distinct
  * keys (themes, actors with their names, SDG targets, GCM objectives),
  * never the records. Sets base->actors to the actors' names (owned by the
- * stream). read_figures false (CSV: a table, no figures): only makes base
- * the document's model; *summary stays NULL. */
+ * stream). breakdowns (may be NULL): [0] and [1] set to the SDG and GCM
+ * rows' per-status counts (malloc'd; rt_review_ctx_t.sdg_breakdown and
+ * gcm_breakdown, which rt_review_ctx_close frees). read_figures false
+ * (CSV: a table, no figures): only reads the names and makes base the
+ * document's model; *summary stays NULL. */
 int rt_review_stream_figures(rt_review_stream_t *st, rt_review_model_t *base,
                              bool read_figures,
                              Rectrack__V1__ReviewSummary **summary,
-                             rt_review_totals_t *totals);
+                             rt_review_totals_t *totals,
+                             rt_review_breakdown_t **breakdowns);
 /* The next row of table t in the document's order (see
  * rt_review_next_row); sets doc->ctx to the row's subject, and back to
  * the document's model and summary after the last row. */
@@ -362,7 +419,7 @@ void rt_review_svg_status_bars(rt_review_buf_t *b, const rt_review_model_t *m,
                                Rectrack__V1__StatusCount *const *counts,
                                size_t count, size_t max_bars, const char *title,
                                const char *axis_label, const char *key_label,
-                               bool keys_are_actors);
+                               rt_review_key_kind_t keys);
 /* One 100% bar of all items by status (counts: by_status), with legend. */
 void rt_review_svg_status_overview(rt_review_buf_t *b,
                                    Rectrack__V1__StatusCount *const *counts,

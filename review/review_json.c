@@ -198,12 +198,19 @@ static int put_json(rt_review_buf_t *b, json_t *value) {
   return 0;
 }
 
+/* An enum value as its slug (rt_enum), null when unspecified. */
+static json_t *enum_value(const ProtobufCEnumDescriptor *type, int value) {
+  const char *slug = rt_enum_slug(type, value);
+  return slug ? json_string(slug) : json_null();
+}
+
 static json_t *actor_object(rt_review_buf_t *scratch,
                             const Rectrack__V1__Actor *a) {
   json_t *o = json_object();
   json_object_set_new(o, "id", text_value(scratch, a->id));
   json_object_set_new(o, "name", text_value(scratch, a->name));
-  json_object_set_new(o, "kind", json_integer(a->kind));
+  json_object_set_new(
+      o, "kind", enum_value(&rectrack__v1__actor_kind__descriptor, a->kind));
   json_object_set_new(o, "country", text_value(scratch, a->country));
   return o;
 }
@@ -213,7 +220,8 @@ static json_t *source_object(rt_review_buf_t *scratch,
   json_t *o = json_object();
   json_object_set_new(o, "id", text_value(scratch, s->id));
   json_object_set_new(o, "title", text_value(scratch, s->title));
-  json_object_set_new(o, "kind", json_integer(s->kind));
+  json_object_set_new(
+      o, "kind", enum_value(&rectrack__v1__source_kind__descriptor, s->kind));
   json_object_set_new(o, "date",
                       s->date[0] ? text_value(scratch, s->date) : json_null());
   json_object_set_new(o, "location", text_value(scratch, s->location));

@@ -56,7 +56,7 @@ static void md_head(rt_review_doc_t *doc) {
 static void md_matrix(rt_review_doc_t *doc, const char *title,
                       const char *key_label,
                       Rectrack__V1__StatusCount *const *counts, size_t n,
-                      bool keys_are_actors) {
+                      rt_review_key_kind_t keys) {
   rt_review_buf_t *b = doc->out;
   rt_review_buf_printf(b, "## %s\n\n| %s |", title, key_label);
   for (int s = 1; s < RT_REVIEW_STATUS_COUNT; s++)
@@ -76,10 +76,9 @@ static void md_matrix(rt_review_doc_t *doc, const char *title,
     }
     const char *key = counts[i]->key;
     rt_review_buf_puts(b, "| ");
-    rt_review_put_md(b, keys_are_actors
-                            ? rt_review_actor_name(doc->ctx.model, key)
-                        : key[0] ? key
-                                 : "(no theme)");
+    char text[600];
+    rt_review_put_md(
+        b, rt_review_key_label(doc->ctx.model, keys, key, text, sizeof text));
     rt_review_buf_puts(b, " |");
     for (int s = 1; s < RT_REVIEW_STATUS_COUNT; s++)
       rt_review_buf_printf(b, " %d |", per_status[s]);
@@ -126,7 +125,9 @@ static void md_cell(rt_review_doc_t *doc, const rt_review_column_t *col,
 static void md_theme_group(rt_review_doc_t *doc, const rt_review_table_t *t,
                            const char *theme) {
   rt_review_buf_puts(doc->out, doc->row > 0 ? "\n### Theme: " : "### Theme: ");
-  rt_review_put_md(doc->out, theme[0] ? theme : "(no theme)");
+  rt_review_put_md(
+      doc->out,
+      rt_review_key_label(doc->ctx.model, RT_REVIEW_KEY_THEME, theme, NULL, 0));
   rt_review_buf_puts(doc->out, "\n\n");
   md_header(doc, t);
 }
@@ -177,10 +178,10 @@ int rt_review_md_step(rt_review_doc_t *doc) {
     md_head(doc);
   } else if (doc->section == S_THEMES) {
     md_matrix(doc, "Recommendations by theme and status", "Theme", s->by_theme,
-              s->n_by_theme, false);
+              s->n_by_theme, RT_REVIEW_KEY_THEME);
   } else if (doc->section == S_ACTORS) {
     md_matrix(doc, "Items by actor and status", "Actor", s->by_actor,
-              s->n_by_actor, true);
+              s->n_by_actor, RT_REVIEW_KEY_ACTOR);
   } else if (doc->section < S_END) {
     rc = rt_review_table_step(doc, section_table(doc->section),
                               doc->section == S_RECOMMENDATIONS, &md_style);

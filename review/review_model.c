@@ -15,6 +15,7 @@
  */
 #include "review_internal.h"
 
+#include "rt_reference.h"
 #include "rt_validate.h"
 
 #include <math.h>
@@ -513,6 +514,102 @@ const char *rt_review_actor_name(const rt_review_model_t *m, const char *id) {
   return found && (*found)->name && (*found)->name[0] ? (*found)->name : id;
 }
 
+static int compare_sources(const void *a, const void *b) {
+  const Rectrack__V1__Source *x = *(const Rectrack__V1__Source *const *)a;
+  const Rectrack__V1__Source *y = *(const Rectrack__V1__Source *const *)b;
+  return strcmp(x->id, y->id);
+}
+
+static int index_sources(rt_review_model_t *m, const rt_review_input_t *in) {
+  m->sources = calloc(in->source_count + 1, sizeof *m->sources);
+  if (m->sources == NULL)
+    return RT_ENOMEM;
+  for (size_t i = 0; i < in->source_count; i++)
+    if (in->sources[i] && in->sources[i]->id)
+      m->sources[m->source_count++] = in->sources[i];
+  qsort(m->sources, m->source_count, sizeof *m->sources, compare_sources);
+  return 0;
+}
+
+const Rectrack__V1__Source *rt_review_source(const rt_review_model_t *m,
+                                             const char *id) {
+  if (id == NULL || id[0] == '\0')
+    return NULL;
+  Rectrack__V1__Source key = RECTRACK__V1__SOURCE__INIT;
+  key.id = (char *)id;
+  const Rectrack__V1__Source *keyp = &key;
+  const Rectrack__V1__Source **found = bsearch(
+      &keyp, m->sources, m->source_count, sizeof *m->sources, compare_sources);
+  return found ? *found : NULL;
+}
+
+const char *rt_review_source_label(const rt_review_model_t *m, const char *id,
+                                   char *out, size_t size) {
+  const Rectrack__V1__Source *source = rt_review_source(m, id);
+  if (source == NULL || source->title == NULL || source->title[0] == '\0')
+    return id ? id : "";
+  if (source->date != NULL && source->date[0] != '\0')
+    snprintf(out, size, "%s (%s)", source->title, source->date);
+  else
+    snprintf(out, size, "%s", source->title);
+  return out;
+}
+
+const char *rt_review_theme_title(const rt_review_model_t *m, const char *id) {
+  if (id == NULL || id[0] == '\0')
+    return "";
+  const rt_theme_t *theme = rt_theme(id);
+  if (theme != NULL)
+    return theme->title;
+  for (size_t i = 0; i < m->in->theme_count; i++) {
+    const Rectrack__V1__Theme *added = m->in->themes[i];
+    if (added && added->id && strcmp(added->id, id) == 0 && added->title &&
+        added->title[0] != '\0')
+      return added->title;
+  }
+  return id;
+}
+
+const char *rt_review_gcm_title(int objective) {
+  const rt_gcm_objective_t *o = rt_gcm_objective(objective);
+  return o ? o->title : "";
+}
+
+const char *rt_review_sdg_label(const char *target) {
+  const rt_sdg_target_t *t = rt_sdg_target(target ? target : "");
+  return t ? t->label : "";
+}
+
+const char *rt_review_key_label(const rt_review_model_t *m,
+                                rt_review_key_kind_t kind, const char *key,
+                                char *out, size_t size) {
+  key = key ? key : "";
+  switch (kind) {
+  case RT_REVIEW_KEY_ACTOR:
+    return rt_review_actor_name(m, key);
+  case RT_REVIEW_KEY_SDG:
+    if (rt_review_sdg_label(key)[0] == '\0')
+      return key;
+    snprintf(out, size, "%s: %s", key, rt_review_sdg_label(key));
+    return out;
+  case RT_REVIEW_KEY_GCM: {
+    const char *title = rt_review_gcm_title((int)strtol(key, NULL, 10));
+    if (title[0] == '\0')
+      return key;
+    snprintf(out, size, "%s: %s", key, title);
+    return out;
+  }
+  default:
+    return key[0] ? rt_review_theme_title(m, key) : "(no theme)";
+  }
+}
+
+bool rt_review_lacks_information(const rt_review_item_t *it) {
+  return !it->reported_in_period &&
+         it->status != RECTRACK__V1__STATUS__STATUS_IMPLEMENTED &&
+         it->status != RECTRACK__V1__STATUS__STATUS_WITHDRAWN;
+}
+
 int rt_review_model_init(rt_review_model_t *m, const rt_review_input_t *in,
                          rt_error_t *err) {
   memset(m, 0, sizeof *m);
@@ -522,7 +619,7 @@ int rt_review_model_init(rt_review_model_t *m, const rt_review_input_t *in,
     return rc;
   if ((rc = collect_items(m, in)) != 0 || (rc = index_follow_ups(m, in)) ||
       (rc = index_period(m)) || (rc = index_measurements(m, in)) ||
-      (rc = index_actors(m, in)))
+      (rc = index_actors(m, in)) || (rc = index_sources(m, in)))
     goto fail;
   evaluate_items(m);
   return 0;
@@ -542,5 +639,6 @@ void rt_review_model_close(rt_review_model_t *m) {
   free(m->measurements);
   free(m->meas_subject);
   free(m->actors);
+  free(m->sources);
   memset(m, 0, sizeof *m);
 }

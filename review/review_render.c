@@ -122,7 +122,23 @@ static int start_document(rt_review_renderer_t *r, const char *table,
   doc->ctx.model = &r->model;
   doc->out = &r->out;
   doc->table = csv_table(table);
-  doc->cells = calloc(32, sizeof *doc->cells); /* widest table: 26 */
+  static const rt_review_table_t *const tables[] = {
+      &rt_review_table_recommendations,
+      &rt_review_table_commitments,
+      &rt_review_table_follow_ups,
+      &rt_review_table_measurements,
+      &rt_review_table_changes,
+      &rt_review_table_overdue,
+      &rt_review_table_indicators,
+      &rt_review_table_sdg,
+      &rt_review_table_gcm,
+      &rt_review_table_no_information,
+  };
+  size_t widest = 0;
+  for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
+    if (tables[i]->column_count > widest)
+      widest = tables[i]->column_count;
+  doc->cells = calloc(widest, sizeof *doc->cells);
   if (doc->cells == NULL)
     return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
   if (r->format == RT_REVIEW_XLSX)
@@ -194,9 +210,13 @@ int rt_review_stream_new(const rt_review_stream_input_t *in,
   if ((rc = rt_review_stream_open(in, &r->stream, err)) != 0)
     goto fail;
   Rectrack__V1__ReviewSummary *summary = NULL;
-  if ((rc = rt_review_stream_figures(r->stream, &r->model,
-                                     format != RT_REVIEW_CSV, &summary,
-                                     &r->doc.totals)) != 0) {
+  rt_review_breakdown_t *breakdowns[2] = {NULL, NULL};
+  rc = rt_review_stream_figures(r->stream, &r->model, format != RT_REVIEW_CSV,
+                                &summary, &r->doc.totals, breakdowns);
+  /* The ctx's from now on: its close frees them. */
+  r->doc.ctx.sdg_breakdown = breakdowns[0];
+  r->doc.ctx.gcm_breakdown = breakdowns[1];
+  if (rc != 0) {
     rc = rt_error_set(err, rc, NULL, "cannot read the review's figures");
     goto fail;
   }

@@ -110,11 +110,14 @@ static void count_status(counter_t *c, const char *key, int status) {
     e->by_status[status]++;
 }
 
-static void count_key(counter_t *c, const char *key, bool implemented) {
+/* A tag's count, implemented ones, and (for the breakdowns) per status. */
+static void count_key(counter_t *c, const char *key, int status) {
   key_entry_t *e = counter_at(c, key);
   if (e != NULL) {
     e->count++;
-    e->implemented += implemented;
+    e->implemented += status == RECTRACK__V1__STATUS__STATUS_IMPLEMENTED;
+    if (status >= 0 && status < RT_REVIEW_STATUS_COUNT)
+      e->by_status[status]++;
   }
 }
 
@@ -236,10 +239,18 @@ struct rt_review_stream {
   /* The document's model (dates, actors' names) and summary. */
   rt_review_model_t *base;
   Rectrack__V1__ReviewSummary *summary;
-  /* The actors' names: id and name of each, by id. */
+  /* The names every part of the document may show, kept for the whole
+   * document: the actors (id, name, kind, country), by id; the sources
+   * and the themes added at run time (copies); names_in carries the
+   * themes for the models' rt_review_theme_title. */
   Rectrack__V1__Actor *actor_records;
   const Rectrack__V1__Actor **actors;
   size_t n_actors;
+  Rectrack__V1__Source **sources; /* copies, by id */
+  size_t n_sources;
+  Rectrack__V1__Theme **added_themes; /* copies */
+  size_t n_added_themes;
+  rt_review_input_t names_in;
   /* The walk of the current part. */
   int part, part_kind;
   const rt_review_table_t *table;
@@ -299,13 +310,31 @@ int rt_review_stream_open(const rt_review_stream_input_t *in,
   return 0;
 }
 
+/* Gives a model the document's actors and sources (by id) in place of
+ * its own; take_names() before closing it. */
+static void lend_names(rt_review_stream_t *st, rt_review_model_t *m) {
+  free(m->actors);
+  free(m->sources);
+  m->actors = st->actors;
+  m->actor_count = st->n_actors;
+  m->sources = (const Rectrack__V1__Source **)st->sources;
+  m->source_count = st->n_sources;
+}
+
+static void take_names(rt_review_model_t *m) {
+  m->actors = NULL;
+  m->actor_count = 0;
+  m->sources = NULL;
+  m->source_count = 0;
+}
+
 /* Ends the current subject: its model, its summary, and what the source
  * gave for it. */
 static void close_window(rt_review_stream_t *st) {
   rt_review_summary_free(st->win_summary);
   st->win_summary = NULL;
   if (st->win_open) {
-    st->win.actors = NULL; /* the stream's */
+    take_names(&st->win); /* the stream's */
     rt_review_model_close(&st->win);
   }
   st->win_open = false;
@@ -348,14 +377,14 @@ static int open_window(rt_review_stream_t *st, const ProtobufCMessage *record,
       .follow_up_count = n_fus,
       .measurements = meas,
       .measurement_count = n_meas,
+      .themes = st->added_themes,
+      .theme_count = st->n_added_themes,
   };
   rc = rt_review_model_init(&st->win, &st->win_in, err);
   if (rc != 0)
     return rc;
   st->win_open = true;
-  free(st->win.actors);
-  st->win.actors = st->actors;
-  st->win.actor_count = st->n_actors;
+  lend_names(st, &st->win);
   return 0;
 }
 
@@ -500,7 +529,7 @@ static const char *const gcm_keys[] = {
 
 /* Each distinct non-empty value of a list once. */
 static void count_distinct_keys(counter_t *c, char *const *values, size_t n,
-                                bool implemented) {
+                                int status) {
   for (size_t i = 0; i < n; i++) {
     if (values[i] == NULL || values[i][0] == '\0')
       continue;
@@ -508,12 +537,12 @@ static void count_distinct_keys(counter_t *c, char *const *values, size_t n,
     for (size_t j = 0; j < i && !seen; j++)
       seen = values[j] && strcmp(values[j], values[i]) == 0;
     if (!seen)
-      count_key(c, values[i], implemented);
+      count_key(c, values[i], status);
   }
 }
 
 static void count_objectives(counter_t *c, const int32_t *values, size_t n,
-                             bool implemented) {
+                             int status) {
   for (size_t i = 0; i < n; i++) {
     if (values[i] < 1 || values[i] > 23)
       continue;
@@ -521,7 +550,7 @@ static void count_objectives(counter_t *c, const int32_t *values, size_t n,
     for (size_t j = 0; j < i && !seen; j++)
       seen = values[j] == values[i];
     if (!seen)
-      count_key(c, gcm_keys[values[i]], implemented);
+      count_key(c, gcm_keys[values[i]], status);
   }
 }
 
@@ -560,7 +589,9 @@ static int add_subject(rt_review_stream_t *st, figures_t *f,
                        rt_review_totals_t *totals) {
   const rt_review_model_t *w = &st->win;
   const rt_review_item_t *it = window_item(st);
-  bool done = it->status == RECTRACK__V1__STATUS__STATUS_IMPLEMENTED;
+  int status = it->status >= 0 && it->status < RT_REVIEW_STATUS_COUNT
+                   ? it->status
+                   : RECTRACK__V1__STATUS__STATUS_NO_INFORMATION;
   f->pending += w->pending_count;
   if (it->rec) {
     const Rectrack__V1__Recommendation *r = it->rec;
@@ -568,14 +599,14 @@ static int add_subject(rt_review_stream_t *st, figures_t *f,
     count_status(&f->theme, r->theme, it->status);
     count_actors(&f->actor, r->lead_actor_id, r->addressed_to,
                  r->n_addressed_to, it->status);
-    count_distinct_keys(&f->sdg, r->sdg_targets, r->n_sdg_targets, done);
-    count_objectives(&f->gcm, r->gcm_objectives, r->n_gcm_objectives, done);
+    count_distinct_keys(&f->sdg, r->sdg_targets, r->n_sdg_targets, status);
+    count_objectives(&f->gcm, r->gcm_objectives, r->n_gcm_objectives, status);
   } else {
     const Rectrack__V1__Commitment *c = it->com;
     f->coms++;
     count_actors(&f->actor, c->actor_id, NULL, 0, it->status);
-    count_distinct_keys(&f->sdg, c->sdg_targets, c->n_sdg_targets, done);
-    count_objectives(&f->gcm, c->gcm_objectives, c->n_gcm_objectives, done);
+    count_distinct_keys(&f->sdg, c->sdg_targets, c->n_sdg_targets, status);
+    count_objectives(&f->gcm, c->gcm_objectives, c->n_gcm_objectives, status);
   }
   count_status(&f->status, "", it->status);
   for (size_t i = 0; i < w->period_count; i++) {
@@ -588,7 +619,7 @@ static int add_subject(rt_review_stream_t *st, figures_t *f,
   }
   totals->follow_ups += w->period_count;
   totals->overdue += it->days_overdue > 0;
-  totals->no_information += !it->reported_in_period;
+  totals->no_information += rt_review_lacks_information(it);
   if (it->com == NULL)
     return 0;
   if (it->has_indicator) {
@@ -644,9 +675,12 @@ static int read_actors(rt_review_stream_t *st) {
     rectrack__v1__actor__init(copy);
     copy->id = strdup(a->id);
     copy->name = strdup(a->name ? a->name : "");
-    if (copy->id == NULL || copy->name == NULL) {
+    copy->country = strdup(a->country ? a->country : "");
+    copy->kind = a->kind;
+    if (copy->id == NULL || copy->name == NULL || copy->country == NULL) {
       free(copy->id);
       free(copy->name);
+      free(copy->country);
       return RT_ENOMEM;
     }
     st->n_actors++;
@@ -663,6 +697,84 @@ static int read_actors(rt_review_stream_t *st) {
     st->actors[i] = &st->actor_records[i];
   qsort(st->actors, st->n_actors, sizeof *st->actors, compare_actor_ids);
   return 0;
+}
+
+static int compare_source_ids(const void *a, const void *b) {
+  return strcmp((*(Rectrack__V1__Source *const *)a)->id,
+                (*(Rectrack__V1__Source *const *)b)->id);
+}
+
+/* Copies of every record of a walk of sources or added themes into
+ * *out (a malloc'd array of *n messages). */
+static int read_copies(rt_review_stream_t *st, rt_review_walk_kind_t kind,
+                       ProtobufCMessage ***out, size_t *n) {
+  rt_review_walk_t walk = {.kind = kind};
+  int rc = st->src.open(st->src.data, &walk);
+  while (rc == 0) {
+    const ProtobufCMessage *record = NULL;
+    rc = st->src.next(st->src.data, &record);
+    if (rc <= 0)
+      break;
+    void *copy = copy_message(record);
+    if (copy == NULL || !grow_array((void ***)out, *n)) {
+      if (copy != NULL)
+        protobuf_c_message_free_unpacked(copy, NULL);
+      rc = RT_ENOMEM;
+      break;
+    }
+    (*out)[(*n)++] = copy;
+    rc = 0;
+    st->src.release(st->src.data);
+  }
+  st->src.release(st->src.data);
+  return rc < 0 ? rc : 0;
+}
+
+/* Every name the document shows: actors, sources, added themes. */
+static int read_names(rt_review_stream_t *st) {
+  int rc = read_actors(st);
+  if (rc == 0)
+    rc = read_copies(st, RT_REVIEW_WALK_SOURCES,
+                     (ProtobufCMessage ***)&st->sources, &st->n_sources);
+  if (rc == 0)
+    rc = read_copies(st, RT_REVIEW_WALK_ADDED_THEMES,
+                     (ProtobufCMessage ***)&st->added_themes,
+                     &st->n_added_themes);
+  if (rc != 0)
+    return rc;
+  /* Never NULL, even empty: the models bsearch them. */
+  if (st->sources == NULL &&
+      (st->sources = calloc(1, sizeof *st->sources)) == NULL)
+    return RT_ENOMEM;
+  size_t kept = 0; /* sources without an id cannot be named */
+  for (size_t i = 0; i < st->n_sources; i++)
+    if (st->sources[i]->id && st->sources[i]->id[0])
+      st->sources[kept++] = st->sources[i];
+    else
+      protobuf_c_message_free_unpacked(&st->sources[i]->base, NULL);
+  st->n_sources = kept;
+  if (kept > 0)
+    qsort(st->sources, kept, sizeof *st->sources, compare_source_ids);
+  st->names_in.themes = st->added_themes;
+  st->names_in.theme_count = st->n_added_themes;
+  return 0;
+}
+
+/* The per-status counts of each SDG target or GCM objective row of the
+ * summary (which lists the counter's keys in the same order). */
+static rt_review_breakdown_t *breakdowns_of(const counter_t *c) {
+  key_entry_t **order = counter_sorted(c);
+  rt_review_breakdown_t *b = calloc(c->n + 1, sizeof *b);
+  if (order == NULL || b == NULL) {
+    free(order);
+    free(b);
+    return NULL;
+  }
+  for (size_t i = 0; i < c->n; i++)
+    for (int st = 0; st < RT_REVIEW_STATUS_COUNT; st++)
+      b[i].counts[st] = order[i]->by_status[st];
+  free(order);
+  return b;
 }
 
 static Rectrack__V1__ReviewSummary *
@@ -702,15 +814,16 @@ build_summary(const rt_review_stream_t *st, const figures_t *f,
 int rt_review_stream_figures(rt_review_stream_t *st, rt_review_model_t *base,
                              bool read_figures,
                              Rectrack__V1__ReviewSummary **summary,
-                             rt_review_totals_t *totals) {
+                             rt_review_totals_t *totals,
+                             rt_review_breakdown_t **breakdowns) {
   *summary = NULL;
   memset(totals, 0, sizeof *totals);
   st->base = base;
-  if (!read_figures)
-    return 0;
-  int rc = read_actors(st);
-  base->actors = st->actors;
-  base->actor_count = st->n_actors;
+  int rc = read_names(st);
+  base->in = &st->names_in;
+  lend_names(st, base);
+  if (rc != 0 || !read_figures)
+    return rc;
   figures_t f = {0};
   start_part(st, PART_NONE, 0, NULL);
   while (rc == 0 && (rc = next_subject(st, true, RT_REVIEW_WALK_THEME)) == 1)
@@ -724,6 +837,10 @@ int rt_review_stream_figures(rt_review_stream_t *st, rt_review_model_t *base,
                   f.sdg.failed || f.gcm.failed))
     rc = RT_ENOMEM;
   if (rc == 0 && (st->summary = build_summary(st, &f, totals)) == NULL)
+    rc = RT_ENOMEM;
+  if (rc == 0 && breakdowns != NULL &&
+      ((breakdowns[0] = breakdowns_of(&f.sdg)) == NULL ||
+       (breakdowns[1] = breakdowns_of(&f.gcm)) == NULL))
     rc = RT_ENOMEM;
   counter_free(&f.theme);
   counter_free(&f.actor);
@@ -849,7 +966,7 @@ static int next_list_entry(rt_review_stream_t *st, int list) {
     const rt_review_item_t *it = window_item(st);
     bool listed = list == LIST_OVERDUE      ? it->days_overdue > 0
                   : list == LIST_INDICATORS ? it->has_indicator
-                                            : !it->reported_in_period;
+                                            : rt_review_lacks_information(it);
     if (listed)
       return window_summary(st) == 0 ? 1 : RT_ENOMEM;
   }
@@ -1027,7 +1144,8 @@ int rt_review_compute_stream(const rt_review_stream_input_t *in,
   if ((rc = rt_review_stream_open(in, &st, err)) != 0)
     goto done;
   st->max_list_items = max_list_items;
-  if ((rc = rt_review_stream_figures(st, &base, true, &s, &totals)) != 0 ||
+  if ((rc = rt_review_stream_figures(st, &base, true, &s, &totals, NULL)) !=
+          0 ||
       (rc = collect_lists(st, s, max_list_items)) != 0) {
     rc = rt_error_set(err, rc, NULL, "cannot compute the review summary: %s",
                       rt_strerror(rc));
@@ -1053,15 +1171,22 @@ void rt_review_stream_free(rt_review_stream_t *st) {
     rt_review_model_close(&st->win);
   }
   if (st->base != NULL && st->base->actors == st->actors) {
-    st->base->actors = NULL;
-    st->base->actor_count = 0;
+    take_names(st->base);
+    st->base->in = NULL;
   }
+  for (size_t i = 0; i < st->n_sources; i++)
+    protobuf_c_message_free_unpacked(&st->sources[i]->base, NULL);
+  free(st->sources);
+  for (size_t i = 0; i < st->n_added_themes; i++)
+    protobuf_c_message_free_unpacked(&st->added_themes[i]->base, NULL);
+  free(st->added_themes);
   for (size_t i = 0; i < st->n_themes; i++)
     free(st->themes[i]);
   free(st->themes);
   for (size_t i = 0; i < st->n_actors; i++) {
     free(st->actor_records[i].id);
     free(st->actor_records[i].name);
+    free(st->actor_records[i].country);
   }
   free(st->actor_records);
   free(st->actors);

@@ -459,7 +459,7 @@ static void add_no_information(builder_t *b, const rt_review_model_t *m) {
   }
   size_t n = 0;
   for (size_t i = 0; i < m->rec_count; i++)
-    if (!m->recs[i].reported_in_period)
+    if (rt_review_lacks_information(&m->recs[i]))
       rec_ids[n++] = &m->recs[i];
   qsort(rec_ids, n, sizeof *rec_ids, compare_items_by_id);
   for (size_t i = 0; i < n; i++) {
@@ -469,7 +469,7 @@ static void add_no_information(builder_t *b, const rt_review_model_t *m) {
     s->no_information_count++;
   }
   for (size_t i = 0; i < m->com_count; i++)
-    if (!m->coms[i].reported_in_period) {
+    if (rt_review_lacks_information(&m->coms[i])) {
       if (room(m, s->n_no_information_ids))
         s->no_information_ids[s->n_no_information_ids++] =
             dup_text(b, m->coms[i].id);

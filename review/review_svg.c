@@ -205,11 +205,10 @@ static void bar_axes(rt_review_buf_t *b, int max_total, int top, int bottom,
 static void bar_row(rt_review_buf_t *b, const rt_review_model_t *m,
                     Rectrack__V1__StatusCount *const *counts,
                     const bar_group_t *g, int y, double scale,
-                    bool keys_are_actors) {
-  const char *key = counts[g->first]->key;
-  const char *label = key[0] ? key : "(none)";
-  if (keys_are_actors)
-    label = rt_review_actor_name(m, key);
+                    rt_review_key_kind_t keys) {
+  char text[600];
+  const char *label =
+      rt_review_key_label(m, keys, counts[g->first]->key, text, sizeof text);
   rt_review_buf_printf(
       b,
       "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" "
@@ -261,7 +260,7 @@ void rt_review_svg_status_bars(rt_review_buf_t *b, const rt_review_model_t *m,
                                Rectrack__V1__StatusCount *const *counts,
                                size_t count, size_t max_bars, const char *title,
                                const char *axis_label, const char *key_label,
-                               bool keys_are_actors) {
+                               rt_review_key_kind_t keys) {
   size_t n = 0;
   bar_group_t *groups = bar_groups(counts, count, max_bars, &n);
   if (groups == NULL) {
@@ -286,8 +285,7 @@ void rt_review_svg_status_bars(rt_review_buf_t *b, const rt_review_model_t *m,
   double scale = (double)BAR_CHART_W / (max_total > 0 ? max_total : 1);
   for (size_t i = 0; i < shown; i++)
     bar_row(b, m, counts, &groups[i],
-            top + (int)i * (BAR_H + BAR_GAP) + BAR_GAP / 2, scale,
-            keys_are_actors);
+            top + (int)i * (BAR_H + BAR_GAP) + BAR_GAP / 2, scale, keys);
   free(groups);
   if (n > shown) {
     char note[480];

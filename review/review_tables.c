@@ -7,7 +7,10 @@
  */
 #include "review_internal.h"
 
+#include "rt_reference.h"
+
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,34 +22,23 @@ static const char *const gcm_names[] = {
     "",   "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9",  "10", "11",
     "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23"};
 
+/* The spellings are rt_enum's, the one table of them. */
+static const char *slug_or_empty(const ProtobufCEnumDescriptor *type,
+                                 int value) {
+  const char *slug = rt_enum_slug(type, value);
+  return slug ? slug : "";
+}
+
 const char *rt_review_subject_type_name(int type) {
-  switch (type) {
-  case RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_RECOMMENDATION:
-    return "recommendation";
-  case RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_COMMITMENT:
-    return "commitment";
-  default:
-    return "";
-  }
+  return slug_or_empty(&rectrack__v1__subject_type__descriptor, type);
 }
 
 const char *rt_review_direction_name(int direction) {
-  switch (direction) {
-  case RECTRACK__V1__DIRECTION__DIRECTION_INCREASE:
-    return "increase";
-  case RECTRACK__V1__DIRECTION__DIRECTION_DECREASE:
-    return "decrease";
-  default:
-    return "";
-  }
+  return slug_or_empty(&rectrack__v1__direction__descriptor, direction);
 }
 
 const char *rt_review_commitment_kind_name(int kind) {
-  static const char *const names[] = {
-      "",        "policy", "legislation",       "programme",
-      "funding", "data",   "quantified-target", "partnership"};
-  return kind >= 0 && kind < (int)(sizeof names / sizeof names[0]) ? names[kind]
-                                                                   : "";
+  return slug_or_empty(&rectrack__v1__commitment_kind__descriptor, kind);
 }
 
 static void set_text(rt_review_cell_t *c, const char *s) {
@@ -91,19 +83,52 @@ static const char *latest_date(const rt_review_item_t *it) {
   return it->latest ? it->latest->as_of : "";
 }
 
+/* The names of the actors of ids, in ctx's scratch list. */
+static int set_actor_names(rt_review_ctx_t *ctx, rt_review_cell_t *c,
+                           char *const *ids, size_t n) {
+  if (n > ctx->names_cap) {
+    char **bigger = realloc(ctx->names, n * sizeof *bigger);
+    if (bigger == NULL)
+      return RT_ENOMEM;
+    ctx->names = bigger;
+    ctx->names_cap = n;
+  }
+  for (size_t i = 0; i < n; i++)
+    ctx->names[i] = (char *)rt_review_actor_name(ctx->model, ids[i]);
+  set_list(c, ctx->names, n);
+  return 0;
+}
+
+static void set_actor(const rt_review_ctx_t *ctx, rt_review_cell_t *c,
+                      const char *id) {
+  set_text(c, id && id[0] ? rt_review_actor_name(ctx->model, id) : "");
+}
+
+static void set_source(rt_review_ctx_t *ctx, rt_review_cell_t *c,
+                       const char *id) {
+  set_text(c, rt_review_source_label(ctx->model, id, ctx->source_text,
+                                     sizeof ctx->source_text));
+}
+
 /* ---- recommendations ---- */
 
+/* The recommendations table of the documents is one table per theme,
+ * under the theme's title: its theme columns are for the data formats. */
 static const rt_review_column_t rec_columns[] = {
     {"id", "Id", RT_CELL_TEXT, DOC, 8},
-    {"theme", "Theme", RT_CELL_TEXT, DOC, 16},
+    {"theme", "Theme id", RT_CELL_TEXT, 0, 16},
+    {"theme_title", "Theme", RT_CELL_TEXT, 0, 30},
     {"title", "Title", RT_CELL_TEXT, DOC, 40},
     {"text", "Text", RT_CELL_TEXT, 0, 60},
-    {"source_id", "Source", RT_CELL_TEXT, 0, 16},
+    {"source_id", "Source id", RT_CELL_TEXT, 0, 16},
+    {"source_title", "Source", RT_CELL_TEXT, DOC, 24},
     {"source_ref", "Reference", RT_CELL_TEXT, DOC, 12},
     {"sdg_targets", "SDG targets", RT_CELL_LIST, DOC, 14},
     {"gcm_objectives", "GCM objectives", RT_CELL_LIST, DOC, 14},
-    {"addressed_to", "Addressed to", RT_CELL_LIST, 0, 20},
-    {"lead_actor_id", "Lead", RT_CELL_TEXT, DOC, 14},
+    {"addressed_to", "Addressed to (ids)", RT_CELL_LIST, 0, 20},
+    {"addressed_to_names", "Addressed to", RT_CELL_LIST, 0, 30},
+    {"lead_actor_id", "Lead id", RT_CELL_TEXT, 0, 14},
+    {"lead_actor_name", "Lead", RT_CELL_TEXT, DOC, 20},
     {"due_date", "Due", RT_CELL_DATE, DOC, 12},
     {"status", "Status", RT_CELL_STATUS, DOC, 20},
     {"last_report", "Last report", RT_CELL_DATE, DOC, 12},
@@ -127,19 +152,23 @@ static int rec_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
   const Rectrack__V1__Recommendation *r = it->rec;
   set_text(&c[0], r->id);
   set_text(&c[1], r->theme);
-  set_text(&c[2], r->title);
-  set_text(&c[3], r->text);
-  set_text(&c[4], r->source_id);
-  set_text(&c[5], r->source_ref);
-  set_list(&c[6], r->sdg_targets, r->n_sdg_targets);
-  set_list(&c[8], r->addressed_to, r->n_addressed_to);
-  set_text(&c[9], r->lead_actor_id);
-  set_text(&c[10], r->due_date);
-  set_int(&c[11], it->status, true);
-  set_text(&c[12], latest_date(it));
-  set_int(&c[13], it->days_overdue, it->days_overdue > 0);
-  set_reported(&c[14], it);
-  return set_gcm(ctx, &c[7], r->gcm_objectives, r->n_gcm_objectives);
+  set_text(&c[2], rt_review_theme_title(ctx->model, r->theme));
+  set_text(&c[3], r->title);
+  set_text(&c[4], r->text);
+  set_text(&c[5], r->source_id);
+  set_source(ctx, &c[6], r->source_id);
+  set_text(&c[7], r->source_ref);
+  set_list(&c[8], r->sdg_targets, r->n_sdg_targets);
+  set_list(&c[10], r->addressed_to, r->n_addressed_to);
+  set_text(&c[12], r->lead_actor_id);
+  set_actor(ctx, &c[13], r->lead_actor_id);
+  set_text(&c[14], r->due_date);
+  set_int(&c[15], it->status, true);
+  set_text(&c[16], latest_date(it));
+  set_int(&c[17], it->days_overdue, it->days_overdue > 0);
+  set_reported(&c[18], it);
+  int rc = set_actor_names(ctx, &c[11], r->addressed_to, r->n_addressed_to);
+  return rc ? rc : set_gcm(ctx, &c[9], r->gcm_objectives, r->n_gcm_objectives);
 }
 
 const rt_review_table_t rt_review_table_recommendations = {
@@ -150,13 +179,16 @@ const rt_review_table_t rt_review_table_recommendations = {
 
 static const rt_review_column_t com_columns[] = {
     {"id", "Id", RT_CELL_TEXT, DOC, 8},
-    {"actor_id", "Actor", RT_CELL_TEXT, DOC, 14},
+    {"actor_id", "Actor id", RT_CELL_TEXT, 0, 14},
+    {"actor_name", "Actor", RT_CELL_TEXT, DOC, 20},
     {"title", "Title", RT_CELL_TEXT, DOC, 40},
     {"text", "Text", RT_CELL_TEXT, 0, 60},
     {"kind", "Kind", RT_CELL_TEXT, DOC, 14},
-    {"theme", "Theme", RT_CELL_TEXT, 0, 14},
+    {"theme", "Theme id", RT_CELL_TEXT, 0, 14},
+    {"theme_title", "Theme", RT_CELL_TEXT, DOC, 24},
     {"recommendation_ids", "Answers", RT_CELL_LIST, DOC, 12},
-    {"source_id", "Source", RT_CELL_TEXT, 0, 14},
+    {"source_id", "Source id", RT_CELL_TEXT, 0, 14},
+    {"source_title", "Source", RT_CELL_TEXT, 0, 24},
     {"made_on", "Made on", RT_CELL_DATE, 0, 12},
     {"due_date", "Due", RT_CELL_DATE, DOC, 12},
     {"status", "Status", RT_CELL_STATUS, DOC, 20},
@@ -179,6 +211,9 @@ static const rt_review_column_t com_columns[] = {
      20},
 };
 
+/* Where the indicator's columns start in com_columns. */
+#define COM_INDICATOR 16
+
 static size_t com_count(const rt_review_ctx_t *ctx) {
   return ctx->model->com_count;
 }
@@ -186,17 +221,17 @@ static size_t com_count(const rt_review_ctx_t *ctx) {
 static void fill_indicator(const rt_review_item_t *it, rt_review_cell_t *c) {
   const Rectrack__V1__Indicator *ind = it->com->indicator;
   bool has = ind != NULL;
-  set_text(&c[13], has ? ind->name : "");
-  set_text(&c[14], has ? ind->unit : "");
-  set_text(&c[15], has ? rt_review_direction_name(ind->direction) : "");
-  set_number(&c[16], has ? ind->baseline_value : 0, has);
-  set_text(&c[17], has ? ind->baseline_date : "");
-  set_number(&c[18], has ? ind->target_value : 0, has);
-  set_text(&c[19], has ? ind->target_date : "");
-  set_number(&c[20], it->latest_value, it->has_latest);
-  set_text(&c[21], it->has_latest ? it->latest_as_of : "");
-  set_number(&c[22], it->progress, it->has_latest);
-  set_int(&c[23], it->trajectory, has);
+  set_text(&c[0], has ? ind->name : "");
+  set_text(&c[1], has ? ind->unit : "");
+  set_text(&c[2], has ? rt_review_direction_name(ind->direction) : "");
+  set_number(&c[3], has ? ind->baseline_value : 0, has);
+  set_text(&c[4], has ? ind->baseline_date : "");
+  set_number(&c[5], has ? ind->target_value : 0, has);
+  set_text(&c[6], has ? ind->target_date : "");
+  set_number(&c[7], it->latest_value, it->has_latest);
+  set_text(&c[8], it->has_latest ? it->latest_as_of : "");
+  set_number(&c[9], it->progress, it->has_latest);
+  set_int(&c[10], it->trajectory, has);
 }
 
 static int com_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
@@ -204,21 +239,24 @@ static int com_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
   const Rectrack__V1__Commitment *m = it->com;
   set_text(&c[0], m->id);
   set_text(&c[1], m->actor_id);
-  set_text(&c[2], m->title);
-  set_text(&c[3], m->text);
-  set_text(&c[4], rt_review_commitment_kind_name(m->kind));
-  set_text(&c[5], m->theme);
-  set_list(&c[6], m->recommendation_ids, m->n_recommendation_ids);
-  set_text(&c[7], m->source_id);
-  set_text(&c[8], m->made_on);
-  set_text(&c[9], m->due_date);
-  set_int(&c[10], it->status, true);
-  set_list(&c[11], m->sdg_targets, m->n_sdg_targets);
-  fill_indicator(it, c);
-  set_text(&c[24], latest_date(it));
-  set_int(&c[25], it->days_overdue, it->days_overdue > 0);
-  set_reported(&c[26], it);
-  return set_gcm(ctx, &c[12], m->gcm_objectives, m->n_gcm_objectives);
+  set_actor(ctx, &c[2], m->actor_id);
+  set_text(&c[3], m->title);
+  set_text(&c[4], m->text);
+  set_text(&c[5], rt_review_commitment_kind_name(m->kind));
+  set_text(&c[6], m->theme);
+  set_text(&c[7], rt_review_theme_title(ctx->model, m->theme));
+  set_list(&c[8], m->recommendation_ids, m->n_recommendation_ids);
+  set_text(&c[9], m->source_id);
+  set_source(ctx, &c[10], m->source_id);
+  set_text(&c[11], m->made_on);
+  set_text(&c[12], m->due_date);
+  set_int(&c[13], it->status, true);
+  set_list(&c[14], m->sdg_targets, m->n_sdg_targets);
+  fill_indicator(it, &c[COM_INDICATOR]);
+  set_text(&c[27], latest_date(it));
+  set_int(&c[28], it->days_overdue, it->days_overdue > 0);
+  set_reported(&c[29], it);
+  return set_gcm(ctx, &c[15], m->gcm_objectives, m->n_gcm_objectives);
 }
 
 const rt_review_table_t rt_review_table_commitments = {
@@ -233,9 +271,10 @@ static const rt_review_column_t fu_columns[] = {
     {"subject_title", "Title", RT_CELL_TEXT, DOC, 40},
     {"previous_status", "From", RT_CELL_STATUS, DOC, 20},
     {"status", "Status", RT_CELL_STATUS, DOC, 20},
-    {"reported_by", "Reported by", RT_CELL_TEXT, DOC, 14},
+    {"reported_by", "Reported by (id)", RT_CELL_TEXT, 0, 14},
+    {"reported_by_name", "Reported by", RT_CELL_TEXT, DOC, 20},
     {"note", "Note", RT_CELL_TEXT, DOC, 50},
-    {"evidence", "Evidence", RT_CELL_LIST, 0, 30},
+    {"evidence", "Evidence", RT_CELL_LIST, DOC, 30},
     {"recorded_by", "Recorded by", RT_CELL_TEXT, 0, 14},
     {"revision", "Revision", RT_CELL_INT, 0, 10},
     {"validated_by", "Validated by", RT_CELL_TEXT, 0, 14},
@@ -257,11 +296,12 @@ static int fu_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
   set_int(&c[4], m->previous_status[k], true);
   set_int(&c[5], fu->status, true);
   set_text(&c[6], fu->reported_by);
-  set_text(&c[7], fu->note);
-  set_list(&c[8], fu->evidence, fu->n_evidence);
-  set_text(&c[9], fu->recorded_by);
-  set_int(&c[10], (long)fu->revision, fu->revision != 0);
-  set_text(&c[11], fu->reviewed_by);
+  set_actor(ctx, &c[7], fu->reported_by);
+  set_text(&c[8], fu->note);
+  set_list(&c[9], fu->evidence, fu->n_evidence);
+  set_text(&c[10], fu->recorded_by);
+  set_int(&c[11], (long)fu->revision, fu->revision != 0);
+  set_text(&c[12], fu->reviewed_by);
   return 0;
 }
 
@@ -281,7 +321,8 @@ static const rt_review_column_t meas_columns[] = {
     {"note", "Note", RT_CELL_TEXT, 0, 30},
     {"recorded_by", "Recorded by", RT_CELL_TEXT, 0, 14},
     {"revision", "Revision", RT_CELL_INT, 0, 10},
-    {"reported_by", "Reported by", RT_CELL_TEXT, 0, 14},
+    {"reported_by", "Reported by (id)", RT_CELL_TEXT, 0, 14},
+    {"reported_by_name", "Reported by", RT_CELL_TEXT, 0, 20},
     {"validated_by", "Validated by", RT_CELL_TEXT, 0, 14},
 };
 
@@ -303,7 +344,8 @@ static int meas_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
   set_text(&c[7], x->recorded_by);
   set_int(&c[8], (long)x->revision, x->revision != 0);
   set_text(&c[9], x->reported_by);
-  set_text(&c[10], x->reviewed_by);
+  set_actor(ctx, &c[10], x->reported_by);
+  set_text(&c[11], x->reviewed_by);
   return 0;
 }
 
@@ -320,8 +362,10 @@ static const rt_review_column_t change_columns[] = {
     {"title", "Title", RT_CELL_TEXT, DOC, 40},
     {"from_status", "From", RT_CELL_STATUS, DOC, 20},
     {"to_status", "To", RT_CELL_STATUS, DOC, 20},
-    {"reported_by", "Reported by", RT_CELL_TEXT, DOC, 14},
+    {"reported_by", "Reported by (id)", RT_CELL_TEXT, 0, 14},
+    {"reported_by_name", "Reported by", RT_CELL_TEXT, DOC, 20},
     {"note", "Note", RT_CELL_TEXT, DOC, 50},
+    {"evidence", "Evidence", RT_CELL_LIST, DOC, 30},
 };
 
 static size_t change_count(const rt_review_ctx_t *ctx) {
@@ -338,7 +382,9 @@ static int change_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
   set_int(&c[4], ch->from_status, true);
   set_int(&c[5], ch->to_status, true);
   set_text(&c[6], fu ? fu->reported_by : "");
-  set_text(&c[7], fu ? fu->note : "");
+  set_actor(ctx, &c[7], fu ? fu->reported_by : "");
+  set_text(&c[8], fu ? fu->note : "");
+  set_list(&c[9], fu ? fu->evidence : NULL, fu ? fu->n_evidence : 0);
   return 0;
 }
 
@@ -355,7 +401,8 @@ static const rt_review_column_t overdue_columns[] = {
     {"due_date", "Due", RT_CELL_DATE, DOC, 12},
     {"days_overdue", "Days overdue", RT_CELL_INT, DOC, 10},
     {"status", "Status", RT_CELL_STATUS, DOC, 20},
-    {"lead_actor_id", "Lead", RT_CELL_TEXT, DOC, 14},
+    {"lead_actor_id", "Lead id", RT_CELL_TEXT, 0, 14},
+    {"lead_actor_name", "Lead", RT_CELL_TEXT, DOC, 20},
 };
 
 static size_t overdue_count(const rt_review_ctx_t *ctx) {
@@ -371,6 +418,7 @@ static int overdue_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
   set_int(&c[4], o->days_overdue, true);
   set_int(&c[5], o->status, true);
   set_text(&c[6], o->lead_actor_id);
+  set_actor(ctx, &c[7], o->lead_actor_id);
   return 0;
 }
 
@@ -383,7 +431,8 @@ const rt_review_table_t rt_review_table_overdue = {"overdue", "Overdue",
 static const rt_review_column_t indicator_columns[] = {
     {"commitment_id", "Commitment", RT_CELL_TEXT, DOC, 12},
     {"title", "Title", RT_CELL_TEXT, DOC, 36},
-    {"actor_id", "Actor", RT_CELL_TEXT, DOC, 14},
+    {"actor_id", "Actor id", RT_CELL_TEXT, 0, 14},
+    {"actor_name", "Actor", RT_CELL_TEXT, DOC, 20},
     {"indicator", "Indicator", RT_CELL_TEXT, DOC, 30},
     {"unit", "Unit", RT_CELL_TEXT, DOC, 10},
     {"baseline_date", "Baseline date", RT_CELL_DATE, DOC, 12},
@@ -408,16 +457,17 @@ static int indicator_fill(rt_review_ctx_t *ctx, size_t row,
   set_text(&c[0], p->commitment_id);
   set_text(&c[1], p->title);
   set_text(&c[2], p->actor_id);
-  set_text(&c[3], has ? ind->name : "");
-  set_text(&c[4], has ? ind->unit : "");
-  set_text(&c[5], has ? ind->baseline_date : "");
-  set_text(&c[6], has ? ind->target_date : "");
-  set_number(&c[7], has ? ind->baseline_value : 0, has);
-  set_number(&c[8], has ? ind->target_value : 0, has);
-  set_text(&c[9], p->latest_as_of);
-  set_number(&c[10], p->latest_value, latest);
-  set_number(&c[11], p->progress, latest);
-  set_int(&c[12], p->trajectory, true);
+  set_actor(ctx, &c[3], p->actor_id);
+  set_text(&c[4], has ? ind->name : "");
+  set_text(&c[5], has ? ind->unit : "");
+  set_text(&c[6], has ? ind->baseline_date : "");
+  set_text(&c[7], has ? ind->target_date : "");
+  set_number(&c[8], has ? ind->baseline_value : 0, has);
+  set_number(&c[9], has ? ind->target_value : 0, has);
+  set_text(&c[10], p->latest_as_of);
+  set_number(&c[11], p->latest_value, latest);
+  set_number(&c[12], p->progress, latest);
+  set_int(&c[13], p->trajectory, true);
   return 0;
 }
 
@@ -425,19 +475,36 @@ const rt_review_table_t rt_review_table_indicators = {
     "indicators", "Quantified commitments", COLUMNS(indicator_columns),
     indicator_count, indicator_fill};
 
-/* ---- SDG targets and GCM objectives (summary) ---- */
+/* ---- SDG targets and GCM objectives (summary + model) ---- */
+
+/* After the key, its title and the items: one column per status, the
+ * items of each status as of the review's date. */
+#define STATUS_COLUMNS                                                         \
+  {"no_information", "No information", RT_CELL_INT, DOC, 10},                  \
+      {"not_started", "Not started", RT_CELL_INT, DOC, 10},                    \
+      {"in_progress", "In progress", RT_CELL_INT, DOC, 10},                    \
+      {"partially_implemented", "Partially implemented", RT_CELL_INT, DOC,     \
+       12},                                                                    \
+      {"implemented", "Implemented", RT_CELL_INT, DOC, 10},                    \
+      {"stalled", "Stalled", RT_CELL_INT, DOC, 10}, {                          \
+    "withdrawn", "Withdrawn", RT_CELL_INT, DOC, 10                             \
+  }
 
 static const rt_review_column_t sdg_columns[] = {
-    {"sdg_target", "SDG target", RT_CELL_TEXT, DOC, 12},
-    {"count", "Items", RT_CELL_INT, DOC, 10},
-    {"implemented", "Implemented", RT_CELL_INT, DOC, 12},
+    {"sdg_target", "SDG target", RT_CELL_TEXT, DOC, 10},
+    {"label", "Target", RT_CELL_TEXT, DOC, 40},
+    {"count", "Items", RT_CELL_INT, DOC, 8},
+    STATUS_COLUMNS,
 };
 
 static const rt_review_column_t gcm_columns[] = {
-    {"gcm_objective", "GCM objective", RT_CELL_INT, DOC, 14},
-    {"count", "Items", RT_CELL_INT, DOC, 10},
-    {"implemented", "Implemented", RT_CELL_INT, DOC, 12},
+    {"gcm_objective", "GCM objective", RT_CELL_INT, DOC, 10},
+    {"title", "Objective", RT_CELL_TEXT, DOC, 50},
+    {"count", "Items", RT_CELL_INT, DOC, 8},
+    STATUS_COLUMNS,
 };
+
+#define BREAKDOWN_FIRST 3
 
 static size_t sdg_count(const rt_review_ctx_t *ctx) {
   return ctx->summary->n_by_sdg_target;
@@ -447,20 +514,159 @@ static size_t gcm_count(const rt_review_ctx_t *ctx) {
   return ctx->summary->n_by_gcm_objective;
 }
 
+/* The row of key among the summary's keys (sorted or not), or -1. */
+static long key_row(Rectrack__V1__KeyCount *const *keys, size_t n,
+                    const char *key) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(keys[i]->key, key) == 0)
+      return (long)i;
+  return -1;
+}
+
+/* Counts each item once under each distinct tag it carries. The SDG rows
+ * are found through a table of the reference targets (tags outside it
+ * are looked up among the summary's keys). */
+static int compute_breakdowns(rt_review_ctx_t *ctx) {
+  const Rectrack__V1__ReviewSummary *s = ctx->summary;
+  const rt_review_model_t *m = ctx->model;
+  ctx->sdg_breakdown =
+      calloc(s->n_by_sdg_target + 1, sizeof *ctx->sdg_breakdown);
+  ctx->gcm_breakdown =
+      calloc(s->n_by_gcm_objective + 1, sizeof *ctx->gcm_breakdown);
+  size_t targets = rt_sdg_target_count();
+  long *sdg_rows = malloc((targets + 1) * sizeof *sdg_rows);
+  long gcm_rows[24];
+  if (ctx->sdg_breakdown == NULL || ctx->gcm_breakdown == NULL ||
+      sdg_rows == NULL) {
+    free(sdg_rows);
+    return RT_ENOMEM;
+  }
+  for (size_t t = 0; t < targets; t++)
+    sdg_rows[t] = key_row(s->by_sdg_target, s->n_by_sdg_target,
+                          rt_sdg_target_at(t)->code);
+  for (int g = 0; g < 24; g++) {
+    char key[8];
+    snprintf(key, sizeof key, "%d", g);
+    gcm_rows[g] = key_row(s->by_gcm_objective, s->n_by_gcm_objective, key);
+  }
+  for (size_t i = 0; i < m->by_id_count; i++) {
+    const rt_review_item_t *it = m->by_id[i];
+    char *const *sdg = it->rec ? it->rec->sdg_targets : it->com->sdg_targets;
+    size_t n_sdg = it->rec ? it->rec->n_sdg_targets : it->com->n_sdg_targets;
+    const int32_t *gcm =
+        it->rec ? it->rec->gcm_objectives : it->com->gcm_objectives;
+    size_t n_gcm =
+        it->rec ? it->rec->n_gcm_objectives : it->com->n_gcm_objectives;
+    int status = it->status >= 0 && it->status < RT_REVIEW_STATUS_COUNT
+                     ? it->status
+                     : RECTRACK__V1__STATUS__STATUS_NO_INFORMATION;
+    for (size_t k = 0; k < n_sdg; k++) {
+      bool again = false;
+      for (size_t j = 0; j < k; j++)
+        again |= strcmp(sdg[j], sdg[k]) == 0;
+      if (again)
+        continue;
+      const rt_sdg_target_t *ref = rt_sdg_target(sdg[k]);
+      long row = -1;
+      for (size_t t = 0; ref != NULL && t < targets; t++)
+        if (rt_sdg_target_at(t) == ref) {
+          row = sdg_rows[t];
+          break;
+        }
+      if (ref == NULL)
+        row = key_row(s->by_sdg_target, s->n_by_sdg_target, sdg[k]);
+      if (row >= 0)
+        ctx->sdg_breakdown[row].counts[status]++;
+    }
+    uint32_t seen = 0;
+    for (size_t k = 0; k < n_gcm; k++) {
+      int g = gcm[k];
+      if (g < 1 || g > 23 || (seen & (1u << g)))
+        continue;
+      seen |= 1u << g;
+      if (gcm_rows[g] >= 0)
+        ctx->gcm_breakdown[gcm_rows[g]].counts[status]++;
+    }
+  }
+  free(sdg_rows);
+  return 0;
+}
+
+const rt_review_breakdown_t *rt_review_breakdown(rt_review_ctx_t *ctx, bool gcm,
+                                                 size_t row) {
+  if (ctx->sdg_breakdown == NULL && compute_breakdowns(ctx) != 0) {
+    free(ctx->sdg_breakdown);
+    free(ctx->gcm_breakdown);
+    ctx->sdg_breakdown = ctx->gcm_breakdown = NULL;
+    return NULL;
+  }
+  return gcm ? &ctx->gcm_breakdown[row] : &ctx->sdg_breakdown[row];
+}
+
+int rt_review_breakdown_counts(rt_review_ctx_t *ctx, bool gcm,
+                               Rectrack__V1__StatusCount ***out, size_t *n) {
+  const Rectrack__V1__ReviewSummary *s = ctx->summary;
+  size_t rows = gcm ? s->n_by_gcm_objective : s->n_by_sdg_target;
+  Rectrack__V1__KeyCount *const *keys =
+      gcm ? s->by_gcm_objective : s->by_sdg_target;
+  *out = NULL;
+  *n = 0;
+  size_t cap = rows * RT_REVIEW_STATUS_COUNT;
+  /* The pointers, then the messages they point at: one block. */
+  Rectrack__V1__StatusCount **counts =
+      malloc((cap ? cap : 1) * (sizeof *counts + sizeof **counts));
+  if (counts == NULL)
+    return RT_ENOMEM;
+  Rectrack__V1__StatusCount *cells = (void *)(counts + (cap ? cap : 1));
+  for (size_t r = 0; r < rows; r++) {
+    const rt_review_breakdown_t *b = rt_review_breakdown(ctx, gcm, r);
+    if (b == NULL) {
+      free(counts);
+      return RT_ENOMEM;
+    }
+    for (int status = 0; status < RT_REVIEW_STATUS_COUNT; status++) {
+      if (b->counts[status] == 0)
+        continue;
+      Rectrack__V1__StatusCount *c = &cells[*n];
+      rectrack__v1__status_count__init(c);
+      c->key = keys[r]->key;
+      c->status = (Rectrack__V1__Status)status;
+      c->count = b->counts[status];
+      counts[(*n)++] = c;
+    }
+  }
+  *out = counts;
+  return 0;
+}
+
+static int fill_breakdown(rt_review_ctx_t *ctx, bool gcm, size_t row,
+                          rt_review_cell_t *c) {
+  const rt_review_breakdown_t *b = rt_review_breakdown(ctx, gcm, row);
+  if (b == NULL)
+    return RT_ENOMEM;
+  for (int status = RECTRACK__V1__STATUS__STATUS_NO_INFORMATION;
+       status < RT_REVIEW_STATUS_COUNT; status++)
+    set_int(&c[BREAKDOWN_FIRST + status -
+               RECTRACK__V1__STATUS__STATUS_NO_INFORMATION],
+            b->counts[status], true);
+  return 0;
+}
+
 static int sdg_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
   const Rectrack__V1__KeyCount *k = ctx->summary->by_sdg_target[row];
   set_text(&c[0], k->key);
-  set_int(&c[1], k->count, true);
-  set_int(&c[2], k->implemented, true);
-  return 0;
+  set_text(&c[1], rt_review_sdg_label(k->key));
+  set_int(&c[2], k->count, true);
+  return fill_breakdown(ctx, false, row, c);
 }
 
 static int gcm_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
   const Rectrack__V1__KeyCount *k = ctx->summary->by_gcm_objective[row];
-  set_int(&c[0], strtol(k->key, NULL, 10), true);
-  set_int(&c[1], k->count, true);
-  set_int(&c[2], k->implemented, true);
-  return 0;
+  long objective = strtol(k->key, NULL, 10);
+  set_int(&c[0], objective, true);
+  set_text(&c[1], rt_review_gcm_title((int)objective));
+  set_int(&c[2], k->count, true);
+  return fill_breakdown(ctx, true, row, c);
 }
 
 const rt_review_table_t rt_review_table_sdg = {
@@ -501,10 +707,42 @@ const rt_review_table_t rt_review_table_no_information = {
     "no_information", "No information in the period", COLUMNS(noinfo_columns),
     noinfo_count, noinfo_fill};
 
+/* ---- actors: id to name (model) ---- */
+
+static const rt_review_column_t actor_columns[] = {
+    {"id", "Id", RT_CELL_TEXT, DOC, 16},
+    {"name", "Name", RT_CELL_TEXT, DOC, 40},
+    {"kind", "Kind", RT_CELL_TEXT, DOC, 16},
+    {"country", "Country", RT_CELL_TEXT, DOC, 10},
+};
+
+static size_t actor_count(const rt_review_ctx_t *ctx) {
+  return ctx->model->actor_count;
+}
+
+static int actor_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
+  const Rectrack__V1__Actor *a = ctx->model->actors[row];
+  set_text(&c[0], a->id);
+  set_text(&c[1], a->name);
+  set_text(&c[2],
+           slug_or_empty(&rectrack__v1__actor_kind__descriptor, (int)a->kind));
+  set_text(&c[3], a->country);
+  return 0;
+}
+
+const rt_review_table_t rt_review_table_actors = {
+    "actors", "Actors", COLUMNS(actor_columns), actor_count, actor_fill};
+
 void rt_review_ctx_close(rt_review_ctx_t *ctx) {
   free(ctx->gcm);
   ctx->gcm = NULL;
   ctx->gcm_cap = 0;
+  free(ctx->names);
+  ctx->names = NULL;
+  ctx->names_cap = 0;
+  free(ctx->sdg_breakdown);
+  free(ctx->gcm_breakdown);
+  ctx->sdg_breakdown = ctx->gcm_breakdown = NULL;
 }
 
 void rt_review_cell_text(const rt_review_column_t *col,

@@ -1,6 +1,7 @@
 /*
  * The XLSX review, written with libxlsxwriter: sheets Summary,
- * Recommendations, Commitments, FollowUps and Measurements. Cells are
+ * Recommendations, Commitments, FollowUps, Measurements, Overdue, Changes,
+ * SDG, GCM and Actors (id to name, for the id columns of the others). Cells are
  * typed (dates are Excel dates with a date format, numbers are numbers,
  * progress a percentage), each data sheet has a frozen header row and an
  * autofilter, and the Summary carries one scatter chart per quantified
@@ -20,27 +21,41 @@
 #define ROWS_PER_STEP 1000
 #define MAX_CHARTS 32
 #define XLSX_MAX_STRING 32767 /* characters in one cell */
+#define SHEET_COUNT 9         /* data_sheets */
 
-enum { X_SUMMARY, X_RECS, X_COMS, X_FUS, X_MEAS, X_CLOSE, X_DONE };
+enum { X_SUMMARY, X_SHEETS, X_CLOSE, X_DONE };
 
 struct rt_review_xlsx {
   rt_review_doc_t *doc;
   char *path;
   lxw_workbook *wb;
-  lxw_worksheet *summary, *sheets[4];
+  lxw_worksheet *summary, *sheets[SHEET_COUNT];
   lxw_format *bold, *date, *integer, *percent, *wrap;
   FILE *file;
   int stage;
+  size_t sheet; /* X_SHEETS: the one being written */
   size_t row;
   size_t indicator_row; /* Summary row of the first indicator */
   bool sheet_started;   /* the current sheet has its header */
 };
 
-static const rt_review_table_t *const sheet_tables[] = {
-    &rt_review_table_recommendations, &rt_review_table_commitments,
-    &rt_review_table_follow_ups, &rt_review_table_measurements};
-static const char *const sheet_names[] = {"Recommendations", "Commitments",
-                                          "FollowUps", "Measurements"};
+static const struct {
+  const char *name;
+  const rt_review_table_t *table;
+} data_sheets[] = {
+    {"Recommendations", &rt_review_table_recommendations},
+    {"Commitments", &rt_review_table_commitments},
+    {"FollowUps", &rt_review_table_follow_ups},
+    {"Measurements", &rt_review_table_measurements},
+    {"Overdue", &rt_review_table_overdue},
+    {"Changes", &rt_review_table_changes},
+    {"SDG", &rt_review_table_sdg},
+    {"GCM", &rt_review_table_gcm},
+    {"Actors", &rt_review_table_actors},
+};
+
+_Static_assert(sizeof data_sheets / sizeof data_sheets[0] == SHEET_COUNT,
+               "one worksheet per data sheet");
 
 static int make_temp_path(rt_review_xlsx_t *x, rt_error_t *err) {
   const char *dir = getenv("TMPDIR");
@@ -91,8 +106,8 @@ int rt_review_xlsx_new(rt_review_doc_t *doc, rt_review_xlsx_t **out,
   }
   add_formats(x);
   x->summary = workbook_add_worksheet(x->wb, "Summary");
-  for (int i = 0; i < 4; i++)
-    x->sheets[i] = workbook_add_worksheet(x->wb, sheet_names[i]);
+  for (size_t i = 0; i < SHEET_COUNT; i++)
+    x->sheets[i] = workbook_add_worksheet(x->wb, data_sheets[i].name);
   *out = x;
   return 0;
 fail:
@@ -296,8 +311,9 @@ static void add_indicator_chart(rt_review_xlsx_t *x, size_t i,
   rt_review_buf_free(&title);
   lxw_row_t r = (lxw_row_t)(x->indicator_row + i);
   lxw_chart_series *path = chart_add_series(chart, NULL, NULL);
-  chart_series_set_categories(path, "Summary", r, 5, r, 6);
-  chart_series_set_values(path, "Summary", r, 7, r, 8);
+  /* The indicators table's baseline and target dates, then values. */
+  chart_series_set_categories(path, "Summary", r, 6, r, 7);
+  chart_series_set_values(path, "Summary", r, 8, r, 9);
   chart_series_set_name(path, "Straight path to target");
   lxw_chart_line dashed = {
       .color = 0x0072B2, .width = 2, .dash_type = LXW_CHART_LINE_DASH_DASH};
@@ -355,9 +371,8 @@ static int write_summary(rt_review_xlsx_t *x) {
 
 /* The next batch of one data sheet; moves to the next sheet at its end. */
 static int write_sheet_batch(rt_review_xlsx_t *x) {
-  int index = x->stage - X_RECS;
-  const rt_review_table_t *t = sheet_tables[index];
-  lxw_worksheet *ws = x->sheets[index];
+  const rt_review_table_t *t = data_sheets[x->sheet].table;
+  lxw_worksheet *ws = x->sheets[x->sheet];
   if (x->row == 0 && !x->sheet_started) {
     size_t n = rt_review_table_rows(x->doc, t);
     write_header(x, ws, 0, t, true);
@@ -374,7 +389,8 @@ static int write_sheet_batch(rt_review_xlsx_t *x) {
     x->row = 0;
     x->doc->row = 0;
     x->sheet_started = false;
-    x->stage++;
+    if (++x->sheet == SHEET_COUNT)
+      x->stage++;
   }
   return 0;
 }
@@ -396,7 +412,7 @@ int rt_review_xlsx_step(rt_review_xlsx_t *x, bool *complete) {
   if (x->stage == X_SUMMARY) {
     rc = write_summary(x);
     x->stage++;
-  } else if (x->stage < X_CLOSE) {
+  } else if (x->stage == X_SHEETS) {
     rc = write_sheet_batch(x);
   } else if (x->stage == X_CLOSE) {
     rc = close_workbook(x);

@@ -5,12 +5,12 @@
  *
  * Owns: the review semantics (status as of a date, changes in a period,
  * overdue, indicator progress and trajectory, "no information") and the
- * five renderers. Calls only rt_proto (rectrack.v1 messages), rt_error,
- * rt_validate, jansson and libxlsxwriter. It knows nothing of storage or
- * the network: the caller reads the data set in one consistent snapshot
- * and hands it over as arrays of messages, or as a source (callbacks over
- * that snapshot, see rt_review_stream_new) that the renderer reads as it
- * goes, and sends the chunks it gets back.
+ * five renderers. Calls only rt_proto (rectrack.v1 messages, rt_enum),
+ * rt_error, rt_validate, rt_reference, jansson and libxlsxwriter. It knows
+ * nothing of storage or the network: the caller reads the data set in one
+ * consistent snapshot and hands it over as arrays of messages, or as a
+ * source (callbacks over that snapshot, see rt_review_stream_new) that the
+ * renderer reads as it goes, and sends the chunks it gets back.
  *
  * Typical use by the service (one export):
  *
@@ -55,7 +55,12 @@
  *    progress NaN and NO_DATA. Measurements after as_of are ignored.
  *  - CSV text cells starting with = + - @ TAB CR get a leading ' (OWASP
  *    CSV injection); numbers are left alone.
- *  - No information: an active item with no follow-up dated in the period.
+ *  - No information: an active item, neither implemented nor withdrawn
+ *    as of as_of, with no follow-up dated in the period.
+ *  - Names: every document shows names beside or instead of ids (theme
+ *    titles from common/rt_reference.h and the input's added themes,
+ *    actor names, source titles with dates, SDG target labels, GCM
+ *    objective titles); CSV, JSON and XLSX keep the ids and add columns.
  *  - Lists are sorted deterministically; ids compare "naturally" (R2 < R10).
  */
 #ifndef RT_REVIEW_H
@@ -109,6 +114,10 @@ typedef struct rt_review_input {
   size_t actor_count;
   Rectrack__V1__Source *const *sources;
   size_t source_count;
+  /* Themes added at run time, for their titles (those of the reference
+   * lists are compiled in); may be empty. */
+  Rectrack__V1__Theme *const *themes;
+  size_t theme_count;
   /* The summary's lists (changes, overdue, indicators, no-information
    * ids, and the actors of by_actor) hold at most this many entries,
    * the first in their documented order; their *_count fields count them
@@ -201,6 +210,8 @@ typedef enum rt_review_walk_kind {
    * Source. */
   RT_REVIEW_WALK_ACTORS,
   RT_REVIEW_WALK_SOURCES,
+  /* The themes added at run time (Theme), for their titles; any order. */
+  RT_REVIEW_WALK_ADDED_THEMES,
 } rt_review_walk_kind_t;
 
 typedef struct rt_review_walk {
@@ -229,8 +240,8 @@ typedef struct rt_review_source {
   /* Starts a walk, ending the one before. */
   int (*open)(void *data, const rt_review_walk_t *walk);
   /* The next record of the walk: 1 with *record set (a Recommendation,
-   * Commitment, FollowUp, Actor or Source as the walk says), 0 at its
-   * end. */
+   * Commitment, FollowUp, Actor, Source or Theme as the walk says), 0 at
+   * its end. */
   int (*next)(void *data, const ProtobufCMessage **record);
   /* One subject's follow-ups (every date, any order). */
   int (*follow_ups)(void *data, const char *subject_id,

@@ -36,7 +36,7 @@
  * with an older version is upgraded when it is opened (see
  * rt_store_upgrade); one written by a newer build is refused with
  * RT_EVERSION. docs/storage.md lists the versions and what each changed. */
-#define RT_STORE_SCHEMA_VERSION 4
+#define RT_STORE_SCHEMA_VERSION 5
 
 typedef struct rt_store rt_store_t;
 typedef struct rt_store_reader rt_store_reader_t;
@@ -109,6 +109,7 @@ typedef enum rt_op_kind {
   RT_OP_RECORD_FOLLOW_UP,
   RT_OP_RECORD_MEASUREMENT,
   RT_OP_VALIDATE_SUBMISSION,
+  RT_OP_CREATE_THEME,
 } rt_op_kind_t;
 
 /* Whom the principal of a write speaks for. */
@@ -143,7 +144,8 @@ typedef struct rt_write_op {
   /* The message, according to kind: Source, Actor, Recommendation,
    * Commitment (create and update), FollowUp (RECORD_FOLLOW_UP),
    * Measurement (RECORD_MEASUREMENT; its commitment_id names the subject),
-   * ValidateSubmissionRequest (VALIDATE_SUBMISSION). */
+   * ValidateSubmissionRequest (VALIDATE_SUBMISSION), Theme
+   * (CREATE_THEME). */
   const ProtobufCMessage *message;
 
   /* outputs */
@@ -153,8 +155,9 @@ typedef struct rt_write_op {
   bool replayed;     /* request_id seen before: nothing new was written */
   /* The packed reply message: the record after the change (Source, Actor,
    * Recommendation, Commitment), the FollowUp for RECORD_FOLLOW_UP, the
-   * Commitment for RECORD_MEASUREMENT and a ValidateSubmissionResponse
-   * for VALIDATE_SUBMISSION. Owned by the op: free(reply). */
+   * Commitment for RECORD_MEASUREMENT, a ValidateSubmissionResponse
+   * for VALIDATE_SUBMISSION and the Theme for CREATE_THEME. Owned by the
+   * op: free(reply). */
   uint8_t *reply;
   size_t reply_len;
 } rt_write_op_t;
@@ -242,11 +245,20 @@ int rt_store_list_commitments(
     Rectrack__V1__ListCommitmentsResponse **out, rt_error_t *err);
 /* Follow-ups of one subject in revision order, or (subject_id empty) all
  * follow-ups whose as_of lies in [from_date, to_date], by as_of then
- * revision. */
+ * revision: the order of the status rule, whose last validated entry of
+ * a subject is the one that decides its status. */
 int rt_store_list_follow_ups(rt_store_reader_t *reader,
                              const Rectrack__V1__ListFollowUpsRequest *request,
                              Rectrack__V1__ListFollowUpsResponse **out,
                              rt_error_t *err);
+/* The themes added at run time (RT_OP_CREATE_THEME), in id order: a
+ * malloc'd array of *count themes in *out (NULL when there is none).
+ * Free both with rt_store_themes_free. Themes compiled in from
+ * data/reference.json are common/rt_reference.h's, not listed here. */
+int rt_store_list_themes(rt_store_reader_t *reader, Rectrack__V1__Theme ***out,
+                         size_t *count, rt_error_t *err);
+void rt_store_themes_free(Rectrack__V1__Theme **themes, size_t count);
+
 /* Measurements of one commitment in as_of order. */
 int rt_store_list_measurements(
     rt_store_reader_t *reader,
@@ -357,9 +369,12 @@ int rt_store_count(rt_store_reader_t *reader, rt_store_counts_t *out,
 /* ---- maintenance ----------------------------------------------------- */
 
 /* What the verifier found. Problems make a store unsound; notices are
- * data to correct in a sound store: a record carrying an SDG target, GCM
- * objective or theme outside the reference lists (common/rt_reference.h),
- * written before the lists were enforced. Such a record is kept as it is. */
+ * data to correct in a sound store, written before the rules that now
+ * refuse it: a record carrying an SDG target, GCM objective or theme
+ * outside the reference lists (common/rt_reference.h, and the themes the
+ * secretariat added), or a follow-up or measurement dated after the day
+ * it was verified on (plus one day of grace). Such data is kept as it
+ * is. */
 typedef struct rt_verify_report {
   size_t problem_count; /* total problems found */
   char **problems;      /* first RT_VERIFY_MAX_PROBLEMS, one sentence each */
@@ -374,7 +389,10 @@ typedef struct rt_verify_report {
 /* Walks the whole store in one snapshot: the log chain is intact (each
  * prev_hash matches the entry before) and gap-free from revision 1, every
  * index entry points at a record that has that value, every record is in
- * all its indexes; and notes every recommendation and commitment tagged
+ * all its indexes, every recommendation's and commitment's status fields
+ * are what the status rule makes of its follow-ups (the validated one
+ * with the latest as_of, the later recorded of one day); and notes every
+ * recommendation and commitment tagged
  * with a value outside the reference lists ("R73 carries SDG target 10.99,
  * which is not an SDG target ..."). Returns 0 when the walk ran
  * (report->problem_count says whether the store is sound), an RT_E* code

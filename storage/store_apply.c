@@ -34,6 +34,8 @@ static const ProtobufCMessageDescriptor *op_descriptor(rt_op_kind_t kind) {
     return &rectrack__v1__measurement__descriptor;
   case RT_OP_VALIDATE_SUBMISSION:
     return &rectrack__v1__validate_submission_request__descriptor;
+  case RT_OP_CREATE_THEME:
+    return &rectrack__v1__theme__descriptor;
   }
   return NULL;
 }
@@ -75,6 +77,8 @@ static int dispatch(store_wctx_t *ctx) {
     return store_op_measurement(ctx);
   case RT_OP_VALIDATE_SUBMISSION:
     return store_op_validate(ctx);
+  case RT_OP_CREATE_THEME:
+    return store_op_create_theme(ctx);
   }
   return RT_EINVAL;
 }

@@ -3,13 +3,15 @@
  * The report is stored under subject + revision and as_of + revision.
  * The secretariat's report is validated at once; a reporter's is
  * submitted, after the checks of store_parties.h, and waits for the
- * secretariat (store_submissions.c). Either way the subject's status
- * fields are worked out again by the status rule (store_subject_status)
- * from its follow-ups, the new one included, and its count of pending
- * submissions moves. All of it is written in one child transaction with
- * the subject's new state, its index entries and the log entry, so the
- * subject's status can never disagree with the history it comes from.
- * The reply is the follow-up as recorded.
+ * secretariat (store_submissions.c). A report may speak of any day up to
+ * tomorrow (UTC), none later. Either way the subject's status fields are
+ * worked out again by the status rule (store_status.h) from its
+ * follow-ups, the new one included: a report dated before the latest one
+ * takes its place in the history and leaves the status as it was. The
+ * subject's count of pending submissions moves. All of it is written in one
+ * child transaction with the subject's new state, its index entries and the log
+ * entry, so the subject's status can never disagree with the history it comes
+ * from. The reply is the follow-up as recorded.
  */
 #include "store_ops.h"
 
@@ -69,6 +71,9 @@ static int check_follow_up(store_wctx_t *ctx, Rectrack__V1__FollowUp *fu,
                            rt_entity_t entity, ProtobufCMessage **before,
                            store_key_t *pk) {
   int rc = store_validate_follow_up(fu, ctx->err);
+  if (rc == 0)
+    rc = store_validate_not_future(fu->as_of, ctx->now_ms, "follow_up.as_of",
+                                   ctx->err);
   if (rc == 0)
     rc = store_fetch_record(ctx, entity, fu->subject_id, "follow_up.subject_id",
                             before, pk);

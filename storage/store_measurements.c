@@ -68,6 +68,9 @@ static int check_measurement(store_wctx_t *ctx, Rectrack__V1__Measurement *m,
   ProtobufCMessage *stored = NULL;
   int rc = store_validate_measurement(m, ctx->err);
   if (rc == 0)
+    rc = store_validate_not_future(m->as_of, ctx->now_ms, "measurement.as_of",
+                                   ctx->err);
+  if (rc == 0)
     rc = store_fetch_record(ctx, RT_ENTITY_COMMITMENT, m->commitment_id,
                             "measurement.commitment_id", &stored, pk);
   *before = (void *)stored;

@@ -10,6 +10,7 @@
  *   store_measurements.c  measurements of quantified commitments
  *   store_submissions.c   the secretariat's decision on a reporter's
  *                         follow-up or measurement
+ *   store_themes.c        themes the secretariat adds at run time
  *   store_replay.c        repeated request ids, answered from the log
  *
  * Errors: each returns 0 or a negative RT_E* code with ctx->err set; on
@@ -62,6 +63,12 @@ int store_op_measurement(store_wctx_t *ctx);
  * already, or validated when recorded), RT_EPERM (a reporter; the
  * principal who recorded it), RT_ECORRUPT, RT_ENOMEM or an LMDB code. */
 int store_op_validate(store_wctx_t *ctx);
+
+/* Adds the op's Theme to the themes records may be tagged with. The
+ * reply is the theme as stored (added, revision, created_ms, created_by
+ * filled). Returns 0, RT_EINVAL (a field, named), RT_EEXIST (the id is a
+ * compiled theme's or an added one's), RT_ENOMEM or an LMDB code. */
+int store_op_create_theme(store_wctx_t *ctx);
 
 /* When the op's request id was used before, answers the op from the
  * change it made and sets op->replayed; writes nothing either way.

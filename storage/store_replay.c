@@ -1,8 +1,8 @@
 /*
  * store_replay: a request repeated with the same request_id is answered
  * from the change it made the first time, and writes nothing: the reply
- * is the follow-up as recorded, the decision on a submission as taken, or
- * the subject record as it stands now.
+ * is the follow-up as recorded, the decision on a submission as taken, the
+ * theme as created, or the subject record as it stands now.
  * The request ids and the log entries they point at are written by
  * store_log_append (store_log.c); this operation only reads them.
  */
@@ -89,6 +89,8 @@ int store_op_replay(store_wctx_t *ctx) {
     rc = reply_with_decision(ctx, event);
   else if (event->follow_up)
     rc = store_set_reply(ctx, &event->follow_up->base);
+  else if (event->theme) /* a theme never changes after its creation */
+    rc = store_set_reply(ctx, &event->theme->base);
   else
     rc = reply_with_record(ctx, event);
   if (rc == 0) {

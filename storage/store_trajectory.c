@@ -1,14 +1,10 @@
 /*
  * store_trajectory: the derived fields of a subject (store_trajectory.h).
  *
- * Status: a subject's official status is the status of its latest
- * official follow-up (validated, or recorded before review states
- * existed), where "latest" is the one rule of follow_up_is_later; a
- * submitted follow-up is the subject's self-reported status until the
- * secretariat decides on it, and a returned one counts for nothing. The
- * follow-ups of a subject are one prefix of the follow_ups database, read
- * whole each time the status is worked out, so that the rule stays one
- * function however "latest" is defined.
+ * Status: the rule itself is store_status.c's (the validated follow-up
+ * with the latest as_of, the later recorded one between two of a day);
+ * here it is applied in the op's transaction and its result written into
+ * the subject.
  *
  * Trajectory: a quantified commitment's latest measurement is its official
  * measurement with the greatest as_of, ties broken by the newest revision:
@@ -23,7 +19,6 @@
 #include "rt_validate.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 Rectrack__V1__Trajectory store_trajectory(const Rectrack__V1__Indicator *ind,
@@ -124,88 +119,10 @@ int store_commitment_recompute(store_wctx_t *ctx, uint64_t number,
 
 /* ---- status ---------------------------------------------------------- */
 
-/* What the status rule looks at in one follow-up. */
-typedef struct follow_up_ref {
-  bool found;
-  Rectrack__V1__Status status;
-  char as_of[11];
-  uint64_t revision;
-} follow_up_ref_t;
-
-/* Whether follow-up a is later than b (which may be none yet): the one
- * definition of "latest" for a subject's status. The latest recorded:
- * the higher revision. */
-static bool follow_up_is_later(const follow_up_ref_t *a,
-                               const follow_up_ref_t *b) {
-  return !b->found || a->revision > b->revision;
-}
-
-static void keep_if_later(follow_up_ref_t *best,
-                          const Rectrack__V1__FollowUp *fu) {
-  follow_up_ref_t candidate = {
-      .found = true, .status = fu->status, .revision = fu->revision};
-  snprintf(candidate.as_of, sizeof candidate.as_of, "%s", store_str(fu->as_of));
-  if (follow_up_is_later(&candidate, best))
-    *best = candidate;
-}
-
-/* Reads the follow-ups under prefix (subject key, 9 bytes) into official
- * and reported. Each is unpacked into scratch, reset after it, so a long
- * history takes no more memory than one report. */
-static int scan_follow_ups(store_wctx_t *ctx, const uint8_t prefix[9],
-                           store_arena_t *scratch, follow_up_ref_t *official,
-                           follow_up_ref_t *reported) {
-  const char *reading = "reading follow-ups";
-  MDB_cursor *cursor;
-  int rc = store_mdb_error(mdb_cursor_open(ctx->txn, ctx->store->fups, &cursor),
-                           ctx->err, reading);
-  if (rc != 0)
-    return rc;
-  MDB_val key = {9, (void *)prefix}, data;
-  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, MDB_SET_RANGE),
-                       ctx->err, reading);
-  while (rc == 0 && key.mv_size == 17 && memcmp(key.mv_data, prefix, 9) == 0) {
-    ProtobufCMessage *unpacked = NULL;
-    store_arena_reset(scratch);
-    rc = store_unpack(scratch, &rectrack__v1__follow_up__descriptor,
-                      data.mv_data, data.mv_size, &unpacked, ctx->err);
-    if (rc != 0)
-      break;
-    const Rectrack__V1__FollowUp *fu = (const void *)unpacked;
-    if (store_review_is_official(fu->review_state))
-      keep_if_later(official, fu);
-    else if (fu->review_state ==
-             RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_SUBMITTED)
-      keep_if_later(reported, fu);
-    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, MDB_NEXT),
-                         ctx->err, reading);
-  }
-  mdb_cursor_close(cursor);
-  return rc == RT_ENOTFOUND ? 0 : rc; /* the end of the database */
-}
-
 int store_subject_status(store_wctx_t *ctx, rt_entity_t entity,
                          const store_key_t *pk, store_status_fields_t *out) {
-  uint8_t prefix[9];
-  prefix[0] = entity == RT_ENTITY_RECOMMENDATION ? 'R' : 'C';
-  memcpy(prefix + 1, pk->data, 8);
-  follow_up_ref_t official = {0}, reported = {0};
-  store_arena_t scratch;
-  store_arena_init(&scratch);
-  int rc = scan_follow_ups(ctx, prefix, &scratch, &official, &reported);
-  store_arena_free(&scratch);
-  if (rc != 0)
-    return rc;
-  out->status = official.found ? official.status
-                               : RECTRACK__V1__STATUS__STATUS_NO_INFORMATION;
-  out->reported_status = reported.found
-                             ? reported.status
-                             : RECTRACK__V1__STATUS__STATUS_UNSPECIFIED;
-  out->as_of = store_arena_strdup(ctx->arena, official.as_of);
-  out->reported_as_of = store_arena_strdup(ctx->arena, reported.as_of);
-  if (out->as_of == NULL || out->reported_as_of == NULL)
-    return rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
-  return 0;
+  return store_status_read(ctx->txn, ctx->store, entity, pk, ctx->arena, out,
+                           ctx->err);
 }
 
 void store_set_status_fields(rt_entity_t entity, ProtobufCMessage *subject,

@@ -12,6 +12,7 @@
 #ifndef RT_STORE_TRAJECTORY_H
 #define RT_STORE_TRAJECTORY_H
 
+#include "store_status.h"
 #include "store_write.h"
 
 /* The trajectory of an indicator given its latest measurement (has_latest
@@ -31,24 +32,10 @@ Rectrack__V1__Trajectory store_trajectory(const Rectrack__V1__Indicator *ind,
 int store_commitment_recompute(store_wctx_t *ctx, uint64_t number,
                                Rectrack__V1__Commitment *com);
 
-/* A subject's status fields as its follow-ups decide them. */
-typedef struct store_status_fields {
-  /* Official: the status and as_of of the latest official follow-up;
-   * NO_INFORMATION and "" when there is none. */
-  Rectrack__V1__Status status;
-  const char *as_of;
-  /* Self-reported: the latest follow-up awaiting validation; UNSPECIFIED
-   * and "" when none awaits. */
-  Rectrack__V1__Status reported_status;
-  const char *reported_as_of;
-} store_status_fields_t;
-
-/* The status rule, the one place that says which follow-up decides a
- * subject's status: reads every follow-up of the subject stored under pk
- * (entity: a recommendation or commitment) in the op's transaction and
- * fills *out; its strings point into the op's arena. A returned
- * follow-up never counts. Returns 0, RT_ECORRUPT (a follow-up does not
- * decode), RT_ENOMEM or an LMDB code. */
+/* The status rule (store_status.h) applied to the subject stored under pk
+ * (entity: a recommendation or commitment) in the op's transaction: fills
+ * *out, whose strings point into the op's arena. Returns 0, RT_ECORRUPT
+ * (a follow-up does not decode), RT_ENOMEM or an LMDB code. */
 int store_subject_status(store_wctx_t *ctx, rt_entity_t entity,
                          const store_key_t *pk, store_status_fields_t *out);
 

@@ -25,9 +25,24 @@
  * word index (store_words.h). The step empties the four indexes and
  * writes every record's entries again; no record and no log entry
  * changes.
+ *
+ * Version 5: one rule for status. A subject's status is the
+ * status of its validated follow-up with the latest as_of (the later
+ * recorded one between two of a day); version 4 took the latest recorded
+ * one, so a report that arrived late and spoke of an earlier day became
+ * the status. The step works every recommendation's and commitment's
+ * status fields out again by the new rule (store_status.h); a record they
+ * change is written with its status index entry moved and a log entry of
+ * its own (principal "rectrack-upgrade"), and named in the report. A
+ * report dated after tomorrow, which version 4 accepted, is kept and
+ * named too.
  */
 #include "store_upgrade.h"
+#include "store_trajectory.h"
+#include "store_validate.h"
 #include "store_words.h"
+
+#include "rt_enum.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -319,12 +334,254 @@ static int index_every_filter(upgrade_t *up) {
   return rc;
 }
 
+/* ---- 4 -> 5: one rule for status ---------------------------------------- */
+
+#define UPGRADE_PRINCIPAL "rectrack-upgrade"
+
+static const char *status_slug(int status) {
+  const char *slug = rt_enum_slug(&rectrack__v1__status__descriptor, status);
+  return slug ? slug : "none";
+}
+
+/* The sentence of one subject whose status fields the rule changes:
+ * "R72: status stalled -> implemented: the report of 2024-09-01 is the
+ * latest". */
+static int report_status_change(upgrade_t *up, const char *id,
+                                const store_status_fields_t *was,
+                                const store_status_fields_t *is) {
+  char official[200] = "", reported[200] = "";
+  if (was->status != is->status)
+    snprintf(official, sizeof official, "status %s -> %s: %s",
+             status_slug(was->status), status_slug(is->status),
+             is->revision ? "" : "it has no validated report");
+  else if (strcmp(was->as_of, is->as_of) != 0)
+    snprintf(official, sizeof official,
+             "status %s, now as of %s: ", status_slug(is->status), is->as_of);
+  if (official[0] != '\0' && is->revision)
+    snprintf(official + strlen(official), sizeof official - strlen(official),
+             "the report of %s is the latest", is->as_of);
+  if (was->reported_status != is->reported_status ||
+      strcmp(was->reported_as_of, is->reported_as_of) != 0)
+    snprintf(reported, sizeof reported,
+             "self-reported status %s -> %s: the submission of %s awaiting "
+             "validation is the latest",
+             status_slug(was->reported_status),
+             status_slug(is->reported_status), is->reported_as_of);
+  return report_line(up, "%s: %s%s%s", id, official,
+                     official[0] && reported[0] ? "; " : "", reported);
+}
+
+/* Names the status fields that differ, for the log entry. */
+static size_t changed_status_fields(const store_status_fields_t *was,
+                                    const store_status_fields_t *is,
+                                    char **changed) {
+  size_t n = 0;
+  if (was->status != is->status)
+    changed[n++] = (char *)"status";
+  if (strcmp(was->as_of, is->as_of) != 0)
+    changed[n++] = (char *)"last_follow_up_as_of";
+  if (was->reported_status != is->reported_status)
+    changed[n++] = (char *)"reported_status";
+  if (strcmp(was->reported_as_of, is->reported_as_of) != 0)
+    changed[n++] = (char *)"reported_as_of";
+  return n;
+}
+
+/* Writes subject (before, as stored under pk) with the status fields the
+ * rule gives, its index entries moved, and logs the change like any
+ * other, so that the verifier finds the record as the log left it. */
+static int rewrite_status(upgrade_t *up, rt_entity_t entity,
+                          const store_key_t *pk, const ProtobufCMessage *before,
+                          const store_status_fields_t *was,
+                          const store_status_fields_t *is, const char *id) {
+  rt_write_op_t op = {.kind = entity == RT_ENTITY_RECOMMENDATION
+                                  ? RT_OP_UPDATE_RECOMMENDATION
+                                  : RT_OP_UPDATE_COMMITMENT,
+                      .principal = UPGRADE_PRINCIPAL};
+  store_wctx_t ctx = {.store = up->store,
+                      .txn = up->txn,
+                      .op = &op,
+                      .principal = UPGRADE_PRINCIPAL,
+                      .now_ms = store_now_ms(),
+                      .arena = &up->arena,
+                      .err = up->err};
+  ProtobufCMessage *after = store_arena_memdup(
+      &up->arena, before, before->descriptor->sizeof_message);
+  uint64_t revision = 0;
+  int rc = after ? store_next_revision(&ctx, &revision)
+                 : rt_error_set(up->err, RT_ENOMEM, NULL, "out of memory");
+  if (rc != 0)
+    return rc;
+  store_set_status_fields(entity, after, is);
+  store_stamp_subject(&ctx, entity, after, revision, 0);
+  rc = store_put_record(&ctx, entity, pk, before, after, 0, false);
+  char *changed[4];
+  Rectrack__V1__ChangeEvent event = RECTRACK__V1__CHANGE_EVENT__INIT;
+  event.kind = RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_UPDATED;
+  event.subject_id = (char *)id;
+  event.subject_type = store_subject_type(entity);
+  event.changed_fields = changed;
+  event.n_changed_fields = changed_status_fields(was, is, changed);
+  if (entity == RT_ENTITY_RECOMMENDATION)
+    event.recommendation = (void *)after;
+  else
+    event.commitment = (void *)after;
+  if (rc == 0)
+    rc = store_log_append(&ctx, &event);
+  return rc;
+}
+
+/* The record of entity at the first key at or after *pk, unpacked into
+ * the arena; *found false past the last one. */
+static int next_subject(upgrade_t *up, rt_entity_t entity, store_key_t *pk,
+                        ProtobufCMessage **record, bool *found) {
+  const char *reading = "reading records";
+  MDB_cursor *cursor;
+  *found = false;
+  int rc = store_mdb_error(
+      mdb_cursor_open(up->txn, store_entity_dbi(up->store, entity), &cursor),
+      up->err, reading);
+  if (rc != 0)
+    return rc;
+  MDB_val key = {pk->len, pk->data}, data;
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, MDB_SET_RANGE),
+                       up->err, reading);
+  if (rc == 0 && key.mv_size != 8)
+    rc = rt_error_set(up->err, RT_ECORRUPT, NULL,
+                      "storage: a %s key is malformed",
+                      store_entity_name(entity));
+  if (rc == 0) {
+    memcpy(pk->data, key.mv_data, 8);
+    rc = store_unpack(&up->arena, store_entity_descriptor(entity), data.mv_data,
+                      data.mv_size, record, up->err);
+    *found = rc == 0;
+  }
+  mdb_cursor_close(cursor);
+  return rc == RT_ENOTFOUND ? 0 : rc;
+}
+
+typedef struct tag_notes {
+  upgrade_t *up;
+  int rc;
+} tag_notes_t;
+
+static void note_tag(void *arg, const char *sentence) {
+  tag_notes_t *notes = arg;
+  if (notes->rc == 0)
+    notes->rc = report_line(notes->up, "%s (kept as it is)", sentence);
+}
+
+/* Brings the status fields of every record of entity in line with the
+ * rule, and names each tag outside the reference lists (the record is
+ * kept as it is, for the secretariat to correct); counts the records it
+ * changed. Records are visited by key, a cursor at a time, so that the writes
+ * never run under an open cursor. */
+static int apply_status_rule_to(upgrade_t *up, rt_entity_t entity,
+                                size_t *changed) {
+  store_key_t pk = {.len = 8};
+  store_put_u64(pk.data, 0);
+  for (;;) {
+    ProtobufCMessage *record = NULL;
+    bool found = false;
+    store_arena_reset(&up->arena);
+    int rc = next_subject(up, entity, &pk, &record, &found);
+    if (rc != 0 || !found)
+      return rc;
+    store_status_fields_t was, is;
+    store_status_of_record(entity, record, &was);
+    rc = store_status_read(up->txn, up->store, entity, &pk, &up->arena, &is,
+                           up->err);
+    char id[32];
+    store_describe_key(entity, pk.data, pk.len, id, sizeof id);
+    if (rc == 0 && !store_status_agrees(entity, record, &is)) {
+      rc = rewrite_status(up, entity, &pk, record, &was, &is, id);
+      if (rc == 0)
+        rc = report_status_change(up, id, &was, &is);
+      (*changed)++;
+    }
+    if (rc == 0) {
+      tag_notes_t notes = {up, 0};
+      store_outside_tags(up->txn, up->store, &up->arena, entity, record, id,
+                         note_tag, &notes);
+      rc = notes.rc;
+    }
+    if (rc != 0)
+      return rc;
+    uint64_t number = store_get_u64(pk.data);
+    if (number == UINT64_MAX)
+      return 0;
+    store_put_u64(pk.data, number + 1);
+  }
+}
+
+/* Names each follow-up and measurement dated after tomorrow. */
+static int report_future_dates(upgrade_t *up) {
+  char latest[11];
+  store_date_of_ms(store_now_ms() + 24 * 3600 * 1000, latest);
+  const char *reading = "reading follow-ups by date";
+  MDB_cursor *cursor;
+  int rc =
+      store_mdb_error(mdb_cursor_open(up->txn, up->store->fup_dates, &cursor),
+                      up->err, reading);
+  if (rc != 0)
+    return rc;
+  /* Past every key of the latest allowed day: its 10 bytes and 0xff. */
+  uint8_t start[11];
+  memcpy(start, latest, 10);
+  start[10] = 0xff;
+  MDB_val key = {sizeof start, start}, data;
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, MDB_SET_RANGE),
+                       up->err, reading);
+  while (rc == 0 && key.mv_size == 18 && data.mv_size == 17) {
+    char id[32];
+    const uint8_t *subject = data.mv_data;
+    store_describe_key(subject[0] == 'R' ? RT_ENTITY_RECOMMENDATION
+                                         : RT_ENTITY_COMMITMENT,
+                       subject + 1, 8, id, sizeof id);
+    rc = report_line(
+        up,
+        "%s: the follow-up recorded at revision %llu speaks of "
+        "%.10s, a day not yet come; it is kept as recorded, and "
+        "new reports dated after tomorrow are refused",
+        id,
+        (unsigned long long)store_get_u64((const uint8_t *)key.mv_data + 10),
+        (const char *)key.mv_data);
+    if (rc == 0)
+      rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, MDB_NEXT),
+                           up->err, reading);
+  }
+  mdb_cursor_close(cursor);
+  return rc == RT_ENOTFOUND ? 0 : rc;
+}
+
+static int apply_status_rule(upgrade_t *up) {
+  size_t recs = 0, coms = 0;
+  int rc = apply_status_rule_to(up, RT_ENTITY_RECOMMENDATION, &recs);
+  if (rc == 0)
+    rc = apply_status_rule_to(up, RT_ENTITY_COMMITMENT, &coms);
+  if (rc == 0)
+    rc = report_future_dates(up);
+  if (rc == 0)
+    rc = report_line(up, "schema 4 -> 5: themes the secretariat adds at run "
+                         "time (rectrack ref theme add) are kept in a "
+                         "database of their own");
+  if (rc == 0)
+    rc = report_line(up,
+                     "schema 4 -> 5: a status is that of the validated report "
+                     "with the latest date (the later recorded of one day); "
+                     "%zu recommendation%s and %zu commitment%s took a new "
+                     "status, each with a log entry by " UPGRADE_PRINCIPAL,
+                     recs, recs == 1 ? "" : "s", coms, coms == 1 ? "" : "s");
+  return rc;
+}
+
 /* ---- the steps, in order --------------------------------------------- */
 
 static const upgrade_step_t steps[] = {
     {1, scope_request_ids},
     {2, add_review_states},
     {3, index_every_filter},
+    {4, apply_status_rule},
 };
 
 int store_upgrade_run(rt_store_t *store, MDB_txn *txn, uint64_t from,

@@ -7,8 +7,9 @@
  *
  * A step never drops a record and never rewrites the change log (its
  * entries are hash-chained). A step that must change a record appends a
- * log entry for it, like any other change, so that the verifier still
- * finds every record as the log left it.
+ * log entry for it, like any other change, through the write primitives
+ * (store_write.h), so that the verifier still finds every record as the
+ * log left it.
  */
 #ifndef RT_STORE_UPGRADE_H
 #define RT_STORE_UPGRADE_H

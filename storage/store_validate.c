@@ -7,6 +7,7 @@
  * value. Server-owned fields are not checked: the writer overwrites them.
  */
 #include "store_validate.h"
+#include "rt_reference.h"
 #include "rt_validate.h"
 
 #include <math.h>
@@ -145,8 +146,6 @@ int store_validate_recommendation(const Rectrack__V1__Recommendation *r,
     rc = rt_validate_text(store_str(r->text), RT_MAX_TEXT_LEN, false,
                           "recommendation.text", err);
   if (rc == 0)
-    rc = rt_validate_theme(r->theme, "recommendation.theme", err);
-  if (rc == 0)
     rc = check_sdg_gcm(r->sdg_targets, r->n_sdg_targets, r->gcm_objectives,
                        r->n_gcm_objectives, "recommendation", err);
   if (rc == 0)
@@ -234,8 +233,6 @@ int store_validate_commitment(const Rectrack__V1__Commitment *c,
   if (rc == 0)
     rc = check_sdg_gcm(c->sdg_targets, c->n_sdg_targets, c->gcm_objectives,
                        c->n_gcm_objectives, "commitment", err);
-  if (rc == 0)
-    rc = rt_validate_theme(c->theme, "commitment.theme", err);
   if (rc == 0 && c->indicator)
     rc = check_indicator(c->indicator, err);
   return rc;
@@ -284,6 +281,20 @@ int store_validate_measurement(const Rectrack__V1__Measurement *m,
   if (rc == 0)
     rc = check_optional_slug(m->reported_by, "measurement.reported_by", err);
   return rc;
+}
+
+int store_validate_not_future(const char *value, int64_t now_ms,
+                              const char *field, rt_error_t *err) {
+  char today[11], latest[11];
+  store_date_of_ms(now_ms, today);
+  /* One day of grace: UTC+14 is a day ahead of UTC for part of it. */
+  store_date_of_ms(now_ms + 24 * 3600 * 1000, latest);
+  if (strcmp(store_str(value), latest) <= 0)
+    return 0;
+  return rt_error_set(err, RT_EINVAL, field,
+                      "%s: %.10s is in the future (today is %s, UTC; a "
+                      "report may speak of a day up to %s)",
+                      field, value, today, latest);
 }
 
 int store_validate_decision(const Rectrack__V1__ValidateSubmissionRequest *d,
@@ -357,6 +368,82 @@ static int must_exist_optional(const lookup_t *at, rt_entity_t entity,
   return must_exist(at, entity, id, field);
 }
 
+int store_theme_known(MDB_txn *txn, rt_store_t *store, const char *id,
+                      bool *known, rt_error_t *err) {
+  *known = false;
+  size_t len = strlen(store_str(id));
+  if (len == 0 || len > RT_MAX_ID_LEN)
+    return 0;
+  if (rt_theme(id) != NULL) {
+    *known = true;
+    return 0;
+  }
+  MDB_val key = {len, (void *)id}, data;
+  int rc = store_mdb_error(mdb_get(txn, store->themes, &key, &data), err,
+                           "looking a theme up");
+  *known = rc == 0;
+  return rc == RT_ENOTFOUND ? 0 : rc;
+}
+
+int store_added_theme_ids(MDB_txn *txn, rt_store_t *store, store_arena_t *arena,
+                          size_t max, const char ***ids, size_t *n,
+                          rt_error_t *err) {
+  *n = 0;
+  *ids = store_arena_alloc(arena, (max ? max : 1) * sizeof **ids);
+  if (*ids == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  const char *reading = "reading themes";
+  MDB_cursor *cursor;
+  int rc = store_mdb_error(mdb_cursor_open(txn, store->themes, &cursor), err,
+                           reading);
+  if (rc != 0)
+    return rc;
+  MDB_val key, data;
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, MDB_FIRST), err,
+                       reading);
+  while (rc == 0 && *n < max) {
+    char *id = store_arena_alloc(arena, key.mv_size + 1);
+    if (id == NULL) {
+      rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+      break;
+    }
+    memcpy(id, key.mv_data, key.mv_size);
+    id[key.mv_size] = '\0';
+    (*ids)[(*n)++] = id;
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, MDB_NEXT), err,
+                         reading);
+  }
+  mdb_cursor_close(cursor);
+  return rc == RT_ENOTFOUND ? 0 : rc;
+}
+
+/* At most this many added themes are named in a message. */
+#define THEMES_NAMED 32
+
+/* theme (field names it) is compiled or added; else RT_EINVAL with the
+ * themes there are and the nearest one. */
+static int must_be_a_theme(const lookup_t *at, const char *theme,
+                           const char *field) {
+  bool known = false;
+  if (theme == NULL || theme[0] == '\0')
+    return 0;
+  int rc = store_theme_known(at->txn, at->store, theme, &known, at->err);
+  if (rc != 0 || known)
+    return rc;
+  store_arena_t arena; /* the ids the message names, freed before return */
+  store_arena_init(&arena);
+  const char **added = NULL;
+  size_t n = 0;
+  rc = store_added_theme_ids(at->txn, at->store, &arena, THEMES_NAMED, &added,
+                             &n, at->err);
+  if (rc == 0)
+    rc = rt_validate_theme_among(theme, added, n, field, at->err);
+  store_arena_free(&arena);
+  return rc != 0 ? rc
+                 : rt_error_set(at->err, RT_EINVAL, field, "%s: not a theme",
+                                field);
+}
+
 int store_check_reference(MDB_txn *txn, rt_store_t *store, rt_entity_t entity,
                           const char *id, const char *field, rt_error_t *err) {
   lookup_t at = {txn, store, err};
@@ -381,6 +468,8 @@ int store_check_references(MDB_txn *txn, rt_store_t *store, rt_entity_t entity,
     if (rc == 0)
       rc = must_exist_optional(&at, RT_ENTITY_ACTOR, r->lead_actor_id,
                                "recommendation.lead_actor_id");
+    if (rc == 0)
+      rc = must_be_a_theme(&at, r->theme, "recommendation.theme");
     return rc;
   }
   if (entity == RT_ENTITY_COMMITMENT) {
@@ -394,7 +483,81 @@ int store_check_references(MDB_txn *txn, rt_store_t *store, rt_entity_t entity,
     if (rc == 0)
       rc = must_exist_optional(&at, RT_ENTITY_SOURCE, c->source_id,
                                "commitment.source_id");
+    if (rc == 0)
+      rc = must_be_a_theme(&at, c->theme, "commitment.theme");
     return rc;
   }
   return 0;
+}
+
+/* One sentence of store_outside_tags, formatted and handed to say. */
+#define SAY(...)                                                               \
+  do {                                                                         \
+    char sentence[640];                                                        \
+    snprintf(sentence, sizeof sentence, __VA_ARGS__);                          \
+    say(arg, sentence);                                                        \
+  } while (0)
+
+void store_outside_tags(MDB_txn *txn, rt_store_t *store, store_arena_t *arena,
+                        rt_entity_t entity, const ProtobufCMessage *record,
+                        const char *id,
+                        void (*say)(void *arg, const char *sentence),
+                        void *arg) {
+  char *const *sdg;
+  const int32_t *gcm;
+  size_t n_sdg, n_gcm;
+  const char *theme, *command;
+  if (entity == RT_ENTITY_RECOMMENDATION) {
+    const Rectrack__V1__Recommendation *r = (const void *)record;
+    sdg = r->sdg_targets, n_sdg = r->n_sdg_targets;
+    gcm = r->gcm_objectives, n_gcm = r->n_gcm_objectives;
+    theme = r->theme, command = "rec";
+  } else if (entity == RT_ENTITY_COMMITMENT) {
+    const Rectrack__V1__Commitment *c = (const void *)record;
+    sdg = c->sdg_targets, n_sdg = c->n_sdg_targets;
+    gcm = c->gcm_objectives, n_gcm = c->n_gcm_objectives;
+    theme = c->theme, command = "commit";
+  } else {
+    return;
+  }
+  char shown[RT_EXCERPT_SIZE], valid[160];
+  for (size_t i = 0; i < n_sdg; i++) {
+    if (rt_sdg_target(sdg[i]) != NULL)
+      continue;
+    const rt_sdg_goal_t *goal = rt_sdg_goal_of(sdg[i]);
+    if (goal != NULL)
+      SAY("%s carries SDG target %s, which is not an SDG target "
+          "(targets of goal %d: %s): correct it with rectrack %s "
+          "edit %s.",
+          id, rt_quote_excerpt(store_str(sdg[i]), shown), goal->number,
+          rt_sdg_goal_targets_text(goal, valid, sizeof valid), command, id);
+    else
+      SAY("%s carries SDG target %s, which is not an SDG target (the "
+          "goals are 1..%zu): correct it with rectrack %s edit %s.",
+          id, rt_quote_excerpt(store_str(sdg[i]), shown), rt_sdg_goal_count(),
+          command, id);
+  }
+  for (size_t i = 0; i < n_gcm; i++)
+    if (rt_gcm_objective(gcm[i]) == NULL)
+      SAY("%s carries GCM objective %d, which is not a GCM objective "
+          "(they are numbered 1..%zu): correct it with rectrack %s "
+          "edit %s.",
+          id, (int)gcm[i], rt_gcm_objective_count(), command, id);
+  bool known = true;
+  if (theme != NULL && theme[0] != '\0' &&
+      store_theme_known(txn, store, theme, &known, NULL) == 0 && !known) {
+    const char **added = NULL;
+    size_t n_added = 0;
+    if (store_added_theme_ids(txn, store, arena, 32, &added, &n_added, NULL) !=
+        0)
+      n_added = 0;
+    const char *nearest = rt_theme_nearest(theme, added, n_added);
+    char suggestion[96] = "";
+    if (nearest != NULL)
+      snprintf(suggestion, sizeof suggestion, "; did you mean \"%s\"?",
+               nearest);
+    SAY("%s carries theme \"%s\", which is not a listed theme%s: "
+        "correct it with rectrack %s edit %s.",
+        id, rt_quote_excerpt(theme, shown), suggestion, command, id);
+  }
 }

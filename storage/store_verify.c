@@ -15,8 +15,11 @@
  * sound and the record is kept; the notice names the record, the field and
  * the value so that the secretariat can correct it.
  */
+#include "rt_enum.h"
 #include "rt_reference.h"
 #include "rt_validate.h"
+#include "store_status.h"
+#include "store_validate.h"
 #include "store_words.h"
 
 #include <inttypes.h>
@@ -89,6 +92,8 @@ typedef struct chain_state {
   uint64_t expected;
   uint8_t prev_hash[crypto_hash_sha256_BYTES];
   uint64_t follow_ups, measurements; /* entries that recorded one */
+  uint64_t themes;                   /* entries that added a theme */
+  char latest_day[11]; /* tomorrow (UTC): no report may speak of a later day */
 } chain_state_t;
 
 /* The review fields a decision on a submission changes in its stored
@@ -276,6 +281,26 @@ static void check_measurement_copy(chain_state_t *state,
                      m->revision, decision);
 }
 
+/* A report or measurement dated after tomorrow was written before such
+ * dates were refused: it is kept, and named so that the secretariat
+ * knows why the subject's status or latest value follows it. */
+static void check_report_date(chain_state_t *state,
+                              const Rectrack__V1__ChangeEvent *event) {
+  const char *as_of = event->follow_up     ? event->follow_up->as_of
+                      : event->measurement ? event->measurement->as_of
+                                           : NULL;
+  if (as_of == NULL || strcmp(as_of, state->latest_day) <= 0)
+    return;
+  add_notice(state->report,
+             "The %s of %.20s recorded at revision %" PRIu64 " speaks of "
+             "%.10s, a day not yet come (it was written before such dates "
+             "were refused); it is kept as recorded and counts as the "
+             "latest %s.",
+             event->follow_up ? "follow-up" : "measurement",
+             store_str(event->subject_id), event->revision, as_of,
+             event->follow_up ? "report" : "value");
+}
+
 static int check_chain_entry(const Rectrack__V1__ChangeEvent *event,
                              const uint8_t *packed, size_t packed_len,
                              void *data) {
@@ -308,6 +333,10 @@ static int check_chain_entry(const Rectrack__V1__ChangeEvent *event,
     state->measurements += decision ? 0 : 1;
     check_measurement_copy(state, event->measurement, decision);
   }
+  if (!decision)
+    check_report_date(state, event);
+  if (event->theme)
+    state->themes++;
   crypto_hash_sha256(state->prev_hash, packed, packed_len);
   state->expected = event->revision + 1;
   return 0;
@@ -324,6 +353,7 @@ static void check_history_counts(const chain_state_t *state) {
       {store->fups, state->follow_ups, "follow-ups"},
       {store->fup_dates, state->follow_ups, "follow-up date index entries"},
       {store->meas, state->measurements, "measurements"},
+      {store->themes, state->themes, "added themes"},
   };
   for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
     MDB_stat stat;
@@ -407,6 +437,7 @@ static void check_log_end(rt_store_reader_t *reader,
 static int verify_log(rt_store_reader_t *reader, rt_verify_report_t *report,
                       rt_error_t *err) {
   chain_state_t state = {.reader = reader, .report = report, .expected = 1};
+  store_date_of_ms(store_now_ms() + 24 * 3600 * 1000, state.latest_day);
   for (;;) {
     rt_error_t scan_err;
     int rc = rt_store_log_scan(reader, state.expected, 0, check_chain_entry,
@@ -510,42 +541,12 @@ static bool record_has_key(rt_entity_t entity, const ProtobufCMessage *record,
 static const char *const plural[] = {"", "sources", "actors", "recommendations",
                                      "commitments"};
 
-/* A subject whose last change was a follow-up has its status and date:
- * official ones for an official report, the self-reported ones for a
- * submission (the newest report of either kind is the latest). */
-static bool follow_up_agrees(rt_entity_t entity, const ProtobufCMessage *record,
-                             const Rectrack__V1__FollowUp *fu) {
-  int status, reported_status;
-  const char *as_of, *reported_as_of;
-  if (entity == RT_ENTITY_RECOMMENDATION) {
-    const Rectrack__V1__Recommendation *r = (const void *)record;
-    status = r->status;
-    as_of = r->last_follow_up_as_of;
-    reported_status = r->reported_status;
-    reported_as_of = r->reported_as_of;
-  } else if (entity == RT_ENTITY_COMMITMENT) {
-    const Rectrack__V1__Commitment *c = (const void *)record;
-    status = c->status;
-    as_of = c->last_follow_up_as_of;
-    reported_status = c->reported_status;
-    reported_as_of = c->reported_as_of;
-  } else {
-    return false;
-  }
-  if (fu->review_state == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_SUBMITTED) {
-    status = reported_status;
-    as_of = reported_as_of;
-  }
-  return status == (int)fu->status &&
-         strcmp(store_str(as_of), store_str(fu->as_of)) == 0;
-}
-
 /* The log entry at the record's revision is a change of this record, and
  * the record is what that change left: byte for byte the snapshot it
- * holds (creates and updates), or the status and date of the follow-up
- * it holds. Records are not chained themselves; this ties them to the
- * chained log. (A measurement's entry holds no snapshot: only the subject
- * is checked.) */
+ * holds (creates, updates and decisions). Records are not chained
+ * themselves; this ties them to the chained log. (A follow-up's or a
+ * measurement's entry holds no snapshot of the subject: its status fields
+ * are checked against its history by check_status instead.) */
 static void check_record_against_log(rt_store_reader_t *reader,
                                      store_arena_t *arena, rt_entity_t entity,
                                      const ProtobufCMessage *record,
@@ -572,14 +573,12 @@ static void check_record_against_log(rt_store_reader_t *reader,
             event->base.descriptor, snapshot_fields[entity]);
     const ProtobufCMessage *snapshot =
         *(ProtobufCMessage *const *)((const char *)event + fd->offset);
-    const Rectrack__V1__FollowUp *fu = event->follow_up;
     size_t len = snapshot ? protobuf_c_message_get_packed_size(snapshot) : 0;
     uint8_t *packed = snapshot ? store_arena_alloc(arena, len) : NULL;
     if (packed)
       protobuf_c_message_pack(snapshot, packed);
-    if ((packed && (len != stored->mv_size ||
-                    memcmp(packed, stored->mv_data, len) != 0)) ||
-        (fu && !snapshot && !follow_up_agrees(entity, record, fu)))
+    if (packed &&
+        (len != stored->mv_size || memcmp(packed, stored->mv_data, len) != 0))
       add_problem(report,
                   "%s differs from what the change at revision %" PRIu64
                   " left in the log: it was altered.",
@@ -587,69 +586,66 @@ static void check_record_against_log(rt_store_reader_t *reader,
   }
 }
 
-/* ---- reference lists ------------------------------------------------- */
+/* ---- status ---------------------------------------------------------- */
 
-/* Notes each SDG target, GCM objective and theme of a recommendation or
- * commitment that is outside the reference lists, with the closest valid
- * values and the command that corrects it. */
-static void check_reference_tags(rt_entity_t entity,
-                                 const ProtobufCMessage *record, const char *id,
-                                 rt_verify_report_t *report) {
-  char *const *sdg;
-  const int32_t *gcm;
-  size_t n_sdg, n_gcm;
-  const char *theme, *command;
-  if (entity == RT_ENTITY_RECOMMENDATION) {
-    const Rectrack__V1__Recommendation *r = (const void *)record;
-    sdg = r->sdg_targets, n_sdg = r->n_sdg_targets;
-    gcm = r->gcm_objectives, n_gcm = r->n_gcm_objectives;
-    theme = r->theme, command = "rec";
-  } else if (entity == RT_ENTITY_COMMITMENT) {
-    const Rectrack__V1__Commitment *c = (const void *)record;
-    sdg = c->sdg_targets, n_sdg = c->n_sdg_targets;
-    gcm = c->gcm_objectives, n_gcm = c->n_gcm_objectives;
-    theme = c->theme, command = "commit";
-  } else {
+static const char *status_slug(int status) {
+  const char *slug = rt_enum_slug(&rectrack__v1__status__descriptor, status);
+  return slug ? slug : "none";
+}
+
+/* A recommendation's or commitment's status fields are what the status
+ * rule (store_status.h) makes of its follow-ups as stored: the record
+ * and its status index entry cannot disagree with the history. */
+static void check_status(rt_store_reader_t *reader, store_arena_t *arena,
+                         rt_entity_t entity, const ProtobufCMessage *record,
+                         const MDB_val *pk, const char *id,
+                         rt_verify_report_t *report) {
+  store_key_t key = {.len = pk->mv_size};
+  if (pk->mv_size != 8)
+    return;
+  memcpy(key.data, pk->mv_data, 8);
+  store_status_fields_t rule, stored;
+  rt_error_t err;
+  if (store_status_read(reader->txn, reader->store, entity, &key, arena, &rule,
+                        &err) != 0) {
+    add_problem(report, "The follow-ups of %s cannot be read: %s", id,
+                err.message);
     return;
   }
-  char shown[RT_EXCERPT_SIZE], valid[160];
-  for (size_t i = 0; i < n_sdg; i++) {
-    if (rt_sdg_target(sdg[i]) != NULL)
-      continue;
-    const rt_sdg_goal_t *goal = rt_sdg_goal_of(sdg[i]);
-    if (goal != NULL)
-      add_notice(report,
-                 "%s carries SDG target %s, which is not an SDG target "
-                 "(targets of goal %d: %s): correct it with rectrack %s "
-                 "edit %s.",
-                 id, rt_quote_excerpt(store_str(sdg[i]), shown), goal->number,
-                 rt_sdg_goal_targets_text(goal, valid, sizeof valid), command,
-                 id);
-    else
-      add_notice(report,
-                 "%s carries SDG target %s, which is not an SDG target (the "
-                 "goals are 1..%zu): correct it with rectrack %s edit %s.",
-                 id, rt_quote_excerpt(store_str(sdg[i]), shown),
-                 rt_sdg_goal_count(), command, id);
-  }
-  for (size_t i = 0; i < n_gcm; i++)
-    if (rt_gcm_objective(gcm[i]) == NULL)
-      add_notice(report,
-                 "%s carries GCM objective %d, which is not a GCM objective "
-                 "(they are numbered 1..%zu): correct it with rectrack %s "
-                 "edit %s.",
-                 id, (int)gcm[i], rt_gcm_objective_count(), command, id);
-  if (theme != NULL && theme[0] != '\0' && rt_theme(theme) == NULL) {
-    const char *nearest = rt_theme_nearest(theme, NULL, 0);
-    char suggestion[96] = "";
-    if (nearest != NULL)
-      snprintf(suggestion, sizeof suggestion, "; did you mean \"%s\"?",
-               nearest);
-    add_notice(report,
-               "%s carries theme \"%s\", which is not a listed theme%s: "
-               "correct it with rectrack %s edit %s.",
-               id, rt_quote_excerpt(theme, shown), suggestion, command, id);
-  }
+  store_status_of_record(entity, record, &stored);
+  if (stored.status != rule.status ||
+      strcmp(stored.as_of, store_str(rule.as_of)) != 0)
+    add_problem(report,
+                "%s stores status %s as of \"%.10s\", but its follow-ups make "
+                "it %s as of \"%.10s\" (the report recorded at revision "
+                "%" PRIu64 " is the latest).",
+                id, status_slug(stored.status), stored.as_of,
+                status_slug(rule.status), store_str(rule.as_of), rule.revision);
+  if (stored.reported_status != rule.reported_status ||
+      strcmp(stored.reported_as_of, store_str(rule.reported_as_of)) != 0)
+    add_problem(report,
+                "%s stores the self-reported status %s as of \"%.10s\", but "
+                "its submissions awaiting validation make it %s as of "
+                "\"%.10s\".",
+                id, status_slug(stored.reported_status), stored.reported_as_of,
+                status_slug(rule.reported_status),
+                store_str(rule.reported_as_of));
+}
+
+/* ---- reference lists ------------------------------------------------- */
+
+static void note_tag(void *arg, const char *sentence) {
+  add_notice(arg, "%s", sentence);
+}
+
+/* Notes each SDG target, GCM objective and theme of a recommendation or
+ * commitment that is outside the reference lists (store_outside_tags). */
+static void check_reference_tags(rt_store_reader_t *reader,
+                                 store_arena_t *arena, rt_entity_t entity,
+                                 const ProtobufCMessage *record, const char *id,
+                                 rt_verify_report_t *report) {
+  store_outside_tags(reader->txn, reader->store, arena, entity, record, id,
+                     note_tag, report);
 }
 
 /* Every record decodes, carries its own id, agrees with the log and is in
@@ -673,8 +669,11 @@ static void check_record(rt_store_reader_t *reader, store_arena_t *arena,
                 plural[entity], id);
   else
     check_record_against_log(reader, arena, entity, record, value, id, report);
+  if (record != NULL &&
+      (entity == RT_ENTITY_RECOMMENDATION || entity == RT_ENTITY_COMMITMENT))
+    check_status(reader, arena, entity, record, pk, id, report);
   if (record != NULL)
-    check_reference_tags(entity, record, id, report);
+    check_reference_tags(reader, arena, entity, record, id, report);
   if (record && store_index_keys(entity, record, &keys) != 0)
     add_problem(report, "The index keys of %s cannot be computed.", id);
   for (size_t i = 0; i < keys.n; i++) {
@@ -775,6 +774,73 @@ static int verify_index(rt_store_reader_t *reader, store_arena_t *arena,
   }
   mdb_cursor_close(cursor);
   return rc == RT_ENOTFOUND ? 0 : rc; /* the end of the index */
+}
+
+/* ---- themes added at run time ------------------------------------------ */
+
+/* One added theme is stored under its own id, byte for byte as the log
+ * entry that created it holds it. */
+static void check_theme(rt_store_reader_t *reader, store_arena_t *arena,
+                        const MDB_val *key, const MDB_val *value,
+                        rt_verify_report_t *report) {
+  char id[RT_MAX_ID_LEN + 1];
+  size_t len = key->mv_size < RT_MAX_ID_LEN ? key->mv_size : RT_MAX_ID_LEN;
+  memcpy(id, key->mv_data, len);
+  id[len] = '\0';
+  report->records_checked++;
+  Rectrack__V1__Theme *theme = rectrack__v1__theme__unpack(
+      &arena->allocator, value->mv_size, value->mv_data);
+  if (theme == NULL || strcmp(store_str(theme->id), id) != 0) {
+    add_problem(report, "The theme stored under \"%s\" %s.", id,
+                theme ? "carries another id" : "does not decode");
+    return;
+  }
+  uint8_t log_key[8];
+  store_put_u64(log_key, theme->revision);
+  MDB_val entry;
+  Rectrack__V1__ChangeEvent *event = NULL;
+  if (present(reader, reader->store->log, log_key, 8, &entry))
+    event = rectrack__v1__change_event__unpack(&arena->allocator, entry.mv_size,
+                                               entry.mv_data);
+  if (event == NULL || event->theme == NULL ||
+      strcmp(store_str(event->subject_id), id) != 0)
+    add_problem(report,
+                "Theme \"%s\" says it was added at revision %" PRIu64
+                ", but the log holds no such change.",
+                id, theme->revision);
+  else if (!same_packed(&event->theme->base, value->mv_data, value->mv_size))
+    add_problem(report,
+                "Theme \"%s\" differs from what the log recorded when it "
+                "was added: it was altered.",
+                id);
+  if (rt_theme(id) != NULL)
+    add_notice(report,
+               "Theme \"%s\", added at revision %" PRIu64 ", is now also a "
+               "theme of the reference lists (\"%s\"); records tagged with "
+               "it read the compiled title.",
+               id, theme->revision, rt_theme(id)->title);
+}
+
+static int verify_themes(rt_store_reader_t *reader, store_arena_t *arena,
+                         rt_verify_report_t *report, rt_error_t *err) {
+  const char *verifying = "verifying themes";
+  MDB_cursor *cursor;
+  int rc = store_mdb_error(
+      mdb_cursor_open(reader->txn, reader->store->themes, &cursor), err,
+      verifying);
+  if (rc != 0)
+    return rc;
+  MDB_val key, value;
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_FIRST), err,
+                       verifying);
+  while (rc == 0) {
+    check_theme(reader, arena, &key, &value, report);
+    store_arena_reset(arena);
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_NEXT), err,
+                         verifying);
+  }
+  mdb_cursor_close(cursor);
+  return rc == RT_ENOTFOUND ? 0 : rc;
 }
 
 /* A request id must name the change it was sent with: the log entry at
@@ -1013,6 +1079,8 @@ int rt_store_verify(rt_store_t *store, rt_verify_report_t *report,
     if (rc == 0 && entity >= RT_ENTITY_RECOMMENDATION)
       rc = verify_word_index(reader, (rt_entity_t)entity, report, err);
   }
+  if (rc == 0)
+    rc = verify_themes(reader, &arena, report, err);
   if (rc == 0)
     rc = verify_requests(reader, &arena, report, err);
   rt_store_reader_end(reader);

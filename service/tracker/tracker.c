@@ -163,6 +163,7 @@ static int build_methods(rt_tracker_t *tracker, rt_error_t *err) {
       {tracker_watch_routes, tracker_watch_route_count},
       {tracker_review_routes, tracker_review_route_count},
       {tracker_backup_routes, tracker_backup_route_count},
+      {tracker_reference_routes, tracker_reference_route_count},
   };
   size_t total = 0;
   for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)

@@ -1,10 +1,10 @@
 /*
  * tracker_call: what the handler files of the Tracker service share
  * (tracker_reads.c, tracker_writes.c, tracker_watch.c, tracker_review.c,
- * tracker_backup.c): the state they read (struct rt_tracker), what a
- * handler is (a plain function behind a tracker_route_t), and what every
- * handler does with its call (tracker_call.c: fail, reply, bracket a
- * read). Private to service/tracker.
+ * tracker_backup.c, tracker_reference.c): the state they read (struct
+ * rt_tracker), what a handler is (a plain function behind a
+ * tracker_route_t), and what every handler does with its call
+ * (tracker_call.c: fail, reply, bracket a read). Private to service/tracker.
  *
  * The dispatch (tracker.c) runs every call: it resolves the principal
  * (checking the bearer token and the route's role when tokens are
@@ -94,6 +94,8 @@ extern const tracker_route_t tracker_review_routes[];
 extern const size_t tracker_review_route_count;
 extern const tracker_route_t tracker_backup_routes[];
 extern const size_t tracker_backup_route_count;
+extern const tracker_route_t tracker_reference_routes[];
+extern const size_t tracker_reference_route_count;
 
 /* ---- tracker_call.c ------------------------------------------------- */
 

@@ -37,6 +37,10 @@ struct tracker_review_source {
     bool ended;
   } peek[2];
   rt_error_t err;
+  /* The added-themes walk: the store's list, walked by index. */
+  Rectrack__V1__Theme **themes;
+  size_t n_themes, theme_at;
+  bool walking_themes;
   /* What a scan collects into the arena. */
   void **items;
   size_t n, cap;
@@ -119,10 +123,17 @@ static int src_open(void *data, const rt_review_walk_t *walk) {
   rt_store_cursor_close(s->cursor);
   rt_store_cursor_close(s->com_cursor);
   s->cursor = s->com_cursor = NULL;
-  s->themeless = s->due = false;
+  s->themeless = s->due = s->walking_themes = false;
   memset(s->peek, 0, sizeof s->peek);
   int rc;
   switch (walk->kind) {
+  case RT_REVIEW_WALK_ADDED_THEMES:
+    rt_store_themes_free(s->themes, s->n_themes);
+    s->themes = NULL;
+    s->n_themes = s->theme_at = 0;
+    s->walking_themes = true;
+    rc = rt_store_list_themes(s->reader, &s->themes, &s->n_themes, &s->err);
+    break;
   case RT_REVIEW_WALK_RECOMMENDATIONS:
     s->walked = &rectrack__v1__recommendation__descriptor;
     rc = rt_store_cursor_records(s->reader, RT_ENTITY_RECOMMENDATION,
@@ -210,6 +221,12 @@ static int src_next(void *data, const ProtobufCMessage **record) {
   *record = NULL;
   if (s->due)
     return next_due(s, record);
+  if (s->walking_themes) {
+    if (s->theme_at == s->n_themes)
+      return 0;
+    *record = &s->themes[s->theme_at++]->base;
+    return 1;
+  }
   for (;;) {
     const void *packed;
     size_t len;
@@ -356,6 +373,7 @@ void tracker_review_source_free(tracker_review_source_t *source) {
     return;
   rt_store_cursor_close(source->cursor);
   rt_store_cursor_close(source->com_cursor);
+  rt_store_themes_free(source->themes, source->n_themes);
   tracker_arena_free(source->arena);
   free(source);
 }

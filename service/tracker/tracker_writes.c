@@ -1,6 +1,7 @@
 /*
  * tracker_writes: the write RPCs of the Tracker service (Create*,
- * Update*, RecordFollowUp, RecordMeasurement, ValidateSubmission).
+ * Update*, RecordFollowUp, RecordMeasurement, ValidateSubmission,
+ * CreateTheme).
  *
  * Each RPC's handler names its op kind and its prepare function, which
  * checks what is cheap to check here (the message is present, the fields
@@ -292,6 +293,18 @@ static int prepare_validate_submission(write_call_t *write, rt_write_op_t *op,
   return 0;
 }
 
+static int prepare_create_theme(write_call_t *write, rt_write_op_t *op,
+                                rt_error_t *err) {
+  Rectrack__V1__CreateThemeRequest *req = (void *)write->request;
+  if (require_message(req->theme, "theme", err) ||
+      require(req->theme->id, "theme.id", err) ||
+      require(req->theme->title, "theme.title", err))
+    return RT_EINVAL;
+  op->message = &req->theme->base;
+  op->request_id = req->request_id;
+  return 0;
+}
+
 /* ---- the handlers ------------------------------------------------------ */
 
 static void create_source(rt_tracker_t *tracker, rt_call_t *call,
@@ -378,6 +391,13 @@ static void validate_submission(rt_tracker_t *tracker, rt_call_t *call,
                RT_OP_VALIDATE_SUBMISSION, prepare_validate_submission);
 }
 
+static void create_theme(rt_tracker_t *tracker, rt_call_t *call,
+                         const rt_auth_principal_t *principal,
+                         ProtobufCMessage *request, tracker_arena_t *arena) {
+  submit_write(tracker, call, principal, request, arena, RT_OP_CREATE_THEME,
+               prepare_create_theme);
+}
+
 /* Every write is answered after its commit. The secretariat makes every
  * change; a reporter may record follow-ups and measurements, which the
  * storage engine limits to its actors' subjects and keeps as submissions
@@ -416,6 +436,9 @@ const tracker_route_t tracker_write_routes[] = {
     {TRACKER_PATH("ValidateSubmission"), RT_METHOD_UNARY,
      &rectrack__v1__validate_submission_request__descriptor,
      validate_submission, cancel_write, RT_AUTH_ROLE_SECRETARIAT},
+    {TRACKER_PATH("CreateTheme"), RT_METHOD_UNARY,
+     &rectrack__v1__create_theme_request__descriptor, create_theme,
+     cancel_write, RT_AUTH_ROLE_SECRETARIAT},
 };
 const size_t tracker_write_route_count =
     sizeof tracker_write_routes / sizeof tracker_write_routes[0];

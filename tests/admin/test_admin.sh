@@ -172,15 +172,23 @@ test_upgrade() {
     fail "cannot copy the fixture"
   cp "$work/old/data.mdb" "$work/before.mdb"
   run dry 0 upgrade --data-dir "$work/old" --dry-run
-  grep -q "schema version 1 -> 4 (dry run: nothing was changed)" "$work/dry.out" ||
+  grep -q "schema version 1 -> 5 (dry run: nothing was changed)" "$work/dry.out" ||
     fail "dry run: no plan"
   grep -q "request ids scoped to the principal" "$work/dry.out" ||
     fail "dry run: the request-id step is not reported"
   grep -q "88 follow-ups and 20 measurements recorded so far count as validated" \
     "$work/dry.out" || fail "dry run: the review-state step is not reported"
+  grep -q "R72: status stalled -> implemented: the report of 2024-09-01 is the latest" \
+    "$work/dry.out" || fail "dry run: R72's new status is not reported"
+  grep -q "R73 carries SDG target 10.99, which is not an SDG target" \
+    "$work/dry.out" || fail "dry run: R73's tag outside the lists is not named"
   cmp -s "$work/old/data.mdb" "$work/before.mdb" || fail "dry run changed the data"
   run real 0 upgrade --data-dir "$work/old"
-  grep -q "schema version 1 -> 4$" "$work/real.out" || fail "upgrade: not reported"
+  grep -q "schema version 1 -> 5$" "$work/real.out" || fail "upgrade: not reported"
+  tail -n +2 "$work/dry.out" >"$work/dry.lines"
+  tail -n +2 "$work/real.out" >"$work/real.lines"
+  cmp -s "$work/dry.lines" "$work/real.lines" ||
+    fail "the dry run said other things than the upgrade did"
   run again 0 upgrade --data-dir "$work/old"
   grep -q "nothing to upgrade" "$work/again.out" || fail "second upgrade did something"
   run verify 0 verify --data-dir "$work/old"
@@ -191,6 +199,28 @@ test_upgrade() {
   [ "$(count show follow-ups)" = 88 ] || fail "upgrade lost follow-ups"
   run missing 1 upgrade --data-dir "$work/no-such-dir"
   grep -q "holds no rectrack data" "$work/missing.err" || fail "missing dir not named"
+
+  # A directory of schema 3 (tests/fixtures/datadir-v3): each status the
+  # rule changes is named, by the dry run as by the upgrade.
+  fixture="$(dirname "$demo")/../tests/fixtures/datadir-v3"
+  mkdir "$work/v3" && cp "$fixture/data.mdb" "$work/v3/" ||
+    fail "cannot copy the v3 fixture"
+  run dry3 0 upgrade --data-dir "$work/v3" --dry-run
+  for line in \
+    "R69: status stalled -> implemented: the report of 2024-09-01 is the latest" \
+    "R70: status not-started -> partially-implemented: the report of 2024-04-01 is the latest" \
+    "C16: status partially-implemented -> implemented: the report of 2024-06-01 is the latest"; do
+    grep -qF "$line" "$work/dry3.out" || fail "dry run: not said: $line"
+  done
+  run real3 0 upgrade --data-dir "$work/v3"
+  tail -n +2 "$work/dry3.out" >"$work/dry3.lines"
+  tail -n +2 "$work/real3.out" >"$work/real3.lines"
+  cmp -s "$work/dry3.lines" "$work/real3.lines" ||
+    fail "v3: the dry run said other things than the upgrade did"
+  run verify3 0 verify --data-dir "$work/v3"
+  grep -q "is sound" "$work/verify3.out" || fail "v3: not sound after the upgrade"
+  grep -q "^notice: The follow-up of R73 recorded at revision 277 speaks of 2099-01-01" \
+    "$work/verify3.out" || fail "v3: the report dated 2099 is not noted"
 }
 
 case "$group" in

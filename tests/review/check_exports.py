@@ -29,6 +29,21 @@ VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base",
 # by theme (the hostile theme sorts first), then id
 REC_IDS = ["R6", "R2", "R3", "R5", "R1", "R10"]
 COM_IDS = ["C1", "C2", "C3", "C4"]
+# The names a reader looks for in every format, beside or instead of ids:
+# an actor's name (mex), theme titles, a GCM objective's title and an SDG
+# target's label, all from the reference lists.
+THEME_TITLES = ["Remittance costs and financial inclusion",
+                "Migration data for action, insight and foresight"]
+GCM_20 = ("Promote faster, safer and cheaper transfer of remittances and "
+          "foster financial inclusion of migrants")
+SDG_10C = ("Remittance costs below 3 per cent on average; no remittance "
+           "corridor above 5 per cent")
+NAMES = ["Mexico", GCM_20, SDG_10C] + THEME_TITLES
+
+
+def check_names(text, what):
+    for name in NAMES:
+        check(name in text, "%s lacks the name %r" % (what, name))
 
 
 def fail(message):
@@ -52,14 +67,31 @@ class HtmlChecker(html.parser.HTMLParser):
         self.table_class = None
         self.svgs = 0
         self.cells = 0
+        self.ids = set()
+        self.fragments = []
+        self.links = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         check(tag != "script", "HTML has a script element")
         check(tag not in ("link", "img", "iframe", "object"),
               "HTML loads something: <%s>" % tag)
-        for name in ("src", "href"):
-            check(name not in attrs, "HTML has a %s attribute" % name)
+        check("src" not in attrs, "HTML has a src attribute")
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if "href" in attrs:
+            # links within the document (the contents) and evidence links
+            # to the web, nothing else: no script, data or file URL
+            href = attrs["href"]
+            check(tag == "a", "HTML href on <%s>" % tag)
+            if href.startswith("#"):
+                self.fragments.append(href[1:])
+            else:
+                check(re.match(r"https?://", href) is not None,
+                      "HTML link to %r" % href)
+                check(attrs.get("rel") == "noopener noreferrer",
+                      "HTML link without rel: %r" % href)
+                self.links.append(href)
         if tag == "table":
             self.table_class = attrs.get("class")
         if tag == "tr" and "tbody" in self.stack:
@@ -95,8 +127,27 @@ def check_html(path):
     text = "".join(parser.text)
     check(HOSTILE.split("\n")[0] in text, "HTML hostile text not as text")
     check("@media print" in source, "HTML print CSS")
-    # theme chart + actor chart + one per quantified commitment
-    check(parser.svgs == 3 + len(COM_IDS), "HTML SVG count %d" % parser.svgs)
+    # overview, theme and actor charts, one per quantified commitment, and
+    # the SDG and GCM charts
+    check(parser.svgs == 5 + len(COM_IDS), "HTML SVG count %d" % parser.svgs)
+    check_names(text, "HTML")
+    check(len(parser.fragments) >= 10, "HTML table of contents %s"
+          % parser.fragments)
+    for fragment in parser.fragments:
+        check(fragment in parser.ids, "HTML contents link #%s goes nowhere"
+              % fragment)
+    # the evidence of R1's report: the URL a link, the hostile entry text
+    check(parser.links == ["https://example.org/a,b"],
+          "HTML evidence links %s" % parser.links)
+    check("Theme: Remittance costs and financial inclusion" in text,
+          "HTML theme heading without its title")
+    # a theme's own table does not repeat the theme in a column
+    section = source[source.index('id="recommendations"'):]
+    section = section[:section.index('id="commitments"')]
+    check("<th scope=\"col\">Theme</th>" not in section,
+          "HTML theme table repeats its theme")
+    check('<td class="t u" dir="auto">per cent</td>' in source,
+          "HTML unit cell may break its words")
     check(parser.rows.get("t-recommendations") == len(REC_IDS),
           "HTML recommendation rows %s" % parser.rows)
     check(parser.rows.get("t-commitments") == len(COM_IDS),
@@ -150,6 +201,7 @@ def check_markdown(path):
         else:
             i += 1
     check(tables >= 10, "MD has %d tables" % tables)
+    check_names("\n".join(lines), "Markdown")
 
 
 def check_csv(directory):
@@ -175,6 +227,25 @@ def check_csv(directory):
     check(recs["R2"]["sdg_targets"] == "17.18;10.7", "CSV list joined by ;")
     check(recs["R10"]["days_overdue"] == "366", "CSV days overdue")
     check(recs["R1"]["status"] == "in-progress", "CSV status name")
+    # name columns beside the id columns
+    check(recs["R1"]["theme"] == "remittances" and
+          recs["R1"]["theme_title"] == THEME_TITLES[0], "CSV theme title")
+    check(recs["R2"]["lead_actor_id"] == "iom" and
+          recs["R2"]["lead_actor_name"] == "IOM", "CSV lead name")
+    check(recs["R3"]["addressed_to"] == "mex" and
+          recs["R3"]["addressed_to_names"] == "Mexico", "CSV addressed names")
+    check(recs["R1"]["source_title"] == HOSTILE + " (2024-03-26)",
+          "CSV source title with its date")
+    with open(os.path.join(directory, "review-commitments.csv"),
+              newline="", encoding="utf-8") as f:
+        coms = {r["id"]: r for r in csv.DictReader(f)}
+    check(coms["C3"]["actor_id"] == "mex" and
+          coms["C3"]["actor_name"] == "Mexico", "CSV commitment actor name")
+    with open(os.path.join(directory, "review-follow-ups.csv"),
+              newline="", encoding="utf-8") as f:
+        fus = list(csv.DictReader(f))
+    check(fus[0]["reported_by"] == "bgd" and
+          fus[0]["reported_by_name"] == HOSTILE, "CSV reporter name")
 
 
 def check_json(path):
@@ -199,6 +270,19 @@ def check_json(path):
     check(len(doc["follow_ups"]) == 4 and len(doc["measurements"]) == 4,
           "JSON rows")
     check(doc["actors"][0]["name"] == HOSTILE, "JSON actor")
+    # ids kept, names added
+    r2 = doc["recommendations"][1]
+    check(r2["lead_actor_id"] == "iom" and r2["lead_actor_name"] == "IOM",
+          "JSON lead name")
+    gcm = {g["gcm_objective"]: g for g in s["by_gcm_objective"]}
+    check(gcm[20]["title"] == GCM_20 and gcm[20]["in_progress"] == 2,
+          "JSON GCM title and breakdown %s" % gcm[20])
+    sdg = {g["sdg_target"]: g for g in s["by_sdg_target"]}
+    check(sdg["10.c"]["label"] == SDG_10C, "JSON SDG label")
+    check(all(isinstance(a["kind"], (str, type(None))) for a in doc["actors"])
+          and all(isinstance(x["kind"], (str, type(None)))
+                  for x in doc["sources"]), "JSON kinds as slugs")
+    check_names(json.dumps(doc, ensure_ascii=False), "JSON")
 
 
 def check_xlsx(path):
@@ -213,11 +297,22 @@ def check_xlsx(path):
     # measurements (rows 2-3 of the Measurements sheet: dates, values)
     check(refs[2:] == ["Measurements!$D$2:$D$3", "Measurements!$E$2:$E$3"],
           "XLSX chart 1 series %s" % refs)
-    path_row = int(re.match(r"Summary!\$F\$(\d+):", refs[0]).group(1))
+    path_row = int(re.match(r"Summary!\$G\$(\d+):", refs[0]).group(1))
     wb = openpyxl.load_workbook(path)
     check(wb.sheetnames == ["Summary", "Recommendations", "Commitments",
-                            "FollowUps", "Measurements"],
+                            "FollowUps", "Measurements", "Overdue",
+                            "Changes", "SDG", "GCM", "Actors"],
           "XLSX sheets %s" % wb.sheetnames)
+    text = []
+    for name in wb.sheetnames:
+        for row in wb[name].iter_rows(values_only=True):
+            text.extend(str(v) for v in row if v is not None)
+    check_names("\n".join(text), "XLSX")
+    check(wb["Overdue"].max_row == 1 + 4, "XLSX overdue rows")
+    check(wb["Changes"].max_row == 1 + 3, "XLSX change rows")
+    actors = {r[0]: r[1] for r in wb["Actors"].iter_rows(min_row=2,
+                                                         values_only=True)}
+    check(actors.get("mex") == "Mexico", "XLSX Actors sheet %s" % actors)
     for name in wb.sheetnames[1:]:
         ws = wb[name]
         check(ws.freeze_panes == "A2", "XLSX %s frozen %s"
@@ -246,8 +341,8 @@ def check_xlsx(path):
           figures.get("Overdue") == 4,
           "XLSX key figures %s" % figures)
     check(summary.cell(row=path_row, column=1).value == "C1" and
-          summary.cell(row=path_row, column=8).value == 6 and
-          summary.cell(row=path_row, column=9).value == 3,
+          summary.cell(row=path_row, column=9).value == 6 and
+          summary.cell(row=path_row, column=10).value == 3,
           "XLSX chart 1 path row %d" % path_row)
 
 

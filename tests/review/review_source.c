@@ -179,6 +179,11 @@ static int array_next(void *data, const ProtobufCMessage **record) {
       return 0;
     *record = &in->sources[s->at++]->base;
     return 1;
+  case RT_REVIEW_WALK_ADDED_THEMES:
+    if (s->at == in->theme_count)
+      return 0;
+    *record = &in->themes[s->at++]->base;
+    return 1;
   default:
     for (; s->at < s->n_period; s->at++) {
       const Rectrack__V1__FollowUp *fu = s->period[s->at];
@@ -383,6 +388,7 @@ static int gen_next(void *data, const ProtobufCMessage **record) {
     return 0;
   case RT_REVIEW_WALK_ACTORS:
   case RT_REVIEW_WALK_SOURCES:
+  case RT_REVIEW_WALK_ADDED_THEMES:
     return 0;
   default: /* the period: each date in turn, its subjects by revision */
     for (; s->at < 3 * (s->n + s->n / 4 + 1); s->at++) {

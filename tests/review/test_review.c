@@ -370,7 +370,9 @@ static void test_non_finite_baseline_or_target_gives_no_progress(void **state) {
   free(md);
   char *json = render(&f.in, RT_REVIEW_JSON, NULL, &len, NULL);
   assert_non_null(strstr(json, "\"progress\":null"));
-  assert_null(strstr(json, "nan"));
+  /* No NaN value (titles such as "governance" hold the letters). */
+  assert_null(strstr(json, ":nan"));
+  assert_null(strstr(json, "NaN"));
   free(json);
   char *xlsx = render(&f.in, RT_REVIEW_XLSX, NULL, &len, NULL);
   assert_memory_equal(xlsx, "PK\x03\x04", 4);
@@ -400,6 +402,7 @@ static void test_empty_data_set_renders_in_every_format(void **state) {
   char *csv = render(&in, RT_REVIEW_CSV, "measurements", &len, NULL);
   assert_string_equal(csv, "commitment_id,indicator,unit,as_of,value,source,"
                            "note,recorded_by,revision,reported_by,"
+                           "reported_by_name,"
                            "validated_by\r\n");
   free(csv);
 }
@@ -430,6 +433,34 @@ static void test_malformed_as_of_is_rejected_naming_it(void **state) {
 /* Only validated reports and measurements count; a submission awaiting
  * validation is pending and shows as the self-reported status; a
  * returned one counts for nothing. */
+/* "No information in the period" is for items still open: one
+ * implemented and one withdrawn before the period are closed, not silent.
+ * The HTML lists the open ones only. */
+static void test_no_information_leaves_closed_items_out(void **state) {
+  (void)state;
+  review_fixture_t f;
+  review_fixture_init(&f);
+  f.fus[7].subject_id = (char *)"R3"; /* was on the archived R4 */
+  f.fus[7].as_of = (char *)"2023-06-01";
+  f.fus[7].status = RECTRACK__V1__STATUS__STATUS_IMPLEMENTED;
+  f.fus[5].subject_id = (char *)"C2"; /* was R5's, after the period */
+  f.fus[5].as_of = (char *)"2023-02-01";
+  f.fus[5].status = RECTRACK__V1__STATUS__STATUS_WITHDRAWN;
+  Rectrack__V1__ReviewSummary *s = compute(&f);
+  const char *ids[] = {"R5", "R6", "C3", "C4"};
+  assert_int_equal(s->n_no_information_ids, 4);
+  for (int i = 0; i < 4; i++)
+    assert_string_equal(s->no_information_ids[i], ids[i]);
+  rt_review_summary_free(s);
+  size_t len;
+  char *html = render(&f.in, RT_REVIEW_HTML, NULL, &len, NULL);
+  const char *section = strstr(html, "id=\"no_information\"");
+  assert_non_null(section);
+  assert_null(strstr(section, "<td class=\"t\" dir=\"auto\">R3</td>"));
+  assert_non_null(strstr(section, "<td class=\"t\" dir=\"auto\">R5</td>"));
+  free(html);
+}
+
 static void test_only_validated_reports_count(void **state) {
   (void)state;
   review_fixture_t f;
@@ -664,6 +695,7 @@ int main(void) {
       cmocka_unit_test(test_indicator_progress_and_trajectory),
       cmocka_unit_test(test_trajectory_is_direction_aware),
       cmocka_unit_test(test_sdg_gcm_and_no_information),
+      cmocka_unit_test(test_no_information_leaves_closed_items_out),
       cmocka_unit_test(test_status_as_of_an_earlier_date),
       cmocka_unit_test(test_bad_dates_are_rejected),
       cmocka_unit_test(test_hostile_text_is_escaped_in_text_formats),

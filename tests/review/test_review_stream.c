@@ -216,6 +216,8 @@ typedef struct rand_set {
   char dates[RAND_FUS + RAND_MEAS][11];
   char dues[RAND_RECS + RAND_COMS][11];
   Rectrack__V1__Actor actors[2], *actor_ptrs[2];
+  Rectrack__V1__Source sources[2], *source_ptrs[2];
+  Rectrack__V1__Theme theme, *theme_ptr;
   rt_review_input_t in;
 } rand_set_t;
 
@@ -254,6 +256,7 @@ static void build_random(rand_set_t *d, uint64_t seed) {
       r->due_date = d->dues[i];
     }
     r->lead_actor_id = (char *)"iom";
+    r->source_id = (char *)(rnd(3) ? "gfmd-2023" : rnd(2) ? "idm-2024" : "");
     r->sdg_targets = sdgs;
     r->n_sdg_targets = rnd(4);
     r->gcm_objectives = gcms;
@@ -320,9 +323,25 @@ static void build_random(rand_set_t *d, uint64_t seed) {
     d->actors[i].name = (char *)actor_names[i];
     d->actor_ptrs[i] = &d->actors[i];
   }
+  static const char *const source_ids[] = {"idm-2024", "gfmd-2023"};
+  for (size_t i = 0; i < 2; i++) {
+    rectrack__v1__source__init(&d->sources[i]);
+    d->sources[i].id = (char *)source_ids[i];
+    d->sources[i].title = (char *)(i ? "GFMD summit" : "");
+    d->sources[i].date = (char *)(i ? "2023-01-24" : "");
+    d->source_ptrs[i] = &d->sources[i];
+  }
+  rectrack__v1__theme__init(&d->theme);
+  d->theme.id = (char *)"diaspora9"; /* added at run time: its title */
+  d->theme.title = (char *)"Diaspora, ninth round";
+  d->theme_ptr = &d->theme;
   d->in = (rt_review_input_t){
       .actors = d->actor_ptrs,
       .actor_count = 2,
+      .sources = d->source_ptrs,
+      .source_count = 2,
+      .themes = &d->theme_ptr,
+      .theme_count = 1,
       .from_date = "2023-01-01",
       .to_date = "2023-12-31",
       .revision = 42,

@@ -4,6 +4,8 @@
  */
 #include "store_fixture.h"
 
+#include "rt_validate.h"
+
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +178,16 @@ char *fx_create_commitment(rt_store_t *store,
                             offsetof(Rectrack__V1__Commitment, id));
 }
 
+/* A report is recorded at noon (UTC) of the day it speaks of, so that a
+ * test may report on any day, past or to come, without depending on the
+ * wall clock: the store refuses reports dated after tomorrow. */
+static int64_t noon_of(const char *as_of) {
+  long days = 0;
+  if (as_of == NULL || rt_date_to_days(as_of, &days) != 0)
+    return 0;
+  return ((int64_t)days * 86400 + 43200) * 1000;
+}
+
 int fx_follow_up(rt_store_t *store, const char *subject_id, int status,
                  const char *as_of) {
   Rectrack__V1__FollowUp fu = RECTRACK__V1__FOLLOW_UP__INIT;
@@ -184,6 +196,7 @@ int fx_follow_up(rt_store_t *store, const char *subject_id, int status,
   fu.as_of = (char *)as_of;
   fu.note = (char *)"reported at the review";
   rt_write_op_t op = fx_op(RT_OP_RECORD_FOLLOW_UP, &fu);
+  op.now_ms = noon_of(as_of);
   int rc = fx_apply(store, &op);
   rt_write_ops_release(&op, 1);
   return rc;
@@ -196,6 +209,7 @@ int fx_measure(rt_store_t *store, const char *commitment_id, double value,
   m.value = value;
   m.as_of = (char *)as_of;
   rt_write_op_t op = fx_op(RT_OP_RECORD_MEASUREMENT, &m);
+  op.now_ms = noon_of(as_of);
   int rc = fx_apply(store, &op);
   rt_write_ops_release(&op, 1);
   return rc;

@@ -56,7 +56,9 @@ Rectrack__V1__Indicator fx_indicator(const char *name, double baseline,
                                      double target);
 char *fx_create_commitment(rt_store_t *store,
                            const Rectrack__V1__Commitment *com);
-/* Records a follow-up with a status; returns op result. */
+/* Records a follow-up with a status (a measurement with a value), as
+ * recorded at noon (UTC) of the day as_of names, so that any day may be
+ * reported on: the store refuses one after tomorrow. Returns op result. */
 int fx_follow_up(rt_store_t *store, const char *subject_id, int status,
                  const char *as_of);
 int fx_measure(rt_store_t *store, const char *commitment_id, double value,

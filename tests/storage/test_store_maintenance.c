@@ -481,7 +481,9 @@ static void test_verifier_catches_status_set_without_follow_up(void **state) {
   MDB_val altered = {len, packed};
   assert_int_equal(mdb_put(raw.txn, raw.dbi, &key, &altered, 0), 0);
   raw_close(fx, &raw);
-  expect_verify_problem(fx, "R1 differs from what the change at revision 6");
+  expect_verify_problem(fx, "R1 stores status implemented as of "
+                            "\"2024-01-01\", but its follow-ups make it "
+                            "in-progress as of \"2024-01-01\"");
 }
 
 /* A garbage entry under a huge revision: the walk jumps to it instead of

@@ -177,6 +177,147 @@ static void test_a_store_within_the_lists_has_no_notices(void **state) {
   rt_verify_report_free(&report);
 }
 
+/* ---- themes added at run time ------------------------------------------ */
+
+static int add_theme(rt_store_t *store, const char *id, const char *title,
+                     const char *request_id, rt_write_op_t *out) {
+  Rectrack__V1__Theme theme = RECTRACK__V1__THEME__INIT;
+  theme.id = (char *)id;
+  theme.title = (char *)title;
+  theme.source_ref = (char *)"GFMD 2024, roundtable 2.1";
+  rt_write_op_t op = fx_op(RT_OP_CREATE_THEME, &theme);
+  op.request_id = request_id;
+  int rc = fx_apply(store, &op);
+  if (out != NULL)
+    *out = op;
+  else
+    rt_write_ops_release(&op, 1);
+  return rc;
+}
+
+/* The secretariat adds a theme; records may carry it from then on, a
+ * misspelling of it is answered with it, and it is listed and logged. */
+static void test_an_added_theme_is_accepted_and_listed(void **state) {
+  fixture_t *fx = *state;
+  Rectrack__V1__Recommendation rec = fx_recommendation("On labour mobility");
+  rec.theme = (char *)"labour-mobility";
+  rt_write_op_t op = fx_op(RT_OP_CREATE_RECOMMENDATION, &rec);
+  assert_int_equal(fx_apply(fx->store, &op), RT_EINVAL);
+  rt_write_ops_release(&op, 1);
+
+  rt_write_op_t added;
+  assert_int_equal(add_theme(fx->store, "labour-mobility",
+                             "Labour mobility and skills", "theme-1", &added),
+                   0);
+  Rectrack__V1__Theme *reply =
+      rectrack__v1__theme__unpack(NULL, added.reply_len, added.reply);
+  assert_non_null(reply);
+  assert_true(reply->added);
+  assert_int_equal(reply->revision, added.revision);
+  assert_string_equal(reply->created_by, "tester");
+  assert_string_equal(reply->title, "Labour mobility and skills");
+  protobuf_c_message_free_unpacked(&reply->base, NULL);
+  uint64_t revision = added.revision;
+  rt_write_ops_release(&added, 1);
+
+  char *id = fx_create_recommendation(fx->store, &rec);
+  free(id);
+  Rectrack__V1__Commitment com = fx_commitment("On labour mobility");
+  com.theme = (char *)"labour-mobility";
+  free(fx_create_commitment(fx->store, &com));
+
+  rec.theme = (char *)"labour-mobilty";
+  op = fx_op(RT_OP_CREATE_RECOMMENDATION, &rec);
+  assert_int_equal(fx_apply(fx->store, &op), RT_EINVAL);
+  assert_string_equal(op.error.field, "recommendation.theme");
+  if (strstr(op.error.message, "did you mean \"labour-mobility\"") == NULL ||
+      strstr(op.error.message, "remittances") == NULL)
+    fail_msg("%s", op.error.message);
+  rt_write_ops_release(&op, 1);
+
+  /* The same request again is answered with the theme, nothing new. */
+  assert_int_equal(add_theme(fx->store, "labour-mobility",
+                             "Labour mobility and skills", "theme-1", &added),
+                   0);
+  assert_true(added.replayed);
+  assert_int_equal(added.revision, revision);
+  rt_write_ops_release(&added, 1);
+
+  rt_store_reader_t *reader = NULL;
+  rt_error_t err;
+  assert_int_equal(rt_store_reader_begin(fx->store, &reader, &err), 0);
+  Rectrack__V1__Theme **themes = NULL;
+  size_t count = 0;
+  assert_int_equal(rt_store_list_themes(reader, &themes, &count, &err), 0);
+  assert_int_equal(count, 1);
+  assert_string_equal(themes[0]->id, "labour-mobility");
+  assert_string_equal(themes[0]->source_ref, "GFMD 2024, roundtable 2.1");
+  rt_store_themes_free(themes, count);
+  rt_store_reader_end(reader);
+  fx_expect_sound(fx->store);
+}
+
+/* An id taken (compiled or added), a bad id, a missing title; and a
+ * reporter may not add themes. */
+static void test_a_theme_that_cannot_be_added_is_refused(void **state) {
+  fixture_t *fx = *state;
+  rt_write_op_t op;
+  assert_int_equal(add_theme(fx->store, "remittances", "Money", NULL, &op),
+                   RT_EEXIST);
+  assert_string_equal(op.error.field, "theme.id");
+  assert_non_null(strstr(op.error.message, "is a theme of the reference "
+                                           "lists already"));
+  rt_write_ops_release(&op, 1);
+  assert_int_equal(
+      add_theme(fx->store, "climate-mobility", "Climate", NULL, NULL), 0);
+  assert_int_equal(add_theme(fx->store, "climate-mobility", "Again", NULL, &op),
+                   RT_EEXIST);
+  assert_string_equal(op.error.message,
+                      "theme 'climate-mobility' already exists");
+  rt_write_ops_release(&op, 1);
+  assert_int_equal(add_theme(fx->store, "Not A Slug", "Bad", NULL, &op),
+                   RT_EINVAL);
+  assert_string_equal(op.error.field, "theme.id");
+  rt_write_ops_release(&op, 1);
+  assert_int_equal(add_theme(fx->store, "no-title", "", NULL, &op), RT_EINVAL);
+  assert_string_equal(op.error.field, "theme.title");
+  rt_write_ops_release(&op, 1);
+
+  Rectrack__V1__Theme theme = RECTRACK__V1__THEME__INIT;
+  theme.id = (char *)"by-a-reporter";
+  theme.title = (char *)"Reporter's theme";
+  const char *actors[] = {"iom"};
+  op = fx_op(RT_OP_CREATE_THEME, &theme);
+  op.role = RT_WRITE_ROLE_REPORTER;
+  op.actors = actors;
+  op.n_actors = 1;
+  assert_int_equal(fx_apply(fx->store, &op), RT_EPERM);
+  rt_write_ops_release(&op, 1);
+  fx_expect_sound(fx->store);
+}
+
+/* The verifier accepts the added themes and suggests them. */
+static void test_verify_knows_the_added_themes(void **state) {
+  fixture_t *fx = *state;
+  assert_int_equal(
+      add_theme(fx->store, "no-such-themes", "Late theme", NULL, NULL), 0);
+  rt_verify_report_t report;
+  rt_error_t err;
+  assert_int_equal(rt_store_verify(fx->store, &report, &err), 0);
+  assert_int_equal(report.problem_count, 0);
+  assert_true(has_notice(
+      &report, "R73 carries theme \"no-such-theme\", which is not a listed "
+               "theme; did you mean \"no-such-themes\"?: correct it with "
+               "rectrack rec edit R73."));
+  rt_verify_report_free(&report);
+  assert_int_equal(
+      add_theme(fx->store, "no-such-theme", "Now listed", NULL, NULL), 0);
+  assert_int_equal(rt_store_verify(fx->store, &report, &err), 0);
+  assert_int_equal(report.problem_count, 0);
+  assert_int_equal(report.notice_count, 1); /* SDG 10.99 remains */
+  rt_verify_report_free(&report);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
@@ -192,6 +333,12 @@ int main(void) {
           fx_teardown),
       cmocka_unit_test_setup_teardown(
           test_a_store_within_the_lists_has_no_notices, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_an_added_theme_is_accepted_and_listed, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_a_theme_that_cannot_be_added_is_refused, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_verify_knows_the_added_themes,
+                                      setup_v1_copy, fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

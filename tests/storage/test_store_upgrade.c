@@ -1,8 +1,10 @@
 /*
  * Upgrades of data directories written by older builds. Each test copies
- * tests/fixtures/datadir-v1 (written by release 0.1.0, schema 1; its
- * FIXTURE.txt says what it holds) into a fresh directory and opens or
- * upgrades the copy; the committed fixture is never opened in place.
+ * a fixture into a fresh directory and opens or upgrades the copy; the
+ * committed fixtures are never opened in place. tests/fixtures/datadir-v1
+ * was written by release 0.1.0 (schema 1), tests/fixtures/datadir-v3 by
+ * the release of schema 3, with reports recorded out of date order; each
+ * one's FIXTURE.txt says what it holds.
  */
 #include "store_fixture.h"
 
@@ -16,8 +18,13 @@
 #error "RT_FIXTURE_DIR names tests/fixtures"
 #endif
 
-/* What the fixture holds (FIXTURE.txt). */
+/* What the fixtures hold (FIXTURE.txt). The upgrade to schema 4 appends
+ * one log entry per subject whose status the rule changes: R72 in v1;
+ * R69, R70, R71, R72 and C16 in v3. */
 #define V1_REVISION 271
+#define V1_STATUS_CHANGES 1
+#define V3_REVISION 277
+#define V3_STATUS_CHANGES 5
 #define V1_RECOMMENDATIONS 73
 #define V1_COMMITMENTS 16
 #define V1_FOLLOW_UPS 88
@@ -25,6 +32,7 @@
 
 typedef struct upgrade_fixture {
   char dir[64];
+  int version; /* of the fixture copied */
   char *notices[16];
   size_t notice_count;
 } upgrade_fixture_t;
@@ -55,17 +63,23 @@ static void hash_file(const char *path, uint8_t out[32]) {
   crypto_hash_sha256_final(&state, out);
 }
 
-static int setup(void **state) {
+static int setup_version(void **state, int version) {
   upgrade_fixture_t *fx = calloc(1, sizeof *fx);
   snprintf(fx->dir, sizeof fx->dir, "/tmp/rt-upgrade-XXXXXX");
   if (mkdtemp(fx->dir) == NULL)
     return -1;
-  char data[128];
+  fx->version = version;
+  char data[128], fixture[256];
   snprintf(data, sizeof data, "%s/data.mdb", fx->dir);
-  copy_file(RT_FIXTURE_DIR "/datadir-v1/data.mdb", data);
+  snprintf(fixture, sizeof fixture, "%s/datadir-v%d/data.mdb", RT_FIXTURE_DIR,
+           version);
+  copy_file(fixture, data);
   *state = fx;
   return 0;
 }
+
+static int setup(void **state) { return setup_version(state, 1); }
+static int setup_v3(void **state) { return setup_version(state, 3); }
 
 static int teardown(void **state) {
   upgrade_fixture_t *fx = *state;
@@ -99,7 +113,7 @@ static void expect_fixture_counts(rt_store_t *store) {
   assert_int_equal(rt_store_reader_begin(store, &reader, &err), 0);
   rt_store_counts_t counts;
   assert_int_equal(rt_store_count(reader, &counts, &err), 0);
-  assert_int_equal(counts.revision, V1_REVISION);
+  assert_int_equal(counts.revision, V1_REVISION + V1_STATUS_CHANGES);
   assert_int_equal(counts.recommendations, V1_RECOMMENDATIONS);
   assert_int_equal(counts.commitments, V1_COMMITMENTS);
   assert_int_equal(counts.follow_ups, V1_FOLLOW_UPS);
@@ -122,12 +136,26 @@ static void test_opening_a_v1_directory_upgrades_it(void **state) {
   assert_true(notices_mention(fx, "schema 2 -> 3"));
   assert_true(notices_mention(fx, "the 88 follow-ups and 20 measurements "
                                   "recorded so far count as validated"));
+  assert_true(notices_mention(
+      fx, "R72: status stalled -> implemented: the report of 2024-09-01 is "
+          "the latest"));
+  assert_true(notices_mention(fx, "schema 3 -> 4"));
+  assert_true(notices_mention(fx, "schema 4 -> 5"));
+  /* A tag outside the reference lists is named, and the record kept. */
+  assert_true(notices_mention(fx, "R73 carries SDG target 10.99, which is "
+                                  "not an SDG target (targets of goal 10: "));
+  assert_true(notices_mention(fx, "correct it with rectrack rec edit R73. "
+                                  "(kept as it is)"));
   expect_fixture_counts(store);
   fx_expect_sound(store);
   Rectrack__V1__Recommendation *rec = fx_get_recommendation(store, "R72");
   assert_non_null(rec);
   assert_string_equal(rec->title,
                       "Fixture: a recommendation reported on out of order");
+  assert_int_equal(rec->status, RECTRACK__V1__STATUS__STATUS_IMPLEMENTED);
+  assert_string_equal(rec->last_follow_up_as_of, "2024-09-01");
+  assert_string_equal(rec->updated_by, "rectrack-upgrade");
+  assert_int_equal(rec->revision, V1_REVISION + 1);
   protobuf_c_message_free_unpacked(&rec->base, NULL);
   rt_store_close(store);
 
@@ -259,9 +287,10 @@ static void test_old_history_counts_as_validated(void **state) {
   protobuf_c_message_free_unpacked(&none->base, NULL);
   rt_store_reader_end(reader);
 
-  /* R72 keeps the status of its latest recorded report. */
+  /* R72 takes the status of its report with the latest date, recorded
+   * before a report of an earlier day. */
   Rectrack__V1__Recommendation *r72 = fx_get_recommendation(store, "R72");
-  assert_int_equal(r72->status, RECTRACK__V1__STATUS__STATUS_STALLED);
+  assert_int_equal(r72->status, RECTRACK__V1__STATUS__STATUS_IMPLEMENTED);
   assert_int_equal(r72->pending_count, 0);
   assert_int_equal(r72->reported_status,
                    RECTRACK__V1__STATUS__STATUS_UNSPECIFIED);
@@ -274,7 +303,7 @@ static void test_old_history_counts_as_validated(void **state) {
   Rectrack__V1__Measurement m = RECTRACK__V1__MEASUREMENT__INIT;
   m.commitment_id = "C16";
   m.value = latest + 1;
-  m.as_of = "2030-12-31";
+  m.as_of = "2025-12-31";
   rt_write_op_t op = fx_op(RT_OP_RECORD_MEASUREMENT, &m);
   op.principal = "ministry";
   op.role = RT_WRITE_ROLE_REPORTER;
@@ -399,6 +428,239 @@ static void test_verify_names_a_request_id_without_its_principal(void **state) {
   rt_store_close(store);
 }
 
+/* ---- schema 4 -> 5: the status rule ------------------------------------ */
+
+/* The ids of the active recommendations (commitments when commitments)
+ * with status (0: any) that are overdue as of overdue_as_of (NULL: not
+ * asked), joined by spaces. */
+static void list_ids(rt_store_t *store, bool commitments, int status,
+                     const char *overdue_as_of, char *out, size_t size) {
+  rt_store_reader_t *reader = NULL;
+  rt_error_t err;
+  assert_int_equal(rt_store_reader_begin(store, &reader, &err), 0);
+  Rectrack__V1__Status statuses[1] = {(Rectrack__V1__Status)status};
+  size_t used = 0;
+  out[0] = '\0';
+  if (commitments) {
+    Rectrack__V1__ListCommitmentsRequest req =
+        RECTRACK__V1__LIST_COMMITMENTS_REQUEST__INIT;
+    req.page_size = 1000;
+    req.statuses = status ? statuses : NULL;
+    req.n_statuses = status ? 1 : 0;
+    req.overdue_only = overdue_as_of != NULL;
+    req.as_of = (char *)(overdue_as_of ? overdue_as_of : "");
+    Rectrack__V1__ListCommitmentsResponse *page = NULL;
+    assert_int_equal(
+        rt_store_list_commitments(reader, &req, "2025-01-01", &page, &err), 0);
+    for (size_t i = 0; i < page->n_commitments; i++)
+      used += (size_t)snprintf(out + used, size - used, "%s%s", used ? " " : "",
+                               page->commitments[i]->id);
+    protobuf_c_message_free_unpacked(&page->base, NULL);
+  } else {
+    Rectrack__V1__ListRecommendationsRequest req =
+        RECTRACK__V1__LIST_RECOMMENDATIONS_REQUEST__INIT;
+    req.page_size = 1000;
+    req.statuses = status ? statuses : NULL;
+    req.n_statuses = status ? 1 : 0;
+    req.overdue_only = overdue_as_of != NULL;
+    req.as_of = (char *)(overdue_as_of ? overdue_as_of : "");
+    Rectrack__V1__ListRecommendationsResponse *page = NULL;
+    assert_int_equal(
+        rt_store_list_recommendations(reader, &req, "2025-01-01", &page, &err),
+        0);
+    for (size_t i = 0; i < page->n_recommendations; i++)
+      used += (size_t)snprintf(out + used, size - used, "%s%s", used ? " " : "",
+                               page->recommendations[i]->id);
+    protobuf_c_message_free_unpacked(&page->base, NULL);
+  }
+  rt_store_reader_end(reader);
+}
+
+static bool listed(const char *ids, const char *id) {
+  size_t len = strlen(id);
+  for (const char *p = strstr(ids, id); p != NULL; p = strstr(p + 1, id))
+    if ((p == ids || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\0'))
+      return true;
+  return false;
+}
+
+static const char *const v3_lines[] = {
+    "R69: status stalled -> implemented: the report of 2024-09-01 is the "
+    "latest",
+    "R70: status not-started -> partially-implemented: the report of "
+    "2024-04-01 is the latest",
+    "R71: self-reported status not-started -> in-progress: the submission of "
+    "2024-08-01 awaiting validation is the latest",
+    "R72: status stalled -> implemented: the report of 2024-07-01 is the "
+    "latest",
+    "C16: status partially-implemented -> implemented: the report of "
+    "2024-06-01 is the latest",
+    "R73: the follow-up recorded at revision 277 speaks of 2099-01-01, a day "
+    "not yet come",
+    "schema 3 -> 4: the indexes of",
+    "schema 4 -> 5: themes the secretariat adds at run time",
+    "schema 4 -> 5: a status is that of the validated report with the latest "
+    "date (the later recorded of one day); 4 recommendations and 1 "
+    "commitment took a new status",
+};
+
+typedef struct log_tail {
+  size_t entries;
+  size_t by_upgrade;
+  char subjects[160];
+  bool status_named; /* every upgrade entry names "status" or its as_of */
+} log_tail_t;
+
+static int visit_tail(const Rectrack__V1__ChangeEvent *event,
+                      const uint8_t *packed, size_t packed_len, void *data) {
+  (void)packed;
+  (void)packed_len;
+  log_tail_t *tail = data;
+  tail->entries++;
+  if (strcmp(event->principal, "rectrack-upgrade") != 0)
+    return 0;
+  tail->by_upgrade++;
+  size_t used = strlen(tail->subjects);
+  snprintf(tail->subjects + used, sizeof tail->subjects - used, "%s%s",
+           used ? " " : "", event->subject_id);
+  bool named = event->n_changed_fields > 0 &&
+               event->kind == RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_UPDATED &&
+               (event->recommendation != NULL || event->commitment != NULL);
+  tail->status_named = (tail->by_upgrade == 1 || tail->status_named) && named;
+  return 0;
+}
+
+/* Opening a directory of schema 3 works every status out again by the
+ * rule: each change named in a sentence, written with its status index
+ * entry and a log entry of its own; overdue and lists follow. */
+static void test_opening_a_v3_directory_applies_the_status_rule(void **state) {
+  upgrade_fixture_t *fx = *state;
+  rt_store_t *store = open_store(fx);
+  for (size_t i = 0; i < sizeof v3_lines / sizeof v3_lines[0]; i++)
+    if (!notices_mention(fx, v3_lines[i]))
+      fail_msg("the upgrade did not say: %s", v3_lines[i]);
+  assert_false(notices_mention(fx, "schema 1 -> 2"));
+
+  struct {
+    const char *id;
+    int status;
+    const char *as_of;
+  } expected[] = {
+      {"R69", RECTRACK__V1__STATUS__STATUS_IMPLEMENTED, "2024-09-01"},
+      {"R70", RECTRACK__V1__STATUS__STATUS_PARTIALLY_IMPLEMENTED, "2024-04-01"},
+      {"R71", RECTRACK__V1__STATUS__STATUS_NO_INFORMATION, ""},
+      {"R72", RECTRACK__V1__STATUS__STATUS_IMPLEMENTED, "2024-07-01"},
+      {"R73", RECTRACK__V1__STATUS__STATUS_IMPLEMENTED, "2099-01-01"},
+  };
+  for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
+    Rectrack__V1__Recommendation *r =
+        fx_get_recommendation(store, expected[i].id);
+    assert_int_equal(r->status, expected[i].status);
+    assert_string_equal(r->last_follow_up_as_of, expected[i].as_of);
+    protobuf_c_message_free_unpacked(&r->base, NULL);
+  }
+  Rectrack__V1__Recommendation *r71 = fx_get_recommendation(store, "R71");
+  assert_int_equal(r71->reported_status,
+                   RECTRACK__V1__STATUS__STATUS_IN_PROGRESS);
+  assert_string_equal(r71->reported_as_of, "2024-08-01");
+  assert_int_equal(r71->pending_count, 2);
+  protobuf_c_message_free_unpacked(&r71->base, NULL);
+  Rectrack__V1__Commitment *c16 = fx_get_commitment(store, "C16");
+  assert_int_equal(c16->status, RECTRACK__V1__STATUS__STATUS_IMPLEMENTED);
+  assert_string_equal(c16->updated_by, "rectrack-upgrade");
+  protobuf_c_message_free_unpacked(&c16->base, NULL);
+
+  /* The status index and overdue follow the new statuses. */
+  char ids[2048];
+  list_ids(store, false, RECTRACK__V1__STATUS__STATUS_STALLED, NULL, ids,
+           sizeof ids);
+  assert_false(listed(ids, "R69"));
+  assert_false(listed(ids, "R72"));
+  list_ids(store, false, RECTRACK__V1__STATUS__STATUS_IMPLEMENTED, NULL, ids,
+           sizeof ids);
+  assert_true(listed(ids, "R69") && listed(ids, "R72") && listed(ids, "R73"));
+  list_ids(store, false, 0, "2025-01-01", ids, sizeof ids);
+  assert_false(listed(ids, "R69")); /* due 2024-06-30, implemented */
+  list_ids(store, true, 0, "2025-01-01", ids, sizeof ids);
+  assert_false(listed(ids, "C16"));
+
+  /* One log entry per subject changed, appended after the old log. */
+  rt_store_reader_t *reader = NULL;
+  rt_error_t err;
+  assert_int_equal(rt_store_reader_begin(store, &reader, &err), 0);
+  log_tail_t tail = {0};
+  assert_int_equal(
+      rt_store_log_scan(reader, V3_REVISION + 1, 0, visit_tail, &tail, &err),
+      0);
+  rt_store_reader_end(reader);
+  assert_int_equal(tail.entries, V3_STATUS_CHANGES);
+  assert_int_equal(tail.by_upgrade, V3_STATUS_CHANGES);
+  assert_string_equal(tail.subjects, "R69 R70 R71 R72 C16");
+  assert_true(tail.status_named);
+
+  /* Sound, with the report dated 2099 named as a notice. */
+  rt_verify_report_t report;
+  assert_int_equal(rt_store_verify(store, &report, &err), 0);
+  assert_int_equal(report.problem_count, 0);
+  assert_int_equal(report.notice_count, 1);
+  assert_non_null(strstr(report.notices[0], "R73"));
+  assert_non_null(strstr(report.notices[0], "2099-01-01"));
+  rt_verify_report_free(&report);
+  rt_store_close(store);
+}
+
+/* The dry run says what the upgrade then does, line for line, and leaves
+ * the file as it was. */
+static void test_v3_dry_run_reports_what_the_upgrade_does(void **state) {
+  upgrade_fixture_t *fx = *state;
+  char data[128];
+  snprintf(data, sizeof data, "%s/data.mdb", fx->dir);
+  uint8_t before[32], after[32];
+  hash_file(data, before);
+  rt_store_upgrade_report_t dry, real;
+  rt_error_t err;
+  assert_int_equal(rt_store_upgrade(fx->dir, NULL, true, &dry, &err), 0);
+  hash_file(data, after);
+  assert_memory_equal(before, after, sizeof before);
+  assert_int_equal(dry.from_version, 3);
+  assert_int_equal(rt_store_upgrade(fx->dir, NULL, false, &real, &err), 0);
+  assert_int_equal(dry.lines_len, real.lines_len);
+  assert_int_equal(dry.lines_len, sizeof v3_lines / sizeof v3_lines[0]);
+  for (size_t i = 0; i < dry.lines_len; i++)
+    assert_string_equal(dry.lines[i], real.lines[i]);
+  rt_store_upgrade_report_free(&dry);
+  rt_store_upgrade_report_free(&real);
+  rt_store_t *store = open_store(fx);
+  assert_int_equal(fx->notice_count, 0);
+  rt_verify_report_t report;
+  assert_int_equal(rt_store_verify(store, &report, &err), 0);
+  assert_int_equal(report.problem_count, 0);
+  rt_verify_report_free(&report);
+  rt_store_close(store);
+}
+
+/* After the upgrade a back-dated report leaves the status alone, and one
+ * of the latest day decides it. */
+static void test_after_the_upgrade_reports_follow_the_rule(void **state) {
+  upgrade_fixture_t *fx = *state;
+  rt_store_t *store = open_store(fx);
+  assert_int_equal(fx_follow_up(store, "R69",
+                                RECTRACK__V1__STATUS__STATUS_STALLED,
+                                "2024-08-31"),
+                   0);
+  Rectrack__V1__Recommendation *r = fx_get_recommendation(store, "R69");
+  assert_int_equal(r->status, RECTRACK__V1__STATUS__STATUS_IMPLEMENTED);
+  protobuf_c_message_free_unpacked(&r->base, NULL);
+  assert_int_equal(fx_follow_up(store, "R69",
+                                RECTRACK__V1__STATUS__STATUS_STALLED,
+                                "2024-09-01"),
+                   0);
+  r = fx_get_recommendation(store, "R69");
+  assert_int_equal(r->status, RECTRACK__V1__STATUS__STATUS_STALLED);
+  protobuf_c_message_free_unpacked(&r->base, NULL);
+  rt_store_close(store);
+}
+
 static void test_upgrading_a_directory_without_data_is_refused(void **state) {
   (void)state;
   rt_store_upgrade_report_t report;
@@ -425,6 +687,13 @@ int main(void) {
       cmocka_unit_test_setup_teardown(
           test_verify_names_a_request_id_without_its_principal, setup,
           teardown),
+      cmocka_unit_test_setup_teardown(
+          test_opening_a_v3_directory_applies_the_status_rule, setup_v3,
+          teardown),
+      cmocka_unit_test_setup_teardown(
+          test_v3_dry_run_reports_what_the_upgrade_does, setup_v3, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_after_the_upgrade_reports_follow_the_rule, setup_v3, teardown),
       cmocka_unit_test(test_upgrading_a_directory_without_data_is_refused),
       cmocka_unit_test_setup_teardown(
           test_upgrade_builds_every_index_and_the_word_index, setup, teardown),

@@ -56,6 +56,8 @@ class FollowUps(rtharness.ServerTestCase):
                          "in-progress")
         table = self.ok("history", rec)
         self.assertIn("partially-implemented", table.out)
+        wide = self.ok("history", rec, env=cli_env(COLUMNS="200"))
+        self.assertIn("Bangladesh", wide.out)  # BY: the reporter's name
         rows = list(csv.reader(io.StringIO(
             self.ok("--output", "csv", "history", rec).out)))
         self.assertEqual(rows[0][0], "subject_id")
@@ -104,10 +106,17 @@ class FollowUps(rtharness.ServerTestCase):
                       [r["id"] for r in data["recommendations"]])
         self.assertIn(self.commit["id"],
                       [c["id"] for c in data["commitments"]])
+        # the days overdue, as the table gives them; the id kept
+        late = {r["id"]: r for r in data["recommendations"]}[self.rec["id"]]
+        self.assertEqual(late["days_overdue"], 336)
+        self.assertEqual(late["lead_actor_id"], "bgd")
         table = self.ok("overdue", "--as-of", "2025-01-01")
         self.assertIn("Overdue as of 2025-01-01", table.out)
-        self.assertRegex(table.out, r"%s\s+\S+\s+2024-01-31\s+336\s"
-                         % self.rec["id"])
+        # the table names the actor
+        self.assertRegex(table.out, r"%s\s+\S+\s+2024-01-31\s+336\s+"
+                         r"Bangladesh\s" % self.rec["id"])
+        listed = self.ok("rec", "list")
+        self.assertRegex(listed.out, r"%s\s.*Bangladesh" % self.rec["id"])
         rows = list(csv.reader(io.StringIO(self.ok(
             "--output", "csv", "overdue", "--as-of", "2025-01-01").out)))
         self.assertEqual(rows[0], ["id", "status", "due_date", "days_overdue",
