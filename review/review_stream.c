@@ -1167,7 +1167,7 @@ void rt_review_stream_free(rt_review_stream_t *st) {
     return;
   rt_review_summary_free(st->win_summary);
   if (st->win_open) {
-    st->win.actors = NULL;
+    take_names(&st->win); /* the stream's, freed below */
     rt_review_model_close(&st->win);
   }
   if (st->base != NULL && st->base->actors == st->actors) {
