@@ -25,7 +25,7 @@ from rtharness import pb, pb_grpc
 
 FORMATS = [("HTML", None), ("MARKDOWN", None), ("CSV", "recommendations"),
            ("CSV", "follow-ups"), ("JSON", None), ("XLSX", None)]
-PERIOD = dict(from_date="2025-01-01", to_date="2025-12-31")
+PERIOD = dict(from_date="2023-01-01", to_date="2024-12-31")
 MIB = 1024 * 1024
 
 
