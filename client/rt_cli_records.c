@@ -580,6 +580,7 @@ static const field_flag_t commit_fields[] = {
     {"target", "indicator.target_value", V_NUMBER},
     {"target-date", "indicator.target_date", V_DATE},
     {"direction", "indicator.direction", V_ENUM},
+    {"publication", "publication", V_ENUM},
     {"archived", "archived", V_YES_NO},
     {NULL, NULL, 0},
 };
@@ -593,6 +594,7 @@ static const field_flag_t commit_filters[] = {
     {"theme", "theme", V_SLUG},
     {"kind", "kind", V_ENUM},
     {"trajectory", "trajectory", V_ENUM},
+    {"publication", "publication", V_ENUM},
     {"query", "query", V_TEXT},
     {"due-before", "due_before", V_DATE},
     {"overdue", "overdue_only", V_BOOL},
@@ -767,7 +769,9 @@ static const rt_arg_spec_t rec_list_specs[] = {
       OPT("baseline-date", "DATE", "date of the baseline"),                    \
       OPT("target", "VALUE", "target value"),                                  \
       OPT("target-date", "DATE", "date of the target"),                        \
-      OPT("direction", "DIR", "increase or decrease")
+      OPT("direction", "DIR", "increase or decrease"),                         \
+      OPT("publication", "P",                                                  \
+          "published, or unpublished: kept off the public web")
 
 static const rt_arg_spec_t commit_add_specs[] = {
     COMMIT_FIELD_SPECS, OPT("request-id", "ID", "makes the create idempotent"),
@@ -786,6 +790,7 @@ static const rt_arg_spec_t commit_list_specs[] = {
     OPT("theme", "THEME", "in this thematic area"),
     OPT("kind", "KIND", "of this kind"),
     OPT("trajectory", "T", "no-data, on-track, off-track, achieved"),
+    OPT("publication", "P", "only published or only unpublished ones"),
     OPT("query", "TEXT", "text in the title or text"),
     OPT("due-before", "DATE", "due before this date"),
     FLAG("overdue", "only overdue ones"),

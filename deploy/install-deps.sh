@@ -29,7 +29,7 @@ esac
 # depend on, such as libminizip1 and libssl3 for libxlsxwriter4).
 runtime_packages=(
   libuv1 libnghttp2-14 libprotobuf-c1 liblmdb0 libsodium23 libjansson4
-  libxlsxwriter4 zlib1g libssl3 libicu72
+  libxlsxwriter4 zlib1g libssl3 libicu72 libmicrohttpd12 libgnutls30
 )
 
 build_packages=(
@@ -61,6 +61,12 @@ build_packages=(
   # the nginx TLS front, tested end to end (tests/e2e/tls), and the raw
   # HTTP/2 client library of the hostile test clients (tests/e2e)
   nginx python3-h2
+  # the HTTP listener of rectrackd (service/http): libmicrohttpd and
+  # GnuTLS, its TLS library, for HTTPS with the gRPC certificate
+  libmicrohttpd-dev libgnutls28-dev
+  # the web tests (tests/e2e/web): pages rendered in headless Chromium,
+  # /metrics checked by promtool and scraped by a Prometheus server
+  chromium prometheus
   # benchmarks
   nghttp2-client
 )

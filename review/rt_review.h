@@ -1,7 +1,8 @@
 /*
  * rt_review: the follow-up review. Computes the figures of a review period
  * (GetReviewSummary) and renders the review as a document people read
- * (ExportReview): HTML with inline SVG charts, Markdown, CSV, JSON, XLSX.
+ * (ExportReview): HTML with inline SVG charts, Markdown, CSV, JSON, XLSX;
+ * and draws any one of those charts alone, for a web page.
  *
  * Owns: the review semantics (status as of a date, changes in a period,
  * overdue, indicator progress and trajectory, "no information") and the
@@ -308,5 +309,29 @@ const char *rt_review_content_type(rt_review_format_t format);
 int rt_review_filename(rt_review_format_t format, const char *table,
                        const char *from_date, const char *to_date, char *out,
                        size_t size);
+
+/* The charts of the HTML review, each of which a page can show alone. */
+typedef enum rt_review_chart {
+  RT_REVIEW_CHART_STATUS,    /* all items by status, as one 100% bar */
+  RT_REVIEW_CHART_THEMES,    /* recommendations by theme and status */
+  RT_REVIEW_CHART_ACTORS,    /* items by actor and status, the top 20 */
+  RT_REVIEW_CHART_INDICATOR, /* one commitment's measurements vs its path */
+} rt_review_chart_t;
+
+/*
+ * Draws one chart of the review of in, exactly as the HTML export draws
+ * it: a <figure> holding an inline <svg role="img"> with a <title>, its
+ * only style attribute "unicode-bidi:isolate", and no script. summary may
+ * be NULL (computed here) or rt_review_compute()'s for the same input.
+ * commitment_id names the commitment of RT_REVIEW_CHART_INDICATOR (NULL
+ * for the others). On success *svg is a new NUL-terminated string of *len
+ * bytes the caller frees with free(). Returns 0, RT_ENOTFOUND (no such
+ * commitment, or it has no indicator), RT_EINVAL (bad dates, unknown
+ * chart) or RT_ENOMEM.
+ */
+int rt_review_chart_svg(const rt_review_input_t *in,
+                        const Rectrack__V1__ReviewSummary *summary,
+                        rt_review_chart_t chart, const char *commitment_id,
+                        char **svg, size_t *len, rt_error_t *err);
 
 #endif /* RT_REVIEW_H */

@@ -6,6 +6,9 @@
 # the changes arriving on a watch), then writes the follow-up review as HTML
 # and XLSX. It ends by saying how to start the server again on the same data.
 #
+# rectrackd also serves its public web pages, the JSON read API and
+# /metrics (--http-listen) while the demo runs.
+#
 # Environment:
 #   RT_DEMO_DIR    where the data directory, the logs and the review files go
 #                  (default ./demo-run). It must be missing, empty, or a
@@ -105,6 +108,7 @@ json_value() {
 # ---- the server
 step "Starting rectrackd on a fresh data directory"
 "$rectrackd" --listen 127.0.0.1:0 --data-dir "$demo_dir/data" \
+  --http-listen 127.0.0.1:0 \
   >"$demo_dir/rectrackd.out" 2>"$demo_dir/rectrackd.log" &
 server_pid=$!
 watch_pid=""
@@ -126,9 +130,12 @@ if [ -z "$address" ]; then
   cat "$demo_dir/rectrackd.log" >&2
   refuse "rectrackd did not start (its log is above)."
 fi
+web=$(sed -n 's/^rectrackd http listening on \([^ ]*\).*/\1/p' \
+  "$demo_dir/rectrackd.out" | head -n1)
 export RECTRACK_SERVER=$address RECTRACK_USER=secretariat
 echo "rectrackd is listening on $address; data in $demo_dir/data," \
   "log in $demo_dir/rectrackd.log"
+echo "its public web pages, JSON API and /metrics: http://$web/"
 
 step "Importing the demo dataset (data/demo.json)"
 rectrack import data/demo.json
@@ -204,13 +211,27 @@ rectrack review --from 2026-01-01 --to "$today" --as-of "$today" \
 rectrack review --from 2026-01-01 --to "$today" --as-of "$today" \
   --format xlsx -o "$demo_dir/review.xlsx"
 
+step "The public web pages and the JSON read API"
+echo "Open http://$web/ in a browser while the demo runs; for example:"
+echo "  http://$web/recommendations?sdg=10.c&actor=bgd"
+echo "  http://$web/commitments/$remittance"
+if command -v curl >/dev/null 2>&1; then
+  curl -fsS "http://$web/" |
+    sed -n -E 's/.*(Data as of revision <strong>[0-9]+<\/strong>).*/\1/p' |
+    sed -E 's/<[^>]+>//g'
+  echo "curl http://$web/api/v1/commitments/$remittance:"
+  curl -fsS "http://$web/api/v1/commitments/$remittance" | head -c 300
+  echo " ..."
+fi
+
 step "Keep exploring"
 cat <<EOF
 The demo server stops now; its data stays in $demo_dir/data.
 Open $demo_dir/review.html in a browser (or review.xlsx in a spreadsheet).
 Start the server again on the demo data:
-  $rectrackd --listen 127.0.0.1:50051 --data-dir $demo_dir/data
-and, in another terminal, point the CLI at it (RECTRACK_SERVER):
+  $rectrackd --listen 127.0.0.1:50051 --data-dir $demo_dir/data --http-listen 127.0.0.1:8080
+then open http://127.0.0.1:8080/ for the public pages and, in another
+terminal, point the CLI at it (RECTRACK_SERVER):
   export RECTRACK_SERVER=127.0.0.1:50051
   $cli overdue --as-of $today
   $cli rec list --theme remittances

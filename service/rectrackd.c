@@ -19,6 +19,16 @@
  * With --tls-cert and --tls-key the listener speaks TLS, and SIGHUP also
  * reads the certificate and key again (new connections get the new pair;
  * a pair that cannot be used is refused and the one in force stays).
+ *
+ * With --http-listen it also serves the public web pages, the JSON read
+ * API, /metrics and /healthz over HTTP/1.1 (rt_http.h; HTTPS with the
+ * same certificate, reloaded on SIGHUP too), and prints `rectrackd http
+ * listening on HOST:PORT` before the gRPC line. The metrics registry is
+ * the daemon's: the Tracker counts its calls and its writer's batches in
+ * it, the transport's figures are copied in once a second on the loop
+ * thread (rt_server_get_stats), and the HTTP listener renders it.
+ * Shutdown stops the HTTP listener first: it reads the store, which is
+ * closed last.
  */
 #include <malloc.h>
 #include <pthread.h>
@@ -29,8 +39,10 @@
 
 #include "rt_auth.h"
 #include "rt_grpc_std.h"
+#include "rt_http.h"
 #include "rt_listen_policy.h"
 #include "rt_log.h"
+#include "rt_metrics.h"
 #include "rt_options.h"
 #include "rt_server.h"
 #include "rt_store.h"
@@ -49,6 +61,14 @@ typedef struct daemon {
   rt_store_t *store;
   rt_tracker_t *tracker;
   int tracker_done;
+  rt_metrics_t *metrics;
+  rt_http_t *http; /* NULL: no --http-listen, or stopped */
+  /* The transport's figures, copied into the registry once a second. */
+  uv_timer_t stats_timer;
+  int stats_timer_open;
+  rt_server_stats_t last_stats;
+  rt_gauge_t *connections, *streams, *pending_bytes;
+  rt_counter_t *connections_refused, *streams_stalled, *calls_not_started;
 } daemon_t;
 
 /* Closes the signal handles so that the loop can end. Closing the last
@@ -75,6 +95,10 @@ static void finish_if_done(daemon_t *daemon) {
   if (!daemon->server_done || !daemon->tracker_done)
     return;
   close_signals(daemon);
+  if (daemon->stats_timer_open) {
+    uv_close((uv_handle_t *)&daemon->stats_timer, NULL);
+    daemon->stats_timer_open = 0;
+  }
   rt_log(RT_LOG_INFO, "shutdown complete");
 }
 
@@ -96,6 +120,14 @@ static void on_tracker_drained(void *arg) {
 static void reload_tls(daemon_t *daemon) {
   rt_error_t err = {0};
 
+  if (daemon->http != NULL && rt_http_is_tls(daemon->http)) {
+    if (rt_http_reload_tls(daemon->http, &err) != 0)
+      rt_log(RT_LOG_ERROR, "SIGHUP: %s; keeping the HTTPS certificate in force",
+             err.message);
+    else
+      rt_log(RT_LOG_INFO, "SIGHUP: reloaded the HTTPS certificate");
+    rt_error_clear(&err);
+  }
   if (!rt_server_is_tls(daemon->server))
     return;
   if (rt_server_reload_tls(daemon->server, &err) != 0) {
@@ -141,6 +173,8 @@ static void on_signal(uv_signal_t *handle, int signum) {
   daemon->shutting_down = 1;
   rt_log(RT_LOG_INFO, "signal %d: shutting down (grace %llu ms)", signum,
          (unsigned long long)daemon->options.shutdown_grace_ms);
+  rt_http_free(daemon->http); /* answers what it is answering, then stops */
+  daemon->http = NULL;
   if (daemon->tracker != NULL)
     rt_tracker_drain(daemon->tracker, on_tracker_drained, daemon);
   rt_server_shutdown(daemon->server, daemon->options.shutdown_grace_ms,
@@ -178,12 +212,101 @@ static int register_tracker(daemon_t *daemon, rt_error_t *err) {
   tracker_options.data_dir = daemon->options.data_dir;
   tracker_options.auth = daemon->auth;
   tracker_options.max_reply_bytes = daemon->options.server.max_message_bytes;
+  tracker_options.metrics = daemon->metrics;
   rc = rt_tracker_new(&daemon->tracker, &daemon->loop, daemon->store,
                       &tracker_options, err);
   if (rc != 0)
     return rc;
   methods = rt_tracker_methods(daemon->tracker, &count);
+  rt_server_set_call_observer(daemon->server, rt_tracker_observe_call,
+                              daemon->tracker);
   return rt_server_add_methods(daemon->server, methods, count, err);
+}
+
+/* The transport's figures into the registry (loop thread). */
+static void copy_server_stats(uv_timer_t *timer) {
+  daemon_t *daemon = timer->data;
+  rt_server_stats_t now;
+  rt_server_get_stats(daemon->server, &now);
+  rt_gauge_set(daemon->connections, (double)now.connections);
+  rt_gauge_set(daemon->streams, (double)now.streams);
+  rt_gauge_set(daemon->pending_bytes, (double)now.pending_bytes);
+  rt_counter_add(daemon->connections_refused,
+                 now.connections_refused -
+                     daemon->last_stats.connections_refused);
+  rt_counter_add(daemon->streams_stalled,
+                 now.streams_stalled - daemon->last_stats.streams_stalled);
+  rt_counter_add(daemon->calls_not_started,
+                 now.calls_not_started - daemon->last_stats.calls_not_started);
+  daemon->last_stats = now;
+}
+
+/* The daemon's own series: the build, and the transport's. */
+static int register_metrics(daemon_t *daemon, rt_error_t *err) {
+  rt_metrics_t *m = rt_metrics_new();
+  daemon->metrics = m;
+  if (m == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  rt_gauge_t *info = rt_metrics_gauge(
+      m, "rectrack_build_info", "The running rectrackd's version (always 1).",
+      "version=\"" RT_VERSION "\"");
+  rt_gauge_set(info, 1);
+  daemon->connections = rt_metrics_gauge(
+      m, "rectrack_grpc_connections", "gRPC (HTTP/2) connections open.", NULL);
+  daemon->streams = rt_metrics_gauge(m, "rectrack_grpc_streams",
+                                     "HTTP/2 streams (calls) open.", NULL);
+  daemon->pending_bytes = rt_metrics_gauge(
+      m, "rectrack_grpc_pending_response_bytes",
+      "Response bytes queued for gRPC clients and not yet taken by their "
+      "flow-control windows.",
+      NULL);
+  daemon->connections_refused = rt_metrics_counter(
+      m, "rectrack_grpc_connections_refused_total",
+      "gRPC connections closed as accepted: over a connection limit.", NULL);
+  daemon->streams_stalled = rt_metrics_counter(
+      m, "rectrack_grpc_streams_stalled_total",
+      "Streams reset because their response did not move for the stall "
+      "timeout.",
+      NULL);
+  daemon->calls_not_started = rt_metrics_counter(
+      m, "rectrack_grpc_calls_not_started_total",
+      "Calls ended RESOURCE_EXHAUSTED while waiting for their connection's "
+      "unread responses to drain.",
+      NULL);
+  if (!info || !daemon->connections || !daemon->streams ||
+      !daemon->pending_bytes || !daemon->connections_refused ||
+      !daemon->streams_stalled || !daemon->calls_not_started)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  return 0;
+}
+
+/* --http-listen: the web pages, the JSON API and /metrics. */
+static int start_http(daemon_t *daemon, rt_error_t *err) {
+  const rt_options_t *o = &daemon->options;
+  if (o->http_listen == NULL)
+    return 0;
+  rt_http_options_t http_options = {
+      .listen = o->http_listen,
+      .base_path = o->http_base_path,
+      .tls_cert_file = o->tls_cert,
+      .tls_key_file = o->tls_key,
+      .threads = o->http_threads,
+      .max_connections = o->http_max_connections,
+      .max_connections_per_address = o->http_max_connections_per_address,
+      .timeout_s = o->http_timeout_s,
+      .max_downloads = o->http_max_downloads,
+      .metrics = daemon->metrics,
+      .store = daemon->store,
+  };
+  int rc = rt_http_new(&daemon->http, &http_options, err);
+  if (rc != 0)
+    return rc;
+  printf("rectrackd http listening on %s\n", rt_http_address(daemon->http));
+  rt_log(RT_LOG_INFO, "web pages, JSON API and /metrics on %s://%s%s/",
+         rt_http_is_tls(daemon->http) ? "https" : "http",
+         rt_http_address(daemon->http),
+         o->http_base_path ? o->http_base_path : "");
+  return 0;
 }
 
 static int register_standard_services(daemon_t *daemon, rt_error_t *err) {
@@ -239,6 +362,8 @@ static int start(daemon_t *daemon, rt_error_t *err) {
 
   rc = load_tokens(daemon, err);
   if (rc == 0)
+    rc = register_metrics(daemon, err);
+  if (rc == 0)
     rc = rt_server_new(&daemon->server, &daemon->loop, &daemon->options.server,
                        err);
   if (rc == 0)
@@ -247,8 +372,15 @@ static int start(daemon_t *daemon, rt_error_t *err) {
     rc = register_standard_services(daemon, err);
   if (rc == 0)
     rc = rt_server_listen(daemon->server, daemon->options.listen, err);
+  if (rc == 0)
+    rc = start_http(daemon, err);
   if (rc != 0)
     return rc;
+  uv_timer_init(&daemon->loop, &daemon->stats_timer);
+  daemon->stats_timer.data = daemon;
+  daemon->stats_timer_open = 1;
+  uv_timer_start(&daemon->stats_timer, copy_server_stats, 0, 1000);
+  uv_unref((uv_handle_t *)&daemon->stats_timer);
   for (i = 0; i < 3; i++) {
     uv_signal_init(&daemon->loop, &daemon->signals[i]);
     daemon->signals[i].data = daemon;
@@ -269,6 +401,12 @@ static int start(daemon_t *daemon, rt_error_t *err) {
 
 /* Releases everything; the loop runs once more to close the handles. */
 static void stop(daemon_t *daemon) {
+  rt_http_free(daemon->http);
+  daemon->http = NULL;
+  if (daemon->stats_timer_open) {
+    uv_close((uv_handle_t *)&daemon->stats_timer, NULL);
+    daemon->stats_timer_open = 0;
+  }
   rt_server_free(daemon->server);
   daemon->server = NULL;
   rt_tracker_free(daemon->tracker);
@@ -277,6 +415,7 @@ static void stop(daemon_t *daemon) {
   uv_run(&daemon->loop, UV_RUN_DEFAULT);
   rt_store_close(daemon->store);
   rt_auth_free(daemon->auth);
+  rt_metrics_free(daemon->metrics);
 }
 
 /* The open API (no tokens file) stays on loopback unless the operator

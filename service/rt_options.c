@@ -6,6 +6,8 @@
  */
 #include "rt_options.h"
 
+#include "rt_http.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,13 @@ static const setting_t settings[] = {
     {"shutdown-grace", SETTING_SECONDS, 0, 3600},
     {"log-level", SETTING_LEVEL, 0, 0},
     {"insecure-no-auth", SETTING_SWITCH, 0, 0},
+    {"http-listen", SETTING_STRING, 0, 0},
+    {"http-base-path", SETTING_STRING, 0, 0},
+    {"http-threads", SETTING_COUNT32, 1, 64},
+    {"http-max-connections", SETTING_COUNT32, 1, 100000},
+    {"http-max-connections-per-address", SETTING_COUNT32, 1, 100000},
+    {"http-timeout", SETTING_COUNT32, 1, 3600},
+    {"http-max-downloads", SETTING_COUNT32, 1, 64},
 };
 
 int rt_options_init(rt_options_t *options) {
@@ -69,6 +78,9 @@ void rt_options_free(rt_options_t *options) {
   free(options->tls_cert);
   free(options->tls_key);
   free(options->trusted_proxy);
+  free(options->http_listen);
+  free(options->http_base_path);
+  options->http_listen = options->http_base_path = NULL;
   options->listen = options->data_dir = options->config = NULL;
   options->tokens_file = options->tls_cert = options->tls_key = NULL;
   options->trusted_proxy = NULL;
@@ -133,6 +145,10 @@ static char **string_slot(rt_options_t *options, const char *key) {
     return &options->tls_key;
   if (strcmp(key, "trusted-proxy") == 0)
     return &options->trusted_proxy;
+  if (strcmp(key, "http-listen") == 0)
+    return &options->http_listen;
+  if (strcmp(key, "http-base-path") == 0)
+    return &options->http_base_path;
   return &options->data_dir;
 }
 
@@ -146,6 +162,9 @@ static int set_string_setting(rt_options_t *options, const char *key,
     if (rc != 0)
       return rc;
   }
+  if (strcmp(key, "http-base-path") == 0 &&
+      (rc = rt_http_check_base_path(value, err)) != 0)
+    return rc;
   rc = set_string(string_slot(options, key), key, value, err);
   options->server.tls_cert_file = options->tls_cert;
   options->server.tls_key_file = options->tls_key;
@@ -176,6 +195,16 @@ static void set_number(rt_options_t *options, const char *key,
     server->handshake_timeout_ms = number * 1000;
   else if (strcmp(key, "stall-timeout") == 0)
     server->stall_timeout_ms = number * 1000;
+  else if (strcmp(key, "http-threads") == 0)
+    options->http_threads = (uint32_t)number;
+  else if (strcmp(key, "http-max-connections") == 0)
+    options->http_max_connections = (uint32_t)number;
+  else if (strcmp(key, "http-max-connections-per-address") == 0)
+    options->http_max_connections_per_address = (uint32_t)number;
+  else if (strcmp(key, "http-timeout") == 0)
+    options->http_timeout_s = (uint32_t)number;
+  else if (strcmp(key, "http-max-downloads") == 0)
+    options->http_max_downloads = (uint32_t)number;
   else
     options->shutdown_grace_ms = number * 1000;
 }
@@ -373,6 +402,10 @@ int rt_options_check(const rt_options_t *options, rt_error_t *err) {
                         "--max-pending-bytes-per-connection (%zu)",
                         server->max_pending_bytes,
                         server->max_pending_bytes_per_connection);
+  if (options->http_base_path != NULL && options->http_listen == NULL)
+    return rt_error_set(err, RT_EINVAL, "http-base-path",
+                        "--http-base-path needs --http-listen (the HTTP "
+                        "listener it is for)");
   return 0;
 }
 
@@ -444,6 +477,27 @@ const char *rt_options_usage(void) {
          "  --shutdown-grace SECONDS      on SIGTERM, time given to calls in "
          "flight\n"
          "                                (default 10)\n"
+         "  --http-listen HOST:PORT       also serve the public web pages, "
+         "the JSON\n"
+         "                                read API, /metrics and /healthz "
+         "over HTTP/1.1\n"
+         "                                (HTTPS with --tls-cert); default "
+         "off\n"
+         "  --http-base-path PATH         the pages live under PATH behind a "
+         "proxy\n"
+         "                                (e.g. /tracker); links carry it\n"
+         "  --http-threads N              HTTP threads (default 4)\n"
+         "  --http-max-connections N      open HTTP connections (default "
+         "256)\n"
+         "  --http-max-connections-per-address N\n"
+         "                                open HTTP connections from one "
+         "address\n"
+         "                                (default 32)\n"
+         "  --http-timeout SECONDS        close an idle HTTP connection "
+         "(default 30)\n"
+         "  --http-max-downloads N        review downloads at once; more "
+         "are 429\n"
+         "                                (default 2)\n"
          "  --log-level LEVEL             error, warn, info (default) or "
          "debug\n"
          "  --version                     print the version and exit\n"

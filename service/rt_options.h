@@ -3,10 +3,10 @@
  * config file.
  *
  * Owns: rt_options_t and its parsing. Calls rt_server (option defaults),
- * rt_log (level names) and libc. The config file holds `key = value`
- * lines whose keys are the long flag names without "--" (`listen =
- * 127.0.0.1:50051`); '#' starts a comment. Flags given on the command
- * line override the file.
+ * rt_http (the base path's check), rt_log (level names) and libc. The config
+ * file holds `key = value` lines whose keys are the long flag names without
+ * "--" (`listen = 127.0.0.1:50051`); '#' starts a comment. Flags given on the
+ * command line override the file.
  */
 #ifndef RT_OPTIONS_H
 #define RT_OPTIONS_H
@@ -31,6 +31,17 @@ typedef struct rt_options {
   char *tls_key;
   char *trusted_proxy;
   rt_server_options_t server;
+  /* The HTTP listener (rt_http.h): --http-listen HOST:PORT (malloc'd;
+   * NULL: off, the default), --http-base-path (malloc'd or NULL), and its
+   * bounds (0: rt_http's defaults). --tls-cert and --tls-key apply to it
+   * too. */
+  char *http_listen;
+  char *http_base_path;
+  uint32_t http_threads;
+  uint32_t http_max_connections;
+  uint32_t http_max_connections_per_address;
+  uint32_t http_timeout_s;
+  uint32_t http_max_downloads;
   rt_log_level_t log_level;
   uint64_t shutdown_grace_ms; /* --shutdown-grace seconds; default 10 s */
   /* --insecure-no-auth (config: insecure-no-auth = true): serve the open
@@ -63,7 +74,8 @@ int rt_options_load_file(rt_options_t *options, const char *path,
 
 /* Checks what no single setting can: --tls-cert and --tls-key come
  * together, --max-pending-bytes is not below
- * --max-pending-bytes-per-connection. Returns 0 or RT_EINVAL (err names
+ * --max-pending-bytes-per-connection, --http-base-path needs
+ * --http-listen. Returns 0 or RT_EINVAL (err names
  * the flag). */
 int rt_options_check(const rt_options_t *options, rt_error_t *err);
 

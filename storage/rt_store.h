@@ -357,6 +357,14 @@ int rt_store_log_scan(rt_store_reader_t *reader, uint64_t from_revision,
                       size_t max_count, rt_log_visit_fn visit, void *data,
                       rt_error_t *err);
 
+/* What the public may see (rectrackd's web pages and JSON read API).
+ * A follow-up or measurement is official when validated (review_state
+ * VALIDATED, or UNSPECIFIED: recorded before review states existed); a
+ * commitment is published unless its publication is UNPUBLISHED
+ * (UNSPECIFIED: recorded before the flag existed). */
+bool rt_store_review_is_official(int review_state);
+bool rt_store_commitment_is_published(const Rectrack__V1__Commitment *c);
+
 /* Record counts in the snapshot. */
 typedef struct rt_store_counts {
   int64_t sources, actors, recommendations, commitments, follow_ups,
@@ -409,6 +417,11 @@ int rt_store_backup(rt_store_t *store, const char *dir, rt_error_t *err);
 
 /* Current map size in bytes (grows as data does). */
 size_t rt_store_map_size(rt_store_t *store);
+
+/* Bytes of the map in use: up to the last page written (free pages
+ * inside it included), the size the data file needs. Thread-safe; 0 if
+ * LMDB cannot tell. */
+size_t rt_store_used_bytes(rt_store_t *store);
 
 /* ---- deliberate damage, for the verifier's tests only ---------------- */
 

@@ -203,6 +203,14 @@ bool store_review_is_official(int review_state) {
          review_state == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_UNSPECIFIED;
 }
 
+bool rt_store_review_is_official(int review_state) {
+  return store_review_is_official(review_state);
+}
+
+bool rt_store_commitment_is_published(const Rectrack__V1__Commitment *c) {
+  return c->publication != RECTRACK__V1__PUBLICATION__PUBLICATION_UNPUBLISHED;
+}
+
 MDB_dbi store_entity_dbi(rt_store_t *store, rt_entity_t entity) {
   switch (entity) {
   case RT_ENTITY_SOURCE:
@@ -425,6 +433,12 @@ static int commitment_keys(const Rectrack__V1__Commitment *com,
     rc = store_keyset_add_byte(set, IDX_KIND, com->kind);
   if (rc == 0)
     rc = store_keyset_add_byte(set, IDX_TRAJECTORY, com->trajectory);
+  if (rc == 0)
+    rc = store_keyset_add_byte(
+        set, IDX_PUBLICATION,
+        rt_store_commitment_is_published(com)
+            ? RECTRACK__V1__PUBLICATION__PUBLICATION_PUBLISHED
+            : RECTRACK__V1__PUBLICATION__PUBLICATION_UNPUBLISHED);
   if (rc == 0 && com->pending_count > 0)
     rc = store_keyset_add_byte(set, IDX_PENDING, 1);
   for (size_t i = 0; i < com->n_recommendation_ids && rc == 0; i++) {

@@ -218,6 +218,15 @@ size_t rt_store_map_size(rt_store_t *store) {
   return size;
 }
 
+size_t rt_store_used_bytes(rt_store_t *store) {
+  MDB_envinfo info;
+  MDB_stat stat;
+  if (mdb_env_info(store->env, &info) != 0 ||
+      mdb_env_stat(store->env, &stat) != 0)
+    return 0;
+  return ((size_t)info.me_last_pgno + 1) * stat.ms_psize;
+}
+
 void store_gate_enter(rt_store_t *store) {
   pthread_mutex_lock(&store->gate_lock);
   store->snapshots++;
@@ -265,12 +274,9 @@ int store_grow_map(rt_store_t *store, rt_error_t *err) {
 }
 
 void store_grow_map_early(rt_store_t *store) {
-  MDB_envinfo info;
-  MDB_stat stat;
-  if (mdb_env_info(store->env, &info) != 0 ||
-      mdb_env_stat(store->env, &stat) != 0)
+  size_t used = rt_store_used_bytes(store);
+  if (used == 0)
     return;
-  size_t used = (info.me_last_pgno + 1) * (size_t)stat.ms_psize;
   pthread_mutex_lock(&store->gate_lock);
   if (store->snapshots == 0 && used > store->map_size / 2 &&
       store->map_size < store->max_map_size)

@@ -110,24 +110,26 @@ struct rt_store_reader {
  * of an archived record carry the tag with IDX_ARCHIVED set, so that a
  * listing of active records walks, and counts, active entries only. */
 enum {
-  IDX_ARCHIVED = 0x80,  /* or'ed into the tag of an archived record */
-  IDX_ALL = 'v',        /* no value: every record (the unfiltered list) */
-  IDX_OPEN_DUE = 'D',   /* YYYY-MM-DD: due, and not implemented/withdrawn */
-  IDX_REVISION = 'u',   /* u64be revision of the last change (recs, coms) */
-  IDX_WORD = 'w',       /* folded word (the word index, store_words.h) */
-  IDX_STATUS = 's',     /* 1 byte: Status */
-  IDX_SOURCE = 'o',     /* source id */
-  IDX_ACTOR = 'a',      /* addressed_to and lead (recs), actor_id (coms) */
-  IDX_SDG = 't',        /* SDG target */
-  IDX_GCM = 'g',        /* 1 byte: objective */
-  IDX_THEME = 'h',      /* theme slug */
-  IDX_DUE = 'd',        /* YYYY-MM-DD, only when set */
-  IDX_REC = 'r',        /* commitments: recommendation id (u64be) */
-  IDX_KIND = 'k',       /* 1 byte: kind enum (all entities) */
-  IDX_TRAJECTORY = 'j', /* commitments: 1 byte */
-  IDX_COUNTRY = 'c',    /* actors: ISO alpha-3 */
-  IDX_PENDING = 'p',    /* 1 byte, 1: submissions await validation (recs,
-                           coms); absent otherwise */
+  IDX_ARCHIVED = 0x80,   /* or'ed into the tag of an archived record */
+  IDX_ALL = 'v',         /* no value: every record (the unfiltered list) */
+  IDX_OPEN_DUE = 'D',    /* YYYY-MM-DD: due, and not implemented/withdrawn */
+  IDX_REVISION = 'u',    /* u64be revision of the last change (recs, coms) */
+  IDX_WORD = 'w',        /* folded word (the word index, store_words.h) */
+  IDX_STATUS = 's',      /* 1 byte: Status */
+  IDX_SOURCE = 'o',      /* source id */
+  IDX_ACTOR = 'a',       /* addressed_to and lead (recs), actor_id (coms) */
+  IDX_SDG = 't',         /* SDG target */
+  IDX_GCM = 'g',         /* 1 byte: objective */
+  IDX_THEME = 'h',       /* theme slug */
+  IDX_DUE = 'd',         /* YYYY-MM-DD, only when set */
+  IDX_REC = 'r',         /* commitments: recommendation id (u64be) */
+  IDX_KIND = 'k',        /* 1 byte: kind enum (all entities) */
+  IDX_TRAJECTORY = 'j',  /* commitments: 1 byte */
+  IDX_COUNTRY = 'c',     /* actors: ISO alpha-3 */
+  IDX_PENDING = 'p',     /* 1 byte, 1: submissions await validation (recs,
+                            coms); absent otherwise */
+  IDX_PUBLICATION = 'b', /* commitments: 1 byte, PUBLISHED or UNPUBLISHED
+                            (rt_store_commitment_is_published) */
 };
 
 #define STORE_MAX_KEY 511 /* LMDB's default key size limit */

@@ -30,6 +30,7 @@ typedef struct subject_filter {
   const char *recommendation_id;
   int kind, trajectory;
   bool pending_validation;
+  int publication; /* commitments: PUBLISHED or UNPUBLISHED only; 0: any */
 } subject_filter_t;
 
 static bool set(const char *value) { return value && value[0]; }
@@ -72,6 +73,9 @@ static int check_subject_filter(const subject_filter_t *f, rt_error_t *err) {
   if (rc == 0)
     rc = store_validate_enum(&rectrack__v1__trajectory__descriptor,
                              f->trajectory, true, "trajectory", err);
+  if (rc == 0)
+    rc = store_validate_enum(&rectrack__v1__publication__descriptor,
+                             f->publication, true, "publication", err);
   return rc;
 }
 
@@ -104,7 +108,8 @@ static int add_subject_conditions(const subject_filter_t *f, store_list_t *list,
     int value;
   } bytes[] = {{IDX_GCM, f->gcm_objective},
                {IDX_KIND, f->kind},
-               {IDX_TRAJECTORY, f->trajectory}};
+               {IDX_TRAJECTORY, f->trajectory},
+               {IDX_PUBLICATION, f->publication}};
   for (size_t i = 0; rc == 0 && i < sizeof bytes / sizeof *bytes; i++)
     if (bytes[i].value)
       rc = store_list_keys(list, bytes[i].tag, &bytes[i].value, 1);
@@ -253,6 +258,7 @@ int rt_store_list_commitments(
       .recommendation_id = request->recommendation_id,
       .kind = request->kind,
       .trajectory = request->trajectory,
+      .publication = request->publication,
   };
   return run_subject_list(
       reader, &f, &copy.base, &copy.page_size, &copy.page_token, TAG_COMS,

@@ -267,6 +267,8 @@ int store_op_create(store_wctx_t *ctx, rt_entity_t entity) {
     c->latest_value = 0;
     c->latest_as_of = (char *)"";
     c->trajectory = store_trajectory(c->indicator, false, 0, "", &c->progress);
+    if (c->publication == RECTRACK__V1__PUBLICATION__PUBLICATION_UNSPECIFIED)
+      c->publication = RECTRACK__V1__PUBLICATION__PUBLICATION_PUBLISHED;
   }
   Rectrack__V1__ChangeEvent event = RECTRACK__V1__CHANGE_EVENT__INIT;
   event.kind = RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_CREATED;
@@ -374,6 +376,22 @@ static void merge_fields(store_wctx_t *ctx, const ProtobufCMessage *old,
   }
 }
 
+/* A commitment's publication left UNSPECIFIED by an update keeps the
+ * value it had: a client that does not know the field and replaces every
+ * field must not publish a pledge kept unpublished. */
+static void keep_publication(const Rectrack__V1__Commitment *old,
+                             Rectrack__V1__Commitment *merged, char **changed,
+                             size_t *n_changed) {
+  if (merged->publication != RECTRACK__V1__PUBLICATION__PUBLICATION_UNSPECIFIED)
+    return;
+  merged->publication = old->publication;
+  size_t kept = 0;
+  for (size_t i = 0; i < *n_changed; i++)
+    if (strcmp(changed[i], "publication") != 0)
+      changed[kept++] = changed[i];
+  *n_changed = kept;
+}
+
 int store_op_update(store_wctx_t *ctx, rt_entity_t entity) {
   const ProtobufCMessage *input = ctx->op->message;
   const ProtobufCMessageDescriptor *desc = store_entity_descriptor(entity);
@@ -403,6 +421,8 @@ int store_op_update(store_wctx_t *ctx, rt_entity_t entity) {
   if (rc != 0)
     return rc;
   merge_fields(ctx, old, merged, fields, n_fields, changed, &n_changed);
+  if (entity == RT_ENTITY_COMMITMENT)
+    keep_publication((const void *)old, (void *)merged, changed, &n_changed);
   if (n_changed == 0) { /* nothing to change: the record as it is */
     ctx->op->revision = store_record_revision(entity, old);
     return store_set_reply(ctx, old);

@@ -225,6 +225,10 @@ int store_validate_commitment(const Rectrack__V1__Commitment *c,
     rc = store_validate_enum(&rectrack__v1__commitment_kind__descriptor,
                              c->kind, true, "commitment.kind", err);
   if (rc == 0)
+    rc = store_validate_enum(&rectrack__v1__publication__descriptor,
+                             c->publication, true, "commitment.publication",
+                             err);
+  if (rc == 0)
     rc = rt_validate_optional_date(store_str(c->made_on), "commitment.made_on",
                                    err);
   if (rc == 0)

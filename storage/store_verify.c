@@ -489,6 +489,8 @@ static const char *index_name(uint8_t tag) {
     return "country";
   case IDX_PENDING:
     return "pending validation";
+  case IDX_PUBLICATION:
+    return "publication";
   default:
     return "unknown";
   }
@@ -502,8 +504,9 @@ static void describe_value(const uint8_t *key, size_t len, char *out,
     snprintf(out, out_len, "revision %" PRIu64, store_get_u64(key + 1));
     return;
   }
-  if (len == 2 && (tag == IDX_STATUS || tag == IDX_GCM || tag == IDX_KIND ||
-                   tag == IDX_TRAJECTORY || tag == IDX_PENDING)) {
+  if (len == 2 &&
+      (tag == IDX_STATUS || tag == IDX_GCM || tag == IDX_KIND ||
+       tag == IDX_TRAJECTORY || tag == IDX_PENDING || tag == IDX_PUBLICATION)) {
     const ProtobufCEnumValue *v =
         tag == IDX_STATUS ? protobuf_c_enum_descriptor_get_value(
                                 &rectrack__v1__status__descriptor, key[1])

@@ -270,6 +270,32 @@ int rt_server_port(const rt_server_t *server);
 /* Number of open connections. */
 size_t rt_server_connection_count(const rt_server_t *server);
 
+/* What the server holds and what its limits did, for the daemon's
+ * metrics. Read on the loop thread. */
+typedef struct rt_server_stats {
+  size_t connections;           /* open */
+  size_t streams;               /* open streams (calls) over every connection */
+  size_t pending_bytes;         /* response bytes queued, not yet taken by the
+                                   clients' flow-control windows */
+  uint64_t connections_refused; /* closed as accepted: a connection limit */
+  uint64_t streams_stalled;     /* reset: the response did not move for
+                                   stall_timeout_ms */
+  uint64_t calls_not_started;   /* ended RESOURCE_EXHAUSTED while waiting
+                                   for unread responses to drain */
+} rt_server_stats_t;
+void rt_server_get_stats(const rt_server_t *server, rt_server_stats_t *out);
+
+/* Told once per call, on the loop thread, when its stream closes: the
+ * method it was routed to (NULL: no registered method had its path), its
+ * final gRPC status (CANCELLED for a call the client, a stall or the
+ * connection cut before it ended; UNIMPLEMENTED for a request that was not
+ * gRPC at all) and the time from its headers to its end, in ns. One
+ * observer; NULL stops it. */
+typedef void (*rt_call_observer_t)(const rt_method_t *method, int status,
+                                   uint64_t duration_ns, void *data);
+void rt_server_set_call_observer(rt_server_t *server,
+                                 rt_call_observer_t observe, void *data);
+
 /* Registers a function called once when rt_server_shutdown starts, before
  * in-flight calls are waited for: the place for Health to turn
  * NOT_SERVING and for services to end their long-lived streams. At most 8

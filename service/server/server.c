@@ -221,6 +221,25 @@ const char *rt_server_address(const rt_server_t *server) {
 
 int rt_server_port(const rt_server_t *server) { return server->port; }
 
+void rt_server_get_stats(const rt_server_t *server, rt_server_stats_t *out) {
+  const server_conns_t *conns = &server->conns;
+  *out = (rt_server_stats_t){
+      .connections = conns->count,
+      .pending_bytes = conns->pending_bytes,
+      .connections_refused = conns->connections_refused,
+      .streams_stalled = conns->streams_stalled,
+      .calls_not_started = conns->calls_not_started,
+  };
+  for (const server_conn_t *conn = conns->list; conn != NULL; conn = conn->next)
+    out->streams += conn->stream_count;
+}
+
+void rt_server_set_call_observer(rt_server_t *server,
+                                 rt_call_observer_t observe, void *data) {
+  server->methods.observe = observe;
+  server->methods.observe_data = data;
+}
+
 size_t rt_server_connection_count(const rt_server_t *server) {
   return server->conns.count;
 }
@@ -267,6 +286,7 @@ static void on_connection(uv_stream_t *listener, int status) {
   if (status < 0 || server->draining)
     return;
   if (server->conns.count >= server->options.max_connections) {
+    server->conns.connections_refused++;
     reject_connection(server, listener);
     return;
   }

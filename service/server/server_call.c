@@ -478,6 +478,7 @@ static void end_waiting(rt_call_t *call, const char *what) {
   char message[300];
 
   server_conn_unready(&call->stream);
+  call->stream.conn->conns->calls_not_started++;
   snprintf(message, sizeof(message),
            "%s: the connection holds %zu bytes of responses its client has "
            "not read (limit %zu per connection, %zu in all)",
@@ -806,6 +807,7 @@ static void call_stalled(server_stream_t *stream, int waiting) {
     call->ended = 1;
     call->status = RT_GRPC_CANCELLED;
   }
+  call->stream.conn->conns->streams_stalled++;
   call->stall_reset = 1;
   call->stream.running = 0;
   discard_output(call, 0);
@@ -837,6 +839,20 @@ static void log_call(rt_call_t *call) {
          rt_call_peer((rt_call_t *)call));
 }
 
+/* Tells the observer (rt_server_set_call_observer) how the call ended. */
+static void observe_call(rt_call_t *call) {
+  const server_methods_t *methods = server_conn_data(call->stream.conn);
+  if (methods->observe == NULL)
+    return;
+  int status = call->status;
+  if (!call->ended || call->stall_reset)
+    status = RT_GRPC_CANCELLED;
+  else if (call->http_error)
+    status = RT_GRPC_UNIMPLEMENTED;
+  methods->observe(call->method, status, uv_hrtime() - call->start_ns,
+                   methods->observe_data);
+}
+
 /* The stream is gone: cancels the handler if it still owns the call,
  * logs the call, frees it. */
 static void call_closed(server_stream_t *stream) {
@@ -848,6 +864,7 @@ static void call_closed(server_stream_t *stream) {
   release_hold(call);
   release_request(call);
   log_call(call);
+  observe_call(call);
   if (call->deadline_timer != NULL)
     uv_close((uv_handle_t *)call->deadline_timer, free_handle);
   discard_output(call, 0);

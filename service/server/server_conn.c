@@ -925,6 +925,8 @@ static int admit_peer(server_conn_t *conn,
   server_peer_key(peer, &conn->peer_key);
   rc = server_peers_add(&conns->peers, &conn->peer_key, limit);
   if (rc == RT_ETOOBIG)
+    conns->connections_refused++;
+  if (rc == RT_ETOOBIG)
     server_log_limited(conns, &conns->log_limit_per_address,
                        "per-address connection limit (%u) reached: closing "
                        "a new connection from %s",

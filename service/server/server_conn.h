@@ -158,6 +158,8 @@ struct server_conns {
   size_t count;         /* open connections */
   size_t closing;       /* closed, waiting for libuv's close callbacks */
   size_t pending_bytes; /* over every connection */
+  /* What the limits did (rt_server_stats_t). */
+  uint64_t connections_refused, streams_stalled, calls_not_started;
   server_conn_t *flush_list;
   uv_idle_t flush_idle;
   int flush_idle_open;

@@ -15,6 +15,9 @@ typedef struct server_methods {
   size_t count;
   char **services; /* "grpc.health.v1.Health", malloc'd */
   size_t service_count;
+  /* Told of every call's end (rt_server_set_call_observer); may be NULL. */
+  rt_call_observer_t observe;
+  void *observe_data;
 } server_methods_t;
 
 /* Adds count methods (see rt_server_add_methods). After RT_EINVAL or

@@ -8,7 +8,8 @@
  * thread pool, and the table that maps RT_E* codes to gRPC statuses.
  * Calls: rt_server (the call contract only: it is handed calls and never
  * runs a server), rt_store (storage), rt_review, rt_auth (bearer tokens
- * and principals), rt_log, protobuf-c and libuv.
+ * and principals), rt_metrics (its counters), rt_log, protobuf-c and
+ * libuv.
  *
  * Lookups (Get*, GetServerInfo) run on the loop thread in a short read
  * transaction; every other read (lists, the review, watch backlogs) runs
@@ -37,6 +38,7 @@
 
 #include "rt_auth.h"
 #include "rt_error.h"
+#include "rt_metrics.h"
 #include "rt_server.h"
 #include "rt_store.h"
 
@@ -68,6 +70,11 @@ typedef struct rt_tracker_options {
    * caller acts as an admin, and the principal is x-rectrack-user, or
    * "anonymous". */
   rt_auth_t *auth;
+  /* Where the service counts its calls (by method and status code, and
+   * their latency, told by the transport through rt_tracker_observe_call)
+   * and its writer's batches (sizes, commit latency). Borrowed; must
+   * outlive the tracker. NULL: not counted. */
+  rt_metrics_t *metrics;
 } rt_tracker_options_t;
 
 /* Creates the service on loop for store (both borrowed; they must outlive
@@ -81,6 +88,12 @@ int rt_tracker_new(rt_tracker_t **out, uv_loop_t *loop, rt_store_t *store,
  * "/rectrack.v1.Tracker/..."); *count receives their number. The array
  * belongs to the tracker and lives as long as it. */
 const rt_method_t *rt_tracker_methods(rt_tracker_t *tracker, size_t *count);
+
+/* The transport's call observer (rt_server_set_call_observer, with the
+ * tracker as data): counts the call under its method, or under "other"
+ * for a method that is not the Tracker's (Health, Reflection) or none. */
+void rt_tracker_observe_call(const rt_method_t *method, int status,
+                             uint64_t duration_ns, void *tracker);
 
 /* Shutdown: new writes get UNAVAILABLE, queued writes are committed and
  * answered, the writer thread is joined, open WatchChanges streams end

@@ -18,10 +18,18 @@
  * handler with the principal, the request and the arena. A new route is
  * therefore covered without touching the dispatch, and no handler can be
  * reached without the check.
+ *
+ * Metrics: every method of the table has its series, registered with the
+ * table (rectrack_grpc_calls_total by method and code, for every gRPC
+ * code, and rectrack_grpc_call_duration_seconds by method), and so does
+ * "other", for the transport's other services. The transport tells of
+ * each call's end (rt_tracker_observe_call): only it knows when a call
+ * really ended, whichever handler, deadline or client ended it.
  */
 #include "tracker_call.h"
 #include "tracker_watch.h"
 
+#include "rt_grpc.h"
 #include "rt_log.h"
 
 #include <stdio.h>
@@ -35,6 +43,15 @@
  * unpacked request a few times its packed size, so that most requests
  * take one malloc. */
 #define RT_ARENA_FIRST_BLOCK 1024
+
+/* gRPC status codes 0..16. */
+#define RT_GRPC_CODES 17
+
+/* The series of one method. */
+typedef struct tracker_call_series {
+  rt_counter_t *calls[RT_GRPC_CODES];
+  rt_histogram_t *seconds;
+} tracker_call_series_t;
 
 /* What the data of a method in the transport's table points at. */
 typedef struct tracker_binding {
@@ -189,6 +206,63 @@ static int build_methods(rt_tracker_t *tracker, rt_error_t *err) {
   return 0;
 }
 
+static int register_call_series(rt_tracker_t *tracker, const char *method,
+                                tracker_call_series_t *series) {
+  char labels[160];
+  for (int code = 0; code < RT_GRPC_CODES; code++) {
+    snprintf(labels, sizeof labels, "method=\"%s\",code=\"%s\"", method,
+             rt_grpc_status_name(code));
+    series->calls[code] = rt_metrics_counter(
+        tracker->metrics, "rectrack_grpc_calls_total",
+        "gRPC calls ended, by method and status code.", labels);
+    if (series->calls[code] == NULL)
+      return RT_ENOMEM;
+  }
+  snprintf(labels, sizeof labels, "method=\"%s\"", method);
+  series->seconds = rt_metrics_histogram(
+      tracker->metrics, "rectrack_grpc_call_duration_seconds",
+      "Time from a gRPC call's headers to its end, by method.", labels,
+      rt_metrics_latency_bounds, rt_metrics_latency_bounds_len);
+  return series->seconds ? 0 : RT_ENOMEM;
+}
+
+/* One series set per method of the table, then "other". */
+static int register_metrics(rt_tracker_t *tracker, rt_error_t *err) {
+  if (tracker->metrics == NULL)
+    return 0;
+  tracker->call_series =
+      calloc(tracker->method_count + 1, sizeof *tracker->call_series);
+  if (tracker->call_series == NULL)
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  for (size_t i = 0; i <= tracker->method_count; i++) {
+    const char *name = i < tracker->method_count
+                           ? route_name(tracker->bindings[i].route)
+                           : "other";
+    if (register_call_series(tracker, name, &tracker->call_series[i]) != 0)
+      return rt_error_set(err, RT_ENOMEM, NULL,
+                          "cannot register the call metrics");
+  }
+  return 0;
+}
+
+void rt_tracker_observe_call(const rt_method_t *method, int status,
+                             uint64_t duration_ns, void *data) {
+  rt_tracker_t *tracker = data;
+  if (tracker == NULL || tracker->call_series == NULL)
+    return;
+  size_t index = tracker->method_count; /* "other" */
+  if (method != NULL && method->handle == dispatch) {
+    const tracker_binding_t *binding = method->data;
+    index = (size_t)(binding - tracker->bindings);
+  }
+  if (index > tracker->method_count)
+    index = tracker->method_count;
+  tracker_call_series_t *series = &tracker->call_series[index];
+  if (status >= 0 && status < RT_GRPC_CODES)
+    rt_counter_add(series->calls[status], 1);
+  rt_histogram_observe(series->seconds, (double)duration_ns / 1e9);
+}
+
 int rt_tracker_new(rt_tracker_t **out, uv_loop_t *loop, rt_store_t *store,
                    const rt_tracker_options_t *options, rt_error_t *err) {
   *out = NULL;
@@ -198,6 +272,7 @@ int rt_tracker_new(rt_tracker_t **out, uv_loop_t *loop, rt_store_t *store,
   tracker->loop = loop;
   tracker->store = store;
   tracker->auth = options ? options->auth : NULL;
+  tracker->metrics = options ? options->metrics : NULL;
   tracker->started_ms =
       options && options->started_ms ? options->started_ms : now_ms();
   tracker->max_reply_bytes = options && options->max_reply_bytes
@@ -209,7 +284,8 @@ int rt_tracker_new(rt_tracker_t **out, uv_loop_t *loop, rt_store_t *store,
     rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
     goto fail;
   }
-  if ((rc = build_methods(tracker, err)) != 0)
+  if ((rc = build_methods(tracker, err)) != 0 ||
+      (rc = register_metrics(tracker, err)) != 0)
     goto fail;
   if ((rc = tracker_review_init(tracker)) != 0) {
     rt_error_set(err, rc, NULL, "out of memory");
@@ -232,6 +308,7 @@ int rt_tracker_new(rt_tracker_t **out, uv_loop_t *loop, rt_store_t *store,
       .max_queue = options ? options->max_queue : 0,
       .on_commit = tracker_watch_on_commit,
       .on_commit_data = tracker,
+      .metrics = tracker->metrics,
   };
   if ((rc = rt_writer_new(&tracker->writer, loop, store, &writer_options,
                           err)) != 0)
@@ -291,6 +368,7 @@ void rt_tracker_free(rt_tracker_t *tracker) {
   rt_store_reader_end(tracker->reader);
   free(tracker->methods);
   free(tracker->bindings);
+  free(tracker->call_series);
   free(tracker->data_dir);
   free(tracker);
 }

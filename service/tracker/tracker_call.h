@@ -46,6 +46,11 @@ struct rt_tracker {
   /* Authentication (see rt_tracker_options_t.auth); NULL: open. */
   rt_auth_t *auth;
 
+  /* Calls counted by method (index of methods[], then "other") and gRPC
+   * status, and timed (tracker.c); NULL without metrics. */
+  rt_metrics_t *metrics;
+  struct tracker_call_series *call_series; /* method_count + 1 */
+
   /* The review: its summary cache and export slots (tracker_review.c). */
   struct tracker_review_state *review;
 

@@ -93,6 +93,8 @@ struct tracker_review_state {
   struct review_job *waiting; /* exports waiting for one, FIFO */
   struct review_job *waiting_tail;
   size_t waiting_count;
+  /* rectrack_export_jobs{via="grpc"} and ..._waiting; NULL: no metrics */
+  rt_gauge_t *exporting_gauge, *waiting_gauge;
 };
 
 typedef struct review_job {
@@ -541,6 +543,12 @@ static int export_prepare(review_job_t *job) {
 
 /* ---- export slots ----------------------------------------------------- */
 
+/* The slots' counts, for /metrics. */
+static void note_exports(const struct tracker_review_state *state) {
+  rt_gauge_set(state->exporting_gauge, (double)state->exporting);
+  rt_gauge_set(state->waiting_gauge, (double)state->waiting_count);
+}
+
 /* An export renders only in one of RT_EXPORTS_AT_ONCE slots; more wait
  * in turn, up to RT_EXPORTS_WAITING; beyond, RESOURCE_EXHAUSTED. Returns
  * 0 (the job has a slot, or waits for one) or fails the call. */
@@ -549,6 +557,7 @@ static int take_slot(review_job_t *job) {
   if (state->exporting < RT_EXPORTS_AT_ONCE) {
     state->exporting++;
     job->has_slot = true;
+    note_exports(state);
     return 0;
   }
   if (state->waiting_count >= RT_EXPORTS_WAITING) {
@@ -568,6 +577,7 @@ static int take_slot(review_job_t *job) {
     state->waiting = job;
   state->waiting_tail = job;
   state->waiting_count++;
+  note_exports(state);
   return 0;
 }
 
@@ -587,6 +597,7 @@ static void leave_line(review_job_t *job) {
     state->waiting_tail = previous;
   state->waiting_count--;
   job->is_waiting = false;
+  note_exports(state);
 }
 
 /* A slot came free: the next waiting export starts. */
@@ -608,6 +619,7 @@ static void release_slot(review_job_t *job) {
       job_free(next);
     }
   }
+  note_exports(state);
 }
 
 static void export_review(rt_tracker_t *tracker, rt_call_t *call,
@@ -632,6 +644,20 @@ int tracker_review_init(rt_tracker_t *tracker) {
   if (tracker->review == NULL)
     return RT_ENOMEM;
   tracker->review->refs = 1;
+  if (tracker->metrics != NULL) {
+    /* the HTTP listener's downloads are the same family, via="http" */
+    tracker->review->exporting_gauge = rt_metrics_gauge(
+        tracker->metrics, "rectrack_export_jobs",
+        "Review exports being rendered and sent, by the interface that "
+        "asked.",
+        "via=\"grpc\"");
+    tracker->review->waiting_gauge = rt_metrics_gauge(
+        tracker->metrics, "rectrack_export_jobs_waiting",
+        "Review exports waiting for a slot to be rendered in.", "via=\"grpc\"");
+    if (tracker->review->exporting_gauge == NULL ||
+        tracker->review->waiting_gauge == NULL)
+      return RT_ENOMEM;
+  }
   return 0;
 }
 

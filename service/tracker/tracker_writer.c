@@ -63,7 +63,55 @@ struct rt_writer {
   /* Writer thread only: the batch being applied. */
   rt_write_op_t *ops;
   rt_write_job_t **batch;
+
+  /* Metrics (NULL without a registry): updated on the writer thread,
+   * except the queue length, under the mutex. */
+  rt_counter_t *batches, *writes_ok, *writes_failed, *writes_skipped,
+      *failed_commits;
+  rt_histogram_t *batch_size, *commit_seconds;
+  rt_gauge_t *queue_length;
 };
+
+/* Batch sizes: 1 to the largest batch, by powers of two. */
+static const double batch_size_bounds[] = {1,  2,   4,   8,   16,  32,
+                                           64, 128, 256, 512, 1024};
+
+static int register_metrics(rt_writer_t *writer, rt_metrics_t *m) {
+  if (m == NULL)
+    return 0;
+  const char *writes = "rectrack_writer_writes_total";
+  const char *writes_help = "Writes the writer thread took, by result "
+                            "(ok, failed: refused alone; skipped: their "
+                            "call was gone).";
+  writer->batches = rt_metrics_counter(
+      m, "rectrack_writer_batches_total",
+      "Batches applied, each in one transaction with one commit.", NULL);
+  writer->writes_ok =
+      rt_metrics_counter(m, writes, writes_help, "result=\"ok\"");
+  writer->writes_failed =
+      rt_metrics_counter(m, writes, writes_help, "result=\"failed\"");
+  writer->writes_skipped =
+      rt_metrics_counter(m, writes, writes_help, "result=\"skipped\"");
+  writer->failed_commits = rt_metrics_counter(
+      m, "rectrack_writer_failed_commits_total",
+      "Batches whose transaction did not commit (every write of it failed).",
+      NULL);
+  writer->batch_size = rt_metrics_histogram(
+      m, "rectrack_writer_batch_size", "Writes per committed batch.", NULL,
+      batch_size_bounds, sizeof batch_size_bounds / sizeof *batch_size_bounds);
+  writer->commit_seconds = rt_metrics_histogram(
+      m, "rectrack_writer_commit_duration_seconds",
+      "Time to apply and durably commit one batch.", NULL,
+      rt_metrics_latency_bounds, rt_metrics_latency_bounds_len);
+  writer->queue_length =
+      rt_metrics_gauge(m, "rectrack_writer_queue_length",
+                       "Writes waiting for the writer.", NULL);
+  if (!writer->batches || !writer->writes_ok || !writer->writes_failed ||
+      !writer->writes_skipped || !writer->failed_commits ||
+      !writer->batch_size || !writer->commit_seconds || !writer->queue_length)
+    return RT_ENOMEM;
+  return 0;
+}
 
 /* Takes up to max_batch jobs off the queue; skipped ones (abandoned) go
  * straight to done. Returns how many are in writer->batch. Mutex held. */
@@ -79,6 +127,7 @@ static size_t take_batch(rt_writer_t *writer, rt_write_job_t **skipped) {
     if (atomic_load(&job->abandoned)) {
       job->skipped = true;
       writer->stats.skipped++;
+      rt_counter_add(writer->writes_skipped, 1);
       if (skipped_tail != NULL)
         skipped_tail->next = job;
       else
@@ -90,6 +139,7 @@ static size_t take_batch(rt_writer_t *writer, rt_write_job_t **skipped) {
   }
   if (writer->queue_head == NULL)
     writer->queue_tail = NULL;
+  rt_gauge_set(writer->queue_length, (double)writer->queued);
   return count;
 }
 
@@ -109,9 +159,18 @@ static uint64_t apply_batch(rt_writer_t *writer, size_t count) {
     writer->ops[i] = writer->batch[i]->op;
   rt_error_t err;
   rt_error_clear(&err);
-  (void)rt_store_apply(writer->store, writer->ops, count, &err);
+  uint64_t start = uv_hrtime();
+  int rc = rt_store_apply(writer->store, writer->ops, count, &err);
+  rt_histogram_observe(writer->commit_seconds,
+                       (double)(uv_hrtime() - start) / 1e9);
+  rt_counter_add(writer->batches, 1);
+  rt_counter_add(writer->failed_commits, rc != 0);
+  rt_histogram_observe(writer->batch_size, (double)count);
   for (size_t i = 0; i < count; i++) {
     writer->batch[i]->op = writer->ops[i];
+    rt_counter_add(writer->ops[i].result == 0 ? writer->writes_ok
+                                              : writer->writes_failed,
+                   1);
     if (writer->ops[i].result == 0 && writer->ops[i].revision > highest)
       highest = writer->ops[i].revision;
   }
@@ -263,6 +322,11 @@ int rt_writer_new(rt_writer_t **out, uv_loop_t *loop, rt_store_t *store,
       writer->max_queue = options->max_queue;
     writer->on_commit = options->on_commit;
     writer->on_commit_data = options->on_commit_data;
+    if (register_metrics(writer, options->metrics) != 0) {
+      free(writer);
+      return rt_error_set(err, RT_ENOMEM, NULL,
+                          "cannot register the writer metrics");
+    }
   }
   writer->ops = calloc(writer->max_batch, sizeof *writer->ops);
   writer->batch = calloc(writer->max_batch, sizeof *writer->batch);
@@ -326,6 +390,7 @@ int rt_writer_submit(rt_writer_t *writer, rt_write_job_t *job,
       writer->queue_head = job;
     writer->queue_tail = job;
     writer->queued++;
+    rt_gauge_set(writer->queue_length, (double)writer->queued);
   }
   uv_mutex_unlock(&writer->mutex);
   if (rc == 0 && !writer->wake_pending) {

@@ -23,6 +23,7 @@
 #define RT_WRITER_H
 
 #include "rt_error.h"
+#include "rt_metrics.h"
 #include "rt_store.h"
 
 #include <stdatomic.h>
@@ -59,6 +60,9 @@ typedef struct rt_writer_options {
    * highest revision committed so far. May be NULL. */
   void (*on_commit)(uint64_t revision, void *data);
   void *on_commit_data;
+  /* Batches, their sizes, writes by result, commit latency and the queue
+   * length are counted here (borrowed; NULL: not counted). */
+  rt_metrics_t *metrics;
 } rt_writer_options_t;
 
 /* Statistics, for tests and GetServerInfo-style reporting. */

@@ -22,6 +22,10 @@ same way:
 - TestCA makes a certificate authority and server certificates with the
   openssl CLI; Server(tls=...) serves TLS with one, and its channel() and
   cli() then speak TLS and trust that CA.
+- Server(http=True) also starts the HTTP listener (--http-listen
+  127.0.0.1:0); its port comes from the line `rectrackd http listening
+  on HOST:PORT`, printed before the gRPC one, and http_get() asks it
+  (HTTPS trusting the test CA with tls).
 
 Every wait is bounded (PATIENCE) and only a failure waits that long: the
 tests run on loaded machines, and a slow machine must not fail them.
@@ -42,6 +46,7 @@ import atexit
 import collections
 import ctypes
 import hashlib
+import http.client
 import importlib.util
 import ipaddress
 import json
@@ -200,6 +205,8 @@ def wait_for(predicate, what, timeout=None):
 
 # The bare readiness line; log lines start with a timestamp instead.
 LISTENING = re.compile(r"^[\w-]+ listening on (\S+)$")
+HTTP_LISTENING = re.compile(r"^rectrackd http listening on (\S+)$")
+HttpResult = collections.namedtuple("HttpResult", "status headers body")
 _PR_SET_PDEATHSIG = 1
 _prctl = ctypes.CDLL(None, use_errno=True).prctl
 _open = set()  # servers not closed yet, for the atexit hook
@@ -248,14 +255,18 @@ class Server:
       keep      keep the scratch directory (default: RT_E2E_KEEP=1).
       tls       (cert, key, ca) paths: serve TLS (--tls-cert, --tls-key);
                 channel() and cli() then use TLS and trust ca.
+      http      also serve HTTP (--http-listen 127.0.0.1:0): http_address,
+                http_get().
     Nothing runs until start() (or `with`). The scratch directory is
     removed by close() (and by __exit__), unless kept.
     """
 
     def __init__(self, *flags, program="rectrackd", data_dir=None,
-                 tokens=None, env=None, keep=None, tls=None):
+                 tokens=None, env=None, keep=None, tls=None, http=False):
         self.program = program
         self.tls = tls
+        self.http = http
+        self.http_address = None
         self.name = os.path.basename(program)
         self.flags = list(flags)
         self.keep = (os.environ.get("RT_E2E_KEEP") == "1" if keep is None
@@ -300,6 +311,9 @@ class Server:
             argv += ["--tokens-file", self.tokens_file]
         if self.tls is not None:
             argv += ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]]
+        if self.http:
+            argv += ["--http-listen", "127.0.0.1:0"]
+        self.http_address = None
         self._lines = []
         self._terminated = False
         self.address = self.port = None
@@ -329,6 +343,9 @@ class Server:
         and finds the readiness line; sets ready then, or at EOF."""
         for line in output:
             self._lines.append(line)
+            match = HTTP_LISTENING.match(line.rstrip("\n"))
+            if match and self.http_address is None:
+                self.http_address = match.group(1)
             match = LISTENING.match(line.rstrip("\n"))
             if match and self.address is None:
                 self.address = match.group(1)
@@ -520,6 +537,39 @@ class Server:
             self._stub = pb_grpc.TrackerStub(self.channel())
         return self._stub
 
+    @property
+    def http_port(self):
+        return int(self.http_address.rsplit(":", 1)[1])
+
+    def http_connection(self, timeout=PATIENCE):
+        """A new http.client connection to the HTTP listener (HTTPS
+        trusting the test CA, to "localhost", with tls)."""
+        if self.http_address is None:
+            raise RuntimeError("%s has no HTTP listener (http=True)"
+                               % self.name)
+        if self.tls is not None:
+            import ssl
+            context = ssl.create_default_context(cafile=self.tls[2])
+            return http.client.HTTPSConnection("localhost", self.http_port,
+                                               timeout=timeout,
+                                               context=context)
+        return http.client.HTTPConnection("127.0.0.1", self.http_port,
+                                          timeout=timeout)
+
+    def http_get(self, path, headers=None, method="GET", body=None):
+        """One request on a new connection; the path is sent as given
+        (no normalisation). Returns HttpResult(status, headers, body):
+        headers an http.client.HTTPMessage, body bytes."""
+        connection = self.http_connection()
+        try:
+            connection.request(method, path, body=body,
+                               headers=headers or {})
+            response = connection.getresponse()
+            return HttpResult(response.status, response.headers,
+                              response.read())
+        finally:
+            connection.close()
+
     def _close_channels(self):
         for channel in self._channels:
             channel.close()
@@ -698,16 +748,18 @@ class ServerTestCase(unittest.TestCase):
     and stopped (exit 0 required) after its last, whatever happens.
 
     Class attributes to set: server_flags (extra flags), server_tokens
-    (as Server's tokens). The class gets server, chan (a grpcio channel),
+    (as Server's tokens), server_http (start the HTTP listener). The class gets server, chan (a grpcio channel),
     stub (a Tracker stub) and tmp (a scratch directory for files).
     """
 
     server_flags = ()
     server_tokens = None
+    server_http = False
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(*cls.server_flags, tokens=cls.server_tokens)
+        cls.server = Server(*cls.server_flags, tokens=cls.server_tokens,
+                            http=cls.server_http)
         # Class cleanups run even when setUpClass fails after this line
         # (tearDownClass would not): the server is always stopped.
         cls.addClassCleanup(cls.server.close)

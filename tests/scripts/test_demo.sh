@@ -71,6 +71,14 @@ run)
   [ -f "$dir/.rectrack-demo" ] || fail "no marker in the demo directory"
   [ -s "$dir/review.html" ] || fail "no review.html"
   [ -s "$dir/review.xlsx" ] || fail "no review.xlsx"
+  grep -Eq "its public web pages, JSON API and /metrics: http://127\.0\.0\.1:[0-9]+/" \
+    "$work/first.out" || fail "the web pages are not on in the demo"
+  if command -v curl >/dev/null 2>&1; then
+    grep -Eq "^Data as of revision [0-9]+" "$work/first.out" ||
+      fail "the overview page did not answer"
+    grep -q '^{"id":"C[0-9]*",' "$work/first.out" ||
+      fail "the JSON API did not answer"
+  fi
   grep -q "Imported data/demo.json: 0 created, 255 already present" \
     "$work/first.out" || fail "the second import created something"
   grep -Eq "^C[0-9]+: [0-9.]+ % of the way from baseline to target" \

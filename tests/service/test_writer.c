@@ -115,6 +115,7 @@ typedef struct fixture {
   int skipped;
   uint64_t last_commit; /* from on_commit */
   int drains;
+  rt_metrics_t *metrics;
 } fixture_t;
 
 typedef struct test_job {
@@ -155,7 +156,10 @@ static fixture_t *fixture_new(size_t max_batch, size_t max_queue) {
   assert_non_null(f);
   assert_int_equal(uv_loop_init(&f->loop), 0);
   fake_init(&f->store);
-  rt_writer_options_t options = {max_batch, max_queue, on_commit, f};
+  f->metrics = rt_metrics_new();
+  assert_non_null(f->metrics);
+  rt_writer_options_t options = {max_batch, max_queue, on_commit, f,
+                                 f->metrics};
   rt_error_t err;
   assert_int_equal(
       rt_writer_new(&f->writer, &f->loop, &f->store, &options, &err), 0);
@@ -167,7 +171,26 @@ static void fixture_free(fixture_t *f) {
   uv_run(&f->loop, UV_RUN_DEFAULT); /* runs the close callbacks */
   assert_int_equal(uv_loop_close(&f->loop), 0);
   fake_close(&f->store);
+  rt_metrics_free(f->metrics);
   free(f);
+}
+
+/* The value of the sample line starting with series in the registry's
+ * text (-1 when there is none). */
+static double metric(fixture_t *f, const char *series) {
+  char *text = NULL;
+  size_t len = 0;
+  assert_int_equal(rt_metrics_render(f->metrics, &text, &len), 0);
+  double value = -1;
+  size_t n = strlen(series);
+  for (char *line = text; line != NULL && *line;) {
+    if (strncmp(line, series, n) == 0 && line[n] == ' ')
+      value = strtod(line + n + 1, NULL);
+    line = strchr(line, '\n');
+    line = line ? line + 1 : NULL;
+  }
+  free(text);
+  return value;
 }
 
 static int submit(fixture_t *f, char id) {
@@ -253,6 +276,31 @@ static void test_a_batch_never_exceeds_max_batch(void **state) {
   for (size_t i = 0; i < 4; i++)
     assert_int_equal(f->store.batch_sizes[i], expected[i]);
   assert_string_equal(f->completed, "abcdefghijk");
+  fixture_free(f);
+}
+
+static void test_batches_writes_and_sizes_are_counted(void **state) {
+  (void)state;
+  fixture_t *f = fixture_new(4, 0);
+  fake_set_gate(&f->store, true);
+  assert_int_equal(submit(f, 'a'), 0);
+  fake_wait_entered(&f->store, &f->loop, 1);
+  for (const char *c = "bcdxe"; *c; c++)
+    assert_int_equal(submit(f, *c), 0);
+  assert_int_equal(metric(f, "rectrack_writer_queue_length"), 5);
+  fake_set_gate(&f->store, false);
+  run_until_completed(f, 6);
+  /* batches of 1, 4 and 1: 'x' fails alone */
+  assert_int_equal(metric(f, "rectrack_writer_batches_total"), 3);
+  assert_int_equal(metric(f, "rectrack_writer_writes_total{result=\"ok\"}"), 5);
+  assert_int_equal(metric(f, "rectrack_writer_writes_total{result=\"failed\"}"),
+                   1);
+  assert_int_equal(metric(f, "rectrack_writer_batch_size_count"), 3);
+  assert_int_equal(metric(f, "rectrack_writer_batch_size_sum"), 6);
+  assert_int_equal(metric(f, "rectrack_writer_batch_size_bucket{le=\"1\"}"), 2);
+  assert_int_equal(metric(f, "rectrack_writer_commit_duration_seconds_count"),
+                   3);
+  assert_int_equal(metric(f, "rectrack_writer_queue_length"), 0);
   fixture_free(f);
 }
 
@@ -349,6 +397,7 @@ int main(void) {
       cmocka_unit_test(test_jobs_queued_during_a_commit_share_the_next_one),
       cmocka_unit_test(test_jobs_of_one_loop_iteration_wake_the_writer_once),
       cmocka_unit_test(test_a_batch_never_exceeds_max_batch),
+      cmocka_unit_test(test_batches_writes_and_sizes_are_counted),
       cmocka_unit_test(test_a_full_queue_refuses_with_too_big),
       cmocka_unit_test(test_a_failed_op_fails_alone),
       cmocka_unit_test(test_an_abandoned_job_is_skipped_and_completed_once),

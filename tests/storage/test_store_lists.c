@@ -5,7 +5,8 @@
  * reported on; then hundreds of random filters and combinations, each
  * paged to its end at a random page size and compared with what a scan
  * of every record says should match: the same records, none twice, and
- * total_size exact unless flagged as an estimate. Paging while records
+ * total_size exact unless flagged as an estimate. Commitments are
+ * published or kept unpublished, and filtered on it. Paging while records
  * are added, and text search in several languages, have their own
  * stories.
  */
@@ -50,7 +51,8 @@ typedef struct model {
   uint64_t revision;
   /* commitments */
   int kind;
-  int rec; /* recommendation number answered, 0: none */
+  int rec;         /* recommendation number answered, 0: none */
+  int publication; /* PUBLISHED or UNPUBLISHED */
 } model_t;
 
 typedef struct world {
@@ -180,6 +182,16 @@ static void create_coms(world_t *w) {
       m->rec = rnd(3) ? 1 + (int)rnd(N_RECS) : 0;
       Rectrack__V1__Commitment *c = &coms[i];
       *c = (Rectrack__V1__Commitment)RECTRACK__V1__COMMITMENT__INIT;
+      /* one in five kept unpublished; a create that leaves the field
+       * unset stores a published commitment */
+      m->publication = rnd(5)
+                           ? RECTRACK__V1__PUBLICATION__PUBLICATION_PUBLISHED
+                           : RECTRACK__V1__PUBLICATION__PUBLICATION_UNPUBLISHED;
+      c->publication =
+          m->publication == RECTRACK__V1__PUBLICATION__PUBLICATION_PUBLISHED &&
+                  rnd(2)
+              ? RECTRACK__V1__PUBLICATION__PUBLICATION_UNSPECIFIED
+              : (Rectrack__V1__Publication)m->publication;
       text_of(m, titles[i], sizeof titles[i], texts[i], sizeof texts[i]);
       c->title = titles[i];
       c->text = texts[i];
@@ -316,7 +328,8 @@ typedef struct filter {
   const char *due_before;
   bool overdue, include_archived;
   uint64_t updated_since;
-  int kind, rec; /* commitments */
+  int kind, rec;   /* commitments */
+  int publication; /* commitments; 0: either */
 } filter_t;
 
 static bool has_word(const model_t *m, int word, int prefix_len) {
@@ -358,7 +371,8 @@ static bool oracle(const model_t *m, const filter_t *f, bool commitment) {
   if (m->revision <= f->updated_since)
     return false;
   if (commitment &&
-      ((f->kind && m->kind != f->kind) || (f->rec && m->rec != f->rec)))
+      ((f->kind && m->kind != f->kind) || (f->rec && m->rec != f->rec) ||
+       (f->publication && m->publication != f->publication)))
     return false;
   return true;
 }
@@ -368,7 +382,7 @@ static void random_filter(filter_t *f, bool commitment) {
   f->source = f->theme = f->actor = f->sdg = f->word = f->word2 = -1;
   int parts = 1 + (int)rnd(3);
   for (int p = 0; p < parts; p++) {
-    switch (rnd(commitment ? 14 : 12)) {
+    switch (rnd(commitment ? 15 : 12)) {
     case 0:
       f->n_statuses = 1 + rnd(3);
       for (size_t i = 0; i < f->n_statuses; i++)
@@ -410,6 +424,9 @@ static void random_filter(filter_t *f, bool commitment) {
       break;
     case 12:
       f->kind = 1 + (int)rnd(7);
+      break;
+    case 13:
+      f->publication = 1 + (int)rnd(2);
       break;
     default:
       f->rec = 1 + (int)rnd(N_RECS);
@@ -477,6 +494,7 @@ static void check_listing(rt_store_t *store, const filter_t *f, bool commitment,
     cr.include_archived = rr.include_archived;
     cr.updated_since_revision = rr.updated_since_revision;
     cr.kind = f->kind;
+    cr.publication = f->publication;
     if (f->rec)
       snprintf(rec_id, sizeof rec_id, "R%d", f->rec);
     cr.recommendation_id = rec_id;

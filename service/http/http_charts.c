@@ -1,0 +1,59 @@
+/*
+ * http_charts: the review's charts on the web pages. They are drawn by
+ * the review module itself (rt_review_chart_svg), from the same public
+ * data set as the page around them, so a chart on a page and in the
+ * downloaded review never disagree and nothing unpublished is drawn.
+ * Each chart is inline SVG with role="img" and a <title> (its text
+ * alternative), followed on the page by a table of the same figures.
+ * A chart that cannot be drawn (out of memory) is left out with a note:
+ * the table beside it still says everything.
+ */
+#include "http_internal.h"
+
+#include <stdlib.h>
+
+static void put_chart(http_request_t *req, const rt_review_input_t *in,
+                      const Rectrack__V1__ReviewSummary *summary,
+                      rt_review_chart_t chart, const char *commitment_id) {
+  char *svg = NULL;
+  size_t len = 0;
+  rt_error_t err = {0};
+  if (rt_review_chart_svg(in, summary, chart, commitment_id, &svg, &len,
+                          &err) != 0) {
+    http_buf_puts(&req->res.body,
+                  "<p class=\"muted\">(The chart could not be drawn; the "
+                  "table has its figures.)</p>\n");
+    return;
+  }
+  http_buf_append(&req->res.body, svg, len);
+  free(svg);
+}
+
+void http_chart_status(http_request_t *req, const rt_review_input_t *in,
+                       const Rectrack__V1__ReviewSummary *summary) {
+  put_chart(req, in, summary, RT_REVIEW_CHART_STATUS, NULL);
+}
+
+void http_chart_themes(http_request_t *req, const rt_review_input_t *in,
+                       const Rectrack__V1__ReviewSummary *summary) {
+  put_chart(req, in, summary, RT_REVIEW_CHART_THEMES, NULL);
+}
+
+void http_indicator_chart(http_request_t *req,
+                          const Rectrack__V1__Commitment *c,
+                          Rectrack__V1__Measurement *const *measurements,
+                          size_t n) {
+  /* The review of the commitment alone, as of today: its measurements
+   * against the straight path from baseline to target. */
+  Rectrack__V1__Commitment *const one[] = {(Rectrack__V1__Commitment *)c};
+  rt_review_input_t in = {
+      .to_date = req->today,
+      .as_of = req->today,
+      .revision = req->revision,
+      .commitments = one,
+      .commitment_count = 1,
+      .measurements = measurements,
+      .measurement_count = n,
+  };
+  put_chart(req, &in, NULL, RT_REVIEW_CHART_INDICATOR, c->id);
+}

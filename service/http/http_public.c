@@ -1,0 +1,666 @@
+/*
+ * http_public: what the public may see, in one place, and the read
+ * snapshots every answer is built from.
+ *
+ * The rule (docs/web.md, "What is public"): recommendations, sources and
+ * actors are public; a commitment is public unless the secretariat keeps
+ * it unpublished (rt_store_commitment_is_published); a follow-up or a
+ * measurement is public when it is official (validated, or recorded
+ * before validation existed: rt_store_review_is_official) and its subject
+ * is public. Nothing else reaches a page, the API, a count or a chart:
+ *  - a record that may not be shown is NOT_FOUND, with the very message a
+ *    missing one gets, so that its existence does not leak either;
+ *  - lists of commitments ask the storage engine for published ones only,
+ *    so that totals and page boundaries never count a hidden one;
+ *  - the fields that speak of submissions awaiting validation (reported
+ *    status and date, pending count) are cleared, and a commitment's
+ *    measurement count is recounted over its official measurements;
+ *  - the review's data set (overview, downloads) holds only public
+ *    records and official reports, so the review's figures, charts and
+ *    files are computed from nothing else.
+ *
+ * Snapshots: a pool of readers, one per listener thread; a request takes
+ * one, renews it, and gives it back reset as soon as its answer is built
+ * (downloads too: their data set is copied out of the snapshot first).
+ */
+#include "http_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DATASET_PAGE 1000
+
+/* ---- the reader pool ------------------------------------------------- */
+
+int http_reader_pool_init(http_reader_pool_t *pool, rt_store_t *store,
+                          size_t cap) {
+  *pool = (http_reader_pool_t){.store = store, .cap = cap};
+  pool->free_readers = calloc(cap, sizeof *pool->free_readers);
+  if (pool->free_readers == NULL)
+    return RT_ENOMEM;
+  pthread_mutex_init(&pool->lock, NULL);
+  return 0;
+}
+
+void http_reader_pool_close(http_reader_pool_t *pool) {
+  if (pool->free_readers == NULL)
+    return;
+  for (size_t i = 0; i < pool->n_free; i++)
+    rt_store_reader_end(pool->free_readers[i]);
+  free(pool->free_readers);
+  pthread_mutex_destroy(&pool->lock);
+  *pool = (http_reader_pool_t){0};
+}
+
+typedef struct revision_time {
+  int64_t ms;
+} revision_time_t;
+
+static int note_time(const Rectrack__V1__ChangeEvent *event,
+                     const uint8_t *packed, size_t packed_len, void *data) {
+  (void)packed;
+  (void)packed_len;
+  ((revision_time_t *)data)->ms = event->time_ms;
+  return 1;
+}
+
+int http_read_begin(http_request_t *req) {
+  http_reader_pool_t *pool = http_pool(req->http);
+  rt_store_reader_t *reader = NULL;
+  int rc = 0;
+  pthread_mutex_lock(&pool->lock);
+  if (pool->n_free > 0)
+    reader = pool->free_readers[--pool->n_free];
+  pthread_mutex_unlock(&pool->lock);
+  if (reader == NULL)
+    rc = rt_store_reader_begin(pool->store, &reader, &req->err);
+  else
+    rc = rt_store_reader_renew(reader, &req->err);
+  if (rc != 0) {
+    rt_store_reader_end(reader);
+    return rc;
+  }
+  req->reader = reader;
+  req->revision = rt_store_revision(reader);
+  revision_time_t when = {0};
+  if (req->revision > 0)
+    rt_store_log_scan(reader, req->revision, 1, note_time, &when, NULL);
+  req->revision_ms = when.ms;
+  return 0;
+}
+
+void http_read_end(http_request_t *req) {
+  if (req->reader == NULL)
+    return;
+  http_reader_pool_t *pool = http_pool(req->http);
+  rt_store_reader_reset(req->reader);
+  pthread_mutex_lock(&pool->lock);
+  if (pool->n_free < pool->cap) {
+    pool->free_readers[pool->n_free++] = req->reader;
+    req->reader = NULL;
+  }
+  pthread_mutex_unlock(&pool->lock);
+  rt_store_reader_end(req->reader); /* the pool was full */
+  req->reader = NULL;
+}
+
+/* ---- single records -------------------------------------------------- */
+
+static int not_found(http_request_t *req, const char *what, const char *id) {
+  char excerpt[RT_EXCERPT_SIZE];
+  return http_fail(req, RT_ENOTFOUND, NULL, "there is no %s %s", what,
+                   rt_quote_excerpt(id, excerpt));
+}
+
+/* The store's answer, with a missing record told in one wording. */
+static int store_answer(http_request_t *req, int rc, const char *what,
+                        const char *id) {
+  if (rc == RT_ENOTFOUND || rc == RT_EINVAL)
+    return not_found(req, what, id);
+  return rc;
+}
+
+/* Empties a string field of an unpacked message, freeing what it held
+ * (protobuf-c frees only strings other than its shared empty one). */
+static void clear_string(char **field) {
+  if (*field != NULL && *field != protobuf_c_empty_string)
+    free(*field);
+  *field = (char *)protobuf_c_empty_string;
+}
+
+/* Who wrote a record (updated_by, recorded_by, reviewed_by) names a
+ * principal of the tokens file: the operator's business, and the name
+ * of a reporter whose submission awaits validation. Not public. */
+void http_public_recommendation(Rectrack__V1__Recommendation *r) {
+  r->reported_status = RECTRACK__V1__STATUS__STATUS_UNSPECIFIED;
+  clear_string(&r->reported_as_of);
+  clear_string(&r->updated_by);
+  r->pending_count = 0;
+}
+
+void http_public_commitment(Rectrack__V1__Commitment *c) {
+  c->reported_status = RECTRACK__V1__STATUS__STATUS_UNSPECIFIED;
+  clear_string(&c->reported_as_of);
+  clear_string(&c->updated_by);
+  c->pending_count = 0;
+}
+
+void http_public_follow_up(Rectrack__V1__FollowUp *f) {
+  clear_string(&f->recorded_by);
+  clear_string(&f->reviewed_by);
+}
+
+void http_public_measurement(Rectrack__V1__Measurement *m) {
+  clear_string(&m->recorded_by);
+  clear_string(&m->reviewed_by);
+}
+
+/* A commitment's official measurements, counted in req's snapshot. */
+static int count_official_measurements(http_request_t *req,
+                                       Rectrack__V1__Commitment *c) {
+  Rectrack__V1__ListMeasurementsRequest request =
+      RECTRACK__V1__LIST_MEASUREMENTS_REQUEST__INIT;
+  request.commitment_id = c->id;
+  request.page_size = DATASET_PAGE;
+  uint32_t count = 0;
+  char *token = NULL;
+  int rc = 0;
+  if (c->measurement_count == 0)
+    return 0;
+  do {
+    Rectrack__V1__ListMeasurementsResponse *page = NULL;
+    request.page_token = token ? token : "";
+    rc = rt_store_list_measurements(req->reader, &request, &page, &req->err);
+    free(token);
+    token = NULL;
+    if (rc != 0)
+      return rc;
+    for (size_t i = 0; i < page->n_measurements; i++)
+      count += rt_store_review_is_official(page->measurements[i]->review_state);
+    if (page->next_page_token && page->next_page_token[0])
+      token = strdup(page->next_page_token);
+    bool more = page->next_page_token && page->next_page_token[0];
+    protobuf_c_message_free_unpacked(&page->base, NULL);
+    if (more && token == NULL)
+      return RT_ENOMEM;
+  } while (token != NULL);
+  c->measurement_count = count;
+  return 0;
+}
+
+int http_get_recommendation(http_request_t *req, const char *id,
+                            Rectrack__V1__Recommendation **out) {
+  int rc = rt_store_get_recommendation(req->reader, id, out, &req->err);
+  if (rc != 0)
+    return store_answer(req, rc, "recommendation", id);
+  http_public_recommendation(*out);
+  return 0;
+}
+
+int http_get_commitment(http_request_t *req, const char *id,
+                        Rectrack__V1__Commitment **out) {
+  int rc = rt_store_get_commitment(req->reader, id, out, &req->err);
+  if (rc != 0)
+    return store_answer(req, rc, "commitment", id);
+  if (!rt_store_commitment_is_published(*out)) {
+    protobuf_c_message_free_unpacked(&(*out)->base, NULL);
+    *out = NULL;
+    return not_found(req, "commitment", id);
+  }
+  http_public_commitment(*out);
+  rc = count_official_measurements(req, *out);
+  if (rc != 0) {
+    protobuf_c_message_free_unpacked(&(*out)->base, NULL);
+    *out = NULL;
+  }
+  return rc;
+}
+
+int http_get_actor(http_request_t *req, const char *id,
+                   Rectrack__V1__Actor **out) {
+  int rc = rt_store_get_actor(req->reader, id, out, &req->err);
+  return rc == 0 ? 0 : store_answer(req, rc, "actor", id);
+}
+
+int http_get_source(http_request_t *req, const char *id,
+                    Rectrack__V1__Source **out) {
+  int rc = rt_store_get_source(req->reader, id, out, &req->err);
+  return rc == 0 ? 0 : store_answer(req, rc, "source", id);
+}
+
+const char *http_actor_name(http_request_t *req, const char *id, char *out,
+                            size_t size) {
+  Rectrack__V1__Actor *actor = NULL;
+  snprintf(out, size, "%s", id ? id : "");
+  if (id == NULL || id[0] == '\0' ||
+      rt_store_get_actor(req->reader, id, &actor, NULL) != 0)
+    return out;
+  if (actor->name && actor->name[0])
+    snprintf(out, size, "%s", actor->name);
+  protobuf_c_message_free_unpacked(&actor->base, NULL);
+  return out;
+}
+
+/* ---- lists ----------------------------------------------------------- */
+
+void http_recommendations_request(const http_request_t *req,
+                                  Rectrack__V1__ListRecommendationsRequest *r) {
+  const http_params_t *p = &req->params;
+  *r = (Rectrack__V1__ListRecommendationsRequest)
+      RECTRACK__V1__LIST_RECOMMENDATIONS_REQUEST__INIT;
+  r->page_size = p->page_size;
+  r->page_token = (char *)(p->page_token ? p->page_token : "");
+  r->statuses = (Rectrack__V1__Status *)p->statuses;
+  r->n_statuses = p->n_statuses;
+  r->source_id = (char *)(p->source ? p->source : "");
+  r->actor_id = (char *)(p->actor ? p->actor : "");
+  r->sdg_target = (char *)(p->sdg ? p->sdg : "");
+  r->gcm_objective = p->gcm;
+  r->theme = (char *)(p->theme ? p->theme : "");
+  r->query = (char *)(p->q ? p->q : "");
+  r->overdue_only = p->overdue;
+  r->as_of = (char *)req->today;
+}
+
+void http_commitments_request(const http_request_t *req,
+                              Rectrack__V1__ListCommitmentsRequest *r) {
+  const http_params_t *p = &req->params;
+  *r = (Rectrack__V1__ListCommitmentsRequest)
+      RECTRACK__V1__LIST_COMMITMENTS_REQUEST__INIT;
+  r->page_size = p->page_size;
+  r->page_token = (char *)(p->page_token ? p->page_token : "");
+  r->statuses = (Rectrack__V1__Status *)p->statuses;
+  r->n_statuses = p->n_statuses;
+  r->source_id = (char *)(p->source ? p->source : "");
+  r->actor_id = (char *)(p->actor ? p->actor : "");
+  r->sdg_target = (char *)(p->sdg ? p->sdg : "");
+  r->gcm_objective = p->gcm;
+  r->theme = (char *)(p->theme ? p->theme : "");
+  r->query = (char *)(p->q ? p->q : "");
+  r->overdue_only = p->overdue;
+  r->as_of = (char *)req->today;
+  r->recommendation_id = (char *)(p->recommendation ? p->recommendation : "");
+}
+
+/* A page token the engine refused is the caller's page_token. */
+static int list_answer(http_request_t *req, int rc) {
+  if (rc == RT_EINVAL && req->err.field[0] == '\0')
+    snprintf(req->err.field, sizeof req->err.field, "page_token");
+  if (rc == RT_EINVAL && strstr(req->err.message, "token") != NULL &&
+      strncmp(req->err.message, "page_token", 10) != 0) {
+    char detail[sizeof req->err.message];
+    snprintf(detail, sizeof detail, "%s", req->err.message);
+    http_fail(req, RT_EINVAL, "page_token", "page_token: %s", detail);
+  }
+  return rc;
+}
+
+int http_list_recommendations(http_request_t *req,
+                              Rectrack__V1__ListRecommendationsRequest *request,
+                              Rectrack__V1__ListRecommendationsResponse **out) {
+  int rc = rt_store_list_recommendations(req->reader, request, req->today, out,
+                                         &req->err);
+  if (rc != 0)
+    return list_answer(req, rc);
+  for (size_t i = 0; i < (*out)->n_recommendations; i++)
+    http_public_recommendation((*out)->recommendations[i]);
+  return 0;
+}
+
+int http_list_commitments(http_request_t *req,
+                          Rectrack__V1__ListCommitmentsRequest *request,
+                          Rectrack__V1__ListCommitmentsResponse **out) {
+  request->publication = RECTRACK__V1__PUBLICATION__PUBLICATION_PUBLISHED;
+  int rc = rt_store_list_commitments(req->reader, request, req->today, out,
+                                     &req->err);
+  if (rc != 0)
+    return list_answer(req, rc);
+  Rectrack__V1__ListCommitmentsResponse *list = *out;
+  for (size_t i = 0; rc == 0 && i < list->n_commitments; i++) {
+    if (!rt_store_commitment_is_published(list->commitments[i])) {
+      /* the engine filters them; never trust a page that has one */
+      rc = http_fail(req, RT_ECORRUPT, NULL,
+                     "an unpublished commitment in a published list");
+      break;
+    }
+    http_public_commitment(list->commitments[i]);
+    rc = count_official_measurements(req, list->commitments[i]);
+  }
+  if (rc != 0) {
+    protobuf_c_message_free_unpacked(&list->base, NULL);
+    *out = NULL;
+  }
+  return rc;
+}
+
+/* Whether the subject of a report may be shown: a recommendation, or a
+ * published commitment. *exists false when there is no such record. */
+static bool subject_is_public(http_request_t *req, const char *id,
+                              bool *exists) {
+  *exists = false;
+  if (id == NULL || (id[0] != 'R' && id[0] != 'C'))
+    return false;
+  if (id[0] == 'R') {
+    const void *data;
+    size_t len;
+    *exists = rt_store_get_raw(req->reader, RT_ENTITY_RECOMMENDATION, id, &data,
+                               &len, NULL) == 0;
+    return *exists;
+  }
+  Rectrack__V1__Commitment *c = NULL;
+  if (rt_store_get_commitment(req->reader, id, &c, NULL) != 0)
+    return false;
+  *exists = true;
+  bool published = rt_store_commitment_is_published(c);
+  protobuf_c_message_free_unpacked(&c->base, NULL);
+  return published;
+}
+
+/* Drops from the list (items of n) those keep() refuses; they are freed. */
+static size_t keep_items(ProtobufCMessage **items, size_t n,
+                         bool (*keep)(http_request_t *req,
+                                      ProtobufCMessage *item),
+                         http_request_t *req) {
+  size_t kept = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (keep(req, items[i]))
+      items[kept++] = items[i];
+    else
+      protobuf_c_message_free_unpacked(items[i], NULL);
+  }
+  return kept;
+}
+
+static bool keep_follow_up(http_request_t *req, ProtobufCMessage *m) {
+  Rectrack__V1__FollowUp *f = (void *)m;
+  bool exists;
+  if (!rt_store_review_is_official(f->review_state) ||
+      (req->params.subject == NULL &&
+       !subject_is_public(req, f->subject_id, &exists)))
+    return false;
+  http_public_follow_up(f);
+  return true;
+}
+
+static bool keep_measurement(http_request_t *req, ProtobufCMessage *m) {
+  (void)req;
+  Rectrack__V1__Measurement *x = (void *)m;
+  if (!rt_store_review_is_official(x->review_state))
+    return false;
+  http_public_measurement(x);
+  return true;
+}
+
+int http_list_follow_ups(http_request_t *req,
+                         Rectrack__V1__ListFollowUpsRequest *request,
+                         Rectrack__V1__ListFollowUpsResponse **out) {
+  bool exists;
+  const char *subject = request->subject_id;
+  if (subject != NULL && subject[0] != '\0' &&
+      !subject_is_public(req, subject, &exists))
+    return not_found(req, subject[0] == 'R' ? "recommendation" : "commitment",
+                     subject);
+  int rc = rt_store_list_follow_ups(req->reader, request, out, &req->err);
+  if (rc != 0)
+    return list_answer(req, rc);
+  (*out)->n_follow_ups = keep_items((ProtobufCMessage **)(*out)->follow_ups,
+                                    (*out)->n_follow_ups, keep_follow_up, req);
+  return 0;
+}
+
+int http_list_measurements(http_request_t *req,
+                           Rectrack__V1__ListMeasurementsRequest *request,
+                           Rectrack__V1__ListMeasurementsResponse **out) {
+  bool exists;
+  if (!subject_is_public(req, request->commitment_id, &exists))
+    return not_found(req, "commitment", request->commitment_id);
+  int rc = rt_store_list_measurements(req->reader, request, out, &req->err);
+  if (rc != 0)
+    return list_answer(req, rc);
+  (*out)->n_measurements =
+      keep_items((ProtobufCMessage **)(*out)->measurements,
+                 (*out)->n_measurements, keep_measurement, req);
+  return 0;
+}
+
+/* ---- the review's data set ------------------------------------------- */
+
+static int push(void ***items, size_t *n, size_t *cap, void *item) {
+  if (*n == *cap) {
+    size_t more = *cap ? *cap * 2 : 64;
+    void **grown = realloc(*items, more * sizeof *grown);
+    if (grown == NULL)
+      return RT_ENOMEM;
+    *items = grown;
+    *cap = more;
+  }
+  (*items)[(*n)++] = item;
+  return 0;
+}
+
+/* A growable array of records in the set (capacity kept beside it). */
+typedef struct record_vec {
+  void ***items;
+  size_t *n;
+  size_t cap;
+} record_vec_t;
+
+typedef int (*page_fn)(http_request_t *req, const char *token,
+                       const char *commitment_id, ProtobufCMessage **page);
+
+static int page_sources(http_request_t *req, const char *token,
+                        const char *unused, ProtobufCMessage **page) {
+  (void)unused;
+  Rectrack__V1__ListSourcesRequest r = RECTRACK__V1__LIST_SOURCES_REQUEST__INIT;
+  r.page_size = DATASET_PAGE;
+  r.page_token = (char *)token;
+  return rt_store_list_sources(req->reader, &r, (void *)page, &req->err);
+}
+
+static int page_actors(http_request_t *req, const char *token,
+                       const char *unused, ProtobufCMessage **page) {
+  (void)unused;
+  Rectrack__V1__ListActorsRequest r = RECTRACK__V1__LIST_ACTORS_REQUEST__INIT;
+  r.page_size = DATASET_PAGE;
+  r.page_token = (char *)token;
+  r.include_archived = true;
+  return rt_store_list_actors(req->reader, &r, (void *)page, &req->err);
+}
+
+static int page_recommendations(http_request_t *req, const char *token,
+                                const char *unused, ProtobufCMessage **page) {
+  (void)unused;
+  Rectrack__V1__ListRecommendationsRequest r =
+      RECTRACK__V1__LIST_RECOMMENDATIONS_REQUEST__INIT;
+  r.page_size = DATASET_PAGE;
+  r.page_token = (char *)token;
+  r.include_archived = true;
+  return rt_store_list_recommendations(req->reader, &r, req->today,
+                                       (void *)page, &req->err);
+}
+
+static int page_commitments(http_request_t *req, const char *token,
+                            const char *unused, ProtobufCMessage **page) {
+  (void)unused;
+  Rectrack__V1__ListCommitmentsRequest r =
+      RECTRACK__V1__LIST_COMMITMENTS_REQUEST__INIT;
+  r.page_size = DATASET_PAGE;
+  r.page_token = (char *)token;
+  r.include_archived = true;
+  r.publication = RECTRACK__V1__PUBLICATION__PUBLICATION_PUBLISHED;
+  return rt_store_list_commitments(req->reader, &r, req->today, (void *)page,
+                                   &req->err);
+}
+
+static int page_follow_ups(http_request_t *req, const char *token,
+                           const char *unused, ProtobufCMessage **page) {
+  (void)unused;
+  Rectrack__V1__ListFollowUpsRequest r =
+      RECTRACK__V1__LIST_FOLLOW_UPS_REQUEST__INIT;
+  r.from_date = "1900-01-01";
+  r.to_date = "2199-12-31";
+  r.page_size = DATASET_PAGE;
+  r.page_token = (char *)token;
+  return rt_store_list_follow_ups(req->reader, &r, (void *)page, &req->err);
+}
+
+static int page_measurements(http_request_t *req, const char *token,
+                             const char *commitment_id,
+                             ProtobufCMessage **page) {
+  Rectrack__V1__ListMeasurementsRequest r =
+      RECTRACK__V1__LIST_MEASUREMENTS_REQUEST__INIT;
+  r.commitment_id = (char *)commitment_id;
+  r.page_size = DATASET_PAGE;
+  r.page_token = (char *)token;
+  return rt_store_list_measurements(req->reader, &r, (void *)page, &req->err);
+}
+
+/* The records of a list page and its next token (both into page). */
+static size_t page_items(ProtobufCMessage *page, ProtobufCMessage ***items,
+                         const char **next) {
+  const ProtobufCMessageDescriptor *d = page->descriptor;
+  *items = NULL;
+  *next = "";
+  size_t n = 0;
+  for (unsigned i = 0; i < d->n_fields; i++) {
+    const ProtobufCFieldDescriptor *f = &d->fields[i];
+    if (f->label == PROTOBUF_C_LABEL_REPEATED &&
+        f->type == PROTOBUF_C_TYPE_MESSAGE) {
+      memcpy(&n, (char *)page + f->quantifier_offset, sizeof n);
+      memcpy(items, (char *)page + f->offset, sizeof *items);
+    } else if (strcmp(f->name, "next_page_token") == 0) {
+      memcpy(next, (char *)page + f->offset, sizeof *next);
+    }
+  }
+  return n;
+}
+
+/* Walks a list to its end; the pages stay in the set, their records are
+ * appended to out. */
+static int read_all(http_request_t *req, http_dataset_t *set, page_fn page_of,
+                    const char *commitment_id, record_vec_t *out) {
+  char *token = NULL;
+  for (;;) {
+    ProtobufCMessage *page = NULL;
+    int rc = page_of(req, token ? token : "", commitment_id, &page);
+    free(token);
+    token = NULL;
+    if (rc != 0)
+      return rc;
+    if (push(&set->pages, &set->n_pages, &set->cap_pages, page) != 0) {
+      protobuf_c_message_free_unpacked(page, NULL);
+      return RT_ENOMEM;
+    }
+    ProtobufCMessage **items;
+    const char *next;
+    size_t n = page_items(page, &items, &next);
+    for (size_t i = 0; i < n; i++)
+      if (push(out->items, out->n, &out->cap, items[i]) != 0)
+        return RT_ENOMEM;
+    if (next == NULL || next[0] == '\0')
+      return 0;
+    if ((token = strdup(next)) == NULL)
+      return RT_ENOMEM;
+  }
+}
+
+/* The official measurements of one published commitment, each naming it
+ * (review/ needs commitment_id; a stored one may lack it, then a copy
+ * that names it is kept in the set). */
+static int read_measurements(http_request_t *req, http_dataset_t *set,
+                             Rectrack__V1__Commitment *c, record_vec_t *all) {
+  void **found = NULL;
+  size_t n_found = 0;
+  record_vec_t vec = {&found, &n_found, 0};
+  int rc = read_all(req, set, page_measurements, c->id, &vec);
+  for (size_t i = 0; rc == 0 && i < n_found; i++) {
+    Rectrack__V1__Measurement *m = found[i];
+    if (!rt_store_review_is_official(m->review_state))
+      continue;
+    http_public_measurement(m);
+    if (m->commitment_id == NULL || m->commitment_id[0] == '\0') {
+      Rectrack__V1__Measurement *named = malloc(sizeof *named);
+      if (named == NULL || push(&set->measurement_copies, &set->n_copies,
+                                &set->cap_copies, named) != 0) {
+        free(named);
+        rc = RT_ENOMEM;
+        break;
+      }
+      *named = *m;
+      named->commitment_id = c->id;
+      m = named;
+    }
+    rc = push(all->items, all->n, &all->cap, m);
+  }
+  free(found);
+  return rc;
+}
+
+static int keep_public_follow_ups(http_request_t *req, http_dataset_t *set) {
+  size_t kept = 0;
+  for (size_t i = 0; i < set->n_follow_ups; i++) {
+    Rectrack__V1__FollowUp *f = set->follow_ups[i];
+    bool exists;
+    if (rt_store_review_is_official(f->review_state) &&
+        subject_is_public(req, f->subject_id, &exists)) {
+      http_public_follow_up(f);
+      set->follow_ups[kept++] = f;
+    }
+  }
+  set->n_follow_ups = kept;
+  return 0;
+}
+
+int http_dataset_load(http_request_t *req, http_dataset_t *set) {
+  *set = (http_dataset_t){0};
+  record_vec_t sources = {(void ***)&set->sources, &set->n_sources, 0};
+  record_vec_t actors = {(void ***)&set->actors, &set->n_actors, 0};
+  record_vec_t recs = {(void ***)&set->recommendations, &set->n_recommendations,
+                       0};
+  record_vec_t coms = {(void ***)&set->commitments, &set->n_commitments, 0};
+  record_vec_t fups = {(void ***)&set->follow_ups, &set->n_follow_ups, 0};
+  record_vec_t meas = {(void ***)&set->measurements, &set->n_measurements, 0};
+  int rc = read_all(req, set, page_sources, NULL, &sources);
+  if (rc == 0)
+    rc = read_all(req, set, page_actors, NULL, &actors);
+  if (rc == 0)
+    rc = read_all(req, set, page_recommendations, NULL, &recs);
+  if (rc == 0)
+    rc = read_all(req, set, page_commitments, NULL, &coms);
+  if (rc == 0)
+    rc = read_all(req, set, page_follow_ups, NULL, &fups);
+  if (rc == 0)
+    rc = keep_public_follow_ups(req, set);
+  for (size_t i = 0; rc == 0 && i < set->n_commitments; i++) {
+    Rectrack__V1__Commitment *c = set->commitments[i];
+    if (!rt_store_commitment_is_published(c)) {
+      rc = RT_ECORRUPT;
+      break;
+    }
+    http_public_commitment(c);
+    if (c->measurement_count > 0)
+      rc = read_measurements(req, set, c, &meas);
+  }
+  for (size_t i = 0; rc == 0 && i < set->n_recommendations; i++)
+    http_public_recommendation(set->recommendations[i]);
+  if (rc != 0)
+    http_dataset_free(set);
+  return rc;
+}
+
+void http_dataset_free(http_dataset_t *set) {
+  for (size_t i = 0; i < set->n_pages; i++)
+    protobuf_c_message_free_unpacked(set->pages[i], NULL);
+  for (size_t i = 0; i < set->n_copies; i++)
+    free(set->measurement_copies[i]);
+  free(set->pages);
+  free(set->measurement_copies);
+  free(set->sources);
+  free(set->actors);
+  free(set->recommendations);
+  free(set->commitments);
+  free(set->follow_ups);
+  free(set->measurements);
+  *set = (http_dataset_t){0};
+}
