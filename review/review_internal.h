@@ -288,10 +288,10 @@ typedef struct rt_review_stream rt_review_stream_t;
 
 /* An indicator charted in the XLSX summary: its progress and where its
  * measurements are on the Measurements sheet (rows from 0). */
-typedef struct rt_review_chart {
+typedef struct rt_review_charted {
   const Rectrack__V1__IndicatorProgress *progress;
   size_t meas_first, meas_count;
-} rt_review_chart_t;
+} rt_review_charted_t;
 
 /* How long the document's lists are, whether they are in the summary
  * (arrays) or walked from a source (streamed, where the summary carries
@@ -301,7 +301,7 @@ typedef struct rt_review_totals {
   size_t follow_ups;      /* follow-up rows: counted, dated in the period */
   size_t measurements;    /* measurement rows */
   size_t trajectories[5]; /* indicators by Trajectory */
-  rt_review_chart_t charts[RT_REVIEW_MAX_CHARTS];
+  rt_review_charted_t charts[RT_REVIEW_MAX_CHARTS];
   size_t n_charts;
 } rt_review_totals_t;
 

@@ -315,7 +315,7 @@ void rt_review_totals_of(const rt_review_model_t *m,
     if (out->n_charts == RT_REVIEW_MAX_CHARTS)
       continue;
     const rt_review_item_t *it = rt_review_model_find(m, p->commitment_id);
-    out->charts[out->n_charts++] = (rt_review_chart_t){
+    out->charts[out->n_charts++] = (rt_review_charted_t){
         p, it ? it->meas_first : 0, it ? it->meas_count : 0};
   }
 }

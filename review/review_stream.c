@@ -630,7 +630,7 @@ static int add_subject(rt_review_stream_t *st, figures_t *f,
       int rc = window_summary(st);
       if (rc != 0)
         return rc;
-      rt_review_chart_t *chart = &totals->charts[totals->n_charts];
+      rt_review_charted_t *chart = &totals->charts[totals->n_charts];
       chart->progress = copy_message(&st->win_summary->indicators[0]->base);
       if (chart->progress == NULL)
         return RT_ENOMEM;

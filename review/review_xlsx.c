@@ -298,7 +298,7 @@ static size_t summary_counts(rt_review_xlsx_t *x, size_t row, const char *title,
 
 static void add_indicator_chart(rt_review_xlsx_t *x, size_t i,
                                 lxw_row_t anchor) {
-  const rt_review_chart_t *charted = &x->doc->totals.charts[i];
+  const rt_review_charted_t *charted = &x->doc->totals.charts[i];
   const Rectrack__V1__IndicatorProgress *p = charted->progress;
   lxw_chart *chart =
       workbook_add_chart(x->wb, LXW_CHART_SCATTER_STRAIGHT_WITH_MARKERS);
