@@ -208,6 +208,12 @@ int http_api_themes(http_request_t *req) {
     json_array_append_new(
         themes, json_pack("{s:s,s:s}", "id", t->id, "title", t->title));
   }
+  size_t n_added;
+  Rectrack__V1__Theme *const *added = http_added_themes(req, &n_added);
+  for (size_t i = 0; themes && i < n_added; i++)
+    json_array_append_new(themes,
+                          json_pack("{s:s,s:s}", "id", added[i]->id, "title",
+                                    http_theme_title(req, added[i]->id)));
   return http_json_answer(
       req, json_pack("{s:o}", "themes", themes ? themes : json_array()));
 }

@@ -138,9 +138,9 @@ void http_tags(http_request_t *req, char *const *sdg, size_t n_sdg,
     return;
   http_buf_puts(b, "<ul class=\"tags\">");
   if (theme != NULL && theme[0] != '\0') {
-    const rt_theme_t *t = rt_theme(theme);
+    const char *title = http_theme_title(req, theme);
     http_buf_puts(b, "<li>Theme: ");
-    http_link(req, "/themes/", theme, t ? t->title : theme);
+    http_link(req, "/themes/", theme, title ? title : theme);
     http_buf_puts(b, "</li>");
   }
   for (size_t i = 0; i < n_sdg; i++) {

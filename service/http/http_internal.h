@@ -164,6 +164,11 @@ struct http_request {
   http_params_t params;
   /* The snapshot, from http_read_begin until the server ends it. */
   rt_store_reader_t *reader;
+  /* The themes the secretariat added, read from the snapshot on first use
+   * (http_theme_title) and freed by http_read_end. */
+  Rectrack__V1__Theme **added_themes;
+  size_t n_added_themes;
+  bool added_themes_read;
   uint64_t revision;
   int64_t revision_ms; /* when the revision was committed; 0: empty store */
   char today[11];      /* UTC date of the request */
@@ -220,6 +225,16 @@ int http_fail(http_request_t *req, int code, const char *field,
 int http_read_begin(http_request_t *req);
 /* Resets req->reader and gives it back (no-op when none). */
 void http_read_end(http_request_t *req);
+/* The title of theme id, compiled in or added by the secretariat, or
+ * NULL when there is no such theme (borrowed: valid until
+ * http_read_end). Needs the snapshot for an added one. */
+const char *http_theme_title(http_request_t *req, const char *id);
+/* The ?theme= parameter, if any, against the compiled and the added
+ * themes: 0, or RT_EINVAL naming the parameter and the valid themes. */
+int http_check_theme(http_request_t *req);
+/* The themes added at run time (count in *n), or NULL when there is none
+ * or they cannot be read (borrowed, as http_theme_title). */
+Rectrack__V1__Theme *const *http_added_themes(http_request_t *req, size_t *n);
 
 /* A pool of readers, one per listener thread. */
 typedef struct http_reader_pool {

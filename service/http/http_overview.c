@@ -146,10 +146,10 @@ static void theme_table(http_request_t *req,
     for (; j < s->n_by_theme && strcmp(s->by_theme[j]->key, key) == 0; j++)
       if ((int)s->by_theme[j]->status < 16)
         counts[s->by_theme[j]->status] += s->by_theme[j]->count;
-    const rt_theme_t *t = rt_theme(key);
+    const char *title = http_theme_title(req, key);
     http_buf_puts(b, "<tr><th scope=\"row\">");
     if (key[0] != '\0')
-      http_link(req, "/themes/", key, t ? t->title : key);
+      http_link(req, "/themes/", key, title ? title : key);
     else
       http_buf_puts(b, "No theme");
     http_buf_puts(b, "</th>");

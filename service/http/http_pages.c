@@ -265,6 +265,11 @@ static void filter_form(http_request_t *req, const char *action) {
     const rt_theme_t *t = rt_theme_at(i);
     option(b, t->id, t->title, p->theme && strcmp(p->theme, t->id) == 0);
   }
+  size_t n_added;
+  Rectrack__V1__Theme *const *added = http_added_themes(req, &n_added);
+  for (size_t i = 0; i < n_added; i++)
+    option(b, added[i]->id, http_theme_title(req, added[i]->id),
+           p->theme && strcmp(p->theme, added[i]->id) == 0);
   http_buf_puts(b, "</select></label>\n<label>SDG target<input name=\"sdg\" "
                    "size=\"6\" maxlength=\"6\" placeholder=\"10.c\" value=\"");
   http_buf_html(b, p->sdg);
@@ -536,9 +541,9 @@ static void recommendation_facts(http_request_t *req,
     http_buf_puts(b, "</dd>");
   }
   if (r->theme && r->theme[0]) {
-    const rt_theme_t *t = rt_theme(r->theme);
+    const char *title = http_theme_title(req, r->theme);
     fact(b, "Theme");
-    http_link(req, "/themes/", r->theme, t ? t->title : r->theme);
+    http_link(req, "/themes/", r->theme, title ? title : r->theme);
     http_buf_puts(b, "</dd>");
   }
   fact(b, "Addressed to");
@@ -770,15 +775,15 @@ int http_page_gcm(http_request_t *req) {
 }
 
 int http_page_theme(http_request_t *req) {
-  const rt_theme_t *t = rt_theme(req->id);
-  if (t == NULL) {
+  const char *title = http_theme_title(req, req->id);
+  if (title == NULL) {
     char excerpt[RT_EXCERPT_SIZE];
     return http_fail(req, RT_ENOTFOUND, NULL, "there is no theme %s",
                      rt_quote_excerpt(req->id, excerpt));
   }
-  req->params.theme = t->id;
-  http_page_begin(req, t->title, "/recommendations");
-  int rc = filtered_sections(req, "theme", t->id);
+  req->params.theme = req->id;
+  http_page_begin(req, title, "/recommendations");
+  int rc = filtered_sections(req, "theme", req->id);
   if (rc != 0)
     return rc;
   http_page_end(req);

@@ -25,6 +25,8 @@
  */
 #include "http_internal.h"
 
+#include "rt_reference.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +93,10 @@ int http_read_begin(http_request_t *req) {
 }
 
 void http_read_end(http_request_t *req) {
+  rt_store_themes_free(req->added_themes, req->n_added_themes);
+  req->added_themes = NULL;
+  req->n_added_themes = 0;
+  req->added_themes_read = false;
   if (req->reader == NULL)
     return;
   http_reader_pool_t *pool = http_pool(req->http);
@@ -103,6 +109,54 @@ void http_read_end(http_request_t *req) {
   pthread_mutex_unlock(&pool->lock);
   rt_store_reader_end(req->reader); /* the pool was full */
   req->reader = NULL;
+}
+
+/* ---- themes ----------------------------------------------------------- */
+
+Rectrack__V1__Theme *const *http_added_themes(http_request_t *req, size_t *n) {
+  *n = 0;
+  if (!req->added_themes_read && req->reader != NULL) {
+    rt_error_t err = {0};
+    req->added_themes_read = true;
+    /* A failed read leaves the list empty: an added theme then shows its
+     * id, which is no worse than before it was added. */
+    if (rt_store_list_themes(req->reader, &req->added_themes,
+                             &req->n_added_themes, &err) != 0) {
+      req->added_themes = NULL;
+      req->n_added_themes = 0;
+    }
+  }
+  *n = req->n_added_themes;
+  return req->added_themes;
+}
+
+const char *http_theme_title(http_request_t *req, const char *id) {
+  const rt_theme_t *compiled = rt_theme(id);
+  if (compiled != NULL)
+    return compiled->title;
+  size_t n;
+  Rectrack__V1__Theme *const *added = http_added_themes(req, &n);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(added[i]->id, id) == 0)
+      return added[i]->title && added[i]->title[0] ? added[i]->title
+                                                   : added[i]->id;
+  return NULL;
+}
+
+int http_check_theme(http_request_t *req) {
+  const char *theme = req->params.theme;
+  if (theme == NULL || theme[0] == '\0' || http_theme_title(req, theme))
+    return 0;
+  size_t n;
+  Rectrack__V1__Theme *const *added = http_added_themes(req, &n);
+  const char **ids = n ? calloc(n, sizeof *ids) : NULL;
+  if (n && ids == NULL)
+    return http_fail(req, RT_ENOMEM, "theme", "out of memory");
+  for (size_t i = 0; i < n; i++)
+    ids[i] = added[i]->id;
+  int rc = rt_validate_theme_among(theme, ids, n, "theme", &req->err);
+  free(ids);
+  return rc != 0 ? rc : 0;
 }
 
 /* ---- single records -------------------------------------------------- */

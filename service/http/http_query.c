@@ -206,8 +206,10 @@ static int parse_value(http_request_t *req, const param_spec_t *spec,
   if (strcmp(name, "gcm") == 0)
     return parse_gcm(req, value);
   if (strcmp(name, "theme") == 0) {
+    /* Whether it names a theme is checked once the snapshot is open
+     * (http_check_theme): the secretariat adds themes at run time. */
     p->theme = value;
-    return rt_validate_theme(value, "theme", &req->err);
+    return rt_theme(value) ? 0 : rt_validate_slug(value, "theme", &req->err);
   }
   if (strcmp(name, "actor") == 0 || strcmp(name, "source") == 0) {
     *(strcmp(name, "actor") == 0 ? &p->actor : &p->source) = value;

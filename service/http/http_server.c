@@ -179,7 +179,10 @@ static void answer_error(http_request_t *req, int code) {
     free(text);
     req->res.content_type = "application/json";
   } else {
-    snprintf(req->err.message, sizeof req->err.message, "%s", message);
+    /* The message is often err.message itself: copying it onto itself
+     * would be undefined (and glibc empties it). */
+    if (message != req->err.message)
+      snprintf(req->err.message, sizeof req->err.message, "%s", message);
     http_error_page(req, status, name);
     req->res.content_type = "text/html; charset=utf-8";
   }
@@ -523,6 +526,8 @@ static int run_request(http_request_t *req, const char *method) {
   if ((rc = http_query_parse(req, req->route->params)) != 0)
     return rc;
   if (req->route->store && (rc = http_read_begin(req)) != 0)
+    return rc;
+  if ((rc = http_check_theme(req)) != 0)
     return rc;
   if (req->route->tagged && not_modified(req)) {
     req->res.status = 304;

@@ -47,6 +47,11 @@ class Http(rtharness.ServerTestCase):
         if not path.startswith("/api/"):
             self.assertIn("text/html", page.headers["Content-Type"])
             self.assertIn(b"<h1>", page.body)
+            # The page says what is wrong, not only the code.
+            self.assertNotIn(b"<p></p>", page.body)
+            if field is not None:
+                self.assertRegex(page.body.decode(),
+                                 r"<p>[^<]*\b%s\b[^<]+</p>" % re.escape(field))
         api = (path if path.startswith("/api/")
                else "/api/v1" + path if path.startswith("/recommendations")
                else None)
@@ -341,6 +346,44 @@ class Http(rtharness.ServerTestCase):
                 self.assertNotEqual(response.headers["Connection"], "close")
         finally:
             connection.close()
+
+
+class AddedTheme(rtharness.ServerTestCase):
+    """A theme the secretariat adds at run time is a theme on the pages
+    and in the API too: accepted as ?theme=, shown by its title, listed."""
+    server_http = True
+
+    def test_an_added_theme_is_known_to_the_pages_and_the_api(self):
+        for args in (("source", "add", "gfmd-2024", "--title", "GFMD 2024",
+                      "--kind", "dialogue"),
+                     ("ref", "theme", "add", "labour-mobility", "--title",
+                      "Labour mobility and skills"),
+                     ("rec", "add", "--source", "gfmd-2024", "--title",
+                      "Skills partnerships", "--theme", "labour-mobility")):
+            result = self.server.cli(*args)
+            self.assertEqual(result.code, 0, result)
+        listed = self.server.http_get("/recommendations?theme=labour-mobility")
+        self.assertEqual(listed.status, 200, listed.body[:300])
+        self.assertIn(b"Skills partnerships", listed.body)
+        self.assertIn(b"Labour mobility and skills", listed.body)
+        page = self.server.http_get("/themes/labour-mobility")
+        self.assertEqual(page.status, 200, page.body[:300])
+        self.assertIn(b"<h1>Labour mobility and skills</h1>", page.body)
+        api = self.server.http_get("/api/v1/reference/themes")
+        themes = {t["id"]: t["title"] for t in json.loads(api.body)["themes"]}
+        self.assertEqual(themes.get("labour-mobility"),
+                         "Labour mobility and skills")
+        self.assertIn("remittances", themes)
+        found = self.server.http_get(
+            "/api/v1/recommendations?theme=labour-mobility")
+        self.assertEqual(
+            [r["title"] for r in json.loads(found.body)["recommendations"]],
+            ["Skills partnerships"])
+        unknown = self.server.http_get("/recommendations?theme=labour-mobilty")
+        self.assertEqual(unknown.status, 400)
+        self.assertIn(b"labour-mobility", unknown.body)  # the valid ones
+        self.assertEqual(
+            self.server.http_get("/themes/no-such-theme").status, 404)
 
 
 class BasePath(unittest.TestCase):
