@@ -197,6 +197,8 @@ static rt_op_kind_t op_kind(rt_dataset_kind_t kind) {
     return RT_OP_CREATE_COMMITMENT;
   case RT_DATASET_FOLLOW_UP:
     return RT_OP_RECORD_FOLLOW_UP;
+  case RT_DATASET_THEME:
+    return RT_OP_CREATE_THEME;
   case RT_DATASET_MEASUREMENT:
     break;
   }
@@ -217,6 +219,8 @@ static const ProtobufCMessage *op_message(const rt_dataset_item_t *item) {
     return &item->request.commitment->commitment->base;
   case RT_DATASET_FOLLOW_UP:
     return &item->request.follow_up->follow_up->base;
+  case RT_DATASET_THEME:
+    return &item->request.theme->theme->base;
   case RT_DATASET_MEASUREMENT:
     break;
   }
@@ -314,11 +318,11 @@ done:
 
 /* Counts per kind, indexed by rt_dataset_kind_t. */
 typedef struct load_tallies {
-  rt_dataset_tally_t kind[RT_DATASET_MEASUREMENT + 1];
+  rt_dataset_tally_t kind[RT_DATASET_THEME + 1];
 } load_tallies_t;
 
 static void add_tallies(load_tallies_t *sum, const rt_dataset_load_t *load) {
-  for (int kind = RT_DATASET_SOURCE; kind <= RT_DATASET_MEASUREMENT; kind++) {
+  for (int kind = RT_DATASET_SOURCE; kind <= RT_DATASET_THEME; kind++) {
     rt_dataset_tally_t t = rt_dataset_load_tally(load, kind);
     sum->kind[kind].created += t.created;
     sum->kind[kind].present += t.present;
@@ -331,7 +335,7 @@ static void print_tallies(const load_tallies_t *sum, const char *file,
                           const char *dir) {
   printf("%s -> %s\n", file, dir);
   printf("  %-16s %8s %10s %7s\n", "kind", "created", "unchanged", "failed");
-  for (int kind = RT_DATASET_SOURCE; kind <= RT_DATASET_MEASUREMENT; kind++) {
+  for (int kind = RT_DATASET_SOURCE; kind <= RT_DATASET_THEME; kind++) {
     const rt_dataset_tally_t *t = &sum->kind[kind];
     printf("  %-16s %8zu %10zu %7zu\n", rt_dataset_kind_name(kind), t->created,
            t->replayed + t->present, t->failed);
@@ -340,7 +344,7 @@ static void print_tallies(const load_tallies_t *sum, const char *file,
 
 static size_t failed_items(const load_tallies_t *sum) {
   size_t failed = 0;
-  for (int kind = RT_DATASET_SOURCE; kind <= RT_DATASET_MEASUREMENT; kind++)
+  for (int kind = RT_DATASET_SOURCE; kind <= RT_DATASET_THEME; kind++)
     failed += sum->kind[kind].failed;
   return failed;
 }
@@ -367,6 +371,35 @@ static void print_problems(const rt_dataset_errors_t *errors,
             errors->count - errors->problems_len);
   fprintf(stderr, "%s: %zu problem%s, nothing was loaded\n", file,
           errors->count, errors->count == 1 ? "" : "s");
+}
+
+/* The themes of ds that the store holds already must agree with it (a
+ * different title is a problem, nothing of ds is written); those that do
+ * count as present when their create is refused. Returns 0 or 1. */
+static int check_themes(rt_store_t *store, const rt_dataset_t *ds,
+                        const char *file) {
+  if (rt_dataset_count_kind(ds, RT_DATASET_THEME) == 0)
+    return 0;
+  rt_store_reader_t *reader = NULL;
+  Rectrack__V1__Theme **themes = NULL;
+  size_t count = 0;
+  rt_dataset_errors_t errors = {0};
+  rt_error_t err;
+  rt_error_clear(&err);
+  int rc = rt_store_reader_begin(store, &reader, &err);
+  if (rc == 0)
+    rc = rt_store_list_themes(reader, &themes, &count, &err);
+  if (reader != NULL)
+    rt_store_reader_end(reader);
+  if (rc == 0)
+    rc = rt_dataset_check_existing_themes(ds, themes, count, &errors, &err);
+  if (rc == RT_EINVAL)
+    print_problems(&errors, file);
+  else if (rc != 0)
+    fprintf(stderr, "%s: %s\n", program, err.message);
+  rt_dataset_errors_free(&errors);
+  rt_store_themes_free(themes, count);
+  return rc == 0 ? 0 : 1;
 }
 
 /* A JSON Lines file: checked whole first (nothing is written unless every
@@ -406,7 +439,9 @@ static int load_lines(const options_t *opts) {
     }
     if (segment == NULL)
       break;
-    if (rt_dataset_load_new(segment, &load_policy, &load, &err) != 0) {
+    if (check_themes(store, segment, opts->file) != 0) {
+      status = 1;
+    } else if (rt_dataset_load_new(segment, &load_policy, &load, &err) != 0) {
       fprintf(stderr, "%s: %s\n", program, err.message);
       status = 1;
     } else {
@@ -462,6 +497,8 @@ static int command_load(int argc, char **argv) {
   rt_store_t *store = NULL;
   rt_dataset_load_t *load = NULL;
   int status = open_store(opts.data_dir, true, &store);
+  if (status == 0)
+    status = check_themes(store, ds, opts.file);
   if (status == 0 && rt_dataset_load_new(ds, &load_policy, &load, &err) != 0) {
     fprintf(stderr, "%s: %s\n", program, err.message);
     status = 1;

@@ -2,8 +2,13 @@
  * `export FILE`: the whole database as an import-format JSON document, or
  * (FILE ending in .jsonl, or --format jsonl) in its JSON Lines form.
  *
+ * Both forms start with the themes the secretariat added at run time
+ * (ListReference, those marked added), so that an import into a fresh
+ * server knows every theme a record is tagged with; the compiled themes
+ * are every server's already and are not written.
+ *
  * The JSON Lines form is written as it is read, one page at a time, so
- * that an export of any size takes flat memory: actors, sources, then
+ * that an export of any size takes flat memory: themes, actors, sources, then
  * each page of recommendations followed by their follow-ups (fetched for
  * the whole page at once, on concurrent streams), then each page of
  * commitments followed by their follow-ups and measurements. Every line
@@ -47,6 +52,43 @@ static void export_free(export_t *e) {
   free(e->histories);
   free(e->follow_ups);
   free(e->measurements);
+}
+
+/* The added themes of the server: (*response) owns them, *themes points
+ * into it (free both: protobuf_c_message_free_unpacked, free). */
+typedef struct added_themes {
+  Rectrack__V1__ListReferenceResponse *response;
+  Rectrack__V1__Theme **themes;
+  size_t count;
+} added_themes_t;
+
+static void added_themes_free(added_themes_t *added) {
+  if (added->response != NULL)
+    protobuf_c_message_free_unpacked(&added->response->base, NULL);
+  free(added->themes);
+  memset(added, 0, sizeof *added);
+}
+
+static int fetch_added_themes(rt_cli_t *cli, added_themes_t *added) {
+  Rectrack__V1__ListReferenceRequest request =
+      RECTRACK__V1__LIST_REFERENCE_REQUEST__INIT;
+  ProtobufCMessage *response = NULL;
+  memset(added, 0, sizeof *added);
+  int rc = rt_cli_call(cli, "ListReference", "export themes", &request.base,
+                       &rectrack__v1__list_reference_response__descriptor,
+                       &response);
+  if (rc != 0)
+    return rc;
+  added->response = (Rectrack__V1__ListReferenceResponse *)response;
+  added->themes = calloc(added->response->n_themes + 1, sizeof *added->themes);
+  if (added->themes == NULL) {
+    added_themes_free(added);
+    return rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "export: out of memory");
+  }
+  for (size_t i = 0; i < added->response->n_themes; i++)
+    if (added->response->themes[i]->added)
+      added->themes[added->count++] = added->response->themes[i];
+  return 0;
 }
 
 static int list_everything(rt_cli_t *cli, const char *method,
@@ -183,7 +225,7 @@ static int write_output(rt_cli_t *cli, const char *path, const char *text,
 typedef struct lines_out {
   rt_cli_t *cli;
   FILE *file;
-  size_t counts[RT_DATASET_MEASUREMENT + 1];
+  size_t counts[RT_DATASET_THEME + 1];
   int rc;
 } lines_out_t;
 
@@ -387,6 +429,12 @@ static int export_lines(rt_cli_t *cli, const char *path) {
       fwrite(header, 1, len, out.file) != len)
     out.rc = rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "export: cannot write");
   free(header);
+  added_themes_t added = {0};
+  if (out.rc == 0)
+    out.rc = fetch_added_themes(cli, &added);
+  for (size_t i = 0; out.rc == 0 && i < added.count; i++)
+    put_line(&out, RT_DATASET_THEME, &added.themes[i]->base);
+  added_themes_free(&added);
   put_list(&out, "ListActors", &rectrack__v1__list_actors_request__descriptor,
            &rectrack__v1__list_actors_response__descriptor, RT_DATASET_ACTOR);
   put_list(&out, "ListSources", &rectrack__v1__list_sources_request__descriptor,
@@ -413,11 +461,12 @@ static int export_lines(rt_cli_t *cli, const char *path) {
   if (out.rc == 0 && !to_stdout)
     fprintf(cli->out,
             "Wrote %s: %zu sources, %zu actors, %zu recommendations, %zu "
-            "commitments, %zu follow-ups, %zu measurements\n",
+            "commitments, %zu follow-ups, %zu measurements, %zu added "
+            "themes\n",
             path, out.counts[RT_DATASET_SOURCE], out.counts[RT_DATASET_ACTOR],
             out.counts[RT_DATASET_RECOMMENDATION],
             out.counts[RT_DATASET_COMMITMENT], out.counts[RT_DATASET_FOLLOW_UP],
-            out.counts[RT_DATASET_MEASUREMENT]);
+            out.counts[RT_DATASET_MEASUREMENT], out.counts[RT_DATASET_THEME]);
   return out.rc;
 }
 
@@ -439,7 +488,10 @@ static int run_export(rt_cli_t *cli, const rt_args_t *args) {
   rt_error_t err = {0};
   char *text = NULL;
   size_t len = 0;
-  int rc = collect(cli, &e);
+  added_themes_t added = {0};
+  int rc = fetch_added_themes(cli, &added);
+  if (rc == 0)
+    rc = collect(cli, &e);
   rt_dataset_records_t records = {
       (Rectrack__V1__Source *const *)e.sources.items,
       e.sources.item_count,
@@ -452,7 +504,9 @@ static int run_export(rt_cli_t *cli, const rt_args_t *args) {
       (Rectrack__V1__FollowUp *const *)e.follow_ups,
       e.follow_up_count,
       (Rectrack__V1__Measurement *const *)e.measurements,
-      e.measurement_count};
+      e.measurement_count,
+      added.themes,
+      added.count};
   if (rc == 0 && rt_dataset_write(&records, &text, &len, &err) != 0)
     rc = rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "export: %s", err.message);
   if (rc == 0)
@@ -460,12 +514,14 @@ static int run_export(rt_cli_t *cli, const rt_args_t *args) {
   if (rc == 0 && strcmp(path, "-") != 0)
     fprintf(cli->out,
             "Wrote %s: %zu sources, %zu actors, %zu recommendations, %zu "
-            "commitments, %zu follow-ups, %zu measurements\n",
+            "commitments, %zu follow-ups, %zu measurements, %zu added "
+            "themes\n",
             path, e.sources.item_count, e.actors.item_count,
             e.recommendations.item_count, e.commitments.item_count,
-            e.follow_up_count, e.measurement_count);
+            e.follow_up_count, e.measurement_count, added.count);
   free(text);
   export_free(&e);
+  added_themes_free(&added);
   return rc;
 }
 

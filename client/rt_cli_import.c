@@ -677,7 +677,41 @@ static const char *const dataset_methods[] = {
     [RT_DATASET_COMMITMENT] = "/rectrack.v1.Tracker/CreateCommitment",
     [RT_DATASET_FOLLOW_UP] = "/rectrack.v1.Tracker/RecordFollowUp",
     [RT_DATASET_MEASUREMENT] = "/rectrack.v1.Tracker/RecordMeasurement",
+    [RT_DATASET_THEME] = "/rectrack.v1.Tracker/CreateTheme",
 };
+
+static int report_problems(rt_cli_t *cli, const char *path,
+                           const rt_dataset_errors_t *errors);
+
+/* The themes of dataset that the server holds already must agree with it
+ * (the same title and source_ref): checked before any of it is written,
+ * so that records are not tagged with a theme of another title. Those
+ * that agree count as already present when their create is refused. */
+static int check_existing_themes(rt_cli_t *cli, const char *path,
+                                 const rt_dataset_t *dataset) {
+  if (rt_dataset_count_kind(dataset, RT_DATASET_THEME) == 0)
+    return 0;
+  Rectrack__V1__ListReferenceRequest request =
+      RECTRACK__V1__LIST_REFERENCE_REQUEST__INIT;
+  ProtobufCMessage *response = NULL;
+  int rc = rt_cli_call(cli, "ListReference", "checking themes", &request.base,
+                       &rectrack__v1__list_reference_response__descriptor,
+                       &response);
+  if (rc != 0)
+    return rc;
+  Rectrack__V1__ListReferenceResponse *ref = (void *)response;
+  rt_dataset_errors_t errors = {0};
+  rt_error_t err = {0};
+  int checked = rt_dataset_check_existing_themes(dataset, ref->themes,
+                                                 ref->n_themes, &errors, &err);
+  if (checked == RT_EINVAL)
+    rc = report_problems(cli, path, &errors);
+  else if (checked != 0)
+    rc = rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "%s", err.message);
+  rt_dataset_errors_free(&errors);
+  protobuf_c_message_free_unpacked(response, NULL);
+  return rc;
+}
 
 /* What the server's status for one call tells the loader. A reply does
  * not say whether it was a replay: the loader tells by its revision. */
@@ -789,6 +823,8 @@ static int import_json(rt_cli_t *cli, const char *path, bool dry_run) {
   }
   progress.total = rc == 0 ? rt_dataset_count(dataset) : 0;
   if (rc == 0 && !dry_run)
+    rc = check_existing_themes(cli, path, dataset);
+  if (rc == 0 && !dry_run)
     rc = server_revision(cli, &progress.start_revision);
   if (rc == 0 && !dry_run)
     rc = json_write(cli, dataset, &progress);
@@ -844,7 +880,9 @@ static int import_lines(rt_cli_t *cli, const char *path, bool dry_run) {
       break;
     /* the loader counts per segment: carry the totals over */
     progress.created = progress.present = 0;
-    rc = json_write(cli, segment, &progress);
+    rc = check_existing_themes(cli, path, segment);
+    if (rc == 0)
+      rc = json_write(cli, segment, &progress);
     created += progress.created;
     present += progress.present;
     rt_dataset_stream_retire(stream, segment);

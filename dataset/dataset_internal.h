@@ -31,6 +31,7 @@ typedef struct parser {
   json_t *keys;       /* recommendation and commitment keys */
   json_t *source_ids; /* source ids, to catch duplicates */
   json_t *actor_ids;  /* actor ids */
+  json_t *theme_ids;  /* theme ids; made by the first theme item */
 } parser_t;
 
 /* Problems, as rt_dataset_errors_t collects them. */

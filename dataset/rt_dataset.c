@@ -9,11 +9,11 @@
  * any problem was found the items are thrown away.
  *
  * Sections are read in dependency order whatever their order in the file:
- * actors, sources (organisers are actors), recommendations, commitments,
- * follow-ups, measurements.
- * Because a reference can only point at a section read earlier, every key
- * is known by the time a reference to it is read, and each reference is
- * tied to the index of the item it names at parse time. Requests keep the
+ * themes (added at run time; records are tagged with them), actors, sources
+ * (organisers are actors), recommendations, commitments, follow-ups,
+ * measurements. Because a reference can only point at a section read earlier,
+ * every key is known by the time a reference to it is read, and each reference
+ * is tied to the index of the item it names at parse time. Requests keep the
  * file-local keys in their reference fields until rt_dataset_resolve puts
  * the server ids there.
  *
@@ -24,6 +24,7 @@
  */
 #include "dataset_internal.h"
 #include "rt_enum.h"
+#include "rt_reference.h"
 #include "rt_validate.h"
 
 #include <errno.h>
@@ -610,6 +611,40 @@ static void parse_actor(parser_t *p, json_t *obj, const char *path) {
                 path, "actor id");
 }
 
+static const char *const theme_members[] = {"id", "title", "source_ref", NULL};
+
+/* A theme added at run time, checked as CreateTheme checks it: a slug
+ * that is not the id of a compiled theme, a title. */
+static void parse_theme(parser_t *p, json_t *obj, const char *path) {
+  Rectrack__V1__Theme *theme;
+  Rectrack__V1__CreateThemeRequest *request =
+      new_request(p, obj, path, theme_members,
+                  &rectrack__v1__create_theme_request__descriptor,
+                  &rectrack__v1__theme__descriptor, (void **)&theme);
+  if (request == NULL)
+    return;
+  theme->id = get_slug(p, obj, path, "id", true);
+  theme->title = get_text(p, obj, path, "title", RT_MAX_SHORT_LEN, true);
+  theme->source_ref =
+      get_text(p, obj, path, "source_ref", RT_MAX_SHORT_LEN, false);
+  const rt_theme_t *compiled = theme->id[0] ? rt_theme(theme->id) : NULL;
+  if (compiled != NULL) {
+    char field[PATH_LEN];
+    join_path(field, path, "id");
+    add_problem(p, field,
+                "\"%s\" is a theme of the reference lists already "
+                "(\"%.80s\"); only added themes are imported",
+                theme->id, compiled->title);
+  }
+  if (p->theme_ids == NULL && (p->theme_ids = json_object()) == NULL)
+    p->oom = true;
+  if (p->theme_ids != NULL)
+    add_slug_item(p, RT_DATASET_THEME, &request->base, p->theme_ids, theme->id,
+                  path, "theme id");
+  else
+    protobuf_c_message_free_unpacked(&request->base, NULL);
+}
+
 /* The "key" of a recommendation or commitment: a slug, or (in files that
  * rectrack exported) the record's server id with the given prefix. */
 static char *get_item_key(parser_t *p, json_t *obj, const char *path,
@@ -954,9 +989,11 @@ typedef struct section {
   item_parser_fn parse;
 } section_t;
 
-/* In the order items are applied: actors first, because a source names
- * its organisers, which the store checks exist. */
+/* In the order items are applied: themes first, because records are
+ * tagged with them, then actors, because a source names its organisers,
+ * which the store checks exist. */
 static const section_t sections[] = {
+    {"themes", parse_theme},
     {"actors", parse_actor},
     {"sources", parse_source},
     {"recommendations", parse_recommendation},
@@ -1022,6 +1059,7 @@ void dataset_parse_kind(parser_t *p, rt_dataset_kind_t kind, json_t *obj,
       [RT_DATASET_COMMITMENT] = parse_commitment,
       [RT_DATASET_FOLLOW_UP] = parse_follow_up,
       [RT_DATASET_MEASUREMENT] = parse_measurement,
+      [RT_DATASET_THEME] = parse_theme,
   };
   parsers[kind](p, obj, path);
 }
@@ -1047,6 +1085,8 @@ static char **request_id_field(rt_dataset_item_t *item) {
     return &item->request.follow_up->request_id;
   case RT_DATASET_MEASUREMENT:
     return &item->request.measurement->request_id;
+  case RT_DATASET_THEME:
+    return &item->request.theme->request_id;
   }
   return NULL;
 }
@@ -1166,6 +1206,7 @@ void dataset_parser_close(parser_t *p) {
   json_decref(p->keys);
   json_decref(p->source_ids);
   json_decref(p->actor_ids);
+  json_decref(p->theme_ids);
   rt_dataset_free(p->dataset);
 }
 

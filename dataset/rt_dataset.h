@@ -70,10 +70,13 @@ typedef enum rt_dataset_kind {
   RT_DATASET_COMMITMENT,     /* request: CreateCommitmentRequest */
   RT_DATASET_FOLLOW_UP,      /* request: RecordFollowUpRequest */
   RT_DATASET_MEASUREMENT,    /* request: RecordMeasurementRequest */
+  /* A theme the secretariat added at run time (request: CreateThemeRequest).
+   * Applied before every other kind: records may be tagged with it. */
+  RT_DATASET_THEME,
 } rt_dataset_kind_t;
 
 /* "source", "actor", "recommendation", "commitment", "follow-up",
- * "measurement" (static string; "unknown" otherwise). */
+ * "measurement", "theme" (static string; "unknown" otherwise). */
 const char *rt_dataset_kind_name(rt_dataset_kind_t kind);
 
 /* Marks a reference whose key is an existing server id (no item). */
@@ -100,8 +103,9 @@ typedef struct rt_dataset_item {
     Rectrack__V1__CreateCommitmentRequest *commitment;
     Rectrack__V1__RecordFollowUpRequest *follow_up;
     Rectrack__V1__RecordMeasurementRequest *measurement;
+    Rectrack__V1__CreateThemeRequest *theme;
   } request;
-  /* File-local key: the id of a source or actor, the "key" of a
+  /* File-local key: the id of a theme, source or actor, the "key" of a
    * recommendation or commitment; NULL for follow-ups and measurements. */
   char *key;
   char *path; /* e.g. "recommendations[12]" */
@@ -134,7 +138,8 @@ int rt_dataset_parse_file(const char *path, rt_dataset_t **out,
 /* Frees the dataset and every item's request. NULL is a no-op. */
 void rt_dataset_free(rt_dataset_t *dataset);
 
-/* Items in the order they must be applied: actors, sources (a source
+/* Items in the order they must be applied: themes (records are tagged
+ * with them), actors, sources (a source
  * names its organisers), recommendations, commitments (each in file
  * order), then follow-ups and measurements in file order. */
 size_t rt_dataset_count(const rt_dataset_t *dataset);
@@ -157,6 +162,18 @@ int rt_dataset_resolve(rt_dataset_t *dataset, size_t index, rt_error_t *err);
  * Errors: RT_EINVAL (bad index or empty id), RT_ENOMEM. */
 int rt_dataset_set_server_id(rt_dataset_t *dataset, size_t index,
                              const char *server_id, rt_error_t *err);
+
+/* Checks the themes of dataset against the added themes a server or
+ * store holds already (existing, borrowed, n of them): a theme item whose
+ * id is there with the same title and source_ref will count as already
+ * present; one whose title or source_ref differs is a problem naming the
+ * item ("themes[0].title: theme \"x\" exists already with the title
+ * ..."), appended to errors (which the caller frees). Returns 0, RT_EINVAL
+ * (problems found) or RT_ENOMEM. */
+int rt_dataset_check_existing_themes(const rt_dataset_t *dataset,
+                                     Rectrack__V1__Theme *const *existing,
+                                     size_t n, rt_dataset_errors_t *errors,
+                                     rt_error_t *err);
 
 /* ---- the JSON Lines form, read record by record ------------------------ */
 
@@ -233,6 +250,10 @@ typedef struct rt_dataset_records {
   size_t follow_ups_len;
   Rectrack__V1__Measurement *const *measurements;
   size_t measurements_len;
+  /* Themes added at run time (compiled ones are every server's already);
+   * the "themes" section is written only when there is one. */
+  Rectrack__V1__Theme *const *themes;
+  size_t themes_len;
 } rt_dataset_records_t;
 
 /* Writes records as an import document (UTF-8, 2-space indented, ends in
@@ -246,7 +267,8 @@ int rt_dataset_write(const rt_dataset_records_t *records, char **out,
 
 /* The JSON Lines form, one line at a time: the header, then one record
  * (a message of the kind's record type: Source, Actor, Recommendation,
- * Commitment, FollowUp, Measurement with commitment_id set) per line.
+ * Commitment, FollowUp, Measurement with commitment_id set, Theme) per
+ * line; themes go first.
  * *out is a NUL-terminated line ending in a newline, freed by the caller.
  * Errors: RT_EINVAL (as rt_dataset_write, or an unknown kind), RT_ENOMEM. */
 int rt_dataset_write_lines_header(char **out, size_t *out_len, rt_error_t *err);

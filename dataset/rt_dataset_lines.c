@@ -2,7 +2,7 @@
  * rt_dataset_lines: the JSON Lines form of the import format, read record
  * by record. The first line is the header {"format":
  * "rectrack-import-lines/1"}; every other non-empty line is one object
- * with one member naming what it holds ("actor", "source",
+ * with one member naming what it holds ("theme", "actor", "source",
  * "recommendation", "commitment", "follow_up", "measurement") whose value
  * is the item, with the same members and the same checks as in the
  * document form (rt_dataset.c parses both). A line may refer only to
@@ -52,6 +52,7 @@ static const struct {
   const char *member;
   rt_dataset_kind_t kind;
 } line_kinds[] = {
+    {"theme", RT_DATASET_THEME},
     {"actor", RT_DATASET_ACTOR},
     {"source", RT_DATASET_SOURCE},
     {"recommendation", RT_DATASET_RECOMMENDATION},
@@ -99,6 +100,7 @@ void rt_dataset_stream_retire(rt_dataset_stream_t *s,
       continue;
     json_t *map = item->kind == RT_DATASET_SOURCE  ? p->source_ids
                   : item->kind == RT_DATASET_ACTOR ? p->actor_ids
+                  : item->kind == RT_DATASET_THEME ? p->theme_ids
                                                    : p->keys;
     bool indicator = item->kind == RT_DATASET_COMMITMENT &&
                      item->request.commitment->commitment->indicator != NULL;
@@ -250,8 +252,9 @@ static void parse_line(rt_dataset_stream_t *s, json_t *root, const char *path) {
       return;
     }
   dataset_add_problem(p, path,
-                      "must be one object with one member: actor, source, "
-                      "recommendation, commitment, follow_up or measurement");
+                      "must be one object with one member: theme, actor, "
+                      "source, recommendation, commitment, follow_up or "
+                      "measurement");
 }
 
 /* Reads and parses one line; false at the end of the file. */

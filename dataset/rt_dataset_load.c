@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KIND_SLOTS (RT_DATASET_MEASUREMENT + 1)
+#define KIND_SLOTS (RT_DATASET_THEME + 1)
 /* How far past the first unplanned item a batch looks for reports, in
  * batches. */
 #define LOOKAHEAD 16
@@ -51,6 +51,7 @@ static const ProtobufCMessageDescriptor *const reply_types[KIND_SLOTS] = {
     [RT_DATASET_COMMITMENT] = &rectrack__v1__commitment__descriptor,
     [RT_DATASET_FOLLOW_UP] = &rectrack__v1__follow_up__descriptor,
     [RT_DATASET_MEASUREMENT] = &rectrack__v1__commitment__descriptor,
+    [RT_DATASET_THEME] = &rectrack__v1__theme__descriptor,
 };
 
 int rt_dataset_load_new(rt_dataset_t *dataset,
@@ -114,6 +115,19 @@ static bool shares_subject(const rt_dataset_load_t *load, size_t index) {
       return true;
   }
   return false;
+}
+
+/* A theme is not referred to by key: records name it in their theme
+ * field, which the writer checks. So that the themes exist before a
+ * record tagged with one is written, a concurrent writer's batch holds
+ * themes only or no theme at all. */
+static bool kind_breaks_batch(const rt_dataset_load_t *load,
+                              const rt_dataset_item_t *item) {
+  if (load->batch_len == 0)
+    return false;
+  const rt_dataset_item_t *first =
+      rt_dataset_item(load->dataset, load->batch[0]);
+  return (first->kind == RT_DATASET_THEME) != (item->kind == RT_DATASET_THEME);
 }
 
 static bool is_report(const rt_dataset_item_t *item) {
@@ -187,6 +201,8 @@ static int plan_pipelined(rt_dataset_load_t *load, rt_dataset_step_t *step,
     bool ready = rt_dataset_is_ready(load->dataset, i);
     if (!ready && load->batch_len == 0 && i == load->next)
       return skip_item(load, i, step, err);
+    if (kind_breaks_batch(load, item))
+      break;
     bool take =
         ready &&
         (is_report(item) ? !shares_subject(load, i) &&
@@ -248,10 +264,11 @@ int rt_dataset_load_next(rt_dataset_load_t *load, rt_dataset_step_t *step,
   return finish_batch(load, step);
 }
 
-/* Sources and actors carry their own ids; the others get one from the
- * server, or have none. */
+/* Themes, sources and actors carry their own ids; the others get one
+ * from the server, or have none. */
 static bool is_named(const rt_dataset_item_t *item) {
-  return item->kind == RT_DATASET_SOURCE || item->kind == RT_DATASET_ACTOR;
+  return item->kind == RT_DATASET_SOURCE || item->kind == RT_DATASET_ACTOR ||
+         item->kind == RT_DATASET_THEME;
 }
 
 /* The address of a field of record by name; NULL if it has none. */
@@ -338,14 +355,14 @@ int rt_dataset_load_book(rt_dataset_load_t *load, size_t slot,
 rt_dataset_tally_t rt_dataset_load_tally(const rt_dataset_load_t *load,
                                          rt_dataset_kind_t kind) {
   rt_dataset_tally_t none = {0};
-  if (kind < RT_DATASET_SOURCE || kind > RT_DATASET_MEASUREMENT)
+  if (kind < RT_DATASET_SOURCE || kind > RT_DATASET_THEME)
     return none;
   return load->tally[kind];
 }
 
 rt_dataset_tally_t rt_dataset_load_total(const rt_dataset_load_t *load) {
   rt_dataset_tally_t total = {0};
-  for (int kind = RT_DATASET_SOURCE; kind <= RT_DATASET_MEASUREMENT; kind++) {
+  for (int kind = RT_DATASET_SOURCE; kind <= RT_DATASET_THEME; kind++) {
     total.created += load->tally[kind].created;
     total.present += load->tally[kind].present;
     total.replayed += load->tally[kind].replayed;

@@ -51,9 +51,11 @@ typedef struct rt_dataset_load_policy {
    * second report then goes to the next batch, so that reports on one
    * subject are recorded in file order. */
   bool same_subject_in_batch;
-  /* A source or actor refused because a record with its id exists (made
-   * some other way): true, the record is there and the item counts as
-   * already present; false, the item failed. */
+  /* A theme, source or actor refused because a record with its id exists
+   * (made some other way): true, the record is there and the item counts
+   * as already present; false, the item failed. (Whether an existing
+   * theme has the same title is for the caller to check first:
+   * rt_dataset_check_existing_themes.) */
   bool existing_counts_as_present;
   /* For writers that cannot tell a replayed write from a new one
    * (RT_DATASET_ANSWER_WRITTEN): the writer's revision before the load

@@ -21,6 +21,8 @@ const char *rt_dataset_kind_name(rt_dataset_kind_t kind) {
     return "follow-up";
   case RT_DATASET_MEASUREMENT:
     return "measurement";
+  case RT_DATASET_THEME:
+    return "theme";
   }
   return "unknown";
 }

@@ -238,6 +238,17 @@ static json_t *write_measurement(writer_t *w, const void *record,
   return obj;
 }
 
+/* A theme added at run time; what the server filled in (added, revision,
+ * who and when) is derived again when it is created. */
+static json_t *write_theme(writer_t *w, const void *record, const char *path) {
+  const Rectrack__V1__Theme *theme = record;
+  json_t *obj = json_object();
+  put_string(w, obj, "id", theme->id, true, path);
+  put_string(w, obj, "title", theme->title, true, path);
+  put_string(w, obj, "source_ref", theme->source_ref, false, path);
+  return obj;
+}
+
 typedef json_t *(*record_writer_fn)(writer_t *w, const void *record,
                                     const char *path);
 
@@ -246,7 +257,9 @@ typedef struct section {
   record_writer_fn write_one;
 } section_t;
 
-/* In the order the format lists them (and items are applied). */
+/* In the order the format lists them (and items are applied), but for
+ * the themes (THEMES_SECTION), written first and only when there is one,
+ * so that an export without added themes stays what it was. */
 static const section_t sections[] = {
     {"sources", write_source},
     {"actors", write_actor},
@@ -254,8 +267,10 @@ static const section_t sections[] = {
     {"commitments", write_commitment},
     {"follow_ups", write_follow_up},
     {"measurements", write_measurement},
+    {"themes", write_theme},
 };
 #define SECTION_COUNT (sizeof sections / sizeof sections[0])
+#define THEMES_SECTION 6
 
 /* Record i of section s, and the number of records in it. */
 static const void *record_at(const rt_dataset_records_t *records, size_t s,
@@ -276,6 +291,9 @@ static const void *record_at(const rt_dataset_records_t *records, size_t s,
   case 4:
     *n = records->follow_ups_len;
     return i < *n ? records->follow_ups[i] : NULL;
+  case THEMES_SECTION:
+    *n = records->themes_len;
+    return i < *n ? records->themes[i] : NULL;
   default:
     *n = records->measurements_len;
     return i < *n ? records->measurements[i] : NULL;
@@ -305,8 +323,11 @@ int rt_dataset_write(const rt_dataset_records_t *records, char **out,
   *out = NULL;
   *out_len = 0;
   put_string(&w, root, "format", RT_DATASET_FORMAT, true, "");
+  if (records->themes_len > 0)
+    write_section(&w, root, records, THEMES_SECTION);
   for (size_t i = 0; i < SECTION_COUNT; i++)
-    write_section(&w, root, records, i);
+    if (i != THEMES_SECTION)
+      write_section(&w, root, records, i);
   if (root == NULL)
     fail(&w, RT_ENOMEM, "", "", "");
   if (w.rc != 0) {
@@ -344,6 +365,7 @@ static const struct {
     {RT_DATASET_COMMITMENT, "commitment", 3},
     {RT_DATASET_FOLLOW_UP, "follow_up", 4},
     {RT_DATASET_MEASUREMENT, "measurement", 5},
+    {RT_DATASET_THEME, "theme", THEMES_SECTION},
 };
 
 /* One compact JSON text and a newline, malloc'd into *out. */

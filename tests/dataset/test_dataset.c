@@ -427,6 +427,7 @@ typedef struct records_fixture {
   Rectrack__V1__Commitment **commitments;
   Rectrack__V1__FollowUp **follow_ups;
   Rectrack__V1__Measurement **measurements;
+  Rectrack__V1__Theme **themes;
   rt_dataset_records_t records;
 } records_fixture_t;
 
@@ -468,6 +469,9 @@ static void add_record(records_fixture_t *f, rt_dataset_item_t *item,
     f->measurements[r->measurements_len++] =
         item->request.measurement->measurement;
     break;
+  case RT_DATASET_THEME:
+    f->themes[r->themes_len++] = item->request.theme->theme;
+    break;
   }
 }
 
@@ -492,6 +496,7 @@ static void load_records(records_fixture_t *f, const char *path) {
   f->commitments = alloc_array(n);
   f->follow_ups = alloc_array(n);
   f->measurements = alloc_array(n);
+  f->themes = alloc_array(n);
   for (size_t i = 0; i < n; i++) {
     assert_int_equal(rt_dataset_resolve(f->ds, i, NULL), 0);
     add_record(f, rt_dataset_item(f->ds, i), i);
@@ -502,6 +507,7 @@ static void load_records(records_fixture_t *f, const char *path) {
   f->records.commitments = f->commitments;
   f->records.follow_ups = f->follow_ups;
   f->records.measurements = f->measurements;
+  f->records.themes = f->themes;
 }
 
 static void free_records(records_fixture_t *f) {
@@ -511,6 +517,7 @@ static void free_records(records_fixture_t *f) {
   free(f->commitments);
   free(f->follow_ups);
   free(f->measurements);
+  free(f->themes);
   rt_dataset_free(f->ds);
 }
 
@@ -539,6 +546,9 @@ static uint8_t *pack_record(rt_dataset_item_t *item, size_t *len) {
     break;
   case RT_DATASET_MEASUREMENT:
     record = &item->request.measurement->measurement->base;
+    break;
+  case RT_DATASET_THEME:
+    record = &item->request.theme->theme->base;
     break;
   }
   if (id != NULL)

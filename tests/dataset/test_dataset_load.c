@@ -69,6 +69,7 @@ static uint8_t *reply_for(const rt_dataset_item_t *item, const char *id,
     Rectrack__V1__Recommendation recommendation;
     Rectrack__V1__Commitment commitment;
     Rectrack__V1__FollowUp follow_up;
+    Rectrack__V1__Theme theme;
   } record;
   char **id_field = NULL;
   uint64_t *revision_field = NULL;
@@ -100,6 +101,11 @@ static uint8_t *reply_for(const rt_dataset_item_t *item, const char *id,
     rectrack__v1__follow_up__init(&record.follow_up);
     revision_field = &record.follow_up.revision;
     break;
+  case RT_DATASET_THEME:
+    rectrack__v1__theme__init(&record.theme);
+    id_field = &record.theme.id;
+    revision_field = &record.theme.revision;
+    break;
   }
   if (id_field != NULL)
     *id_field = (char *)id;
@@ -113,8 +119,8 @@ static rt_dataset_answer_t writer_write(writer_t *w,
                                         uint8_t **reply, size_t *reply_len) {
   *reply = NULL;
   *reply_len = 0;
-  bool named =
-      item->kind == RT_DATASET_SOURCE || item->kind == RT_DATASET_ACTOR;
+  bool named = item->kind == RT_DATASET_SOURCE ||
+               item->kind == RT_DATASET_ACTOR || item->kind == RT_DATASET_THEME;
   if (w->refuse != NULL && strcmp(item->path, w->refuse) == 0)
     return RT_DATASET_ANSWER_FAILED;
   if (named && w->exists != NULL && strcmp(item->key, w->exists) == 0)
@@ -321,6 +327,37 @@ static void test_batches_hold_at_most_max_batch_items(void **state) {
   assert_string_equal(f->trace, "B2 B2 B1 B2 B2 B2 B2 B1");
   assert_int_equal(rt_dataset_load_total(f->load).created,
                    rt_dataset_count(f->ds));
+}
+
+/* Records are tagged with a theme by its id, not by a reference: a
+ * writer that runs a batch concurrently gets the themes in a batch of
+ * their own, before the records; one that applies a batch in order takes
+ * them together. A theme that exists counts as present, like an actor. */
+static void test_themes_go_before_and_apart_from_records(void **state) {
+  fixture_t *f = *state;
+  static const char text[] =
+      "{'format': 'rectrack-import/1',"
+      " 'recommendations': [{'key': 'r1', 'source_id': 's', 'title': 't',"
+      "   'theme': 'fairs'}],"
+      " 'themes': [{'id': 'fairs', 'title': 'Recruitment fairs'},"
+      "   {'id': 'visas', 'title': 'Visas'}]}";
+  start(f, text, &server_policy);
+  assert_int_equal(item(f, 0)->kind, RT_DATASET_THEME);
+  assert_int_equal(item(f, 2)->kind, RT_DATASET_RECOMMENDATION);
+  f->writer.exists = "visas";
+  run_to_end(f);
+  assert_string_equal(f->trace, "B2 B1");
+  assert_string_equal(item(f, 0)->server_id, "fairs");
+  assert_string_equal(item(f, 1)->server_id, "visas");
+  rt_dataset_tally_t themes = rt_dataset_load_tally(f->load, RT_DATASET_THEME);
+  assert_int_equal(themes.created, 1);
+  assert_int_equal(themes.present, 1);
+  assert_int_equal(rt_dataset_load_total(f->load).created, 2);
+  writer_close(&f->writer); /* a fresh store */
+  memset(&f->writer, 0, sizeof f->writer);
+  start(f, text, &store_policy);
+  run_to_end(f);
+  assert_string_equal(f->trace, "B3");
 }
 
 static void test_misuse_is_refused(void **state) {
@@ -658,6 +695,7 @@ int main(int argc, char **argv) {
   const struct CMUnitTest batches[] = {
       LOAD_TEST(test_items_wait_for_ids_created_in_an_earlier_batch),
       LOAD_TEST(test_batches_hold_at_most_max_batch_items),
+      LOAD_TEST(test_themes_go_before_and_apart_from_records),
       LOAD_TEST(test_misuse_is_refused),
   };
   const struct CMUnitTest skips[] = {
