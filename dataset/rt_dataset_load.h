@@ -128,11 +128,11 @@ typedef enum rt_dataset_outcome {
 /* Books the writer's answer for slot (0..len-1) of the current batch.
  * reply is the packed record the writer answered with, for NEW, REPLAYED
  * and WRITTEN (the record's message: Source, Actor, Recommendation,
- * Commitment, FollowUp; a Commitment for a measurement); it is read
+ * Commitment, FollowUp, Theme; a Commitment for a measurement); it is read
  * during the call only and may be NULL otherwise. A created or replayed
- * source, actor, recommendation or commitment gets the id of its reply
- * as server id, so that later items can refer to it; an existing source
- * or actor counted as present gets its own id. outcome (may be NULL)
+ * theme, source, actor, recommendation or commitment gets the id of its
+ * reply as server id, so that later items can refer to it; an existing
+ * theme, source or actor counted as present gets its own id. outcome (may be NULL)
  * receives what the item now counts as.
  * Errors: RT_EINVAL (no such slot, booked already, or a bad answer);
  * RT_ECORRUPT (the reply does not decode, or carries no id: the item
