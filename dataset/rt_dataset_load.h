@@ -132,13 +132,12 @@ typedef enum rt_dataset_outcome {
  * during the call only and may be NULL otherwise. A created or replayed
  * theme, source, actor, recommendation or commitment gets the id of its
  * reply as server id, so that later items can refer to it; an existing
- * theme, source or actor counted as present gets its own id. outcome (may be NULL)
- * receives what the item now counts as.
- * Errors: RT_EINVAL (no such slot, booked already, or a bad answer);
- * RT_ECORRUPT (the reply does not decode, or carries no id: the item
- * still counts as the answer says, WRITTEN as replayed when its revision
- * cannot be read, but has no server id, so the items that refer to it
- * will be skipped); RT_ENOMEM. err names the item's path. */
+ * theme, source or actor counted as present gets its own id. outcome (may be
+ * NULL) receives what the item now counts as. Errors: RT_EINVAL (no such slot,
+ * booked already, or a bad answer); RT_ECORRUPT (the reply does not decode, or
+ * carries no id: the item still counts as the answer says, WRITTEN as replayed
+ * when its revision cannot be read, but has no server id, so the items that
+ * refer to it will be skipped); RT_ENOMEM. err names the item's path. */
 int rt_dataset_load_book(rt_dataset_load_t *load, size_t slot,
                          rt_dataset_answer_t answer, const uint8_t *reply,
                          size_t reply_len, rt_dataset_outcome_t *outcome,
