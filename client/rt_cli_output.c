@@ -534,6 +534,17 @@ static void print_fields(rt_cli_t *cli, const ProtobufCMessage *message) {
   field_lines_t lines = {0};
   size_t label_width = 0;
   collect_fields(message, "", &lines);
+  /* Names beside the codes of the record's own fields (a person reads
+   * this view; JSON and CSV keep the codes alone). */
+  for (size_t i = 0; i < lines.count; i++) {
+    char *named = strchr(lines.labels[i], '.')
+                      ? NULL
+                      : rt_cli_named_field(cli, message, lines.labels[i]);
+    if (named != NULL) {
+      free(lines.values[i]);
+      lines.values[i] = named;
+    }
+  }
   for (size_t i = 0; i < lines.count; i++) {
     size_t len = strlen(lines.labels[i]) + 1;
     label_width = len > label_width ? len : label_width;
