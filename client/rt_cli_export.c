@@ -462,11 +462,12 @@ static int export_lines(rt_cli_t *cli, const char *path) {
     fprintf(cli->out,
             "Wrote %s: %zu sources, %zu actors, %zu recommendations, %zu "
             "commitments, %zu follow-ups, %zu measurements, %zu added "
-            "themes\n",
+            "theme%s\n",
             path, out.counts[RT_DATASET_SOURCE], out.counts[RT_DATASET_ACTOR],
             out.counts[RT_DATASET_RECOMMENDATION],
             out.counts[RT_DATASET_COMMITMENT], out.counts[RT_DATASET_FOLLOW_UP],
-            out.counts[RT_DATASET_MEASUREMENT], out.counts[RT_DATASET_THEME]);
+            out.counts[RT_DATASET_MEASUREMENT], out.counts[RT_DATASET_THEME],
+            out.counts[RT_DATASET_THEME] == 1 ? "" : "s");
   return out.rc;
 }
 
@@ -515,10 +516,11 @@ static int run_export(rt_cli_t *cli, const rt_args_t *args) {
     fprintf(cli->out,
             "Wrote %s: %zu sources, %zu actors, %zu recommendations, %zu "
             "commitments, %zu follow-ups, %zu measurements, %zu added "
-            "themes\n",
+            "theme%s\n",
             path, e.sources.item_count, e.actors.item_count,
             e.recommendations.item_count, e.commitments.item_count,
-            e.follow_up_count, e.measurement_count, added.count);
+            e.follow_up_count, e.measurement_count, added.count,
+            added.count == 1 ? "" : "s");
   free(text);
   export_free(&e);
   added_themes_free(&added);
