@@ -32,7 +32,7 @@
  * with an older version is upgraded when it is opened (see
  * rt_store_upgrade); one written by a newer build is refused with
  * RT_EVERSION. docs/storage.md lists the versions and what each changed. */
-#define RT_STORE_SCHEMA_VERSION 5
+#define RT_STORE_SCHEMA_VERSION 6
 
 typedef struct rt_store rt_store_t;
 typedef struct rt_store_reader rt_store_reader_t;
@@ -216,6 +216,17 @@ int rt_store_get_recommendation(rt_store_reader_t *reader, const char *id,
                                 rt_error_t *err);
 int rt_store_get_commitment(rt_store_reader_t *reader, const char *id,
                             Rectrack__V1__Commitment **out, rt_error_t *err);
+
+/* The inverse of a recommendation's links (Recommendation.linked_from,
+ * computed, never stored) as protobuf wire bytes: appended to the stored
+ * record of id (rt_store_get_raw), they make the recommendation a client
+ * reads, since the entries of a repeated field concatenate. *out is
+ * malloc'd (free it), NULL and *len 0 when nothing links to id.
+ * rt_store_get_recommendation and the recommendation lists fill the
+ * field themselves. Errors: RT_EINVAL (not a recommendation id),
+ * RT_ENOMEM, the store's read errors. */
+int rt_store_linked_from_packed(rt_store_reader_t *reader, const char *id,
+                                uint8_t **out, size_t *len, rt_error_t *err);
 
 /* Lists. The request is the API's; as_of/today for overdue filters is the
  * caller's "today" (YYYY-MM-DD) used when the request's as_of is empty.

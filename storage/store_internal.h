@@ -125,6 +125,8 @@ enum {
                             coms); absent otherwise */
   IDX_PUBLICATION = 'b', /* commitments: 1 byte, PUBLISHED or UNPUBLISHED
                             (rt_store_commitment_is_published) */
+  IDX_LINK = 'l',        /* recommendations: u64be number of the one linked
+                            to + 1 byte LinkKind (store_links.h) */
 };
 
 #define STORE_MAX_KEY 511 /* LMDB's default key size limit */

@@ -15,6 +15,7 @@
  * are added: none present for the whole walk is skipped or listed twice.
  */
 #include "store_query.h"
+#include "store_links.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -89,8 +90,47 @@ int rt_store_get_actor(rt_store_reader_t *reader, const char *id,
 int rt_store_get_recommendation(rt_store_reader_t *reader, const char *id,
                                 Rectrack__V1__Recommendation **out,
                                 rt_error_t *err) {
-  return get_unpacked(reader, RT_ENTITY_RECOMMENDATION, id,
-                      (ProtobufCMessage **)out, err);
+  int rc = get_unpacked(reader, RT_ENTITY_RECOMMENDATION, id,
+                        (ProtobufCMessage **)out, err);
+  if (rc == 0)
+    rc = store_attach_linked_from(reader->txn, reader->store, *out, err);
+  if (rc != 0 && *out != NULL) {
+    protobuf_c_message_free_unpacked(&(*out)->base, NULL);
+    *out = NULL;
+  }
+  return rc;
+}
+
+int rt_store_linked_from_packed(rt_store_reader_t *reader, const char *id,
+                                uint8_t **out, size_t *len, rt_error_t *err) {
+  *out = NULL;
+  *len = 0;
+  uint64_t number = store_parse_number_id(id, 'R');
+  if (reader == NULL || !reader->active || number == 0)
+    return rt_error_set(err, RT_EINVAL, "id",
+                        "id: '%.80s' is not a recommendation id",
+                        store_str(id));
+  Rectrack__V1__Recommendation inverse = RECTRACK__V1__RECOMMENDATION__INIT;
+  int rc = store_linked_from(reader->txn, reader->store, number,
+                             &inverse.linked_from, &inverse.n_linked_from, err);
+  if (rc == 0 && inverse.n_linked_from > 0) {
+    /* Only linked_from is set, so the packed message is exactly that
+     * field's bytes. */
+    *len = protobuf_c_message_get_packed_size(&inverse.base);
+    *out = malloc(*len);
+    if (*out == NULL)
+      rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+    else
+      protobuf_c_message_pack(&inverse.base, *out);
+  }
+  for (size_t i = 0; i < inverse.n_linked_from; i++) {
+    free(inverse.linked_from[i]->recommendation_id);
+    free(inverse.linked_from[i]);
+  }
+  free(inverse.linked_from);
+  if (rc != 0)
+    *len = 0;
+  return rc;
 }
 
 int rt_store_get_commitment(rt_store_reader_t *reader, const char *id,

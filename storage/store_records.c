@@ -9,6 +9,7 @@
  * freed field by field (store_internal.h). Each change rewrites the
  * record's index entries and appends to the log.
  */
+#include "store_links.h"
 #include "store_ops.h"
 
 #include <stdio.h>
@@ -28,7 +29,8 @@ static bool is_server_owned(rt_entity_t entity, const char *name) {
                                         "measurement_count",
                                         "reported_status",
                                         "reported_as_of",
-                                        "pending_count"};
+                                        "pending_count",
+                                        "linked_from"};
   for (size_t i = 0; i < sizeof common / sizeof *common; i++)
     if (strcmp(name, common[i]) == 0)
       return true;
@@ -250,6 +252,9 @@ int store_op_create(store_wctx_t *ctx, rt_entity_t entity) {
   int rc = validate_record(entity, input, ctx->err);
   if (rc == 0)
     rc = store_check_references(ctx->txn, ctx->store, entity, input, ctx->err);
+  if (rc == 0 && entity == RT_ENTITY_RECOMMENDATION)
+    rc = store_check_links(ctx->txn, ctx->store, 0, (const void *)input,
+                           ctx->err);
   if (rc == 0)
     rc = assign_id(ctx, entity, input, &pk, &id);
   if (rc == 0)
@@ -262,6 +267,11 @@ int store_op_create(store_wctx_t *ctx, rt_entity_t entity) {
     return rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
   stamp_t stamp = {id, revision, ctx->now_ms, ctx->principal, true};
   stamp_record(record, &stamp);
+  if (entity == RT_ENTITY_RECOMMENDATION) { /* the inverse is never stored */
+    Rectrack__V1__Recommendation *r = (void *)record;
+    r->n_linked_from = 0;
+    r->linked_from = NULL;
+  }
   if (entity == RT_ENTITY_COMMITMENT) {
     Rectrack__V1__Commitment *c = (void *)record;
     c->latest_value = 0;
@@ -337,6 +347,9 @@ static int commit_update(store_wctx_t *ctx, rt_entity_t entity,
   int rc = validate_record(entity, merged, ctx->err);
   if (rc == 0)
     rc = store_check_references(ctx->txn, ctx->store, entity, merged, ctx->err);
+  if (rc == 0 && entity == RT_ENTITY_RECOMMENDATION)
+    rc = store_check_links(ctx->txn, ctx->store, store_get_u64(pk->data),
+                           (const void *)merged, ctx->err);
   uint64_t revision = 0;
   if (rc == 0)
     rc = store_next_revision(ctx, &revision);

@@ -36,6 +36,14 @@
  * its own (principal "rectrack-upgrade"), and named in the report. A
  * report dated after tomorrow, which version 4 accepted, is kept and
  * named too.
+ *
+ * Version 6: links between recommendations (store_links.h). A
+ * recommendation carries its links, and each link is an entry of the
+ * recommendation index under IDX_LINK. Nothing is rewritten: no record of
+ * version 5 has links. The version still changes, because a build of
+ * version 5 would drop the links of a record it rewrites, and its
+ * verifier would call the link entries of the index unknown; it now
+ * refuses the directory instead.
  */
 #include "store_upgrade.h"
 #include "store_trajectory.h"
@@ -575,13 +583,20 @@ static int apply_status_rule(upgrade_t *up) {
   return rc;
 }
 
+/* ---- 5 -> 6: links between recommendations ----------------------------- */
+
+static int add_links(upgrade_t *up) {
+  return report_line(up, "schema 5 -> 6: recommendations may link to others "
+                         "(echoes, builds-on, supersedes, related), each link "
+                         "kept in the recommendation index; no record "
+                         "changes");
+}
+
 /* ---- the steps, in order --------------------------------------------- */
 
 static const upgrade_step_t steps[] = {
-    {1, scope_request_ids},
-    {2, add_review_states},
-    {3, index_every_filter},
-    {4, apply_status_rule},
+    {1, scope_request_ids}, {2, add_review_states}, {3, index_every_filter},
+    {4, apply_status_rule}, {5, add_links},
 };
 
 int store_upgrade_run(rt_store_t *store, MDB_txn *txn, uint64_t from,

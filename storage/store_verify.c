@@ -18,6 +18,7 @@
 #include "rt_enum.h"
 #include "rt_reference.h"
 #include "rt_validate.h"
+#include "store_links.h"
 #include "store_status.h"
 #include "store_validate.h"
 #include "store_words.h"
@@ -491,6 +492,8 @@ static const char *index_name(uint8_t tag) {
     return "pending validation";
   case IDX_PUBLICATION:
     return "publication";
+  case IDX_LINK:
+    return "link";
   default:
     return "unknown";
   }
@@ -517,6 +520,11 @@ static void describe_value(const uint8_t *key, size_t len, char *out,
       snprintf(out, out_len, "%d", key[1]);
   } else if (key[0] == IDX_REC && len == 9) {
     snprintf(out, out_len, "R%" PRIu64, store_get_u64(key + 1));
+  } else if (tag == IDX_LINK && len == 10) {
+    const char *kind =
+        rt_enum_slug(&rectrack__v1__link_kind__descriptor, key[9]);
+    snprintf(out, out_len, "%s R%" PRIu64, kind ? kind : "unknown-kind",
+             store_get_u64(key + 1));
   } else {
     snprintf(out, out_len, "%.*s", (int)(len - 1), (const char *)key + 1);
   }
@@ -643,6 +651,20 @@ static void note_tag(void *arg, const char *sentence) {
 
 /* Notes each SDG target, GCM objective and theme of a recommendation or
  * commitment that is outside the reference lists (store_outside_tags). */
+/* Every link of a recommendation points at one that exists, and its
+ * supersedes links close no cycle (store_links.h). */
+static void check_links(rt_store_reader_t *reader,
+                        const Rectrack__V1__Recommendation *rec,
+                        const store_key_t *pk, const char *id,
+                        rt_verify_report_t *report) {
+  rt_error_t err;
+  rt_error_clear(&err);
+  if (store_check_links(reader->txn, reader->store, store_get_u64(pk->data),
+                        rec, &err) != 0)
+    add_problem(report, "%s has a link that cannot stand: %.300s", id,
+                err.message);
+}
+
 static void check_reference_tags(rt_store_reader_t *reader,
                                  store_arena_t *arena, rt_entity_t entity,
                                  const ProtobufCMessage *record, const char *id,
@@ -677,6 +699,12 @@ static void check_record(rt_store_reader_t *reader, store_arena_t *arena,
     check_status(reader, arena, entity, record, pk, id, report);
   if (record != NULL)
     check_reference_tags(reader, arena, entity, record, id, report);
+  if (record != NULL && entity == RT_ENTITY_RECOMMENDATION &&
+      pk->mv_size == 8) {
+    store_key_t key = {.len = 8};
+    memcpy(key.data, pk->mv_data, 8);
+    check_links(reader, (const void *)record, &key, id, report);
+  }
   if (record && store_index_keys(entity, record, &keys) != 0)
     add_problem(report, "The index keys of %s cannot be computed.", id);
   for (size_t i = 0; i < keys.n; i++) {
