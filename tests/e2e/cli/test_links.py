@@ -202,6 +202,7 @@ class LinkImport(rtharness.ServerTestCase):
 
 
 class DemoLinks(rtharness.ServerTestCase):
+    server_http = True
 
     def test_the_demo_links_later_forums_to_earlier_ones(self):
         self.ok("import", rtharness.DEMO_JSON)
@@ -219,6 +220,19 @@ class DemoLinks(rtharness.ServerTestCase):
                               "migration policy progress")[0]["id"]).json()
         self.assertEqual([r["source_id"] for r in
                           echoing["recommendations"]], ["idm-2023-ny"])
+        # The public page of each end links the other.
+        page = self.server.http_get("/recommendations/" + earlier["id"])
+        self.assertEqual(page.status, 200)
+        body = page.body.decode("utf-8")
+        self.assertIn("<dt>Built on by</dt>", body)
+        self.assertIn('href="/recommendations/%s"' % later["id"], body)
+        page = self.server.http_get("/recommendations/" + later["id"])
+        body = page.body.decode("utf-8")
+        self.assertIn("<dt>Builds on</dt>", body)
+        self.assertIn('href="/recommendations/%s"' % earlier["id"], body)
+        api = self.server.http_get("/api/v1/recommendations/" + earlier["id"])
+        self.assertEqual(json.loads(api.body)["linkedFrom"], [
+            {"kind": "LINK_KIND_BUILDS_ON", "recommendationId": later["id"]}])
 
 
 if __name__ == "__main__":
