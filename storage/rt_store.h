@@ -217,16 +217,17 @@ int rt_store_get_recommendation(rt_store_reader_t *reader, const char *id,
 int rt_store_get_commitment(rt_store_reader_t *reader, const char *id,
                             Rectrack__V1__Commitment **out, rt_error_t *err);
 
-/* The inverse of a recommendation's links (Recommendation.linked_from,
- * computed, never stored) as protobuf wire bytes: appended to the stored
- * record of id (rt_store_get_raw), they make the recommendation a client
- * reads, since the entries of a repeated field concatenate. *out is
- * malloc'd (free it), NULL and *len 0 when nothing links to id.
- * rt_store_get_recommendation and the recommendation lists fill the
- * field themselves. Errors: RT_EINVAL (not a recommendation id),
- * RT_ENOMEM, the store's read errors. */
-int rt_store_linked_from_packed(rt_store_reader_t *reader, const char *id,
-                                uint8_t **out, size_t *len, rt_error_t *err);
+/* The fields of a recommendation the server computes when it is read and
+ * never stores (linked_from, the inverse of the links; specificity and
+ * specificity_gaps) as protobuf wire bytes: appended to the stored record
+ * of id (rt_store_get_raw), they make the recommendation a client reads,
+ * since fields concatenate on the wire and the stored record has none of
+ * these. *out is malloc'd (free it). rt_store_get_recommendation and the
+ * recommendation lists fill the fields themselves. Errors: RT_EINVAL (not
+ * a recommendation id), RT_ENOTFOUND, RT_ECORRUPT, RT_ENOMEM, the store's
+ * read errors. */
+int rt_store_computed_packed(rt_store_reader_t *reader, const char *id,
+                             uint8_t **out, size_t *len, rt_error_t *err);
 
 /* Lists. The request is the API's; as_of/today for overdue filters is the
  * caller's "today" (YYYY-MM-DD) used when the request's as_of is empty.

@@ -12,6 +12,7 @@
 #include "rt_validate.h"
 #include "store_links.h"
 #include "store_query.h"
+#include "store_specificity.h"
 #include "store_validate.h"
 
 #include <stdio.h>
@@ -239,11 +240,12 @@ static int run_subject_list(rt_store_reader_t *reader, subject_filter_t *f,
   store_list_free(&list);
   if (rc != 0)
     return rc;
-  /* The inverse of the links is read, not stored (store_links.h). */
+  /* The computed fields are read, not stored (store_links.h,
+   * store_specificity.h). */
   for (size_t i = 0;
        rc == 0 && f->entity == RT_ENTITY_RECOMMENDATION && i < result.n; i++)
-    rc = store_attach_linked_from(reader->txn, reader->store,
-                                  (void *)result.items[i], err);
+    rc = store_attach_computed(reader->txn, reader->store,
+                               (void *)result.items[i], err);
   if (rc != 0) {
     store_list_result_free(&result);
     return rc;

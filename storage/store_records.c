@@ -30,7 +30,9 @@ static bool is_server_owned(rt_entity_t entity, const char *name) {
                                         "reported_status",
                                         "reported_as_of",
                                         "pending_count",
-                                        "linked_from"};
+                                        "linked_from",
+                                        "specificity",
+                                        "specificity_gaps"};
   for (size_t i = 0; i < sizeof common / sizeof *common; i++)
     if (strcmp(name, common[i]) == 0)
       return true;
@@ -267,10 +269,13 @@ int store_op_create(store_wctx_t *ctx, rt_entity_t entity) {
     return rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
   stamp_t stamp = {id, revision, ctx->now_ms, ctx->principal, true};
   stamp_record(record, &stamp);
-  if (entity == RT_ENTITY_RECOMMENDATION) { /* the inverse is never stored */
+  if (entity == RT_ENTITY_RECOMMENDATION) { /* computed fields: never stored */
     Rectrack__V1__Recommendation *r = (void *)record;
     r->n_linked_from = 0;
     r->linked_from = NULL;
+    r->specificity = 0;
+    r->n_specificity_gaps = 0;
+    r->specificity_gaps = NULL;
   }
   if (entity == RT_ENTITY_COMMITMENT) {
     Rectrack__V1__Commitment *c = (void *)record;

@@ -61,9 +61,10 @@ static void get_actor(rt_tracker_t *tracker, rt_call_t *call,
   tracker_arena_free(arena);
 }
 
-/* A recommendation is its stored bytes followed by its computed inverse
- * links (rt_store_linked_from_packed), when any: repeated fields
- * concatenate on the wire, so the stored bytes are still not unpacked. */
+/* A recommendation is its stored bytes followed by its computed fields
+ * (rt_store_computed_packed: the inverse of its links, its specificity):
+ * fields concatenate on the wire, so the stored bytes are sent as they
+ * are. */
 static void get_recommendation(rt_tracker_t *tracker, rt_call_t *call,
                                const rt_auth_principal_t *principal,
                                ProtobufCMessage *request,
@@ -88,8 +89,8 @@ static void get_recommendation(rt_tracker_t *tracker, rt_call_t *call,
   int rc = rt_store_get_raw(tracker->reader, RT_ENTITY_RECOMMENDATION, id,
                             &data, &len, &err);
   if (rc == 0)
-    rc = rt_store_linked_from_packed(tracker->reader, id, &inverse,
-                                     &inverse_len, &err);
+    rc = rt_store_computed_packed(tracker->reader, id, &inverse, &inverse_len,
+                                  &err);
   if (rc == 0 && inverse_len > 0) {
     whole = malloc(len + inverse_len);
     if (whole == NULL)
