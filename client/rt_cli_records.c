@@ -554,6 +554,7 @@ static const field_flag_t rec_filters[] = {
     {"pending", "pending_validation", V_BOOL},
     {"related-to", "related_to", V_SERVER_ID},
     {"link-kind", "link_kind", V_ENUM},
+    {"specificity", "specificity", V_ENUM},
     {NULL, NULL, 0},
 };
 static const char *const rec_required[] = {"source", "title", NULL};
@@ -891,6 +892,8 @@ static const rt_arg_spec_t rec_list_specs[] = {
         "supersede it or are related to it)"),
     OPT("link-kind", "KIND",
         "with --related-to: echoes, builds-on, supersedes or related"),
+    OPT("specificity", "LEVEL",
+        "only those rated low, medium or high (see rec show)"),
     OPT("limit", "N", "stop after N records"),
     END};
 static const rt_arg_spec_t rec_link_specs[] = {

@@ -36,6 +36,7 @@ typedef struct subject_filter {
   int publication; /* commitments: PUBLISHED or UNPUBLISHED only; 0: any */
   const char *related_to; /* recommendations linking to it */
   int link_kind;          /* with related_to: by a link of this kind */
+  int specificity;        /* recommendations rated so; 0: any */
 } subject_filter_t;
 
 static bool set(const char *value) { return value && value[0]; }
@@ -89,6 +90,9 @@ static int check_subject_filter(const subject_filter_t *f, rt_error_t *err) {
   if (rc == 0)
     rc = store_validate_enum(&rectrack__v1__link_kind__descriptor, f->link_kind,
                              true, "link_kind", err);
+  if (rc == 0)
+    rc = store_validate_enum(&rectrack__v1__specificity__descriptor,
+                             f->specificity, true, "specificity", err);
   if (rc == 0 && f->link_kind && !set(f->related_to))
     rc = rt_error_set(err, RT_EINVAL, "link_kind",
                       "link_kind: needs related_to (the recommendation the "
@@ -146,7 +150,8 @@ static int add_subject_conditions(const subject_filter_t *f, store_list_t *list,
   } bytes[] = {{IDX_GCM, f->gcm_objective},
                {IDX_KIND, f->kind},
                {IDX_TRAJECTORY, f->trajectory},
-               {IDX_PUBLICATION, f->publication}};
+               {IDX_PUBLICATION, f->publication},
+               {IDX_SPECIFICITY, f->specificity}};
   for (size_t i = 0; rc == 0 && i < sizeof bytes / sizeof *bytes; i++)
     if (bytes[i].value)
       rc = store_list_keys(list, bytes[i].tag, &bytes[i].value, 1);
@@ -288,6 +293,7 @@ int rt_store_list_recommendations(
       SUBJECT_FILTER_FIELDS(request, today, fallback),
       .related_to = request->related_to,
       .link_kind = request->link_kind,
+      .specificity = request->specificity,
   };
   return run_subject_list(
       reader, &f, &copy.base, &copy.page_size, &copy.page_token, TAG_RECS,

@@ -106,8 +106,7 @@ int rt_store_computed_packed(rt_store_reader_t *reader, const char *id,
                              uint8_t **out, size_t *len, rt_error_t *err) {
   *out = NULL;
   *len = 0;
-  uint64_t number = store_parse_number_id(id, 'R');
-  if (reader == NULL || !reader->active || number == 0)
+  if (reader == NULL || !reader->active || store_parse_number_id(id, 'R') == 0)
     return rt_error_set(err, RT_EINVAL, "id",
                         "id: '%.80s' is not a recommendation id",
                         store_str(id));
@@ -115,52 +114,9 @@ int rt_store_computed_packed(rt_store_reader_t *reader, const char *id,
   size_t data_len;
   int rc = rt_store_get_raw(reader, RT_ENTITY_RECOMMENDATION, id, &data,
                             &data_len, err);
-  Rectrack__V1__Recommendation *stored = NULL;
-  if (rc == 0) {
-    stored = rectrack__v1__recommendation__unpack(NULL, data_len, data);
-    if (stored == NULL)
-      rc = rt_error_set(err, RT_ECORRUPT, NULL,
-                        "storage: stored recommendation '%.80s' does not "
-                        "decode",
-                        id);
-  }
-  /* Only the computed fields are set, so the packed message is exactly
-   * those fields' bytes. */
-  Rectrack__V1__Recommendation computed = RECTRACK__V1__RECOMMENDATION__INIT;
-  if (rc == 0) {
-    computed.id = stored->id;
-    computed.addressed_to = stored->addressed_to;
-    computed.n_addressed_to = stored->n_addressed_to;
-    computed.lead_actor_id = stored->lead_actor_id;
-    computed.due_date = stored->due_date;
-    computed.n_sdg_targets = stored->n_sdg_targets;
-    computed.n_gcm_objectives = stored->n_gcm_objectives;
-    rc = store_attach_computed(reader->txn, reader->store, &computed, err);
-  }
-  if (rc == 0) {
-    Rectrack__V1__Recommendation only = RECTRACK__V1__RECOMMENDATION__INIT;
-    only.linked_from = computed.linked_from;
-    only.n_linked_from = computed.n_linked_from;
-    only.specificity = computed.specificity;
-    only.specificity_gaps = computed.specificity_gaps;
-    only.n_specificity_gaps = computed.n_specificity_gaps;
-    *len = protobuf_c_message_get_packed_size(&only.base);
-    *out = malloc(*len);
-    if (*out == NULL)
-      rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
-    else
-      protobuf_c_message_pack(&only.base, *out);
-  }
-  for (size_t i = 0; i < computed.n_linked_from; i++) {
-    free(computed.linked_from[i]->recommendation_id);
-    free(computed.linked_from[i]);
-  }
-  free(computed.linked_from);
-  free(computed.specificity_gaps);
-  if (stored != NULL)
-    protobuf_c_message_free_unpacked(&stored->base, NULL);
-  if (rc != 0)
-    *len = 0;
+  if (rc == 0)
+    rc = store_computed_bytes(reader->txn, reader->store, data, data_len, out,
+                              len, err);
   return rc;
 }
 

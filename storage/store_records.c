@@ -11,6 +11,7 @@
  */
 #include "store_links.h"
 #include "store_ops.h"
+#include "store_specificity.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +202,31 @@ static void event_set_snapshot(Rectrack__V1__ChangeEvent *event,
   }
 }
 
+/* The specificity index entries a write can move (store_specificity.h):
+ * a recommendation's own, and those of every recommendation a
+ * commitment answers before (old) and after the change. */
+static int rerate(store_wctx_t *ctx, rt_entity_t entity,
+                  const ProtobufCMessage *old, const ProtobufCMessage *record,
+                  const store_key_t *pk) {
+  if (entity == RT_ENTITY_RECOMMENDATION)
+    return store_specificity_reindex(ctx->txn, ctx->store,
+                                     store_get_u64(pk->data), ctx->err);
+  if (entity != RT_ENTITY_COMMITMENT)
+    return 0;
+  const Rectrack__V1__Commitment *sides[2] = {(const void *)old,
+                                              (const void *)record};
+  int rc = 0;
+  for (size_t s = 0; s < 2; s++)
+    for (size_t i = 0;
+         rc == 0 && sides[s] && i < sides[s]->n_recommendation_ids; i++) {
+      uint64_t number =
+          store_parse_number_id(sides[s]->recommendation_ids[i], 'R');
+      if (number != 0)
+        rc = store_specificity_reindex(ctx->txn, ctx->store, number, ctx->err);
+    }
+  return rc;
+}
+
 /* Stores record under pk, indexes it (moving the entries of old, the
  * record before an update), logs the change and sets the reply. */
 static int write_record(store_wctx_t *ctx, rt_entity_t entity,
@@ -208,6 +234,8 @@ static int write_record(store_wctx_t *ctx, rt_entity_t entity,
                         const store_key_t *pk, Rectrack__V1__ChangeEvent *event,
                         unsigned put_flags) {
   int rc = store_put_record(ctx, entity, pk, old, record, put_flags, true);
+  if (rc == 0)
+    rc = rerate(ctx, entity, old, record, pk);
   if (rc == 0) {
     event_set_snapshot(event, entity, record);
     rc = store_log_append(ctx, event);

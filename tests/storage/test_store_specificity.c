@@ -3,10 +3,12 @@
  * as Get, List and the wire bytes the service appends give them; the
  * indicator mark following the commitments that answer a recommendation
  * (added, given an indicator, archived) with no write to the
- * recommendation itself.
+ * recommendation itself, and the list filter checked against every
+ * record's rating after each kind of write.
  */
 #include "store_fixture.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,6 +174,102 @@ static void test_the_indicator_mark_follows_the_commitments(void **state) {
   free(id);
 }
 
+/* Lists --specificity level (include_archived as asked) and checks the
+ * ids against the rating Get gives every recommendation. */
+static void expect_filter(rt_store_t *store, int level, bool include_archived,
+                          char **ids, size_t n) {
+  char expected[32][16];
+  size_t n_expected = 0;
+  for (size_t i = 0; i < n; i++) {
+    Rectrack__V1__Recommendation *rec = get_rec(store, ids[i]);
+    if ((int)rec->specificity == level && (include_archived || !rec->archived))
+      snprintf(expected[n_expected++], 16, "%s", rec->id);
+    protobuf_c_message_free_unpacked(&rec->base, NULL);
+  }
+  Rectrack__V1__ListRecommendationsRequest req =
+      RECTRACK__V1__LIST_RECOMMENDATIONS_REQUEST__INIT;
+  req.specificity = level;
+  req.include_archived = include_archived;
+  rt_store_reader_t *reader;
+  rt_error_t err;
+  Rectrack__V1__ListRecommendationsResponse *resp = NULL;
+  assert_int_equal(rt_store_reader_begin(store, &reader, &err), 0);
+  if (rt_store_list_recommendations(reader, &req, "2026-06-01", &resp, &err))
+    fail_msg("list: %s", err.message);
+  rt_store_reader_end(reader);
+  assert_int_equal(resp->total_size, (int32_t)n_expected);
+  assert_int_equal(resp->n_recommendations, n_expected);
+  for (size_t i = 0; i < n_expected; i++)
+    assert_string_equal(resp->recommendations[i]->id, expected[i]);
+  protobuf_c_message_free_unpacked(&resp->base, NULL);
+}
+
+static void expect_every_filter(rt_store_t *store, char **ids, size_t n) {
+  for (int level = LOW; level <= HIGH; level++) {
+    expect_filter(store, level, false, ids, n);
+    expect_filter(store, level, true, ids, n);
+  }
+  fx_expect_sound(store);
+}
+
+static void test_the_filter_follows_every_write(void **state) {
+  fixture_t *fx = *state;
+  enum { N = 12 };
+  char *ids[N];
+  for (size_t i = 0; i < N; i++) {
+    Rectrack__V1__Recommendation rec = fx_recommendation("Rated");
+    if (i % 2)
+      rec.due_date = (char *)"";
+    if (i % 3 == 0)
+      rec.n_addressed_to = 0;
+    if (i % 4 == 0) {
+      rec.n_sdg_targets = 0;
+      rec.n_gcm_objectives = 0;
+    }
+    ids[i] = fx_create_recommendation(fx->store, &rec);
+  }
+  expect_every_filter(fx->store, ids, N);
+  /* A commitment with an indicator answering three of them. */
+  Rectrack__V1__Commitment com = fx_commitment("Answers three");
+  Rectrack__V1__Indicator indicator = fx_indicator("cost", 6, 3);
+  char *three[] = {ids[1], ids[2], ids[8]};
+  com.recommendation_ids = three;
+  com.n_recommendation_ids = 3;
+  com.indicator = &indicator;
+  char *answering = fx_create_commitment(fx->store, &com);
+  expect_every_filter(fx->store, ids, N);
+  /* It moves to answer two others. */
+  Rectrack__V1__Commitment moved = RECTRACK__V1__COMMITMENT__INIT;
+  char *two[] = {ids[5], ids[2]};
+  moved.id = answering;
+  moved.recommendation_ids = two;
+  moved.n_recommendation_ids = 2;
+  static const char *const rec_mask[] = {"recommendation_ids"};
+  rt_write_op_t op = fx_update_op(RT_OP_UPDATE_COMMITMENT, &moved, rec_mask, 1);
+  assert_int_equal(fx_apply(fx->store, &op), 0);
+  rt_write_ops_release(&op, 1);
+  expect_every_filter(fx->store, ids, N);
+  /* A recommendation edited and one archived. */
+  Rectrack__V1__Recommendation edit = RECTRACK__V1__RECOMMENDATION__INIT;
+  edit.id = ids[3];
+  edit.due_date = (char *)"2029-01-01";
+  static const char *const due_mask[] = {"due_date"};
+  op = fx_update_op(RT_OP_UPDATE_RECOMMENDATION, &edit, due_mask, 1);
+  assert_int_equal(fx_apply(fx->store, &op), 0);
+  rt_write_ops_release(&op, 1);
+  Rectrack__V1__Recommendation archive = RECTRACK__V1__RECOMMENDATION__INIT;
+  archive.id = ids[5];
+  archive.archived = true;
+  static const char *const archived_mask[] = {"archived"};
+  op = fx_update_op(RT_OP_UPDATE_RECOMMENDATION, &archive, archived_mask, 1);
+  assert_int_equal(fx_apply(fx->store, &op), 0);
+  rt_write_ops_release(&op, 1);
+  expect_every_filter(fx->store, ids, N);
+  free(answering);
+  for (size_t i = 0; i < N; i++)
+    free(ids[i]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_records_built_to_hit_each_level,
@@ -179,6 +277,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(
           test_the_indicator_mark_follows_the_commitments, fx_setup,
           fx_teardown),
+      cmocka_unit_test_setup_teardown(test_the_filter_follows_every_write,
+                                      fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

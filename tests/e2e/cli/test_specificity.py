@@ -1,6 +1,7 @@
 """End-to-end: how specific a recommendation is, computed by the server,
 on GetRecommendation and ListRecommendations (grpcio) and in rec show,
-following the commitments that answer it."""
+following the commitments that answer it, and the specificity filter
+(rec list --specificity)."""
 
 import rtharness
 from rtharness import pb, res
@@ -61,6 +62,21 @@ class Specificity(rtharness.ServerTestCase):
         self.assertEqual(by_id[specific].specificity, res.SPECIFICITY_HIGH)
         self.assertRegex(self.ok("rec", "show", specific).out,
                          r"specificity:\s+high\n")
+
+    def test_the_filter_lists_the_vague_ones(self):
+        vague = self.add("--title", "Quokka vague")
+        middling = self.add("--due", "2031-01-01", "--gcm", "1")
+        low = self.ok("--output", "json", "rec", "list", "--specificity",
+                      "low").json()["recommendations"]
+        self.assertIn(vague, [r["id"] for r in low])
+        self.assertNotIn(middling, [r["id"] for r in low])
+        self.assertTrue(all(r["specificity"] == "low" for r in low), low)
+        medium = self.stub.ListRecommendations(pb.ListRecommendationsRequest(
+            specificity=res.SPECIFICITY_MEDIUM, page_size=1000))
+        self.assertIn(middling, [r.id for r in medium.recommendations])
+        self.assertEqual(medium.total_size, len(medium.recommendations))
+        refused = self.fails(4, "rec", "list", "--specificity", "vague")
+        self.assertIn("--specificity", refused.err)
 
 
 if __name__ == "__main__":
