@@ -72,9 +72,9 @@ $client lists "$address"
 echo
 $client get-under-load "$address" "$server_pid" 5000
 echo
-$client summary "$address" "$server_pid" 2025-01-01 2025-12-31
+$client summary "$address" "$server_pid" 2024-01-01 2024-12-31
 echo
-$client export "$address" "$server_pid" 2025-01-01 2025-12-31
+$client export "$address" "$server_pid" 2024-01-01 2024-12-31
 kill "$server_pid"
 wait "$server_pid" 2>/dev/null || true
 server_pid=

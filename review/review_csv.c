@@ -58,11 +58,14 @@ int rt_review_csv_step(rt_review_doc_t *doc) {
     doc->section = 1;
     return 0;
   }
-  size_t n = t->row_count(&doc->ctx);
-  size_t end = doc->row + ROWS_PER_STEP < n ? doc->row + ROWS_PER_STEP : n;
-  for (; doc->row < end; doc->row++) {
-    if (t->fill(&doc->ctx, doc->row, doc->cells) != 0)
-      return RT_ENOMEM;
+  for (size_t i = 0; i < ROWS_PER_STEP; i++, doc->row++) {
+    int rc = rt_review_next_row(doc, t);
+    if (rc < 0)
+      return rc;
+    if (rc == 0) {
+      doc->done = true;
+      return 0;
+    }
     for (size_t c = 0; c < t->column_count; c++) {
       if (c > 0)
         rt_review_buf_puts(doc->out, ",");
@@ -70,7 +73,5 @@ int rt_review_csv_step(rt_review_doc_t *doc) {
     }
     rt_review_buf_puts(doc->out, "\r\n");
   }
-  if (doc->row == n)
-    doc->done = true;
   return 0;
 }

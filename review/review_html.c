@@ -113,13 +113,11 @@ static size_t status_total(const Rectrack__V1__ReviewSummary *s, int status) {
 
 /* The headline: the figures a follow-up meeting starts from. */
 static void html_figures(rt_review_buf_t *b,
-                         const Rectrack__V1__ReviewSummary *s) {
+                         const Rectrack__V1__ReviewSummary *s,
+                         const rt_review_totals_t *n) {
   size_t items = status_total(s, -1);
   size_t done = status_total(s, RECTRACK__V1__STATUS__STATUS_IMPLEMENTED);
-  size_t traj[5] = {0};
-  for (size_t i = 0; i < s->n_indicators; i++)
-    if (s->indicators[i]->trajectory >= 0 && s->indicators[i]->trajectory <= 4)
-      traj[s->indicators[i]->trajectory]++;
+  const size_t *traj = n->trajectories;
   char detail[160];
   rt_review_buf_puts(b, "<div class=\"figures\">");
   snprintf(detail, sizeof detail, "and %d commitments", s->commitment_count);
@@ -127,14 +125,13 @@ static void html_figures(rt_review_buf_t *b,
   snprintf(detail, sizeof detail, "%.0f%% of %zu items",
            items ? 100.0 * (double)done / (double)items : 0.0, items);
   put_figure(b, "ok", done, "implemented", detail);
-  put_figure(b, "", s->n_changes, "status changes", "reported in the period");
-  put_figure(b, "warn", s->n_overdue, "overdue",
+  put_figure(b, "", n->changes, "status changes", "reported in the period");
+  put_figure(b, "warn", n->overdue, "overdue",
              "past due, not implemented or withdrawn");
   put_figure(b, "", (size_t)s->pending_count, "awaiting validation",
              "reports and measurements submitted, not yet official");
   snprintf(detail, sizeof detail, "of %zu quantified targets (%zu achieved)",
-           s->n_indicators,
-           traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_ACHIEVED]);
+           n->indicators, traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_ACHIEVED]);
   put_figure(b, "ok",
              traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_ON_TRACK] +
                  traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_ACHIEVED],
@@ -143,7 +140,7 @@ static void html_figures(rt_review_buf_t *b,
            traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_NO_DATA]);
   put_figure(b, "warn", traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_OFF_TRACK],
              "targets off track", detail);
-  put_figure(b, "", s->n_no_information_ids, "without news",
+  put_figure(b, "", n->no_information, "without news",
              "no report dated in the period");
   rt_review_buf_puts(b, "</div>\n");
 }
@@ -229,7 +226,7 @@ static void html_head(rt_review_doc_t *doc) {
                        "<b>%s</b> and <b>%s</b>. Data at revision %llu.</p>\n",
                        from, m->to, m->as_of, from, m->to,
                        (unsigned long long)s->revision);
-  html_figures(b, s);
+  html_figures(b, s, &doc->totals);
   html_contents(b);
   rt_review_buf_puts(b, "<h2 id=\"status\">Status of all items</h2>\n");
   rt_review_svg_status_overview(b, s->by_status, s->n_by_status);
@@ -424,21 +421,22 @@ static void indicator_heading(rt_review_doc_t *doc,
 
 /* One indicator chart per step; 1 when all are drawn. */
 static int html_indicator_chart(rt_review_doc_t *doc) {
-  const rt_review_model_t *m = doc->ctx.model;
   if (doc->row == 0)
     rt_review_buf_puts(doc->out,
                        "<h2 id=\"indicator-charts\">Quantified targets: "
                        "measurements against the "
                        "straight path to the target</h2>\n<div "
                        "class=\"charts\">\n");
-  while (doc->row < m->com_count && !m->coms[doc->row].has_indicator)
-    doc->row++;
-  if (doc->row == m->com_count) {
+  const rt_review_item_t *it = NULL;
+  const rt_review_model_t *m = NULL;
+  int rc = rt_review_next_indicator(doc, &it, &m);
+  if (rc < 0)
+    return rc;
+  if (rc == 0) {
     rt_review_buf_puts(doc->out, "</div>\n");
     doc->row = 0;
     return 1;
   }
-  const rt_review_item_t *it = &m->coms[doc->row++];
   indicator_heading(doc, it);
   rt_review_svg_indicator(doc->out, &doc->scratch, it, m);
   rt_review_buf_puts(doc->out, "</div>\n");

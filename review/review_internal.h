@@ -281,6 +281,30 @@ bool rt_review_indicator_decreases(const Rectrack__V1__Indicator *ind);
 
 /* ---- renderers ---- */
 
+typedef struct rt_review_stream rt_review_stream_t;
+
+/* The XLSX summary charts this many indicators at most. */
+#define RT_REVIEW_MAX_CHARTS 32
+
+/* An indicator charted in the XLSX summary: its progress and where its
+ * measurements are on the Measurements sheet (rows from 0). */
+typedef struct rt_review_charted {
+  const Rectrack__V1__IndicatorProgress *progress;
+  size_t meas_first, meas_count;
+} rt_review_charted_t;
+
+/* How long the document's lists are, whether they are in the summary
+ * (arrays) or walked from a source (streamed, where the summary carries
+ * the figures but not the lists). */
+typedef struct rt_review_totals {
+  size_t changes, overdue, indicators, no_information;
+  size_t follow_ups;      /* follow-up rows: counted, dated in the period */
+  size_t measurements;    /* measurement rows */
+  size_t trajectories[5]; /* indicators by Trajectory */
+  rt_review_charted_t charts[RT_REVIEW_MAX_CHARTS];
+  size_t n_charts;
+} rt_review_totals_t;
+
 /* One renderer's shared state; each format keeps its position in it. */
 typedef struct rt_review_doc {
   rt_review_ctx_t ctx;
@@ -291,7 +315,71 @@ typedef struct rt_review_doc {
   size_t row;
   rt_review_cell_t *cells; /* room for the widest table */
   bool done;
+  /* Set when the rows come from a source (review_stream.c) rather than
+   * the model of arrays: then, while a row is written, ctx.model is the
+   * model of the row's subject and ctx.summary that subject's summary. */
+  rt_review_stream_t *stream;
+  const Rectrack__V1__ReviewSummary *summary; /* the document's */
+  rt_review_totals_t totals;
+  size_t fill_row;           /* the row index the last fill was given */
+  rt_review_buf_t group_key; /* the theme of the last row written */
 } rt_review_doc_t;
+
+/* The rows table t has in the document. */
+size_t rt_review_table_rows(const rt_review_doc_t *doc,
+                            const rt_review_table_t *t);
+/* The next commitment with an indicator (HTML charts): 1 with *item and
+ * *model set, 0 after the last. doc->row is the position (arrays). */
+int rt_review_next_indicator(rt_review_doc_t *doc,
+                             const rt_review_item_t **item,
+                             const rt_review_model_t **model);
+/* The next actor (RT_REVIEW_WALK_ACTORS, by id) or source (_SOURCES) for
+ * the JSON lists: 1 with *record, 0 after the last. doc->row is the
+ * position (arrays). */
+int rt_review_next_listed(rt_review_doc_t *doc, int kind,
+                          const ProtobufCMessage **record);
+/* The totals of a model and its summary (arrays). */
+void rt_review_totals_of(const rt_review_model_t *m,
+                         const Rectrack__V1__ReviewSummary *s,
+                         rt_review_totals_t *out);
+
+/* Fills doc->cells with the row of table t at doc->row (the caller then
+ * advances doc->row), from the model or, for a streamed document, from
+ * its source in order. Returns 1 (a row), 0 (no more rows) or a negative
+ * RT_E* code. */
+int rt_review_next_row(rt_review_doc_t *doc, const rt_review_table_t *t);
+
+/* ---- streaming (review_stream.c) ---- */
+
+/* A stream over in's source (copied; the source itself is borrowed). */
+int rt_review_stream_open(const rt_review_stream_input_t *in,
+                          rt_review_stream_t **out, rt_error_t *err);
+/* The first pass: reads every subject once and works out the figures
+ * at the head of the document (*summary, owned by the stream; its lists
+ * of changes, overdue items, indicators and ids are left empty: they are
+ * walked as the document is written) and *totals. Memory: the distinct
+ * keys (themes, actors with their names, SDG targets, GCM objectives),
+ * never the records. Sets base->actors to the actors' names (owned by the
+ * stream). breakdowns (may be NULL): [0] and [1] set to the SDG and GCM
+ * rows' per-status counts (malloc'd; rt_review_ctx_t.sdg_breakdown and
+ * gcm_breakdown, which rt_review_ctx_close frees). read_figures false
+ * (CSV: a table, no figures): only reads the names and makes base the
+ * document's model; *summary stays NULL. */
+int rt_review_stream_figures(rt_review_stream_t *st, rt_review_model_t *base,
+                             bool read_figures,
+                             Rectrack__V1__ReviewSummary **summary,
+                             rt_review_totals_t *totals,
+                             rt_review_breakdown_t **breakdowns);
+/* The next row of table t in the document's order (see
+ * rt_review_next_row); sets doc->ctx to the row's subject, and back to
+ * the document's model and summary after the last row. */
+int rt_review_stream_row(rt_review_doc_t *doc, const rt_review_table_t *t);
+int rt_review_stream_indicator(rt_review_doc_t *doc,
+                               const rt_review_item_t **item,
+                               const rt_review_model_t **model);
+int rt_review_stream_listed(rt_review_doc_t *doc, int kind,
+                            const ProtobufCMessage **record);
+void rt_review_stream_free(rt_review_stream_t *stream);
 
 /* How a document format (HTML, Markdown) writes a table; the rows are
  * walked by rt_review_table_step(), the same for every format. */

@@ -18,7 +18,8 @@
 
 enum {
   S_OPEN,
-  S_CHANGES, /* members of "summary" */
+  S_BY_ACTOR, /* members of "summary" */
+  S_CHANGES,
   S_OVERDUE,
   S_INDICATORS,
   S_SDG,
@@ -86,11 +87,9 @@ static json_t *cell_value(rt_review_buf_t *scratch,
   }
 }
 
-/* One table row as an object; NULL when out of memory. */
-static json_t *row_object(rt_review_doc_t *doc, const rt_review_table_t *t,
-                          size_t row) {
-  if (t->fill(&doc->ctx, row, doc->cells) != 0)
-    return NULL;
+/* The row just filled (doc->cells) as an object; NULL when out of
+ * memory. */
+static json_t *row_object(rt_review_doc_t *doc, const rt_review_table_t *t) {
   json_t *obj = json_object();
   for (size_t c = 0; obj && c < t->column_count; c++) {
     json_t *v = cell_value(&doc->scratch, &t->columns[c], &doc->cells[c]);
@@ -102,19 +101,24 @@ static json_t *row_object(rt_review_doc_t *doc, const rt_review_table_t *t,
   return obj;
 }
 
+static json_t *status_count(rt_review_buf_t *scratch,
+                            const Rectrack__V1__StatusCount *count,
+                            const char *key_name) {
+  json_t *o = json_object();
+  if (key_name)
+    json_object_set_new(o, key_name, text_value(scratch, count->key));
+  json_object_set_new(o, "status",
+                      json_string(rt_review_status_name(count->status)));
+  json_object_set_new(o, "count", json_integer(count->count));
+  return o;
+}
+
 static json_t *status_counts(rt_review_buf_t *scratch,
                              Rectrack__V1__StatusCount *const *counts, size_t n,
                              const char *key_name) {
   json_t *array = json_array();
-  for (size_t i = 0; array && i < n; i++) {
-    json_t *o = json_object();
-    if (key_name)
-      json_object_set_new(o, key_name, text_value(scratch, counts[i]->key));
-    json_object_set_new(o, "status",
-                        json_string(rt_review_status_name(counts[i]->status)));
-    json_object_set_new(o, "count", json_integer(counts[i]->count));
-    json_array_append_new(array, o);
-  }
+  for (size_t i = 0; array && i < n; i++)
+    json_array_append_new(array, status_count(scratch, counts[i], key_name));
   return array;
 }
 
@@ -132,8 +136,9 @@ static json_t *series_array(const Rectrack__V1__IndicatorProgress *p) {
   return series;
 }
 
-/* The summary's scalars and count lists; the long lists follow as
- * streamed members (sections S_CHANGES..S_NO_INFORMATION). */
+/* The summary's scalars and count lists; by_actor (one entry per actor
+ * and status: long) and the long lists follow as streamed members
+ * (sections S_BY_ACTOR..S_NO_INFORMATION). */
 static json_t *summary_head(rt_review_doc_t *doc) {
   const Rectrack__V1__ReviewSummary *s = doc->ctx.summary;
   json_t *o = json_object();
@@ -153,10 +158,33 @@ static json_t *summary_head(rt_review_doc_t *doc) {
   json_object_set_new(
       o, "by_theme",
       status_counts(&doc->scratch, s->by_theme, s->n_by_theme, "theme"));
-  json_object_set_new(
-      o, "by_actor",
-      status_counts(&doc->scratch, s->by_actor, s->n_by_actor, "actor_id"));
   return o;
+}
+
+static int put_json(rt_review_buf_t *b, json_t *value);
+
+/* The next entries of by_actor, written as the compact dump of the whole
+ * array would write them. */
+static int json_by_actor(rt_review_doc_t *doc) {
+  const Rectrack__V1__ReviewSummary *s = doc->ctx.summary;
+  if (doc->row == 0)
+    rt_review_buf_puts(doc->out, ",\"by_actor\":[");
+  for (size_t i = 0; i < ROWS_PER_STEP && doc->row < s->n_by_actor;
+       i++, doc->row++) {
+    if (doc->row > 0)
+      rt_review_buf_puts(doc->out, ",");
+    int rc =
+        put_json(doc->out, status_count(&doc->scratch, s->by_actor[doc->row],
+                                        "actor_id"));
+    if (rc != 0)
+      return rc;
+  }
+  if (doc->row < s->n_by_actor)
+    return 0;
+  rt_review_buf_puts(doc->out, "]");
+  doc->row = 0;
+  doc->section++;
+  return 0;
 }
 
 /* Appends a value's compact text; RT_ENOMEM when it could not be built. */
@@ -200,54 +228,64 @@ static json_t *source_object(rt_review_buf_t *scratch,
   return o;
 }
 
-static size_t section_rows(rt_review_doc_t *doc) {
+/* The next row of the current array section: 1 with *value (NULL when
+ * it could not be built), 0 after the last row, or an error. */
+static int section_row(rt_review_doc_t *doc, json_t **value) {
   const section_t *sec = &sections[doc->section];
-  if (sec->table != NULL)
-    return sec->table->row_count(&doc->ctx);
-  if (doc->section == S_NO_INFORMATION)
-    return doc->ctx.summary->n_no_information_ids;
-  if (doc->section == S_ACTORS)
-    return doc->ctx.model->actor_count;
-  return doc->ctx.model->in->source_count;
-}
-
-static json_t *section_row(rt_review_doc_t *doc, size_t row) {
-  const section_t *sec = &sections[doc->section];
-  const rt_review_input_t *in = doc->ctx.model->in;
-  if (doc->section == S_INDICATORS) {
-    json_t *o = row_object(doc, sec->table, row);
-    if (o != NULL)
-      json_object_set_new(o, "measurements",
-                          series_array(doc->ctx.summary->indicators[row]));
-    return o;
+  *value = NULL;
+  if (doc->section == S_ACTORS || doc->section == S_SOURCES) {
+    const ProtobufCMessage *record = NULL;
+    int rc =
+        rt_review_next_listed(doc,
+                              doc->section == S_ACTORS ? RT_REVIEW_WALK_ACTORS
+                                                       : RT_REVIEW_WALK_SOURCES,
+                              &record);
+    if (rc <= 0)
+      return rc;
+    if (record == NULL)
+      *value = json_null();
+    else if (doc->section == S_ACTORS)
+      *value = actor_object(&doc->scratch, (const void *)record);
+    else
+      *value = source_object(&doc->scratch, (const void *)record);
+    return 1;
   }
-  if (sec->table != NULL)
-    return row_object(doc, sec->table, row);
-  if (doc->section == S_NO_INFORMATION)
-    return text_value(&doc->scratch, doc->ctx.summary->no_information_ids[row]);
-  if (doc->section == S_ACTORS)
-    return actor_object(&doc->scratch, doc->ctx.model->actors[row]);
-  return in->sources[row] ? source_object(&doc->scratch, in->sources[row])
-                          : json_null();
+  const rt_review_table_t *t =
+      sec->table ? sec->table : &rt_review_table_no_information;
+  int rc = rt_review_next_row(doc, t);
+  if (rc <= 0)
+    return rc;
+  if (doc->section == S_NO_INFORMATION) {
+    *value = text_value(&doc->scratch, doc->cells[0].text);
+    return 1;
+  }
+  *value = row_object(doc, t);
+  if (*value != NULL && doc->section == S_INDICATORS)
+    json_object_set_new(
+        *value, "measurements",
+        series_array(doc->ctx.summary->indicators[doc->fill_row]));
+  return 1;
 }
 
 /* The next batch of rows of the current array section. */
 static int json_rows(rt_review_doc_t *doc) {
-  size_t n = section_rows(doc);
   if (doc->row == 0)
     rt_review_buf_printf(doc->out, ",\n\"%s\":[", sections[doc->section].name);
-  size_t end = doc->row + ROWS_PER_STEP < n ? doc->row + ROWS_PER_STEP : n;
-  for (; doc->row < end; doc->row++) {
+  for (size_t i = 0; i < ROWS_PER_STEP; i++, doc->row++) {
+    json_t *value = NULL;
+    int rc = section_row(doc, &value);
+    if (rc < 0)
+      return rc;
+    if (rc == 0) {
+      rt_review_buf_puts(doc->out, "]");
+      doc->row = 0;
+      doc->section++;
+      return 0;
+    }
     rt_review_buf_puts(doc->out, doc->row ? ",\n" : "\n");
-    int rc = put_json(doc->out, section_row(doc, doc->row));
-    if (rc != 0)
+    if ((rc = put_json(doc->out, value)) != 0)
       return rc;
   }
-  if (doc->row < n)
-    return 0;
-  rt_review_buf_puts(doc->out, "]");
-  doc->row = 0;
-  doc->section++;
   return 0;
 }
 
@@ -262,6 +300,8 @@ int rt_review_json_step(rt_review_doc_t *doc) {
     doc->section++;
     return rc;
   }
+  if (doc->section == S_BY_ACTOR)
+    return json_by_actor(doc);
   if (doc->section == S_SUMMARY_END) {
     rt_review_buf_puts(doc->out, "}");
     doc->section++;

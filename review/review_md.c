@@ -41,8 +41,8 @@ static void md_head(rt_review_doc_t *doc) {
                        "- Overdue: %zu\n- Without information in the "
                        "period: %zu\n- Awaiting validation: %d\n\n",
                        s->recommendation_count, s->commitment_count,
-                       s->n_changes, s->n_overdue, s->n_no_information_ids,
-                       s->pending_count);
+                       doc->totals.changes, doc->totals.overdue,
+                       doc->totals.no_information, s->pending_count);
   rt_review_buf_puts(b, "## Status of all items\n\n| Status | Items |\n"
                         "| --- | ---: |\n");
   for (size_t i = 0; i < s->n_by_status; i++)

@@ -778,40 +778,46 @@ void rt_review_cell_text(const rt_review_column_t *col,
   }
 }
 
-/* True when recommendation row starts a new theme group. */
-static bool starts_theme(const rt_review_model_t *m, size_t row) {
-  return row == 0 ||
-         strcmp(m->recs[row].rec->theme, m->recs[row - 1].rec->theme) != 0;
+/* The theme of the recommendation just filled, when it starts a new
+ * group (the first row, or another theme than the row before). */
+static const char *new_theme(rt_review_doc_t *doc) {
+  const rt_review_model_t *m = doc->ctx.model;
+  const char *theme = m->recs[doc->fill_row].rec->theme;
+  if (doc->row > 0 && strcmp(rt_review_buf_str(&doc->group_key), theme) == 0)
+    return NULL;
+  rt_review_buf_reset(&doc->group_key);
+  rt_review_buf_puts(&doc->group_key, theme);
+  return theme;
 }
 
 int rt_review_table_step(rt_review_doc_t *doc, const rt_review_table_t *t,
                          bool by_theme, const rt_review_table_style_t *style) {
-  size_t n = t->row_count(&doc->ctx);
   if (doc->row == 0) {
     style->heading(doc, t);
-    if (n == 0) {
+    if (rt_review_table_rows(doc, t) == 0) {
       rt_review_buf_puts(doc->out, style->none);
       return 1;
     }
     if (!by_theme)
       style->open(doc, t);
   }
-  size_t end =
-      doc->row + style->rows_per_step < n ? doc->row + style->rows_per_step : n;
-  for (; doc->row < end; doc->row++) {
-    if (t->fill(&doc->ctx, doc->row, doc->cells) != 0)
-      return RT_ENOMEM;
-    if (by_theme && starts_theme(doc->ctx.model, doc->row))
-      style->group(doc, t, doc->ctx.model->recs[doc->row].rec->theme);
+  for (size_t i = 0; i < style->rows_per_step; i++, doc->row++) {
+    int rc = rt_review_next_row(doc, t);
+    if (rc < 0)
+      return rc;
+    if (rc == 0) {
+      rt_review_buf_puts(doc->out, style->table_end);
+      doc->row = 0;
+      return 1;
+    }
+    const char *theme = by_theme ? new_theme(doc) : NULL;
+    if (theme != NULL)
+      style->group(doc, t, theme);
     rt_review_buf_puts(doc->out, style->row_start);
     for (size_t c = 0; c < t->column_count; c++)
       if (t->columns[c].flags & RT_COL_DOC)
         style->cell(doc, &t->columns[c], &doc->cells[c]);
     rt_review_buf_puts(doc->out, style->row_end);
   }
-  if (doc->row < n)
-    return 0;
-  rt_review_buf_puts(doc->out, style->table_end);
-  doc->row = 0;
-  return 1;
+  return 0;
 }

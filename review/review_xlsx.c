@@ -36,6 +36,7 @@ struct rt_review_xlsx {
   size_t sheet; /* X_SHEETS: the one being written */
   size_t row;
   size_t indicator_row; /* Summary row of the first indicator */
+  bool sheet_started;   /* the current sheet has its header */
 };
 
 static const struct {
@@ -196,15 +197,25 @@ static void write_header(rt_review_xlsx_t *x, lxw_worksheet *ws, size_t row,
   }
 }
 
+/* Writes the next rows of t from sheet row first_row + *written on, at
+ * most max of them; *ended when the table has no more. */
 static int write_table_rows(rt_review_xlsx_t *x, lxw_worksheet *ws,
                             const rt_review_table_t *t, size_t first_row,
-                            size_t from, size_t to) {
-  for (size_t i = from; i < to; i++) {
-    if (t->fill(&x->doc->ctx, i, x->doc->cells) != 0)
-      return RT_ENOMEM;
+                            size_t *written, size_t max, bool *ended) {
+  *ended = false;
+  for (size_t i = 0; i < max; i++) {
+    int rc = rt_review_next_row(x->doc, t);
+    if (rc < 0)
+      return rc;
+    if (rc == 0) {
+      *ended = true;
+      return 0;
+    }
     for (size_t c = 0; c < t->column_count; c++)
-      write_cell(x, ws, first_row + i, (int)c, &t->columns[c],
+      write_cell(x, ws, first_row + *written, (int)c, &t->columns[c],
                  &x->doc->cells[c]);
+    (*written)++;
+    x->doc->row++;
   }
   return 0;
 }
@@ -221,10 +232,10 @@ static size_t summary_figures(rt_review_xlsx_t *x) {
     worksheet_write_string(ws, (lxw_row_t)(1 + i), 0, labels[i], NULL);
     write_date(x, ws, (size_t)(1 + i), 1, dates[i]);
   }
-  double traj[5] = {0}, implemented = 0;
-  for (size_t i = 0; i < s->n_indicators; i++)
-    if (s->indicators[i]->trajectory <= 4)
-      traj[s->indicators[i]->trajectory]++;
+  const rt_review_totals_t *n = &x->doc->totals;
+  double traj[5], implemented = 0;
+  for (size_t i = 0; i < 5; i++)
+    traj[i] = (double)n->trajectories[i];
   for (size_t i = 0; i < s->n_by_status; i++)
     if (s->by_status[i]->status == RECTRACK__V1__STATUS__STATUS_IMPLEMENTED)
       implemented += s->by_status[i]->count;
@@ -243,9 +254,9 @@ static size_t summary_figures(rt_review_xlsx_t *x) {
                      s->recommendation_count,
                      s->commitment_count,
                      implemented,
-                     (double)s->n_changes,
-                     (double)s->n_overdue,
-                     (double)s->n_no_information_ids,
+                     (double)n->changes,
+                     (double)n->overdue,
+                     (double)n->no_information,
                      traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_ACHIEVED] +
                          traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_ON_TRACK],
                      traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_OFF_TRACK],
@@ -287,9 +298,8 @@ static size_t summary_counts(rt_review_xlsx_t *x, size_t row, const char *title,
 
 static void add_indicator_chart(rt_review_xlsx_t *x, size_t i,
                                 lxw_row_t anchor) {
-  const Rectrack__V1__IndicatorProgress *p = x->doc->ctx.summary->indicators[i];
-  const rt_review_item_t *it =
-      rt_review_model_find(x->doc->ctx.model, p->commitment_id);
+  const rt_review_charted_t *charted = &x->doc->totals.charts[i];
+  const Rectrack__V1__IndicatorProgress *p = charted->progress;
   lxw_chart *chart =
       workbook_add_chart(x->wb, LXW_CHART_SCATTER_STRAIGHT_WITH_MARKERS);
   rt_review_buf_t title = {0};
@@ -308,10 +318,10 @@ static void add_indicator_chart(rt_review_xlsx_t *x, size_t i,
   lxw_chart_line dashed = {
       .color = 0x0072B2, .width = 2, .dash_type = LXW_CHART_LINE_DASH_DASH};
   chart_series_set_line(path, &dashed);
-  if (it != NULL && it->meas_count > 0) {
+  if (charted->meas_count > 0) {
     lxw_chart_series *measured = chart_add_series(chart, NULL, NULL);
-    lxw_row_t first = (lxw_row_t)(it->meas_first + 1);
-    lxw_row_t last = (lxw_row_t)(it->meas_first + it->meas_count);
+    lxw_row_t first = (lxw_row_t)(charted->meas_first + 1);
+    lxw_row_t last = (lxw_row_t)(charted->meas_first + charted->meas_count);
     chart_series_set_categories(measured, "Measurements", first, 3, last, 3);
     chart_series_set_values(measured, "Measurements", first, 4, last, 4);
     chart_series_set_name(measured, "Measured");
@@ -342,13 +352,19 @@ static int write_summary(rt_review_xlsx_t *x) {
                          "Quantified commitments", x->bold);
   write_header(x, x->summary, row++, t, false);
   x->indicator_row = row;
-  int rc = write_table_rows(x, x->summary, t, row, 0, s->n_indicators);
-  if (rc != 0)
-    return rc;
-  row += s->n_indicators + 1;
+  size_t written = 0;
+  bool ended = false;
+  while (!ended) {
+    int rc =
+        write_table_rows(x, x->summary, t, row, &written, SIZE_MAX, &ended);
+    if (rc != 0)
+      return rc;
+  }
+  x->doc->row = 0;
+  row += written + 1;
   row = summary_counts(x, row, "Theme", s->by_theme, s->n_by_theme);
   summary_counts(x, row, "Actor", s->by_actor, s->n_by_actor);
-  for (size_t i = 0; i < s->n_indicators && i < MAX_CHARTS; i++)
+  for (size_t i = 0; i < x->doc->totals.n_charts && i < MAX_CHARTS; i++)
     add_indicator_chart(x, i, (lxw_row_t)(1 + i * 18));
   return 0;
 }
@@ -357,20 +373,22 @@ static int write_summary(rt_review_xlsx_t *x) {
 static int write_sheet_batch(rt_review_xlsx_t *x) {
   const rt_review_table_t *t = data_sheets[x->sheet].table;
   lxw_worksheet *ws = x->sheets[x->sheet];
-  size_t n = t->row_count(&x->doc->ctx);
-  if (x->row == 0) {
+  if (x->row == 0 && !x->sheet_started) {
+    size_t n = rt_review_table_rows(x->doc, t);
     write_header(x, ws, 0, t, true);
     worksheet_freeze_panes(ws, 1, 0);
     worksheet_autofilter(ws, 0, 0, (lxw_row_t)n,
                          (lxw_col_t)(t->column_count - 1));
+    x->sheet_started = true;
   }
-  size_t end = x->row + ROWS_PER_STEP < n ? x->row + ROWS_PER_STEP : n;
-  int rc = write_table_rows(x, ws, t, 1, x->row, end);
+  bool ended = false;
+  int rc = write_table_rows(x, ws, t, 1, &x->row, ROWS_PER_STEP, &ended);
   if (rc != 0)
     return rc;
-  x->row = end;
-  if (x->row == n) {
+  if (ended) {
     x->row = 0;
+    x->doc->row = 0;
+    x->sheet_started = false;
     if (++x->sheet == SHEET_COUNT)
       x->stage++;
   }

@@ -9,8 +9,9 @@
  * five renderers. Calls only rt_proto (rectrack.v1 messages, rt_enum),
  * rt_error, rt_validate, rt_reference, jansson and libxlsxwriter. It knows
  * nothing of storage or the network: the caller reads the data set in one
- * consistent snapshot, hands it over as arrays of messages, and sends the
- * chunks it gets back.
+ * consistent snapshot and hands it over as arrays of messages, or as a
+ * source (callbacks over that snapshot, see rt_review_stream_new) that the
+ * renderer reads as it goes, and sends the chunks it gets back.
  *
  * Typical use by the service (one export):
  *
@@ -71,6 +72,7 @@
 #include "rectrack/v1/resources.pb-c.h"
 #include "rectrack/v1/tracker.pb-c.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -170,6 +172,127 @@ int rt_review_renderer_new(const rt_review_input_t *in,
  */
 int rt_review_renderer_next(rt_review_renderer_t *r, const uint8_t **chunk,
                             size_t *len);
+
+/* ---- streaming: the data set read as the document is rendered ----------
+ *
+ * Instead of arrays, the caller may hand the renderer a source: callbacks
+ * over one read snapshot that the caller holds for the renderer's life.
+ * The renderer then walks the records in the order the document lists
+ * them, asks for each subject's follow-ups and measurements when it
+ * reaches it, works out that subject's figures (the same code as for
+ * arrays, on a data set of one subject) and writes its rows, so that its
+ * memory is one subject's records plus one chunk of output, whatever the
+ * size of the data set. The figures that head the document come from a
+ * first pass over the same source (when rt_review_stream_new() is
+ * called; a CSV table has none), which keeps the distinct keys (themes,
+ * actors with their names, SDG targets, GCM objectives), never the
+ * records. The document is byte for byte the one the arrays of the same
+ * snapshot give, in every format.
+ */
+
+/* What the renderer asks a source to walk. */
+typedef enum rt_review_walk_kind {
+  /* Recommendations whose theme is walk.theme, in id order (R2 before
+   * R10); theme "": those without a theme. */
+  RT_REVIEW_WALK_THEME = 1,
+  /* Every commitment, in id order. */
+  RT_REVIEW_WALK_COMMITMENTS,
+  /* Follow-ups whose as_of lies in [walk.from_date, walk.to_date]
+   * (from_date "": no lower bound), by as_of then revision. */
+  RT_REVIEW_WALK_PERIOD,
+  /* Every recommendation, in id order. */
+  RT_REVIEW_WALK_RECOMMENDATIONS,
+  /* Recommendations and commitments whose due date is before
+   * walk.before, by due date; on the same date recommendations first,
+   * each kind in id order. */
+  RT_REVIEW_WALK_DUE,
+  /* Every actor, by id (byte order); every source, in an order of the
+   * source's that stays the same for the snapshot. Record: an Actor or a
+   * Source. */
+  RT_REVIEW_WALK_ACTORS,
+  RT_REVIEW_WALK_SOURCES,
+  /* The themes added at run time (Theme), for their titles; any order. */
+  RT_REVIEW_WALK_ADDED_THEMES,
+} rt_review_walk_kind_t;
+
+typedef struct rt_review_walk {
+  rt_review_walk_kind_t kind;
+  const char *theme;
+  const char *from_date, *to_date;
+  const char *before;
+} rt_review_walk_t;
+
+/*
+ * A data source, implemented by the caller over one consistent snapshot.
+ * Walks may include archived records (the renderer skips them). Every
+ * follow-up has subject_id set and every measurement commitment_id.
+ * Callbacks return 0 (or 1 where said) on success and a negative RT_E*
+ * code on failure, which the renderer returns as it is. Everything a
+ * callback hands out stays valid and unchanged until the next release();
+ * the renderer calls release() after each subject, so that a source may
+ * free what it handed out then (an arena reset).
+ */
+typedef struct rt_review_source {
+  void *data; /* passed to every callback */
+  /* The distinct themes of the recommendations, any order; "" among them
+   * when some have no theme (or when the source cannot tell: then the
+   * walk of "" may be empty). */
+  int (*themes)(void *data, const char *const **themes, size_t *n);
+  /* Starts a walk, ending the one before. */
+  int (*open)(void *data, const rt_review_walk_t *walk);
+  /* The next record of the walk: 1 with *record set (a Recommendation,
+   * Commitment, FollowUp, Actor, Source or Theme as the walk says), 0 at
+   * its end. */
+  int (*next)(void *data, const ProtobufCMessage **record);
+  /* One subject's follow-ups (every date, any order). */
+  int (*follow_ups)(void *data, const char *subject_id,
+                    Rectrack__V1__FollowUp *const **follow_ups, size_t *n);
+  /* One commitment's measurements (every date, any order). */
+  int (*measurements)(void *data, const char *commitment_id,
+                      Rectrack__V1__Measurement *const **measurements,
+                      size_t *n);
+  /* The recommendation or commitment with id: *record set, or NULL when
+   * there is none. */
+  int (*subject)(void *data, const char *id, const ProtobufCMessage **record);
+  /* Everything handed out so far may be freed. */
+  void (*release)(void *data);
+} rt_review_source_t;
+
+/* The period of a streamed review and its source (borrowed: it must stay
+ * valid while the renderer is alive). Dates as in rt_review_input_t. */
+typedef struct rt_review_stream_input {
+  const char *from_date;
+  const char *to_date;
+  const char *as_of;
+  uint64_t revision;
+  const rt_review_source_t *source;
+} rt_review_stream_input_t;
+
+/*
+ * Starts an export rendered from a source, and runs its first pass (the
+ * figures; O(subjects) time, so call it where a long step is fine: the
+ * service calls it on a worker). Returns 0 with *out set (use it as any
+ * renderer: rt_review_renderer_next, rt_review_renderer_free), RT_EINVAL
+ * (bad format, table or dates; err->field says which), RT_ENOMEM or the
+ * source's error code.
+ */
+int rt_review_stream_new(const rt_review_stream_input_t *in,
+                         rt_review_format_t format, const char *table,
+                         rt_review_renderer_t **out, rt_error_t *err);
+
+/*
+ * rt_review_compute() from a source: the same summary, byte for byte,
+ * with at most max_list_items entries per list (0: all; see
+ * rt_review_input_t). A first pass over the subjects gives the figures
+ * (its memory: the distinct themes, actors, SDG targets and GCM
+ * objectives), then each list is walked in its order until it is full.
+ * Returns 0 with *out (free with rt_review_summary_free), RT_EINVAL (bad
+ * dates), RT_ENOMEM, or the source's error.
+ */
+int rt_review_compute_stream(const rt_review_stream_input_t *in,
+                             size_t max_list_items,
+                             Rectrack__V1__ReviewSummary **out,
+                             rt_error_t *err);
 
 /* Frees the renderer, its buffers and any temporary file. NULL is a no-op. */
 void rt_review_renderer_free(rt_review_renderer_t *r);

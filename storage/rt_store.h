@@ -11,8 +11,12 @@
  * Knows nothing of the network.
  *
  * Threads: one thread writes (rt_store_apply); any number of threads read,
- * each through its own rt_store_reader_t. A reader is short-lived: begin,
- * a few reads, end. Map growth waits for open readers to end.
+ * each through its own rt_store_reader_t (one thread at a time per
+ * reader; it may end on another thread than it began). Readers are
+ * short-lived (begin, a few reads, end), except a review export's, which
+ * holds its snapshot while it renders. Map growth waits for open readers
+ * to end; the writer grows the map early, when it is half full and no
+ * reader is open, so that a long snapshot seldom makes it wait.
  *
  * Memory: functions that return a message say who frees it. Pointers into
  * a read transaction (rt_store_get_raw) are valid until that reader ends.
@@ -293,6 +297,66 @@ int rt_store_scan_follow_ups(rt_store_reader_t *reader, rt_store_scan_fn visit,
 int rt_store_scan_measurements(rt_store_reader_t *reader,
                                rt_store_scan_fn visit, void *data,
                                rt_error_t *err);
+
+/* ---- cursors: walks the caller advances (the review) ----------------
+ *
+ * The review renders its document as it reads, from one snapshot held for
+ * the whole export, so it walks the store record by record instead of
+ * through a callback. A cursor is valid while its reader's snapshot is
+ * open and costs no memory beyond itself: the bytes it hands out point
+ * into the snapshot. Close it with rt_store_cursor_close, before or after
+ * the reader ends (not after rt_store_close). One thread at a time. */
+typedef struct rt_store_cursor rt_store_cursor_t;
+
+/* Every record of entity in id order (numbers: R2 before R10), archived
+ * ones included. */
+int rt_store_cursor_records(rt_store_reader_t *reader, rt_entity_t entity,
+                            rt_store_cursor_t **out, rt_error_t *err);
+/* The active (not archived) recommendations or commitments whose theme is
+ * theme (not empty), in id order, through the theme index. */
+int rt_store_cursor_theme(rt_store_reader_t *reader, rt_entity_t entity,
+                          const char *theme, rt_store_cursor_t **out,
+                          rt_error_t *err);
+/* Every follow-up whose as_of lies in [from_date, to_date] (from_date ""
+ * or NULL: no lower bound), by as_of then revision, through the date
+ * index. */
+int rt_store_cursor_period(rt_store_reader_t *reader, const char *from_date,
+                           const char *to_date, rt_store_cursor_t **out,
+                           rt_error_t *err);
+/* The active recommendations or commitments whose due date is before
+ * `before` (YYYY-MM-DD), by due date then id, through the due-date
+ * index. */
+int rt_store_cursor_due(rt_store_reader_t *reader, rt_entity_t entity,
+                        const char *before, rt_store_cursor_t **out,
+                        rt_error_t *err);
+/* The next record of the walk: returns 1 with *packed and *len (the stored
+ * message, valid while the snapshot is open) and owner (the period walk:
+ * the follow-up's subject id, "R12"; the due walk: the due date; "" for
+ * the other walks), 0 at the end, or a negative RT_E* code. */
+int rt_store_cursor_next(rt_store_cursor_t *cursor, const void **packed,
+                         size_t *len, char owner[24], rt_error_t *err);
+void rt_store_cursor_close(rt_store_cursor_t *cursor); /* NULL: no-op */
+
+/* Calls visit for each distinct theme of the active recommendations or
+ * commitments, in byte order, with how many carry it (O(1) each: index
+ * counts), until visit returns non-zero (then returned); *without is set
+ * to how many active records carry no theme. */
+typedef int (*rt_store_theme_fn)(const char *theme, size_t count, void *data);
+int rt_store_themes(rt_store_reader_t *reader, rt_entity_t entity,
+                    rt_store_theme_fn visit, void *data, size_t *without,
+                    rt_error_t *err);
+/* The follow-ups of one subject ("R12", "C3") in revision order, and the
+ * measurements of one commitment in as_of order, as rt_store_scan_*
+ * (owner_id is the id given). RT_EINVAL for a malformed id; a subject
+ * without any visits nothing. */
+int rt_store_scan_subject_follow_ups(rt_store_reader_t *reader,
+                                     const char *subject_id,
+                                     rt_store_scan_fn visit, void *data,
+                                     rt_error_t *err);
+int rt_store_scan_commitment_measurements(rt_store_reader_t *reader,
+                                          const char *commitment_id,
+                                          rt_store_scan_fn visit, void *data,
+                                          rt_error_t *err);
 
 /* Change log. Calls visit for each entry with revision >= from_revision, in
  * order, until visit returns non-zero (that value is returned) or max_count

@@ -188,6 +188,8 @@ int rt_store_apply(rt_store_t *store, rt_write_op_t *ops, size_t n_ops,
     rt_error_clear(err); /* a full map that grew is no error */
   }
   store_arena_free(&arena);
+  if (rc == 0)
+    store_grow_map_early(store); /* room for writes during a long snapshot */
   if (rc != 0) {
     for (size_t i = 0; i < n_ops; i++) {
       reset_op(&ops[i]);

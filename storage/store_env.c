@@ -3,10 +3,14 @@
  * the named databases, reads the schema-version record (store_open.c
  * decides what to do with it) and clears reader slots of dead processes.
  * Readers are MDB_NOTLS read transactions that are reset and renewed rather
- * than reallocated, so a thread may use any reader. Each open snapshot holds
- * the store's grow lock shared; map growth (store_grow_map, called by the
- * writer) takes it exclusively because mdb_env_set_mapsize must not run while
- * this process has a transaction open. Backups and counts live here too.
+ * than reallocated, so a thread may use any reader. Each open snapshot is
+ * counted in the store's grow gate; map growth (store_grow_map, called by
+ * the writer) waits until none is open, because mdb_env_set_mapsize must not
+ * run while this process has a transaction open. So that a long snapshot (a
+ * review export holds one while it renders) seldom makes the writer wait,
+ * the writer also grows the map early, when more than half of it is used
+ * and no snapshot happens to be open (store_grow_map_early). Backups and
+ * counts live here too.
  */
 #include "store_internal.h"
 
@@ -147,9 +151,14 @@ int store_env_open(const char *dir, const rt_store_options_t *options,
   store->list_budget = options ? options->list_budget : 0;
   if (store->max_map_size < store->map_size)
     store->max_map_size = store->map_size;
-  if (pthread_rwlock_init(&store->grow_lock, NULL) != 0) {
+  if (pthread_mutex_init(&store->gate_lock, NULL) != 0) {
     free(store);
-    return rt_error_set(err, RT_ENOMEM, NULL, "cannot create the grow lock");
+    return rt_error_set(err, RT_ENOMEM, NULL, "cannot create the grow gate");
+  }
+  if (pthread_cond_init(&store->gate_free, NULL) != 0) {
+    pthread_mutex_destroy(&store->gate_lock);
+    free(store);
+    return rt_error_set(err, RT_ENOMEM, NULL, "cannot create the grow gate");
   }
   MDB_txn *txn = NULL;
   int rc = open_env(store, dir, options, err);
@@ -197,14 +206,15 @@ void rt_store_close(rt_store_t *store) {
     return;
   if (store->env)
     mdb_env_close(store->env);
-  pthread_rwlock_destroy(&store->grow_lock);
+  pthread_cond_destroy(&store->gate_free);
+  pthread_mutex_destroy(&store->gate_lock);
   free(store);
 }
 
 size_t rt_store_map_size(rt_store_t *store) {
-  pthread_rwlock_rdlock(&store->grow_lock);
+  pthread_mutex_lock(&store->gate_lock);
   size_t size = store->map_size;
-  pthread_rwlock_unlock(&store->grow_lock);
+  pthread_mutex_unlock(&store->gate_lock);
   return size;
 }
 
@@ -217,10 +227,21 @@ size_t rt_store_used_bytes(rt_store_t *store) {
   return ((size_t)info.me_last_pgno + 1) * stat.ms_psize;
 }
 
-/* Doubles the map (up to the maximum). Called by the writer with no write
- * transaction open; waits for open read snapshots to end. */
-int store_grow_map(rt_store_t *store, rt_error_t *err) {
-  pthread_rwlock_wrlock(&store->grow_lock);
+void store_gate_enter(rt_store_t *store) {
+  pthread_mutex_lock(&store->gate_lock);
+  store->snapshots++;
+  pthread_mutex_unlock(&store->gate_lock);
+}
+
+void store_gate_leave(rt_store_t *store) {
+  pthread_mutex_lock(&store->gate_lock);
+  if (--store->snapshots == 0)
+    pthread_cond_broadcast(&store->gate_free);
+  pthread_mutex_unlock(&store->gate_lock);
+}
+
+/* Doubles the map; the caller holds gate_lock and no snapshot is open. */
+static int double_map(rt_store_t *store, rt_error_t *err) {
   int rc = 0;
   if (store->map_size >= store->max_map_size) {
     rc = rt_error_set(err, RT_ENOSPC, NULL,
@@ -236,14 +257,39 @@ int store_grow_map(rt_store_t *store, rt_error_t *err) {
     if (rc == 0)
       store->map_size = size;
   }
-  pthread_rwlock_unlock(&store->grow_lock);
   return rc;
+}
+
+/* Doubles the map (up to the maximum). Called by the writer with no write
+ * transaction open; waits for open read snapshots to end. New snapshots
+ * are not held back meanwhile: a long one then delays only the writer,
+ * never the other readers. */
+int store_grow_map(rt_store_t *store, rt_error_t *err) {
+  pthread_mutex_lock(&store->gate_lock);
+  while (store->snapshots > 0)
+    pthread_cond_wait(&store->gate_free, &store->gate_lock);
+  int rc = double_map(store, err);
+  pthread_mutex_unlock(&store->gate_lock);
+  return rc;
+}
+
+void store_grow_map_early(rt_store_t *store) {
+  size_t used = rt_store_used_bytes(store);
+  if (used == 0)
+    return;
+  pthread_mutex_lock(&store->gate_lock);
+  if (store->snapshots == 0 && used > store->map_size / 2 &&
+      store->map_size < store->max_map_size)
+    (void)double_map(store, NULL);
+  pthread_mutex_unlock(&store->gate_lock);
 }
 
 /* Another process grew the map (MDB_MAP_RESIZED): adopt its size. Like
  * growth, this needs no transaction open in this process. */
 int store_adopt_map_size(rt_store_t *store, rt_error_t *err) {
-  pthread_rwlock_wrlock(&store->grow_lock);
+  pthread_mutex_lock(&store->gate_lock);
+  while (store->snapshots > 0)
+    pthread_cond_wait(&store->gate_free, &store->gate_lock);
   const char *adopting = "adopting the new map size";
   int rc = store_mdb_error(mdb_env_set_mapsize(store->env, 0), err, adopting);
   MDB_envinfo info;
@@ -251,7 +297,7 @@ int store_adopt_map_size(rt_store_t *store, rt_error_t *err) {
     rc = store_mdb_error(mdb_env_info(store->env, &info), err, adopting);
   if (rc == 0)
     store->map_size = info.me_mapsize;
-  pthread_rwlock_unlock(&store->grow_lock);
+  pthread_mutex_unlock(&store->gate_lock);
   return rc;
 }
 
@@ -261,7 +307,7 @@ static int begin_snapshot(rt_store_reader_t *reader, bool renew,
                           rt_error_t *err) {
   rt_store_t *store = reader->store;
   for (int attempt = 0;; attempt++) {
-    pthread_rwlock_rdlock(&store->grow_lock);
+    store_gate_enter(store);
     int rc = store_mdb_error(
         renew ? mdb_txn_renew(reader->txn)
               : mdb_txn_begin(store->env, NULL, MDB_RDONLY, &reader->txn),
@@ -270,7 +316,7 @@ static int begin_snapshot(rt_store_reader_t *reader, bool renew,
       reader->active = true;
       return 0;
     }
-    pthread_rwlock_unlock(&store->grow_lock);
+    store_gate_leave(store);
     if (rc == STORE_EMAPRESIZED && attempt > 0)
       return rt_error_set(err, RT_EBUSY, NULL,
                           "storage: starting a read snapshot: the map keeps "
@@ -304,7 +350,7 @@ void rt_store_reader_reset(rt_store_reader_t *reader) {
     return;
   mdb_txn_reset(reader->txn);
   reader->active = false;
-  pthread_rwlock_unlock(&reader->store->grow_lock);
+  store_gate_leave(reader->store);
 }
 
 int rt_store_reader_renew(rt_store_reader_t *reader, rt_error_t *err) {
@@ -383,12 +429,12 @@ int rt_store_backup(rt_store_t *store, const char *dir, rt_error_t *err) {
                       "backup directory %s already holds a data file", dir);
     goto done;
   }
-  /* The copy runs its own read transaction: hold the grow lock shared so
+  /* The copy runs its own read transaction: count it in the grow gate so
    * the map is not resized under it. */
-  pthread_rwlock_rdlock(&store->grow_lock);
+  store_gate_enter(store);
   rc = store_mdb_error(mdb_env_copy2(store->env, dir, MDB_CP_COMPACT), err,
                        "writing the backup");
-  pthread_rwlock_unlock(&store->grow_lock);
+  store_gate_leave(store);
   if (rc != 0)
     goto done;
   /* The copy holds every record: readable by its owner only, like the

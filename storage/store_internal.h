@@ -86,10 +86,15 @@ struct rt_store {
   MDB_dbi rec_words, com_words;
   MDB_dbi rec_word_lists, com_word_lists;
   MDB_dbi themes; /* slug -> packed Theme (added at run time) */
-  /* Readers hold it shared while their snapshot is open; map growth holds
-   * it exclusively, since mdb_env_set_mapsize needs no open transaction in
-   * this process. */
-  pthread_rwlock_t grow_lock;
+  /* The grow gate: open snapshots are counted (snapshots, under
+   * gate_lock), and map growth waits until none is open, since
+   * mdb_env_set_mapsize needs no open transaction in this process. A
+   * count, not a read-write lock, because a snapshot may end on another
+   * thread than the one that began it (a review export's steps run on
+   * whichever worker is free), which a pthread_rwlock_t does not allow. */
+  pthread_mutex_t gate_lock;
+  pthread_cond_t gate_free; /* signalled when snapshots drops to 0 */
+  unsigned snapshots;
   size_t map_size;
   size_t max_map_size;
   size_t list_budget; /* rt_store_options_t.list_budget; 0: default */
@@ -98,7 +103,7 @@ struct rt_store {
 struct rt_store_reader {
   rt_store_t *store;
   MDB_txn *txn;
-  bool active; /* snapshot open (and grow_lock held shared) */
+  bool active; /* snapshot open (and counted in the grow gate) */
 };
 
 /* Index tags: the first byte of an index key, then the value. The keys
@@ -281,6 +286,16 @@ int store_meta_put_u64(MDB_txn *txn, rt_store_t *store, const char *name,
  * Returns 0, RT_ENOSPC (the maximum is reached) or a store_mdb_error
  * code. */
 int store_grow_map(rt_store_t *store, rt_error_t *err);
+/* Doubles the map ahead of need when more than half of it is in use and
+ * no snapshot is open at that moment; otherwise does nothing. The writer
+ * calls it after each commit, so that a long snapshot (a review export)
+ * finds room for the writes made while it is open, rather than the writer
+ * waiting for it to end. Best effort: errors are dropped (the next full
+ * map grows the ordinary way). */
+void store_grow_map_early(rt_store_t *store);
+/* Counts a snapshot in (waiting while the map grows) and out. */
+void store_gate_enter(rt_store_t *store);
+void store_gate_leave(rt_store_t *store);
 /* Takes over a map size another process set (after STORE_EMAPRESIZED).
  * Returns 0 or a store_mdb_error code. */
 int store_adopt_map_size(rt_store_t *store, rt_error_t *err);

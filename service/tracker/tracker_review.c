@@ -4,19 +4,21 @@
  *
  * The loop thread only decodes the request and checks its dates; the rest
  * runs on libuv's thread pool (uv_queue_work), one step at a time per
- * call, apart from the reader threads that serve lists. The first step
- * opens a read snapshot of its own, reads the data set the review needs
- * with one walk over each table (rt_store_scan*: every source, actor,
- * recommendation, commitment, follow-up and measurement, archived ones
- * included: review/ decides what counts), unpacked into an arena of the
- * data set's own, and ends the snapshot at once (map growth waits for
- * open readers). It then computes the summary, or starts the renderer and
- * renders the first pieces. Each later step renders up to RT_BATCH_CHUNKS
- * pieces of at most 64 KiB; back on the loop they are sent, and the next
- * step is queued at once, or once the client has read its queue down
- * (rt_call_on_drain) when more than RT_EXPORT_HIGH_WATER bytes wait.
- * When the call is over the data set is freed on a worker and the memory
- * handed back to the system (malloc_trim).
+ * call, apart from the reader threads that serve lists. Nothing reads the
+ * whole data set into memory: the review library walks the store through
+ * a source (tracker_review_source.c) over one read snapshot, a subject at
+ * a time. A summary's first and only step opens the snapshot, computes
+ * (rt_review_compute_stream) and ends it. An export's first step opens
+ * the snapshot it then holds until its document is complete (so the
+ * document is of one revision however long the client takes; see
+ * docs/operations.md for what a long snapshot means for the data file),
+ * starts the renderer, whose first pass over the subjects gives the
+ * figures, and renders the first pieces. Each later step renders up to
+ * RT_BATCH_CHUNKS pieces of at most 64 KiB; back on the loop they are
+ * sent, and the next step is queued at once, or once the client has read
+ * its queue down (rt_call_on_drain) when more than RT_EXPORT_HIGH_WATER
+ * bytes wait. When the call is over the snapshot ends and what the steps
+ * built is freed on a worker and handed back to the system (malloc_trim).
  *
  * A summary lists at most RT_SUMMARY_LIST_MAX entries per list (its
  * *_count fields count them all), so its reply stays small whatever the
@@ -39,6 +41,7 @@
  * empty means "since the beginning"; as_of defaults to to_date.
  */
 #include "tracker_call.h"
+#include "tracker_review_source.h"
 
 #include "rt_review.h"
 
@@ -59,171 +62,6 @@
  * RESOURCE_EXHAUSTED. */
 #define RT_EXPORTS_AT_ONCE 2
 #define RT_EXPORTS_WAITING 8
-
-/* A growable array of pointers in the job's arena. A grown array leaves
- * its old items in the arena until the job ends: at most as much again
- * as the final array. */
-typedef struct ptr_vec {
-  void **items;
-  size_t len, cap;
-} ptr_vec_t;
-
-static int vec_push(tracker_arena_t *arena, ptr_vec_t *vec, void *item) {
-  if (vec->len == vec->cap) {
-    size_t cap = vec->cap ? vec->cap * 2 : 64;
-    void **items = tracker_arena_alloc(arena, cap * sizeof *items);
-    if (items == NULL)
-      return RT_ENOMEM;
-    if (vec->len > 0)
-      memcpy(items, vec->items, vec->len * sizeof *items);
-    vec->items = items;
-    vec->cap = cap;
-  }
-  vec->items[vec->len++] = item;
-  return 0;
-}
-
-/* The data set: every record the review reads, unpacked (protobuf-c
- * with the allocator of an arena of its own, so one bump allocation per
- * field and one free for all), and arrays of pointers to them in the same
- * arena. Records are never changed once unpacked, except for the id a
- * measurement or follow-up belongs to, filled from its key where the
- * stored message lacks it. */
-typedef struct dataset {
-  tracker_arena_t *arena; /* NULL until loaded; freed by dataset_free */
-  ptr_vec_t sources, actors, recommendations, commitments, follow_ups,
-      measurements;
-  /* The themes added at run time, for their titles: the store's
-   * (rt_store_themes_free). */
-  Rectrack__V1__Theme **themes;
-  size_t theme_count;
-  uint64_t revision;
-} dataset_t;
-
-static void dataset_free(dataset_t *data) {
-  tracker_arena_free(data->arena);
-  rt_store_themes_free(data->themes, data->theme_count);
-  *data = (dataset_t){0};
-}
-
-/* ---- the data set ---------------------------------------------------- */
-
-/* What a scan of one table collects. */
-typedef struct collector {
-  dataset_t *data;
-  ptr_vec_t *records;
-  const ProtobufCMessageDescriptor *descriptor;
-  int rc;
-} collector_t;
-
-static char *arena_strdup(tracker_arena_t *arena, const char *text) {
-  size_t len = strlen(text) + 1;
-  char *copy = tracker_arena_alloc(arena, len);
-  if (copy != NULL)
-    memcpy(copy, text, len);
-  return copy;
-}
-
-static int collect(const void *packed, size_t len, const char *owner_id,
-                   void *arg) {
-  collector_t *c = arg;
-  ProtobufCMessage *record = protobuf_c_message_unpack(
-      c->descriptor, tracker_arena_allocator(c->data->arena), len, packed);
-  if (record == NULL)
-    return c->rc = RT_ECORRUPT;
-  char **owner = NULL;
-  if (c->descriptor == &rectrack__v1__measurement__descriptor)
-    owner = &((Rectrack__V1__Measurement *)(void *)record)->commitment_id;
-  else if (c->descriptor == &rectrack__v1__follow_up__descriptor)
-    owner = &((Rectrack__V1__FollowUp *)(void *)record)->subject_id;
-  if (owner != NULL && owner_id != NULL &&
-      (*owner == NULL || (*owner)[0] == '\0') &&
-      (*owner = arena_strdup(c->data->arena, owner_id)) == NULL)
-    return c->rc = RT_ENOMEM;
-  if (vec_push(c->data->arena, c->records, record) != 0)
-    return c->rc = RT_ENOMEM;
-  return 0;
-}
-
-/* Reads the data set from reader's snapshot, on the worker that calls it:
- * one walk over each table, in the snapshot's order. */
-static int read_dataset(rt_store_reader_t *reader, dataset_t *data,
-                        rt_error_t *err) {
-  data->revision = rt_store_revision(reader);
-  const struct {
-    rt_entity_t entity; /* 0: a history table */
-    int history;        /* 1 follow-ups, 2 measurements */
-    const ProtobufCMessageDescriptor *descriptor;
-    ptr_vec_t *records;
-  } tables[] = {
-      {RT_ENTITY_SOURCE, 0, &rectrack__v1__source__descriptor, &data->sources},
-      {RT_ENTITY_ACTOR, 0, &rectrack__v1__actor__descriptor, &data->actors},
-      {RT_ENTITY_RECOMMENDATION, 0, &rectrack__v1__recommendation__descriptor,
-       &data->recommendations},
-      {RT_ENTITY_COMMITMENT, 0, &rectrack__v1__commitment__descriptor,
-       &data->commitments},
-      {0, 1, &rectrack__v1__follow_up__descriptor, &data->follow_ups},
-      {0, 2, &rectrack__v1__measurement__descriptor, &data->measurements},
-  };
-  int rc = 0;
-  for (size_t i = 0; rc == 0 && i < sizeof tables / sizeof tables[0]; i++) {
-    collector_t c = {data, tables[i].records, tables[i].descriptor, 0};
-    rc = tables[i].history == 1
-             ? rt_store_scan_follow_ups(reader, collect, &c, err)
-         : tables[i].history == 2
-             ? rt_store_scan_measurements(reader, collect, &c, err)
-             : rt_store_scan(reader, tables[i].entity, collect, &c, err);
-    if (c.rc != 0)
-      rc = rt_error_set(err, c.rc, NULL,
-                        c.rc == RT_ENOMEM
-                            ? "out of memory reading the review data set"
-                            : "storage: a stored %s does not decode",
-                        tables[i].descriptor->short_name);
-  }
-  if (rc == 0)
-    rc = rt_store_list_themes(reader, &data->themes, &data->theme_count, err);
-  return rc;
-}
-
-/* Reads the data set in a read snapshot of its own. The snapshot lives
- * only while the records are unpacked: map growth waits for open
- * readers, so none is kept while the review is computed or rendered. */
-static int load_dataset(rt_store_t *store, dataset_t *data, rt_error_t *err) {
-  data->arena = tracker_arena_new(1u << 20);
-  if (data->arena == NULL)
-    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
-  rt_store_reader_t *reader = NULL;
-  int rc = rt_store_reader_begin(store, &reader, err);
-  if (rc == 0)
-    rc = read_dataset(reader, data, err);
-  rt_store_reader_end(reader);
-  return rc;
-}
-
-static void fill_input(rt_review_input_t *in, const dataset_t *data,
-                       const char *from, const char *to, const char *as_of) {
-  memset(in, 0, sizeof *in);
-  in->from_date = from;
-  in->to_date = to;
-  in->as_of = as_of;
-  in->revision = data->revision;
-  in->recommendations =
-      (Rectrack__V1__Recommendation *const *)data->recommendations.items;
-  in->recommendation_count = data->recommendations.len;
-  in->commitments = (Rectrack__V1__Commitment *const *)data->commitments.items;
-  in->commitment_count = data->commitments.len;
-  in->follow_ups = (Rectrack__V1__FollowUp *const *)data->follow_ups.items;
-  in->follow_up_count = data->follow_ups.len;
-  in->measurements =
-      (Rectrack__V1__Measurement *const *)data->measurements.items;
-  in->measurement_count = data->measurements.len;
-  in->actors = (Rectrack__V1__Actor *const *)data->actors.items;
-  in->actor_count = data->actors.len;
-  in->sources = (Rectrack__V1__Source *const *)data->sources.items;
-  in->source_count = data->sources.len;
-  in->themes = data->themes;
-  in->theme_count = data->theme_count;
-}
 
 /* ---- one review job: GetReviewSummary or ExportReview ---------------- */
 
@@ -278,12 +116,15 @@ typedef struct review_job {
   int rc;
   bool read_failed, done;
   rt_error_t err;
-  dataset_t data;
-  rt_review_input_t in;
+  uint64_t revision; /* of the snapshot read */
   Rectrack__V1__ReviewSummary *summary;
   uint8_t *packed; /* the summary packed, for the reply and the cache */
   size_t packed_len;
   rt_review_renderer_t *renderer;
+  /* The snapshot read and the source over it: an export holds them
+   * until its document is complete. */
+  rt_store_reader_t *reader;
+  tracker_review_source_t *source;
   batch_t batch;
   /* Loop side. */
   bool sent_first;
@@ -295,11 +136,14 @@ typedef struct review_job {
 static void job_free_results(review_job_t *job) {
   rt_review_renderer_free(job->renderer);
   job->renderer = NULL;
+  tracker_review_source_free(job->source);
+  job->source = NULL;
+  rt_store_reader_end(job->reader); /* an export's snapshot ends here */
+  job->reader = NULL;
   rt_review_summary_free(job->summary);
   job->summary = NULL;
   free(job->packed);
   job->packed = NULL;
-  dataset_free(&job->data);
 }
 
 static void state_unref(struct tracker_review_state *state) {
@@ -320,9 +164,9 @@ static void job_free(review_job_t *job) {
   state_unref(state);
 }
 
-/* The data set's hundreds of megabytes go back to the system, not to a
- * worker thread's malloc arena where no later request would reuse them
- * (glibc keeps freed memory per arena). */
+/* What the review took goes back to the system, not to a worker thread's
+ * malloc arena where no later request would reuse it (glibc keeps freed
+ * memory per arena). */
 static void work_release(uv_work_t *work) {
   job_free_results(work->data);
   malloc_trim(0);
@@ -333,12 +177,11 @@ static void after_release(uv_work_t *work, int status) {
   job_free(work->data);
 }
 
-/* Frees a job whose call has ended. Freeing tens of thousands of
- * messages takes milliseconds, so a loaded data set's pages are freed on
- * a worker; the job's arena on the loop afterwards. */
+/* Frees a job whose call has ended: what a step built is freed (and the
+ * memory trimmed) on a worker, the job's arena on the loop afterwards. */
 static void job_release(review_job_t *job) {
   job->work.data = job;
-  if (job->data.arena == NULL ||
+  if ((job->renderer == NULL && job->reader == NULL && job->summary == NULL) ||
       uv_queue_work(job->loop, &job->work, work_release, after_release) != 0)
     job_free(job);
 }
@@ -364,33 +207,73 @@ static void render_batch(review_job_t *job) {
   }
 }
 
-/* Worker: the first step reads the data set, then computes the summary
- * or starts the renderer and renders the first pieces. */
+/* Worker: opens the snapshot of the job and the source over it. */
+static int open_snapshot(review_job_t *job) {
+  int rc = rt_store_reader_begin(job->store, &job->reader, &job->err);
+  if (rc == 0 && (rc = tracker_review_source_new(job->reader, &job->source)))
+    rt_error_set(&job->err, rc, NULL, "out of memory");
+  if (rc != 0) {
+    job->read_failed = true;
+    return rc;
+  }
+  job->revision = rt_store_revision(job->reader);
+  return 0;
+}
+
+static void close_snapshot(review_job_t *job) {
+  tracker_review_source_free(job->source);
+  job->source = NULL;
+  rt_store_reader_end(job->reader);
+  job->reader = NULL;
+}
+
+/* Worker: the summary, from the source over a snapshot that ends as soon
+ * as it is computed, packed for the reply and the cache. */
+static void compute_summary(review_job_t *job) {
+  if ((job->rc = open_snapshot(job)) != 0)
+    return;
+  rt_review_stream_input_t in = {
+      .from_date = job->from,
+      .to_date = job->to,
+      .as_of = job->as_of,
+      .revision = job->revision,
+      .source = tracker_review_source_get(job->source),
+  };
+  job->rc = rt_review_compute_stream(&in, RT_SUMMARY_LIST_MAX, &job->summary,
+                                     &job->err);
+  close_snapshot(job);
+  if (job->rc != 0)
+    return;
+  job->packed_len = protobuf_c_message_get_packed_size(&job->summary->base);
+  job->packed = malloc(job->packed_len ? job->packed_len : 1);
+  if (job->packed != NULL)
+    protobuf_c_message_pack(&job->summary->base, job->packed);
+  else
+    job->rc = rt_error_set(&job->err, RT_ENOMEM, NULL, "out of memory");
+}
+
+/* Worker, the first step: the summary, or for an export the snapshot it
+ * holds until its document is complete, the renderer over it and the
+ * first pieces. The renderer's first pass (the figures) runs here. */
 static void work_load(uv_work_t *work) {
   review_job_t *job = work->data;
   rt_readers_lower_priority(); /* a worker of libuv's pool: see there */
   rt_error_clear(&job->err);
-  job->rc = load_dataset(job->store, &job->data, &job->err);
-  if (job->rc != 0) {
-    job->read_failed = true;
-    return;
-  }
-  fill_input(&job->in, &job->data, job->from, job->to, job->as_of);
   if (!job->export) {
-    job->in.max_list_items = RT_SUMMARY_LIST_MAX;
-    job->rc = rt_review_compute(&job->in, &job->summary, &job->err);
-    if (job->rc == 0) {
-      job->packed_len = protobuf_c_message_get_packed_size(&job->summary->base);
-      job->packed = malloc(job->packed_len ? job->packed_len : 1);
-      if (job->packed != NULL)
-        protobuf_c_message_pack(&job->summary->base, job->packed);
-      else
-        job->rc = rt_error_set(&job->err, RT_ENOMEM, NULL, "out of memory");
-    }
+    compute_summary(job);
     return;
   }
-  job->rc = rt_review_renderer_new(&job->in, NULL, job->format, job->table,
-                                   &job->renderer, &job->err);
+  if ((job->rc = open_snapshot(job)) != 0)
+    return;
+  rt_review_stream_input_t in = {
+      .from_date = job->from,
+      .to_date = job->to,
+      .as_of = job->as_of,
+      .revision = job->revision,
+      .source = tracker_review_source_get(job->source),
+  };
+  job->rc = rt_review_stream_new(&in, job->format, job->table, &job->renderer,
+                                 &job->err);
   if (job->rc == 0)
     render_batch(job);
 }
@@ -508,7 +391,7 @@ static void reply_and_cache(review_job_t *job) {
   rt_call_reply(job->call, job->packed, job->packed_len);
   char key[40];
   cache_key(job->from, job->to, job->as_of, key);
-  cache_put(job->state, job->data.revision, key, job->packed, job->packed_len);
+  cache_put(job->state, job->revision, key, job->packed, job->packed_len);
   job->packed = NULL; /* the cache's now */
 }
 

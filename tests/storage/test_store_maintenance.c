@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static fixture_t *fx_of(void **state) { return *state; }
 
@@ -163,6 +164,78 @@ static void test_map_grows_while_readers_run(void **state) {
   pthread_join(thread, NULL);
   assert_int_equal(loop.failures, 0);
   assert_true(rt_store_map_size(fx->store) > 64 * 1024);
+}
+
+/* The data file's size over the map's, after a commit made while no
+ * snapshot was open: the writer grows the map early, so at most half of
+ * it is in use (LMDB writes the file up to its last page). */
+static double file_share_of_map(fixture_t *fx) {
+  char path[128];
+  snprintf(path, sizeof path, "%s/data.mdb", fx->dir);
+  struct stat st;
+  assert_int_equal(stat(path, &st), 0);
+  return (double)st.st_size / (double)rt_store_map_size(fx->store);
+}
+
+typedef struct writes {
+  rt_store_t *store;
+  int n;
+  pthread_mutex_t lock;
+  pthread_cond_t done_cond;
+  bool done;
+} writes_t;
+
+static void *write_some(void *data) {
+  writes_t *w = data;
+  create_many(w->store, w->n);
+  pthread_mutex_lock(&w->lock);
+  w->done = true;
+  pthread_cond_signal(&w->done_cond);
+  pthread_mutex_unlock(&w->lock);
+  return NULL;
+}
+
+static void
+test_map_grows_early_so_long_snapshots_do_not_stop_writes(void **state) {
+  fixture_t *fx = fx_of(state);
+  rt_store_options_t options = {.initial_map_bytes = 1024 * 1024};
+  rt_error_t err;
+  rt_store_close(fx->store);
+  fx_remove_tree(fx->dir);
+  assert_int_equal(rt_store_open(&fx->store, fx->dir, &options, &err), 0);
+  assert_int_equal(fx_create_actor(fx->store, "iom"), 0);
+  assert_int_equal(fx_create_actor(fx->store, "bgd"), 0);
+  assert_int_equal(fx_create_source(fx->store, "idm-2023"), 0);
+  for (int i = 0; i < 60; i++) {
+    create_many(fx->store, 10);
+    assert_true(file_share_of_map(fx) <= 0.5 + 1e-9);
+  }
+  assert_true(rt_store_map_size(fx->store) > 1024 * 1024);
+  /* A long snapshot (an export's) is open: the writes made meanwhile fit
+   * in the room grown ahead, and none waits for the snapshot to end. */
+  rt_store_reader_t *reader;
+  assert_int_equal(rt_store_reader_begin(fx->store, &reader, &err), 0);
+  writes_t w = {fx->store, 3, PTHREAD_MUTEX_INITIALIZER,
+                PTHREAD_COND_INITIALIZER, false};
+  pthread_t thread;
+  assert_int_equal(pthread_create(&thread, NULL, write_some, &w), 0);
+  struct timespec deadline;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += 60;
+  pthread_mutex_lock(&w.lock);
+  int rc = 0;
+  while (!w.done && rc == 0)
+    rc = pthread_cond_timedwait(&w.done_cond, &w.lock, &deadline);
+  bool done = w.done;
+  pthread_mutex_unlock(&w.lock);
+  rt_store_reader_end(reader); /* lets a waiting writer go on */
+  pthread_join(thread, NULL);
+  assert_true(done);
+  rt_store_counts_t counts;
+  assert_int_equal(rt_store_reader_begin(fx->store, &reader, &err), 0);
+  assert_int_equal(rt_store_count(reader, &counts, &err), 0);
+  assert_int_equal(counts.recommendations, 603);
+  rt_store_reader_end(reader);
 }
 
 static void test_backup_opens_with_the_same_records(void **state) {
@@ -466,6 +539,7 @@ int main(void) {
       T(test_tiny_map_grows_as_records_arrive),
       T(test_map_at_maximum_reports_no_space),
       T(test_map_grows_while_readers_run),
+      T(test_map_grows_early_so_long_snapshots_do_not_stop_writes),
       T(test_backup_opens_with_the_same_records),
       T(test_verifier_passes_a_sound_store),
       T(test_verifier_catches_corrupted_log_entry),
