@@ -803,7 +803,10 @@ static void check_index_entry(rt_store_reader_t *reader, store_arena_t *arena,
       value.mv_data);
   store_keyset_t keys = {0};
   store_key_t rating;
+  /* Only a specificity entry needs the rating (a walk of the commitment
+   * index): the others are the record's own. */
   if (record && entity == RT_ENTITY_RECOMMENDATION &&
+      (((const uint8_t *)key->mv_data)[0] & ~IDX_ARCHIVED) == IDX_SPECIFICITY &&
       specificity_entry(reader, (const void *)record, &rating) &&
       store_keyset_add(&keys, rating.data[0], rating.data + 1, 1) != 0)
     record = NULL; /* out of memory: say nothing rather than something wrong */

@@ -593,6 +593,18 @@ static void recommendation_facts(http_request_t *req,
   http_buf_html(b, r->due_date && r->due_date[0] ? r->due_date : "not set");
   http_buf_puts(b, "</dd>");
   link_facts(req, r);
+  if (r->specificity) {
+    /* Computed by the server (docs/api.md, "Specificity"). */
+    fact(b, "Specificity");
+    http_buf_html(b, rt_enum_label(&rectrack__v1__specificity__descriptor,
+                                   r->specificity));
+    for (size_t i = 0; i < r->n_specificity_gaps; i++) {
+      http_buf_puts(b, i == 0 ? " <span class=\"muted\">lacks: " : ", ");
+      http_buf_html(b, rt_enum_label(&rectrack__v1__specificity_gap__descriptor,
+                                     r->specificity_gaps[i]));
+    }
+    http_buf_puts(b, r->n_specificity_gaps ? "</span></dd>" : "</dd>");
+  }
   if (r->archived) {
     fact(b, "Archived");
     http_buf_puts(b, "yes: no longer followed up</dd>");

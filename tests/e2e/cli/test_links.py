@@ -229,6 +229,8 @@ class DemoLinks(rtharness.ServerTestCase):
         page = self.server.http_get("/recommendations/" + later["id"])
         body = page.body.decode("utf-8")
         self.assertIn("<dt>Builds on</dt>", body)
+        self.assertIn('<dt>Specificity</dt><dd>Medium <span class="muted">'
+                      'lacks: Indicator</span></dd>', body)
         self.assertIn('href="/recommendations/%s"' % earlier["id"], body)
         api = self.server.http_get("/api/v1/recommendations/" + earlier["id"])
         self.assertEqual(json.loads(api.body)["linkedFrom"], [
