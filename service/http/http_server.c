@@ -75,6 +75,8 @@ struct rt_http {
   unsigned max_downloads;
   atomic_uint downloads;
   http_reader_pool_t pool;
+  http_summary_cache_t summaries;
+  bool summaries_ready;
   page_series_t *pages; /* one per distinct page label, then "unknown" */
   size_t n_pages;
   rt_histogram_t *seconds[N_KINDS];
@@ -85,6 +87,9 @@ struct rt_http {
 };
 
 http_reader_pool_t *http_pool(rt_http_t *http) { return &http->pool; }
+http_summary_cache_t *http_summary_cache(rt_http_t *http) {
+  return &http->summaries;
+}
 rt_metrics_t *http_metrics(http_request_t *req) { return req->http->metrics; }
 rt_store_t *http_store(http_request_t *req) { return req->http->store; }
 
@@ -784,6 +789,11 @@ int rt_http_new(rt_http_t **out, const rt_http_options_t *options,
     rt_error_set(err, rc, NULL, "cannot register the HTTP metrics");
     goto fail;
   }
+  if ((rc = http_summary_cache_init(&http->summaries, http->metrics)) != 0) {
+    rt_error_set(err, rc, NULL, "cannot register the HTTP metrics");
+    goto fail;
+  }
+  http->summaries_ready = true;
   if (options->tls_cert_file != NULL &&
       (rc = http_tls_new(&http->tls, options->tls_cert_file,
                          options->tls_key_file, err)) != 0)
@@ -817,6 +827,8 @@ void rt_http_free(rt_http_t *http) {
     MHD_stop_daemon(http->daemon);
   }
   http_tls_free(http->tls);
+  if (http->summaries_ready)
+    http_summary_cache_close(&http->summaries);
   http_reader_pool_close(&http->pool);
   free(http->pages);
   free(http->base_path);
