@@ -69,6 +69,9 @@ build_packages=(
   chromium prometheus
   # benchmarks
   nghttp2-client
+  # the fuzz targets (-DRT_FUZZ=ON, tests/fuzz): clang, with libFuzzer and
+  # the sanitizer runtimes it links
+  clang libclang-rt-14-dev
 )
 
 if $runtime_only; then

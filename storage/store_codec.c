@@ -8,6 +8,7 @@
  * index key set, the one definition used by writes, lists and the
  * verifier alike.
  */
+#include "rt_pbwire.h"
 #include "rt_validate.h"
 #include "store_internal.h"
 
@@ -263,17 +264,37 @@ void store_date_of_ms(int64_t ms, char out[11]) {
   strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
+/* Unknown fields are dropped here, the one place that packs what is
+ * stored: a request's record may carry fields of a newer schema, or
+ * garbage protobuf-c accepted (field number 0, see rt_pbwire.h), and
+ * bytes this schema cannot read back must never reach the store. */
 int store_pack(store_arena_t *arena, const ProtobufCMessage *message,
                uint8_t **out, size_t *len, rt_error_t *err) {
-  size_t size = protobuf_c_message_get_packed_size(message);
-  uint8_t *buffer =
-      arena ? store_arena_alloc(arena, size) : malloc(size ? size : 1);
-  if (buffer == NULL)
-    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory packing a record");
-  protobuf_c_message_pack(message, buffer);
-  *out = buffer;
-  *len = size;
-  return 0;
+  store_arena_t scratch; /* the copy without unknown fields, for a malloc'd
+                            buffer */
+  store_arena_t *copies = arena;
+  int rc = 0;
+
+  if (arena == NULL) {
+    store_arena_init(&scratch);
+    copies = &scratch;
+  }
+  const ProtobufCMessage *known =
+      rt_pbwire_known_only(message, &copies->allocator);
+  size_t size = known ? protobuf_c_message_get_packed_size(known) : 0;
+  uint8_t *buffer = known == NULL ? NULL
+                    : arena       ? store_arena_alloc(arena, size)
+                                  : malloc(size ? size : 1);
+  if (buffer == NULL) {
+    rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory packing a record");
+  } else {
+    protobuf_c_message_pack(known, buffer);
+    *out = buffer;
+    *len = size;
+  }
+  if (arena == NULL)
+    store_arena_free(&scratch);
+  return rc;
 }
 
 int store_unpack(store_arena_t *arena,

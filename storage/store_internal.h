@@ -224,7 +224,9 @@ int64_t store_now_ms(void);
 void store_date_of_ms(int64_t ms, char out[11]);
 
 /* Packs a message into the arena, or (arena NULL) into a malloc'd buffer
- * the caller frees. Returns 0 or RT_ENOMEM. */
+ * the caller frees: its known fields only (rt_pbwire_known_only), so that
+ * nothing is stored, or replied, that this schema could not read back.
+ * Returns 0 or RT_ENOMEM. */
 int store_pack(store_arena_t *arena, const ProtobufCMessage *message,
                uint8_t **out, size_t *len, rt_error_t *err);
 /* Unpacks stored bytes into the arena (see Memory above). Returns 0,

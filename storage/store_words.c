@@ -301,9 +301,12 @@ int store_words_of_record(rt_entity_t entity, const ProtobufCMessage *record,
 int store_words_each(const store_words_t *words,
                      int (*visit)(const char *word, size_t len, void *data),
                      void *data) {
+  /* No words: text is NULL, and NULL + 0 is undefined in C. */
+  if (words->text == NULL)
+    return 0;
   const char *at = words->text, *end = words->text + words->len;
-  while (at != NULL && at < end) {
-    const char *word = at + 1; /* after the space */
+  while (at != NULL && at < end) { /* at is NULL after the last word */
+    const char *word = at + 1;     /* after the space */
     const char *next = memchr(word, ' ', (size_t)(end - word));
     size_t len = (size_t)((next ? next : end) - word);
     int rc = visit(word, len, data);
@@ -316,6 +319,8 @@ int store_words_each(const store_words_t *words,
 
 bool store_words_have_prefix(const void *list, size_t list_len,
                              const char *term, size_t term_len) {
+  if (list == NULL)
+    return false;
   const char *at = list, *end = (const char *)list + list_len;
   while (at < end) {
     const char *hit = memmem(at, (size_t)(end - at), term, term_len);
@@ -360,13 +365,13 @@ typedef struct entry_writer {
 
 static int write_entry(const char *word, size_t len, void *data) {
   entry_writer_t *w = data;
-  if (w->skip != NULL) {
+  if (w->skip != NULL && w->skip->text != NULL) {
     char spaced[STORE_WORD_MAX + 2];
     spaced[0] = ' ';
     memcpy(spaced + 1, word, len);
     /* in the other list as a whole word: followed by a space or the end */
     const char *at = w->skip->text, *end = at + w->skip->len;
-    while (at != NULL && at < end) {
+    while (at < end) {
       const char *hit = memmem(at, (size_t)(end - at), spaced, len + 1);
       if (hit == NULL)
         break;

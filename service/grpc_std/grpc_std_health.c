@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "grpc/health/v1/health.pb-c.h"
+#include "rt_pbwire.h"
 
 #define STATUS_SERVING                                                         \
   GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
@@ -165,6 +166,13 @@ static char *request_name(rt_call_t *call, const uint8_t *request, size_t len) {
   if (message == NULL) {
     rt_call_fail(call, RT_GRPC_INVALID_ARGUMENT,
                  "HealthCheckRequest does not decode");
+    return NULL;
+  }
+  if (rt_pbwire_has_field_zero(&message->base)) {
+    grpc__health__v1__health_check_request__free_unpacked(message, NULL);
+    rt_call_fail(call, RT_GRPC_INVALID_ARGUMENT,
+                 "HealthCheckRequest holds a field numbered 0, which the "
+                 "protobuf encoding does not allow");
     return NULL;
   }
   name = strdup(message->service ? message->service : "");

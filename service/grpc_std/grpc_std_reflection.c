@@ -20,6 +20,7 @@
 
 #include "grpc/reflection/v1alpha/reflection.pb-c.h"
 #include "grpc_std_descriptor.h"
+#include "rt_pbwire.h"
 
 typedef Grpc__Reflection__V1alpha__ServerReflectionRequest request_t;
 typedef Grpc__Reflection__V1alpha__ServerReflectionResponse response_t;
@@ -248,6 +249,16 @@ static void handle_info(rt_call_t *call, const uint8_t *message, size_t len) {
   if (request == NULL) {
     rt_call_fail(call, RT_GRPC_INVALID_ARGUMENT,
                  "ServerReflectionRequest does not decode");
+    return;
+  }
+  /* The answer echoes the request: one protobuf-c lets through with a
+   * field numbered 0 would come back undecodable (rt_pbwire.h). */
+  if (rt_pbwire_has_field_zero(&request->base)) {
+    grpc__reflection__v1alpha__server_reflection_request__free_unpacked(request,
+                                                                        NULL);
+    rt_call_fail(call, RT_GRPC_INVALID_ARGUMENT,
+                 "ServerReflectionRequest holds a field numbered 0, which the "
+                 "protobuf encoding does not allow");
     return;
   }
   answer(reflection, call, request);

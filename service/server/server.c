@@ -12,6 +12,7 @@
  * and on each reload is handed to the connections (server_tls).
  */
 #include "rt_server.h"
+#include "rt_server_memory.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,6 +327,24 @@ int rt_server_listen(rt_server_t *server, const char *address,
   server_address_format(&addr, server->address, sizeof(server->address));
   server->port = server_address_port(&addr);
   return 0;
+}
+
+/* ---- memory connections (rt_server_memory.h) ----------------------------- */
+
+int rt_server_attach_memory_connection(rt_server_t *server,
+                                       rt_server_output_fn output, void *data,
+                                       rt_server_conn_t **out) {
+  *out = NULL;
+  if (server->draining)
+    return RT_EUNAVAIL;
+  if (server->conns.count >= server->options.max_connections)
+    return RT_EBUSY;
+  return server_conns_attach_memory(&server->conns, output, data, out);
+}
+
+int rt_server_conn_receive(rt_server_conn_t *conn, const uint8_t *bytes,
+                           size_t len) {
+  return server_conn_receive(conn, bytes, len);
 }
 
 static void close_listener(rt_server_t *server) {

@@ -31,6 +31,11 @@
  * - Hosts: at most max_connections_per_address per host (server_peers),
  *   trusted proxies exempt; refusals are logged at most once a second.
  * - nghttp2's own flood limits, set in session_new with the reasons.
+ *
+ * A memory connection (server_conns_attach_memory) is the same
+ * connection without its socket: server_conn_receive is its read, and
+ * conn_write_raw hands its output to a callback at once. The fuzz harness
+ * (tests/fuzz) drives the whole request path through it in process.
  */
 #include "server_conn.h"
 
@@ -234,12 +239,19 @@ static void on_write(uv_write_t *req, int status) {
   conn_flush(conn);
 }
 
-/* Hands data (ownership) to the socket as it is. */
+/* Hands data (ownership) to the socket as it is (a memory connection's
+ * to its callback, at once). */
 static int conn_write_raw(server_conn_t *conn, uint8_t *data, size_t len) {
-  write_req_t *write = malloc(sizeof(*write));
+  write_req_t *write;
   uv_buf_t buf = uv_buf_init((char *)data, (unsigned)len);
   int rc;
 
+  if (conn->memory_output != NULL) {
+    conn->memory_output(conn->memory_output_data, data, len);
+    free(data);
+    return 0;
+  }
+  write = malloc(sizeof(*write));
   if (write == NULL) {
     free(data);
     return RT_ENOMEM;
@@ -344,6 +356,8 @@ static void conn_update_reading(server_conn_t *conn) {
       !conn->doomed && !conn->input_paused && !conn->backlog &&
       conn->output_queued < conn->conns->options->max_output_buffer_bytes;
 
+  if (conn->memory_output != NULL)
+    return; /* no socket: its input is pushed (server_conn_receive) */
   if (want && !conn->reading) {
     if (uv_read_start((uv_stream_t *)&conn->tcp, on_alloc, conn_on_read) == 0)
       conn->reading = 1;
@@ -585,6 +599,32 @@ static void tls_input(server_conn_t *conn, const uint8_t *data, size_t len) {
   }
 }
 
+/* One read's bytes (from the socket, or server_conn_receive) go into the
+ * session; then what they completed runs and the answer is flushed. */
+static void conn_input(server_conn_t *conn, const uint8_t *data, size_t len) {
+  conn->bytes_read += (uint64_t)len;
+  if (conn->h2_ready && conn->conns->options->idle_timeout_ms > 0)
+    uv_timer_again(&conn->timer);
+  conn->busy = 1;
+  if (conn->tls.ssl != NULL)
+    tls_input(conn, data, len);
+  else
+    session_input(conn, data, len);
+  conn->busy = 0;
+  if (conn->closing)
+    return;
+  /* The whole buffer is parsed: what it completed runs now, except what it
+   * also reset. */
+  conn_dispatch(conn);
+  /* A full buffer means the client has more: it waits for its next turn,
+   * after every other connection had one. */
+  if (len >= sizeof(conn->conns->read_buffer)) {
+    conn->input_paused = 1;
+    server_conn_want_flush(conn);
+  }
+  conn_flush(conn);
+}
+
 static void conn_on_read(uv_stream_t *stream, ssize_t nread,
                          const uv_buf_t *buf) {
   server_conn_t *conn = stream->data;
@@ -598,27 +638,15 @@ static void conn_on_read(uv_stream_t *stream, ssize_t nread,
     server_conn_close(conn);
     return;
   }
-  conn->bytes_read += (uint64_t)nread;
-  if (conn->h2_ready && conn->conns->options->idle_timeout_ms > 0)
-    uv_timer_again(&conn->timer);
-  conn->busy = 1;
-  if (conn->tls.ssl != NULL)
-    tls_input(conn, (const uint8_t *)buf->base, (size_t)nread);
-  else
-    session_input(conn, (const uint8_t *)buf->base, (size_t)nread);
-  conn->busy = 0;
-  if (conn->closing)
-    return;
-  /* The whole buffer is parsed: what it completed runs now, except what it
-   * also reset. */
-  conn_dispatch(conn);
-  /* A full buffer means the client has more: it waits for its next turn,
-   * after every other connection had one. */
-  if ((size_t)nread == sizeof(conn->conns->read_buffer)) {
-    conn->input_paused = 1;
-    server_conn_want_flush(conn);
-  }
-  conn_flush(conn);
+  conn_input(conn, (const uint8_t *)buf->base, (size_t)nread);
+}
+
+int server_conn_receive(server_conn_t *conn, const uint8_t *bytes, size_t len) {
+  if (conn->closing || conn->doomed)
+    return RT_EIO;
+  if (len > 0)
+    conn_input(conn, bytes, len);
+  return conn->closing || conn->doomed ? RT_EIO : 0;
 }
 
 /* ---- nghttp2 session callbacks ------------------------------------------ */
@@ -878,7 +906,8 @@ void server_conn_close(server_conn_t *conn) {
   conns->closing++;
   sweep_stop_if_unused(conns);
   uv_close((uv_handle_t *)&conn->timer, conn_handle_closed);
-  uv_close((uv_handle_t *)&conn->tcp, conn_handle_closed);
+  if (conn->memory_output == NULL)
+    uv_close((uv_handle_t *)&conn->tcp, conn_handle_closed);
 }
 
 void server_conn_goaway(server_conn_t *conn) {
@@ -987,6 +1016,42 @@ int server_conns_accept(server_conns_t *conns, uv_stream_t *listener) {
                  conns->options->handshake_timeout_ms, 0);
   sweep_start(conns);
   conn_flush(conn); /* our SETTINGS, or (TLS) nothing until the handshake */
+  return 0;
+}
+
+/* Like server_conns_accept, with no socket: the timer is the only handle,
+ * and the connection is cleartext and counted under no address. */
+int server_conns_attach_memory(server_conns_t *conns,
+                               server_conn_output_fn output, void *data,
+                               server_conn_t **out) {
+  server_conn_t *conn = calloc(1, sizeof(*conn));
+  int rc;
+
+  *out = NULL;
+  if (conn == NULL)
+    return RT_ENOMEM;
+  conn->conns = conns;
+  conn->memory_output = output;
+  conn->memory_output_data = data;
+  uv_timer_init(conns->loop, &conn->timer);
+  conn->timer.data = conn;
+  conn->handles_open = 1;
+  conn->next = conns->list;
+  if (conns->list)
+    conns->list->prev = conn;
+  conns->list = conn;
+  conns->count++;
+  snprintf(conn->peer, sizeof(conn->peer), "memory");
+  rc = session_new(conn);
+  if (rc != 0) {
+    server_conn_close(conn);
+    return rc;
+  }
+  uv_timer_start(&conn->timer, on_conn_timer,
+                 conns->options->handshake_timeout_ms, 0);
+  sweep_start(conns);
+  conn_flush(conn); /* our SETTINGS */
+  *out = conn;
   return 0;
 }
 

@@ -12,8 +12,16 @@
  * own per-stream state, and it reports what happens on streams through
  * the server_stream_events_t it is given: calls point down, events come
  * up through that table, so the two layers never call each other both
- * ways. Bytes cross to the socket in two places only, conn_on_read (in)
- * and conn_write (out), where TLS wraps them.
+ * ways. Bytes cross to the socket in two places only, conn_input (in,
+ * called by conn_on_read and, for a memory connection, by
+ * server_conn_receive) and conn_write (out), where TLS wraps them.
+ *
+ * A memory connection (server_conns_attach_memory) is a cleartext
+ * connection without its socket, for the fuzz harness and in-process
+ * tests: its input is pushed in by server_conn_receive, one call as one
+ * read, and its output goes to a callback at once, so it is never
+ * back-pressured; everything else (session, turns, limits, timers,
+ * shutdown) is the TCP connection's.
  *
  * Work is done in turns. A read feeds at most one buffer (64 KiB) to the
  * session; the requests it completed are put on the connection's ready
@@ -50,6 +58,12 @@
 
 typedef struct server_conn server_conn_t;
 typedef struct server_conns server_conns_t;
+
+/* Where a memory connection's output goes (server_conns_attach_memory):
+ * len bytes the server would have written to the socket, borrowed for
+ * the call. It must not call back into the server. */
+typedef void (*server_conn_output_fn)(void *data, const uint8_t *bytes,
+                                      size_t len);
 
 /* A request stream as this layer sees it. The layer above allocates it
  * inside its own state (events->open), this layer links it into its
@@ -134,6 +148,10 @@ struct server_conn {
   int doomed;       /* write what is queued, then close */
   int closing;
   int handles_open;
+  /* Set on a memory connection (no socket, tcp unused): its output goes
+   * here, its input comes from server_conn_receive. */
+  server_conn_output_fn memory_output;
+  void *memory_output_data;
   server_conn_t *prev, *next;             /* every connection */
   server_conn_t *flush_prev, *flush_next; /* the flush list */
 };
@@ -191,6 +209,23 @@ void server_conns_set_tls(server_conns_t *conns, SSL_CTX *ctx);
  * checked here). Returns 0, or a negative code when the connection could
  * not be set up or was refused (it is closed again). */
 int server_conns_accept(server_conns_t *conns, uv_stream_t *listener);
+
+/* Opens a connection without a socket, for the fuzz harness and tests:
+ * bytes handed to server_conn_receive are what a client sent, and what
+ * the server would write goes to output(data, ...), synchronously from
+ * within receive or a turn. It is cleartext, whatever the listener, and
+ * counted under no address. *out is valid until the loop runs after the
+ * connection was closed. The caller checked the global connection limit.
+ * Returns 0 or RT_ENOMEM. */
+int server_conns_attach_memory(server_conns_t *conns,
+                               server_conn_output_fn output, void *data,
+                               server_conn_t **out);
+
+/* Hands bytes a client sent to a memory connection, as one read from the
+ * socket would (so at most SERVER_READ_BUFFER of them make one turn).
+ * Returns 0, or RT_EIO when the connection is closed or ending (these
+ * bytes ended it: a protocol error, or the end of its session). */
+int server_conn_receive(server_conn_t *conn, const uint8_t *bytes, size_t len);
 
 /* Closes every connection (their streams are closed first) and the shared
  * handles; released() runs as libuv lets go of each. */

@@ -31,6 +31,7 @@
 
 #include "rt_grpc.h"
 #include "rt_log.h"
+#include "rt_pbwire.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,8 +121,10 @@ static int principal_of_open_call(rt_call_t *call, const tracker_route_t *route,
 }
 
 /* Unpacks request as desc's message into a new arena (*arena, which the
- * message lives in), or fails the call (INVALID_ARGUMENT naming the type,
- * or RESOURCE_EXHAUSTED) and returns NULL with nothing left to free. */
+ * message lives in), or fails the call (INVALID_ARGUMENT naming the type
+ * and, for a field numbered 0, saying so; or RESOURCE_EXHAUSTED) and
+ * returns NULL with nothing left to free. Field number 0 is checked here
+ * because protobuf-c lets its overlong form through (rt_pbwire.h). */
 static ProtobufCMessage *decode(rt_call_t *call,
                                 const ProtobufCMessageDescriptor *desc,
                                 const uint8_t *request, size_t len,
@@ -135,12 +138,16 @@ static ProtobufCMessage *decode(rt_call_t *call,
   }
   ProtobufCMessage *message = protobuf_c_message_unpack(
       desc, tracker_arena_allocator(*arena), len, request);
-  if (message == NULL) {
-    char text[160];
-    snprintf(text, sizeof text, "request is not a valid %s", desc->name);
+  if (message == NULL || rt_pbwire_has_field_zero(message)) {
+    char text[200];
+    snprintf(text, sizeof text, "request is not a valid %s%s", desc->name,
+             message != NULL ? ": it holds a field numbered 0, which the "
+                               "protobuf encoding does not allow"
+                             : "");
     rt_call_fail(call, RT_GRPC_INVALID_ARGUMENT, text);
     tracker_arena_free(*arena);
     *arena = NULL;
+    return NULL;
   }
   return message;
 }

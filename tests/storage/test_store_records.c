@@ -343,6 +343,71 @@ static void test_commitment_indicator_is_validated(void **state) {
   assert_string_equal(op.error.field, "commitment.recommendation_ids[0]");
 }
 
+/* Fields a request's message carried that the schema does not know, one
+ * numbered 0 among them (protobuf-c lets its overlong form through and
+ * packs it back unreadably), are not stored: the records, their history
+ * and the change log read back, and the verifier finds the store sound. */
+static void test_unknown_fields_are_never_stored(void **state) {
+  rt_store_t *store = store_of(state);
+  uint8_t zero = 0;
+  uint8_t text[] = "x";
+  ProtobufCMessageUnknownField field_zero = {.tag = 0,
+                                             .wire_type =
+                                                 PROTOBUF_C_WIRE_TYPE_VARINT,
+                                             .len = 1,
+                                             .data = &zero};
+  ProtobufCMessageUnknownField newer = {
+      .tag = 99,
+      .wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+      .len = 1,
+      .data = text};
+  Rectrack__V1__Indicator ind = fx_indicator("Remittance cost", 6.0, 3.0);
+  ind.base.n_unknown_fields = 1;
+  ind.base.unknown_fields = &field_zero;
+  Rectrack__V1__Commitment com = fx_commitment("Cheaper remittances");
+  com.kind = RECTRACK__V1__COMMITMENT_KIND__COMMITMENT_KIND_QUANTIFIED_TARGET;
+  com.indicator = &ind;
+  com.base.n_unknown_fields = 1;
+  com.base.unknown_fields = &newer;
+  rt_write_op_t op = fx_op(RT_OP_CREATE_COMMITMENT, &com);
+  assert_int_equal(fx_apply(store, &op), 0);
+  Rectrack__V1__Commitment *reply =
+      rectrack__v1__commitment__unpack(NULL, op.reply_len, op.reply);
+  assert_non_null(reply);
+  assert_int_equal(reply->base.n_unknown_fields, 0);
+  assert_int_equal(reply->indicator->base.n_unknown_fields, 0);
+  protobuf_c_message_free_unpacked(&reply->base, NULL);
+  rt_write_ops_release(&op, 1);
+
+  Rectrack__V1__FollowUp fu = RECTRACK__V1__FOLLOW_UP__INIT;
+  fu.subject_id = (char *)"C1";
+  fu.status = RECTRACK__V1__STATUS__STATUS_IN_PROGRESS;
+  fu.as_of = (char *)"2025-06-30";
+  fu.base.n_unknown_fields = 1;
+  fu.base.unknown_fields = &field_zero;
+  op = fx_op(RT_OP_RECORD_FOLLOW_UP, &fu);
+  assert_int_equal(fx_apply(store, &op), 0);
+  rt_write_ops_release(&op, 1);
+  Rectrack__V1__Measurement m = RECTRACK__V1__MEASUREMENT__INIT;
+  m.commitment_id = (char *)"C1";
+  m.value = 5.5;
+  m.as_of = (char *)"2025-06-30";
+  m.base.n_unknown_fields = 1;
+  m.base.unknown_fields = &field_zero;
+  op = fx_op(RT_OP_RECORD_MEASUREMENT, &m);
+  assert_int_equal(fx_apply(store, &op), 0);
+  rt_write_ops_release(&op, 1);
+
+  Rectrack__V1__Commitment *got = fx_get_commitment(store, "C1");
+  assert_non_null(got);
+  assert_int_equal(got->base.n_unknown_fields, 0);
+  assert_non_null(got->indicator);
+  assert_int_equal(got->indicator->base.n_unknown_fields, 0);
+  assert_int_equal(got->status, RECTRACK__V1__STATUS__STATUS_IN_PROGRESS);
+  protobuf_c_message_free_unpacked(&got->base, NULL);
+  fx_expect_sound(store);
+}
+
 static void test_follow_up_sets_status_and_keeps_previous(void **state) {
   rt_store_t *store = store_of(state);
   Rectrack__V1__Recommendation rec = fx_recommendation("Followed");
@@ -445,6 +510,8 @@ int main(void) {
           test_update_of_missing_record_is_not_found, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_references_must_exist, fx_setup,
                                       fx_teardown),
+      cmocka_unit_test_setup_teardown(test_unknown_fields_are_never_stored,
+                                      fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_recommendation_fields_are_validated,
                                       fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(
