@@ -215,6 +215,8 @@ rt_store_t *http_store(http_request_t *req);
  * caller answers 429). http_download_end gives it back. */
 bool http_download_begin(rt_http_t *http);
 void http_download_end(rt_http_t *http);
+/* --http-timeout: seconds an idle connection is kept. */
+unsigned http_idle_timeout(rt_http_t *http);
 
 /* Sets an error detail on req->err and returns code (like
  * rt_error_set). */

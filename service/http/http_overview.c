@@ -383,6 +383,8 @@ int http_page_downloads(http_request_t *req) {
 
 typedef struct download {
   rt_http_t *http;
+  struct MHD_Connection *conn;
+  bool untimed; /* the idle timeout is off while nothing can be sent */
   rt_store_reader_t *reader; /* the snapshot, held until the end */
   review_source_t *source;   /* its public view, read by the renderer */
   char from[11], to[11];
@@ -436,6 +438,13 @@ static ssize_t download_read(void *cls, uint64_t pos, char *buf, size_t max) {
       end_reading(d);
       release_slot(d);
     }
+  }
+  if (d->untimed) {
+    /* the first bytes: from now on a client that does not read is idle
+     * again (setting a timeout after none restarts its timer) */
+    d->untimed = false;
+    MHD_set_connection_option(d->conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                              http_idle_timeout(d->http));
   }
   size_t n = d->len - d->offset < max ? d->len - d->offset : max;
   memcpy(buf, d->chunk + d->offset, n);
@@ -511,6 +520,15 @@ int http_page_download(http_request_t *req) {
   if (rc != 0) {
     download_free(d);
     return rc;
+  }
+  if (downloads[i].format == RT_REVIEW_XLSX) {
+    /* The workbook is complete before its first byte can be sent (its
+     * build takes minutes at a few hundred thousand records); the
+     * connection is not idle meanwhile, so the idle timeout must not end
+     * it. It is back in force with the first bytes. */
+    d->conn = req->conn;
+    d->untimed = MHD_set_connection_option(
+                     req->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u) == MHD_YES;
   }
   req->res.stream = response;
   req->res.status = 200;

@@ -73,6 +73,7 @@ struct rt_http {
   char *base_path; /* "" or "/tracker" */
   char address[80];
   unsigned max_downloads;
+  unsigned timeout_s; /* of an idle connection */
   atomic_uint downloads;
   http_reader_pool_t pool;
   http_summary_cache_t summaries;
@@ -116,6 +117,8 @@ bool http_download_begin(rt_http_t *http) {
   rt_gauge_add(http->active_downloads, 1);
   return true;
 }
+
+unsigned http_idle_timeout(rt_http_t *http) { return http->timeout_s; }
 
 void http_download_end(rt_http_t *http) {
   atomic_fetch_sub(&http->downloads, 1);
@@ -778,6 +781,7 @@ int rt_http_new(rt_http_t **out, const rt_http_options_t *options,
   http->metrics = options->metrics;
   http->max_downloads =
       options->max_downloads ? options->max_downloads : DEFAULT_MAX_DOWNLOADS;
+  http->timeout_s = options->timeout_s ? options->timeout_s : DEFAULT_TIMEOUT_S;
   http->base_path = strdup(options->base_path ? options->base_path : "");
   unsigned threads = options->threads ? options->threads : DEFAULT_THREADS;
   if (http->base_path == NULL ||
