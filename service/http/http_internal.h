@@ -163,6 +163,7 @@ struct http_request {
   const char *id;   /* the path's last segment for an id route */
   const char *base; /* the base path, "" or "/tracker" */
   const http_route_t *route;
+  bool head; /* HEAD: the answer's body is never read */
   http_format_t format;
   http_params_t params;
   /* The snapshot, from http_read_begin until the server ends it. */

@@ -521,11 +521,12 @@ int http_page_download(http_request_t *req) {
     download_free(d);
     return rc;
   }
-  if (downloads[i].format == RT_REVIEW_XLSX) {
+  if (downloads[i].format == RT_REVIEW_XLSX && !req->head) {
     /* The workbook is complete before its first byte can be sent (its
      * build takes minutes at a few hundred thousand records); the
      * connection is not idle meanwhile, so the idle timeout must not end
-     * it. It is back in force with the first bytes. */
+     * it. It is back in force with the first bytes (a HEAD reads none,
+     * so it keeps its timeout). */
     d->conn = req->conn;
     d->untimed = MHD_set_connection_option(
                      req->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u) == MHD_YES;

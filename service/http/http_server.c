@@ -573,6 +573,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
   clock_gettime(CLOCK_MONOTONIC, &start);
   http_request_t req = {.http = http, .conn = conn, .base = http->base_path};
   req.path = strip_base(http, url);
+  req.head = strcmp(method, "HEAD") == 0;
   req.format = format_of(&req, req.path);
   today_utc(req.today);
   int rc = run_request(&req, method);
