@@ -286,6 +286,14 @@ const char *rt_cli_actor_name(rt_cli_t *cli, const char *id);
  * itself when no copy can be made. */
 char *rt_cli_named_actor(rt_cli_t *cli, char *id);
 void rt_cli_names_free(rt_cli_t *cli);
+/* The value of field of message as a record view shows it, with names
+ * beside the codes: "Bangladesh (bgd)" for an actor id, the theme's
+ * title, the source's title and date, each SDG target's label and each
+ * GCM objective's title (one per line). A malloc'd string the caller
+ * frees, or NULL when the field is not one that names something (or is
+ * empty): then the plain value is shown. */
+char *rt_cli_named_field(rt_cli_t *cli, const ProtobufCMessage *message,
+                         const char *field);
 
 /* Prints one message: "field: value" lines, a JSON object, or CSV. */
 void rt_cli_print_record(rt_cli_t *cli, const ProtobufCMessage *message);

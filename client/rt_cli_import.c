@@ -25,6 +25,7 @@
 #include "rectrack/v1/tracker.pb-c.h"
 #include "rt_dataset.h"
 #include "rt_dataset_load.h"
+#include "rt_enum.h"
 #include "rt_validate.h"
 
 #include <errno.h>
@@ -178,7 +179,7 @@ fail:
 static const char *const csv_columns[] = {
     "source_id",     "source_ref",  "title",          "text",
     "theme",         "sdg_targets", "gcm_objectives", "addressed_to",
-    "lead_actor_id", "due_date",
+    "lead_actor_id", "due_date",    "links",
 };
 #define CSV_COLUMNS (sizeof(csv_columns) / sizeof(csv_columns[0]))
 
@@ -217,7 +218,7 @@ static int map_header(problems_t *problems, const rt_cli_csv_row_t *header,
       problem(problems, header->line,
               "unknown or repeated column \"%s\" (known: source_id, "
               "source_ref, title, text, theme, sdg_targets, gcm_objectives, "
-              "addressed_to, lead_actor_id, due_date)",
+              "addressed_to, lead_actor_id, due_date, links)",
               header->fields[f]);
   }
   if (!seen[0] || !seen[2])
@@ -255,7 +256,60 @@ static int check_cell(const char *column, const char *value, rt_error_t *err) {
 static bool is_multi(const char *column) {
   return strcmp(column, "sdg_targets") == 0 ||
          strcmp(column, "gcm_objectives") == 0 ||
-         strcmp(column, "addressed_to") == 0;
+         strcmp(column, "addressed_to") == 0 || strcmp(column, "links") == 0;
+}
+
+/* One value of the links column, "echoes:R3", appended to record (a
+ * Recommendation) as a link to an existing recommendation. Returns 0, or
+ * RT_EINVAL / RT_ENOMEM with err set. */
+static int add_csv_link(const char *value, ProtobufCMessage *record,
+                        rt_error_t *err) {
+  Rectrack__V1__Recommendation *rec = (void *)record;
+  const char *colon = strchr(value, ':');
+  char kind_text[32];
+  int kind = 0;
+  size_t kind_len = colon ? (size_t)(colon - value) : 0;
+  if (colon != NULL && kind_len < sizeof kind_text) {
+    memcpy(kind_text, value, kind_len);
+    kind_text[kind_len] = '\0';
+  }
+  if (colon == NULL || kind_len >= sizeof kind_text ||
+      !rt_enum_parse(&rectrack__v1__link_kind__descriptor, kind_text, &kind))
+    return rt_error_set(err, RT_EINVAL, "links",
+                        "links: \"%.60s\" is not KIND:ID (KIND one of %s, "
+                        "e.g. echoes:R3)",
+                        value,
+                        rt_enum_choices(&rectrack__v1__link_kind__descriptor));
+  const char *target = colon + 1;
+  uint64_t number = 0;
+  if (target[0] != 'R' || rt_cli_parse_uint(target + 1, &number) != 0 ||
+      number == 0)
+    return rt_error_set(err, RT_EINVAL, "links",
+                        "links: \"%.60s\" is not a recommendation id (R1, "
+                        "R2, ...)",
+                        target);
+  for (size_t i = 0; i < rec->n_links; i++)
+    if (strcmp(rec->links[i]->recommendation_id, target) == 0)
+      return rt_error_set(err, RT_EINVAL, "links",
+                          "links: %s is linked twice; a recommendation links "
+                          "to another once",
+                          target);
+  Rectrack__V1__RecommendationLink **links =
+      realloc(rec->links, (rec->n_links + 1) * sizeof *links);
+  Rectrack__V1__RecommendationLink *link = malloc(sizeof *link);
+  char *id = strdup(target);
+  if (links != NULL)
+    rec->links = links;
+  if (links == NULL || link == NULL || id == NULL) {
+    free(link);
+    free(id);
+    return rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+  }
+  rectrack__v1__recommendation_link__init(link);
+  link->kind = kind;
+  link->recommendation_id = id;
+  rec->links[rec->n_links++] = link;
+  return 0;
 }
 
 /* Checks one cell (each ';'-separated value of a multi-valued column) and
@@ -274,7 +328,10 @@ static void apply_cell(problems_t *problems, int line, const char *column,
     if (multi && len == 0)
       continue;
     rt_error_t err = {0};
-    if (check_cell(column, value, &err) != 0)
+    if (strcmp(column, "links") == 0) {
+      if (add_csv_link(value, record, &err) != 0)
+        problem(problems, line, "%s", err.message);
+    } else if (check_cell(column, value, &err) != 0)
       problem(problems, line, "%s", err.message);
     else if (value[0] != '\0' &&
              rt_cli_set_field(record, column, value, &error) != 0)
@@ -300,6 +357,10 @@ static char *row_request_id(const rt_cli_csv_row_t *row, const int *column_of,
       if (column_of[f] == (int)c)
         value = row->fields[f];
     }
+    /* Columns added later count only when filled, so that a file without
+     * them keeps the request ids it always had. */
+    if (strcmp(csv_columns[c], "links") == 0 && value[0] == '\0')
+      continue;
     crypto_hash_sha256_update(&state, (const unsigned char *)"\x1f", 1);
     crypto_hash_sha256_update(&state, (const unsigned char *)value,
                               strlen(value));
@@ -404,11 +465,12 @@ static int check_reference(rt_cli_t *cli, problems_t *problems,
   ProtobufCMessage *found = NULL;
   rt_client_status_t status;
   request.id = (char *)id;
-  int code =
-      rt_cli_call_quiet(cli, method, &request.base,
-                        method[3] == 'S' ? &rectrack__v1__source__descriptor
-                                         : &rectrack__v1__actor__descriptor,
-                        &found, &status);
+  int code = rt_cli_call_quiet(
+      cli, method, &request.base,
+      method[3] == 'S'   ? &rectrack__v1__source__descriptor
+      : method[3] == 'R' ? &rectrack__v1__recommendation__descriptor
+                         : &rectrack__v1__actor__descriptor,
+      &found, &status);
   if (found != NULL)
     protobuf_c_message_free_unpacked(found, NULL);
   if (code == 5)
@@ -434,6 +496,10 @@ static int check_references(rt_cli_t *cli, problems_t *problems,
     for (size_t a = 0; rc == 0 && a < r->n_addressed_to; a++)
       rc = check_reference(cli, problems, "GetActor", r->addressed_to[a], line,
                            "actor");
+    for (size_t k = 0; rc == 0 && k < r->n_links; k++)
+      rc = check_reference(cli, problems, "GetRecommendation",
+                           r->links[k]->recommendation_id, line,
+                           "linked recommendation");
     if (rc != 0)
       return rc;
   }

@@ -12,6 +12,8 @@
  */
 #include "rt_cli.h"
 
+#include "rectrack/v1/resources.pb-c.h"
+
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -471,6 +473,46 @@ static void add_line(field_lines_t *lines, char *label, char *value) {
   lines->values[lines->count++] = value;
 }
 
+/* A recommendation's links and their inverse, one line per kind with the
+ * ids ("echoes: R3, R9", "echoed_by: R40"). "related" is one line both
+ * ways: a related link reads the same from either end. */
+static void collect_links(const Rectrack__V1__Recommendation *rec,
+                          field_lines_t *lines) {
+  static const char *const out_labels[] = {NULL, "echoes", "builds_on",
+                                           "supersedes", "related"};
+  static const char *const in_labels[] = {NULL, "echoed_by", "built_on_by",
+                                          "superseded_by", "related"};
+  for (int kind = 1; kind <= 4; kind++)
+    for (int inverse = 0; inverse < 2; inverse++) {
+      bool related = kind == RECTRACK__V1__LINK_KIND__LINK_KIND_RELATED;
+      if (related && inverse)
+        continue; /* written with the outgoing ones */
+      char *value = NULL;
+      size_t len = 0;
+      FILE *text = open_memstream(&value, &len);
+      if (text == NULL)
+        return;
+      for (int side = 0; side < 2; side++) {
+        if (side != inverse && !related)
+          continue;
+        size_t n = side ? rec->n_linked_from : rec->n_links;
+        Rectrack__V1__RecommendationLink **links =
+            side ? rec->linked_from : rec->links;
+        for (size_t i = 0; i < n; i++)
+          if ((int)links[i]->kind == kind)
+            fprintf(text, "%s%s", ftell(text) > 0 ? ", " : "",
+                    links[i]->recommendation_id);
+      }
+      fclose(text);
+      char *label =
+          len > 0 ? strdup(inverse ? in_labels[kind] : out_labels[kind]) : NULL;
+      if (label != NULL)
+        add_line(lines, label, value);
+      else
+        free(value);
+    }
+}
+
 /* Every non-empty field, sub-messages flattened as "indicator.unit". */
 static void collect_fields(const ProtobufCMessage *message, const char *prefix,
                            field_lines_t *lines) {
@@ -487,6 +529,9 @@ static void collect_fields(const ProtobufCMessage *message, const char *prefix,
       if (f->label != PROTOBUF_C_LABEL_REPEATED && sub != NULL &&
           asprintf(&sub_prefix, "%s.", label) >= 0)
         collect_fields(sub, sub_prefix, lines);
+      if (d == &rectrack__v1__recommendation__descriptor &&
+          strcmp(f->name, "links") == 0)
+        collect_links((const void *)message, lines);
       free(sub_prefix);
       free(label);
       continue;
@@ -534,6 +579,17 @@ static void print_fields(rt_cli_t *cli, const ProtobufCMessage *message) {
   field_lines_t lines = {0};
   size_t label_width = 0;
   collect_fields(message, "", &lines);
+  /* Names beside the codes of the record's own fields (a person reads
+   * this view; JSON and CSV keep the codes alone). */
+  for (size_t i = 0; i < lines.count; i++) {
+    char *named = strchr(lines.labels[i], '.')
+                      ? NULL
+                      : rt_cli_named_field(cli, message, lines.labels[i]);
+    if (named != NULL) {
+      free(lines.values[i]);
+      lines.values[i] = named;
+    }
+  }
   for (size_t i = 0; i < lines.count; i++) {
     size_t len = strlen(lines.labels[i]) + 1;
     label_width = len > label_width ? len : label_width;

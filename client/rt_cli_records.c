@@ -552,6 +552,9 @@ static const field_flag_t rec_filters[] = {
     {"updated-since", "updated_since_revision", V_UINT},
     {"include-archived", "include_archived", V_BOOL},
     {"pending", "pending_validation", V_BOOL},
+    {"related-to", "related_to", V_SERVER_ID},
+    {"link-kind", "link_kind", V_ENUM},
+    {"specificity", "specificity", V_ENUM},
     {NULL, NULL, 0},
 };
 static const char *const rec_required[] = {"source", "title", NULL};
@@ -636,6 +639,136 @@ RECORD_TYPE(actor, actors, actor, "Actor", true);
 RECORD_TYPE(recommendation, recommendations, rec, "Recommendation", false);
 RECORD_TYPE(commitment, commitments, commit, "Commitment", false);
 
+/* ---- links between recommendations --------------------------------------
+ */
+
+/* The link flags of `rec link`, with the kind each sets. */
+static const struct {
+  const char *flag;
+  Rectrack__V1__LinkKind kind;
+} link_flags[] = {
+    {"echoes", RECTRACK__V1__LINK_KIND__LINK_KIND_ECHOES},
+    {"builds-on", RECTRACK__V1__LINK_KIND__LINK_KIND_BUILDS_ON},
+    {"supersedes", RECTRACK__V1__LINK_KIND__LINK_KIND_SUPERSEDES},
+    {"related", RECTRACK__V1__LINK_KIND__LINK_KIND_RELATED},
+};
+#define MAX_LINKS 64 /* the server's limit of a list field */
+
+/* The links of a recommendation being changed: borrowed from the record
+ * read (current) or from the command line, never freed one by one. */
+typedef struct link_edit {
+  Rectrack__V1__RecommendationLink storage[MAX_LINKS];
+  Rectrack__V1__RecommendationLink *links[MAX_LINKS];
+  size_t n;
+} link_edit_t;
+
+static size_t find_link(const link_edit_t *edit, const char *target) {
+  for (size_t i = 0; i < edit->n; i++)
+    if (strcmp(edit->links[i]->recommendation_id, target) == 0)
+      return i;
+  return edit->n;
+}
+
+/* A link to target of kind: a new one, or the kind of the one there. */
+static int put_link(rt_cli_t *cli, link_edit_t *edit, const char *target,
+                    Rectrack__V1__LinkKind kind) {
+  size_t at = find_link(edit, target);
+  if (at == edit->n && edit->n == MAX_LINKS)
+    return rt_cli_fail(cli, RT_CLI_EXIT_INVALID, "rec link: at most %d links",
+                       MAX_LINKS);
+  if (at == edit->n) {
+    rectrack__v1__recommendation_link__init(&edit->storage[at]);
+    edit->links[edit->n++] = &edit->storage[at];
+  }
+  edit->links[at]->recommendation_id = (char *)target;
+  edit->links[at]->kind = kind;
+  return 0;
+}
+
+/* Applies the command line to the links of current: --echoes ... for
+ * link, positional ids for unlink. */
+static int edit_links(rt_cli_t *cli, const rt_args_t *args, bool unlink,
+                      const Rectrack__V1__Recommendation *current,
+                      link_edit_t *edit) {
+  edit->n = 0;
+  for (size_t i = 0; i < current->n_links && i < MAX_LINKS; i++) {
+    edit->storage[i] = *current->links[i];
+    edit->links[edit->n++] = &edit->storage[i];
+  }
+  const char *self = args->positional[0];
+  if (unlink) {
+    for (size_t i = 1; i < args->positional_count; i++) {
+      const char *target = args->positional[i];
+      size_t at = find_link(edit, target);
+      if (at == edit->n)
+        return rt_cli_fail(cli, RT_CLI_EXIT_INVALID,
+                           "rec unlink: %s does not link to %s", self, target);
+      edit->links[at] = edit->links[--edit->n];
+    }
+    return 0;
+  }
+  size_t given = 0;
+  for (size_t f = 0; f < COUNT(link_flags); f++)
+    for (size_t i = 0; i < rt_args_count(args, link_flags[f].flag); i++) {
+      const char *target = rt_args_value(args, link_flags[f].flag, i);
+      field_flag_t check = {link_flags[f].flag, "", V_SERVER_ID};
+      int rc = check_value(cli, &check, target);
+      if (rc == 0 && strcmp(target, self) == 0)
+        rc = rt_cli_fail(cli, RT_CLI_EXIT_INVALID,
+                         "--%s: a recommendation cannot link to itself",
+                         link_flags[f].flag);
+      if (rc == 0)
+        rc = put_link(cli, edit, target, link_flags[f].kind);
+      if (rc != 0)
+        return rc;
+      given++;
+    }
+  if (given == 0)
+    return rt_cli_fail(cli, RT_CLI_EXIT_USAGE,
+                       "rec link: give at least one of --echoes, --builds-on, "
+                       "--supersedes or --related");
+  return 0;
+}
+
+/* rec link / rec unlink: reads the recommendation, changes its links and
+ * updates it with the revision it read (update_mask "links"), so that the
+ * change is one log entry and a concurrent edit is never overwritten. */
+static int run_link(rt_cli_t *cli, const rt_args_t *args, bool unlink) {
+  const char *id = args->positional[0];
+  if (unlink && args->positional_count < 2)
+    return rt_cli_fail(cli, RT_CLI_EXIT_USAGE,
+                       "rec unlink: name the recommendation and the ones to "
+                       "unlink (rectrack rec unlink R40 R3)");
+  ProtobufCMessage *current = NULL;
+  int rc = get_record(cli, &rec_type, id, &current);
+  if (rc != 0)
+    return rc;
+  link_edit_t *edit = malloc(sizeof *edit);
+  uint64_t revision = 0;
+  rc = edit ? 0 : rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "out of memory");
+  if (rc == 0)
+    rc = edit_links(cli, args, unlink, (const void *)current, edit);
+  if (rc == 0)
+    rc = expected_revision(cli, args, current, &revision);
+  if (rc == 0) {
+    Rectrack__V1__Recommendation rec = RECTRACK__V1__RECOMMENDATION__INIT;
+    rec.id = (char *)id;
+    rec.links = edit->links;
+    rec.n_links = edit->n;
+    static char *mask[] = {"links"};
+    Rectrack__V1__UpdateRecommendationRequest request =
+        RECTRACK__V1__UPDATE_RECOMMENDATION_REQUEST__INIT;
+    request.recommendation = &rec;
+    request.update_mask = mask;
+    request.n_update_mask = 1;
+    request.expected_revision = revision;
+    rc = send_update(cli, &rec_type, id, &request.base, revision);
+  }
+  free(edit);
+  free_message(current);
+  return rc;
+}
+
 /* One small entry point per (type, verb) for the command table. */
 #define VERBS(prefix, type)                                                    \
   static int prefix##_add(rt_cli_t *cli, const rt_args_t *args) {              \
@@ -661,6 +794,13 @@ VERBS(rec, rec_type)
 VERBS(commit, commit_type)
 EDIT_VERBS(rec, rec_type)
 EDIT_VERBS(commit, commit_type)
+
+static int rec_link(rt_cli_t *cli, const rt_args_t *args) {
+  return run_link(cli, args, false);
+}
+static int rec_unlink(rt_cli_t *cli, const rt_args_t *args) {
+  return run_link(cli, args, true);
+}
 
 /* ---- option tables (help and completion)
  * -------------------------------------- */
@@ -747,7 +887,22 @@ static const rt_arg_spec_t rec_list_specs[] = {
     OPT("updated-since", "REV", "changed after this revision"),
     FLAG("include-archived", "include archived ones"),
     FLAG("pending", "only those with reports awaiting validation"),
+    OPT("related-to", "ID",
+        "only those that link to this recommendation (echo it, build on it, "
+        "supersede it or are related to it)"),
+    OPT("link-kind", "KIND",
+        "with --related-to: echoes, builds-on, supersedes or related"),
+    OPT("specificity", "LEVEL",
+        "only those rated low, medium or high (see rec show)"),
     OPT("limit", "N", "stop after N records"),
+    END};
+static const rt_arg_spec_t rec_link_specs[] = {
+    MULTI("echoes", "ID", "it restates this earlier recommendation"),
+    MULTI("builds-on", "ID", "it takes this one further"),
+    MULTI("supersedes", "ID",
+          "it replaces this one, which is no longer followed up by itself"),
+    MULTI("related", "ID", "it is related to this one"),
+    OPT("expect-revision", "N", "fail unless the record is at revision N"),
     END};
 
 #define COMMIT_FIELD_SPECS                                                     \
@@ -835,6 +990,13 @@ const rt_cli_command_t rt_cli_records_commands[] = {
      "rectrack rec edit R3 --due 2031-06-30 --to iom --to bgd", 1, 1},
     {"rec", "archive", rec_archive, edit_only, "ID [--expect-revision N]",
      "Archive a recommendation", "rectrack rec archive R3", 1, 1},
+    {"rec", "link", rec_link, rec_link_specs,
+     "ID [--echoes ID] [--builds-on ID] [--supersedes ID] [--related ID]",
+     "Link a recommendation to earlier ones (a link to one already linked "
+     "takes the new kind)",
+     "rectrack rec link R40 --echoes R3", 1, 1},
+    {"rec", "unlink", rec_unlink, edit_only, "ID LINKED-ID...",
+     "Remove links of a recommendation", "rectrack rec unlink R40 R3", 2, 64},
     {"commit", "add", commit_add, commit_add_specs,
      "--actor ACTOR --title TEXT [options]", "Add a commitment",
      "rectrack commit add --actor bgd --rec R3 --title \"Remittance costs to "

@@ -647,10 +647,88 @@ static void finish_keyed_item(parser_t *p, rt_dataset_item_t *item, char *key,
   item->key = key;
 }
 
-static const char *const recommendation_members[] = {
-    "key",          "source_id",     "source_ref",  "title",
-    "text",         "theme",         "sdg_targets", "gcm_objectives",
-    "addressed_to", "lead_actor_id", "due_date",    NULL};
+static const char *const recommendation_members[] = {"key",
+                                                     "source_id",
+                                                     "source_ref",
+                                                     "title",
+                                                     "text",
+                                                     "theme",
+                                                     "sdg_targets",
+                                                     "gcm_objectives",
+                                                     "addressed_to",
+                                                     "lead_actor_id",
+                                                     "due_date",
+                                                     "links",
+                                                     NULL};
+
+static bool add_reference(parser_t *p, rt_dataset_item_t *item, const char *key,
+                          const char *field, bool to_recommendation,
+                          bool to_commitment);
+
+static const char *const link_members[] = {"kind", "recommendation", NULL};
+
+/* Reads "links" ([{"kind": "echoes", "recommendation": KEY}, ...]) into
+ * rec->links, one reference per link (refs[i] is links[i]): a link names
+ * a recommendation earlier in the file by its key, or an existing one by
+ * its server id. Whether the ids exist on the server and the supersedes
+ * links close no cycle is the server's to say. */
+static void parse_links(parser_t *p, json_t *obj, const char *path,
+                        Rectrack__V1__Recommendation *rec,
+                        rt_dataset_item_t *item) {
+  char field[PATH_LEN];
+  join_path(field, path, "links");
+  json_t *links = member(obj, "links");
+  if (links == NULL)
+    return;
+  if (!json_is_array(links)) {
+    add_problem(p, field, "must be an array of {\"kind\", \"recommendation\"}");
+    return;
+  }
+  size_t n = json_array_size(links);
+  if (n > RT_MAX_LIST_LEN) {
+    add_problem(p, field, "%zu entries, at most %d allowed", n,
+                RT_MAX_LIST_LEN);
+    return;
+  }
+  rec->links = alloc_zeroed(p, (n ? n : 1) * sizeof *rec->links);
+  if (rec->links == NULL)
+    return;
+  for (size_t i = 0; i < n; i++) {
+    char at[PATH_LEN];
+    index_path(at, path, "links", i);
+    json_t *value = json_array_get(links, i);
+    if (!json_is_object(value)) {
+      add_problem(p, at, "must be an object {\"kind\", \"recommendation\"}");
+      continue;
+    }
+    check_members(p, value, at, link_members, false);
+    Rectrack__V1__RecommendationLink *link = alloc_zeroed(p, sizeof *link);
+    if (link == NULL)
+      return;
+    rectrack__v1__recommendation_link__init(link);
+    rec->links[rec->n_links++] = link;
+    link->kind =
+        get_choice(p, value, at, "kind", &rectrack__v1__link_kind__descriptor);
+    const char *key = read_string(p, value, at, "recommendation", true);
+    link->recommendation_id = dup_field(p, key ? key : "");
+    char target[PATH_LEN];
+    join_path(target, at, "recommendation");
+    for (size_t j = 0; key != NULL && j + 1 < rec->n_links; j++)
+      if (strcmp(rec->links[j]->recommendation_id, key) == 0) {
+        add_problem(p, target,
+                    "repeats links[%zu]: a recommendation links to "
+                    "another once",
+                    j);
+        key = NULL;
+      }
+    /* A reference per link keeps refs[i] and links[i] together: a bad key
+     * is reported, and the file is refused as a whole. */
+    if (key != NULL && key[0] != '\0')
+      add_reference(p, item, key, target, true, false);
+    else if (key != NULL)
+      add_problem(p, target, "is required");
+  }
+}
 
 static void parse_recommendation(parser_t *p, json_t *obj, const char *path) {
   Rectrack__V1__Recommendation *rec;
@@ -676,6 +754,7 @@ static void parse_recommendation(parser_t *p, json_t *obj, const char *path) {
   rec->due_date = get_date(p, obj, path, "due_date", false);
   rt_dataset_item_t *item =
       add_item(p, RT_DATASET_RECOMMENDATION, &request->base, path);
+  parse_links(p, obj, path, rec, item);
   finish_keyed_item(p, item, key, path);
 }
 
@@ -1322,8 +1401,9 @@ bool rt_dataset_is_ready(const rt_dataset_t *dataset, size_t index) {
 }
 
 /* The request fields reference i of item is written to (the second may be
- * NULL). A valid dataset has one reference per recommendations entry of a
- * commitment, and one for a follow-up's or measurement's subject. */
+ * NULL). A valid dataset has one reference per link of a recommendation,
+ * one per recommendations entry of a commitment, and one for a follow-up's
+ * or measurement's subject. */
 static void reference_fields(rt_dataset_item_t *item, size_t i, char ***first,
                              char ***second) {
   *first = *second = NULL;
@@ -1332,6 +1412,13 @@ static void reference_fields(rt_dataset_item_t *item, size_t i, char ***first,
     Rectrack__V1__Commitment *commitment = item->request.commitment->commitment;
     if (i < commitment->n_recommendation_ids)
       *first = &commitment->recommendation_ids[i];
+    break;
+  }
+  case RT_DATASET_RECOMMENDATION: {
+    Rectrack__V1__Recommendation *rec =
+        item->request.recommendation->recommendation;
+    if (i < rec->n_links)
+      *first = &rec->links[i]->recommendation_id;
     break;
   }
   case RT_DATASET_FOLLOW_UP:

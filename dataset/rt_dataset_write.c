@@ -162,6 +162,20 @@ static json_t *write_recommendation(writer_t *w, const void *record,
                   rec->n_addressed_to, path);
   put_string(w, obj, "lead_actor_id", rec->lead_actor_id, false, path);
   put_string(w, obj, "due_date", rec->due_date, false, path);
+  if (rec->n_links == 0)
+    return obj;
+  json_t *links = json_array();
+  for (size_t i = 0; links != NULL && i < rec->n_links; i++) {
+    json_t *link = json_object();
+    put_enum(
+        w, link, "kind",
+        rt_enum_slug(&rectrack__v1__link_kind__descriptor, rec->links[i]->kind),
+        path);
+    put_string(w, link, "recommendation", rec->links[i]->recommendation_id,
+               true, path);
+    json_array_append_new(links, link);
+  }
+  put(w, obj, "links", links, path);
   return obj;
 }
 

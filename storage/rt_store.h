@@ -36,7 +36,7 @@
  * with an older version is upgraded when it is opened (see
  * rt_store_upgrade); one written by a newer build is refused with
  * RT_EVERSION. docs/storage.md lists the versions and what each changed. */
-#define RT_STORE_SCHEMA_VERSION 5
+#define RT_STORE_SCHEMA_VERSION 6
 
 typedef struct rt_store rt_store_t;
 typedef struct rt_store_reader rt_store_reader_t;
@@ -220,6 +220,18 @@ int rt_store_get_recommendation(rt_store_reader_t *reader, const char *id,
                                 rt_error_t *err);
 int rt_store_get_commitment(rt_store_reader_t *reader, const char *id,
                             Rectrack__V1__Commitment **out, rt_error_t *err);
+
+/* The fields of a recommendation the server computes when it is read and
+ * never stores (linked_from, the inverse of the links; specificity and
+ * specificity_gaps) as protobuf wire bytes: appended to the stored record
+ * of id (rt_store_get_raw), they make the recommendation a client reads,
+ * since fields concatenate on the wire and the stored record has none of
+ * these. *out is malloc'd (free it). rt_store_get_recommendation and the
+ * recommendation lists fill the fields themselves. Errors: RT_EINVAL (not
+ * a recommendation id), RT_ENOTFOUND, RT_ECORRUPT, RT_ENOMEM, the store's
+ * read errors. */
+int rt_store_computed_packed(rt_store_reader_t *reader, const char *id,
+                             uint8_t **out, size_t *len, rt_error_t *err);
 
 /* Lists. The request is the API's; as_of/today for overdue filters is the
  * caller's "today" (YYYY-MM-DD) used when the request's as_of is empty.

@@ -11,6 +11,7 @@
  * memory is an arena reset when its child transaction ends (store_internal.h).
  */
 #include "store_ops.h"
+#include "store_specificity.h"
 
 #include <stdlib.h>
 
@@ -115,6 +116,12 @@ static int run_op(rt_store_t *store, MDB_txn *parent, store_arena_t *arena,
       .err = &op->error,
   };
   rc = dispatch(&ctx);
+  /* A recommendation's reply carries its computed fields, as a Get does. */
+  if (rc == 0 && op->reply != NULL &&
+      (op->kind == RT_OP_CREATE_RECOMMENDATION ||
+       op->kind == RT_OP_UPDATE_RECOMMENDATION))
+    rc = store_reply_add_computed(child, store, &op->reply, &op->reply_len,
+                                  &op->error);
   if (rc == 0)
     rc = store_mdb_error(mdb_txn_commit(child), &op->error, "committing an op");
   else

@@ -430,6 +430,13 @@ static int recommendation_keys(const Rectrack__V1__Recommendation *rec,
     rc = store_keyset_add_str(set, IDX_DUE, rec->due_date);
   if (rc == 0 && rec->pending_count > 0)
     rc = store_keyset_add_byte(set, IDX_PENDING, 1);
+  for (size_t i = 0; i < rec->n_links && rc == 0; i++) {
+    uint8_t value[9];
+    store_put_u64(value,
+                  store_parse_number_id(rec->links[i]->recommendation_id, 'R'));
+    value[8] = (uint8_t)rec->links[i]->kind;
+    rc = store_keyset_add(set, IDX_LINK, value, sizeof value);
+  }
   return rc;
 }
 

@@ -130,6 +130,11 @@ enum {
                             coms); absent otherwise */
   IDX_PUBLICATION = 'b', /* commitments: 1 byte, PUBLISHED or UNPUBLISHED
                             (rt_store_commitment_is_published) */
+  IDX_LINK = 'l',        /* recommendations: u64be number of the one linked
+                            to + 1 byte LinkKind (store_links.h) */
+  IDX_SPECIFICITY = 'y', /* recommendations: 1 byte Specificity, computed
+                            from the record and the commitments answering
+                            it (store_specificity.h) */
 };
 
 #define STORE_MAX_KEY 511 /* LMDB's default key size limit */

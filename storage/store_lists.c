@@ -8,8 +8,11 @@
  * conditions of the list engine (store_query.h): every filter has an
  * index.
  */
+#include "rt_enum.h"
 #include "rt_validate.h"
+#include "store_links.h"
 #include "store_query.h"
+#include "store_specificity.h"
 #include "store_validate.h"
 
 #include <stdio.h>
@@ -31,6 +34,9 @@ typedef struct subject_filter {
   int kind, trajectory;
   bool pending_validation;
   int publication; /* commitments: PUBLISHED or UNPUBLISHED only; 0: any */
+  const char *related_to; /* recommendations linking to it */
+  int link_kind;          /* with related_to: by a link of this kind */
+  int specificity;        /* recommendations rated so; 0: any */
 } subject_filter_t;
 
 static bool set(const char *value) { return value && value[0]; }
@@ -76,6 +82,41 @@ static int check_subject_filter(const subject_filter_t *f, rt_error_t *err) {
   if (rc == 0)
     rc = store_validate_enum(&rectrack__v1__publication__descriptor,
                              f->publication, true, "publication", err);
+  if (rc == 0 && set(f->related_to) &&
+      store_parse_number_id(f->related_to, 'R') == 0)
+    rc = rt_error_set(err, RT_EINVAL, "related_to",
+                      "related_to: '%.80s' is not a recommendation id",
+                      f->related_to);
+  if (rc == 0)
+    rc = store_validate_enum(&rectrack__v1__link_kind__descriptor, f->link_kind,
+                             true, "link_kind", err);
+  if (rc == 0)
+    rc = store_validate_enum(&rectrack__v1__specificity__descriptor,
+                             f->specificity, true, "specificity", err);
+  if (rc == 0 && f->link_kind && !set(f->related_to))
+    rc = rt_error_set(err, RT_EINVAL, "link_kind",
+                      "link_kind: needs related_to (the recommendation the "
+                      "links point at)");
+  return rc;
+}
+
+/* related_to: one condition on the link index, under the one key of the
+ * kind asked for or under any of the four (a recommendation links to
+ * another once, so no record is under two of them). */
+static int add_link_condition(const subject_filter_t *f, store_list_t *list) {
+  uint8_t value[9];
+  store_put_u64(value, store_parse_number_id(f->related_to, 'R'));
+  int first = f->link_kind ? f->link_kind : 1;
+  int last = f->link_kind
+                 ? f->link_kind
+                 : rt_enum_bound(&rectrack__v1__link_kind__descriptor) - 1;
+  value[8] = (uint8_t)first;
+  int rc = store_list_key(list, IDX_LINK, value, sizeof value);
+  for (int kind = first + 1; rc == 0 && kind <= last; kind++) {
+    value[8] = (uint8_t)kind;
+    rc = store_keyset_add(&list->conds[list->n_conds - 1].keys, IDX_LINK, value,
+                          sizeof value);
+  }
   return rc;
 }
 
@@ -109,7 +150,8 @@ static int add_subject_conditions(const subject_filter_t *f, store_list_t *list,
   } bytes[] = {{IDX_GCM, f->gcm_objective},
                {IDX_KIND, f->kind},
                {IDX_TRAJECTORY, f->trajectory},
-               {IDX_PUBLICATION, f->publication}};
+               {IDX_PUBLICATION, f->publication},
+               {IDX_SPECIFICITY, f->specificity}};
   for (size_t i = 0; rc == 0 && i < sizeof bytes / sizeof *bytes; i++)
     if (bytes[i].value)
       rc = store_list_keys(list, bytes[i].tag, &bytes[i].value, 1);
@@ -121,6 +163,8 @@ static int add_subject_conditions(const subject_filter_t *f, store_list_t *list,
     store_put_u64(number, store_parse_number_id(f->recommendation_id, 'R'));
     rc = store_list_key(list, IDX_REC, number, 8);
   }
+  if (rc == 0 && set(f->related_to))
+    rc = add_link_condition(f, list);
   if (rc == 0 && set(f->due_before))
     rc = store_list_range(list, IDX_DUE, "", 0, f->due_before,
                           strlen(f->due_before));
@@ -199,7 +243,19 @@ static int run_subject_list(rt_store_reader_t *reader, subject_filter_t *f,
                   page_token_field, tag, f->overdue_only ? f->today : "", &list,
                   &result, err);
   store_list_free(&list);
-  return rc ? rc : wrap_response(response_type, &result, out, err);
+  if (rc != 0)
+    return rc;
+  /* The computed fields are read, not stored (store_links.h,
+   * store_specificity.h). */
+  for (size_t i = 0;
+       rc == 0 && f->entity == RT_ENTITY_RECOMMENDATION && i < result.n; i++)
+    rc = store_attach_computed(reader->txn, reader->store,
+                               (void *)result.items[i], err);
+  if (rc != 0) {
+    store_list_result_free(&result);
+    return rc;
+  }
+  return wrap_response(response_type, &result, out, err);
 }
 
 /* The filters ListRecommendationsRequest and ListCommitmentsRequest have
@@ -235,6 +291,9 @@ int rt_store_list_recommendations(
   subject_filter_t f = {
       .entity = RT_ENTITY_RECOMMENDATION,
       SUBJECT_FILTER_FIELDS(request, today, fallback),
+      .related_to = request->related_to,
+      .link_kind = request->link_kind,
+      .specificity = request->specificity,
   };
   return run_subject_list(
       reader, &f, &copy.base, &copy.page_size, &copy.page_token, TAG_RECS,

@@ -15,6 +15,8 @@
  * are added: none present for the whole walk is skipped or listed twice.
  */
 #include "store_query.h"
+#include "store_links.h"
+#include "store_specificity.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -89,8 +91,33 @@ int rt_store_get_actor(rt_store_reader_t *reader, const char *id,
 int rt_store_get_recommendation(rt_store_reader_t *reader, const char *id,
                                 Rectrack__V1__Recommendation **out,
                                 rt_error_t *err) {
-  return get_unpacked(reader, RT_ENTITY_RECOMMENDATION, id,
-                      (ProtobufCMessage **)out, err);
+  int rc = get_unpacked(reader, RT_ENTITY_RECOMMENDATION, id,
+                        (ProtobufCMessage **)out, err);
+  if (rc == 0)
+    rc = store_attach_computed(reader->txn, reader->store, *out, err);
+  if (rc != 0 && *out != NULL) {
+    protobuf_c_message_free_unpacked(&(*out)->base, NULL);
+    *out = NULL;
+  }
+  return rc;
+}
+
+int rt_store_computed_packed(rt_store_reader_t *reader, const char *id,
+                             uint8_t **out, size_t *len, rt_error_t *err) {
+  *out = NULL;
+  *len = 0;
+  if (reader == NULL || !reader->active || store_parse_number_id(id, 'R') == 0)
+    return rt_error_set(err, RT_EINVAL, "id",
+                        "id: '%.80s' is not a recommendation id",
+                        store_str(id));
+  const void *data;
+  size_t data_len;
+  int rc = rt_store_get_raw(reader, RT_ENTITY_RECOMMENDATION, id, &data,
+                            &data_len, err);
+  if (rc == 0)
+    rc = store_computed_bytes(reader->txn, reader->store, data, data_len, out,
+                              len, err);
+  return rc;
 }
 
 int rt_store_get_commitment(rt_store_reader_t *reader, const char *id,

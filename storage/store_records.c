@@ -9,7 +9,9 @@
  * freed field by field (store_internal.h). Each change rewrites the
  * record's index entries and appends to the log.
  */
+#include "store_links.h"
 #include "store_ops.h"
+#include "store_specificity.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +30,10 @@ static bool is_server_owned(rt_entity_t entity, const char *name) {
                                         "measurement_count",
                                         "reported_status",
                                         "reported_as_of",
-                                        "pending_count"};
+                                        "pending_count",
+                                        "linked_from",
+                                        "specificity",
+                                        "specificity_gaps"};
   for (size_t i = 0; i < sizeof common / sizeof *common; i++)
     if (strcmp(name, common[i]) == 0)
       return true;
@@ -197,6 +202,31 @@ static void event_set_snapshot(Rectrack__V1__ChangeEvent *event,
   }
 }
 
+/* The specificity index entries a write can move (store_specificity.h):
+ * a recommendation's own, and those of every recommendation a
+ * commitment answers before (old) and after the change. */
+static int rerate(store_wctx_t *ctx, rt_entity_t entity,
+                  const ProtobufCMessage *old, const ProtobufCMessage *record,
+                  const store_key_t *pk) {
+  if (entity == RT_ENTITY_RECOMMENDATION)
+    return store_specificity_reindex(ctx->txn, ctx->store,
+                                     store_get_u64(pk->data), ctx->err);
+  if (entity != RT_ENTITY_COMMITMENT)
+    return 0;
+  const Rectrack__V1__Commitment *sides[2] = {(const void *)old,
+                                              (const void *)record};
+  int rc = 0;
+  for (size_t s = 0; s < 2; s++)
+    for (size_t i = 0;
+         rc == 0 && sides[s] && i < sides[s]->n_recommendation_ids; i++) {
+      uint64_t number =
+          store_parse_number_id(sides[s]->recommendation_ids[i], 'R');
+      if (number != 0)
+        rc = store_specificity_reindex(ctx->txn, ctx->store, number, ctx->err);
+    }
+  return rc;
+}
+
 /* Stores record under pk, indexes it (moving the entries of old, the
  * record before an update), logs the change and sets the reply. */
 static int write_record(store_wctx_t *ctx, rt_entity_t entity,
@@ -204,6 +234,8 @@ static int write_record(store_wctx_t *ctx, rt_entity_t entity,
                         const store_key_t *pk, Rectrack__V1__ChangeEvent *event,
                         unsigned put_flags) {
   int rc = store_put_record(ctx, entity, pk, old, record, put_flags, true);
+  if (rc == 0)
+    rc = rerate(ctx, entity, old, record, pk);
   if (rc == 0) {
     event_set_snapshot(event, entity, record);
     rc = store_log_append(ctx, event);
@@ -250,6 +282,9 @@ int store_op_create(store_wctx_t *ctx, rt_entity_t entity) {
   int rc = validate_record(entity, input, ctx->err);
   if (rc == 0)
     rc = store_check_references(ctx->txn, ctx->store, entity, input, ctx->err);
+  if (rc == 0 && entity == RT_ENTITY_RECOMMENDATION)
+    rc = store_check_links(ctx->txn, ctx->store, 0, (const void *)input,
+                           ctx->err);
   if (rc == 0)
     rc = assign_id(ctx, entity, input, &pk, &id);
   if (rc == 0)
@@ -262,6 +297,14 @@ int store_op_create(store_wctx_t *ctx, rt_entity_t entity) {
     return rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
   stamp_t stamp = {id, revision, ctx->now_ms, ctx->principal, true};
   stamp_record(record, &stamp);
+  if (entity == RT_ENTITY_RECOMMENDATION) { /* computed fields: never stored */
+    Rectrack__V1__Recommendation *r = (void *)record;
+    r->n_linked_from = 0;
+    r->linked_from = NULL;
+    r->specificity = 0;
+    r->n_specificity_gaps = 0;
+    r->specificity_gaps = NULL;
+  }
   if (entity == RT_ENTITY_COMMITMENT) {
     Rectrack__V1__Commitment *c = (void *)record;
     c->latest_value = 0;
@@ -337,6 +380,9 @@ static int commit_update(store_wctx_t *ctx, rt_entity_t entity,
   int rc = validate_record(entity, merged, ctx->err);
   if (rc == 0)
     rc = store_check_references(ctx->txn, ctx->store, entity, merged, ctx->err);
+  if (rc == 0 && entity == RT_ENTITY_RECOMMENDATION)
+    rc = store_check_links(ctx->txn, ctx->store, store_get_u64(pk->data),
+                           (const void *)merged, ctx->err);
   uint64_t revision = 0;
   if (rc == 0)
     rc = store_next_revision(ctx, &revision);

@@ -36,8 +36,18 @@
  * its own (principal "rectrack-upgrade"), and named in the report. A
  * report dated after tomorrow, which version 4 accepted, is kept and
  * named too.
+ *
+ * Version 6: links between recommendations (store_links.h) and the
+ * specificity index (store_specificity.h). A recommendation carries its
+ * links, and each link is an entry of the recommendation index under
+ * IDX_LINK; no record of version 5 has links, so none is rewritten, but a
+ * build of version 5 would drop the links of a record it rewrites, and
+ * its verifier would call the link entries unknown: it now refuses the
+ * directory instead. The step gives every recommendation its entry under
+ * IDX_SPECIFICITY; no record and no log entry changes.
  */
 #include "store_upgrade.h"
+#include "store_specificity.h"
 #include "store_trajectory.h"
 #include "store_validate.h"
 #include "store_words.h"
@@ -575,13 +585,56 @@ static int apply_status_rule(upgrade_t *up) {
   return rc;
 }
 
+/* ---- 5 -> 6: links between recommendations ----------------------------- */
+
+/* Every recommendation gets its specificity index entry. */
+static int rate_every_recommendation(upgrade_t *up, size_t *rated) {
+  MDB_cursor *cursor;
+  const char *what = "rating every recommendation";
+  int rc = store_mdb_error(mdb_cursor_open(up->txn, up->store->recs, &cursor),
+                           up->err, what);
+  if (rc != 0)
+    return rc;
+  MDB_val key, data;
+  *rated = 0;
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, MDB_FIRST), up->err,
+                       what);
+  while (rc == 0) {
+    if (key.mv_size == 8) {
+      rc = store_specificity_reindex(up->txn, up->store,
+                                     store_get_u64(key.mv_data), up->err);
+      (*rated)++;
+    }
+    if (rc == 0)
+      rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, MDB_NEXT),
+                           up->err, what);
+  }
+  mdb_cursor_close(cursor);
+  return rc == RT_ENOTFOUND ? 0 : rc;
+}
+
+static int add_links(upgrade_t *up) {
+  size_t rated = 0;
+  int rc = report_line(up, "schema 5 -> 6: recommendations may link to others "
+                           "(echoes, builds-on, supersedes, related), each "
+                           "link kept in the recommendation index; no record "
+                           "changes");
+  if (rc == 0)
+    rc = rate_every_recommendation(up, &rated);
+  if (rc == 0)
+    rc = report_line(up,
+                     "schema 5 -> 6: %zu recommendation%s indexed by how "
+                     "specific %s (rectrack rec list --specificity low)",
+                     rated, rated == 1 ? "" : "s",
+                     rated == 1 ? "it is" : "they are");
+  return rc;
+}
+
 /* ---- the steps, in order --------------------------------------------- */
 
 static const upgrade_step_t steps[] = {
-    {1, scope_request_ids},
-    {2, add_review_states},
-    {3, index_every_filter},
-    {4, apply_status_rule},
+    {1, scope_request_ids}, {2, add_review_states}, {3, index_every_filter},
+    {4, apply_status_rule}, {5, add_links},
 };
 
 int store_upgrade_run(rt_store_t *store, MDB_txn *txn, uint64_t from,

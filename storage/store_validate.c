@@ -132,6 +132,34 @@ int store_validate_actor(const Rectrack__V1__Actor *a, rt_error_t *err) {
   return rc;
 }
 
+/* A recommendation's links, without the store: each a kind and a well
+ * formed recommendation id, at most one link to each. Whether the ids
+ * exist, and the cycles, are store_check_links's. */
+static int check_links(const Rectrack__V1__Recommendation *r, rt_error_t *err) {
+  int rc = check_list_len(r->n_links, "recommendation.links", err);
+  char name[FIELD_LEN], field[FIELD_LEN + 24];
+  for (size_t i = 0; i < r->n_links && rc == 0; i++) {
+    const Rectrack__V1__RecommendationLink *link = r->links[i];
+    field_at(name, "recommendation.links", i);
+    snprintf(field, sizeof field, "%s.kind", name);
+    rc = store_validate_enum(&rectrack__v1__link_kind__descriptor, link->kind,
+                             false, field, err);
+    snprintf(field, sizeof field, "%s.recommendation_id", name);
+    uint64_t target = store_parse_number_id(link->recommendation_id, 'R');
+    if (rc == 0 && target == 0)
+      rc = rt_error_set(err, RT_EINVAL, field,
+                        "%s: '%.80s' is not a recommendation id (R1, R2, ...)",
+                        field, store_str(link->recommendation_id));
+    for (size_t j = 0; j < i && rc == 0; j++)
+      if (store_parse_number_id(r->links[j]->recommendation_id, 'R') == target)
+        rc = rt_error_set(err, RT_EINVAL, field,
+                          "%s: %s is already linked (links[%zu]); a "
+                          "recommendation links to another once",
+                          field, link->recommendation_id, j);
+  }
+  return rc;
+}
+
 int store_validate_recommendation(const Rectrack__V1__Recommendation *r,
                                   rt_error_t *err) {
   int rc = rt_validate_slug(store_str(r->source_id), "recommendation.source_id",
@@ -157,6 +185,8 @@ int store_validate_recommendation(const Rectrack__V1__Recommendation *r,
   if (rc == 0)
     rc = rt_validate_optional_date(store_str(r->due_date),
                                    "recommendation.due_date", err);
+  if (rc == 0)
+    rc = check_links(r, err);
   return rc;
 }
 

@@ -18,6 +18,8 @@
 #include "rt_enum.h"
 #include "rt_reference.h"
 #include "rt_validate.h"
+#include "store_links.h"
+#include "store_specificity.h"
 #include "store_status.h"
 #include "store_validate.h"
 #include "store_words.h"
@@ -491,6 +493,10 @@ static const char *index_name(uint8_t tag) {
     return "pending validation";
   case IDX_PUBLICATION:
     return "publication";
+  case IDX_LINK:
+    return "link";
+  case IDX_SPECIFICITY:
+    return "specificity";
   default:
     return "unknown";
   }
@@ -504,19 +510,27 @@ static void describe_value(const uint8_t *key, size_t len, char *out,
     snprintf(out, out_len, "revision %" PRIu64, store_get_u64(key + 1));
     return;
   }
-  if (len == 2 &&
-      (tag == IDX_STATUS || tag == IDX_GCM || tag == IDX_KIND ||
-       tag == IDX_TRAJECTORY || tag == IDX_PENDING || tag == IDX_PUBLICATION)) {
+  if (len == 2 && (tag == IDX_STATUS || tag == IDX_GCM || tag == IDX_KIND ||
+                   tag == IDX_TRAJECTORY || tag == IDX_PENDING ||
+                   tag == IDX_PUBLICATION || tag == IDX_SPECIFICITY)) {
     const ProtobufCEnumValue *v =
         tag == IDX_STATUS ? protobuf_c_enum_descriptor_get_value(
                                 &rectrack__v1__status__descriptor, key[1])
-                          : NULL;
+        : tag == IDX_SPECIFICITY
+            ? protobuf_c_enum_descriptor_get_value(
+                  &rectrack__v1__specificity__descriptor, key[1])
+            : NULL;
     if (v)
       snprintf(out, out_len, "%s", v->name);
     else
       snprintf(out, out_len, "%d", key[1]);
   } else if (key[0] == IDX_REC && len == 9) {
     snprintf(out, out_len, "R%" PRIu64, store_get_u64(key + 1));
+  } else if (tag == IDX_LINK && len == 10) {
+    const char *kind =
+        rt_enum_slug(&rectrack__v1__link_kind__descriptor, key[9]);
+    snprintf(out, out_len, "%s R%" PRIu64, kind ? kind : "unknown-kind",
+             store_get_u64(key + 1));
   } else {
     snprintf(out, out_len, "%.*s", (int)(len - 1), (const char *)key + 1);
   }
@@ -643,6 +657,35 @@ static void note_tag(void *arg, const char *sentence) {
 
 /* Notes each SDG target, GCM objective and theme of a recommendation or
  * commitment that is outside the reference lists (store_outside_tags). */
+/* The specificity index entry a recommendation should have, from its
+ * rating now; false when it cannot be worked out. */
+static bool specificity_entry(rt_store_reader_t *reader,
+                              const Rectrack__V1__Recommendation *rec,
+                              store_key_t *key) {
+  rt_error_t err;
+  int level = 0, gaps[STORE_SPECIFICITY_MARKS];
+  size_t n_gaps;
+  if (store_specificity(reader->txn, reader->store, rec, &level, gaps, &n_gaps,
+                        &err) != 0)
+    return false;
+  store_specificity_key(level, rec->archived, key);
+  return true;
+}
+
+/* Every link of a recommendation points at one that exists, and its
+ * supersedes links close no cycle (store_links.h). */
+static void check_links(rt_store_reader_t *reader,
+                        const Rectrack__V1__Recommendation *rec,
+                        const store_key_t *pk, const char *id,
+                        rt_verify_report_t *report) {
+  rt_error_t err;
+  rt_error_clear(&err);
+  if (store_check_links(reader->txn, reader->store, store_get_u64(pk->data),
+                        rec, &err) != 0)
+    add_problem(report, "%s has a link that cannot stand: %.300s", id,
+                err.message);
+}
+
 static void check_reference_tags(rt_store_reader_t *reader,
                                  store_arena_t *arena, rt_entity_t entity,
                                  const ProtobufCMessage *record, const char *id,
@@ -677,6 +720,19 @@ static void check_record(rt_store_reader_t *reader, store_arena_t *arena,
     check_status(reader, arena, entity, record, pk, id, report);
   if (record != NULL)
     check_reference_tags(reader, arena, entity, record, id, report);
+  if (record != NULL && entity == RT_ENTITY_RECOMMENDATION &&
+      pk->mv_size == 8) {
+    store_key_t key = {.len = 8};
+    memcpy(key.data, pk->mv_data, 8);
+    check_links(reader, (const void *)record, &key, id, report);
+    store_key_t rating;
+    if (specificity_entry(reader, (const void *)record, &rating) &&
+        store_keyset_add(&keys, rating.data[0], rating.data + 1, 1) != 0)
+      add_problem(report,
+                  "The specificity index entry of %s cannot be "
+                  "computed.",
+                  id);
+  }
   if (record && store_index_keys(entity, record, &keys) != 0)
     add_problem(report, "The index keys of %s cannot be computed.", id);
   for (size_t i = 0; i < keys.n; i++) {
@@ -746,6 +802,14 @@ static void check_index_entry(rt_store_reader_t *reader, store_arena_t *arena,
       store_entity_descriptor(entity), &arena->allocator, value.mv_size,
       value.mv_data);
   store_keyset_t keys = {0};
+  store_key_t rating;
+  /* Only a specificity entry needs the rating (a walk of the commitment
+   * index): the others are the record's own. */
+  if (record && entity == RT_ENTITY_RECOMMENDATION &&
+      (((const uint8_t *)key->mv_data)[0] & ~IDX_ARCHIVED) == IDX_SPECIFICITY &&
+      specificity_entry(reader, (const void *)record, &rating) &&
+      store_keyset_add(&keys, rating.data[0], rating.data + 1, 1) != 0)
+    record = NULL; /* out of memory: say nothing rather than something wrong */
   if (record && store_index_keys(entity, record, &keys) == 0 &&
       !store_keyset_contains(&keys, key->mv_data, key->mv_size))
     add_problem(report,

@@ -522,6 +522,43 @@ static int answering_section(http_request_t *req, const char *rec_id) {
   return 0;
 }
 
+/* One fact per kind of link, each way: "Echoes R57", "Echoed by R70"
+ * ("Related to" both ways), each id a link to its page. */
+static void link_facts(http_request_t *req,
+                       const Rectrack__V1__Recommendation *r) {
+  static const char *const out_labels[] = {NULL, "Echoes", "Builds on",
+                                           "Supersedes", "Related to"};
+  static const char *const in_labels[] = {NULL, "Echoed by", "Built on by",
+                                          "Superseded by", NULL};
+  http_buf_t *b = &req->res.body;
+  for (int kind = 1; kind <= 4; kind++)
+    for (int inverse = 0; inverse < 2; inverse++) {
+      bool related = kind == RECTRACK__V1__LINK_KIND__LINK_KIND_RELATED;
+      if (related && inverse)
+        continue; /* written with the outgoing ones */
+      size_t shown = 0;
+      for (int side = 0; side < 2; side++) {
+        if (side != inverse && !related)
+          continue;
+        size_t n = side ? r->n_linked_from : r->n_links;
+        Rectrack__V1__RecommendationLink *const *links =
+            side ? r->linked_from : r->links;
+        for (size_t i = 0; i < n; i++) {
+          if ((int)links[i]->kind != kind)
+            continue;
+          if (shown++ == 0)
+            fact(b, inverse ? in_labels[kind] : out_labels[kind]);
+          else
+            http_buf_puts(b, ", ");
+          http_link(req, "/recommendations/", links[i]->recommendation_id,
+                    links[i]->recommendation_id);
+        }
+      }
+      if (shown > 0)
+        http_buf_puts(b, "</dd>");
+    }
+}
+
 static void recommendation_facts(http_request_t *req,
                                  const Rectrack__V1__Recommendation *r) {
   http_buf_t *b = &req->res.body;
@@ -555,6 +592,19 @@ static void recommendation_facts(http_request_t *req,
   fact(b, "Due");
   http_buf_html(b, r->due_date && r->due_date[0] ? r->due_date : "not set");
   http_buf_puts(b, "</dd>");
+  link_facts(req, r);
+  if (r->specificity) {
+    /* Computed by the server (docs/api.md, "Specificity"). */
+    fact(b, "Specificity");
+    http_buf_html(b, rt_enum_label(&rectrack__v1__specificity__descriptor,
+                                   r->specificity));
+    for (size_t i = 0; i < r->n_specificity_gaps; i++) {
+      http_buf_puts(b, i == 0 ? " <span class=\"muted\">lacks: " : ", ");
+      http_buf_html(b, rt_enum_label(&rectrack__v1__specificity_gap__descriptor,
+                                     r->specificity_gaps[i]));
+    }
+    http_buf_puts(b, r->n_specificity_gaps ? "</span></dd>" : "</dd>");
+  }
   if (r->archived) {
     fact(b, "Archived");
     http_buf_puts(b, "yes: no longer followed up</dd>");

@@ -61,13 +61,54 @@ static void get_actor(rt_tracker_t *tracker, rt_call_t *call,
   tracker_arena_free(arena);
 }
 
+/* A recommendation is its stored bytes followed by its computed fields
+ * (rt_store_computed_packed: the inverse of its links, its specificity):
+ * fields concatenate on the wire, so the stored bytes are sent as they
+ * are. */
 static void get_recommendation(rt_tracker_t *tracker, rt_call_t *call,
                                const rt_auth_principal_t *principal,
                                ProtobufCMessage *request,
                                tracker_arena_t *arena) {
   (void)principal;
   Rectrack__V1__GetRecommendationRequest *req = (void *)request;
-  get_record(tracker, call, RT_ENTITY_RECOMMENDATION, req->id);
+  const char *id = req->id;
+  if (id == NULL || id[0] == '\0') {
+    rt_call_fail(call, RT_GRPC_INVALID_ARGUMENT, "id is required");
+    tracker_arena_free(arena);
+    return;
+  }
+  if (tracker_begin_read(tracker, call) != 0) {
+    tracker_arena_free(arena);
+    return;
+  }
+  const void *data;
+  size_t len, inverse_len = 0;
+  uint8_t *inverse = NULL, *whole = NULL;
+  rt_error_t err;
+  rt_error_clear(&err);
+  int rc = rt_store_get_raw(tracker->reader, RT_ENTITY_RECOMMENDATION, id,
+                            &data, &len, &err);
+  if (rc == 0)
+    rc = rt_store_computed_packed(tracker->reader, id, &inverse, &inverse_len,
+                                  &err);
+  if (rc == 0 && inverse_len > 0) {
+    whole = malloc(len + inverse_len);
+    if (whole == NULL)
+      rc = rt_error_set(&err, RT_ENOMEM, NULL, "out of memory");
+    else {
+      memcpy(whole, data, len);
+      memcpy(whole + len, inverse, inverse_len);
+      data = whole;
+      len += inverse_len;
+    }
+  }
+  if (rc == 0)
+    rt_call_reply(call, data, len);
+  else
+    tracker_fail(call, rc, &err);
+  free(whole);
+  free(inverse);
+  tracker_end_read(tracker);
   tracker_arena_free(arena);
 }
 

@@ -74,7 +74,7 @@ static void test_demo_dataset_imports(void **state) {
     print_error("demo.json: %s\n", errors.problems[i].message);
   rt_dataset_errors_free(&errors);
   assert_int_equal(rc, 0);
-  assert_int_equal(rt_dataset_count_kind(ds, RT_DATASET_RECOMMENDATION), 68);
+  assert_int_equal(rt_dataset_count_kind(ds, RT_DATASET_RECOMMENDATION), 70);
   assert_int_equal(rt_dataset_count_kind(ds, RT_DATASET_COMMITMENT), 15);
   assert_int_equal(rt_dataset_count_kind(ds, RT_DATASET_FOLLOW_UP), 82);
   rt_dataset_free(ds);

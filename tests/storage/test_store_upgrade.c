@@ -502,6 +502,8 @@ static const char *const v3_lines[] = {
     "schema 4 -> 5: a status is that of the validated report with the latest "
     "date (the later recorded of one day); 4 recommendations and 1 "
     "commitment took a new status",
+    "schema 5 -> 6: recommendations may link to others",
+    "schema 5 -> 6: 73 recommendations indexed by how specific they are",
 };
 
 typedef struct log_tail {

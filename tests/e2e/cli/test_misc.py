@@ -133,7 +133,8 @@ class Completion(unittest.TestCase):
         self.assertEqual(sorted(lines["top"].split()),
                          ["rec", "ref", "return", "review"])
         self.assertEqual(set(lines["rec"].split()),
-                         {"add", "show", "list", "edit", "archive"})
+                         {"add", "show", "list", "edit", "archive", "link",
+                          "unlink"})
         self.assertEqual(lines["status"], "in-progress")
         self.assertEqual(lines["flag"], "--overdue")
         self.assertEqual(lines["single"], "--status")

@@ -57,9 +57,22 @@ class RecordCommands(rtharness.ServerTestCase):
         self.assertEqual(rec["sdg_targets"], ["10.c", "10.7"])
         self.assertEqual(rec["gcm_objectives"], [20])
         self.assertEqual(rec["addressed_to"], ["bgd", "iom"])
-        table = self.ok("rec", "show", rec["id"])
-        self.assertIn("sdg_targets:", table.out)
-        self.assertIn("10.c, 10.7", table.out)
+        table = self.ok("rec", "show", rec["id"],
+                        env=cli_env(COLUMNS="200")).out
+        self.assertIn("sdg_targets:", table)
+        # Names beside the codes: each target's label and objective's title
+        # on a line of its own, actors and the source by name.
+        self.assertRegex(table, r"sdg_targets: +10\.c Remittance costs below 3"
+                                r" per cent")
+        self.assertRegex(table, r"\n +10\.7 \S")
+        self.assertIn("20 Promote faster, safer and cheaper transfer of "
+                      "remittances and foster financial inclusion of "
+                      "migrants", table)
+        self.assertRegex(table, r"addressed_to: +Bangladesh \(bgd\), IOM "
+                                r"\(iom\)\n")
+        self.assertRegex(table, r"lead_actor_id: +IOM \(iom\)\n")
+        self.assertRegex(table, r"source_id: +IDM 2023, 2023-03-30 "
+                                r"\(idm-2023-ny\)\n")
         rows = list(csv.reader(io.StringIO(
             self.ok("--output", "csv", "rec", "show", rec["id"]).out)))
         self.assertEqual(len(rows), 2)
