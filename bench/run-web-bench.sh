@@ -144,10 +144,11 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
   echo
   echo "What bounds the figures: each page reads one LMDB snapshot, so the"
   echo "writer never blocks a page nor a page the writer; they share the two"
-  echo "CPUs with each other and with h2load. The overview and the downloads"
-  echo "compute the review over the whole public data set on every request"
-  echo "(every record, follow-up and measurement), so their cost grows with"
-  echo "the data; list and record pages read an index page and a few records.
+  echo "CPUs with each other and with h2load. The overview shows the review's"
+  echo "summary of its revision, computed once by a walk of the records and"
+  echo "then served from a cache; under writes every revision is new, so most"
+  echo "overviews compute it again. List and record pages read an index page"
+  echo "and a few records.
 On a machine shared with other work the runs are noisy: a run "alone"
 may meet more outside load than the run beside the writes. The
 writes/s are durable writes (each committed and synced before it is

@@ -225,31 +225,8 @@ int http_api_summary(http_request_t *req) {
   int rc = http_review_period(req, from, to);
   if (rc != 0)
     return rc;
-  http_dataset_t set;
-  if ((rc = http_dataset_load(req, &set)) != 0)
-    return rc;
-  rt_review_input_t in = {
-      .from_date = from,
-      .to_date = to,
-      .as_of = to,
-      .revision = req->revision,
-      .recommendations = set.recommendations,
-      .recommendation_count = set.n_recommendations,
-      .commitments = set.commitments,
-      .commitment_count = set.n_commitments,
-      .follow_ups = set.follow_ups,
-      .follow_up_count = set.n_follow_ups,
-      .measurements = set.measurements,
-      .measurement_count = set.n_measurements,
-      .actors = set.actors,
-      .actor_count = set.n_actors,
-      .sources = set.sources,
-      .source_count = set.n_sources,
-  };
   Rectrack__V1__ReviewSummary *summary = NULL;
-  rc = rt_review_compute(&in, &summary, &req->err);
-  http_dataset_free(&set);
-  if (rc != 0)
+  if ((rc = http_review_summary(req, from, to, &summary)) != 0)
     return rc;
   json_t *body = rt_pbjson_from_message(&summary->base);
   rt_review_summary_free(summary);

@@ -10,7 +10,10 @@
  *   http_query.c   the query parameters: parsed, checked, named in errors
  *   http_public.c  the public view: snapshots from the reader pool, and the
  *                  rule of what may be shown (official reports, published
- *                  commitments), the data set of the review
+ *                  commitments); the review reads the public view of
+ *                  service/review_source
+ *   http_summary.c the review's summary over the public view, cached by
+ *                  revision and period
  *   http_html.c    the page frame (head, navigation, data time, footer),
  *                  the shared pieces of pages, the stylesheet
  *   http_pages.c   the HTML pages of records and lists
@@ -160,6 +163,7 @@ struct http_request {
   const char *id;   /* the path's last segment for an id route */
   const char *base; /* the base path, "" or "/tracker" */
   const http_route_t *route;
+  bool head; /* HEAD: the answer's body is never read */
   http_format_t format;
   http_params_t params;
   /* The snapshot, from http_read_begin until the server ends it. */
@@ -212,6 +216,8 @@ rt_store_t *http_store(http_request_t *req);
  * caller answers 429). http_download_end gives it back. */
 bool http_download_begin(rt_http_t *http);
 void http_download_end(rt_http_t *http);
+/* --http-timeout: seconds an idle connection is kept. */
+unsigned http_idle_timeout(rt_http_t *http);
 
 /* Sets an error detail on req->err and returns code (like
  * rt_error_set). */
@@ -297,25 +303,11 @@ void http_recommendations_request(const http_request_t *req,
 void http_commitments_request(const http_request_t *req,
                               Rectrack__V1__ListCommitmentsRequest *r);
 
-/* The public data set of a review, read from req's snapshot: every
- * source, actor, recommendation, published commitment, and the official
- * follow-ups and measurements of those. Free with http_dataset_free. */
-typedef struct http_dataset {
-  void **pages; /* every list response, freed with the set */
-  size_t n_pages, cap_pages;
-  void **measurement_copies; /* named copies, freed with the set */
-  size_t n_copies, cap_copies;
-  Rectrack__V1__Source **sources;
-  Rectrack__V1__Actor **actors;
-  Rectrack__V1__Recommendation **recommendations;
-  Rectrack__V1__Commitment **commitments;
-  Rectrack__V1__FollowUp **follow_ups;
-  Rectrack__V1__Measurement **measurements;
-  size_t n_sources, n_actors, n_recommendations, n_commitments, n_follow_ups,
-      n_measurements;
-} http_dataset_t;
-int http_dataset_load(http_request_t *req, http_dataset_t *set);
-void http_dataset_free(http_dataset_t *set);
+/* Takes req->reader away from the request, for a download that holds its
+ * snapshot while it renders; give it back with http_reader_give_back
+ * (any thread). */
+rt_store_reader_t *http_reader_take(http_request_t *req);
+void http_reader_give_back(rt_http_t *http, rt_store_reader_t *reader);
 
 /* The name of an actor ("Bangladesh"), or its id when it has none or is
  * unknown; into out. */
@@ -356,12 +348,13 @@ extern const char http_csp[];
 /* ---- http_charts.c, http_overview.c ------------------------------------- */
 
 /* The review's charts (inline SVG), appended to the body: all items by
- * status, recommendations by theme (summary may be NULL: computed), and
- * one commitment's indicator against its path, from its validated
- * measurements. */
-void http_chart_status(http_request_t *req, const rt_review_input_t *in,
+ * status and recommendations by theme, drawn from a summary of the public
+ * view (their names: the compiled reference lists and req's added
+ * themes), and one commitment's indicator against its path, from its
+ * validated measurements. */
+void http_chart_status(http_request_t *req,
                        const Rectrack__V1__ReviewSummary *summary);
-void http_chart_themes(http_request_t *req, const rt_review_input_t *in,
+void http_chart_themes(http_request_t *req,
                        const Rectrack__V1__ReviewSummary *summary);
 void http_indicator_chart(http_request_t *req,
                           const Rectrack__V1__Commitment *c,
@@ -370,6 +363,46 @@ void http_indicator_chart(http_request_t *req,
 /* The review period of a request: from (default 1 January of to's year)
  * and to (default today), checked from <= to; 0 or 400 naming "from". */
 int http_review_period(http_request_t *req, char from[11], char to[11]);
+
+/* ---- http_summary.c ------------------------------------------------------ */
+
+/* The summary lists (changes, overdue, indicators, no information, the
+ * actors of by_actor) hold at most this many entries, as GetReviewSummary's
+ * do; their *_count fields count them all. */
+#define HTTP_SUMMARY_LIST_MAX 100
+/* Summaries kept, by revision and period. */
+#define HTTP_SUMMARY_CACHE 8
+
+/* The summaries of the public view already computed, packed, keyed by
+ * revision and period (from, to: to is today's date unless asked, so the
+ * day is part of the key). Any thread; a lookup holds the lock for a
+ * copy of the packed bytes, never while a summary is computed (two
+ * requests missing at once both compute, and the second replaces the
+ * first's entry). */
+typedef struct http_summary_cache {
+  pthread_mutex_t lock;
+  struct http_cached_summary {
+    uint64_t revision;
+    char from[11], to[11];
+    uint8_t *packed; /* NULL: empty slot */
+    size_t len;
+    uint64_t used; /* clock of the last use, for eviction */
+  } entries[HTTP_SUMMARY_CACHE];
+  uint64_t clock;
+  rt_counter_t *hits, *misses; /* rectrack_http_review_cache_*_total */
+} http_summary_cache_t;
+
+int http_summary_cache_init(http_summary_cache_t *cache, rt_metrics_t *metrics);
+void http_summary_cache_close(http_summary_cache_t *cache);
+http_summary_cache_t *http_summary_cache(rt_http_t *http);
+
+/* The review of from..to (as of to) over the public view of req's
+ * snapshot: from the cache when this revision and period were computed
+ * before, else computed by rt_review_compute_stream and kept. *out is
+ * the caller's (rt_review_summary_free). 0, RT_EINVAL (dates), RT_ENOMEM
+ * or the store's error, with req->err set. */
+int http_review_summary(http_request_t *req, const char *from, const char *to,
+                        Rectrack__V1__ReviewSummary **out);
 
 /* ---- handlers ----------------------------------------------------------- */
 

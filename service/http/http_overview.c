@@ -6,14 +6,21 @@
  * export format streamed as the renderer produces it (as ExportReview
  * does over gRPC).
  *
- * The review is computed from the public data set (http_dataset_load):
- * published commitments, official reports only; so no figure, chart or
- * file can count what the public may not see. A download copies the data
- * set out of the snapshot before its first byte is sent, so the snapshot
- * ends at once and the renderer runs on the listener's thread, one chunk
- * per write; at most max_downloads run at once (more are 429).
+ * The review reads the public view of the snapshot (service/review_source,
+ * REVIEW_SOURCE_PUBLIC): published commitments, official reports only; so
+ * no figure, chart or file can count what the public may not see. The
+ * pages show the cached summary of their revision and period
+ * (http_summary.c). A download takes the request's snapshot and holds it
+ * until its document is complete; the streaming renderer (its first pass,
+ * the figures, when the download starts; then one chunk per write of
+ * libmicrohttpd's send buffer, on the listener's thread) reads the
+ * records a subject at a time, so its memory is one subject's records and
+ * one chunk whatever the data set. At most max_downloads run at once
+ * (more are 429).
  */
 #include "http_internal.h"
+
+#include "review_source.h"
 
 #include "rt_enum.h"
 #include "rt_reference.h"
@@ -37,50 +44,13 @@ int http_review_period(http_request_t *req, char from[11], char to[11]) {
   return 0;
 }
 
-/* The review of a period over the public data set: *summary (free with
- * rt_review_summary_free) and in (pointing into set, which the caller
- * frees after). */
-typedef struct review {
-  http_dataset_t set;
-  rt_review_input_t in;
-  char from[11], to[11];
-  Rectrack__V1__ReviewSummary *summary;
-} review_t;
-
-static int review_load(http_request_t *req, review_t *rv, bool summary) {
-  memset(rv, 0, sizeof *rv);
-  int rc = http_review_period(req, rv->from, rv->to);
-  if (rc == 0)
-    rc = http_dataset_load(req, &rv->set);
-  if (rc != 0)
-    return rc;
-  http_dataset_t *s = &rv->set;
-  rv->in = (rt_review_input_t){
-      .from_date = rv->from,
-      .to_date = rv->to,
-      .as_of = rv->to,
-      .revision = req->revision,
-      .recommendations = s->recommendations,
-      .recommendation_count = s->n_recommendations,
-      .commitments = s->commitments,
-      .commitment_count = s->n_commitments,
-      .follow_ups = s->follow_ups,
-      .follow_up_count = s->n_follow_ups,
-      .measurements = s->measurements,
-      .measurement_count = s->n_measurements,
-      .actors = s->actors,
-      .actor_count = s->n_actors,
-      .sources = s->sources,
-      .source_count = s->n_sources,
-  };
-  if (summary && (rc = rt_review_compute(&rv->in, &rv->summary, &req->err)))
-    http_dataset_free(&rv->set);
-  return rc;
-}
-
-static void review_free(review_t *rv) {
-  rt_review_summary_free(rv->summary);
-  http_dataset_free(&rv->set);
+/* The summary of the request's period: from, to and *summary (free with
+ * rt_review_summary_free). */
+static int period_summary(http_request_t *req, char from[11], char to[11],
+                          Rectrack__V1__ReviewSummary **summary) {
+  *summary = NULL;
+  int rc = http_review_period(req, from, to);
+  return rc ? rc : http_review_summary(req, from, to, summary);
 }
 
 /* ---- the overview ------------------------------------------------------ */
@@ -121,9 +91,9 @@ static void headline(http_request_t *req,
           count_status(s, RECTRACK__V1__STATUS__STATUS_PARTIALLY_IMPLEMENTED),
       "in progress or partly implemented", req->base,
       "/recommendations?status=in-progress,partially-implemented");
-  figure(b, (int)s->n_overdue, "overdue", req->base,
+  figure(b, s->overdue_count, "overdue", req->base,
          "/recommendations?overdue=true");
-  figure(b, (int)s->n_changes, "changes of status this period", NULL, NULL);
+  figure(b, s->change_count, "changes of status this period", NULL, NULL);
   http_buf_puts(b, "</ul>\n<p class=\"muted\">Recommendations and "
                    "commitments together by status; counts of both.</p>\n");
 }
@@ -166,7 +136,7 @@ static void overdue_list(http_request_t *req,
   http_buf_t *b = &req->res.body;
   if (s->n_overdue == 0)
     return;
-  http_buf_printf(b, "<h2>Overdue (%zu)</h2>\n<ul>\n", s->n_overdue);
+  http_buf_printf(b, "<h2>Overdue (%d)</h2>\n<ul>\n", s->overdue_count);
   for (size_t i = 0; i < s->n_overdue && i < 10; i++) {
     const Rectrack__V1__OverdueItem *o = s->overdue[i];
     bool rec = o->subject_type ==
@@ -182,7 +152,7 @@ static void overdue_list(http_request_t *req,
                     o->due_date, o->days_overdue);
   }
   http_buf_puts(b, "</ul>\n");
-  if (s->n_overdue > 10) {
+  if (s->overdue_count > 10) {
     http_buf_puts(b, "<p><a href=\"");
     http_href(req, "/recommendations?overdue=true");
     http_buf_puts(b, "\">All overdue recommendations</a></p>\n");
@@ -226,29 +196,38 @@ static void indicators_table(http_request_t *req,
         rt_enum_label(&rectrack__v1__trajectory__descriptor, p->trajectory));
   }
   http_buf_puts(b, "</tbody>\n</table>\n");
+  if (s->indicator_count > (int32_t)s->n_indicators) {
+    http_buf_printf(b,
+                    "<p class=\"muted\">The first %zu of %d; the "
+                    "<a href=\"",
+                    s->n_indicators, s->indicator_count);
+    http_href(req, "/downloads");
+    http_buf_puts(b, "\">review</a> lists them all.</p>\n");
+  }
 }
 
 int http_page_overview(http_request_t *req) {
-  review_t rv;
-  int rc = review_load(req, &rv, true);
+  char from[11], to[11];
+  Rectrack__V1__ReviewSummary *summary;
+  int rc = period_summary(req, from, to, &summary);
   if (rc != 0)
     return rc;
   http_page_begin(req, "Where follow-up stands", "/");
   http_buf_t *b = &req->res.body;
-  http_buf_printf(b, "<p>The review of %.4s to date: from %s to %s. ", rv.to,
-                  rv.from, rv.to);
+  http_buf_printf(b, "<p>The review of %.4s to date: from %s to %s. ", to, from,
+                  to);
   http_buf_puts(b, "The whole review, in every format, is on the <a href=\"");
   http_href(req, "/downloads");
   http_buf_puts(b, "\">downloads</a> page.</p>\n");
-  headline(req, rv.summary);
+  headline(req, summary);
   http_buf_puts(b, "<h2>By status</h2>\n");
-  http_chart_status(req, &rv.in, rv.summary);
+  http_chart_status(req, summary);
   http_buf_puts(b, "<h2>By theme</h2>\n");
-  http_chart_themes(req, &rv.in, rv.summary);
-  theme_table(req, rv.summary);
-  overdue_list(req, rv.summary);
-  indicators_table(req, rv.summary);
-  review_free(&rv);
+  http_chart_themes(req, summary);
+  theme_table(req, summary);
+  overdue_list(req, summary);
+  indicators_table(req, summary);
+  rt_review_summary_free(summary);
   http_page_end(req);
   return 0;
 }
@@ -269,8 +248,9 @@ static void count_cells(http_buf_t *b, const Rectrack__V1__KeyCount *k) {
 }
 
 int http_page_sdg_index(http_request_t *req) {
-  review_t rv;
-  int rc = review_load(req, &rv, true);
+  char from[11], to[11];
+  Rectrack__V1__ReviewSummary *summary;
+  int rc = period_summary(req, from, to, &summary);
   if (rc != 0)
     return rc;
   http_page_begin(req, "SDG targets", "/sdg");
@@ -293,20 +273,21 @@ int http_page_sdg_index(http_request_t *req) {
       http_buf_puts(b, "</th><td>");
       http_buf_html(b, target->label);
       http_buf_puts(b, "</td>");
-      count_cells(b, key_count(rv.summary->by_sdg_target,
-                               rv.summary->n_by_sdg_target, target->code));
+      count_cells(b, key_count(summary->by_sdg_target, summary->n_by_sdg_target,
+                               target->code));
       http_buf_puts(b, "</tr>\n");
     }
     http_buf_puts(b, "</tbody>\n</table>\n");
   }
-  review_free(&rv);
+  rt_review_summary_free(summary);
   http_page_end(req);
   return 0;
 }
 
 int http_page_gcm_index(http_request_t *req) {
-  review_t rv;
-  int rc = review_load(req, &rv, true);
+  char from[11], to[11];
+  Rectrack__V1__ReviewSummary *summary;
+  int rc = period_summary(req, from, to, &summary);
   if (rc != 0)
     return rc;
   http_page_begin(req, "GCM objectives", "/gcm");
@@ -327,12 +308,12 @@ int http_page_gcm_index(http_request_t *req) {
     http_buf_puts(b, "</th><td>");
     http_buf_html(b, o->title);
     http_buf_puts(b, "</td>");
-    count_cells(b, key_count(rv.summary->by_gcm_objective,
-                             rv.summary->n_by_gcm_objective, number));
+    count_cells(b, key_count(summary->by_gcm_objective,
+                             summary->n_by_gcm_objective, number));
     http_buf_puts(b, "</tr>\n");
   }
   http_buf_puts(b, "</tbody>\n</table>\n");
-  review_free(&rv);
+  rt_review_summary_free(summary);
   http_page_end(req);
   return 0;
 }
@@ -402,13 +383,30 @@ int http_page_downloads(http_request_t *req) {
 
 typedef struct download {
   rt_http_t *http;
-  review_t rv;
+  struct MHD_Connection *conn;
+  bool untimed; /* the idle timeout is off while nothing can be sent */
+  rt_store_reader_t *reader; /* the snapshot, held until the end */
+  review_source_t *source;   /* its public view, read by the renderer */
+  char from[11], to[11];
+  rt_review_stream_input_t in; /* borrowed by the renderer */
   rt_review_renderer_t *renderer;
   const uint8_t *chunk;
   size_t len, offset;
   bool done;
   bool slot_held; /* of http_download_begin, given back at the end */
 } download_t;
+
+/* Ends what the download holds: the renderer, the source, then the
+ * snapshot they read. */
+static void end_reading(download_t *d) {
+  rt_review_renderer_free(d->renderer);
+  d->renderer = NULL;
+  review_source_free(d->source);
+  d->source = NULL;
+  if (d->reader != NULL)
+    http_reader_give_back(d->http, d->reader);
+  d->reader = NULL;
+}
 
 /* The slot is given back as soon as the last byte is rendered, before
  * libmicrohttpd sends the end of the body: a client that read the whole
@@ -429,14 +427,24 @@ static ssize_t download_read(void *cls, uint64_t pos, char *buf, size_t max) {
     int rc = rt_review_renderer_next(d->renderer, &d->chunk, &d->len);
     d->offset = 0;
     if (rc < 0) {
+      d->len = 0;
+      end_reading(d);
       release_slot(d);
       return MHD_CONTENT_READER_END_WITH_ERROR;
     }
     if (rc == 0) {
       d->done = true;
       d->len = 0;
+      end_reading(d);
       release_slot(d);
     }
+  }
+  if (d->untimed) {
+    /* the first bytes: from now on a client that does not read is idle
+     * again (setting a timeout after none restarts its timer) */
+    d->untimed = false;
+    MHD_set_connection_option(d->conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                              http_idle_timeout(d->http));
   }
   size_t n = d->len - d->offset < max ? d->len - d->offset : max;
   memcpy(buf, d->chunk + d->offset, n);
@@ -446,10 +454,34 @@ static ssize_t download_read(void *cls, uint64_t pos, char *buf, size_t max) {
 
 static void download_free(void *cls) {
   download_t *d = cls;
-  rt_review_renderer_free(d->renderer);
-  review_free(&d->rv);
+  end_reading(d);
   release_slot(d);
   free(d);
+}
+
+/* The download's renderer over the public view of req's snapshot, which
+ * it takes from the request. */
+static int download_start(http_request_t *req, download_t *d,
+                          rt_review_format_t format) {
+  int rc = http_review_period(req, d->from, d->to);
+  if (rc != 0)
+    return rc;
+  if (review_source_new(req->reader, REVIEW_SOURCE_PUBLIC, &d->source) != 0)
+    return http_fail(req, RT_ENOMEM, NULL, "out of memory");
+  d->in = (rt_review_stream_input_t){
+      .from_date = d->from,
+      .to_date = d->to,
+      .as_of = d->to,
+      .revision = req->revision,
+      .source = review_source_get(d->source),
+  };
+  rc = rt_review_stream_new(&d->in, format, req->params.table, &d->renderer,
+                            &req->err);
+  if (rc != 0 && review_source_error(d->source)->code != 0)
+    req->err = *review_source_error(d->source);
+  if (rc == 0)
+    d->reader = http_reader_take(req);
+  return rc;
 }
 
 int http_page_download(http_request_t *req) {
@@ -471,19 +503,13 @@ int http_page_download(http_request_t *req) {
                      "seconds");
   }
   download_t *d = calloc(1, sizeof *d);
-  int rc = d ? 0 : http_fail(req, RT_ENOMEM, NULL, "out of memory");
-  if (rc == 0) {
-    d->http = req->http;
-    d->slot_held = true;
-    rc = review_load(req, &d->rv, false);
-    if (rc != 0) {
-      free(d);
-      d = NULL;
-    }
+  if (d == NULL) {
+    http_download_end(req->http);
+    return http_fail(req, RT_ENOMEM, NULL, "out of memory");
   }
-  if (rc == 0)
-    rc = rt_review_renderer_new(&d->rv.in, NULL, downloads[i].format,
-                                req->params.table, &d->renderer, &req->err);
+  d->http = req->http;
+  d->slot_held = true;
+  int rc = download_start(req, d, downloads[i].format);
   struct MHD_Response *response = NULL;
   if (rc == 0) {
     response = MHD_create_response_from_callback(
@@ -492,19 +518,24 @@ int http_page_download(http_request_t *req) {
       rc = http_fail(req, RT_ENOMEM, NULL, "out of memory");
   }
   if (rc != 0) {
-    if (d != NULL) {
-      rt_review_renderer_free(d->renderer);
-      review_free(&d->rv);
-      free(d);
-    }
-    http_download_end(req->http);
+    download_free(d);
     return rc;
+  }
+  if (downloads[i].format == RT_REVIEW_XLSX && !req->head) {
+    /* The workbook is complete before its first byte can be sent (its
+     * build takes minutes at a few hundred thousand records); the
+     * connection is not idle meanwhile, so the idle timeout must not end
+     * it. It is back in force with the first bytes (a HEAD reads none,
+     * so it keeps its timeout). */
+    d->conn = req->conn;
+    d->untimed = MHD_set_connection_option(
+                     req->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u) == MHD_YES;
   }
   req->res.stream = response;
   req->res.status = 200;
   req->res.content_type = rt_review_content_type(downloads[i].format);
   req->res.etag = true;
-  rt_review_filename(downloads[i].format, req->params.table, d->rv.from,
-                     d->rv.to, req->res.filename, sizeof req->res.filename);
+  rt_review_filename(downloads[i].format, req->params.table, d->from, d->to,
+                     req->res.filename, sizeof req->res.filename);
   return 0;
 }

@@ -15,23 +15,29 @@
  *  - the fields that speak of submissions awaiting validation (reported
  *    status and date, pending count) are cleared, and a commitment's
  *    measurement count is recounted over its official measurements;
- *  - the review's data set (overview, downloads) holds only public
- *    records and official reports, so the review's figures, charts and
- *    files are computed from nothing else.
+ *  - the review (overview, indexes, downloads) reads the public view of
+ *    service/review_source, which applies this very rule where the
+ *    records come out of the store (the field clearing below is its
+ *    review_source_public_*), so the review's figures, charts and files
+ *    are computed from nothing else.
  *
  * Snapshots: a pool of readers, one per listener thread; a request takes
- * one, renews it, and gives it back reset as soon as its answer is built
- * (downloads too: their data set is copied out of the snapshot first).
+ * one, renews it, and gives it back reset as soon as its answer is built.
+ * A download takes the request's reader and gives it back when its
+ * document is complete.
  */
 #include "http_internal.h"
 
+#include "review_source.h"
 #include "rt_reference.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DATASET_PAGE 1000
+/* Measurements read per page when a commitment's official ones are
+ * counted. */
+#define MEASUREMENT_PAGE 1000
 
 /* ---- the reader pool ------------------------------------------------- */
 
@@ -92,22 +98,32 @@ int http_read_begin(http_request_t *req) {
   return 0;
 }
 
+void http_reader_give_back(rt_http_t *http, rt_store_reader_t *reader) {
+  if (reader == NULL)
+    return;
+  http_reader_pool_t *pool = http_pool(http);
+  rt_store_reader_reset(reader);
+  pthread_mutex_lock(&pool->lock);
+  if (pool->n_free < pool->cap) {
+    pool->free_readers[pool->n_free++] = reader;
+    reader = NULL;
+  }
+  pthread_mutex_unlock(&pool->lock);
+  rt_store_reader_end(reader); /* the pool was full */
+}
+
+rt_store_reader_t *http_reader_take(http_request_t *req) {
+  rt_store_reader_t *reader = req->reader;
+  req->reader = NULL;
+  return reader;
+}
+
 void http_read_end(http_request_t *req) {
   rt_store_themes_free(req->added_themes, req->n_added_themes);
   req->added_themes = NULL;
   req->n_added_themes = 0;
   req->added_themes_read = false;
-  if (req->reader == NULL)
-    return;
-  http_reader_pool_t *pool = http_pool(req->http);
-  rt_store_reader_reset(req->reader);
-  pthread_mutex_lock(&pool->lock);
-  if (pool->n_free < pool->cap) {
-    pool->free_readers[pool->n_free++] = req->reader;
-    req->reader = NULL;
-  }
-  pthread_mutex_unlock(&pool->lock);
-  rt_store_reader_end(req->reader); /* the pool was full */
+  http_reader_give_back(req->http, req->reader);
   req->reader = NULL;
 }
 
@@ -175,39 +191,23 @@ static int store_answer(http_request_t *req, int rc, const char *what,
   return rc;
 }
 
-/* Empties a string field of an unpacked message, freeing what it held
- * (protobuf-c frees only strings other than its shared empty one). */
-static void clear_string(char **field) {
-  if (*field != NULL && *field != protobuf_c_empty_string)
-    free(*field);
-  *field = (char *)protobuf_c_empty_string;
-}
-
 /* Who wrote a record (updated_by, recorded_by, reviewed_by) names a
  * principal of the tokens file: the operator's business, and the name
  * of a reporter whose submission awaits validation. Not public. */
 void http_public_recommendation(Rectrack__V1__Recommendation *r) {
-  r->reported_status = RECTRACK__V1__STATUS__STATUS_UNSPECIFIED;
-  clear_string(&r->reported_as_of);
-  clear_string(&r->updated_by);
-  r->pending_count = 0;
+  review_source_public_recommendation(r, true);
 }
 
 void http_public_commitment(Rectrack__V1__Commitment *c) {
-  c->reported_status = RECTRACK__V1__STATUS__STATUS_UNSPECIFIED;
-  clear_string(&c->reported_as_of);
-  clear_string(&c->updated_by);
-  c->pending_count = 0;
+  review_source_public_commitment(c, true);
 }
 
 void http_public_follow_up(Rectrack__V1__FollowUp *f) {
-  clear_string(&f->recorded_by);
-  clear_string(&f->reviewed_by);
+  review_source_public_follow_up(f, true);
 }
 
 void http_public_measurement(Rectrack__V1__Measurement *m) {
-  clear_string(&m->recorded_by);
-  clear_string(&m->reviewed_by);
+  review_source_public_measurement(m, true);
 }
 
 /* A commitment's official measurements, counted in req's snapshot. */
@@ -216,7 +216,7 @@ static int count_official_measurements(http_request_t *req,
   Rectrack__V1__ListMeasurementsRequest request =
       RECTRACK__V1__LIST_MEASUREMENTS_REQUEST__INIT;
   request.commitment_id = c->id;
-  request.page_size = DATASET_PAGE;
+  request.page_size = MEASUREMENT_PAGE;
   uint32_t count = 0;
   char *token = NULL;
   int rc = 0;
@@ -476,245 +476,4 @@ int http_list_measurements(http_request_t *req,
       keep_items((ProtobufCMessage **)(*out)->measurements,
                  (*out)->n_measurements, keep_measurement, req);
   return 0;
-}
-
-/* ---- the review's data set ------------------------------------------- */
-
-static int push(void ***items, size_t *n, size_t *cap, void *item) {
-  if (*n == *cap) {
-    size_t more = *cap ? *cap * 2 : 64;
-    void **grown = realloc(*items, more * sizeof *grown);
-    if (grown == NULL)
-      return RT_ENOMEM;
-    *items = grown;
-    *cap = more;
-  }
-  (*items)[(*n)++] = item;
-  return 0;
-}
-
-/* A growable array of records in the set (capacity kept beside it). */
-typedef struct record_vec {
-  void ***items;
-  size_t *n;
-  size_t cap;
-} record_vec_t;
-
-typedef int (*page_fn)(http_request_t *req, const char *token,
-                       const char *commitment_id, ProtobufCMessage **page);
-
-static int page_sources(http_request_t *req, const char *token,
-                        const char *unused, ProtobufCMessage **page) {
-  (void)unused;
-  Rectrack__V1__ListSourcesRequest r = RECTRACK__V1__LIST_SOURCES_REQUEST__INIT;
-  r.page_size = DATASET_PAGE;
-  r.page_token = (char *)token;
-  return rt_store_list_sources(req->reader, &r, (void *)page, &req->err);
-}
-
-static int page_actors(http_request_t *req, const char *token,
-                       const char *unused, ProtobufCMessage **page) {
-  (void)unused;
-  Rectrack__V1__ListActorsRequest r = RECTRACK__V1__LIST_ACTORS_REQUEST__INIT;
-  r.page_size = DATASET_PAGE;
-  r.page_token = (char *)token;
-  r.include_archived = true;
-  return rt_store_list_actors(req->reader, &r, (void *)page, &req->err);
-}
-
-static int page_recommendations(http_request_t *req, const char *token,
-                                const char *unused, ProtobufCMessage **page) {
-  (void)unused;
-  Rectrack__V1__ListRecommendationsRequest r =
-      RECTRACK__V1__LIST_RECOMMENDATIONS_REQUEST__INIT;
-  r.page_size = DATASET_PAGE;
-  r.page_token = (char *)token;
-  r.include_archived = true;
-  return rt_store_list_recommendations(req->reader, &r, req->today,
-                                       (void *)page, &req->err);
-}
-
-static int page_commitments(http_request_t *req, const char *token,
-                            const char *unused, ProtobufCMessage **page) {
-  (void)unused;
-  Rectrack__V1__ListCommitmentsRequest r =
-      RECTRACK__V1__LIST_COMMITMENTS_REQUEST__INIT;
-  r.page_size = DATASET_PAGE;
-  r.page_token = (char *)token;
-  r.include_archived = true;
-  r.publication = RECTRACK__V1__PUBLICATION__PUBLICATION_PUBLISHED;
-  return rt_store_list_commitments(req->reader, &r, req->today, (void *)page,
-                                   &req->err);
-}
-
-static int page_follow_ups(http_request_t *req, const char *token,
-                           const char *unused, ProtobufCMessage **page) {
-  (void)unused;
-  Rectrack__V1__ListFollowUpsRequest r =
-      RECTRACK__V1__LIST_FOLLOW_UPS_REQUEST__INIT;
-  r.from_date = "1900-01-01";
-  r.to_date = "2199-12-31";
-  r.page_size = DATASET_PAGE;
-  r.page_token = (char *)token;
-  return rt_store_list_follow_ups(req->reader, &r, (void *)page, &req->err);
-}
-
-static int page_measurements(http_request_t *req, const char *token,
-                             const char *commitment_id,
-                             ProtobufCMessage **page) {
-  Rectrack__V1__ListMeasurementsRequest r =
-      RECTRACK__V1__LIST_MEASUREMENTS_REQUEST__INIT;
-  r.commitment_id = (char *)commitment_id;
-  r.page_size = DATASET_PAGE;
-  r.page_token = (char *)token;
-  return rt_store_list_measurements(req->reader, &r, (void *)page, &req->err);
-}
-
-/* The records of a list page and its next token (both into page). */
-static size_t page_items(ProtobufCMessage *page, ProtobufCMessage ***items,
-                         const char **next) {
-  const ProtobufCMessageDescriptor *d = page->descriptor;
-  *items = NULL;
-  *next = "";
-  size_t n = 0;
-  for (unsigned i = 0; i < d->n_fields; i++) {
-    const ProtobufCFieldDescriptor *f = &d->fields[i];
-    if (f->label == PROTOBUF_C_LABEL_REPEATED &&
-        f->type == PROTOBUF_C_TYPE_MESSAGE) {
-      memcpy(&n, (char *)page + f->quantifier_offset, sizeof n);
-      memcpy(items, (char *)page + f->offset, sizeof *items);
-    } else if (strcmp(f->name, "next_page_token") == 0) {
-      memcpy(next, (char *)page + f->offset, sizeof *next);
-    }
-  }
-  return n;
-}
-
-/* Walks a list to its end; the pages stay in the set, their records are
- * appended to out. */
-static int read_all(http_request_t *req, http_dataset_t *set, page_fn page_of,
-                    const char *commitment_id, record_vec_t *out) {
-  char *token = NULL;
-  for (;;) {
-    ProtobufCMessage *page = NULL;
-    int rc = page_of(req, token ? token : "", commitment_id, &page);
-    free(token);
-    token = NULL;
-    if (rc != 0)
-      return rc;
-    if (push(&set->pages, &set->n_pages, &set->cap_pages, page) != 0) {
-      protobuf_c_message_free_unpacked(page, NULL);
-      return RT_ENOMEM;
-    }
-    ProtobufCMessage **items;
-    const char *next;
-    size_t n = page_items(page, &items, &next);
-    for (size_t i = 0; i < n; i++)
-      if (push(out->items, out->n, &out->cap, items[i]) != 0)
-        return RT_ENOMEM;
-    if (next == NULL || next[0] == '\0')
-      return 0;
-    if ((token = strdup(next)) == NULL)
-      return RT_ENOMEM;
-  }
-}
-
-/* The official measurements of one published commitment, each naming it
- * (review/ needs commitment_id; a stored one may lack it, then a copy
- * that names it is kept in the set). */
-static int read_measurements(http_request_t *req, http_dataset_t *set,
-                             Rectrack__V1__Commitment *c, record_vec_t *all) {
-  void **found = NULL;
-  size_t n_found = 0;
-  record_vec_t vec = {&found, &n_found, 0};
-  int rc = read_all(req, set, page_measurements, c->id, &vec);
-  for (size_t i = 0; rc == 0 && i < n_found; i++) {
-    Rectrack__V1__Measurement *m = found[i];
-    if (!rt_store_review_is_official(m->review_state))
-      continue;
-    http_public_measurement(m);
-    if (m->commitment_id == NULL || m->commitment_id[0] == '\0') {
-      Rectrack__V1__Measurement *named = malloc(sizeof *named);
-      if (named == NULL || push(&set->measurement_copies, &set->n_copies,
-                                &set->cap_copies, named) != 0) {
-        free(named);
-        rc = RT_ENOMEM;
-        break;
-      }
-      *named = *m;
-      named->commitment_id = c->id;
-      m = named;
-    }
-    rc = push(all->items, all->n, &all->cap, m);
-  }
-  free(found);
-  return rc;
-}
-
-static int keep_public_follow_ups(http_request_t *req, http_dataset_t *set) {
-  size_t kept = 0;
-  for (size_t i = 0; i < set->n_follow_ups; i++) {
-    Rectrack__V1__FollowUp *f = set->follow_ups[i];
-    bool exists;
-    if (rt_store_review_is_official(f->review_state) &&
-        subject_is_public(req, f->subject_id, &exists)) {
-      http_public_follow_up(f);
-      set->follow_ups[kept++] = f;
-    }
-  }
-  set->n_follow_ups = kept;
-  return 0;
-}
-
-int http_dataset_load(http_request_t *req, http_dataset_t *set) {
-  *set = (http_dataset_t){0};
-  record_vec_t sources = {(void ***)&set->sources, &set->n_sources, 0};
-  record_vec_t actors = {(void ***)&set->actors, &set->n_actors, 0};
-  record_vec_t recs = {(void ***)&set->recommendations, &set->n_recommendations,
-                       0};
-  record_vec_t coms = {(void ***)&set->commitments, &set->n_commitments, 0};
-  record_vec_t fups = {(void ***)&set->follow_ups, &set->n_follow_ups, 0};
-  record_vec_t meas = {(void ***)&set->measurements, &set->n_measurements, 0};
-  int rc = read_all(req, set, page_sources, NULL, &sources);
-  if (rc == 0)
-    rc = read_all(req, set, page_actors, NULL, &actors);
-  if (rc == 0)
-    rc = read_all(req, set, page_recommendations, NULL, &recs);
-  if (rc == 0)
-    rc = read_all(req, set, page_commitments, NULL, &coms);
-  if (rc == 0)
-    rc = read_all(req, set, page_follow_ups, NULL, &fups);
-  if (rc == 0)
-    rc = keep_public_follow_ups(req, set);
-  for (size_t i = 0; rc == 0 && i < set->n_commitments; i++) {
-    Rectrack__V1__Commitment *c = set->commitments[i];
-    if (!rt_store_commitment_is_published(c)) {
-      rc = RT_ECORRUPT;
-      break;
-    }
-    http_public_commitment(c);
-    if (c->measurement_count > 0)
-      rc = read_measurements(req, set, c, &meas);
-  }
-  for (size_t i = 0; rc == 0 && i < set->n_recommendations; i++)
-    http_public_recommendation(set->recommendations[i]);
-  if (rc != 0)
-    http_dataset_free(set);
-  return rc;
-}
-
-void http_dataset_free(http_dataset_t *set) {
-  for (size_t i = 0; i < set->n_pages; i++)
-    protobuf_c_message_free_unpacked(set->pages[i], NULL);
-  for (size_t i = 0; i < set->n_copies; i++)
-    free(set->measurement_copies[i]);
-  free(set->pages);
-  free(set->measurement_copies);
-  free(set->sources);
-  free(set->actors);
-  free(set->recommendations);
-  free(set->commitments);
-  free(set->follow_ups);
-  free(set->measurements);
-  *set = (http_dataset_t){0};
 }

@@ -73,8 +73,11 @@ struct rt_http {
   char *base_path; /* "" or "/tracker" */
   char address[80];
   unsigned max_downloads;
+  unsigned timeout_s; /* of an idle connection */
   atomic_uint downloads;
   http_reader_pool_t pool;
+  http_summary_cache_t summaries;
+  bool summaries_ready;
   page_series_t *pages; /* one per distinct page label, then "unknown" */
   size_t n_pages;
   rt_histogram_t *seconds[N_KINDS];
@@ -85,6 +88,9 @@ struct rt_http {
 };
 
 http_reader_pool_t *http_pool(rt_http_t *http) { return &http->pool; }
+http_summary_cache_t *http_summary_cache(rt_http_t *http) {
+  return &http->summaries;
+}
 rt_metrics_t *http_metrics(http_request_t *req) { return req->http->metrics; }
 rt_store_t *http_store(http_request_t *req) { return req->http->store; }
 
@@ -111,6 +117,8 @@ bool http_download_begin(rt_http_t *http) {
   rt_gauge_add(http->active_downloads, 1);
   return true;
 }
+
+unsigned http_idle_timeout(rt_http_t *http) { return http->timeout_s; }
 
 void http_download_end(rt_http_t *http) {
   atomic_fetch_sub(&http->downloads, 1);
@@ -565,6 +573,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
   clock_gettime(CLOCK_MONOTONIC, &start);
   http_request_t req = {.http = http, .conn = conn, .base = http->base_path};
   req.path = strip_base(http, url);
+  req.head = strcmp(method, "HEAD") == 0;
   req.format = format_of(&req, req.path);
   today_utc(req.today);
   int rc = run_request(&req, method);
@@ -773,6 +782,7 @@ int rt_http_new(rt_http_t **out, const rt_http_options_t *options,
   http->metrics = options->metrics;
   http->max_downloads =
       options->max_downloads ? options->max_downloads : DEFAULT_MAX_DOWNLOADS;
+  http->timeout_s = options->timeout_s ? options->timeout_s : DEFAULT_TIMEOUT_S;
   http->base_path = strdup(options->base_path ? options->base_path : "");
   unsigned threads = options->threads ? options->threads : DEFAULT_THREADS;
   if (http->base_path == NULL ||
@@ -784,6 +794,11 @@ int rt_http_new(rt_http_t **out, const rt_http_options_t *options,
     rt_error_set(err, rc, NULL, "cannot register the HTTP metrics");
     goto fail;
   }
+  if ((rc = http_summary_cache_init(&http->summaries, http->metrics)) != 0) {
+    rt_error_set(err, rc, NULL, "cannot register the HTTP metrics");
+    goto fail;
+  }
+  http->summaries_ready = true;
   if (options->tls_cert_file != NULL &&
       (rc = http_tls_new(&http->tls, options->tls_cert_file,
                          options->tls_key_file, err)) != 0)
@@ -817,6 +832,8 @@ void rt_http_free(rt_http_t *http) {
     MHD_stop_daemon(http->daemon);
   }
   http_tls_free(http->tls);
+  if (http->summaries_ready)
+    http_summary_cache_close(&http->summaries);
   http_reader_pool_close(&http->pool);
   free(http->pages);
   free(http->base_path);

@@ -15,7 +15,8 @@
  * commitment, in any page, list, count, chart or download.
  *
  * Calls: rt_store (read snapshots only: it never writes), rt_review (the
- * overview's figures and charts, the downloads), rt_metrics (renders the
+ * overview's figures and charts, the downloads, streamed) over the public
+ * view of rt_review_source (service/review_source), rt_metrics (renders the
  * registry it is given and counts its own requests), rt_pbjson and
  * rt_enum (the API's JSON and the labels), rt_reference (titles of SDG
  * targets, GCM objectives and themes), the service's RT_E* -> gRPC table

@@ -6,7 +6,7 @@
  * runs on libuv's thread pool (uv_queue_work), one step at a time per
  * call, apart from the reader threads that serve lists. Nothing reads the
  * whole data set into memory: the review library walks the store through
- * a source (tracker_review_source.c) over one read snapshot, a subject at
+ * a source (service/review_source) over one read snapshot, a subject at
  * a time. A summary's first and only step opens the snapshot, computes
  * (rt_review_compute_stream) and ends it. An export's first step opens
  * the snapshot it then holds until its document is complete (so the
@@ -40,8 +40,8 @@
  * Dates: to_date defaults to the server's current UTC date; from_date
  * empty means "since the beginning"; as_of defaults to to_date.
  */
+#include "review_source.h"
 #include "tracker_call.h"
-#include "tracker_review_source.h"
 
 #include "rt_review.h"
 
@@ -124,7 +124,7 @@ typedef struct review_job {
   /* The snapshot read and the source over it: an export holds them
    * until its document is complete. */
   rt_store_reader_t *reader;
-  tracker_review_source_t *source;
+  review_source_t *source;
   batch_t batch;
   /* Loop side. */
   bool sent_first;
@@ -136,7 +136,7 @@ typedef struct review_job {
 static void job_free_results(review_job_t *job) {
   rt_review_renderer_free(job->renderer);
   job->renderer = NULL;
-  tracker_review_source_free(job->source);
+  review_source_free(job->source);
   job->source = NULL;
   rt_store_reader_end(job->reader); /* an export's snapshot ends here */
   job->reader = NULL;
@@ -210,7 +210,8 @@ static void render_batch(review_job_t *job) {
 /* Worker: opens the snapshot of the job and the source over it. */
 static int open_snapshot(review_job_t *job) {
   int rc = rt_store_reader_begin(job->store, &job->reader, &job->err);
-  if (rc == 0 && (rc = tracker_review_source_new(job->reader, &job->source)))
+  if (rc == 0 &&
+      (rc = review_source_new(job->reader, REVIEW_SOURCE_ALL, &job->source)))
     rt_error_set(&job->err, rc, NULL, "out of memory");
   if (rc != 0) {
     job->read_failed = true;
@@ -221,7 +222,7 @@ static int open_snapshot(review_job_t *job) {
 }
 
 static void close_snapshot(review_job_t *job) {
-  tracker_review_source_free(job->source);
+  review_source_free(job->source);
   job->source = NULL;
   rt_store_reader_end(job->reader);
   job->reader = NULL;
@@ -237,7 +238,7 @@ static void compute_summary(review_job_t *job) {
       .to_date = job->to,
       .as_of = job->as_of,
       .revision = job->revision,
-      .source = tracker_review_source_get(job->source),
+      .source = review_source_get(job->source),
   };
   job->rc = rt_review_compute_stream(&in, RT_SUMMARY_LIST_MAX, &job->summary,
                                      &job->err);
@@ -270,7 +271,7 @@ static void work_load(uv_work_t *work) {
       .to_date = job->to,
       .as_of = job->as_of,
       .revision = job->revision,
-      .source = tracker_review_source_get(job->source),
+      .source = review_source_get(job->source),
   };
   job->rc = rt_review_stream_new(&in, job->format, job->table, &job->renderer,
                                  &job->err);

@@ -1,28 +1,154 @@
 /*
- * tracker_review_source: the review's data source over one snapshot (see
- * the header). Each callback turns a storage read into unpacked messages
- * in the source's arena: a recommendation, commitment or follow-up of the
+ * review_source: the review's data source over one snapshot (see the
+ * header). Each callback turns a storage read into unpacked messages in
+ * the source's arena: a recommendation, commitment or follow-up of the
  * current walk, one subject's follow-ups or measurements, a subject by
  * id. The arena is dropped and a new one started on release(), which the
  * renderer calls after each subject, so the source's memory is that of
  * one subject's records. A follow-up or measurement whose stored message
  * lacks the id of what it belongs to gets it from its key, as the whole
  * data set's reading does.
+ *
+ * The public view filters where the records come out: next() skips
+ * unpublished commitments and, in the period walk, reports that are not
+ * official or whose subject is not public; a subject's history keeps its
+ * official reports only; subject() does not find an unpublished
+ * commitment. Every record handed out then gets its public fields.
+ *
+ * The arena is a small bump allocator of this module's own (the
+ * tracker's per-request arena is private to the tracker): blocks of
+ * growing size, all freed at once.
  */
-#include "tracker_review_source.h"
+#include "review_source.h"
 
-#include "tracker_arena.h"
-
+#include <stdalign.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* The arena's first block: a subject's records fit in it. */
 #define SOURCE_BLOCK (16 * 1024)
+#define ARENA_MAX_BLOCK (1u << 20)
+#define ARENA_ALIGN alignof(max_align_t)
 
-struct tracker_review_source {
+/* ---- the arena ------------------------------------------------------- */
+
+typedef struct arena_block {
+  struct arena_block *previous;
+  size_t size, used;
+  alignas(max_align_t) unsigned char data[];
+} arena_block_t;
+
+typedef struct arena {
+  ProtobufCAllocator allocator; /* allocator_data is the arena */
+  arena_block_t *current;
+} arena_t;
+
+static void *arena_alloc(arena_t *a, size_t size) {
+  if (size > SIZE_MAX / 2)
+    return NULL;
+  size = (size + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
+  arena_block_t *b = a->current;
+  if (b == NULL || size > b->size - b->used) {
+    size_t grow = b ? b->size * 2 : SOURCE_BLOCK;
+    if (grow > ARENA_MAX_BLOCK)
+      grow = ARENA_MAX_BLOCK;
+    if (grow < size)
+      grow = size;
+    arena_block_t *fresh = malloc(sizeof *fresh + grow);
+    if (fresh == NULL)
+      return NULL;
+    *fresh = (arena_block_t){.previous = b, .size = grow};
+    a->current = b = fresh;
+  }
+  void *p = b->data + b->used;
+  b->used += size;
+  return p;
+}
+
+static void *allocator_alloc(void *data, size_t size) {
+  return arena_alloc(data, size);
+}
+
+static void allocator_free(void *data, void *pointer) {
+  (void)data;
+  (void)pointer; /* freed with the arena */
+}
+
+static void arena_init(arena_t *a) {
+  *a = (arena_t){.allocator = {allocator_alloc, allocator_free, a}};
+}
+
+/* Frees every block but keeps the newest for what comes next. */
+static void arena_reset(arena_t *a) {
+  arena_block_t *b = a->current;
+  if (b == NULL)
+    return;
+  while (b->previous != NULL) {
+    arena_block_t *previous = b->previous;
+    b->previous = previous->previous;
+    free(previous);
+  }
+  b->used = 0;
+}
+
+static void arena_close(arena_t *a) {
+  arena_reset(a);
+  free(a->current);
+  a->current = NULL;
+}
+
+static char *arena_strdup(arena_t *a, const char *text) {
+  size_t len = strlen(text) + 1;
+  char *copy = arena_alloc(a, len);
+  if (copy != NULL)
+    memcpy(copy, text, len);
+  return copy;
+}
+
+/* ---- the public fields ------------------------------------------------ */
+
+/* Empties a string field (protobuf-c frees only strings other than its
+ * shared empty one). */
+static void clear_string(char **field, bool owned) {
+  if (owned && *field != NULL && *field != protobuf_c_empty_string)
+    free(*field);
+  *field = (char *)protobuf_c_empty_string;
+}
+
+void review_source_public_recommendation(Rectrack__V1__Recommendation *r,
+                                         bool owned) {
+  r->reported_status = RECTRACK__V1__STATUS__STATUS_UNSPECIFIED;
+  clear_string(&r->reported_as_of, owned);
+  clear_string(&r->updated_by, owned);
+  r->pending_count = 0;
+}
+
+void review_source_public_commitment(Rectrack__V1__Commitment *c, bool owned) {
+  c->reported_status = RECTRACK__V1__STATUS__STATUS_UNSPECIFIED;
+  clear_string(&c->reported_as_of, owned);
+  clear_string(&c->updated_by, owned);
+  c->pending_count = 0;
+}
+
+void review_source_public_follow_up(Rectrack__V1__FollowUp *f, bool owned) {
+  clear_string(&f->recorded_by, owned);
+  clear_string(&f->reviewed_by, owned);
+}
+
+void review_source_public_measurement(Rectrack__V1__Measurement *m,
+                                      bool owned) {
+  clear_string(&m->recorded_by, owned);
+  clear_string(&m->reviewed_by, owned);
+}
+
+/* ---- the source ------------------------------------------------------- */
+
+struct review_source {
   rt_review_source_t api;
   rt_store_reader_t *reader;
-  tracker_arena_t *arena;
+  bool public_view;
+  arena_t arena;
   rt_store_cursor_t *cursor;
   const ProtobufCMessageDescriptor *walked; /* what the cursor yields */
   bool themeless;                           /* skip records with a theme */
@@ -48,7 +174,7 @@ struct tracker_review_source {
   int collect_rc;
 };
 
-static int fail(tracker_review_source_t *s, int rc) {
+static int fail(review_source_t *s, int rc) {
   if (s->err.code == 0)
     rt_error_set(&s->err, rc, NULL, "%s", rt_strerror(rc));
   return rc;
@@ -56,11 +182,11 @@ static int fail(tracker_review_source_t *s, int rc) {
 
 /* Unpacks stored bytes into the arena; NULL when they do not decode (or
  * no memory: then s->collect_rc says which). */
-static ProtobufCMessage *unpack(tracker_review_source_t *s,
+static ProtobufCMessage *unpack(review_source_t *s,
                                 const ProtobufCMessageDescriptor *d,
                                 const void *packed, size_t len) {
-  ProtobufCMessage *m = protobuf_c_message_unpack(
-      d, tracker_arena_allocator(s->arena), len, packed);
+  ProtobufCMessage *m =
+      protobuf_c_message_unpack(d, &s->arena.allocator, len, packed);
   if (m == NULL)
     rt_error_set(&s->err, RT_ECORRUPT, NULL,
                  "storage: a stored %s does not decode", d->short_name);
@@ -69,19 +195,19 @@ static ProtobufCMessage *unpack(tracker_review_source_t *s,
 
 /* Sets *owner (a follow-up's subject_id, a measurement's commitment_id)
  * from the key's id when the stored message has none. */
-static int set_owner(tracker_review_source_t *s, char **owner, const char *id) {
+static int set_owner(review_source_t *s, char **owner, const char *id) {
   if (*owner != NULL && (*owner)[0] != '\0')
     return 0;
   if (id == NULL || id[0] == '\0')
     return 0;
-  *owner = tracker_arena_strdup(s->arena, id);
+  *owner = arena_strdup(&s->arena, id);
   return *owner ? 0 : RT_ENOMEM;
 }
 
-static int push(tracker_review_source_t *s, void *item) {
+static int push(review_source_t *s, void *item) {
   if (s->n == s->cap) {
     size_t cap = s->cap ? s->cap * 2 : 16;
-    void **items = tracker_arena_alloc(s->arena, cap * sizeof *items);
+    void **items = arena_alloc(&s->arena, cap * sizeof *items);
     if (items == NULL)
       return RT_ENOMEM;
     if (s->n > 0)
@@ -95,15 +221,78 @@ static int push(tracker_review_source_t *s, void *item) {
 
 /* ---- callbacks ------------------------------------------------------- */
 
+/* Whether m may be handed out in the source's view; in the public view
+ * it gets its public fields. A report's subject is checked apart. */
+static bool shown(review_source_t *s, ProtobufCMessage *m) {
+  if (!s->public_view)
+    return true;
+  const ProtobufCMessageDescriptor *d = m->descriptor;
+  if (d == &rectrack__v1__recommendation__descriptor) {
+    review_source_public_recommendation((void *)m, false);
+  } else if (d == &rectrack__v1__commitment__descriptor) {
+    if (!rt_store_commitment_is_published((void *)m))
+      return false;
+    review_source_public_commitment((void *)m, false);
+  } else if (d == &rectrack__v1__follow_up__descriptor) {
+    Rectrack__V1__FollowUp *f = (void *)m;
+    if (!rt_store_review_is_official(f->review_state))
+      return false;
+    review_source_public_follow_up(f, false);
+  } else if (d == &rectrack__v1__measurement__descriptor) {
+    Rectrack__V1__Measurement *x = (void *)m;
+    if (!rt_store_review_is_official(x->review_state))
+      return false;
+    review_source_public_measurement(x, false);
+  }
+  return true;
+}
+
+/* Where the arena stands, to give back what a record left out took. */
+typedef struct mark {
+  arena_block_t *block;
+  size_t used;
+} mark_t;
+
+static mark_t arena_mark(review_source_t *s) {
+  return (mark_t){s->arena.current,
+                  s->arena.current ? s->arena.current->used : 0};
+}
+
+static void arena_back(review_source_t *s, mark_t m) {
+  if (m.block != NULL && s->arena.current == m.block)
+    m.block->used = m.used;
+}
+
+/* The public view: whether the subject of a period's report may be
+ * shown (a recommendation, or a published commitment). */
+static bool subject_public(review_source_t *s, const char *id) {
+  if (id == NULL || (id[0] != 'R' && id[0] != 'C'))
+    return false;
+  const void *packed;
+  size_t len;
+  rt_entity_t entity =
+      id[0] == 'R' ? RT_ENTITY_RECOMMENDATION : RT_ENTITY_COMMITMENT;
+  if (rt_store_get_raw(s->reader, entity, id, &packed, &len, NULL) != 0)
+    return false;
+  if (entity == RT_ENTITY_RECOMMENDATION)
+    return true;
+  mark_t mark = arena_mark(s);
+  Rectrack__V1__Commitment *c = (void *)protobuf_c_message_unpack(
+      &rectrack__v1__commitment__descriptor, &s->arena.allocator, len, packed);
+  bool published = c != NULL && rt_store_commitment_is_published(c);
+  arena_back(s, mark);
+  return published;
+}
+
 static int theme_visit(const char *theme, size_t count, void *data) {
-  tracker_review_source_t *s = data;
+  review_source_t *s = data;
   (void)count;
-  char *copy = tracker_arena_strdup(s->arena, theme);
+  char *copy = arena_strdup(&s->arena, theme);
   return copy ? push(s, copy) : RT_ENOMEM;
 }
 
 static int src_themes(void *data, const char *const **themes, size_t *n) {
-  tracker_review_source_t *s = data;
+  review_source_t *s = data;
   s->items = NULL;
   s->n = s->cap = 0;
   size_t without = 0;
@@ -119,7 +308,7 @@ static int src_themes(void *data, const char *const **themes, size_t *n) {
 }
 
 static int src_open(void *data, const rt_review_walk_t *walk) {
-  tracker_review_source_t *s = data;
+  review_source_t *s = data;
   rt_store_cursor_close(s->cursor);
   rt_store_cursor_close(s->com_cursor);
   s->cursor = s->com_cursor = NULL;
@@ -184,9 +373,9 @@ static int src_open(void *data, const rt_review_walk_t *walk) {
 }
 
 /* The due walk: the earlier of the two cursors' next entries. */
-static int next_due(tracker_review_source_t *s,
-                    const ProtobufCMessage **record) {
+static int next_due(review_source_t *s, const ProtobufCMessage **record) {
   rt_store_cursor_t *cursors[2] = {s->cursor, s->com_cursor};
+again:
   for (int i = 0; i < 2; i++) {
     struct peek *p = &s->peek[i];
     if (p->packed != NULL || p->ended)
@@ -204,6 +393,7 @@ static int next_due(tracker_review_source_t *s,
   struct peek *p = &s->peek[pick];
   if (p->packed == NULL)
     return 0;
+  mark_t mark = arena_mark(s);
   ProtobufCMessage *m =
       unpack(s,
              pick == 0 ? &rectrack__v1__recommendation__descriptor
@@ -212,12 +402,16 @@ static int next_due(tracker_review_source_t *s,
   p->packed = NULL;
   if (m == NULL)
     return fail(s, RT_ECORRUPT);
+  if (!shown(s, m)) {
+    arena_back(s, mark);
+    goto again;
+  }
   *record = m;
   return 1;
 }
 
 static int src_next(void *data, const ProtobufCMessage **record) {
-  tracker_review_source_t *s = data;
+  review_source_t *s = data;
   *record = NULL;
   if (s->due)
     return next_due(s, record);
@@ -234,16 +428,27 @@ static int src_next(void *data, const ProtobufCMessage **record) {
     int rc = rt_store_cursor_next(s->cursor, &packed, &len, owner, &s->err);
     if (rc <= 0)
       return rc < 0 ? fail(s, rc) : 0;
+    mark_t mark = arena_mark(s);
     ProtobufCMessage *m = unpack(s, s->walked, packed, len);
     if (m == NULL)
       return fail(s, RT_ECORRUPT);
     if (s->themeless &&
-        ((Rectrack__V1__Recommendation *)(void *)m)->theme[0] != '\0')
+        ((Rectrack__V1__Recommendation *)(void *)m)->theme[0] != '\0') {
+      arena_back(s, mark);
       continue; /* walked through the theme index */
-    if (s->walked == &rectrack__v1__follow_up__descriptor &&
+    }
+    bool report = s->walked == &rectrack__v1__follow_up__descriptor;
+    if (report &&
         set_owner(s, &((Rectrack__V1__FollowUp *)(void *)m)->subject_id,
                   owner) != 0)
       return fail(s, RT_ENOMEM);
+    if (!shown(s, m) ||
+        (s->public_view && report &&
+         !subject_public(s,
+                         ((Rectrack__V1__FollowUp *)(void *)m)->subject_id))) {
+      arena_back(s, mark);
+      continue;
+    }
     *record = m;
     return 1;
   }
@@ -251,20 +456,22 @@ static int src_next(void *data, const ProtobufCMessage **record) {
 
 static int collect(const void *packed, size_t len, const char *owner_id,
                    void *data) {
-  tracker_review_source_t *s = data;
+  review_source_t *s = data;
   ProtobufCMessage *m = unpack(s, s->collecting, packed, len);
   if (m == NULL)
     return s->collect_rc = RT_ECORRUPT;
   char **owner = s->collecting == &rectrack__v1__follow_up__descriptor
                      ? &((Rectrack__V1__FollowUp *)(void *)m)->subject_id
                      : &((Rectrack__V1__Measurement *)(void *)m)->commitment_id;
-  if (set_owner(s, owner, owner_id) != 0 || push(s, m) != 0)
+  if (set_owner(s, owner, owner_id) != 0)
+    return s->collect_rc = RT_ENOMEM;
+  if (shown(s, m) && push(s, m) != 0)
     return s->collect_rc = RT_ENOMEM;
   return 0;
 }
 
 /* One subject's history into s->items. */
-static int collect_history(tracker_review_source_t *s, const char *id,
+static int collect_history(review_source_t *s, const char *id,
                            bool measurements) {
   s->items = NULL;
   s->n = s->cap = 0;
@@ -282,7 +489,7 @@ static int collect_history(tracker_review_source_t *s, const char *id,
 
 static int src_follow_ups(void *data, const char *subject_id,
                           Rectrack__V1__FollowUp *const **out, size_t *n) {
-  tracker_review_source_t *s = data;
+  review_source_t *s = data;
   int rc = collect_history(s, subject_id, false);
   *out = rc ? NULL : (Rectrack__V1__FollowUp *const *)s->items;
   *n = rc ? 0 : s->n;
@@ -291,7 +498,7 @@ static int src_follow_ups(void *data, const char *subject_id,
 
 static int src_measurements(void *data, const char *commitment_id,
                             Rectrack__V1__Measurement *const **out, size_t *n) {
-  tracker_review_source_t *s = data;
+  review_source_t *s = data;
   int rc = collect_history(s, commitment_id, true);
   *out = rc ? NULL : (Rectrack__V1__Measurement *const *)s->items;
   *n = rc ? 0 : s->n;
@@ -300,7 +507,7 @@ static int src_measurements(void *data, const char *commitment_id,
 
 static int src_subject(void *data, const char *id,
                        const ProtobufCMessage **record) {
-  tracker_review_source_t *s = data;
+  review_source_t *s = data;
   *record = NULL;
   bool is_rec = id != NULL && id[0] == 'R';
   rt_entity_t entity = is_rec ? RT_ENTITY_RECOMMENDATION : RT_ENTITY_COMMITMENT;
@@ -314,38 +521,35 @@ static int src_subject(void *data, const char *id,
     s->err = ignored;
     return fail(s, rc);
   }
-  *record = unpack(s,
-                   is_rec ? &rectrack__v1__recommendation__descriptor
-                          : &rectrack__v1__commitment__descriptor,
-                   packed, len);
-  return *record ? 0 : fail(s, RT_ECORRUPT);
+  ProtobufCMessage *m =
+      unpack(s,
+             is_rec ? &rectrack__v1__recommendation__descriptor
+                    : &rectrack__v1__commitment__descriptor,
+             packed, len);
+  if (m == NULL)
+    return fail(s, RT_ECORRUPT);
+  *record = shown(s, m) ? m : NULL; /* unpublished: as if there were none */
+  return 0;
 }
 
 static void src_release(void *data) {
-  tracker_review_source_t *s = data;
-  tracker_arena_t *fresh = tracker_arena_new(SOURCE_BLOCK);
-  if (fresh == NULL)
-    return; /* keep the old one: memory grows, nothing breaks */
-  tracker_arena_free(s->arena);
-  s->arena = fresh;
+  review_source_t *s = data;
+  arena_reset(&s->arena);
   s->items = NULL;
   s->n = s->cap = 0;
 }
 
 /* ---- the object ------------------------------------------------------ */
 
-int tracker_review_source_new(rt_store_reader_t *reader,
-                              tracker_review_source_t **out) {
+int review_source_new(rt_store_reader_t *reader, review_source_view_t view,
+                      review_source_t **out) {
   *out = NULL;
-  tracker_review_source_t *s = calloc(1, sizeof *s);
+  review_source_t *s = calloc(1, sizeof *s);
   if (s == NULL)
     return RT_ENOMEM;
-  s->arena = tracker_arena_new(SOURCE_BLOCK);
-  if (s->arena == NULL) {
-    free(s);
-    return RT_ENOMEM;
-  }
+  arena_init(&s->arena);
   s->reader = reader;
+  s->public_view = view == REVIEW_SOURCE_PUBLIC;
   rt_error_clear(&s->err);
   s->api = (rt_review_source_t){.data = s,
                                 .themes = src_themes,
@@ -359,21 +563,20 @@ int tracker_review_source_new(rt_store_reader_t *reader,
   return 0;
 }
 
-const rt_review_source_t *
-tracker_review_source_get(tracker_review_source_t *source) {
+const rt_review_source_t *review_source_get(review_source_t *source) {
   return &source->api;
 }
 
-const rt_error_t *tracker_review_source_error(tracker_review_source_t *source) {
+const rt_error_t *review_source_error(review_source_t *source) {
   return &source->err;
 }
 
-void tracker_review_source_free(tracker_review_source_t *source) {
+void review_source_free(review_source_t *source) {
   if (source == NULL)
     return;
   rt_store_cursor_close(source->cursor);
   rt_store_cursor_close(source->com_cursor);
   rt_store_themes_free(source->themes, source->n_themes);
-  tracker_arena_free(source->arena);
+  arena_close(&source->arena);
   free(source);
 }
