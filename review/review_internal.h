@@ -6,6 +6,7 @@
 #ifndef RT_REVIEW_INTERNAL_H
 #define RT_REVIEW_INTERNAL_H
 
+#include "rt_buf.h"
 #include "rt_enum.h"
 #include "rt_review.h"
 
@@ -23,26 +24,26 @@ const char *rt_review_status_name(int status);
 const char *rt_review_status_label(int status);
 const char *rt_review_trajectory_name(int trajectory);
 
-/* ---- growable byte buffer (review_text.c) ---- */
+/* ---- growable byte buffer (common/rt_buf.h) ---- */
 
-typedef struct rt_review_buf {
-  char *data;
-  size_t len;
-  size_t cap;
-  bool failed; /* an allocation failed; later appends are ignored */
-} rt_review_buf_t;
+typedef rt_buf_t rt_review_buf_t;
 
-void rt_review_buf_free(rt_review_buf_t *b);
-void rt_review_buf_append(rt_review_buf_t *b, const char *s, size_t n);
-void rt_review_buf_puts(rt_review_buf_t *b, const char *s);
-void rt_review_buf_printf(rt_review_buf_t *b, const char *format, ...)
-    __attribute__((format(printf, 2, 3)));
-/* Empties b (keeping its memory). */
-void rt_review_buf_reset(rt_review_buf_t *b);
-/* The contents as a string: "" when empty or after a failed append. */
-const char *rt_review_buf_str(const rt_review_buf_t *b);
-/* Drops the first n bytes. */
-void rt_review_buf_consume(rt_review_buf_t *b, size_t n);
+static inline void rt_review_buf_free(rt_review_buf_t *b) { rt_buf_free(b); }
+static inline void rt_review_buf_append(rt_review_buf_t *b, const char *s,
+                                        size_t n) {
+  rt_buf_append(b, s, n);
+}
+static inline void rt_review_buf_puts(rt_review_buf_t *b, const char *s) {
+  rt_buf_puts(b, s);
+}
+#define rt_review_buf_printf rt_buf_printf
+static inline void rt_review_buf_reset(rt_review_buf_t *b) { rt_buf_reset(b); }
+static inline const char *rt_review_buf_str(const rt_review_buf_t *b) {
+  return rt_buf_str(b);
+}
+static inline void rt_review_buf_consume(rt_review_buf_t *b, size_t n) {
+  rt_buf_consume(b, n);
+}
 
 /* Returns s, or a copy in scratch with malformed UTF-8 replaced by U+FFFD
  * and control characters other than tab/LF/CR dropped. NULL -> "". */

@@ -1,7 +1,6 @@
 /*
- * Text plumbing for the renderers: a growable buffer that remembers an
- * allocation failure (so that a renderer can append freely and check once
- * per step), the escapers for HTML, GitHub-flavoured Markdown and RFC 4180
+ * Text plumbing for the renderers (their buffer is common/rt_buf.h): the
+ * escapers for HTML, GitHub-flavoured Markdown and RFC 4180
  * CSV, a UTF-8 cleaner (user text is validated on the way in, but a review
  * must never emit bytes that break the file), the natural id order and the
  * number format and the spellings of status and trajectory values shared
@@ -14,81 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void rt_review_buf_free(rt_review_buf_t *b) {
-  free(b->data);
-  b->data = NULL;
-  b->len = b->cap = 0;
-}
-
-static bool buf_reserve(rt_review_buf_t *b, size_t extra) {
-  if (b->failed)
-    return false;
-  if (b->len + extra + 1 <= b->cap)
-    return true;
-  size_t cap = b->cap ? b->cap : 256;
-  while (cap < b->len + extra + 1) {
-    if (cap > SIZE_MAX / 2) {
-      b->failed = true;
-      return false;
-    }
-    cap *= 2;
-  }
-  char *data = realloc(b->data, cap);
-  if (data == NULL) {
-    b->failed = true;
-    return false;
-  }
-  b->data = data;
-  b->cap = cap;
-  return true;
-}
-
-void rt_review_buf_append(rt_review_buf_t *b, const char *s, size_t n) {
-  if (!buf_reserve(b, n))
-    return;
-  memcpy(b->data + b->len, s, n);
-  b->len += n;
-  b->data[b->len] = '\0';
-}
-
-void rt_review_buf_puts(rt_review_buf_t *b, const char *s) {
-  rt_review_buf_append(b, s, strlen(s));
-}
-
-void rt_review_buf_printf(rt_review_buf_t *b, const char *format, ...) {
-  va_list ap;
-  va_start(ap, format);
-  int n = vsnprintf(NULL, 0, format, ap);
-  va_end(ap);
-  if (n < 0 || !buf_reserve(b, (size_t)n))
-    return;
-  va_start(ap, format);
-  vsnprintf(b->data + b->len, (size_t)n + 1, format, ap);
-  va_end(ap);
-  b->len += (size_t)n;
-}
-
-void rt_review_buf_reset(rt_review_buf_t *b) {
-  b->len = 0;
-  if (b->data)
-    b->data[0] = '\0';
-}
-
-const char *rt_review_buf_str(const rt_review_buf_t *b) {
-  return b->data == NULL || b->failed ? "" : b->data;
-}
-
-void rt_review_buf_consume(rt_review_buf_t *b, size_t n) {
-  if (n >= b->len) {
-    b->len = 0;
-  } else {
-    memmove(b->data, b->data + n, b->len - n);
-    b->len -= n;
-  }
-  if (b->data)
-    b->data[b->len] = '\0';
-}
 
 /* Length of the well-formed UTF-8 sequence at s (1..4), or 0 when it is
  * malformed (overlong, surrogate, beyond U+10FFFF, truncated). */
@@ -157,37 +81,7 @@ const char *rt_review_clean(rt_review_buf_t *scratch, const char *s) {
 
 void rt_review_put_html(rt_review_buf_t *b, const char *s) {
   rt_review_buf_t scratch = {0};
-  s = rt_review_clean(&scratch, s);
-  const char *run = s;
-  for (const char *p = s;; p++) {
-    const char *ref = NULL;
-    switch (*p) {
-    case '&':
-      ref = "&amp;";
-      break;
-    case '<':
-      ref = "&lt;";
-      break;
-    case '>':
-      ref = "&gt;";
-      break;
-    case '"':
-      ref = "&quot;";
-      break;
-    case '\'':
-      ref = "&#39;";
-      break;
-    default:
-      break;
-    }
-    if (ref != NULL || *p == '\0') {
-      rt_review_buf_append(b, run, (size_t)(p - run));
-      if (*p == '\0')
-        break;
-      rt_review_buf_puts(b, ref);
-      run = p + 1;
-    }
-  }
+  rt_buf_put_html(b, rt_review_clean(&scratch, s));
   rt_review_buf_free(&scratch);
 }
 

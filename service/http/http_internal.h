@@ -25,6 +25,7 @@
 #ifndef HTTP_INTERNAL_H
 #define HTTP_INTERNAL_H
 
+#include "rt_buf.h"
 #include "rt_http.h"
 #include "rt_review.h"
 #include "rt_validate.h"
@@ -41,29 +42,33 @@
 struct MHD_Connection;
 struct MHD_Response;
 
-/* ---- http_buf.c ------------------------------------------------------- */
+/* ---- the answer buffer (common/rt_buf.h; URLs in http_buf.c) --------- */
 
-/* A growable buffer. After a failed allocation it stays failed (and
- * keeps what it had), so that writers need not check every append. */
-typedef struct http_buf {
-  char *data; /* NUL-terminated when len > 0 */
-  size_t len, cap;
-  bool failed;
-} http_buf_t;
+/* After a failed allocation a buffer stays failed (and keeps what it
+ * had), so that writers need not check every append. */
+typedef rt_buf_t http_buf_t;
 
-void http_buf_append(http_buf_t *b, const void *data, size_t len);
-void http_buf_puts(http_buf_t *b, const char *text);
-void http_buf_printf(http_buf_t *b, const char *format, ...)
-    __attribute__((format(printf, 2, 3)));
+static inline void http_buf_append(http_buf_t *b, const void *data,
+                                   size_t len) {
+  rt_buf_append(b, data, len);
+}
+static inline void http_buf_puts(http_buf_t *b, const char *text) {
+  rt_buf_puts(b, text);
+}
+#define http_buf_printf rt_buf_printf
 /* text with & < > " ' as character references: safe in element content
  * and in quoted attribute values. NULL is "". */
-void http_buf_html(http_buf_t *b, const char *text);
+static inline void http_buf_html(http_buf_t *b, const char *text) {
+  rt_buf_put_html(b, text);
+}
 /* text percent-encoded for a query value or a path segment (everything
  * but unreserved characters). */
 void http_buf_url(http_buf_t *b, const char *text);
 /* Takes the bytes: *data (malloc'd, the caller frees) and *len. */
-char *http_buf_take(http_buf_t *b, size_t *len);
-void http_buf_free(http_buf_t *b);
+static inline char *http_buf_take(http_buf_t *b, size_t *len) {
+  return rt_buf_take(b, len);
+}
+static inline void http_buf_free(http_buf_t *b) { rt_buf_free(b); }
 
 /* ---- http_tls.c --------------------------------------------------------- */
 
