@@ -598,6 +598,79 @@ class Server:
         return admin(command, "--data-dir", self.data_dir, *args, **kwargs)
 
 
+# ---- memory measurements (the scale tests) ------------------------------
+
+
+def bench_scale():
+    """The bench_scale generator (RT_BENCH_SCALE, or in RT_BUILD_DIR);
+    skips the test when it is not built."""
+    path = os.environ.get("RT_BENCH_SCALE")
+    if not path and os.environ.get("RT_BUILD_DIR"):
+        path = os.path.join(os.environ["RT_BUILD_DIR"], "bench",
+                            "bench_scale")
+    if not path or not os.access(path, os.X_OK):
+        raise unittest.SkipTest("bench_scale is not built")
+    return path
+
+
+def load_scale_data_dir(test, recommendations, prefix="rt-e2e-scale-"):
+    """A fresh data directory holding a generated data set of that many
+    recommendations (the demo's proportions), removed after the test."""
+    scratch = tempfile.mkdtemp(prefix=prefix)
+    test.addCleanup(shutil.rmtree, scratch, ignore_errors=True)
+    data = os.path.join(scratch, "data")
+    subprocess.run([bench_scale(), "load", "--dir", data,
+                    "--recommendations", str(recommendations)],
+                   check=True, stdout=subprocess.DEVNULL)
+    return data
+
+
+def asan_without_quarantine():
+    """ASAN_OPTIONS for a measured process: with no quarantine, memory it
+    frees counts as freed (a no-op outside AddressSanitizer)."""
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    return (asan + ":" if asan else "") + \
+        "quarantine_size_mb=0:thread_local_quarantine_size_kb=0"
+
+
+def rss_anon(pid):
+    """A process's anonymous resident memory in bytes (the heap, not the
+    data file's pages that LMDB maps)."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+class RssAnonPeak:
+    """Samples a process's RssAnon while the with-block runs; growth is
+    then the largest rise over the value at entry."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.growth = 0
+
+    def __enter__(self):
+        self._before = rss_anon(self.pid)
+        self._peak = self._before
+        self._done = threading.Event()
+        self._sampler = threading.Thread(target=self._sample)
+        self._sampler.start()
+        return self
+
+    def _sample(self):
+        while not self._done.is_set():
+            self._peak = max(self._peak, rss_anon(self.pid))
+            time.sleep(0.005)
+
+    def __exit__(self, *exc):
+        self._done.set()
+        self._sampler.join()
+        self.growth = self._peak - self._before
+        return False
+
+
 def _is_ip(text):
     try:
         ipaddress.ip_address(text)

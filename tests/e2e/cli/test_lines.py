@@ -2,8 +2,8 @@
 
 A generated data set (bench_scale lines) goes in with `rectrack import`
 (twice: the second creates nothing) and comes out with `rectrack export
-FILE.jsonl`, which a fresh server imports into the same counts. A file with bad lines is refused as a whole, every
-bad line named. `rectrack-admin load` of a file four times as large takes
+FILE.jsonl`, which a fresh server imports into the same counts. A file
+with bad lines is refused as a whole, every bad line named. `rectrack-admin load` of a file four times as large takes
 about the same memory: the file is read in segments. Memory is read from
 the children's rusage (ru_maxrss); under AddressSanitizer its quarantine
 is turned off for the measured runs, so that freed segments count as
@@ -16,18 +16,8 @@ import unittest
 import rtharness
 
 
-def bench_scale():
-    path = os.environ.get("RT_BENCH_SCALE")
-    if not path and os.environ.get("RT_BUILD_DIR"):
-        path = os.path.join(os.environ["RT_BUILD_DIR"], "bench",
-                            "bench_scale")
-    if not path or not os.access(path, os.X_OK):
-        raise unittest.SkipTest("bench_scale is not built")
-    return path
-
-
 def generate(path, recommendations):
-    subprocess.run([bench_scale(), "lines", "--out", path,
+    subprocess.run([rtharness.bench_scale(), "lines", "--out", path,
                     "--recommendations", str(recommendations)], check=True)
     with open(path, encoding="utf-8") as f:
         return sum(1 for _ in f) - 1
@@ -36,9 +26,7 @@ def generate(path, recommendations):
 def max_rss_kib(args):
     """Runs args to the end; returns (exit code, stderr, max RSS in KiB)."""
     env = dict(os.environ)
-    asan = env.get("ASAN_OPTIONS", "")
-    env["ASAN_OPTIONS"] = (asan + ":" if asan else "") + \
-        "quarantine_size_mb=0:thread_local_quarantine_size_kb=0"
+    env["ASAN_OPTIONS"] = rtharness.asan_without_quarantine()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, env=env, text=True)
     err = proc.stderr.read()

@@ -12,12 +12,6 @@ quarantine is turned off, so that memory an export frees counts as freed.
 Bounds, not times: the test passes on a loaded machine.
 """
 
-import os
-import shutil
-import subprocess
-import tempfile
-import threading
-import time
 import unittest
 
 import rtharness
@@ -29,72 +23,33 @@ PERIOD = dict(from_date="2023-01-01", to_date="2024-12-31")
 MIB = 1024 * 1024
 
 
-def bench_scale():
-    path = os.environ.get("RT_BENCH_SCALE")
-    if not path and os.environ.get("RT_BUILD_DIR"):
-        path = os.path.join(os.environ["RT_BUILD_DIR"], "bench",
-                            "bench_scale")
-    if not path or not os.access(path, os.X_OK):
-        raise unittest.SkipTest("bench_scale is not built")
-    return path
-
-
-def rss_anon(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
 def export_growth(stub, pid, fmt, table):
     """Streams one export; returns (bytes, largest RssAnon growth)."""
-    before = rss_anon(pid)
-    peak = [before]
-    done = threading.Event()
-
-    def sample():
-        while not done.is_set():
-            peak[0] = max(peak[0], rss_anon(pid))
-            time.sleep(0.005)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
     size = 0
-    try:
-        request = pb.ExportReviewRequest(
-            format=getattr(pb, "EXPORT_FORMAT_" + fmt), table=table or "",
-            **PERIOD)
+    request = pb.ExportReviewRequest(
+        format=getattr(pb, "EXPORT_FORMAT_" + fmt), table=table or "",
+        **PERIOD)
+    with rtharness.RssAnonPeak(pid) as peak:
         for chunk in stub.ExportReview(request, timeout=600):
             size += len(chunk.data)
-    finally:
-        done.set()
-        sampler.join()
-    return size, peak[0] - before
+    return size, peak.growth
 
 
 class ExportMemoryTest(unittest.TestCase):
 
     def measure(self, recommendations):
         """Largest growth over every format, on a fresh data set."""
-        scratch = tempfile.mkdtemp(prefix="rt-e2e-export-memory-")
-        self.addCleanup(shutil.rmtree, scratch, ignore_errors=True)
-        data = os.path.join(scratch, "data")
-        subprocess.run([bench_scale(), "load", "--dir", data,
-                        "--recommendations", str(recommendations)],
-                       check=True, stdout=subprocess.DEVNULL)
-        asan = os.environ.get("ASAN_OPTIONS", "")
-        env = {"ASAN_OPTIONS": (asan + ":" if asan else "") +
-               "quarantine_size_mb=0:thread_local_quarantine_size_kb=0"}
+        data = rtharness.load_scale_data_dir(self, recommendations,
+                                             "rt-e2e-export-memory-")
+        env = {"ASAN_OPTIONS": rtharness.asan_without_quarantine()}
         server = rtharness.Server(data_dir=data, env=env)
         self.addCleanup(server.close)
         server.start()
         stub = pb_grpc.TrackerStub(server.channel())
-#A first export warms what every export shares(the thread pool,
-#the connection's buffers), so that it does not count as growth.
+        # A first export warms what every export shares (the thread pool,
+        # the connection's buffers), so that it does not count as growth.
         export_growth(stub, server.pid, "CSV", "commitments")
-        worst, sizes = 0, {
-  }
+        worst, sizes = 0, {}
         for fmt, table in FORMATS:
             size, growth = export_growth(stub, server.pid, fmt, table)
             self.assertGreater(size, 0, fmt)

@@ -19,13 +19,7 @@ memory an answer frees counts as freed. Bounds, not times: the test
 passes on a loaded machine.
 """
 
-import os
 import re
-import shutil
-import subprocess
-import tempfile
-import threading
-import time
 import unittest
 
 import rtharness
@@ -36,55 +30,24 @@ DOWNLOADS = ["review.html", "review.md", "review.csv?table=recommendations",
 MIB = 1024 * 1024
 
 
-def bench_scale():
-    path = os.environ.get("RT_BENCH_SCALE")
-    if not path and os.environ.get("RT_BUILD_DIR"):
-        path = os.path.join(os.environ["RT_BUILD_DIR"], "bench",
-                            "bench_scale")
-    if not path or not os.access(path, os.X_OK):
-        raise unittest.SkipTest("bench_scale is not built")
-    return path
-
-
-def rss_anon(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
 def get_growth(server, path):
     """Reads one answer in pieces; returns (status, bytes, largest RssAnon
     growth while it was built and read)."""
-    pid = server.pid
-    before = rss_anon(pid)
-    peak = [before]
-    done = threading.Event()
-
-    def sample():
-        while not done.is_set():
-            peak[0] = max(peak[0], rss_anon(pid))
-            time.sleep(0.005)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
     size = 0
     connection = server.http_connection(timeout=600)
     try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        while True:
-            piece = response.read(64 * 1024)
-            if not piece:
-                break
-            size += len(piece)
-        status = response.status
+        with rtharness.RssAnonPeak(server.pid) as peak:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            while True:
+                piece = response.read(64 * 1024)
+                if not piece:
+                    break
+                size += len(piece)
+            status = response.status
     finally:
         connection.close()
-        done.set()
-        sampler.join()
-    return status, size, peak[0] - before
+    return status, size, peak.growth
 
 
 def cache_counts(server):
@@ -103,15 +66,9 @@ class WebMemoryTest(unittest.TestCase):
     def measure(self, recommendations):
         """Largest growth over the overview and every download, on a fresh
         data set; the download sizes."""
-        scratch = tempfile.mkdtemp(prefix="rt-e2e-web-memory-")
-        self.addCleanup(shutil.rmtree, scratch, ignore_errors=True)
-        data = os.path.join(scratch, "data")
-        subprocess.run([bench_scale(), "load", "--dir", data,
-                        "--recommendations", str(recommendations)],
-                       check=True, stdout=subprocess.DEVNULL)
-        asan = os.environ.get("ASAN_OPTIONS", "")
-        env = {"ASAN_OPTIONS": (asan + ":" if asan else "") +
-               "quarantine_size_mb=0:thread_local_quarantine_size_kb=0"}
+        data = rtharness.load_scale_data_dir(self, recommendations,
+                                             "rt-e2e-web-memory-")
+        env = {"ASAN_OPTIONS": rtharness.asan_without_quarantine()}
         server = rtharness.Server(data_dir=data, env=env, http=True)
         self.addCleanup(server.close)
         server.start()
