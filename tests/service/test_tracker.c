@@ -460,6 +460,9 @@ static void test_each_method_needs_its_role(void **state) {
       {"CreateTheme", "Bearer reporter-token", false},
       {"CreateTheme", "Bearer reader-token", false},
       {"CreateTheme", "Bearer writer-token", true},
+      {"CreateDimensionKey", "Bearer reporter-token", false},
+      {"CreateDimensionKey", "Bearer reader-token", false},
+      {"CreateDimensionKey", "Bearer writer-token", true},
       {"ListReference", "Bearer reader-token", true},
   };
   const uint8_t garbage[] = {0x0a, 0xff, 0xff};
