@@ -6,6 +6,9 @@ overall figure taken only from measurements without dimensions, the
 per-series ceiling (SDG 10.c: no corridor above 5 per cent) and the
 ListMeasurements dimension filters (`measurements --dim`)."""
 
+import json
+import os
+
 import grpc
 
 import rtharness
@@ -22,7 +25,8 @@ class Dimensions(rtharness.ServerTestCase):
     def setUpClass(cls):
         super().setUpClass()
         run = cls.server.cli
-        for args in (("actor", "add", "gbr", "--name", "United Kingdom"),):
+        for args in (("actor", "add", "gbr", "--name", "United Kingdom",
+                      "--kind", "member-state"),):
             assert run(*args).code == 0
         commit = run("--output", "json", "commit", "add", "--actor", "gbr",
                      "--title", "Remittance costs below 3 per cent",
@@ -246,6 +250,82 @@ class Dimensions(rtharness.ServerTestCase):
                                        metadata=rtharness.bearer("sec-token"),
                                        timeout=rtharness.PATIENCE)
         self.assertEqual(made.created_by, "secretariat")
+
+
+    def test_6_export_import_round_trip(self):
+        """Dimensions and series_ceiling are written by export (JSON and
+        JSON Lines) and read back by import into a fresh server, with the
+        same series."""
+        expected = self.get()
+        for name in ("export.json", "export.jsonl"):
+            path = os.path.join(self.tmp, name)
+            self.ok("export", path)
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            self.assertIn('"series_ceiling": 5', text.replace(":5", ": 5"))
+            self.assertIn('"corridor": "GBR-NGA"',
+                          text.replace('":"', '": "'))
+            with self.subTest(name=name), rtharness.Server() as fresh:
+                # The key added at run time is the fresh server's to add
+                # first: dimension keys are not part of the import format.
+                fresh.cli("ref", "dimension", "add", "residence", "--title",
+                          "Urban or rural", "--rule", "list", "--value",
+                          "urban", "--value", "rural")
+                result = fresh.cli("import", path)
+                self.assertEqual(result.code, 0, repr(result))
+                got = fresh.stub().GetCommitment(
+                    pb.GetCommitmentRequest(id=self.cid),
+                    timeout=rtharness.PATIENCE)
+                self.assertEqual(got.indicator.series_ceiling.value, 5)
+                self.assertEqual(got.series_count, expected.series_count)
+                self.assertEqual(
+                    [(list(map(str, s.dimensions)), s.latest_value)
+                     for s in got.series],
+                    [(list(map(str, s.dimensions)), s.latest_value)
+                     for s in expected.series])
+                self.assertEqual(got.latest_value, expected.latest_value)
+
+    def test_7_import_refuses_bad_dimensions_naming_the_row(self):
+        document = {
+            "format": "rectrack-import/1",
+            "actors": [{"id": "nga", "name": "Nigeria"}],
+            "commitments": [{
+                "key": "c", "actor_id": "nga", "title": "Costs",
+                "kind": "quantified-target",
+                "indicator": {"name": "cost", "unit": "per cent",
+                              "baseline_value": 8,
+                              "baseline_date": "2020-01-01",
+                              "target_value": 3, "target_date": "2030-12-31",
+                              "direction": "decrease",
+                              "series_ceiling": "five"}}],
+            "measurements": [
+                {"commitment": "c", "value": 6, "as_of": "2024-01-01",
+                 "dimensions": {"corridor": "NGA-XYZ"}},
+                {"commitment": "c", "value": 6, "as_of": "2024-01-01",
+                 "dimensions": {"Bad Key": "x"}},
+                {"commitment": "c", "value": 6, "as_of": "2024-01-01",
+                 "dimensions": ["corridor=GBR-NGA"]},
+                {"commitment": "c", "value": 6, "as_of": "2024-01-01",
+                 "dimensions": {"corridor": "GBR-NGA", "age": "15-24"}}]}
+        path = os.path.join(self.tmp, "bad.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(document, f)
+        with rtharness.Server() as fresh:
+            result = fresh.cli("import", path)
+            self.assertNotEqual(result.code, 0)
+            err = result.err
+            self.assertIn("commitments[0].indicator.series_ceiling: must be "
+                          "a number", err)
+            self.assertIn("measurements[0].dimensions.corridor", err)
+            self.assertIn("XYZ\" is not an ISO 3166-1 alpha-3", err)
+            self.assertIn("measurements[1].dimensions.Bad Key", err)
+            self.assertIn("measurements[2].dimensions: must be an object",
+                          err)
+            self.assertNotIn("measurements[3]", err)
+            # Nothing was written.
+            listed = fresh.stub().ListCommitments(
+                pb.ListCommitmentsRequest(), timeout=rtharness.PATIENCE)
+            self.assertEqual(len(listed.commitments), 0)
 
 
 if __name__ == "__main__":
