@@ -137,6 +137,21 @@ extern const rt_cli_command_t rt_cli_misc_commands[];
 extern const rt_cli_command_t rt_cli_completion_commands[];
 extern const rt_cli_command_t rt_cli_reference_commands[];
 
+/* ---- rt_cli_series.c: --dim KEY=VALUE and the series of a commitment -- */
+struct Rectrack__V1__Dimension;
+typedef struct rt_cli_dims {
+  struct Rectrack__V1__Dimension **items;
+  size_t n;
+} rt_cli_dims_t;
+/* Parses every --dim of args into *out (free with rt_cli_dims_free);
+ * 0, or an exit code after a message naming the bad option. */
+int rt_cli_parse_dims(rt_cli_t *cli, const rt_args_t *args, rt_cli_dims_t *out);
+void rt_cli_dims_free(rt_cli_dims_t *dims);
+/* After `commit show` (table output): each series, and the line "3
+ * corridors above 5 per cent: GBR-NGA 6.1, ..." when the indicator has a
+ * series ceiling. Does nothing for other records or formats. */
+void rt_cli_print_series_summary(rt_cli_t *cli, const ProtobufCMessage *record);
+
 /* Every table, NULL-terminated (for dispatch, help and completion). */
 extern const rt_cli_command_t *const rt_cli_command_tables[];
 

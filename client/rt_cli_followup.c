@@ -232,7 +232,10 @@ static int run_measure(rt_cli_t *cli, const rt_args_t *args) {
   ProtobufCMessage *commitment = NULL;
   char *error = NULL;
   request->measurement = (Rectrack__V1__Measurement *)measurement;
-  if (rt_cli_set_field(measurement, "value", value, &error) != 0) {
+  rt_cli_dims_t dims = {0};
+  if (rt_cli_parse_dims(cli, args, &dims) != 0) {
+    rc = RT_CLI_EXIT_INVALID;
+  } else if (rt_cli_set_field(measurement, "value", value, &error) != 0) {
     rc = rt_cli_fail(cli, RT_CLI_EXIT_INVALID,
                      "--value: \"%s\" is not a number", value);
   } else if (set_text(measurement, "as_of", rt_args_get(args, "as-of")) |
@@ -247,11 +250,16 @@ static int run_measure(rt_cli_t *cli, const rt_args_t *args) {
   } else {
     char what[96];
     snprintf(what, sizeof(what), "measure %s", id);
+    request->measurement->dimensions = dims.items;
+    request->measurement->n_dimensions = dims.n;
     rc = rt_cli_call(cli, "RecordMeasurement", what, &request->base,
                      &rectrack__v1__commitment__descriptor, &commitment);
+    request->measurement->dimensions = NULL;
+    request->measurement->n_dimensions = 0;
   }
   if (rc == 0)
     rt_cli_print_record(cli, commitment);
+  rt_cli_dims_free(&dims);
   free(error);
   free_message(commitment);
   free_message(request);
@@ -290,6 +298,34 @@ static char *state_and_reviewer(const ProtobufCMessage *item) {
   return state;
 }
 
+/* A measurement's last column: its dimensions, if any, then its source
+ * ("corridor=GBR-NGA; World Bank RPW"). malloc'd. */
+static char *series_and_source(const ProtobufCMessage *item) {
+  const Rectrack__V1__Measurement *m = (const void *)item;
+  char *source = rt_cli_field_text(item, "source", false);
+  if (m->n_dimensions == 0 || source == NULL)
+    return source;
+  size_t len = strlen(source) + 3;
+  for (size_t i = 0; i < m->n_dimensions; i++)
+    len += strlen(m->dimensions[i]->key) + strlen(m->dimensions[i]->value) + 2;
+  char *text = malloc(len);
+  if (text != NULL) {
+    text[0] = '\0';
+    for (size_t i = 0; i < m->n_dimensions; i++) {
+      strcat(text, i ? " " : "");
+      strcat(text, m->dimensions[i]->key);
+      strcat(text, "=");
+      strcat(text, m->dimensions[i]->value);
+    }
+    if (source[0]) {
+      strcat(text, "; ");
+      strcat(text, source);
+    }
+  }
+  free(source);
+  return text;
+}
+
 static void print_history_table(rt_cli_t *cli, const rt_cli_list_t *list,
                                 bool measurements) {
   rt_cli_table_t *table = rt_cli_table_new(HISTORY_COLUMNS, history_headers);
@@ -306,7 +342,8 @@ static void print_history_table(rt_cli_t *cli, const rt_cli_list_t *list,
         state_and_reviewer(item),
         rt_cli_named_actor(cli, rt_cli_field_text(item, "reported_by", false)),
         rt_cli_field_text(item, "recorded_by", false),
-        rt_cli_field_text(item, measurements ? "source" : "note", false)};
+        measurements ? series_and_source(item)
+                     : rt_cli_field_text(item, "note", false)};
     rt_cli_table_add_row(table, (const char *const *)cells);
     for (size_t c = 0; c < HISTORY_COLUMNS; c++)
       free(cells[c]);
@@ -328,18 +365,30 @@ static void print_history_list(rt_cli_t *cli, const rt_cli_list_t *list,
                                  : &rectrack__v1__follow_up__descriptor);
 }
 
-static int list_measurements(rt_cli_t *cli, const char *id,
-                             rt_cli_list_t *list) {
+/* The measurements of commitment id, only those of the --dim series
+ * (every dimension given, and with --exact-series no other). */
+static int list_measurements(rt_cli_t *cli, const rt_args_t *args,
+                             const char *id, rt_cli_list_t *list) {
   Rectrack__V1__ListMeasurementsRequest *request =
       (void *)message_new(&rectrack__v1__list_measurements_request__descriptor);
-  int rc = RT_CLI_EXIT_ERROR;
-  if (request != NULL && set_text(&request->base, "commitment_id", id) == 0) {
+  rt_cli_dims_t dims = {0};
+  int rc = rt_cli_parse_dims(cli, args, &dims);
+  if (rc == 0 &&
+      (request == NULL || set_text(&request->base, "commitment_id", id) != 0))
+    rc = RT_CLI_EXIT_ERROR;
+  if (rc == 0) {
     request->page_size = 500;
+    request->dimensions = dims.items;
+    request->n_dimensions = dims.n;
+    request->exact_series = rt_args_count(args, "exact-series") > 0;
     rc = rt_cli_list_all(cli, "ListMeasurements", "list measurements",
                          &request->base,
                          &rectrack__v1__list_measurements_response__descriptor,
                          "measurements", 0, list);
+    request->dimensions = NULL;
+    request->n_dimensions = 0;
   }
+  rt_cli_dims_free(&dims);
   free_message(request);
   return rc;
 }
@@ -372,16 +421,21 @@ static void print_history(rt_cli_t *cli, const rt_cli_list_t *follow_ups,
   }
 }
 
-static int run_history(rt_cli_t *cli, const rt_args_t *args) {
+/* measurements_only: `rectrack measurements`, or history with --dim. */
+static int show_history(rt_cli_t *cli, const rt_args_t *args,
+                        bool measurements_only) {
   const char *id = args->positional[0];
   rt_cli_list_t follow_ups = {0}, measurements = {0};
   int rc = check_subject(cli, id);
   if (rc != 0)
     return rc;
   bool commitment = id[0] == 'C';
-  if (!commitment && rt_args_count(args, "measurements") > 0)
+  bool only_measurements =
+      measurements_only || rt_args_count(args, "measurements") > 0 ||
+      rt_args_count(args, "dim") > 0 || rt_args_count(args, "exact-series") > 0;
+  if (!commitment && only_measurements)
     return rt_cli_fail(cli, RT_CLI_EXIT_USAGE,
-                       "--measurements: %s is not a commitment", id);
+                       "--measurements, --dim: %s is not a commitment", id);
   Rectrack__V1__ListFollowUpsRequest *request =
       (void *)message_new(&rectrack__v1__list_follow_ups_request__descriptor);
   if (request == NULL || set_text(&request->base, "subject_id", id) != 0)
@@ -393,8 +447,8 @@ static int run_history(rt_cli_t *cli, const rt_args_t *args) {
                          "follow_ups", 0, &follow_ups);
   }
   if (rc == 0 && commitment)
-    rc = list_measurements(cli, id, &measurements);
-  if (rc == 0 && rt_args_count(args, "measurements") > 0)
+    rc = list_measurements(cli, args, id, &measurements);
+  if (rc == 0 && only_measurements)
     print_history_list(cli, &measurements, true);
   else if (rc == 0)
     print_history(cli, &follow_ups, &measurements, commitment);
@@ -402,6 +456,14 @@ static int run_history(rt_cli_t *cli, const rt_args_t *args) {
   rt_cli_list_free(&measurements);
   free_message(request);
   return rc;
+}
+
+static int run_history(rt_cli_t *cli, const rt_args_t *args) {
+  return show_history(cli, args, false);
+}
+
+static int run_measurements(rt_cli_t *cli, const rt_args_t *args) {
+  return show_history(cli, args, true);
 }
 
 /* ---- overdue
@@ -858,12 +920,20 @@ static const rt_arg_spec_t measure_specs[] = {
     {"note", 0, RT_ARG_VALUE, "TEXT", "remark"},
     {"reported-by", 0, RT_ARG_VALUE, "ACTOR",
      "actor id of the reporter (a reporter's own actor by default)"},
+    {"dim", 0, RT_ARG_MULTI, "KEY=VALUE",
+     "a dimension of the value's series, e.g. corridor=GBR-NGA (rectrack "
+     "ref dimensions lists the keys)"},
     {"request-id", 0, RT_ARG_VALUE, "ID", "makes the call idempotent"},
     {NULL, 0, 0, NULL, NULL},
 };
 static const rt_arg_spec_t history_specs[] = {
     {"measurements", 0, RT_ARG_FLAG, NULL,
      "only the measurements of a commitment (e.g. for --output csv)"},
+    {"dim", 0, RT_ARG_MULTI, "KEY=VALUE",
+     "only measurements carrying this dimension (implies --measurements)"},
+    {"exact-series", 0, RT_ARG_FLAG, NULL,
+     "only measurements with exactly the --dim dimensions (none: the "
+     "overall figure)"},
     {NULL, 0, 0, NULL, NULL},
 };
 static const rt_arg_spec_t overdue_specs[] = {
@@ -904,6 +974,10 @@ const rt_cli_command_t rt_cli_followup_commands[] = {
      "rectrack measure C1 --value 5.1 --as-of 2024-06-30 --source \"World "
      "Bank RPW\"",
      1, 1},
+    {"measurements", NULL, run_measurements, history_specs,
+     "COMMITMENT [--dim KEY=VALUE ...] [--exact-series]",
+     "List the measurements of a commitment, or of one series",
+     "rectrack measurements C1 --dim corridor=GBR-NGA", 1, 1},
     {"history", NULL, run_history, history_specs, "SUBJECT",
      "Show the follow-ups (and measurements) of a subject in order, with "
      "their state and who recorded and validated each",

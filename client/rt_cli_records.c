@@ -242,6 +242,8 @@ static int run_show(rt_cli_t *cli, const rt_args_t *args,
   int rc = get_record(cli, type, args->positional[0], &record);
   if (rc == 0)
     rt_cli_print_record(cli, record);
+  if (rc == 0)
+    rt_cli_print_series_summary(cli, record);
   free_message(record);
   return rc;
 }
@@ -583,6 +585,7 @@ static const field_flag_t commit_fields[] = {
     {"target", "indicator.target_value", V_NUMBER},
     {"target-date", "indicator.target_date", V_DATE},
     {"direction", "indicator.direction", V_ENUM},
+    {"series-ceiling", "indicator.series_ceiling.value", V_NUMBER},
     {"publication", "publication", V_ENUM},
     {"archived", "archived", V_YES_NO},
     {NULL, NULL, 0},
@@ -925,6 +928,8 @@ static const rt_arg_spec_t rec_link_specs[] = {
       OPT("target", "VALUE", "target value"),                                  \
       OPT("target-date", "DATE", "date of the target"),                        \
       OPT("direction", "DIR", "increase or decrease"),                         \
+      OPT("series-ceiling", "VALUE",                                           \
+          "bound each disaggregated series must keep to, e.g. 5"),             \
       OPT("publication", "P",                                                  \
           "published, or unpublished: kept off the public web")
 

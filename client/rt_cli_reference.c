@@ -13,6 +13,7 @@
 #include "rt_cli.h"
 
 #include "rectrack/v1/tracker.pb-c.h"
+#include "rt_dimensions.h"
 #include "rt_validate.h"
 
 #include <jansson.h>
@@ -224,6 +225,138 @@ static int run_theme(rt_cli_t *cli, const rt_args_t *args) {
   return rc;
 }
 
+/* ---- ref dimensions / ref dimension add ------------------------------ */
+
+/* "iso3-pair", or "list: female, male, other". malloc'd. */
+static char *rule_text(const Rectrack__V1__DimensionKey *k) {
+  size_t len = strlen(k->value_rule) + 3;
+  for (size_t i = 0; i < k->n_values; i++)
+    len += strlen(k->values[i]) + 2;
+  char *text = malloc(len);
+  if (text == NULL)
+    return NULL;
+  strcpy(text, k->value_rule);
+  for (size_t i = 0; i < k->n_values; i++) {
+    strcat(text, i ? ", " : ": ");
+    strcat(text, k->values[i]);
+  }
+  return text;
+}
+
+static int run_dimensions(rt_cli_t *cli, const rt_args_t *args) {
+  (void)args;
+  Rectrack__V1__ListReferenceResponse *ref = NULL;
+  int rc = fetch_reference(cli, &ref);
+  if (rc != 0)
+    return rc;
+  if (cli->format == RT_CLI_FORMAT_JSON) {
+    print_json_list(cli, "dimension_keys",
+                    (ProtobufCMessage *const *)ref->dimension_keys,
+                    ref->n_dimension_keys);
+  } else {
+    size_t width = 3, added = 0;
+    if (cli->format == RT_CLI_FORMAT_CSV) {
+      const char *header[] = {"key",    "title",      "value_rule",
+                              "values", "source_ref", "added"};
+      csv_row(cli, header, 6);
+    }
+    for (size_t i = 0; i < ref->n_dimension_keys; i++) {
+      size_t len = strlen(ref->dimension_keys[i]->key);
+      width = len > width ? len : width;
+      added += ref->dimension_keys[i]->added ? 1 : 0;
+    }
+    for (size_t i = 0; i < ref->n_dimension_keys; i++) {
+      const Rectrack__V1__DimensionKey *k = ref->dimension_keys[i];
+      char *rule = rule_text(k);
+      if (cli->format == RT_CLI_FORMAT_CSV) {
+        const char *values = rule ? rule + strlen(k->value_rule) : "";
+        const char *cells[] = {k->key,        k->title,
+                               k->value_rule, values[0] ? values + 2 : "",
+                               k->source_ref, k->added ? "true" : "false"};
+        csv_row(cli, cells, 6);
+      } else {
+        char *text = NULL;
+        if (asprintf(&text, "%s (%s)%s", k->title, rule ? rule : k->value_rule,
+                     k->added ? " (added)" : "") < 0)
+          text = NULL;
+        print_entry(cli, k->key, width, text ? text : k->title);
+        free(text);
+      }
+      free(rule);
+    }
+    if (cli->format != RT_CLI_FORMAT_CSV)
+      fprintf(cli->out,
+              "%zu dimension keys: %zu of the reference lists, %zu added\n",
+              ref->n_dimension_keys, ref->n_dimension_keys - added, added);
+  }
+  protobuf_c_message_free_unpacked(&ref->base, NULL);
+  return 0;
+}
+
+static int run_dimension(rt_cli_t *cli, const rt_args_t *args) {
+  if (strcmp(args->positional[0], "add") != 0)
+    return rt_cli_fail(cli, RT_CLI_EXIT_USAGE,
+                       "unknown verb \"%s\": rectrack ref dimension add KEY "
+                       "--title TEXT --rule RULE [--value V ...]",
+                       args->positional[0]);
+  const char *key = args->positional[1];
+  const char *title = rt_args_get(args, "title");
+  const char *rule = rt_args_get(args, "rule");
+  const char *source_ref = rt_args_get(args, "source-ref");
+  if (title == NULL || rule == NULL)
+    return rt_cli_fail(cli, RT_CLI_EXIT_USAGE,
+                       "ref dimension add needs --title TEXT and --rule RULE "
+                       "(see --help)");
+  size_t n = rt_args_count(args, "value");
+  char **values = calloc(n ? n : 1, sizeof *values);
+  if (values == NULL)
+    return rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "out of memory");
+  for (size_t i = 0; i < n; i++)
+    values[i] = (char *)rt_args_value(args, "value", i);
+  rt_error_t err = {0};
+  if (rt_dimension_check_key_name(key, "key", &err) != 0 ||
+      rt_validate_text(title, RT_MAX_SHORT_LEN, true, "--title", &err) != 0 ||
+      rt_dimension_check_rule(rule, (const char *const *)values, n, "--rule",
+                              &err) != 0) {
+    free(values);
+    return rt_cli_fail(cli, RT_CLI_EXIT_INVALID, "%s", err.message);
+  }
+  Rectrack__V1__DimensionKey k = RECTRACK__V1__DIMENSION_KEY__INIT;
+  k.key = (char *)key;
+  k.title = (char *)title;
+  k.value_rule = (char *)rule;
+  k.values = values;
+  k.n_values = n;
+  k.source_ref = (char *)(source_ref ? source_ref : "");
+  Rectrack__V1__CreateDimensionKeyRequest request =
+      RECTRACK__V1__CREATE_DIMENSION_KEY_REQUEST__INIT;
+  request.dimension_key = &k;
+  const char *request_id = rt_args_get(args, "request-id");
+  request.request_id = (char *)(request_id ? request_id : "");
+  ProtobufCMessage *created = NULL;
+  char what[96];
+  snprintf(what, sizeof what, "add dimension key %s", key);
+  int rc = rt_cli_call(cli, "CreateDimensionKey", what, &request.base,
+                       &rectrack__v1__dimension_key__descriptor, &created);
+  if (rc == 0)
+    rt_cli_print_record(cli, created);
+  if (created != NULL)
+    protobuf_c_message_free_unpacked(created, NULL);
+  free(values);
+  return rc;
+}
+
+static const rt_arg_spec_t dimension_specs[] = {
+    {"title", 0, RT_ARG_VALUE, "TEXT", "the key's title (required)"},
+    {"rule", 0, RT_ARG_VALUE, "RULE",
+     "what a value must look like: iso3-pair, iso3, age-range, list or text "
+     "(required)"},
+    {"value", 0, RT_ARG_MULTI, "V", "an allowed value of a list key"},
+    {"source-ref", 0, RT_ARG_VALUE, "REF", "where the seeds ask for it"},
+    {"request-id", 0, RT_ARG_VALUE, "ID", "makes the call idempotent"},
+    {NULL, 0, 0, NULL, NULL},
+};
+
 static const rt_arg_spec_t no_specs[] = {{NULL, 0, 0, NULL, NULL}};
 static const rt_arg_spec_t sdg_specs[] = {
     {"goal", 0, RT_ARG_VALUE, "N", "only the targets of goal N (1..17)"},
@@ -252,6 +385,15 @@ const rt_cli_command_t rt_cli_reference_commands[] = {
      "Add a thematic area records may be tagged with (secretariat)",
      "rectrack ref theme add labour-mobility --title \"Labour mobility and "
      "skills\" --source-ref \"GFMD 2024, RT 2.1\"",
+     2, 2},
+    {"ref", "dimensions", run_dimensions, no_specs, "",
+     "List the dimension keys measurements may carry, with their value rules",
+     "rectrack ref dimensions", 0, 0},
+    {"ref", "dimension", run_dimension, dimension_specs,
+     "add KEY --title TEXT --rule RULE [--value V ...]",
+     "Add a dimension key measurements may carry (secretariat)",
+     "rectrack ref dimension add residence --title \"Urban or rural\" --rule "
+     "list --value urban --value rural",
      2, 2},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0},
 };

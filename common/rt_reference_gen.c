@@ -9,10 +9,10 @@
  * is printed with its JSON path: an unknown member, a goal or objective
  * out of sequence, a target numbered out of order ("10.8" before "10.7",
  * a number after a letter, a gap), an empty title, a theme id that is not
- * a slug or is used twice. A reference file that does not hold together
- * therefore fails the build, never a request. The output is written to a
- * temporary file and renamed into place, so that a failed run leaves no
- * half-written table for the next build to trust.
+ * a slug or is used twice. "dimension_keys" is rt_dimensions_gen's. A reference
+ * file that does not hold together therefore fails the build, never a request.
+ * The output is written to a temporary file and renamed into place, so that a
+ * failed run leaves no half-written table for the next build to trust.
  *
  * Why tables and not the JSON embedded and parsed at start-up: rt_common
  * sits under every module, the gRPC framing and the log included, and
@@ -354,8 +354,9 @@ int main(int argc, char **argv) {
             error.text);
     return 1;
   }
-  static const char *const members[] = {"format", "sdg_goals", "gcm_objectives",
-                                        "themes", NULL};
+  static const char *const members[] = {"format",         "sdg_goals",
+                                        "gcm_objectives", "themes",
+                                        "dimension_keys", NULL};
   json_t *goals = NULL, *objectives = NULL, *themes = NULL;
   if (!json_is_object(root)) {
     problem(&g, "", "must be a JSON object");

@@ -23,6 +23,7 @@
  * follow-ups in one file are still two reports.
  */
 #include "dataset_internal.h"
+#include "rt_dimensions.h"
 #include "rt_enum.h"
 #include "rt_reference.h"
 #include "rt_validate.h"
@@ -856,8 +857,9 @@ static bool add_reference(parser_t *p, rt_dataset_item_t *item, const char *key,
 }
 
 static const char *const indicator_members[] = {
-    "name",         "unit",        "baseline_value", "baseline_date",
-    "target_value", "target_date", "direction",      NULL};
+    "name",          "unit",           "baseline_value",
+    "baseline_date", "target_value",   "target_date",
+    "direction",     "series_ceiling", NULL};
 
 /* The direction must agree with baseline and target, and the target date
  * come after the baseline date: otherwise no trajectory can be drawn. */
@@ -913,6 +915,14 @@ static Rectrack__V1__Indicator *parse_indicator(parser_t *p, json_t *obj,
   ind->target_date = get_date(p, value, field, "target_date", true);
   ind->direction = get_choice(p, value, field, "direction",
                               &rectrack__v1__direction__descriptor);
+  double ceiling = 0;
+  if (get_number(p, value, field, "series_ceiling", false, &ceiling)) {
+    ind->series_ceiling = alloc_zeroed(p, sizeof *ind->series_ceiling);
+    if (ind->series_ceiling != NULL) {
+      rectrack__v1__series_ceiling__init(ind->series_ceiling);
+      ind->series_ceiling->value = ceiling;
+    }
+  }
   check_indicator(p, ind, has_baseline && has_target, field);
   return ind;
 }
@@ -1007,7 +1017,75 @@ static void parse_follow_up(parser_t *p, json_t *obj, const char *path) {
 }
 
 static const char *const measurement_members[] = {
-    "commitment", "value", "as_of", "source", "note", NULL};
+    "commitment", "value", "as_of", "source", "note", "dimensions", NULL};
+
+static int compare_dimension_keys(const void *a, const void *b) {
+  const Rectrack__V1__Dimension *x = *(Rectrack__V1__Dimension *const *)a;
+  const Rectrack__V1__Dimension *y = *(Rectrack__V1__Dimension *const *)b;
+  return strcmp(x->key, y->key);
+}
+
+/* "dimensions": {"corridor": "GBR-NGA", ...}, one value per key by the
+ * shape of an object, stored in key order. A compiled key's value is
+ * checked here, with the row named; a key the file does not find among
+ * the compiled ones may have been added on the server, which checks it
+ * when the measurement is recorded. */
+static void parse_dimensions(parser_t *p, json_t *obj, const char *path,
+                             Rectrack__V1__Measurement *m) {
+  char field[PATH_LEN];
+  join_path(field, path, "dimensions");
+  json_t *value = member(obj, "dimensions");
+  if (value == NULL)
+    return;
+  if (!json_is_object(value)) {
+    add_problem(p, field,
+                "must be an object of key and value, e.g. {\"corridor\": "
+                "\"GBR-NGA\"}");
+    return;
+  }
+  size_t n = json_object_size(value);
+  if (n > RT_DIMENSION_MAX_PER_MEASUREMENT) {
+    add_problem(p, field, "has %zu dimensions; at most %d", n,
+                RT_DIMENSION_MAX_PER_MEASUREMENT);
+    return;
+  }
+  if (n == 0)
+    return;
+  m->dimensions = alloc_zeroed(p, n * sizeof *m->dimensions);
+  if (m->dimensions == NULL)
+    return;
+  const char *key;
+  json_t *v;
+  json_object_foreach(value, key, v) {
+    char at[PATH_LEN];
+    join_path(at, field, key);
+    rt_error_t err;
+    rt_error_clear(&err);
+    const rt_dimension_key_t *known = rt_dimension_key(key);
+    if (rt_dimension_check_key_name(key, at, &err) != 0) {
+      add_problem_message(p, at, err.message);
+      continue;
+    }
+    if (!json_is_string(v)) {
+      add_problem(p, at, "must be a string");
+      continue;
+    }
+    if (known != NULL &&
+        rt_dimension_check_value(known, json_string_value(v), at, &err) != 0) {
+      add_problem_message(p, at, err.message);
+      continue;
+    }
+    Rectrack__V1__Dimension *d = alloc_zeroed(p, sizeof *d);
+    if (d == NULL)
+      return;
+    rectrack__v1__dimension__init(d);
+    d->key = dup_field(p, key);
+    d->value = dup_field(p, json_string_value(v));
+    m->dimensions[m->n_dimensions++] = d;
+  }
+  qsort(m->dimensions, m->n_dimensions, sizeof *m->dimensions,
+        compare_dimension_keys);
+}
 
 /* A measurement needs an indicator to be measured against; when the
  * commitment is in this file, that can be checked now. */
@@ -1049,6 +1127,7 @@ static void parse_measurement(parser_t *p, json_t *obj, const char *path) {
   measurement->source =
       get_text(p, obj, path, "source", RT_MAX_TITLE_LEN, false);
   measurement->note = get_text(p, obj, path, "note", RT_MAX_TEXT_LEN, false);
+  parse_dimensions(p, obj, path, measurement);
   rt_dataset_item_t *item =
       add_item(p, RT_DATASET_MEASUREMENT, &request->base, path);
   if (request->commitment_id[0] != '\0') {

@@ -193,6 +193,8 @@ static json_t *write_indicator(writer_t *w, const Rectrack__V1__Indicator *ind,
   put_enum(w, obj, "direction",
            rt_enum_slug(&rectrack__v1__direction__descriptor, ind->direction),
            field);
+  if (ind->series_ceiling != NULL)
+    put_number(w, obj, "series_ceiling", ind->series_ceiling->value, field);
   return obj;
 }
 
@@ -249,6 +251,13 @@ static json_t *write_measurement(writer_t *w, const void *record,
   put_string(w, obj, "as_of", measurement->as_of, true, path);
   put_string(w, obj, "source", measurement->source, false, path);
   put_string(w, obj, "note", measurement->note, false, path);
+  if (measurement->n_dimensions > 0) {
+    json_t *dims = json_object();
+    for (size_t i = 0; dims != NULL && i < measurement->n_dimensions; i++)
+      json_object_set_new(dims, measurement->dimensions[i]->key,
+                          json_string(measurement->dimensions[i]->value));
+    put(w, obj, "dimensions", dims, path);
+  }
   return obj;
 }
 

@@ -403,9 +403,11 @@ static int index_measurements(rt_review_model_t *m,
     rt_review_item_t *it = x ? rt_review_model_find(m, x->commitment_id) : NULL;
     if (it != NULL && it->com != NULL && is_pending(x->review_state))
       m->pending_count++;
+    /* A measurement with dimensions belongs to a series, not to the
+     * overall figure the review's value, trajectory and chart show. */
     if (it != NULL && it->com != NULL && valid_date(x->as_of) &&
         strcmp(x->as_of, m->as_of) <= 0 && isfinite(x->value) &&
-        is_official(x->review_state))
+        is_official(x->review_state) && x->n_dimensions == 0)
       refs[n++] = (meas_ref_t){x, it};
   }
   qsort(refs, n, sizeof *refs, compare_meas_refs);

@@ -36,7 +36,7 @@
  * with an older version is upgraded when it is opened (see
  * rt_store_upgrade); one written by a newer build is refused with
  * RT_EVERSION. docs/storage.md lists the versions and what each changed. */
-#define RT_STORE_SCHEMA_VERSION 6
+#define RT_STORE_SCHEMA_VERSION 7
 
 typedef struct rt_store rt_store_t;
 typedef struct rt_store_reader rt_store_reader_t;
@@ -110,6 +110,7 @@ typedef enum rt_op_kind {
   RT_OP_RECORD_MEASUREMENT,
   RT_OP_VALIDATE_SUBMISSION,
   RT_OP_CREATE_THEME,
+  RT_OP_CREATE_DIMENSION_KEY,
 } rt_op_kind_t;
 
 /* Whom the principal of a write speaks for. */
@@ -267,6 +268,22 @@ int rt_store_list_follow_ups(rt_store_reader_t *reader,
  * malloc'd array of *count themes in *out (NULL when there is none).
  * Free both with rt_store_themes_free. Themes compiled in from
  * data/reference.json are common/rt_reference.h's, not listed here. */
+/* The dimension keys added at run time (RT_OP_CREATE_DIMENSION_KEY), in
+ * key order, as rt_store_list_themes: free with
+ * rt_store_dimension_keys_free. The compiled ones are rt_dimensions.h's. */
+int rt_store_list_dimension_keys(rt_store_reader_t *reader,
+                                 Rectrack__V1__DimensionKey ***out,
+                                 size_t *count, rt_error_t *err);
+void rt_store_dimension_keys_free(Rectrack__V1__DimensionKey **keys,
+                                  size_t count);
+
+/* The computed series of commitment id (Commitment.series, field 35) as
+ * protobuf wire bytes, to append to its stored record as
+ * rt_store_computed_packed does for a recommendation. *out is malloc'd
+ * (free it; NULL and *len 0 when it has no disaggregated series). */
+int rt_store_series_packed(rt_store_reader_t *reader, const char *id,
+                           uint8_t **out, size_t *len, rt_error_t *err);
+
 int rt_store_list_themes(rt_store_reader_t *reader, Rectrack__V1__Theme ***out,
                          size_t *count, rt_error_t *err);
 void rt_store_themes_free(Rectrack__V1__Theme **themes, size_t count);

@@ -37,6 +37,8 @@ static const ProtobufCMessageDescriptor *op_descriptor(rt_op_kind_t kind) {
     return &rectrack__v1__validate_submission_request__descriptor;
   case RT_OP_CREATE_THEME:
     return &rectrack__v1__theme__descriptor;
+  case RT_OP_CREATE_DIMENSION_KEY:
+    return &rectrack__v1__dimension_key__descriptor;
   }
   return NULL;
 }
@@ -80,6 +82,8 @@ static int dispatch(store_wctx_t *ctx) {
     return store_op_validate(ctx);
   case RT_OP_CREATE_THEME:
     return store_op_create_theme(ctx);
+  case RT_OP_CREATE_DIMENSION_KEY:
+    return store_op_create_dimension_key(ctx);
   }
   return RT_EINVAL;
 }

@@ -83,6 +83,7 @@ static int open_dbis(rt_store_t *store, MDB_txn *txn, rt_error_t *err) {
       {"recommendation_word_lists", MDB_CREATE, &store->rec_word_lists},
       {"commitment_word_lists", MDB_CREATE, &store->com_word_lists},
       {"themes", MDB_CREATE, &store->themes},
+      {"dimension_keys", MDB_CREATE, &store->dim_keys},
   };
   for (size_t i = 0; i < STORE_DB_COUNT; i++) {
     int rc = store_mdb_error(

@@ -12,6 +12,7 @@
  */
 #include "rt_validate.h"
 #include "store_query.h"
+#include "store_series.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -302,12 +303,19 @@ static int resolve_measurement(rt_store_reader_t *reader, const MDB_val *value,
                                const void *data, ProtobufCMessage **out,
                                rt_error_t *err) {
   (void)reader;
-  (void)data;
+  const Rectrack__V1__ListMeasurementsRequest *request = data;
   Rectrack__V1__Measurement *m =
       rectrack__v1__measurement__unpack(NULL, value->mv_size, value->mv_data);
   if (m == NULL)
     return rt_error_set(err, RT_ECORRUPT, NULL,
                         "storage: a stored measurement does not decode");
+  if ((request->n_dimensions > 0 || request->exact_series) &&
+      !store_dimensions_match(m, request->dimensions, request->n_dimensions,
+                              request->exact_series)) {
+    protobuf_c_message_free_unpacked(&m->base, NULL);
+    *out = NULL;
+    return 0;
+  }
   if (store_review_is_official(m->review_state)) /* older ones: unset */
     m->review_state = RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_VALIDATED;
   *out = &m->base;
@@ -327,6 +335,14 @@ int rt_store_list_measurements(
   if (rc != 0)
     return rt_error_set(err, rc, "commitment_id", "commitment_id: %s",
                         inner.message);
+  store_arena_t arena; /* for the keys' checks only */
+  store_arena_init(&arena);
+  rc = store_dimensions_known_keys(reader->txn, reader->store, &arena,
+                                   request->dimensions, request->n_dimensions,
+                                   false, "dimensions", err);
+  store_arena_free(&arena);
+  if (rc != 0)
+    return rc;
   uint8_t prefix[8];
   store_put_u64(prefix, store_parse_number_id(request->commitment_id, 'C'));
   history_walk_t walk = {.dbi = reader->store->meas,
@@ -341,8 +357,9 @@ int rt_store_list_measurements(
   store_filter_digest(&copy.base, TAG_MEASUREMENTS, "", digest);
   history_page_t page;
   char *next_token;
-  rc = run_history(reader, &walk, resolve_measurement, NULL, request->page_size,
-                   request->page_token, digest, &page, &next_token, err);
+  rc = run_history(reader, &walk, resolve_measurement, request,
+                   request->page_size, request->page_token, digest, &page,
+                   &next_token, err);
   if (rc != 0)
     return rc;
   return wrap_page(&rectrack__v1__list_measurements_response__descriptor, &page,

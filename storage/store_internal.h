@@ -62,7 +62,7 @@
 #define STORE_EMAPRESIZED (-1001)
 
 /* Names of the LMDB databases (the on-disk layout, see docs/storage.md). */
-#define STORE_DB_COUNT 19
+#define STORE_DB_COUNT 20
 
 struct rt_store {
   MDB_env *env;
@@ -85,7 +85,8 @@ struct rt_store {
    * word list: u64be number -> " w1 w2 ...". */
   MDB_dbi rec_words, com_words;
   MDB_dbi rec_word_lists, com_word_lists;
-  MDB_dbi themes; /* slug -> packed Theme (added at run time) */
+  MDB_dbi themes;   /* slug -> packed Theme (added at run time) */
+  MDB_dbi dim_keys; /* key -> packed DimensionKey (added at run time) */
   /* The grow gate: open snapshots are counted (snapshots, under
    * gate_lock), and map growth waits until none is open, since
    * mdb_env_set_mapsize needs no open transaction in this process. A

@@ -68,6 +68,8 @@ static int check_measurement(store_wctx_t *ctx, Rectrack__V1__Measurement *m,
   ProtobufCMessage *stored = NULL;
   int rc = store_validate_measurement(m, ctx->err);
   if (rc == 0)
+    rc = store_dimensions_check(ctx, m);
+  if (rc == 0)
     rc = store_validate_not_future(m->as_of, ctx->now_ms, "measurement.as_of",
                                    ctx->err);
   if (rc == 0)

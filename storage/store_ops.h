@@ -70,6 +70,18 @@ int store_op_validate(store_wctx_t *ctx);
  * compiled theme's or an added one's), RT_ENOMEM or an LMDB code. */
 int store_op_create_theme(store_wctx_t *ctx);
 
+/* Adds the op's DimensionKey to the keys measurements may carry
+ * (store_dimensions.c). The reply is the key as stored. Returns 0,
+ * RT_EINVAL (a field, named: key, title, value_rule, values), RT_EEXIST
+ * (a compiled or added key of that name), RT_ENOMEM or an LMDB code. */
+int store_op_create_dimension_key(store_wctx_t *ctx);
+
+/* Checks the dimensions of the measurement m about to be recorded: each
+ * key compiled or added, at most once, each value valid under its key's
+ * rule; and puts them in key order (the array is replaced by one in the
+ * op's arena). Returns 0 or RT_EINVAL naming the dimension. */
+int store_dimensions_check(store_wctx_t *ctx, Rectrack__V1__Measurement *m);
+
 /* When the op's request id was used before, answers the op from the
  * change it made and sets op->replayed; writes nothing either way.
  * Returns 0 (replayed or not), RT_EINVAL (the id is too long, or was used

@@ -46,6 +46,7 @@ static const char *kind_phrase(rt_op_kind_t kind) {
   case RT_OP_CREATE_RECOMMENDATION:
   case RT_OP_CREATE_COMMITMENT:
   case RT_OP_CREATE_THEME:
+  case RT_OP_CREATE_DIMENSION_KEY:
     return "creating records";
   case RT_OP_VALIDATE_SUBMISSION:
     return "validating or returning submissions";

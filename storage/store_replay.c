@@ -91,6 +91,8 @@ int store_op_replay(store_wctx_t *ctx) {
     rc = store_set_reply(ctx, &event->follow_up->base);
   else if (event->theme) /* a theme never changes after its creation */
     rc = store_set_reply(ctx, &event->theme->base);
+  else if (event->dimension_key) /* nor does a dimension key */
+    rc = store_set_reply(ctx, &event->dimension_key->base);
   else
     rc = reply_with_record(ctx, event);
   if (rc == 0) {

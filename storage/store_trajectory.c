@@ -10,11 +10,14 @@
  * measurement with the greatest as_of, ties broken by the newest revision:
  * measurements are keyed commitment + as_of + revision, so it is the last
  * official one under the commitment's prefix, found walking backwards.
- * Progress is the share of the way from baseline to target; the
- * trajectory compares the latest value with the straight line from
- * baseline to target at its date.
+ * Measurements with dimensions are left to their series (store_series.c),
+ * whose counts are set here too. Progress is the share of the way from baseline
+ * to target; the trajectory compares the latest value with the straight line
+ * from baseline to target at its date.
  */
 #include "store_trajectory.h"
+
+#include "store_series.h"
 
 #include "rt_validate.h"
 
@@ -89,7 +92,10 @@ static int latest_measurement(store_wctx_t *ctx, uint64_t number,
                       data.mv_data, data.mv_size, &unpacked, err);
     Rectrack__V1__Measurement *m =
         (Rectrack__V1__Measurement *)(void *)unpacked;
-    if (rc == 0 && store_review_is_official(m->review_state)) {
+    /* A measurement with dimensions belongs to a series, not to the
+     * overall figure (store_series.h). */
+    if (rc == 0 && m->n_dimensions == 0 &&
+        store_review_is_official(m->review_state)) {
       *out = m;
       break;
     }
@@ -114,7 +120,13 @@ int store_commitment_recompute(store_wctx_t *ctx, uint64_t number,
   com->trajectory =
       store_trajectory(com->indicator, latest != NULL, com->latest_value,
                        com->latest_as_of, &com->progress);
-  return 0;
+  Rectrack__V1__MeasurementSeries **series = NULL;
+  size_t n = 0;
+  rc = store_series_collect(ctx->txn, ctx->store, ctx->arena, number,
+                            com->indicator, &series, &n,
+                            &com->series_above_ceiling_count, ctx->err);
+  com->series_count = (uint32_t)n;
+  return rc;
 }
 
 /* ---- status ---------------------------------------------------------- */

@@ -630,11 +630,25 @@ static int add_links(upgrade_t *up) {
   return rc;
 }
 
+/* ---- 6 -> 7: disaggregated measurements -------------------------------- */
+
+/* The dimension_keys database is created empty when the directory opens;
+ * no record changes, since a measurement of before has no dimensions and
+ * that is its correct reading: every commitment keeps its overall figure,
+ * and has no series. (The lead may renumber this step at merge.) */
+static int add_dimension_keys(upgrade_t *up) {
+  return report_line(up, "schema 6 -> 7: measurements may carry dimensions "
+                         "(corridor=GBR-NGA, sex=female, ...); the dimension "
+                         "keys the secretariat adds (rectrack ref dimension "
+                         "add) are kept in a database of their own; existing "
+                         "measurements have none and stay the overall figure");
+}
+
 /* ---- the steps, in order --------------------------------------------- */
 
 static const upgrade_step_t steps[] = {
     {1, scope_request_ids}, {2, add_review_states}, {3, index_every_filter},
-    {4, apply_status_rule}, {5, add_links},
+    {4, apply_status_rule}, {5, add_links},         {6, add_dimension_keys},
 };
 
 int store_upgrade_run(rt_store_t *store, MDB_txn *txn, uint64_t from,

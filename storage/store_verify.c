@@ -15,10 +15,12 @@
  * sound and the record is kept; the notice names the record, the field and
  * the value so that the secretariat can correct it.
  */
+#include "rt_dimensions.h"
 #include "rt_enum.h"
 #include "rt_reference.h"
 #include "rt_validate.h"
 #include "store_links.h"
+#include "store_series.h"
 #include "store_specificity.h"
 #include "store_status.h"
 #include "store_validate.h"
@@ -95,6 +97,7 @@ typedef struct chain_state {
   uint8_t prev_hash[crypto_hash_sha256_BYTES];
   uint64_t follow_ups, measurements; /* entries that recorded one */
   uint64_t themes;                   /* entries that added a theme */
+  uint64_t dimension_keys;           /* entries that added a dimension key */
   char latest_day[11]; /* tomorrow (UTC): no report may speak of a later day */
 } chain_state_t;
 
@@ -339,6 +342,8 @@ static int check_chain_entry(const Rectrack__V1__ChangeEvent *event,
     check_report_date(state, event);
   if (event->theme)
     state->themes++;
+  if (event->dimension_key)
+    state->dimension_keys++;
   crypto_hash_sha256(state->prev_hash, packed, packed_len);
   state->expected = event->revision + 1;
   return 0;
@@ -356,6 +361,7 @@ static void check_history_counts(const chain_state_t *state) {
       {store->fup_dates, state->follow_ups, "follow-up date index entries"},
       {store->meas, state->measurements, "measurements"},
       {store->themes, state->themes, "added themes"},
+      {store->dim_keys, state->dimension_keys, "added dimension keys"},
   };
   for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
     MDB_stat stat;
@@ -910,6 +916,116 @@ static int verify_themes(rt_store_reader_t *reader, store_arena_t *arena,
   return rc == RT_ENOTFOUND ? 0 : rc;
 }
 
+/* ---- dimension keys and series ------------------------------------------ */
+
+/* One added dimension key is stored under its own name, byte for byte as
+ * the log entry that created it holds it. */
+static void check_dimension_key(rt_store_reader_t *reader, store_arena_t *arena,
+                                const MDB_val *key, const MDB_val *value,
+                                rt_verify_report_t *report) {
+  char name[RT_DIMENSION_KEY_MAX + 1];
+  size_t len =
+      key->mv_size < RT_DIMENSION_KEY_MAX ? key->mv_size : RT_DIMENSION_KEY_MAX;
+  memcpy(name, key->mv_data, len);
+  name[len] = '\0';
+  report->records_checked++;
+  Rectrack__V1__DimensionKey *k = rectrack__v1__dimension_key__unpack(
+      &arena->allocator, value->mv_size, value->mv_data);
+  if (k == NULL || strcmp(store_str(k->key), name) != 0) {
+    add_problem(report, "The dimension key stored under \"%s\" %s.", name,
+                k ? "carries another name" : "does not decode");
+    return;
+  }
+  uint8_t log_key[8];
+  store_put_u64(log_key, k->revision);
+  MDB_val entry;
+  Rectrack__V1__ChangeEvent *event = NULL;
+  if (present(reader, reader->store->log, log_key, 8, &entry))
+    event = rectrack__v1__change_event__unpack(&arena->allocator, entry.mv_size,
+                                               entry.mv_data);
+  if (event == NULL || event->dimension_key == NULL ||
+      strcmp(store_str(event->subject_id), name) != 0)
+    add_problem(report,
+                "Dimension key \"%s\" says it was added at revision %" PRIu64
+                ", but the log holds no such change.",
+                name, k->revision);
+  else if (!same_packed(&event->dimension_key->base, value->mv_data,
+                        value->mv_size))
+    add_problem(report,
+                "Dimension key \"%s\" differs from what the log recorded "
+                "when it was added: it was altered.",
+                name);
+  if (rt_dimension_key(name) != NULL)
+    add_notice(report,
+               "Dimension key \"%s\", added at revision %" PRIu64
+               ", is now also a key of the reference lists; measurements "
+               "carrying it are checked by the compiled rule.",
+               name, k->revision);
+}
+
+static int verify_dimension_keys(rt_store_reader_t *reader,
+                                 store_arena_t *arena,
+                                 rt_verify_report_t *report, rt_error_t *err) {
+  const char *verifying = "verifying dimension keys";
+  MDB_cursor *cursor;
+  int rc = store_mdb_error(
+      mdb_cursor_open(reader->txn, reader->store->dim_keys, &cursor), err,
+      verifying);
+  if (rc != 0)
+    return rc;
+  MDB_val key, value;
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_FIRST), err,
+                       verifying);
+  while (rc == 0) {
+    check_dimension_key(reader, arena, &key, &value, report);
+    store_arena_reset(arena);
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_NEXT), err,
+                         verifying);
+  }
+  mdb_cursor_close(cursor);
+  return rc == RT_ENOTFOUND ? 0 : rc;
+}
+
+/* Each commitment's series counts are those its measurements give. */
+static int verify_series_counts(rt_store_reader_t *reader, store_arena_t *arena,
+                                rt_verify_report_t *report, rt_error_t *err) {
+  const char *verifying = "verifying series counts";
+  MDB_cursor *cursor;
+  int rc = store_mdb_error(
+      mdb_cursor_open(reader->txn, reader->store->coms, &cursor), err,
+      verifying);
+  if (rc != 0)
+    return rc;
+  MDB_val key, value;
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_FIRST), err,
+                       verifying);
+  while (rc == 0) {
+    Rectrack__V1__Commitment *com =
+        key.mv_size == 8 ? rectrack__v1__commitment__unpack(
+                               &arena->allocator, value.mv_size, value.mv_data)
+                         : NULL;
+    Rectrack__V1__MeasurementSeries **series = NULL;
+    size_t n = 0;
+    uint32_t above = 0;
+    rt_error_t inner;
+    if (com != NULL &&
+        store_series_collect(reader->txn, reader->store, arena,
+                             store_get_u64(key.mv_data), com->indicator,
+                             &series, &n, &above, &inner) == 0 &&
+        (n != com->series_count || above != com->series_above_ceiling_count))
+      add_problem(report,
+                  "Commitment %s counts %u series, %u above the ceiling, "
+                  "but its measurements make %zu and %u.",
+                  store_str(com->id), com->series_count,
+                  com->series_above_ceiling_count, n, above);
+    store_arena_reset(arena);
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &value, MDB_NEXT), err,
+                         verifying);
+  }
+  mdb_cursor_close(cursor);
+  return rc == RT_ENOTFOUND ? 0 : rc;
+}
+
 /* A request id must name the change it was sent with: the log entry at
  * its revision carries the same principal and request id, so that a
  * retry is answered with its own change and no other principal's. */
@@ -1148,6 +1264,10 @@ int rt_store_verify(rt_store_t *store, rt_verify_report_t *report,
   }
   if (rc == 0)
     rc = verify_themes(reader, &arena, report, err);
+  if (rc == 0)
+    rc = verify_dimension_keys(reader, &arena, report, err);
+  if (rc == 0)
+    rc = verify_series_counts(reader, &arena, report, err);
   if (rc == 0)
     rc = verify_requests(reader, &arena, report, err);
   rt_store_reader_end(reader);

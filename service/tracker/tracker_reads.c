@@ -117,7 +117,46 @@ static void get_commitment(rt_tracker_t *tracker, rt_call_t *call,
                            ProtobufCMessage *request, tracker_arena_t *arena) {
   (void)principal;
   Rectrack__V1__GetCommitmentRequest *req = (void *)request;
-  get_record(tracker, call, RT_ENTITY_COMMITMENT, req->id);
+  const char *id = req->id;
+  if (id == NULL || id[0] == '\0') {
+    rt_call_fail(call, RT_GRPC_INVALID_ARGUMENT, "id is required");
+    tracker_arena_free(arena);
+    return;
+  }
+  if (tracker_begin_read(tracker, call) != 0) {
+    tracker_arena_free(arena);
+    return;
+  }
+  /* The stored record, then its computed series (rt_store_series_packed),
+   * concatenated on the wire as for a recommendation. */
+  const void *data;
+  size_t len, series_len = 0;
+  uint8_t *series = NULL, *whole = NULL;
+  rt_error_t err;
+  rt_error_clear(&err);
+  int rc = rt_store_get_raw(tracker->reader, RT_ENTITY_COMMITMENT, id, &data,
+                            &len, &err);
+  if (rc == 0)
+    rc =
+        rt_store_series_packed(tracker->reader, id, &series, &series_len, &err);
+  if (rc == 0 && series_len > 0) {
+    whole = malloc(len + series_len);
+    if (whole == NULL)
+      rc = rt_error_set(&err, RT_ENOMEM, NULL, "out of memory");
+    else {
+      memcpy(whole, data, len);
+      memcpy(whole + len, series, series_len);
+      data = whole;
+      len += series_len;
+    }
+  }
+  if (rc == 0)
+    rt_call_reply(call, data, len);
+  else
+    tracker_fail(call, rc, &err);
+  free(whole);
+  free(series);
+  tracker_end_read(tracker);
   tracker_arena_free(arena);
 }
 

@@ -14,6 +14,7 @@
  */
 #include "tracker_call.h"
 
+#include "rt_dimensions.h"
 #include "rt_reference.h"
 
 #include <string.h>
@@ -104,6 +105,35 @@ static int add_themes(tracker_arena_t *arena,
   return 0;
 }
 
+/* The compiled dimension keys, then the added ones (borrowed). */
+static int add_dimension_keys(tracker_arena_t *arena,
+                              Rectrack__V1__ListReferenceResponse *out,
+                              Rectrack__V1__DimensionKey **added,
+                              size_t n_added) {
+  size_t compiled = rt_dimension_key_count();
+  Rectrack__V1__DimensionKey **keys =
+      tracker_arena_alloc(arena, (compiled + n_added + 1) * sizeof *keys);
+  Rectrack__V1__DimensionKey **own = (void *)new_messages(
+      arena, &rectrack__v1__dimension_key__descriptor, compiled);
+  if (keys == NULL || own == NULL)
+    return RT_ENOMEM;
+  for (size_t i = 0; i < compiled; i++) {
+    const rt_dimension_key_t *key = rt_dimension_key_at(i);
+    own[i]->key = (char *)key->key;
+    own[i]->title = (char *)key->title;
+    own[i]->value_rule = (char *)key->value_rule;
+    own[i]->source_ref = (char *)key->source_ref;
+    own[i]->values = (char **)key->values;
+    own[i]->n_values = key->value_count;
+    keys[i] = own[i];
+  }
+  for (size_t i = 0; i < n_added; i++)
+    keys[compiled + i] = added[i];
+  out->dimension_keys = keys;
+  out->n_dimension_keys = compiled + n_added;
+  return 0;
+}
+
 static void list_reference(rt_tracker_t *tracker, rt_call_t *call,
                            const rt_auth_principal_t *principal,
                            ProtobufCMessage *request, tracker_arena_t *arena) {
@@ -117,19 +147,27 @@ static void list_reference(rt_tracker_t *tracker, rt_call_t *call,
     tracker_arena_free(arena);
     return;
   }
+  Rectrack__V1__DimensionKey **added_keys = NULL;
+  size_t n_added_keys = 0;
   int rc = rt_store_list_themes(tracker->reader, &added, &n_added, &err);
+  if (rc == 0)
+    rc = rt_store_list_dimension_keys(tracker->reader, &added_keys,
+                                      &n_added_keys, &err);
   tracker_end_read(tracker);
   Rectrack__V1__ListReferenceResponse response =
       RECTRACK__V1__LIST_REFERENCE_RESPONSE__INIT;
-  if (rc == 0 && (add_sdg_goals(arena, &response) != 0 ||
-                  add_gcm_objectives(arena, &response) != 0 ||
-                  add_themes(arena, &response, added, n_added) != 0))
+  if (rc == 0 &&
+      (add_sdg_goals(arena, &response) != 0 ||
+       add_gcm_objectives(arena, &response) != 0 ||
+       add_themes(arena, &response, added, n_added) != 0 ||
+       add_dimension_keys(arena, &response, added_keys, n_added_keys) != 0))
     rc = rt_error_set(&err, RT_ENOMEM, NULL, "out of memory");
   if (rc == 0)
     tracker_reply_message(call, &response.base);
   else
     tracker_fail(call, rc, &err);
   rt_store_themes_free(added, n_added);
+  rt_store_dimension_keys_free(added_keys, n_added_keys);
   tracker_arena_free(arena);
 }
 

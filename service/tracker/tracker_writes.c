@@ -305,6 +305,19 @@ static int prepare_create_theme(write_call_t *write, rt_write_op_t *op,
   return 0;
 }
 
+static int prepare_create_dimension_key(write_call_t *write, rt_write_op_t *op,
+                                        rt_error_t *err) {
+  Rectrack__V1__CreateDimensionKeyRequest *req = (void *)write->request;
+  if (require_message(req->dimension_key, "dimension_key", err) ||
+      require(req->dimension_key->key, "dimension_key.key", err) ||
+      require(req->dimension_key->title, "dimension_key.title", err) ||
+      require(req->dimension_key->value_rule, "dimension_key.value_rule", err))
+    return RT_EINVAL;
+  op->message = &req->dimension_key->base;
+  op->request_id = req->request_id;
+  return 0;
+}
+
 /* ---- the handlers ------------------------------------------------------ */
 
 static void create_source(rt_tracker_t *tracker, rt_call_t *call,
@@ -398,6 +411,14 @@ static void create_theme(rt_tracker_t *tracker, rt_call_t *call,
                prepare_create_theme);
 }
 
+static void create_dimension_key(rt_tracker_t *tracker, rt_call_t *call,
+                                 const rt_auth_principal_t *principal,
+                                 ProtobufCMessage *request,
+                                 tracker_arena_t *arena) {
+  submit_write(tracker, call, principal, request, arena,
+               RT_OP_CREATE_DIMENSION_KEY, prepare_create_dimension_key);
+}
+
 /* Every write is answered after its commit. The secretariat makes every
  * change; a reporter may record follow-ups and measurements, which the
  * storage engine limits to its actors' subjects and keeps as submissions
@@ -439,6 +460,9 @@ const tracker_route_t tracker_write_routes[] = {
     {TRACKER_PATH("CreateTheme"), RT_METHOD_UNARY,
      &rectrack__v1__create_theme_request__descriptor, create_theme,
      cancel_write, RT_AUTH_ROLE_SECRETARIAT},
+    {TRACKER_PATH("CreateDimensionKey"), RT_METHOD_UNARY,
+     &rectrack__v1__create_dimension_key_request__descriptor,
+     create_dimension_key, cancel_write, RT_AUTH_ROLE_SECRETARIAT},
 };
 const size_t tracker_write_route_count =
     sizeof tracker_write_routes / sizeof tracker_write_routes[0];

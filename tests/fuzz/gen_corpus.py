@@ -281,6 +281,12 @@ class Api:
                 theme=res.Theme(id="seed-theme", title="Seed theme",
                                 source_ref="GFMD 2024"),
                 request_id="seed-create-theme"))],
+            "CreateDimensionKey": [("", pb.CreateDimensionKeyRequest(
+                dimension_key=res.DimensionKey(
+                    key="seed_residence", title="Urban or rural",
+                    value_rule="list", values=["urban", "rural"],
+                    source_ref="SDG 17.18"),
+                request_id="seed-create-dimension-key"))],
             "ListReference": [("", pb.ListReferenceRequest())],
         }
         if name not in table:

@@ -325,6 +325,33 @@ test_earlier_as_of_picks_the_measurement_of_that_date(void **state) {
   rt_review_summary_free(s);
 }
 
+/* A measurement with dimensions (a corridor's) is a series of its own:
+ * the overall figure, its trajectory and its measurement rows come from
+ * the measurements without dimensions only, however recent the other. */
+static void
+test_a_disaggregated_measurement_is_not_the_overall_figure(void **state) {
+  (void)state;
+  review_fixture_t f;
+  review_fixture_init(&f);
+  Rectrack__V1__Dimension corridor = RECTRACK__V1__DIMENSION__INIT;
+  corridor.key = (char *)"corridor";
+  corridor.value = (char *)"GBR-NGA";
+  Rectrack__V1__Dimension *dims[] = {&corridor};
+  f.meas[0].dimensions = dims; /* C1's 2024 value, 4.5 */
+  f.meas[0].n_dimensions = 1;
+  Rectrack__V1__ReviewSummary *s = compute(&f);
+  assert_string_equal(s->indicators[0]->commitment_id, "C1");
+  assert_string_equal(s->indicators[0]->latest_as_of, "2022-01-01");
+  assert_near(s->indicators[0]->latest_value, 5.5);
+  assert_int_equal(s->indicators[0]->n_measurements, 1);
+  rt_review_summary_free(s);
+  f.meas[0].n_dimensions = 0;
+  s = compute(&f);
+  assert_near(s->indicators[0]->latest_value, 4.5);
+  assert_int_equal(s->indicators[0]->n_measurements, 2);
+  rt_review_summary_free(s);
+}
+
 static void test_path_without_both_dates_holds_the_baseline(void **state) {
   (void)state;
   review_fixture_t f;
@@ -693,6 +720,8 @@ int main(void) {
       cmocka_unit_test(test_overdue_items_and_days),
       cmocka_unit_test(test_overdue_excludes_implemented),
       cmocka_unit_test(test_indicator_progress_and_trajectory),
+      cmocka_unit_test(
+          test_a_disaggregated_measurement_is_not_the_overall_figure),
       cmocka_unit_test(test_trajectory_is_direction_aware),
       cmocka_unit_test(test_sdg_gcm_and_no_information),
       cmocka_unit_test(test_no_information_leaves_closed_items_out),

@@ -402,7 +402,7 @@ static rt_call_t *start_raw(fixture_t *f, const char *name,
 
 static void test_every_method_runs_through_the_dispatch(void **state) {
   fixture_t *f = *state;
-  assert_int_equal(f->method_count, 28);
+  assert_int_equal(f->method_count, 29);
   for (size_t i = 0; i < f->method_count; i++) {
     assert_ptr_equal(f->methods[i].handle, f->methods[0].handle);
     assert_non_null(f->methods[i].data);
@@ -460,6 +460,9 @@ static void test_each_method_needs_its_role(void **state) {
       {"CreateTheme", "Bearer reporter-token", false},
       {"CreateTheme", "Bearer reader-token", false},
       {"CreateTheme", "Bearer writer-token", true},
+      {"CreateDimensionKey", "Bearer reporter-token", false},
+      {"CreateDimensionKey", "Bearer reader-token", false},
+      {"CreateDimensionKey", "Bearer writer-token", true},
       {"ListReference", "Bearer reader-token", true},
   };
   const uint8_t garbage[] = {0x0a, 0xff, 0xff};

@@ -168,6 +168,75 @@ static void test_opening_a_v1_directory_upgrades_it(void **state) {
   rt_store_close(store);
 }
 
+/* Schema 7: an older directory gets the dimension keys database, its
+ * measurements keep no dimensions and stay every commitment's overall
+ * figure (no series), and disaggregated ones can be recorded at once. */
+static void test_upgrade_opens_the_way_to_series(void **state) {
+  upgrade_fixture_t *fx = *state;
+  rt_store_t *store = open_store(fx);
+  assert_true(notices_mention(fx, "schema 6 -> 7: measurements may carry "
+                                  "dimensions"));
+  rt_store_reader_t *reader = NULL;
+  rt_error_t err;
+  assert_int_equal(rt_store_reader_begin(store, &reader, &err), 0);
+  Rectrack__V1__DimensionKey **keys = NULL;
+  size_t n_keys = 9;
+  assert_int_equal(rt_store_list_dimension_keys(reader, &keys, &n_keys, &err),
+                   0);
+  assert_int_equal(n_keys, 0);
+  /* The first quantified commitment of the fixture. */
+  Rectrack__V1__Commitment *com = NULL;
+  char id[8];
+  for (int i = 1; i <= 40 && com == NULL; i++) {
+    snprintf(id, sizeof id, "C%d", i);
+    if (rt_store_get_commitment(reader, id, &com, &err) != 0)
+      break;
+    if (com->indicator == NULL) {
+      protobuf_c_message_free_unpacked(&com->base, NULL);
+      com = NULL;
+    }
+  }
+  rt_store_reader_end(reader);
+  assert_non_null(com);
+  assert_int_equal(com->series_count, 0);
+  double overall = com->latest_value;
+  protobuf_c_message_free_unpacked(&com->base, NULL);
+  Rectrack__V1__Dimension corridor = RECTRACK__V1__DIMENSION__INIT;
+  corridor.key = (char *)"corridor";
+  corridor.value = (char *)"GBR-NGA";
+  Rectrack__V1__Dimension *dims[] = {&corridor};
+  Rectrack__V1__Measurement m = RECTRACK__V1__MEASUREMENT__INIT;
+  m.commitment_id = id;
+  m.value = 123.5;
+  m.as_of = (char *)"2025-06-30";
+  m.dimensions = dims;
+  m.n_dimensions = 1;
+  rt_write_op_t op = fx_op(RT_OP_RECORD_MEASUREMENT, &m);
+  assert_int_equal(fx_apply(store, &op), 0);
+  rt_write_ops_release(&op, 1);
+  assert_int_equal(rt_store_reader_begin(store, &reader, &err), 0);
+  assert_int_equal(rt_store_get_commitment(reader, id, &com, &err), 0);
+  assert_int_equal(com->series_count, 1);
+  assert_true(com->latest_value == overall); /* the overall figure stays */
+  uint8_t *series = NULL;
+  size_t series_len = 0;
+  assert_int_equal(
+      rt_store_series_packed(reader, id, &series, &series_len, &err), 0);
+  assert_true(series_len > 0);
+  Rectrack__V1__Commitment *only =
+      rectrack__v1__commitment__unpack(NULL, series_len, series);
+  assert_non_null(only);
+  assert_int_equal(only->n_series, 1);
+  assert_true(only->series[0]->latest_value == 123.5);
+  assert_string_equal(only->series[0]->dimensions[0]->value, "GBR-NGA");
+  protobuf_c_message_free_unpacked(&only->base, NULL);
+  free(series);
+  protobuf_c_message_free_unpacked(&com->base, NULL);
+  rt_store_reader_end(reader);
+  fx_expect_sound(store);
+  rt_store_close(store);
+}
+
 /* Lists a recommendation page with the given filter applied by set. */
 static Rectrack__V1__ListRecommendationsResponse *
 list_recs(rt_store_t *store, Rectrack__V1__ListRecommendationsRequest *req) {
@@ -504,6 +573,7 @@ static const char *const v3_lines[] = {
     "commitment took a new status",
     "schema 5 -> 6: recommendations may link to others",
     "schema 5 -> 6: 73 recommendations indexed by how specific they are",
+    "schema 6 -> 7: measurements may carry dimensions",
 };
 
 typedef struct log_tail {
@@ -697,6 +767,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(
           test_after_the_upgrade_reports_follow_the_rule, setup_v3, teardown),
       cmocka_unit_test(test_upgrading_a_directory_without_data_is_refused),
+      cmocka_unit_test_setup_teardown(test_upgrade_opens_the_way_to_series,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(
           test_upgrade_builds_every_index_and_the_word_index, setup, teardown),
   };
