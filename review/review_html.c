@@ -12,7 +12,7 @@
  * and sits in dir="auto" cells, so right-to-left text displays correctly
  * without disturbing the layout.
  */
-#include "review_internal.h"
+#include "review_lineage.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -35,6 +35,8 @@ enum {
   S_SDG,
   S_GCM,
   S_NO_INFORMATION,
+  S_LINES,
+  S_SPECIFICITY,
   S_END,
 };
 
@@ -161,6 +163,8 @@ static const struct {
     {"sdg_targets", "Items per SDG target"},
     {"gcm_objectives", "Items per GCM objective"},
     {"no_information", "No information in the period"},
+    {"lines", "Lines of follow-up"},
+    {"specificity", "How specific the recommendations are"},
 };
 
 /* The table of contents: links within the document only. */
@@ -227,6 +231,14 @@ static void html_head(rt_review_doc_t *doc) {
                        from, m->to, m->as_of, from, m->to,
                        (unsigned long long)s->revision);
   html_figures(b, s, &doc->totals);
+  rt_review_buf_t headline = {0};
+  rt_review_lineage_headline(s, &headline);
+  if (headline.len > 0) {
+    rt_review_buf_puts(b, "<p class=\"lines\">");
+    rt_review_put_html(b, rt_review_buf_str(&headline));
+    rt_review_buf_puts(b, "</p>\n");
+  }
+  rt_review_buf_free(&headline);
   html_contents(b);
   rt_review_buf_puts(b, "<h2 id=\"status\">Status of all items</h2>\n");
   rt_review_svg_status_overview(b, s->by_status, s->n_by_status);
@@ -511,6 +523,13 @@ int rt_review_html_step(rt_review_doc_t *doc) {
     break;
   case S_NO_INFORMATION:
     rc = rt_review_table_step(doc, &rt_review_table_no_information, false,
+                              &html_style);
+    break;
+  case S_LINES:
+    rc = rt_review_table_step(doc, &rt_review_table_lines, false, &html_style);
+    break;
+  case S_SPECIFICITY:
+    rc = rt_review_table_step(doc, &rt_review_table_specificity, false,
                               &html_style);
     break;
   default:

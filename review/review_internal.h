@@ -68,6 +68,9 @@ int rt_review_natcmp(const char *a, const char *b);
 
 /* ---- the model (review_model.c) ---- */
 
+/* Lines of follow-up (review_lineage.h). */
+typedef struct rt_review_lineage rt_review_lineage_t;
+
 typedef struct rt_review_item {
   const Rectrack__V1__Recommendation *rec; /* exactly one of rec/com */
   const Rectrack__V1__Commitment *com;
@@ -96,6 +99,10 @@ typedef struct rt_review_item {
   const char *latest_as_of;
   double progress;
   int trajectory;
+  /* Recommendations in a line of follow-up (review_lineage.h): folded,
+   * counted under a later one of the line (so never overdue and never
+   * without information); superseded by an active one. */
+  bool folded, superseded;
 } rt_review_item_t;
 
 typedef struct rt_review_model {
@@ -127,6 +134,9 @@ typedef struct rt_review_model {
   /* Follow-ups and measurements of active subjects awaiting validation
    * (any date): they count for nothing else in the review. */
   size_t pending_count;
+  /* The lines of follow-up: built from the input (own_lineage), or the
+   * stream's (rt_review_model_use_lineage). */
+  rt_review_lineage_t *lineage, *own_lineage;
 } rt_review_model_t;
 
 int rt_review_model_init(rt_review_model_t *m, const rt_review_input_t *in,
@@ -228,6 +238,8 @@ typedef struct rt_review_ctx {
   size_t names_cap;
   char source_text[640]; /* the source label of one row */
   char number_text[32];
+  rt_review_buf_t lineage_text; /* the lineage of one row */
+  char *gap_names[8];           /* the specificity gaps of one row */
   /* Parallel to summary->by_sdg_target and by_gcm_objective; NULL until
    * the SDG or GCM table is first filled. */
   rt_review_breakdown_t *sdg_breakdown, *gcm_breakdown;
@@ -254,6 +266,10 @@ extern const rt_review_table_t rt_review_table_sdg;
 extern const rt_review_table_t rt_review_table_gcm;
 extern const rt_review_table_t rt_review_table_no_information;
 extern const rt_review_table_t rt_review_table_actors;
+/* Lines of follow-up and the specificity summary (review_lineage.c's
+ * figures, from the summary). */
+extern const rt_review_table_t rt_review_table_lines;
+extern const rt_review_table_t rt_review_table_specificity;
 
 void rt_review_ctx_close(rt_review_ctx_t *ctx);
 /* The status breakdown of row of the SDG (gcm false) or GCM table of the

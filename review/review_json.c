@@ -25,6 +25,8 @@ enum {
   S_SDG,
   S_GCM,
   S_NO_INFORMATION,
+  S_LINES,
+  S_SPECIFICITY,
   S_SUMMARY_END,
   S_RECOMMENDATIONS, /* top-level arrays */
   S_COMMITMENTS,
@@ -47,6 +49,8 @@ static const section_t sections[S_END] = {
     [S_SDG] = {"by_sdg_target", &rt_review_table_sdg},
     [S_GCM] = {"by_gcm_objective", &rt_review_table_gcm},
     [S_NO_INFORMATION] = {"no_information_ids", NULL},
+    [S_LINES] = {"lines", &rt_review_table_lines},
+    [S_SPECIFICITY] = {"specificity", &rt_review_table_specificity},
     [S_RECOMMENDATIONS] = {"recommendations", &rt_review_table_recommendations},
     [S_COMMITMENTS] = {"commitments", &rt_review_table_commitments},
     [S_FOLLOW_UPS] = {"follow_ups", &rt_review_table_follow_ups},
@@ -152,6 +156,11 @@ static json_t *summary_head(rt_review_doc_t *doc) {
                       json_integer(s->recommendation_count));
   json_object_set_new(o, "commitment_count", json_integer(s->commitment_count));
   json_object_set_new(o, "pending_count", json_integer(s->pending_count));
+  json_object_set_new(o, "counted_recommendation_count",
+                      json_integer(s->counted_recommendation_count));
+  json_object_set_new(o, "line_count", json_integer(s->line_count));
+  json_object_set_new(o, "folded_count", json_integer(s->folded_count));
+  json_object_set_new(o, "superseded_count", json_integer(s->superseded_count));
   json_object_set_new(
       o, "by_status",
       status_counts(&doc->scratch, s->by_status, s->n_by_status, NULL));

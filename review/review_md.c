@@ -5,7 +5,7 @@
  * break a row, or inject HTML: | and Markdown punctuation are backslash-
  * escaped, < > & " become character references and line breaks <br>.
  */
-#include "review_internal.h"
+#include "review_lineage.h"
 
 #include <string.h>
 
@@ -23,6 +23,8 @@ enum {
   S_SDG,
   S_GCM,
   S_NO_INFORMATION,
+  S_LINES,
+  S_SPECIFICITY,
   S_END,
 };
 
@@ -43,6 +45,13 @@ static void md_head(rt_review_doc_t *doc) {
                        s->recommendation_count, s->commitment_count,
                        doc->totals.changes, doc->totals.overdue,
                        doc->totals.no_information, s->pending_count);
+  rt_review_buf_t headline = {0};
+  rt_review_lineage_headline(s, &headline);
+  if (headline.len > 0) {
+    rt_review_put_md(b, rt_review_buf_str(&headline));
+    rt_review_buf_puts(b, "\n\n");
+  }
+  rt_review_buf_free(&headline);
   rt_review_buf_puts(b, "## Status of all items\n\n| Status | Items |\n"
                         "| --- | ---: |\n");
   for (size_t i = 0; i < s->n_by_status; i++)
@@ -166,6 +175,10 @@ static const rt_review_table_t *section_table(int section) {
     return &rt_review_table_gcm;
   case S_NO_INFORMATION:
     return &rt_review_table_no_information;
+  case S_LINES:
+    return &rt_review_table_lines;
+  case S_SPECIFICITY:
+    return &rt_review_table_specificity;
   default:
     return NULL;
   }

@@ -13,7 +13,7 @@
  * self-reported status, a returned one is left out. Pointers borrow from
  * the input; nothing is copied.
  */
-#include "review_internal.h"
+#include "review_lineage.h"
 
 #include "rt_reference.h"
 #include "rt_validate.h"
@@ -607,7 +607,7 @@ const char *rt_review_key_label(const rt_review_model_t *m,
 }
 
 bool rt_review_lacks_information(const rt_review_item_t *it) {
-  return !it->reported_in_period &&
+  return !it->folded && !it->reported_in_period &&
          it->status != RECTRACK__V1__STATUS__STATUS_IMPLEMENTED &&
          it->status != RECTRACK__V1__STATUS__STATUS_WITHDRAWN;
 }
@@ -624,6 +624,12 @@ int rt_review_model_init(rt_review_model_t *m, const rt_review_input_t *in,
       (rc = index_actors(m, in)) || (rc = index_sources(m, in)))
     goto fail;
   evaluate_items(m);
+  if ((rc = rt_review_lineage_build(
+           (const Rectrack__V1__Recommendation *const *)in->recommendations,
+           in->recommendation_count, &m->own_lineage)) != 0)
+    goto fail;
+  m->lineage = m->own_lineage;
+  rt_review_lineage_mark(m);
   return 0;
 fail:
   rt_review_model_close(m);
@@ -642,5 +648,6 @@ void rt_review_model_close(rt_review_model_t *m) {
   free(m->meas_subject);
   free(m->actors);
   free(m->sources);
+  rt_review_lineage_free(m->own_lineage);
   memset(m, 0, sizeof *m);
 }

@@ -133,6 +133,8 @@ static int start_document(rt_review_renderer_t *r, const char *table,
       &rt_review_table_sdg,
       &rt_review_table_gcm,
       &rt_review_table_no_information,
+      &rt_review_table_lines,
+      &rt_review_table_specificity,
   };
   size_t widest = 0;
   for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
@@ -263,6 +265,10 @@ size_t rt_review_table_rows(const rt_review_doc_t *doc,
     return n->no_information;
   if (t == &rt_review_table_sdg)
     return s->n_by_sdg_target;
+  if (t == &rt_review_table_lines)
+    return s->n_lines;
+  if (t == &rt_review_table_specificity)
+    return s->n_by_specificity + s->n_by_specificity_gap;
   return s->n_by_gcm_objective;
 }
 

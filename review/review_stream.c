@@ -23,7 +23,7 @@
  * overdue first), recommendations first, then id; measurements by
  * commitment, then as_of and revision (the window sorts them).
  */
-#include "review_internal.h"
+#include "review_lineage.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,6 +269,9 @@ struct rt_review_stream {
   Rectrack__V1__Commitment *win_com;
   size_t meas_at;        /* measurements: the window's next row */
   size_t max_list_items; /* the summary's lists: at most (0: all) */
+  /* The lines of follow-up, from the walk of linked recommendations
+   * before anything else (review_lineage.h). */
+  rt_review_lineage_t *lineage;
 };
 
 static int compare_themes(const void *a, const void *b) {
@@ -385,6 +388,8 @@ static int open_window(rt_review_stream_t *st, const ProtobufCMessage *record,
     return rc;
   st->win_open = true;
   lend_names(st, &st->win);
+  if (is_rec && st->lineage != NULL)
+    rt_review_model_use_lineage(&st->win, st->lineage);
   return 0;
 }
 
@@ -518,6 +523,7 @@ static int next_subject(rt_review_stream_t *st, bool by_theme,
 /* ---- the first pass --------------------------------------------------- */
 
 typedef struct figures {
+  rt_review_spec_tally_t tally;
   counter_t theme, actor, status, sdg, gcm;
   size_t recs, coms, pending;
   size_t meas_offset; /* measurement rows before the current commitment */
@@ -584,6 +590,18 @@ static void *copy_message(const ProtobufCMessage *msg) {
   return copy;
 }
 
+static bool push_copy_rec(Rectrack__V1__Recommendation ***array, size_t *n,
+                          const ProtobufCMessage *record) {
+  void *copy = copy_message(record);
+  if (copy == NULL || !grow_array((void ***)array, *n)) {
+    if (copy != NULL)
+      protobuf_c_message_free_unpacked(copy, NULL);
+    return false;
+  }
+  (*array)[(*n)++] = copy;
+  return true;
+}
+
 /* What one subject adds to the figures and totals. */
 static int add_subject(rt_review_stream_t *st, figures_t *f,
                        rt_review_totals_t *totals) {
@@ -593,9 +611,12 @@ static int add_subject(rt_review_stream_t *st, figures_t *f,
                    ? it->status
                    : RECTRACK__V1__STATUS__STATUS_NO_INFORMATION;
   f->pending += w->pending_count;
-  if (it->rec) {
+  if (it->rec && it->folded) {
+    f->recs++; /* a row, counted under the latest of its line */
+  } else if (it->rec) {
     const Rectrack__V1__Recommendation *r = it->rec;
     f->recs++;
+    rt_review_spec_tally_add(&f->tally, it);
     count_status(&f->theme, r->theme, it->status);
     count_actors(&f->actor, r->lead_actor_id, r->addressed_to,
                  r->n_addressed_to, it->status);
@@ -608,7 +629,8 @@ static int add_subject(rt_review_stream_t *st, figures_t *f,
     count_distinct_keys(&f->sdg, c->sdg_targets, c->n_sdg_targets, status);
     count_objectives(&f->gcm, c->gcm_objectives, c->n_gcm_objectives, status);
   }
-  count_status(&f->status, "", it->status);
+  if (!it->folded)
+    count_status(&f->status, "", it->status);
   for (size_t i = 0; i < w->period_count; i++) {
     size_t k = w->period_order[i];
     int to = w->follow_ups[k]->status;
@@ -778,7 +800,7 @@ static rt_review_breakdown_t *breakdowns_of(const counter_t *c) {
 }
 
 static Rectrack__V1__ReviewSummary *
-build_summary(const rt_review_stream_t *st, const figures_t *f,
+build_summary(const rt_review_stream_t *st, figures_t *f,
               const rt_review_totals_t *totals) {
   bool failed = false;
   Rectrack__V1__ReviewSummary *s = malloc(sizeof *s);
@@ -804,11 +826,46 @@ build_summary(const rt_review_stream_t *st, const figures_t *f,
   emit_key_counts(&f->sdg, &s->by_sdg_target, &s->n_by_sdg_target, &failed);
   emit_key_counts(&f->gcm, &s->by_gcm_objective, &s->n_by_gcm_objective,
                   &failed);
+  if (rt_review_lineage_summarise(s, st->base, st->lineage, &f->tally, f->recs,
+                                  st->max_list_items) != 0)
+    failed = true;
   if (failed) {
     rt_review_summary_free(s);
     return NULL;
   }
   return s;
+}
+
+/* The lines of follow-up: the linked recommendations, copied while they
+ * are read (memory: those records, never all), then built into the
+ * stream's lineage. */
+static int read_lineage(rt_review_stream_t *st) {
+  if (st->lineage != NULL)
+    return 0;
+  rt_review_walk_t walk = {.kind = RT_REVIEW_WALK_LINKED};
+  Rectrack__V1__Recommendation **copies = NULL;
+  size_t n = 0;
+  int rc = st->src.open(st->src.data, &walk);
+  while (rc == 0) {
+    const ProtobufCMessage *record = NULL;
+    rc = st->src.next(st->src.data, &record);
+    if (rc <= 0)
+      break;
+    rc = 0;
+    if (record->descriptor != &rectrack__v1__recommendation__descriptor)
+      continue;
+    if (!push_copy_rec(&copies, &n, record))
+      rc = RT_ENOMEM;
+    st->src.release(st->src.data);
+  }
+  st->src.release(st->src.data);
+  if (rc == 0)
+    rc = rt_review_lineage_build(
+        (const Rectrack__V1__Recommendation *const *)copies, n, &st->lineage);
+  for (size_t i = 0; i < n; i++)
+    protobuf_c_message_free_unpacked(&copies[i]->base, NULL);
+  free(copies);
+  return rc;
 }
 
 int rt_review_stream_figures(rt_review_stream_t *st, rt_review_model_t *base,
@@ -822,6 +879,8 @@ int rt_review_stream_figures(rt_review_stream_t *st, rt_review_model_t *base,
   int rc = read_names(st);
   base->in = &st->names_in;
   lend_names(st, base);
+  if (rc == 0)
+    rc = read_lineage(st);
   if (rc != 0 || !read_figures)
     return rc;
   figures_t f = {0};
@@ -847,6 +906,7 @@ int rt_review_stream_figures(rt_review_stream_t *st, rt_review_model_t *base,
   counter_free(&f.status);
   counter_free(&f.sdg);
   counter_free(&f.gcm);
+  rt_review_spec_tally_free(&f.tally);
   *summary = st->summary;
   return rc;
 }
@@ -1191,5 +1251,6 @@ void rt_review_stream_free(rt_review_stream_t *st) {
   free(st->actor_records);
   free(st->actors);
   rt_review_summary_free(st->summary);
+  rt_review_lineage_free(st->lineage);
   free(st);
 }

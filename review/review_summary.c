@@ -7,7 +7,7 @@
  * by sorting (key, status) pairs and counting runs, which gives the
  * documented order for free.
  */
-#include "review_internal.h"
+#include "review_lineage.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -302,6 +302,8 @@ static void count_items(builder_t *b, const rt_review_model_t *m) {
   pair_list_t theme = {0}, actor = {0}, status = {0}, sdg = {0}, gcm = {0};
   for (size_t i = 0; i < m->rec_count; i++) {
     const rt_review_item_t *it = &m->recs[i];
+    if (it->folded)
+      continue; /* its line is counted under the latest */
     pair_add(&theme, it->rec->theme, it->status);
     pair_add(&status, "", it->status);
     size_t start = actor.len;
@@ -501,6 +503,16 @@ rt_review_summary_from_model(const rt_review_model_t *m) {
       b.s->indicator_count++;
     }
   add_no_information(&b, m);
+  rt_review_spec_tally_t tally = {0};
+  for (size_t i = 0; i < m->rec_count; i++)
+    rt_review_spec_tally_add(&tally, &m->recs[i]);
+  /* A stream's window borrows the document's lineage: its summary is
+   * read for its lists only, so it leaves the lines out. */
+  const rt_review_lineage_t *lines =
+      m->lineage == m->own_lineage ? m->lineage : NULL;
+  if (rt_review_lineage_summarise(b.s, m, lines, &tally, m->rec_count,
+                                  m->in->max_list_items) != 0)
+    b.failed = true;
   if (b.failed) {
     rt_review_summary_free(b.s);
     return NULL;

@@ -5,7 +5,7 @@
  * RT_COL_DOC; CSV, JSON and XLSX show them all, typed (dates, numbers,
  * statuses, lists), so that the same row reads the same everywhere.
  */
-#include "review_internal.h"
+#include "review_lineage.h"
 
 #include "rt_reference.h"
 
@@ -135,6 +135,10 @@ static const rt_review_column_t rec_columns[] = {
     {"days_overdue", "Days overdue", RT_CELL_INT, DOC, 10},
     {"self_reported", "Self-reported, awaiting validation", RT_CELL_STATUS, DOC,
      20},
+    {"specificity", "Specificity", RT_CELL_TEXT, DOC, 12},
+    {"specificity_gaps", "Lacks", RT_CELL_LIST, 0, 24},
+    {"lineage", "Lineage", RT_CELL_TEXT, DOC, 60},
+    {"counted_under", "Counted under", RT_CELL_TEXT, 0, 12},
 };
 
 /* The self-reported status, where it differs from the official one. */
@@ -167,6 +171,24 @@ static int rec_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
   set_text(&c[16], latest_date(it));
   set_int(&c[17], it->days_overdue, it->days_overdue > 0);
   set_reported(&c[18], it);
+  set_text(&c[19], slug_or_empty(&rectrack__v1__specificity__descriptor,
+                                 r->specificity));
+  size_t n_gaps = 0;
+  for (size_t k = 0; k < r->n_specificity_gaps && n_gaps < 8; k++) {
+    const char *slug = slug_or_empty(&rectrack__v1__specificity_gap__descriptor,
+                                     r->specificity_gaps[k]);
+    if (slug[0] != '\0')
+      ctx->gap_names[n_gaps++] = (char *)slug;
+  }
+  set_list(&c[20], ctx->gap_names, n_gaps);
+  const char *latest = "";
+  rt_review_buf_reset(&ctx->lineage_text);
+  rt_review_lineage_text_of(ctx->model, ctx->model->lineage, r->id,
+                            &ctx->lineage_text, &latest);
+  if (ctx->lineage_text.failed)
+    return RT_ENOMEM;
+  set_text(&c[21], rt_review_buf_str(&ctx->lineage_text));
+  set_text(&c[22], strcmp(latest, r->id) != 0 ? latest : "");
   int rc = set_actor_names(ctx, &c[11], r->addressed_to, r->n_addressed_to);
   return rc ? rc : set_gcm(ctx, &c[9], r->gcm_objectives, r->n_gcm_objectives);
 }
@@ -733,7 +755,92 @@ static int actor_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
 const rt_review_table_t rt_review_table_actors = {
     "actors", "Actors", COLUMNS(actor_columns), actor_count, actor_fill};
 
+/* ---- lines of follow-up ---- */
+
+static const rt_review_column_t line_columns[] = {
+    {"latest_id", "Counted under", RT_CELL_TEXT, DOC, 12},
+    {"status", "Status", RT_CELL_STATUS, DOC, 20},
+    {"recommendation_ids", "Recommendations", RT_CELL_LIST, DOC, 24},
+    {"lineage", "Lineage", RT_CELL_TEXT, DOC, 80},
+};
+
+static size_t line_count(const rt_review_ctx_t *ctx) {
+  return ctx->summary->n_lines;
+}
+
+static int line_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
+  const Rectrack__V1__LineOfFollowUp *l = ctx->summary->lines[row];
+  set_text(&c[0], l->latest_id);
+  set_int(&c[1], l->status, true);
+  set_list(&c[2], l->recommendation_ids, l->n_recommendation_ids);
+  set_text(&c[3], l->lineage);
+  return 0;
+}
+
+const rt_review_table_t rt_review_table_lines = {
+    "lines", "Lines of follow-up: each counted once, under its latest",
+    COLUMNS(line_columns), line_count, line_fill};
+
+/* ---- specificity ---- */
+
+static const rt_review_column_t spec_columns[] = {
+    {"measure", "Measure", RT_CELL_TEXT, 0, 12},
+    {"key", "Key", RT_CELL_TEXT, 0, 20},
+    {"label", "Recommendations", RT_CELL_TEXT, DOC, 40},
+    {"count", "Count", RT_CELL_INT, DOC, 8},
+    {"recommendation_ids", "First ids", RT_CELL_LIST, DOC, 40},
+};
+
+static size_t spec_count(const rt_review_ctx_t *ctx) {
+  return ctx->summary->n_by_specificity + ctx->summary->n_by_specificity_gap;
+}
+
+static const char *const gap_labels[] = {
+    "", "Addressed to nobody or without a lead actor", "Without a due date",
+    "Without a commitment with an indicator answering it",
+    "Without an SDG target or GCM objective"};
+
+static int spec_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
+  const Rectrack__V1__ReviewSummary *s = ctx->summary;
+  set_list(&c[4], NULL, 0);
+  if (row < s->n_by_specificity) {
+    const Rectrack__V1__SpecificityCount *x = s->by_specificity[row];
+    set_text(&c[0], "level");
+    set_text(&c[1], slug_or_empty(&rectrack__v1__specificity__descriptor,
+                                  x->specificity));
+    snprintf(
+        ctx->source_text, sizeof ctx->source_text, "Specificity %s",
+        rt_enum_label(&rectrack__v1__specificity__descriptor, x->specificity));
+    set_text(&c[2], ctx->source_text);
+    set_int(&c[3], x->count, true);
+    return 0;
+  }
+  const Rectrack__V1__SpecificityGapCount *g =
+      s->by_specificity_gap[row - s->n_by_specificity];
+  set_text(&c[0], "gap");
+  rt_review_buf_reset(&ctx->lineage_text);
+  for (size_t k = 0; k < g->n_gaps; k++)
+    rt_review_buf_printf(
+        &ctx->lineage_text, "%s%s", k ? "+" : "",
+        slug_or_empty(&rectrack__v1__specificity_gap__descriptor, g->gaps[k]));
+  if (ctx->lineage_text.failed)
+    return RT_ENOMEM;
+  set_text(&c[1], rt_review_buf_str(&ctx->lineage_text));
+  if (g->n_gaps == 1 && g->gaps[0] >= 1 && g->gaps[0] <= 4)
+    set_text(&c[2], gap_labels[g->gaps[0]]);
+  else
+    set_text(&c[2], "With no addressee and no due date");
+  set_int(&c[3], g->count, true);
+  set_list(&c[4], g->recommendation_ids, g->n_recommendation_ids);
+  return 0;
+}
+
+const rt_review_table_t rt_review_table_specificity = {
+    "specificity", "How specific the recommendations are",
+    COLUMNS(spec_columns), spec_count, spec_fill};
+
 void rt_review_ctx_close(rt_review_ctx_t *ctx) {
+  rt_review_buf_free(&ctx->lineage_text);
   free(ctx->gcm);
   ctx->gcm = NULL;
   ctx->gcm_cap = 0;

@@ -21,7 +21,7 @@
 #define ROWS_PER_STEP 1000
 #define MAX_CHARTS 32
 #define XLSX_MAX_STRING 32767 /* characters in one cell */
-#define SHEET_COUNT 9         /* data_sheets */
+#define SHEET_COUNT 11        /* data_sheets */
 
 enum { X_SUMMARY, X_SHEETS, X_CLOSE, X_DONE };
 
@@ -52,6 +52,8 @@ static const struct {
     {"SDG", &rt_review_table_sdg},
     {"GCM", &rt_review_table_gcm},
     {"Actors", &rt_review_table_actors},
+    {"Lines", &rt_review_table_lines},
+    {"Specificity", &rt_review_table_specificity},
 };
 
 _Static_assert(sizeof data_sheets / sizeof data_sheets[0] == SHEET_COUNT,
@@ -249,7 +251,11 @@ static size_t summary_figures(rt_review_xlsx_t *x) {
                                 "Quantified targets achieved or on track",
                                 "Quantified targets off track",
                                 "Quantified targets without a measurement",
-                                "Awaiting validation"};
+                                "Awaiting validation",
+                                "Recommendations counted (each line once)",
+                                "Lines of follow-up",
+                                "Counted under a later one of their line",
+                                "Superseded"};
   double counts[] = {(double)s->revision,
                      s->recommendation_count,
                      s->commitment_count,
@@ -261,7 +267,11 @@ static size_t summary_figures(rt_review_xlsx_t *x) {
                          traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_ON_TRACK],
                      traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_OFF_TRACK],
                      traj[RECTRACK__V1__TRAJECTORY__TRAJECTORY_NO_DATA],
-                     s->pending_count};
+                     s->pending_count,
+                     s->counted_recommendation_count,
+                     s->line_count,
+                     s->folded_count,
+                     s->superseded_count};
   size_t n_counts = sizeof counts / sizeof counts[0];
   for (size_t i = 0; i < n_counts; i++) {
     worksheet_write_string(ws, (lxw_row_t)(4 + i), 0, count_labels[i], NULL);

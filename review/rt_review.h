@@ -213,6 +213,11 @@ typedef enum rt_review_walk_kind {
   RT_REVIEW_WALK_SOURCES,
   /* The themes added at run time (Theme), for their titles; any order. */
   RT_REVIEW_WALK_ADDED_THEMES,
+  /* The recommendations that make or receive an echoes or supersedes
+   * link (lines of follow-up, docs/review.md), in any order; a superset
+   * will do (the others are dropped), at the cost of the memory of each
+   * one handed out, which the renderer copies until the walk ends. */
+  RT_REVIEW_WALK_LINKED,
 } rt_review_walk_kind_t;
 
 typedef struct rt_review_walk {

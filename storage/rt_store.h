@@ -234,6 +234,14 @@ int rt_store_get_commitment(rt_store_reader_t *reader, const char *id,
 int rt_store_computed_packed(rt_store_reader_t *reader, const char *id,
                              uint8_t **out, size_t *len, rt_error_t *err);
 
+/* The numbers of the recommendations that make or receive an echoes or
+ * supersedes link, from active linking ones (the review's lines of
+ * follow-up): one walk of the link index, sorted, each once; *out is
+ * malloc'd (NULL when none; free it). Memory: those numbers only.
+ * Errors: RT_ENOMEM, the store's read errors. */
+int rt_store_line_members(rt_store_reader_t *reader, uint64_t **out, size_t *n,
+                          rt_error_t *err);
+
 /* Lists. The request is the API's; as_of/today for overdue filters is the
  * caller's "today" (YYYY-MM-DD) used when the request's as_of is empty.
  * Page tokens are opaque, stay correct while records are added, and a

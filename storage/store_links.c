@@ -250,3 +250,62 @@ int store_attach_linked_from(MDB_txn *txn, rt_store_t *store,
   return store_linked_from(txn, store, number, &rec->linked_from,
                            &rec->n_linked_from, err);
 }
+
+static int compare_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The review's lines of follow-up (rt_store.h): one walk of the active
+ * link entries, keeping both ends of each echoes or supersedes link. */
+int rt_store_line_members(rt_store_reader_t *reader, uint64_t **out, size_t *n,
+                          rt_error_t *err) {
+  *out = NULL;
+  *n = 0;
+  MDB_cursor *cursor;
+  const char *what = "reading the link index";
+  int rc = store_mdb_error(
+      mdb_cursor_open(reader->txn, reader->store->rec_idx, &cursor), err, what);
+  if (rc != 0)
+    return rc;
+  uint8_t prefix[1] = {IDX_LINK};
+  MDB_val key = {sizeof prefix, prefix}, data;
+  uint64_t *numbers = NULL;
+  size_t count = 0, cap = 0;
+  rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, MDB_SET_RANGE), err,
+                       what);
+  while (rc == 0 && key.mv_size == 10 &&
+         ((const uint8_t *)key.mv_data)[0] == IDX_LINK && data.mv_size == 8) {
+    int kind = ((const uint8_t *)key.mv_data)[9];
+    if (kind == RECTRACK__V1__LINK_KIND__LINK_KIND_ECHOES ||
+        kind == RECTRACK__V1__LINK_KIND__LINK_KIND_SUPERSEDES) {
+      if (count + 2 > cap) {
+        cap = cap ? 2 * cap : 64;
+        uint64_t *bigger = realloc(numbers, cap * sizeof *bigger);
+        if (bigger == NULL) {
+          rc = rt_error_set(err, RT_ENOMEM, NULL, "out of memory");
+          break;
+        }
+        numbers = bigger;
+      }
+      numbers[count++] = store_get_u64((const uint8_t *)key.mv_data + 1);
+      numbers[count++] = store_get_u64(data.mv_data);
+    }
+    rc = store_mdb_error(mdb_cursor_get(cursor, &key, &data, MDB_NEXT), err,
+                         what);
+  }
+  mdb_cursor_close(cursor);
+  if (rc != 0 && rc != RT_ENOTFOUND) {
+    free(numbers);
+    return rc;
+  }
+  if (count > 1)
+    qsort(numbers, count, sizeof *numbers, compare_u64);
+  size_t kept = 0;
+  for (size_t i = 0; i < count; i++)
+    if (kept == 0 || numbers[kept - 1] != numbers[i])
+      numbers[kept++] = numbers[i];
+  *out = numbers;
+  *n = kept;
+  return 0;
+}

@@ -23,6 +23,7 @@
 
 #include <stdalign.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,12 +173,38 @@ struct review_source {
   size_t n, cap;
   const ProtobufCMessageDescriptor *collecting;
   int collect_rc;
+  /* The walk of linked recommendations (rt_store_line_members). */
+  uint64_t *linked;
+  size_t n_linked, linked_at;
+  bool walking_linked;
 };
 
 static int fail(review_source_t *s, int rc) {
   if (s->err.code == 0)
     rt_error_set(&s->err, rc, NULL, "%s", rt_strerror(rc));
   return rc;
+}
+
+/* Gives a recommendation its computed fields (specificity, gaps, the
+ * inverse links), as a Get answers it: the review's specificity summary
+ * reads them. They are unpacked apart into the arena and moved over. */
+static int add_computed(review_source_t *s, Rectrack__V1__Recommendation *r) {
+  uint8_t *extra = NULL;
+  size_t len = 0;
+  int rc = rt_store_computed_packed(s->reader, r->id, &extra, &len, &s->err);
+  if (rc != 0)
+    return rc;
+  Rectrack__V1__Recommendation *c =
+      rectrack__v1__recommendation__unpack(&s->arena.allocator, len, extra);
+  free(extra);
+  if (c == NULL)
+    return RT_ECORRUPT;
+  r->specificity = c->specificity;
+  r->specificity_gaps = c->specificity_gaps;
+  r->n_specificity_gaps = c->n_specificity_gaps;
+  r->linked_from = c->linked_from;
+  r->n_linked_from = c->n_linked_from;
+  return 0;
 }
 
 /* Unpacks stored bytes into the arena; NULL when they do not decode (or
@@ -187,9 +214,18 @@ static ProtobufCMessage *unpack(review_source_t *s,
                                 const void *packed, size_t len) {
   ProtobufCMessage *m =
       protobuf_c_message_unpack(d, &s->arena.allocator, len, packed);
-  if (m == NULL)
+  if (m == NULL) {
     rt_error_set(&s->err, RT_ECORRUPT, NULL,
                  "storage: a stored %s does not decode", d->short_name);
+    return NULL;
+  }
+  if (d == &rectrack__v1__recommendation__descriptor &&
+      add_computed(s, (Rectrack__V1__Recommendation *)(void *)m) != 0) {
+    if (s->err.code == 0)
+      rt_error_set(&s->err, RT_ECORRUPT, NULL,
+                   "storage: the computed fields of a recommendation");
+    return NULL;
+  }
   return m;
 }
 
@@ -312,7 +348,7 @@ static int src_open(void *data, const rt_review_walk_t *walk) {
   rt_store_cursor_close(s->cursor);
   rt_store_cursor_close(s->com_cursor);
   s->cursor = s->com_cursor = NULL;
-  s->themeless = s->due = s->walking_themes = false;
+  s->themeless = s->due = s->walking_themes = s->walking_linked = false;
   memset(s->peek, 0, sizeof s->peek);
   int rc;
   switch (walk->kind) {
@@ -322,6 +358,13 @@ static int src_open(void *data, const rt_review_walk_t *walk) {
     s->n_themes = s->theme_at = 0;
     s->walking_themes = true;
     rc = rt_store_list_themes(s->reader, &s->themes, &s->n_themes, &s->err);
+    break;
+  case RT_REVIEW_WALK_LINKED:
+    free(s->linked);
+    s->linked = NULL;
+    s->n_linked = s->linked_at = 0;
+    s->walking_linked = true;
+    rc = rt_store_line_members(s->reader, &s->linked, &s->n_linked, &s->err);
     break;
   case RT_REVIEW_WALK_RECOMMENDATIONS:
     s->walked = &rectrack__v1__recommendation__descriptor;
@@ -421,6 +464,28 @@ static int src_next(void *data, const ProtobufCMessage **record) {
     *record = &s->themes[s->theme_at++]->base;
     return 1;
   }
+  while (s->walking_linked && s->linked_at < s->n_linked) {
+    char id[24];
+    snprintf(id, sizeof id, "R%llu",
+             (unsigned long long)s->linked[s->linked_at++]);
+    const void *packed;
+    size_t len;
+    int rc = rt_store_get_raw(s->reader, RT_ENTITY_RECOMMENDATION, id, &packed,
+                              &len, &s->err);
+    if (rc == RT_ENOTFOUND)
+      continue; /* the verifier reports a link to nothing */
+    if (rc != 0)
+      return fail(s, rc);
+    ProtobufCMessage *m =
+        protobuf_c_message_unpack(&rectrack__v1__recommendation__descriptor,
+                                  &s->arena.allocator, len, packed);
+    if (m == NULL)
+      return fail(s, RT_ECORRUPT);
+    *record = m;
+    return 1;
+  }
+  if (s->walking_linked)
+    return 0;
   for (;;) {
     const void *packed;
     size_t len;
@@ -577,6 +642,7 @@ void review_source_free(review_source_t *source) {
   rt_store_cursor_close(source->cursor);
   rt_store_cursor_close(source->com_cursor);
   rt_store_themes_free(source->themes, source->n_themes);
+  free(source->linked);
   arena_close(&source->arena);
   free(source);
 }

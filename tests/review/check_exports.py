@@ -301,7 +301,8 @@ def check_xlsx(path):
     wb = openpyxl.load_workbook(path)
     check(wb.sheetnames == ["Summary", "Recommendations", "Commitments",
                             "FollowUps", "Measurements", "Overdue",
-                            "Changes", "SDG", "GCM", "Actors"],
+                            "Changes", "SDG", "GCM", "Actors", "Lines",
+                            "Specificity"],
           "XLSX sheets %s" % wb.sheetnames)
     text = []
     for name in wb.sheetnames:

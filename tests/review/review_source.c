@@ -154,6 +154,7 @@ static int array_next(void *data, const ProtobufCMessage **record) {
     *record = &s->coms[s->at++]->base;
     return 1;
   case RT_REVIEW_WALK_RECOMMENDATIONS:
+  case RT_REVIEW_WALK_LINKED: /* a superset: every one */
     if (s->at == in->recommendation_count)
       return 0;
     *record = &s->recs[s->at++]->base;
@@ -389,6 +390,7 @@ static int gen_next(void *data, const ProtobufCMessage **record) {
   case RT_REVIEW_WALK_ACTORS:
   case RT_REVIEW_WALK_SOURCES:
   case RT_REVIEW_WALK_ADDED_THEMES:
+  case RT_REVIEW_WALK_LINKED: /* generated records make no link */
     return 0;
   default: /* the period: each date in turn, its subjects by revision */
     for (; s->at < 3 * (s->n + s->n / 4 + 1); s->at++) {
