@@ -55,27 +55,16 @@ int store_op_create_dimension_key(store_wctx_t *ctx) {
   k.created_ms = ctx->now_ms;
   k.created_by = (char *)ctx->principal;
   k.source_ref = (char *)store_str(k.source_ref);
-  uint8_t *packed = NULL;
-  size_t packed_len = 0;
-  rc = store_pack(ctx->arena, &k.base, &packed, &packed_len, ctx->err);
-  if (rc != 0)
-    return rc;
-  MDB_val key = {strlen(k.key), k.key}, data = {packed_len, packed};
-  rc = store_mdb_error(
-      mdb_put(ctx->txn, ctx->store->dim_keys, &key, &data, MDB_NOOVERWRITE),
-      ctx->err, "writing a dimension key");
-  if (rc == RT_EEXIST)
-    return rt_error_set(ctx->err, RT_EEXIST, "dimension_key.key",
-                        "dimension_key.key: \"%s\" already exists", k.key);
   Rectrack__V1__ChangeEvent event = RECTRACK__V1__CHANGE_EVENT__INIT;
   event.kind = RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_CREATED;
   event.subject_id = k.key;
   event.subject_type = RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_DIMENSION_KEY;
   event.dimension_key = &k;
-  if (rc == 0)
-    rc = store_log_append(ctx, &event);
-  if (rc == 0)
-    rc = store_copy_reply(ctx, packed, packed_len);
+  rc = store_add_reference_entry(ctx, ctx->store->dim_keys, k.key, &k.base,
+                                 &event, "writing a dimension key");
+  if (rc == RT_EEXIST)
+    return rt_error_set(ctx->err, RT_EEXIST, "dimension_key.key",
+                        "dimension_key.key: \"%s\" already exists", k.key);
   return rc;
 }
 

@@ -49,27 +49,16 @@ int store_op_create_theme(store_wctx_t *ctx) {
   theme.created_ms = ctx->now_ms;
   theme.created_by = (char *)ctx->principal;
   theme.source_ref = (char *)store_str(theme.source_ref);
-  uint8_t *packed = NULL;
-  size_t packed_len = 0;
-  rc = store_pack(ctx->arena, &theme.base, &packed, &packed_len, ctx->err);
-  if (rc != 0)
-    return rc;
-  MDB_val key = {strlen(theme.id), theme.id}, data = {packed_len, packed};
-  rc = store_mdb_error(
-      mdb_put(ctx->txn, ctx->store->themes, &key, &data, MDB_NOOVERWRITE),
-      ctx->err, "writing a theme");
-  if (rc == RT_EEXIST)
-    return rt_error_set(ctx->err, RT_EEXIST, "theme.id",
-                        "theme '%s' already exists", theme.id);
   Rectrack__V1__ChangeEvent event = RECTRACK__V1__CHANGE_EVENT__INIT;
   event.kind = RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_CREATED;
   event.subject_id = theme.id;
   event.subject_type = RECTRACK__V1__SUBJECT_TYPE__SUBJECT_TYPE_THEME;
   event.theme = &theme;
-  if (rc == 0)
-    rc = store_log_append(ctx, &event);
-  if (rc == 0)
-    rc = store_copy_reply(ctx, packed, packed_len);
+  rc = store_add_reference_entry(ctx, ctx->store->themes, theme.id, &theme.base,
+                                 &event, "writing a theme");
+  if (rc == RT_EEXIST)
+    return rt_error_set(ctx->err, RT_EEXIST, "theme.id",
+                        "theme '%s' already exists", theme.id);
   return rc;
 }
 

@@ -177,3 +177,22 @@ int store_copy_reply(store_wctx_t *ctx, const void *data, size_t len) {
   ctx->op->reply_len = len;
   return 0;
 }
+
+int store_add_reference_entry(store_wctx_t *ctx, MDB_dbi dbi, const char *name,
+                              const ProtobufCMessage *message,
+                              Rectrack__V1__ChangeEvent *event,
+                              const char *what) {
+  uint8_t *packed = NULL;
+  size_t packed_len = 0;
+  int rc = store_pack(ctx->arena, message, &packed, &packed_len, ctx->err);
+  if (rc != 0)
+    return rc;
+  MDB_val key = {strlen(name), (void *)name}, data = {packed_len, packed};
+  rc = store_mdb_error(mdb_put(ctx->txn, dbi, &key, &data, MDB_NOOVERWRITE),
+                       ctx->err, what);
+  if (rc == 0)
+    rc = store_log_append(ctx, event);
+  if (rc == 0)
+    rc = store_copy_reply(ctx, packed, packed_len);
+  return rc;
+}

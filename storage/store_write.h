@@ -74,6 +74,17 @@ int store_replace_history(store_wctx_t *ctx, MDB_dbi dbi, const void *key,
 int store_set_reply(store_wctx_t *ctx, const ProtobufCMessage *message);
 int store_copy_reply(store_wctx_t *ctx, const void *data, size_t len);
 
+/* Adds an entry of a reference list the secretariat extends (a theme, a
+ * dimension key): message packed under name in dbi, never over one there
+ * already, the change logged by event (kind, subject and record set by the
+ * caller), and the stored bytes as the op's reply. what names the write
+ * in an LMDB error ("writing a theme"). Returns 0, RT_EEXIST (name taken:
+ * the caller words the error), RT_ENOMEM, RT_ECORRUPT or an LMDB code. */
+int store_add_reference_entry(store_wctx_t *ctx, MDB_dbi dbi, const char *name,
+                              const ProtobufCMessage *message,
+                              Rectrack__V1__ChangeEvent *event,
+                              const char *what);
+
 /* ---- store_log.c: revisions, the change log, request ids ------------- */
 
 /* The revision the op's change will get (the log's next). Returns 0,
