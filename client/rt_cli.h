@@ -152,6 +152,12 @@ void rt_cli_dims_free(rt_cli_dims_t *dims);
  * series ceiling. Does nothing for other records or formats. */
 void rt_cli_print_series_summary(rt_cli_t *cli, const ProtobufCMessage *record);
 
+/* After `commit show` (table output) of a joint or matching pledge: its
+ * type, each partner's status ("phl: in-progress as of 2025-03-01"), the
+ * pledge it matches and those matching it. Does nothing for other records
+ * or formats (rt_cli_pledges.c). */
+void rt_cli_print_pledge_summary(rt_cli_t *cli, const ProtobufCMessage *record);
+
 /* Every table, NULL-terminated (for dispatch, help and completion). */
 extern const rt_cli_command_t *const rt_cli_command_tables[];
 

@@ -103,6 +103,10 @@ static int check_follow_up(rt_cli_t *cli, const rt_args_t *args,
   if (rc == 0 && reporter != NULL &&
       rt_validate_slug(reporter, "--reported-by", &err) != 0)
     rc = rt_cli_fail(cli, RT_CLI_EXIT_INVALID, "%s", err.message);
+  const char *partner = rt_args_get(args, "partner");
+  if (rc == 0 && partner != NULL &&
+      rt_validate_slug(partner, "--partner", &err) != 0)
+    rc = rt_cli_fail(cli, RT_CLI_EXIT_INVALID, "%s", err.message);
   for (size_t i = 0; rc == 0 && i < rt_args_count(args, "evidence"); i++) {
     const char *url = rt_args_value(args, "evidence", i);
     if (rt_validate_evidence(url, "--evidence", &err) != 0)
@@ -131,6 +135,7 @@ static int build_follow_up(const rt_args_t *args, Rectrack__V1__Status status,
       set_text(&report->base, "subject_id", args->positional[0]) |
       set_text(&report->base, "note", rt_args_get(args, "note")) |
       set_text(&report->base, "reported_by", rt_args_get(args, "reported-by")) |
+      set_text(&report->base, "partner_id", rt_args_get(args, "partner")) |
       set_text(&report->base, "as_of", rt_args_get(args, "as-of")) |
       set_text(&request->base, "request_id", rt_args_get(args, "request-id"));
   for (size_t i = 0; i < rt_args_count(args, "evidence"); i++)
@@ -907,6 +912,9 @@ static const rt_arg_spec_t follow_up_specs[] = {
     {"note", 0, RT_ARG_VALUE, "TEXT", "what happened"},
     {"evidence", 0, RT_ARG_MULTI, "URL", "link to evidence"},
     {"reported-by", 0, RT_ARG_VALUE, "ACTOR", "actor id of the reporter"},
+    {"partner", 0, RT_ARG_VALUE, "ACTOR",
+     "the partner of a joint pledge whose part this reports (a partner's "
+     "reporter: its own by default)"},
     {"as-of", 0, RT_ARG_VALUE, "DATE", "date the report speaks of"},
     {"expect-revision", 0, RT_ARG_VALUE, "N",
      "fail unless the subject is at revision N"},

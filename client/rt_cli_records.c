@@ -244,6 +244,8 @@ static int run_show(rt_cli_t *cli, const rt_args_t *args,
     rt_cli_print_record(cli, record);
   if (rc == 0)
     rt_cli_print_series_summary(cli, record);
+  if (rc == 0)
+    rt_cli_print_pledge_summary(cli, record);
   free_message(record);
   return rc;
 }
@@ -587,6 +589,9 @@ static const field_flag_t commit_fields[] = {
     {"direction", "indicator.direction", V_ENUM},
     {"series-ceiling", "indicator.series_ceiling.value", V_NUMBER},
     {"publication", "publication", V_ENUM},
+    {"pledge-type", "pledge_type", V_ENUM},
+    {"partner", "partner_ids", V_SLUG},
+    {"matches", "matches_commitment_id", V_SERVER_ID},
     {"archived", "archived", V_YES_NO},
     {NULL, NULL, 0},
 };
@@ -601,6 +606,8 @@ static const field_flag_t commit_filters[] = {
     {"kind", "kind", V_ENUM},
     {"trajectory", "trajectory", V_ENUM},
     {"publication", "publication", V_ENUM},
+    {"partner", "partner_id", V_SLUG},
+    {"pledge-type", "pledge_type", V_ENUM},
     {"query", "query", V_TEXT},
     {"due-before", "due_before", V_DATE},
     {"overdue", "overdue_only", V_BOOL},
@@ -931,7 +938,13 @@ static const rt_arg_spec_t rec_link_specs[] = {
       OPT("series-ceiling", "VALUE",                                           \
           "bound each disaggregated series must keep to, e.g. 5"),             \
       OPT("publication", "P",                                                  \
-          "published, or unpublished: kept off the public web")
+          "published, or unpublished: kept off the public web"),               \
+      OPT("pledge-type", "TYPE",                                               \
+          "individual, common, partnership or matching (inferred when "        \
+          "left out)"),                                                        \
+      MULTI("partner", "ACTOR",                                                \
+            "a partner of a joint pledge besides --actor"),                    \
+      OPT("matches", "ID", "the pledge a matching pledge answers, e.g. C4")
 
 static const rt_arg_spec_t commit_add_specs[] = {
     COMMIT_FIELD_SPECS, OPT("request-id", "ID", "makes the create idempotent"),
@@ -951,6 +964,8 @@ static const rt_arg_spec_t commit_list_specs[] = {
     OPT("kind", "KIND", "of this kind"),
     OPT("trajectory", "T", "no-data, on-track, off-track, achieved"),
     OPT("publication", "P", "only published or only unpublished ones"),
+    OPT("partner", "ACTOR", "of which this actor is a partner"),
+    OPT("pledge-type", "TYPE", "individual, common, partnership, matching"),
     OPT("query", "TEXT", "text in the title or text"),
     OPT("due-before", "DATE", "due before this date"),
     FLAG("overdue", "only overdue ones"),

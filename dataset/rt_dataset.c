@@ -928,9 +928,12 @@ static Rectrack__V1__Indicator *parse_indicator(parser_t *p, json_t *obj,
 }
 
 static const char *const commitment_members[] = {
-    "key",         "actor_id",       "recommendations", "source_id", "title",
-    "text",        "kind",           "made_on",         "due_date",  "theme",
-    "sdg_targets", "gcm_objectives", "indicator",       NULL};
+    "key",       "actor_id",    "recommendations",
+    "source_id", "title",       "text",
+    "kind",      "made_on",     "due_date",
+    "theme",     "sdg_targets", "gcm_objectives",
+    "indicator", "pledge_type", "partner_ids",
+    "matches",   NULL};
 
 /* Reads "recommendations" into recommendation_ids and records one
  * reference per entry (refs[i] is recommendation_ids[i]). */
@@ -949,6 +952,22 @@ static void parse_commitment_references(parser_t *p, json_t *obj,
       continue;
     add_reference(p, item, key, field, true, false);
   }
+}
+
+/* Reads "matches", the pledge a matching pledge answers: a commitment
+ * earlier in the file by its key, or an existing one by its server id;
+ * its reference comes after those of "recommendations". */
+static void parse_matches(parser_t *p, json_t *obj, const char *path,
+                          Rectrack__V1__Commitment *commitment,
+                          rt_dataset_item_t *item) {
+  commitment->matches_commitment_id =
+      get_text(p, obj, path, "matches", RT_MAX_ID_LEN, false);
+  const char *key = commitment->matches_commitment_id;
+  if (key == NULL || key[0] == '\0')
+    return;
+  char field[PATH_LEN];
+  join_path(field, path, "matches");
+  add_reference(p, item, key, field, false, true);
 }
 
 static void parse_commitment(parser_t *p, json_t *obj, const char *path) {
@@ -974,6 +993,11 @@ static void parse_commitment(parser_t *p, json_t *obj, const char *path) {
   get_gcm_list(p, obj, path, &commitment->gcm_objectives,
                &commitment->n_gcm_objectives);
   commitment->indicator = parse_indicator(p, obj, path);
+  if (member(obj, "pledge_type") != NULL) /* absent: the server infers it */
+    commitment->pledge_type = get_choice(
+        p, obj, path, "pledge_type", &rectrack__v1__pledge_type__descriptor);
+  get_string_list(p, obj, path, "partner_ids", LIST_SLUG,
+                  &commitment->partner_ids, &commitment->n_partner_ids);
   if (commitment->kind ==
           RECTRACK__V1__COMMITMENT_KIND__COMMITMENT_KIND_QUANTIFIED_TARGET &&
       commitment->indicator == NULL && member(obj, "indicator") == NULL) {
@@ -984,11 +1008,14 @@ static void parse_commitment(parser_t *p, json_t *obj, const char *path) {
   rt_dataset_item_t *item =
       add_item(p, RT_DATASET_COMMITMENT, &request->base, path);
   parse_commitment_references(p, obj, path, commitment, item);
+  if (item != NULL)
+    parse_matches(p, obj, path, commitment, item);
   finish_keyed_item(p, item, key, path);
 }
 
 static const char *const follow_up_members[] = {
-    "subject", "status", "note", "evidence", "reported_by", "as_of", NULL};
+    "subject",     "status", "note",    "evidence",
+    "reported_by", "as_of",  "partner", NULL};
 
 static void parse_follow_up(parser_t *p, json_t *obj, const char *path) {
   Rectrack__V1__FollowUp *follow_up;
@@ -1006,6 +1033,7 @@ static void parse_follow_up(parser_t *p, json_t *obj, const char *path) {
   get_string_list(p, obj, path, "evidence", LIST_URL, &follow_up->evidence,
                   &follow_up->n_evidence);
   follow_up->reported_by = get_slug(p, obj, path, "reported_by", false);
+  follow_up->partner_id = get_slug(p, obj, path, "partner", false);
   follow_up->as_of = get_date(p, obj, path, "as_of", true);
   rt_dataset_item_t *item =
       add_item(p, RT_DATASET_FOLLOW_UP, &request->base, path);
@@ -1522,7 +1550,8 @@ bool rt_dataset_is_ready(const rt_dataset_t *dataset, size_t index) {
 
 /* The request fields reference i of item is written to (the second may be
  * NULL). A valid dataset has one reference per link of a recommendation,
- * one per recommendations entry of a commitment, and one for a follow-up's
+ * one per recommendations entry of a commitment then one for the pledge
+ * it matches, and one for a follow-up's
  * or measurement's subject. */
 static void reference_fields(rt_dataset_item_t *item, size_t i, char ***first,
                              char ***second) {
@@ -1532,6 +1561,8 @@ static void reference_fields(rt_dataset_item_t *item, size_t i, char ***first,
     Rectrack__V1__Commitment *commitment = item->request.commitment->commitment;
     if (i < commitment->n_recommendation_ids)
       *first = &commitment->recommendation_ids[i];
+    else if (i == commitment->n_recommendation_ids)
+      *first = &commitment->matches_commitment_id;
     break;
   }
   case RT_DATASET_RECOMMENDATION: {

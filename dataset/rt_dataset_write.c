@@ -223,6 +223,15 @@ static json_t *write_commitment(writer_t *w, const void *record,
   if (commitment->indicator != NULL)
     put(w, obj, "indicator", write_indicator(w, commitment->indicator, path),
         path);
+  if (commitment->pledge_type !=
+      RECTRACK__V1__PLEDGE_TYPE__PLEDGE_TYPE_UNSPECIFIED)
+    put_enum(w, obj, "pledge_type",
+             rt_enum_slug(&rectrack__v1__pledge_type__descriptor,
+                          commitment->pledge_type),
+             path);
+  put_string_list(w, obj, "partner_ids", commitment->partner_ids,
+                  commitment->n_partner_ids, path);
+  put_string(w, obj, "matches", commitment->matches_commitment_id, false, path);
   return obj;
 }
 
@@ -238,6 +247,7 @@ static json_t *write_follow_up(writer_t *w, const void *record,
   put_string_list(w, obj, "evidence", follow_up->evidence,
                   follow_up->n_evidence, path);
   put_string(w, obj, "reported_by", follow_up->reported_by, false, path);
+  put_string(w, obj, "partner", follow_up->partner_id, false, path);
   put_string(w, obj, "as_of", follow_up->as_of, true, path);
   return obj;
 }

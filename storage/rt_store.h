@@ -36,7 +36,7 @@
  * with an older version is upgraded when it is opened (see
  * rt_store_upgrade); one written by a newer build is refused with
  * RT_EVERSION. docs/storage.md lists the versions and what each changed. */
-#define RT_STORE_SCHEMA_VERSION 7
+#define RT_STORE_SCHEMA_VERSION 8
 
 typedef struct rt_store rt_store_t;
 typedef struct rt_store_reader rt_store_reader_t;
@@ -285,12 +285,14 @@ int rt_store_list_dimension_keys(rt_store_reader_t *reader,
 void rt_store_dimension_keys_free(Rectrack__V1__DimensionKey **keys,
                                   size_t count);
 
-/* The computed series of commitment id (Commitment.series, field 35) as
- * protobuf wire bytes, to append to its stored record as
- * rt_store_computed_packed does for a recommendation. *out is malloc'd
- * (free it; NULL and *len 0 when it has no disaggregated series). */
-int rt_store_series_packed(rt_store_reader_t *reader, const char *id,
-                           uint8_t **out, size_t *len, rt_error_t *err);
+/* The computed fields of commitment id (Commitment.series, field 35, and
+ * matched_by, field 34: the active commitments that match it) as protobuf
+ * wire bytes, to append to its stored record as rt_store_computed_packed
+ * does for a recommendation. *out is malloc'd (free it; NULL and *len 0
+ * when it has no disaggregated series and nothing matches it). */
+int rt_store_commitment_computed_packed(rt_store_reader_t *reader,
+                                        const char *id, uint8_t **out,
+                                        size_t *len, rt_error_t *err);
 
 int rt_store_list_themes(rt_store_reader_t *reader, Rectrack__V1__Theme ***out,
                          size_t *count, rt_error_t *err);

@@ -11,6 +11,7 @@
 #include "rt_pbwire.h"
 #include "rt_validate.h"
 #include "store_internal.h"
+#include "store_pledges.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -469,6 +470,16 @@ static int commitment_keys(const Rectrack__V1__Commitment *com,
             : RECTRACK__V1__PUBLICATION__PUBLICATION_UNPUBLISHED);
   if (rc == 0 && com->pending_count > 0)
     rc = store_keyset_add_byte(set, IDX_PENDING, 1);
+  if (rc == 0)
+    rc = store_keyset_add_byte(set, IDX_PLEDGE, store_pledge_type(com));
+  if (rc == 0)
+    rc = add_strings(set, IDX_PARTNER, com->partner_ids, com->n_partner_ids);
+  uint64_t matches = store_parse_number_id(com->matches_commitment_id, 'C');
+  if (rc == 0 && matches != 0) {
+    uint8_t number[8];
+    store_put_u64(number, matches);
+    rc = store_keyset_add(set, IDX_MATCHES, number, 8);
+  }
   for (size_t i = 0; i < com->n_recommendation_ids && rc == 0; i++) {
     uint8_t number[8];
     store_put_u64(number,

@@ -14,6 +14,7 @@
  * from. The reply is the follow-up as recorded.
  */
 #include "store_ops.h"
+#include "store_pledges.h"
 
 #include <string.h>
 
@@ -80,7 +81,11 @@ static int check_follow_up(store_wctx_t *ctx, Rectrack__V1__FollowUp *fu,
   if (rc == 0)
     rc = store_parties_check_actors(ctx);
   if (rc == 0)
-    rc = store_parties_check_subject(ctx, entity, *before);
+    store_parties_default_part(ctx, entity, *before, &fu->partner_id);
+  if (rc == 0)
+    rc = store_pledge_check_part(entity, *before, fu->partner_id, ctx->err);
+  if (rc == 0)
+    rc = store_parties_check_subject(ctx, entity, *before, fu->partner_id);
   if (rc == 0)
     rc = store_parties_check_reported_by(ctx, &fu->reported_by,
                                          "follow_up.reported_by");
@@ -109,7 +114,8 @@ int store_op_follow_up(store_wctx_t *ctx) {
   fu.recorded_ms = ctx->now_ms;
   fu.subject_type = store_subject_type(entity);
   fu.subject_title = (char *)"";
-  fu.previous_status = store_subject_official_status(entity, before);
+  fu.previous_status =
+      store_part_official_status(entity, before, fu.partner_id);
   set_review(ctx, &fu);
   /* The subject as it will be; before stays as it was, for its index
    * entries. Both live in the op's arena. */
@@ -120,10 +126,9 @@ int store_op_follow_up(store_wctx_t *ctx) {
   store_status_fields_t fields;
   rc = put_follow_up(ctx, &fu, &pk);
   if (rc == 0)
-    rc = store_subject_status(ctx, entity, &pk, &fields);
+    rc = store_refresh_status(ctx, entity, &pk, after, &fields);
   if (rc != 0)
     return rc;
-  store_set_status_fields(entity, after, &fields);
   store_stamp_subject(ctx, entity, after, fu.revision,
                       store_parties_is_secretariat(ctx) ? 0 : 1);
   rc = store_put_record(ctx, entity, &pk, before, after, 0, false);

@@ -136,6 +136,11 @@ enum {
   IDX_SPECIFICITY = 'y', /* recommendations: 1 byte Specificity, computed
                             from the record and the commitments answering
                             it (store_specificity.h) */
+  IDX_PLEDGE = 'q',      /* commitments: 1 byte PledgeType as read
+                            (store_pledge_type: UNSPECIFIED is INDIVIDUAL) */
+  IDX_PARTNER = 'n',     /* commitments: a partner's actor id */
+  IDX_MATCHES = 'm',     /* commitments: u64be number of the pledge it
+                            matches (store_pledges.h) */
 };
 
 #define STORE_MAX_KEY 511 /* LMDB's default key size limit */

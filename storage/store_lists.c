@@ -37,6 +37,8 @@ typedef struct subject_filter {
   const char *related_to; /* recommendations linking to it */
   int link_kind;          /* with related_to: by a link of this kind */
   int specificity;        /* recommendations rated so; 0: any */
+  const char *partner_id; /* commitments this actor is a partner of */
+  int pledge_type;        /* commitments of this type; 0: any */
 } subject_filter_t;
 
 static bool set(const char *value) { return value && value[0]; }
@@ -58,6 +60,11 @@ static int check_subject_filter(const subject_filter_t *f, rt_error_t *err) {
     rc = rt_validate_slug(f->actor_id, "actor_id", err);
   if (rc == 0 && set(f->theme))
     rc = rt_validate_slug(f->theme, "theme", err);
+  if (rc == 0 && set(f->partner_id))
+    rc = rt_validate_slug(f->partner_id, "partner_id", err);
+  if (rc == 0)
+    rc = store_validate_enum(&rectrack__v1__pledge_type__descriptor,
+                             f->pledge_type, true, "pledge_type", err);
   if (rc == 0 && set(f->sdg_target))
     rc = rt_validate_sdg_target(f->sdg_target, "sdg_target", err);
   if (rc == 0 && f->gcm_objective)
@@ -139,7 +146,8 @@ static int add_subject_conditions(const subject_filter_t *f, store_list_t *list,
   } strings[] = {{IDX_SOURCE, f->source_id},
                  {IDX_ACTOR, f->actor_id},
                  {IDX_SDG, f->sdg_target},
-                 {IDX_THEME, f->theme}};
+                 {IDX_THEME, f->theme},
+                 {IDX_PARTNER, f->partner_id}};
   for (size_t i = 0; rc == 0 && i < sizeof strings / sizeof *strings; i++)
     if (set(strings[i].value))
       rc = store_list_key(list, strings[i].tag, strings[i].value,
@@ -147,11 +155,10 @@ static int add_subject_conditions(const subject_filter_t *f, store_list_t *list,
   const struct {
     uint8_t tag;
     int value;
-  } bytes[] = {{IDX_GCM, f->gcm_objective},
-               {IDX_KIND, f->kind},
-               {IDX_TRAJECTORY, f->trajectory},
-               {IDX_PUBLICATION, f->publication},
-               {IDX_SPECIFICITY, f->specificity}};
+  } bytes[] = {
+      {IDX_GCM, f->gcm_objective},       {IDX_KIND, f->kind},
+      {IDX_TRAJECTORY, f->trajectory},   {IDX_PUBLICATION, f->publication},
+      {IDX_SPECIFICITY, f->specificity}, {IDX_PLEDGE, f->pledge_type}};
   for (size_t i = 0; rc == 0 && i < sizeof bytes / sizeof *bytes; i++)
     if (bytes[i].value)
       rc = store_list_keys(list, bytes[i].tag, &bytes[i].value, 1);
@@ -318,6 +325,8 @@ int rt_store_list_commitments(
       .kind = request->kind,
       .trajectory = request->trajectory,
       .publication = request->publication,
+      .partner_id = request->partner_id,
+      .pledge_type = request->pledge_type,
   };
   return run_subject_list(
       reader, &f, &copy.base, &copy.page_size, &copy.page_token, TAG_COMS,

@@ -85,7 +85,7 @@ static int check_measurement(store_wctx_t *ctx, Rectrack__V1__Measurement *m,
   if (rc == 0)
     rc = store_parties_check_actors(ctx);
   if (rc == 0)
-    rc = store_parties_check_subject(ctx, RT_ENTITY_COMMITMENT, stored);
+    rc = store_parties_check_subject(ctx, RT_ENTITY_COMMITMENT, stored, NULL);
   if (rc == 0)
     rc = store_parties_check_reported_by(ctx, &m->reported_by,
                                          "measurement.reported_by");

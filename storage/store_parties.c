@@ -140,21 +140,79 @@ static void describe_recommendation(const Rectrack__V1__Recommendation *r,
     snprintf(out, out_len, "addressed to no actor");
 }
 
+/* Whether the reporter speaks for one of the commitment's partners;
+ * *which gets it when it speaks for exactly one. */
+static size_t partners_spoken_for(const store_wctx_t *ctx,
+                                  const Rectrack__V1__Commitment *c,
+                                  const char **which) {
+  size_t n = 0;
+  for (size_t i = 0; i < c->n_partner_ids; i++)
+    if (speaks_for(ctx, c->partner_ids[i])) {
+      *which = c->partner_ids[i];
+      n++;
+    }
+  return n;
+}
+
+void store_parties_default_part(store_wctx_t *ctx, rt_entity_t entity,
+                                const ProtobufCMessage *subject,
+                                char **partner_id) {
+  if (store_parties_is_secretariat(ctx) || entity != RT_ENTITY_COMMITMENT ||
+      (*partner_id != NULL && (*partner_id)[0] != '\0'))
+    return;
+  const Rectrack__V1__Commitment *c = (const void *)subject;
+  const char *which = NULL;
+  if (!speaks_for(ctx, c->actor_id) && partners_spoken_for(ctx, c, &which) == 1)
+    *partner_id = (char *)which;
+}
+
+/* The refusal of a report on commitment c by a reporter that is not its
+ * lead's, for part (a partner id, or "" for the whole pledge). */
+static int refuse_part(store_wctx_t *ctx, const Rectrack__V1__Commitment *c,
+                       const char *part) {
+  char actors[160], partners[160];
+  reporter_actors(ctx, actors, sizeof actors);
+  if (c->n_partner_ids == 0)
+    return rt_error_set(ctx->err, RT_EPERM, NULL,
+                        "reporter %.64s speaks for %s; %.20s is a commitment "
+                        "of %.64s",
+                        ctx->principal, actors, store_str(c->id),
+                        store_str(c->actor_id));
+  join_ids(c->partner_ids, c->n_partner_ids, partners, sizeof partners);
+  const char *which = NULL;
+  if (partners_spoken_for(ctx, c, &which) == 0)
+    return rt_error_set(ctx->err, RT_EPERM, NULL,
+                        "reporter %.64s speaks for %s; %.20s is a pledge of "
+                        "%.64s with partners %s",
+                        ctx->principal, actors, store_str(c->id),
+                        store_str(c->actor_id), partners);
+  if (part[0] == '\0')
+    return rt_error_set(ctx->err, RT_EINVAL, "follow_up.partner_id",
+                        "follow_up.partner_id: reporter %.64s speaks for "
+                        "more than one partner of %.20s (%s); say which "
+                        "part it reports",
+                        ctx->principal, store_str(c->id), actors);
+  return rt_error_set(ctx->err, RT_EPERM, NULL,
+                      "reporter %.64s speaks for %s; the part of %.64s in "
+                      "%.20s is that partner's to report (or the lead's, "
+                      "%.64s)",
+                      ctx->principal, actors, part, store_str(c->id),
+                      store_str(c->actor_id));
+}
+
 int store_parties_check_subject(store_wctx_t *ctx, rt_entity_t entity,
-                                const ProtobufCMessage *subject) {
+                                const ProtobufCMessage *subject,
+                                const char *partner_id) {
   if (store_parties_is_secretariat(ctx))
     return 0;
   char actors[160], whose[200];
   reporter_actors(ctx, actors, sizeof actors);
   if (entity == RT_ENTITY_COMMITMENT) {
     const Rectrack__V1__Commitment *c = (const void *)subject;
-    if (speaks_for(ctx, c->actor_id))
+    const char *part = store_str(partner_id);
+    if (speaks_for(ctx, c->actor_id) || (part[0] && speaks_for(ctx, part)))
       return 0;
-    return rt_error_set(ctx->err, RT_EPERM, NULL,
-                        "reporter %.64s speaks for %s; %.20s is a commitment "
-                        "of %.64s",
-                        ctx->principal, actors, store_str(c->id),
-                        store_str(c->actor_id));
+    return refuse_part(ctx, c, part);
   }
   const Rectrack__V1__Recommendation *r = (const void *)subject;
   if (speaks_for(ctx, r->lead_actor_id))

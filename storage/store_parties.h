@@ -50,8 +50,20 @@ int store_parties_check_reported_by(store_wctx_t *ctx, char **reported_by,
 
 /* For a reporter, subject (a Recommendation or Commitment of entity) must
  * be one of its actors': RT_EPERM ("reporter moi-phl speaks for phl; C4 is
- * a commitment of bgd") otherwise. Always 0 for the secretariat. */
+ * a commitment of bgd") otherwise. A joint pledge's lead reports on any
+ * part of it; a partner only on its own part, partner_id (NULL or "":
+ * the pledge as a whole, which is the lead's; always NULL for a
+ * measurement, which is the lead's too). Always 0 for the secretariat. */
 int store_parties_check_subject(store_wctx_t *ctx, rt_entity_t entity,
-                                const ProtobufCMessage *subject);
+                                const ProtobufCMessage *subject,
+                                const char *partner_id);
+
+/* A reporter that is not a commitment's lead and speaks for exactly one
+ * of its partners reports that partner's part: an empty *partner_id
+ * (a field of the op's message copy) is set to it. Does nothing for the
+ * secretariat, for a recommendation, or when *partner_id is set. */
+void store_parties_default_part(store_wctx_t *ctx, rt_entity_t entity,
+                                const ProtobufCMessage *subject,
+                                char **partner_id);
 
 #endif /* RT_STORE_PARTIES_H */

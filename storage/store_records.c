@@ -11,6 +11,7 @@
  */
 #include "store_links.h"
 #include "store_ops.h"
+#include "store_pledges.h"
 #include "store_specificity.h"
 
 #include <stdio.h>
@@ -33,7 +34,12 @@ static bool is_server_owned(rt_entity_t entity, const char *name) {
                                         "pending_count",
                                         "linked_from",
                                         "specificity",
-                                        "specificity_gaps"};
+                                        "specificity_gaps",
+                                        "series",
+                                        "series_count",
+                                        "series_above_ceiling_count",
+                                        "partner_statuses",
+                                        "matched_by"};
   for (size_t i = 0; i < sizeof common / sizeof *common; i++)
     if (strcmp(name, common[i]) == 0)
       return true;
@@ -274,6 +280,16 @@ static int assign_id(store_wctx_t *ctx, rt_entity_t entity,
   return *id_out ? 0 : rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
 }
 
+/* The pledge fields of commitment c (numbered self; 0 for a new one),
+ * once its type is settled. */
+static int check_pledge_fields(store_wctx_t *ctx, uint64_t self,
+                               const Rectrack__V1__Commitment *c) {
+  int rc = store_validate_pledge(c, ctx->err);
+  if (rc == 0)
+    rc = store_check_pledge_references(ctx->txn, ctx->store, self, c, ctx->err);
+  return rc;
+}
+
 int store_op_create(store_wctx_t *ctx, rt_entity_t entity) {
   const ProtobufCMessage *input = ctx->op->message;
   const char *id = NULL;
@@ -312,6 +328,18 @@ int store_op_create(store_wctx_t *ctx, rt_entity_t entity) {
     c->trajectory = store_trajectory(c->indicator, false, 0, "", &c->progress);
     if (c->publication == RECTRACK__V1__PUBLICATION__PUBLICATION_UNSPECIFIED)
       c->publication = RECTRACK__V1__PUBLICATION__PUBLICATION_PUBLISHED;
+    c->n_series = 0; /* computed on Get: never stored */
+    c->series = NULL;
+    c->series_count = 0;
+    c->series_above_ceiling_count = 0;
+    c->n_matched_by = 0;
+    c->matched_by = NULL;
+    store_pledge_infer_type(c);
+    rc = check_pledge_fields(ctx, 0, c);
+    if (rc == 0)
+      rc = store_pledge_statuses(ctx, &pk, c);
+    if (rc != 0)
+      return rc;
   }
   Rectrack__V1__ChangeEvent event = RECTRACK__V1__CHANGE_EVENT__INIT;
   event.kind = RECTRACK__V1__CHANGE_KIND__CHANGE_KIND_CREATED;
@@ -383,6 +411,9 @@ static int commit_update(store_wctx_t *ctx, rt_entity_t entity,
   if (rc == 0 && entity == RT_ENTITY_RECOMMENDATION)
     rc = store_check_links(ctx->txn, ctx->store, store_get_u64(pk->data),
                            (const void *)merged, ctx->err);
+  if (rc == 0 && entity == RT_ENTITY_COMMITMENT)
+    rc =
+        check_pledge_fields(ctx, store_get_u64(pk->data), (const void *)merged);
   uint64_t revision = 0;
   if (rc == 0)
     rc = store_next_revision(ctx, &revision);
@@ -393,6 +424,8 @@ static int commit_update(store_wctx_t *ctx, rt_entity_t entity,
   if (entity == RT_ENTITY_COMMITMENT) {
     rc = store_commitment_recompute(ctx, store_get_u64(pk->data),
                                     (void *)merged);
+    if (rc == 0)
+      rc = store_pledge_statuses(ctx, pk, (void *)merged);
     if (rc != 0)
       return rc;
   }
@@ -422,20 +455,32 @@ static void merge_fields(store_wctx_t *ctx, const ProtobufCMessage *old,
   }
 }
 
-/* A commitment's publication left UNSPECIFIED by an update keeps the
- * value it had: a client that does not know the field and replaces every
- * field must not publish a pledge kept unpublished. */
-static void keep_publication(const Rectrack__V1__Commitment *old,
-                             Rectrack__V1__Commitment *merged, char **changed,
-                             size_t *n_changed) {
-  if (merged->publication != RECTRACK__V1__PUBLICATION__PUBLICATION_UNSPECIFIED)
-    return;
-  merged->publication = old->publication;
+/* Takes name off the list of changed fields. */
+static void unchanged(const char *name, char **changed, size_t *n_changed) {
   size_t kept = 0;
   for (size_t i = 0; i < *n_changed; i++)
-    if (strcmp(changed[i], "publication") != 0)
+    if (strcmp(changed[i], name) != 0)
       changed[kept++] = changed[i];
   *n_changed = kept;
+}
+
+/* A commitment's publication or pledge type left UNSPECIFIED by an update
+ * keeps the value it had: a client that does not know the field and
+ * replaces every field must neither publish a pledge kept unpublished nor
+ * make a joint pledge an individual one. */
+static void keep_unset_enums(const Rectrack__V1__Commitment *old,
+                             Rectrack__V1__Commitment *merged, char **changed,
+                             size_t *n_changed) {
+  if (merged->publication ==
+      RECTRACK__V1__PUBLICATION__PUBLICATION_UNSPECIFIED) {
+    merged->publication = old->publication;
+    unchanged("publication", changed, n_changed);
+  }
+  if (merged->pledge_type ==
+      RECTRACK__V1__PLEDGE_TYPE__PLEDGE_TYPE_UNSPECIFIED) {
+    merged->pledge_type = old->pledge_type;
+    unchanged("pledge_type", changed, n_changed);
+  }
 }
 
 int store_op_update(store_wctx_t *ctx, rt_entity_t entity) {
@@ -468,7 +513,7 @@ int store_op_update(store_wctx_t *ctx, rt_entity_t entity) {
     return rc;
   merge_fields(ctx, old, merged, fields, n_fields, changed, &n_changed);
   if (entity == RT_ENTITY_COMMITMENT)
-    keep_publication((const void *)old, (void *)merged, changed, &n_changed);
+    keep_unset_enums((const void *)old, (void *)merged, changed, &n_changed);
   if (n_changed == 0) { /* nothing to change: the record as it is */
     ctx->op->revision = store_record_revision(entity, old);
     return store_set_reply(ctx, old);

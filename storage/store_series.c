@@ -9,6 +9,7 @@
  * is in dimension order and a lookup is a binary search.
  */
 #include "store_series.h"
+#include "store_pledges.h"
 
 #include "store_trajectory.h"
 
@@ -184,8 +185,9 @@ bool store_dimensions_match(const Rectrack__V1__Measurement *m,
   return true;
 }
 
-int rt_store_series_packed(rt_store_reader_t *reader, const char *id,
-                           uint8_t **out, size_t *len, rt_error_t *err) {
+int rt_store_commitment_computed_packed(rt_store_reader_t *reader,
+                                        const char *id, uint8_t **out,
+                                        size_t *len, rt_error_t *err) {
   *out = NULL;
   *len = 0;
   uint64_t number = store_parse_number_id(id, 'C');
@@ -210,7 +212,10 @@ int rt_store_series_packed(rt_store_reader_t *reader, const char *id,
     rc = store_series_collect(reader->txn, reader->store, &arena, number,
                               com->indicator, &only.series, &only.n_series,
                               &above, err);
-  if (rc == 0 && only.n_series > 0) {
+  if (rc == 0)
+    rc = store_matched_by(reader->txn, reader->store, number, &arena,
+                          &only.matched_by, &only.n_matched_by, err);
+  if (rc == 0 && (only.n_series > 0 || only.n_matched_by > 0)) {
     *len = protobuf_c_message_get_packed_size(&only.base);
     *out = malloc(*len);
     if (*out == NULL)

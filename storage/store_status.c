@@ -38,12 +38,13 @@ static void keep_if_later(follow_up_ref_t *best,
   snprintf(best->as_of, sizeof best->as_of, "%s", store_str(fu->as_of));
 }
 
-/* Reads the follow-ups under prefix (subject key, 9 bytes) into official
- * and reported, each unpacked into scratch and reset after it. */
+/* Reads the follow-ups under prefix (subject key, 9 bytes) that speak
+ * for part (a partner id; "" the pledge as a whole) into official and
+ * reported, each unpacked into scratch and reset after it. */
 static int scan_follow_ups(MDB_txn *txn, rt_store_t *store,
-                           const uint8_t prefix[9], store_arena_t *scratch,
-                           follow_up_ref_t *official, follow_up_ref_t *reported,
-                           rt_error_t *err) {
+                           const uint8_t prefix[9], const char *part,
+                           store_arena_t *scratch, follow_up_ref_t *official,
+                           follow_up_ref_t *reported, rt_error_t *err) {
   const char *reading = "reading follow-ups";
   MDB_cursor *cursor;
   int rc =
@@ -61,7 +62,9 @@ static int scan_follow_ups(MDB_txn *txn, rt_store_t *store,
     if (rc != 0)
       break;
     const Rectrack__V1__FollowUp *fu = (const void *)unpacked;
-    if (store_review_is_official(fu->review_state))
+    if (strcmp(store_str(fu->partner_id), part) != 0)
+      ; /* another part of a joint pledge */
+    else if (store_review_is_official(fu->review_state))
       keep_if_later(official, fu);
     else if (fu->review_state ==
              RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_SUBMITTED)
@@ -74,16 +77,17 @@ static int scan_follow_ups(MDB_txn *txn, rt_store_t *store,
 }
 
 int store_status_read(MDB_txn *txn, rt_store_t *store, rt_entity_t entity,
-                      const store_key_t *pk, store_arena_t *arena,
-                      store_status_fields_t *out, rt_error_t *err) {
+                      const store_key_t *pk, const char *partner_id,
+                      store_arena_t *arena, store_status_fields_t *out,
+                      rt_error_t *err) {
   uint8_t prefix[9];
   prefix[0] = entity == RT_ENTITY_RECOMMENDATION ? 'R' : 'C';
   memcpy(prefix + 1, pk->data, 8);
   follow_up_ref_t official = {0}, reported = {0};
   store_arena_t scratch;
   store_arena_init(&scratch);
-  int rc =
-      scan_follow_ups(txn, store, prefix, &scratch, &official, &reported, err);
+  int rc = scan_follow_ups(txn, store, prefix, store_str(partner_id), &scratch,
+                           &official, &reported, err);
   store_arena_free(&scratch);
   if (rc != 0)
     return rc;

@@ -7,7 +7,10 @@
  * submitted one is the subject's self-reported status by the same rule;
  * a returned one counts for nothing. So a report that arrives late and
  * speaks of an earlier day goes into the history in its place and leaves
- * the status alone.
+ * the status alone. A joint pledge's reports each speak for one part
+ * (FollowUp.partner_id): the rule is applied to each part's reports
+ * alone, the commitment's own status being that of the reports that name
+ * no partner (store_pledges.h).
  *
  * Stands on store_internal.h only, so that the write path (through
  * store_trajectory.h), the upgrade of an older directory and the verifier
@@ -39,15 +42,17 @@ typedef struct store_status_fields {
 bool store_status_is_later(const char *as_of, uint64_t revision,
                            const char *other_as_of, uint64_t other_revision);
 
-/* Applies the rule to every follow-up of the subject stored under pk
+/* Applies the rule to the follow-ups of the subject stored under pk
  * (entity: a recommendation or commitment; pk its primary key) in txn
- * and fills *out; its strings are copied into arena. Each follow-up is
+ * that speak for partner_id (NULL or "": those that name no partner) and
+ * fills *out; its strings are copied into arena. Each follow-up is
  * unpacked into scratch memory of its own, so a long history takes no
  * more memory than one report. Returns 0, RT_ECORRUPT (a follow-up does
  * not decode), RT_ENOMEM or an LMDB code, with err set. */
 int store_status_read(MDB_txn *txn, rt_store_t *store, rt_entity_t entity,
-                      const store_key_t *pk, store_arena_t *arena,
-                      store_status_fields_t *out, rt_error_t *err);
+                      const store_key_t *pk, const char *partner_id,
+                      store_arena_t *arena, store_status_fields_t *out,
+                      rt_error_t *err);
 
 /* The status fields stored in subject (a Recommendation or Commitment of
  * entity); the strings point into subject, the revisions are 0. */

@@ -177,10 +177,9 @@ static int recompute_subject(store_wctx_t *ctx, rt_entity_t entity,
   changed[(*n_changed)++] = (char *)"pending_count";
   if (s->follow_up != NULL) {
     store_status_fields_t fields;
-    int rc = store_subject_status(ctx, entity, pk, &fields);
+    int rc = store_refresh_status(ctx, entity, pk, after, &fields);
     if (rc != 0)
       return rc;
-    store_set_status_fields(entity, after, &fields);
     if (store_subject_official_status(entity, before) != fields.status)
       changed[(*n_changed)++] = (char *)"status";
     return 0;

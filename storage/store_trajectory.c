@@ -16,6 +16,7 @@
  * from baseline to target at its date.
  */
 #include "store_trajectory.h"
+#include "store_pledges.h"
 
 #include "store_series.h"
 
@@ -133,8 +134,20 @@ int store_commitment_recompute(store_wctx_t *ctx, uint64_t number,
 
 int store_subject_status(store_wctx_t *ctx, rt_entity_t entity,
                          const store_key_t *pk, store_status_fields_t *out) {
-  return store_status_read(ctx->txn, ctx->store, entity, pk, ctx->arena, out,
-                           ctx->err);
+  return store_status_read(ctx->txn, ctx->store, entity, pk, NULL, ctx->arena,
+                           out, ctx->err);
+}
+
+int store_refresh_status(store_wctx_t *ctx, rt_entity_t entity,
+                         const store_key_t *pk, ProtobufCMessage *after,
+                         store_status_fields_t *fields) {
+  int rc = store_subject_status(ctx, entity, pk, fields);
+  if (rc != 0)
+    return rc;
+  store_set_status_fields(entity, after, fields);
+  if (entity != RT_ENTITY_COMMITMENT)
+    return 0;
+  return store_pledge_statuses(ctx, pk, (void *)after);
 }
 
 void store_set_status_fields(rt_entity_t entity, ProtobufCMessage *subject,

@@ -260,9 +260,11 @@ static int add_review_states(upgrade_t *up) {
 
 /* ---- 3 -> 4: indexes for every filter, and the word index ------------- */
 
-static int put_index_entries(upgrade_t *up, rt_entity_t entity,
-                             const MDB_val *pk,
-                             const ProtobufCMessage *record) {
+/* Puts the record's index entries (store_index_keys) that are missing;
+ * the word index is left alone. */
+static int put_missing_index_entries(upgrade_t *up, rt_entity_t entity,
+                                     const MDB_val *pk,
+                                     const ProtobufCMessage *record) {
   store_keyset_t keys = {0};
   int rc = store_index_keys(entity, record, &keys);
   if (rc != 0)
@@ -276,6 +278,13 @@ static int put_index_entries(upgrade_t *up, rt_entity_t entity,
       rc = 0;
   }
   store_keyset_free(&keys);
+  return rc;
+}
+
+static int put_index_entries(upgrade_t *up, rt_entity_t entity,
+                             const MDB_val *pk,
+                             const ProtobufCMessage *record) {
+  int rc = put_missing_index_entries(up, entity, pk, record);
   if (rc == 0 &&
       (entity == RT_ENTITY_RECOMMENDATION || entity == RT_ENTITY_COMMITMENT)) {
     store_key_t key = {.len = pk->mv_size};
@@ -499,8 +508,8 @@ static int apply_status_rule_to(upgrade_t *up, rt_entity_t entity,
       return rc;
     store_status_fields_t was, is;
     store_status_of_record(entity, record, &was);
-    rc = store_status_read(up->txn, up->store, entity, &pk, &up->arena, &is,
-                           up->err);
+    rc = store_status_read(up->txn, up->store, entity, &pk, NULL, &up->arena,
+                           &is, up->err);
     char id[32];
     store_describe_key(entity, pk.data, pk.len, id, sizeof id);
     if (rc == 0 && !store_status_agrees(entity, record, &is)) {
@@ -635,7 +644,7 @@ static int add_links(upgrade_t *up) {
 /* The dimension_keys database is created empty when the directory opens;
  * no record changes, since a measurement of before has no dimensions and
  * that is its correct reading: every commitment keeps its overall figure,
- * and has no series. (The lead may renumber this step at merge.) */
+ * and has no series. */
 static int add_dimension_keys(upgrade_t *up) {
   return report_line(up, "schema 6 -> 7: measurements may carry dimensions "
                          "(corridor=GBR-NGA, sex=female, ...); the dimension "
@@ -644,11 +653,54 @@ static int add_dimension_keys(upgrade_t *up) {
                          "measurements have none and stay the overall figure");
 }
 
+/* ---- 7 -> 8: joint and matching pledges -------------------------------- */
+
+/* Every commitment gets the index entries it lacks: its pledge type (an
+ * older one has none, and reads as INDIVIDUAL); partners and a matched
+ * pledge it cannot have yet. The records themselves do not change. */
+static int index_pledge_types(upgrade_t *up) {
+  MDB_cursor *cursor;
+  const char *what = "indexing pledge types";
+  int rc = store_mdb_error(mdb_cursor_open(up->txn, up->store->coms, &cursor),
+                           up->err, what);
+  if (rc != 0)
+    return rc;
+  MDB_val pk, value;
+  size_t indexed = 0;
+  rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_FIRST), up->err,
+                       what);
+  while (rc == 0) {
+    ProtobufCMessage *record = NULL;
+    store_arena_reset(&up->arena);
+    rc = store_unpack(&up->arena, &rectrack__v1__commitment__descriptor,
+                      value.mv_data, value.mv_size, &record, up->err);
+    if (rc == RT_ECORRUPT) { /* kept as it is; the verifier names it */
+      rc = 0;
+    } else if (rc == 0) {
+      rc = put_missing_index_entries(up, RT_ENTITY_COMMITMENT, &pk, record);
+      indexed++;
+    }
+    if (rc == 0)
+      rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_NEXT),
+                           up->err, what);
+  }
+  mdb_cursor_close(cursor);
+  if (rc == RT_ENOTFOUND)
+    rc = report_line(up,
+                     "schema 7 -> 8: commitments may be common, partnership "
+                     "or matching pledges, with partners reporting their own "
+                     "part; %zu commitment%s indexed as individual pledge%s, "
+                     "as before",
+                     indexed, indexed == 1 ? "" : "s", indexed == 1 ? "" : "s");
+  return rc;
+}
+
 /* ---- the steps, in order --------------------------------------------- */
 
 static const upgrade_step_t steps[] = {
-    {1, scope_request_ids}, {2, add_review_states}, {3, index_every_filter},
-    {4, apply_status_rule}, {5, add_links},         {6, add_dimension_keys},
+    {1, scope_request_ids},  {2, add_review_states}, {3, index_every_filter},
+    {4, apply_status_rule},  {5, add_links},         {6, add_dimension_keys},
+    {7, index_pledge_types},
 };
 
 int store_upgrade_run(rt_store_t *store, MDB_txn *txn, uint64_t from,

@@ -20,6 +20,7 @@
 #include "rt_reference.h"
 #include "rt_validate.h"
 #include "store_links.h"
+#include "store_pledges.h"
 #include "store_series.h"
 #include "store_specificity.h"
 #include "store_status.h"
@@ -629,8 +630,8 @@ static void check_status(rt_store_reader_t *reader, store_arena_t *arena,
   memcpy(key.data, pk->mv_data, 8);
   store_status_fields_t rule, stored;
   rt_error_t err;
-  if (store_status_read(reader->txn, reader->store, entity, &key, arena, &rule,
-                        &err) != 0) {
+  if (store_status_read(reader->txn, reader->store, entity, &key, NULL, arena,
+                        &rule, &err) != 0) {
     add_problem(report, "The follow-ups of %s cannot be read: %s", id,
                 err.message);
     return;
@@ -653,6 +654,28 @@ static void check_status(rt_store_reader_t *reader, store_arena_t *arena,
                 id, status_slug(stored.reported_status), stored.reported_as_of,
                 status_slug(rule.reported_status),
                 store_str(rule.reported_as_of));
+}
+
+/* A joint pledge stores each partner's status as its partner's reports
+ * make it (store_pledges.h). */
+static void check_partner_statuses(rt_store_reader_t *reader,
+                                   store_arena_t *arena,
+                                   const Rectrack__V1__Commitment *c,
+                                   const MDB_val *pk,
+                                   rt_verify_report_t *report) {
+  if (pk->mv_size != 8 || (c->n_partner_ids == 0 && c->n_partner_statuses == 0))
+    return;
+  store_key_t key = {.len = 8};
+  memcpy(key.data, pk->mv_data, 8);
+  bool agrees = true;
+  char problem[400];
+  rt_error_t err;
+  if (store_pledge_verify(reader->txn, reader->store, &key, c, arena, &agrees,
+                          problem, sizeof problem, &err) != 0)
+    add_problem(report, "The partners' reports of %s cannot be read: %s",
+                store_str(c->id), err.message);
+  else if (!agrees)
+    add_problem(report, "%s.", problem);
 }
 
 /* ---- reference lists ------------------------------------------------- */
@@ -724,6 +747,8 @@ static void check_record(rt_store_reader_t *reader, store_arena_t *arena,
   if (record != NULL &&
       (entity == RT_ENTITY_RECOMMENDATION || entity == RT_ENTITY_COMMITMENT))
     check_status(reader, arena, entity, record, pk, id, report);
+  if (record != NULL && entity == RT_ENTITY_COMMITMENT)
+    check_partner_statuses(reader, arena, (const void *)record, pk, report);
   if (record != NULL)
     check_reference_tags(reader, arena, entity, record, id, report);
   if (record != NULL && entity == RT_ENTITY_RECOMMENDATION &&

@@ -127,7 +127,8 @@ static void get_commitment(rt_tracker_t *tracker, rt_call_t *call,
     tracker_arena_free(arena);
     return;
   }
-  /* The stored record, then its computed series (rt_store_series_packed),
+  /* The stored record, then its computed fields (series, matched_by:
+   * rt_store_commitment_computed_packed),
    * concatenated on the wire as for a recommendation. */
   const void *data;
   size_t len, series_len = 0;
@@ -137,8 +138,8 @@ static void get_commitment(rt_tracker_t *tracker, rt_call_t *call,
   int rc = rt_store_get_raw(tracker->reader, RT_ENTITY_COMMITMENT, id, &data,
                             &len, &err);
   if (rc == 0)
-    rc =
-        rt_store_series_packed(tracker->reader, id, &series, &series_len, &err);
+    rc = rt_store_commitment_computed_packed(tracker->reader, id, &series,
+                                             &series_len, &err);
   if (rc == 0 && series_len > 0) {
     whole = malloc(len + series_len);
     if (whole == NULL)

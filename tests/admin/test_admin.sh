@@ -172,7 +172,7 @@ test_upgrade() {
     fail "cannot copy the fixture"
   cp "$work/old/data.mdb" "$work/before.mdb"
   run dry 0 upgrade --data-dir "$work/old" --dry-run
-  grep -q "schema version 1 -> 7 (dry run: nothing was changed)" "$work/dry.out" ||
+  grep -q "schema version 1 -> 8 (dry run: nothing was changed)" "$work/dry.out" ||
     fail "dry run: no plan"
   grep -q "request ids scoped to the principal" "$work/dry.out" ||
     fail "dry run: the request-id step is not reported"
@@ -184,7 +184,7 @@ test_upgrade() {
     "$work/dry.out" || fail "dry run: R73's tag outside the lists is not named"
   cmp -s "$work/old/data.mdb" "$work/before.mdb" || fail "dry run changed the data"
   run real 0 upgrade --data-dir "$work/old"
-  grep -q "schema version 1 -> 7$" "$work/real.out" || fail "upgrade: not reported"
+  grep -q "schema version 1 -> 8$" "$work/real.out" || fail "upgrade: not reported"
   tail -n +2 "$work/dry.out" >"$work/dry.lines"
   tail -n +2 "$work/real.out" >"$work/real.lines"
   cmp -s "$work/dry.lines" "$work/real.lines" ||

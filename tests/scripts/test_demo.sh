@@ -79,7 +79,7 @@ run)
     grep -q '^{"id":"C[0-9]*",' "$work/first.out" ||
       fail "the JSON API did not answer"
   fi
-  grep -q "Imported data/demo.json: 0 created, 266 already present" \
+  grep -q "Imported data/demo.json: 0 created, 270 already present" \
     "$work/first.out" || fail "the second import created something"
   grep -Eq "^C[0-9]+: [0-9.]+ % of the way from baseline to target" \
     "$work/first.out" || fail "progress is not shown as a percentage"

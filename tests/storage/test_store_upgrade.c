@@ -220,8 +220,9 @@ static void test_upgrade_opens_the_way_to_series(void **state) {
   assert_true(com->latest_value == overall); /* the overall figure stays */
   uint8_t *series = NULL;
   size_t series_len = 0;
-  assert_int_equal(
-      rt_store_series_packed(reader, id, &series, &series_len, &err), 0);
+  assert_int_equal(rt_store_commitment_computed_packed(reader, id, &series,
+                                                       &series_len, &err),
+                   0);
   assert_true(series_len > 0);
   Rectrack__V1__Commitment *only =
       rectrack__v1__commitment__unpack(NULL, series_len, series);
@@ -233,6 +234,66 @@ static void test_upgrade_opens_the_way_to_series(void **state) {
   free(series);
   protobuf_c_message_free_unpacked(&com->base, NULL);
   rt_store_reader_end(reader);
+  fx_expect_sound(store);
+  rt_store_close(store);
+}
+
+/* Schema 8: every commitment of an older directory reads, and is listed,
+ * as an individual pledge; it can then be made a joint one whose partner
+ * reports its own part. */
+static void test_upgrade_reads_old_pledges_as_individual(void **state) {
+  upgrade_fixture_t *fx = *state;
+  rt_store_t *store = open_store(fx);
+  assert_true(notices_mention(fx, "schema 7 -> 8: commitments may be common, "
+                                  "partnership or matching pledges"));
+  rt_store_reader_t *reader = NULL;
+  rt_error_t err;
+  assert_int_equal(rt_store_reader_begin(store, &reader, &err), 0);
+  Rectrack__V1__ListCommitmentsRequest req =
+      RECTRACK__V1__LIST_COMMITMENTS_REQUEST__INIT;
+  req.page_size = 1000;
+  Rectrack__V1__ListCommitmentsResponse *all = NULL, *individual = NULL;
+  assert_int_equal(
+      rt_store_list_commitments(reader, &req, "2025-01-01", &all, &err), 0);
+  req.pledge_type = RECTRACK__V1__PLEDGE_TYPE__PLEDGE_TYPE_INDIVIDUAL;
+  assert_int_equal(
+      rt_store_list_commitments(reader, &req, "2025-01-01", &individual, &err),
+      0);
+  assert_true(all->n_commitments > 0);
+  assert_int_equal(individual->n_commitments, all->n_commitments);
+  /* A partner for C1: the actor of another commitment. */
+  const char *lead = all->commitments[0]->actor_id, *partner = NULL;
+  for (size_t i = 1; i < all->n_commitments && partner == NULL; i++)
+    if (strcmp(all->commitments[i]->actor_id, lead) != 0)
+      partner = all->commitments[i]->actor_id;
+  assert_non_null(partner);
+  char *partners[] = {(char *)partner};
+  Rectrack__V1__Commitment change = RECTRACK__V1__COMMITMENT__INIT;
+  change.id = all->commitments[0]->id;
+  change.pledge_type = RECTRACK__V1__PLEDGE_TYPE__PLEDGE_TYPE_PARTNERSHIP;
+  change.partner_ids = partners;
+  change.n_partner_ids = 1;
+  static const char *const mask[] = {"pledge_type", "partner_ids"};
+  rt_write_op_t op = fx_update_op(RT_OP_UPDATE_COMMITMENT, &change, mask, 2);
+  rt_store_reader_end(reader);
+  assert_int_equal(fx_apply(store, &op), 0);
+  rt_write_ops_release(&op, 1);
+  Rectrack__V1__FollowUp fu = RECTRACK__V1__FOLLOW_UP__INIT;
+  fu.subject_id = change.id;
+  fu.partner_id = (char *)partner;
+  fu.status = RECTRACK__V1__STATUS__STATUS_IN_PROGRESS;
+  fu.as_of = (char *)"2025-06-30";
+  op = fx_op(RT_OP_RECORD_FOLLOW_UP, &fu);
+  assert_int_equal(fx_apply(store, &op), 0);
+  rt_write_ops_release(&op, 1);
+  Rectrack__V1__Commitment *com = fx_get_commitment(store, change.id);
+  assert_int_equal(com->n_partner_statuses, 1);
+  assert_int_equal(com->partner_statuses[0]->status,
+                   RECTRACK__V1__STATUS__STATUS_IN_PROGRESS);
+  assert_int_equal(com->status, all->commitments[0]->status);
+  protobuf_c_message_free_unpacked(&com->base, NULL);
+  protobuf_c_message_free_unpacked(&all->base, NULL);
+  protobuf_c_message_free_unpacked(&individual->base, NULL);
   fx_expect_sound(store);
   rt_store_close(store);
 }
@@ -574,6 +635,8 @@ static const char *const v3_lines[] = {
     "schema 5 -> 6: recommendations may link to others",
     "schema 5 -> 6: 73 recommendations indexed by how specific they are",
     "schema 6 -> 7: measurements may carry dimensions",
+    "schema 7 -> 8: commitments may be common, partnership or matching "
+    "pledges",
 };
 
 typedef struct log_tail {
@@ -767,6 +830,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(
           test_after_the_upgrade_reports_follow_the_rule, setup_v3, teardown),
       cmocka_unit_test(test_upgrading_a_directory_without_data_is_refused),
+      cmocka_unit_test_setup_teardown(
+          test_upgrade_reads_old_pledges_as_individual, setup, teardown),
       cmocka_unit_test_setup_teardown(test_upgrade_opens_the_way_to_series,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(
