@@ -28,6 +28,15 @@ static void print_part(rt_cli_t *cli, const Rectrack__V1__PartnerStatus *p) {
         p->reported_as_of);
 }
 
+/* "Partnership", "Matching", ... */
+static void print_type(rt_cli_t *cli, const Rectrack__V1__Commitment *c) {
+  const char *type =
+      rt_cli_enum_text(&rectrack__v1__pledge_type__descriptor, c->pledge_type);
+  if (type[0] == '\0')
+    type = "individual";
+  fprintf(cli->out, "%c%s", type[0] - 'a' + 'A', type + 1);
+}
+
 void rt_cli_print_pledge_summary(rt_cli_t *cli,
                                  const ProtobufCMessage *record) {
   if (cli->format != RT_CLI_FORMAT_TABLE ||
@@ -37,33 +46,35 @@ void rt_cli_print_pledge_summary(rt_cli_t *cli,
   if (c->n_partner_statuses == 0 && c->matches_commitment_id[0] == '\0' &&
       c->n_matched_by == 0)
     return;
-  const char *type =
-      rt_cli_enum_text(&rectrack__v1__pledge_type__descriptor, c->pledge_type);
-  fprintf(cli->out, "\n%s pledge of %s", type[0] ? type : "individual",
-          rt_cli_actor_name(cli, c->actor_id));
+  fputc('\n', cli->out);
+  print_type(cli, c);
+  fprintf(cli->out, " pledge of %s", rt_cli_actor_name(cli, c->actor_id));
   if (c->matches_commitment_id[0] != '\0')
-    fprintf(cli->out, ", matching %s", c->matches_commitment_id);
-  fputs(":\n", cli->out);
+    fprintf(cli->out, ", answering %s", c->matches_commitment_id);
+  if (c->n_partner_statuses > 0)
+    fprintf(cli->out, ", with %zu partner%s", c->n_partner_statuses,
+            c->n_partner_statuses == 1 ? "" : "s");
+  fputs(".\n", cli->out);
   if (c->n_partner_statuses > 0) {
-    fprintf(cli->out, "  %-24s ", rt_cli_actor_name(cli, c->actor_id));
+    /* The lead's row: the pledge's own status. */
     Rectrack__V1__PartnerStatus whole = RECTRACK__V1__PARTNER_STATUS__INIT;
     whole.status = c->status;
     whole.last_follow_up_as_of = c->last_follow_up_as_of;
     whole.reported_status = c->reported_status;
     whole.reported_as_of = c->reported_as_of;
+    fprintf(cli->out, "  %-20s lead     ", c->actor_id);
     print_part(cli, &whole);
-    fputs(" (lead: the pledge's own status)\n", cli->out);
+    fputc('\n', cli->out);
   }
   for (size_t i = 0; i < c->n_partner_statuses; i++) {
-    fprintf(cli->out, "  %-24s ",
-            rt_cli_actor_name(cli, c->partner_statuses[i]->actor_id));
+    fprintf(cli->out, "  %-20s partner  ", c->partner_statuses[i]->actor_id);
     print_part(cli, c->partner_statuses[i]);
     fputc('\n', cli->out);
   }
   if (c->n_matched_by > 0) {
-    fputs("  matched by", cli->out);
+    fputs("Matched by", cli->out);
     for (size_t i = 0; i < c->n_matched_by; i++)
       fprintf(cli->out, "%s %s", i ? "," : "", c->matched_by[i]);
-    fputc('\n', cli->out);
+    fputs(".\n", cli->out);
   }
 }
