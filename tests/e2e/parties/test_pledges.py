@@ -211,11 +211,11 @@ class Pledges(rtharness.ServerTestCase):
         self.assertEqual(done.code, 0, done)
         refused = self.cli("follow-up", cid, "--status", "stalled",
                            "--partner", "ken", env=phl)
-        self.assertNotEqual(refused.code, 0)
+        self.assertEqual(refused.code, 6, refused)
         self.assertIn("the part of ken in %s" % cid, refused.err)
         bad = self.cli("follow-up", cid, "--status", "stalled", "--partner",
                        "Not A Slug", env=env)
-        self.assertNotEqual(bad.code, 0)
+        self.assertEqual(bad.code, 4, bad)
         self.assertIn("--partner", bad.err)
         shown = self.cli("commit", "show", cid, env=env)
         self.assertEqual(shown.code, 0, shown)
