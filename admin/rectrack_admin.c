@@ -199,6 +199,8 @@ static rt_op_kind_t op_kind(rt_dataset_kind_t kind) {
     return RT_OP_RECORD_FOLLOW_UP;
   case RT_DATASET_THEME:
     return RT_OP_CREATE_THEME;
+  case RT_DATASET_DIMENSION_KEY:
+    return RT_OP_CREATE_DIMENSION_KEY;
   case RT_DATASET_MEASUREMENT:
     break;
   }
@@ -221,6 +223,8 @@ static const ProtobufCMessage *op_message(const rt_dataset_item_t *item) {
     return &item->request.follow_up->follow_up->base;
   case RT_DATASET_THEME:
     return &item->request.theme->theme->base;
+  case RT_DATASET_DIMENSION_KEY:
+    return &item->request.dimension_key->dimension_key->base;
   case RT_DATASET_MEASUREMENT:
     break;
   }
@@ -373,32 +377,41 @@ static void print_problems(const rt_dataset_errors_t *errors,
           errors->count, errors->count == 1 ? "" : "s");
 }
 
-/* The themes of ds that the store holds already must agree with it (a
- * different title is a problem, nothing of ds is written); those that do
- * count as present when their create is refused. Returns 0 or 1. */
+/* The themes and dimension keys of ds that the store holds already must
+ * agree with it (a different title or rule is a problem, nothing of ds is
+ * written); those that do count as present when their create is refused.
+ * Returns 0 or 1. */
 static int check_themes(rt_store_t *store, const rt_dataset_t *ds,
                         const char *file) {
-  if (rt_dataset_count_kind(ds, RT_DATASET_THEME) == 0)
+  if (rt_dataset_count_kind(ds, RT_DATASET_THEME) == 0 &&
+      rt_dataset_count_kind(ds, RT_DATASET_DIMENSION_KEY) == 0)
     return 0;
   rt_store_reader_t *reader = NULL;
   Rectrack__V1__Theme **themes = NULL;
-  size_t count = 0;
+  Rectrack__V1__DimensionKey **keys = NULL;
+  size_t count = 0, key_count = 0;
   rt_dataset_errors_t errors = {0};
   rt_error_t err;
   rt_error_clear(&err);
   int rc = rt_store_reader_begin(store, &reader, &err);
   if (rc == 0)
     rc = rt_store_list_themes(reader, &themes, &count, &err);
+  if (rc == 0)
+    rc = rt_store_list_dimension_keys(reader, &keys, &key_count, &err);
   if (reader != NULL)
     rt_store_reader_end(reader);
   if (rc == 0)
     rc = rt_dataset_check_existing_themes(ds, themes, count, &errors, &err);
+  if (rc == 0)
+    rc = rt_dataset_check_existing_dimension_keys(ds, keys, key_count, &errors,
+                                                  &err);
   if (rc == RT_EINVAL)
     print_problems(&errors, file);
   else if (rc != 0)
     fprintf(stderr, "%s: %s\n", program, err.message);
   rt_dataset_errors_free(&errors);
   rt_store_themes_free(themes, count);
+  rt_store_dimension_keys_free(keys, key_count);
   return rc == 0 ? 0 : 1;
 }
 

@@ -54,18 +54,22 @@ static void export_free(export_t *e) {
   free(e->measurements);
 }
 
-/* The added themes of the server: (*response) owns them, *themes points
- * into it (free both: protobuf_c_message_free_unpacked, free). */
+/* The themes and dimension keys the secretariat added on the server:
+ * (*response) owns them, *themes and *keys point into it (free all:
+ * protobuf_c_message_free_unpacked, free). */
 typedef struct added_themes {
   Rectrack__V1__ListReferenceResponse *response;
   Rectrack__V1__Theme **themes;
   size_t count;
+  Rectrack__V1__DimensionKey **keys;
+  size_t key_count;
 } added_themes_t;
 
 static void added_themes_free(added_themes_t *added) {
   if (added->response != NULL)
     protobuf_c_message_free_unpacked(&added->response->base, NULL);
   free(added->themes);
+  free(added->keys);
   memset(added, 0, sizeof *added);
 }
 
@@ -81,13 +85,18 @@ static int fetch_added_themes(rt_cli_t *cli, added_themes_t *added) {
     return rc;
   added->response = (Rectrack__V1__ListReferenceResponse *)response;
   added->themes = calloc(added->response->n_themes + 1, sizeof *added->themes);
-  if (added->themes == NULL) {
+  added->keys =
+      calloc(added->response->n_dimension_keys + 1, sizeof *added->keys);
+  if (added->themes == NULL || added->keys == NULL) {
     added_themes_free(added);
     return rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "export: out of memory");
   }
   for (size_t i = 0; i < added->response->n_themes; i++)
     if (added->response->themes[i]->added)
       added->themes[added->count++] = added->response->themes[i];
+  for (size_t i = 0; i < added->response->n_dimension_keys; i++)
+    if (added->response->dimension_keys[i]->added)
+      added->keys[added->key_count++] = added->response->dimension_keys[i];
   return 0;
 }
 
@@ -225,7 +234,7 @@ static int write_output(rt_cli_t *cli, const char *path, const char *text,
 typedef struct lines_out {
   rt_cli_t *cli;
   FILE *file;
-  size_t counts[RT_DATASET_THEME + 1];
+  size_t counts[RT_DATASET_KIND_LAST + 1];
   int rc;
 } lines_out_t;
 
@@ -434,6 +443,8 @@ static int export_lines(rt_cli_t *cli, const char *path) {
     out.rc = fetch_added_themes(cli, &added);
   for (size_t i = 0; out.rc == 0 && i < added.count; i++)
     put_line(&out, RT_DATASET_THEME, &added.themes[i]->base);
+  for (size_t i = 0; out.rc == 0 && i < added.key_count; i++)
+    put_line(&out, RT_DATASET_DIMENSION_KEY, &added.keys[i]->base);
   added_themes_free(&added);
   put_list(&out, "ListActors", &rectrack__v1__list_actors_request__descriptor,
            &rectrack__v1__list_actors_response__descriptor, RT_DATASET_ACTOR);
@@ -462,12 +473,14 @@ static int export_lines(rt_cli_t *cli, const char *path) {
     fprintf(cli->out,
             "Wrote %s: %zu sources, %zu actors, %zu recommendations, %zu "
             "commitments, %zu follow-ups, %zu measurements, %zu added "
-            "theme%s\n",
+            "theme%s, %zu added dimension key%s\n",
             path, out.counts[RT_DATASET_SOURCE], out.counts[RT_DATASET_ACTOR],
             out.counts[RT_DATASET_RECOMMENDATION],
             out.counts[RT_DATASET_COMMITMENT], out.counts[RT_DATASET_FOLLOW_UP],
             out.counts[RT_DATASET_MEASUREMENT], out.counts[RT_DATASET_THEME],
-            out.counts[RT_DATASET_THEME] == 1 ? "" : "s");
+            out.counts[RT_DATASET_THEME] == 1 ? "" : "s",
+            out.counts[RT_DATASET_DIMENSION_KEY],
+            out.counts[RT_DATASET_DIMENSION_KEY] == 1 ? "" : "s");
   return out.rc;
 }
 
@@ -507,7 +520,9 @@ static int run_export(rt_cli_t *cli, const rt_args_t *args) {
       (Rectrack__V1__Measurement *const *)e.measurements,
       e.measurement_count,
       added.themes,
-      added.count};
+      added.count,
+      added.keys,
+      added.key_count};
   if (rc == 0 && rt_dataset_write(&records, &text, &len, &err) != 0)
     rc = rt_cli_fail(cli, RT_CLI_EXIT_ERROR, "export: %s", err.message);
   if (rc == 0)
@@ -516,11 +531,12 @@ static int run_export(rt_cli_t *cli, const rt_args_t *args) {
     fprintf(cli->out,
             "Wrote %s: %zu sources, %zu actors, %zu recommendations, %zu "
             "commitments, %zu follow-ups, %zu measurements, %zu added "
-            "theme%s\n",
+            "theme%s, %zu added dimension key%s\n",
             path, e.sources.item_count, e.actors.item_count,
             e.recommendations.item_count, e.commitments.item_count,
             e.follow_up_count, e.measurement_count, added.count,
-            added.count == 1 ? "" : "s");
+            added.count == 1 ? "" : "s", added.key_count,
+            added.key_count == 1 ? "" : "s");
   free(text);
   export_free(&e);
   added_themes_free(&added);

@@ -744,18 +744,22 @@ static const char *const dataset_methods[] = {
     [RT_DATASET_FOLLOW_UP] = "/rectrack.v1.Tracker/RecordFollowUp",
     [RT_DATASET_MEASUREMENT] = "/rectrack.v1.Tracker/RecordMeasurement",
     [RT_DATASET_THEME] = "/rectrack.v1.Tracker/CreateTheme",
+    [RT_DATASET_DIMENSION_KEY] = "/rectrack.v1.Tracker/CreateDimensionKey",
 };
 
 static int report_problems(rt_cli_t *cli, const char *path,
                            const rt_dataset_errors_t *errors);
 
-/* The themes of dataset that the server holds already must agree with it
- * (the same title and source_ref): checked before any of it is written,
- * so that records are not tagged with a theme of another title. Those
- * that agree count as already present when their create is refused. */
+/* The themes and dimension keys of dataset that the server holds already
+ * must agree with it (the same title, source_ref, value rule and values):
+ * checked before any of it is written, so that records are not tagged
+ * with a theme of another title, nor measurements checked by another
+ * rule. Those that agree count as already present when their create is
+ * refused. */
 static int check_existing_themes(rt_cli_t *cli, const char *path,
                                  const rt_dataset_t *dataset) {
-  if (rt_dataset_count_kind(dataset, RT_DATASET_THEME) == 0)
+  if (rt_dataset_count_kind(dataset, RT_DATASET_THEME) == 0 &&
+      rt_dataset_count_kind(dataset, RT_DATASET_DIMENSION_KEY) == 0)
     return 0;
   Rectrack__V1__ListReferenceRequest request =
       RECTRACK__V1__LIST_REFERENCE_REQUEST__INIT;
@@ -770,6 +774,9 @@ static int check_existing_themes(rt_cli_t *cli, const char *path,
   rt_error_t err = {0};
   int checked = rt_dataset_check_existing_themes(dataset, ref->themes,
                                                  ref->n_themes, &errors, &err);
+  if (checked == 0)
+    checked = rt_dataset_check_existing_dimension_keys(
+        dataset, ref->dimension_keys, ref->n_dimension_keys, &errors, &err);
   if (checked == RT_EINVAL)
     rc = report_problems(cli, path, &errors);
   else if (checked != 0)

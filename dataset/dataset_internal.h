@@ -28,10 +28,11 @@ typedef struct parser {
   /* key -> item index (json integer) in dataset, or, for an item of an
    * earlier segment of a JSON Lines file, a retired entry (json string,
    * see dataset_retired_t) */
-  json_t *keys;       /* recommendation and commitment keys */
-  json_t *source_ids; /* source ids, to catch duplicates */
-  json_t *actor_ids;  /* actor ids */
-  json_t *theme_ids;  /* theme ids; made by the first theme item */
+  json_t *keys;              /* recommendation and commitment keys */
+  json_t *source_ids;        /* source ids, to catch duplicates */
+  json_t *actor_ids;         /* actor ids */
+  json_t *theme_ids;         /* theme ids; made by the first theme item */
+  json_t *dimension_key_ids; /* added dimension keys; made by the first */
 } parser_t;
 
 /* Problems, as rt_dataset_errors_t collects them. */

@@ -646,6 +646,63 @@ static void parse_theme(parser_t *p, json_t *obj, const char *path) {
     protobuf_c_message_free_unpacked(&request->base, NULL);
 }
 
+static const char *const dimension_key_members[] = {
+    "key", "title", "value_rule", "values", "source_ref", NULL};
+
+/* A dimension key added at run time, checked as CreateDimensionKey checks
+ * it: a key name that no compiled key has, a title, a value rule that
+ * fits its values. */
+static void parse_dimension_key(parser_t *p, json_t *obj, const char *path) {
+  Rectrack__V1__DimensionKey *key;
+  Rectrack__V1__CreateDimensionKeyRequest *request =
+      new_request(p, obj, path, dimension_key_members,
+                  &rectrack__v1__create_dimension_key_request__descriptor,
+                  &rectrack__v1__dimension_key__descriptor, (void **)&key);
+  if (request == NULL)
+    return;
+  char key_field[PATH_LEN], rule_field[PATH_LEN];
+  rt_error_t err;
+  join_path(key_field, path, "key");
+  join_path(rule_field, path, "value_rule");
+  key->key = get_text(p, obj, path, "key", RT_DIMENSION_KEY_MAX, true);
+  if (key->key[0] != '\0' &&
+      rt_dimension_check_key_name(key->key, key_field, &err) != 0)
+    dataset_add_problem_message(p, key_field, err.message);
+  const rt_dimension_key_t *compiled =
+      key->key[0] ? rt_dimension_key(key->key) : NULL;
+  if (compiled != NULL)
+    add_problem(p, key_field,
+                "\"%s\" is a dimension key of the reference lists already "
+                "(\"%.80s\"); only added keys are imported",
+                key->key, compiled->title);
+  key->title = get_text(p, obj, path, "title", RT_MAX_SHORT_LEN, true);
+  key->value_rule =
+      get_text(p, obj, path, "value_rule", RT_MAX_SHORT_LEN, true);
+  get_string_list(p, obj, path, "values", LIST_REFERENCE, &key->values,
+                  &key->n_values);
+  key->source_ref =
+      get_text(p, obj, path, "source_ref", RT_MAX_SHORT_LEN, false);
+  if (key->value_rule[0] != '\0' &&
+      rt_dimension_check_rule(key->value_rule,
+                              (const char *const *)key->values, key->n_values,
+                              rule_field, &err) != 0)
+    dataset_add_problem_message(p, rule_field, err.message);
+  if (p->dimension_key_ids == NULL &&
+      (p->dimension_key_ids = json_object()) == NULL)
+    p->oom = true;
+  if (p->dimension_key_ids == NULL) {
+    protobuf_c_message_free_unpacked(&request->base, NULL);
+    return;
+  }
+  rt_dataset_item_t *item =
+      add_item(p, RT_DATASET_DIMENSION_KEY, &request->base, path);
+  if (item == NULL)
+    return;
+  register_key(p, p->dimension_key_ids, key->key, p->dataset->len - 1,
+               key_field, "dimension key");
+  set_item_key(p, item, key->key);
+}
+
 /* The "key" of a recommendation or commitment: a slug, or (in files that
  * rectrack exported) the record's server id with the given prefix. */
 static char *get_item_key(parser_t *p, json_t *obj, const char *path,
@@ -1175,11 +1232,13 @@ typedef struct section {
   item_parser_fn parse;
 } section_t;
 
-/* In the order items are applied: themes first, because records are
- * tagged with them, then actors, because a source names its organisers,
+/* In the order items are applied: themes and dimension keys first,
+ * because records are tagged with them and measurements carry them, then
+ * actors, because a source names its organisers,
  * which the store checks exist. */
 static const section_t sections[] = {
     {"themes", parse_theme},
+    {"dimension_keys", parse_dimension_key},
     {"actors", parse_actor},
     {"sources", parse_source},
     {"recommendations", parse_recommendation},
@@ -1246,6 +1305,7 @@ void dataset_parse_kind(parser_t *p, rt_dataset_kind_t kind, json_t *obj,
       [RT_DATASET_FOLLOW_UP] = parse_follow_up,
       [RT_DATASET_MEASUREMENT] = parse_measurement,
       [RT_DATASET_THEME] = parse_theme,
+      [RT_DATASET_DIMENSION_KEY] = parse_dimension_key,
   };
   parsers[kind](p, obj, path);
 }
@@ -1273,6 +1333,8 @@ static char **request_id_field(rt_dataset_item_t *item) {
     return &item->request.measurement->request_id;
   case RT_DATASET_THEME:
     return &item->request.theme->request_id;
+  case RT_DATASET_DIMENSION_KEY:
+    return &item->request.dimension_key->request_id;
   }
   return NULL;
 }
@@ -1393,6 +1455,7 @@ void dataset_parser_close(parser_t *p) {
   json_decref(p->source_ids);
   json_decref(p->actor_ids);
   json_decref(p->theme_ids);
+  json_decref(p->dimension_key_ids);
   rt_dataset_free(p->dataset);
 }
 

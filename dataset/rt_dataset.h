@@ -73,10 +73,22 @@ typedef enum rt_dataset_kind {
   /* A theme the secretariat added at run time (request: CreateThemeRequest).
    * Applied before every other kind: records may be tagged with it. */
   RT_DATASET_THEME,
+  /* A dimension key the secretariat added (request:
+   * CreateDimensionKeyRequest). Applied with the themes, before every
+   * record: measurements may carry it. */
+  RT_DATASET_DIMENSION_KEY,
 } rt_dataset_kind_t;
 
+/* The last kind, for tables indexed by kind. */
+#define RT_DATASET_KIND_LAST RT_DATASET_DIMENSION_KEY
+
+/* Whether items of kind are reference-list entries (themes, dimension
+ * keys): created under their own name before any record that uses them. */
+bool rt_dataset_is_reference_kind(rt_dataset_kind_t kind);
+
 /* "source", "actor", "recommendation", "commitment", "follow-up",
- * "measurement", "theme" (static string; "unknown" otherwise). */
+ * "measurement", "theme", "dimension key" (static string; "unknown"
+ * otherwise). */
 const char *rt_dataset_kind_name(rt_dataset_kind_t kind);
 
 /* Marks a reference whose key is an existing server id (no item). */
@@ -104,6 +116,7 @@ typedef struct rt_dataset_item {
     Rectrack__V1__RecordFollowUpRequest *follow_up;
     Rectrack__V1__RecordMeasurementRequest *measurement;
     Rectrack__V1__CreateThemeRequest *theme;
+    Rectrack__V1__CreateDimensionKeyRequest *dimension_key;
   } request;
   /* File-local key: the id of a theme, source or actor, the "key" of a
    * recommendation or commitment; NULL for follow-ups and measurements. */
@@ -138,9 +151,9 @@ int rt_dataset_parse_file(const char *path, rt_dataset_t **out,
 /* Frees the dataset and every item's request. NULL is a no-op. */
 void rt_dataset_free(rt_dataset_t *dataset);
 
-/* Items in the order they must be applied: themes (records are tagged
- * with them), actors, sources (a source
- * names its organisers), recommendations, commitments (each in file
+/* Items in the order they must be applied: themes and dimension keys
+ * (records are tagged with them, measurements carry them), actors, sources (a
+ * source names its organisers), recommendations, commitments (each in file
  * order), then follow-ups and measurements in file order. */
 size_t rt_dataset_count(const rt_dataset_t *dataset);
 size_t rt_dataset_count_kind(const rt_dataset_t *dataset,
@@ -174,6 +187,14 @@ int rt_dataset_check_existing_themes(const rt_dataset_t *dataset,
                                      Rectrack__V1__Theme *const *existing,
                                      size_t n, rt_dataset_errors_t *errors,
                                      rt_error_t *err);
+
+/* The same for dimension keys: an item whose key an added key already has
+ * must agree with it in title, value rule, values and source_ref
+ * ("dimension_keys[0].title: dimension key \"route\" exists already with
+ * the title ..."). Returns as rt_dataset_check_existing_themes. */
+int rt_dataset_check_existing_dimension_keys(
+    const rt_dataset_t *dataset, Rectrack__V1__DimensionKey *const *existing,
+    size_t n, rt_dataset_errors_t *errors, rt_error_t *err);
 
 /* ---- the JSON Lines form, read record by record ------------------------ */
 
@@ -254,6 +275,10 @@ typedef struct rt_dataset_records {
    * the "themes" section is written only when there is one. */
   Rectrack__V1__Theme *const *themes;
   size_t themes_len;
+  /* Dimension keys added at run time; the "dimension_keys" section is
+   * written only when there is one. */
+  Rectrack__V1__DimensionKey *const *dimension_keys;
+  size_t dimension_keys_len;
 } rt_dataset_records_t;
 
 /* Writes records as an import document (UTF-8, 2-space indented, ends in
@@ -267,8 +292,8 @@ int rt_dataset_write(const rt_dataset_records_t *records, char **out,
 
 /* The JSON Lines form, one line at a time: the header, then one record
  * (a message of the kind's record type: Source, Actor, Recommendation,
- * Commitment, FollowUp, Measurement with commitment_id set, Theme) per
- * line; themes go first.
+ * Commitment, FollowUp, Measurement with commitment_id set, Theme,
+ * DimensionKey) per line; themes and dimension keys go first.
  * *out is a NUL-terminated line ending in a newline, freed by the caller.
  * Errors: RT_EINVAL (as rt_dataset_write, or an unknown kind), RT_ENOMEM. */
 int rt_dataset_write_lines_header(char **out, size_t *out_len, rt_error_t *err);

@@ -53,6 +53,7 @@ static const struct {
   rt_dataset_kind_t kind;
 } line_kinds[] = {
     {"theme", RT_DATASET_THEME},
+    {"dimension_key", RT_DATASET_DIMENSION_KEY},
     {"actor", RT_DATASET_ACTOR},
     {"source", RT_DATASET_SOURCE},
     {"recommendation", RT_DATASET_RECOMMENDATION},
@@ -101,7 +102,9 @@ void rt_dataset_stream_retire(rt_dataset_stream_t *s,
     json_t *map = item->kind == RT_DATASET_SOURCE  ? p->source_ids
                   : item->kind == RT_DATASET_ACTOR ? p->actor_ids
                   : item->kind == RT_DATASET_THEME ? p->theme_ids
-                                                   : p->keys;
+                  : item->kind == RT_DATASET_DIMENSION_KEY
+                      ? p->dimension_key_ids
+                      : p->keys;
     bool indicator = item->kind == RT_DATASET_COMMITMENT &&
                      item->request.commitment->commitment->indicator != NULL;
     if (retire_entry(map, item->key, item, indicator) != 0)

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KIND_SLOTS (RT_DATASET_THEME + 1)
+#define KIND_SLOTS (RT_DATASET_KIND_LAST + 1)
 /* How far past the first unplanned item a batch looks for reports, in
  * batches. */
 #define LOOKAHEAD 16
@@ -52,6 +52,7 @@ static const ProtobufCMessageDescriptor *const reply_types[KIND_SLOTS] = {
     [RT_DATASET_FOLLOW_UP] = &rectrack__v1__follow_up__descriptor,
     [RT_DATASET_MEASUREMENT] = &rectrack__v1__commitment__descriptor,
     [RT_DATASET_THEME] = &rectrack__v1__theme__descriptor,
+    [RT_DATASET_DIMENSION_KEY] = &rectrack__v1__dimension_key__descriptor,
 };
 
 int rt_dataset_load_new(rt_dataset_t *dataset,
@@ -117,17 +118,18 @@ static bool shares_subject(const rt_dataset_load_t *load, size_t index) {
   return false;
 }
 
-/* A theme is not referred to by key: records name it in their theme
- * field, which the writer checks. So that the themes exist before a
- * record tagged with one is written, a concurrent writer's batch holds
- * themes only or no theme at all. */
+/* A theme or dimension key is not referred to by key: records name it in
+ * their theme field or a measurement's dimensions, which the writer
+ * checks. So that they exist before a record that names one is written, a
+ * concurrent writer's batch holds reference entries only or none at all. */
 static bool kind_breaks_batch(const rt_dataset_load_t *load,
                               const rt_dataset_item_t *item) {
   if (load->batch_len == 0)
     return false;
   const rt_dataset_item_t *first =
       rt_dataset_item(load->dataset, load->batch[0]);
-  return (first->kind == RT_DATASET_THEME) != (item->kind == RT_DATASET_THEME);
+  return rt_dataset_is_reference_kind(first->kind) !=
+         rt_dataset_is_reference_kind(item->kind);
 }
 
 static bool is_report(const rt_dataset_item_t *item) {
@@ -264,11 +266,11 @@ int rt_dataset_load_next(rt_dataset_load_t *load, rt_dataset_step_t *step,
   return finish_batch(load, step);
 }
 
-/* Themes, sources and actors carry their own ids; the others get one
- * from the server, or have none. */
+/* Themes, dimension keys, sources and actors carry their own ids; the
+ * others get one from the server, or have none. */
 static bool is_named(const rt_dataset_item_t *item) {
   return item->kind == RT_DATASET_SOURCE || item->kind == RT_DATASET_ACTOR ||
-         item->kind == RT_DATASET_THEME;
+         rt_dataset_is_reference_kind(item->kind);
 }
 
 /* The address of a field of record by name; NULL if it has none. */
@@ -304,7 +306,8 @@ static int take_reply(rt_dataset_load_t *load, size_t index,
     *outcome = RT_DATASET_CREATED;
   int rc = 0;
   if (keyed) {
-    char *const *id = record_field(record, "id");
+    char *const *id = record_field(
+        record, item->kind == RT_DATASET_DIMENSION_KEY ? "key" : "id");
     if (id == NULL || *id == NULL || (*id)[0] == '\0')
       rc = rt_error_set(err, RT_ECORRUPT, NULL, "%s: the reply carries no id",
                         item->path);
@@ -355,14 +358,14 @@ int rt_dataset_load_book(rt_dataset_load_t *load, size_t slot,
 rt_dataset_tally_t rt_dataset_load_tally(const rt_dataset_load_t *load,
                                          rt_dataset_kind_t kind) {
   rt_dataset_tally_t none = {0};
-  if (kind < RT_DATASET_SOURCE || kind > RT_DATASET_THEME)
+  if (kind < RT_DATASET_SOURCE || kind > RT_DATASET_KIND_LAST)
     return none;
   return load->tally[kind];
 }
 
 rt_dataset_tally_t rt_dataset_load_total(const rt_dataset_load_t *load) {
   rt_dataset_tally_t total = {0};
-  for (int kind = RT_DATASET_SOURCE; kind <= RT_DATASET_THEME; kind++) {
+  for (int kind = RT_DATASET_SOURCE; kind <= RT_DATASET_KIND_LAST; kind++) {
     total.created += load->tally[kind].created;
     total.present += load->tally[kind].present;
     total.replayed += load->tally[kind].replayed;

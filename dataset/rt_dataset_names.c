@@ -23,8 +23,14 @@ const char *rt_dataset_kind_name(rt_dataset_kind_t kind) {
     return "measurement";
   case RT_DATASET_THEME:
     return "theme";
+  case RT_DATASET_DIMENSION_KEY:
+    return "dimension key";
   }
   return "unknown";
+}
+
+bool rt_dataset_is_reference_kind(rt_dataset_kind_t kind) {
+  return kind == RT_DATASET_THEME || kind == RT_DATASET_DIMENSION_KEY;
 }
 
 bool rt_dataset_is_server_id(const char *id, char prefix) {

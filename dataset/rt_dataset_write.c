@@ -282,6 +282,19 @@ static json_t *write_theme(writer_t *w, const void *record, const char *path) {
   return obj;
 }
 
+/* A dimension key added at run time, as a theme. */
+static json_t *write_dimension_key(writer_t *w, const void *record,
+                                   const char *path) {
+  const Rectrack__V1__DimensionKey *key = record;
+  json_t *obj = json_object();
+  put_string(w, obj, "key", key->key, true, path);
+  put_string(w, obj, "title", key->title, true, path);
+  put_string(w, obj, "value_rule", key->value_rule, true, path);
+  put_string_list(w, obj, "values", key->values, key->n_values, path);
+  put_string(w, obj, "source_ref", key->source_ref, false, path);
+  return obj;
+}
+
 typedef json_t *(*record_writer_fn)(writer_t *w, const void *record,
                                     const char *path);
 
@@ -291,8 +304,9 @@ typedef struct section {
 } section_t;
 
 /* In the order the format lists them (and items are applied), but for
- * the themes (THEMES_SECTION), written first and only when there is one,
- * so that an export without added themes stays what it was. */
+ * the themes (THEMES_SECTION) and dimension keys (KEYS_SECTION), written
+ * first and only when there is one, so that an export without added
+ * entries stays what it was. */
 static const section_t sections[] = {
     {"sources", write_source},
     {"actors", write_actor},
@@ -301,9 +315,11 @@ static const section_t sections[] = {
     {"follow_ups", write_follow_up},
     {"measurements", write_measurement},
     {"themes", write_theme},
+    {"dimension_keys", write_dimension_key},
 };
 #define SECTION_COUNT (sizeof sections / sizeof sections[0])
 #define THEMES_SECTION 6
+#define KEYS_SECTION 7
 
 /* Record i of section s, and the number of records in it. */
 static const void *record_at(const rt_dataset_records_t *records, size_t s,
@@ -327,6 +343,9 @@ static const void *record_at(const rt_dataset_records_t *records, size_t s,
   case THEMES_SECTION:
     *n = records->themes_len;
     return i < *n ? records->themes[i] : NULL;
+  case KEYS_SECTION:
+    *n = records->dimension_keys_len;
+    return i < *n ? records->dimension_keys[i] : NULL;
   default:
     *n = records->measurements_len;
     return i < *n ? records->measurements[i] : NULL;
@@ -358,8 +377,10 @@ int rt_dataset_write(const rt_dataset_records_t *records, char **out,
   put_string(&w, root, "format", RT_DATASET_FORMAT, true, "");
   if (records->themes_len > 0)
     write_section(&w, root, records, THEMES_SECTION);
+  if (records->dimension_keys_len > 0)
+    write_section(&w, root, records, KEYS_SECTION);
   for (size_t i = 0; i < SECTION_COUNT; i++)
-    if (i != THEMES_SECTION)
+    if (i != THEMES_SECTION && i != KEYS_SECTION)
       write_section(&w, root, records, i);
   if (root == NULL)
     fail(&w, RT_ENOMEM, "", "", "");
@@ -399,6 +420,7 @@ static const struct {
     {RT_DATASET_FOLLOW_UP, "follow_up", 4},
     {RT_DATASET_MEASUREMENT, "measurement", 5},
     {RT_DATASET_THEME, "theme", THEMES_SECTION},
+    {RT_DATASET_DIMENSION_KEY, "dimension_key", KEYS_SECTION},
 };
 
 /* One compact JSON text and a newline, malloc'd into *out. */

@@ -428,6 +428,7 @@ typedef struct records_fixture {
   Rectrack__V1__FollowUp **follow_ups;
   Rectrack__V1__Measurement **measurements;
   Rectrack__V1__Theme **themes;
+  Rectrack__V1__DimensionKey **dimension_keys;
   rt_dataset_records_t records;
 } records_fixture_t;
 
@@ -472,6 +473,10 @@ static void add_record(records_fixture_t *f, rt_dataset_item_t *item,
   case RT_DATASET_THEME:
     f->themes[r->themes_len++] = item->request.theme->theme;
     break;
+  case RT_DATASET_DIMENSION_KEY:
+    f->dimension_keys[r->dimension_keys_len++] =
+        item->request.dimension_key->dimension_key;
+    break;
   }
 }
 
@@ -497,6 +502,7 @@ static void load_records(records_fixture_t *f, const char *path) {
   f->follow_ups = alloc_array(n);
   f->measurements = alloc_array(n);
   f->themes = alloc_array(n);
+  f->dimension_keys = alloc_array(n);
   for (size_t i = 0; i < n; i++) {
     assert_int_equal(rt_dataset_resolve(f->ds, i, NULL), 0);
     add_record(f, rt_dataset_item(f->ds, i), i);
@@ -508,6 +514,7 @@ static void load_records(records_fixture_t *f, const char *path) {
   f->records.follow_ups = f->follow_ups;
   f->records.measurements = f->measurements;
   f->records.themes = f->themes;
+  f->records.dimension_keys = f->dimension_keys;
 }
 
 static void free_records(records_fixture_t *f) {
@@ -518,6 +525,7 @@ static void free_records(records_fixture_t *f) {
   free(f->follow_ups);
   free(f->measurements);
   free(f->themes);
+  free(f->dimension_keys);
   rt_dataset_free(f->ds);
 }
 
@@ -549,6 +557,9 @@ static uint8_t *pack_record(rt_dataset_item_t *item, size_t *len) {
     break;
   case RT_DATASET_THEME:
     record = &item->request.theme->theme->base;
+    break;
+  case RT_DATASET_DIMENSION_KEY:
+    record = &item->request.dimension_key->dimension_key->base;
     break;
   }
   if (id != NULL)

@@ -70,6 +70,7 @@ static uint8_t *reply_for(const rt_dataset_item_t *item, const char *id,
     Rectrack__V1__Commitment commitment;
     Rectrack__V1__FollowUp follow_up;
     Rectrack__V1__Theme theme;
+    Rectrack__V1__DimensionKey dimension_key;
   } record;
   char **id_field = NULL;
   uint64_t *revision_field = NULL;
@@ -106,6 +107,11 @@ static uint8_t *reply_for(const rt_dataset_item_t *item, const char *id,
     id_field = &record.theme.id;
     revision_field = &record.theme.revision;
     break;
+  case RT_DATASET_DIMENSION_KEY:
+    rectrack__v1__dimension_key__init(&record.dimension_key);
+    id_field = &record.dimension_key.key;
+    revision_field = &record.dimension_key.revision;
+    break;
   }
   if (id_field != NULL)
     *id_field = (char *)id;
@@ -120,7 +126,8 @@ static rt_dataset_answer_t writer_write(writer_t *w,
   *reply = NULL;
   *reply_len = 0;
   bool named = item->kind == RT_DATASET_SOURCE ||
-               item->kind == RT_DATASET_ACTOR || item->kind == RT_DATASET_THEME;
+               item->kind == RT_DATASET_ACTOR ||
+               rt_dataset_is_reference_kind(item->kind);
   if (w->refuse != NULL && strcmp(item->path, w->refuse) == 0)
     return RT_DATASET_ANSWER_FAILED;
   if (named && w->exists != NULL && strcmp(item->key, w->exists) == 0)

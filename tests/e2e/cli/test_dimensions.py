@@ -255,7 +255,7 @@ class Dimensions(rtharness.ServerTestCase):
     def test_6_export_import_round_trip(self):
         """Dimensions and series_ceiling are written by export (JSON and
         JSON Lines) and read back by import into a fresh server, with the
-        same series."""
+        same series, the dimension keys added at run time with them."""
         expected = self.get()
         for name in ("export.json", "export.jsonl"):
             path = os.path.join(self.tmp, name)
@@ -265,14 +265,31 @@ class Dimensions(rtharness.ServerTestCase):
             self.assertIn('"series_ceiling": 5', text.replace(":5", ": 5"))
             self.assertIn('"corridor": "GBR-NGA"',
                           text.replace('":"', '": "'))
+            # The key added at run time travels first, with its rule.
+            self.assertIn('"residence"', text)
+            self.assertLess(text.index('"residence"'), text.index('"actor'))
             with self.subTest(name=name), rtharness.Server() as fresh:
-                # The key added at run time is the fresh server's to add
-                # first: dimension keys are not part of the import format.
-                fresh.cli("ref", "dimension", "add", "residence", "--title",
-                          "Urban or rural", "--rule", "list", "--value",
-                          "urban", "--value", "rural")
                 result = fresh.cli("import", path)
                 self.assertEqual(result.code, 0, repr(result))
+                keys = fresh.stub().ListReference(
+                    pb.ListReferenceRequest(), timeout=rtharness.PATIENCE)
+                added = [k for k in keys.dimension_keys if k.added]
+                self.assertEqual([(k.key, k.value_rule, list(k.values))
+                                  for k in added],
+                                 [("residence", "list", ["urban", "rural"])])
+                again = fresh.cli("import", path)
+                self.assertEqual(again.code, 0, repr(again))
+                self.assertIn(" 0 created", again.out)
+                # A receiving side whose key has another rule: a problem
+                # naming the item, and nothing written.
+                with rtharness.Server() as other:
+                    other.cli("ref", "dimension", "add", "residence",
+                              "--title", "Urban or rural", "--rule", "text")
+                    refused = other.cli("import", path)
+                    self.assertEqual(refused.code, 4, repr(refused))
+                    self.assertIn('dimension key "residence" exists already '
+                                  'with the value_rule "text", not "list"',
+                                  refused.err)
                 got = fresh.stub().GetCommitment(
                     pb.GetCommitmentRequest(id=self.cid),
                     timeout=rtharness.PATIENCE)

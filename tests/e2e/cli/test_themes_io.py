@@ -39,7 +39,8 @@ class ThemesTravel(rtharness.ServerTestCase):
         for path in (cls.document, cls.lines):
             result = cls.server.cli("export", path)
             assert result.code == 0, repr(result)
-            assert "1 added theme\n" in result.out, repr(result)
+            assert "1 added theme, 0 added dimension keys\n" in result.out, \
+                repr(result)
 
     def check_restored(self, server):
         """The theme, with its title, and the record tagged with it."""
