@@ -683,9 +683,8 @@ static void parse_dimension_key(parser_t *p, json_t *obj, const char *path) {
   key->source_ref =
       get_text(p, obj, path, "source_ref", RT_MAX_SHORT_LEN, false);
   if (key->value_rule[0] != '\0' &&
-      rt_dimension_check_rule(key->value_rule,
-                              (const char *const *)key->values, key->n_values,
-                              rule_field, &err) != 0)
+      rt_dimension_check_rule(key->value_rule, (const char *const *)key->values,
+                              key->n_values, rule_field, &err) != 0)
     dataset_add_problem_message(p, rule_field, err.message);
   if (p->dimension_key_ids == NULL &&
       (p->dimension_key_ids = json_object()) == NULL)

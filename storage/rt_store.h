@@ -231,8 +231,9 @@ int rt_store_get_commitment(rt_store_reader_t *reader, const char *id,
  * recommendation lists fill the fields themselves. Errors: RT_EINVAL (not
  * a recommendation id), RT_ENOTFOUND, RT_ECORRUPT, RT_ENOMEM, the store's
  * read errors. */
-int rt_store_computed_packed(rt_store_reader_t *reader, const char *id,
-                             uint8_t **out, size_t *len, rt_error_t *err);
+int rt_store_recommendation_computed_packed(rt_store_reader_t *reader,
+                                            const char *id, uint8_t **out,
+                                            size_t *len, rt_error_t *err);
 
 /* The numbers of the recommendations that make or receive an echoes or
  * supersedes link, from active linking ones (the review's lines of
@@ -287,9 +288,10 @@ void rt_store_dimension_keys_free(Rectrack__V1__DimensionKey **keys,
 
 /* The computed fields of commitment id (Commitment.series, field 35, and
  * matched_by, field 34: the active commitments that match it) as protobuf
- * wire bytes, to append to its stored record as rt_store_computed_packed
- * does for a recommendation. *out is malloc'd (free it; NULL and *len 0
- * when it has no disaggregated series and nothing matches it). */
+ * wire bytes, to append to its stored record as
+ * rt_store_recommendation_computed_packed does for a recommendation. *out is
+ * malloc'd (free it; NULL and *len 0 when it has no disaggregated series and
+ * nothing matches it). */
 int rt_store_commitment_computed_packed(rt_store_reader_t *reader,
                                         const char *id, uint8_t **out,
                                         size_t *len, rt_error_t *err);

@@ -102,8 +102,9 @@ int rt_store_get_recommendation(rt_store_reader_t *reader, const char *id,
   return rc;
 }
 
-int rt_store_computed_packed(rt_store_reader_t *reader, const char *id,
-                             uint8_t **out, size_t *len, rt_error_t *err) {
+int rt_store_recommendation_computed_packed(rt_store_reader_t *reader,
+                                            const char *id, uint8_t **out,
+                                            size_t *len, rt_error_t *err) {
   *out = NULL;
   *len = 0;
   if (reader == NULL || !reader->active || store_parse_number_id(id, 'R') == 0)

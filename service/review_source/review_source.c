@@ -191,7 +191,8 @@ static int fail(review_source_t *s, int rc) {
 static int add_computed(review_source_t *s, Rectrack__V1__Recommendation *r) {
   uint8_t *extra = NULL;
   size_t len = 0;
-  int rc = rt_store_computed_packed(s->reader, r->id, &extra, &len, &s->err);
+  int rc = rt_store_recommendation_computed_packed(s->reader, r->id, &extra,
+                                                   &len, &s->err);
   if (rc != 0)
     return rc;
   Rectrack__V1__Recommendation *c =

@@ -61,17 +61,19 @@ static void get_actor(rt_tracker_t *tracker, rt_call_t *call,
   tracker_arena_free(arena);
 }
 
-/* A recommendation is its stored bytes followed by its computed fields
- * (rt_store_computed_packed: the inverse of its links, its specificity):
- * fields concatenate on the wire, so the stored bytes are sent as they
- * are. */
-static void get_recommendation(rt_tracker_t *tracker, rt_call_t *call,
-                               const rt_auth_principal_t *principal,
-                               ProtobufCMessage *request,
-                               tracker_arena_t *arena) {
-  (void)principal;
-  Rectrack__V1__GetRecommendationRequest *req = (void *)request;
-  const char *id = req->id;
+/* The computed fields of a record, as protobuf wire bytes to append to
+ * its stored bytes (malloc'd into *out; *len 0 when there are none). */
+typedef int (*computed_fn)(rt_store_reader_t *reader, const char *id,
+                           uint8_t **out, size_t *len, rt_error_t *err);
+
+/* A recommendation or commitment is its stored bytes followed by its
+ * computed fields (computed: for a recommendation the inverse of its
+ * links and its specificity, for a commitment its series and the pledges
+ * matching it): fields concatenate on the wire, so the stored bytes are
+ * sent as they are. */
+static void get_with_computed(rt_tracker_t *tracker, rt_call_t *call,
+                              rt_entity_t entity, const char *id,
+                              computed_fn computed, tracker_arena_t *arena) {
   if (id == NULL || id[0] == '\0') {
     rt_call_fail(call, RT_GRPC_INVALID_ARGUMENT, "id is required");
     tracker_arena_free(arena);
@@ -82,24 +84,22 @@ static void get_recommendation(rt_tracker_t *tracker, rt_call_t *call,
     return;
   }
   const void *data;
-  size_t len, inverse_len = 0;
-  uint8_t *inverse = NULL, *whole = NULL;
+  size_t len, extra_len = 0;
+  uint8_t *extra = NULL, *whole = NULL;
   rt_error_t err;
   rt_error_clear(&err);
-  int rc = rt_store_get_raw(tracker->reader, RT_ENTITY_RECOMMENDATION, id,
-                            &data, &len, &err);
+  int rc = rt_store_get_raw(tracker->reader, entity, id, &data, &len, &err);
   if (rc == 0)
-    rc = rt_store_computed_packed(tracker->reader, id, &inverse, &inverse_len,
-                                  &err);
-  if (rc == 0 && inverse_len > 0) {
-    whole = malloc(len + inverse_len);
+    rc = computed(tracker->reader, id, &extra, &extra_len, &err);
+  if (rc == 0 && extra_len > 0) {
+    whole = malloc(len + extra_len);
     if (whole == NULL)
       rc = rt_error_set(&err, RT_ENOMEM, NULL, "out of memory");
     else {
       memcpy(whole, data, len);
-      memcpy(whole + len, inverse, inverse_len);
+      memcpy(whole + len, extra, extra_len);
       data = whole;
-      len += inverse_len;
+      len += extra_len;
     }
   }
   if (rc == 0)
@@ -107,9 +107,19 @@ static void get_recommendation(rt_tracker_t *tracker, rt_call_t *call,
   else
     tracker_fail(call, rc, &err);
   free(whole);
-  free(inverse);
+  free(extra);
   tracker_end_read(tracker);
   tracker_arena_free(arena);
+}
+
+static void get_recommendation(rt_tracker_t *tracker, rt_call_t *call,
+                               const rt_auth_principal_t *principal,
+                               ProtobufCMessage *request,
+                               tracker_arena_t *arena) {
+  (void)principal;
+  Rectrack__V1__GetRecommendationRequest *req = (void *)request;
+  get_with_computed(tracker, call, RT_ENTITY_RECOMMENDATION, req->id,
+                    rt_store_recommendation_computed_packed, arena);
 }
 
 static void get_commitment(rt_tracker_t *tracker, rt_call_t *call,
@@ -117,48 +127,8 @@ static void get_commitment(rt_tracker_t *tracker, rt_call_t *call,
                            ProtobufCMessage *request, tracker_arena_t *arena) {
   (void)principal;
   Rectrack__V1__GetCommitmentRequest *req = (void *)request;
-  const char *id = req->id;
-  if (id == NULL || id[0] == '\0') {
-    rt_call_fail(call, RT_GRPC_INVALID_ARGUMENT, "id is required");
-    tracker_arena_free(arena);
-    return;
-  }
-  if (tracker_begin_read(tracker, call) != 0) {
-    tracker_arena_free(arena);
-    return;
-  }
-  /* The stored record, then its computed fields (series, matched_by:
-   * rt_store_commitment_computed_packed),
-   * concatenated on the wire as for a recommendation. */
-  const void *data;
-  size_t len, series_len = 0;
-  uint8_t *series = NULL, *whole = NULL;
-  rt_error_t err;
-  rt_error_clear(&err);
-  int rc = rt_store_get_raw(tracker->reader, RT_ENTITY_COMMITMENT, id, &data,
-                            &len, &err);
-  if (rc == 0)
-    rc = rt_store_commitment_computed_packed(tracker->reader, id, &series,
-                                             &series_len, &err);
-  if (rc == 0 && series_len > 0) {
-    whole = malloc(len + series_len);
-    if (whole == NULL)
-      rc = rt_error_set(&err, RT_ENOMEM, NULL, "out of memory");
-    else {
-      memcpy(whole, data, len);
-      memcpy(whole + len, series, series_len);
-      data = whole;
-      len += series_len;
-    }
-  }
-  if (rc == 0)
-    rt_call_reply(call, data, len);
-  else
-    tracker_fail(call, rc, &err);
-  free(whole);
-  free(series);
-  tracker_end_read(tracker);
-  tracker_arena_free(arena);
+  get_with_computed(tracker, call, RT_ENTITY_COMMITMENT, req->id,
+                    rt_store_commitment_computed_packed, arena);
 }
 
 /* Lists share one shape: request in, response out, both protobuf-c.

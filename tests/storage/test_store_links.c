@@ -101,8 +101,9 @@ static void test_every_kind_is_stored_and_its_inverse_is_read(void **state) {
   assert_int_equal(rt_store_get_raw(reader, RT_ENTITY_RECOMMENDATION, earlier,
                                     &data, &len, &err),
                    0);
-  assert_int_equal(
-      rt_store_computed_packed(reader, earlier, &extra, &extra_len, &err), 0);
+  assert_int_equal(rt_store_recommendation_computed_packed(
+                       reader, earlier, &extra, &extra_len, &err),
+                   0);
   uint8_t *whole = malloc(len + extra_len);
   memcpy(whole, data, len);
   memcpy(whole + len, extra, extra_len);
@@ -114,8 +115,9 @@ static void test_every_kind_is_stored_and_its_inverse_is_read(void **state) {
   free(whole);
   free(extra);
   /* Nothing links to ids[0]: its computed fields have no inverse. */
-  assert_int_equal(
-      rt_store_computed_packed(reader, ids[0], &extra, &extra_len, &err), 0);
+  assert_int_equal(rt_store_recommendation_computed_packed(
+                       reader, ids[0], &extra, &extra_len, &err),
+                   0);
   rec = rectrack__v1__recommendation__unpack(NULL, extra_len, extra);
   assert_non_null(rec);
   assert_int_equal(rec->n_linked_from, 0);

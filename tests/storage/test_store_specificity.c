@@ -55,8 +55,9 @@ static void expect_rating(rt_store_t *store, const char *id, int level,
   assert_int_equal(
       rt_store_get_raw(reader, RT_ENTITY_RECOMMENDATION, id, &data, &len, &err),
       0);
-  assert_int_equal(
-      rt_store_computed_packed(reader, id, &extra, &extra_len, &err), 0);
+  assert_int_equal(rt_store_recommendation_computed_packed(reader, id, &extra,
+                                                           &extra_len, &err),
+                   0);
   uint8_t *whole = malloc(len + extra_len);
   memcpy(whole, data, len);
   memcpy(whole + len, extra, extra_len);
