@@ -75,8 +75,8 @@ static void test_demo_dataset_imports(void **state) {
   rt_dataset_errors_free(&errors);
   assert_int_equal(rc, 0);
   assert_int_equal(rt_dataset_count_kind(ds, RT_DATASET_RECOMMENDATION), 70);
-  assert_int_equal(rt_dataset_count_kind(ds, RT_DATASET_COMMITMENT), 15);
-  assert_int_equal(rt_dataset_count_kind(ds, RT_DATASET_FOLLOW_UP), 82);
+  assert_int_equal(rt_dataset_count_kind(ds, RT_DATASET_COMMITMENT), 16);
+  assert_int_equal(rt_dataset_count_kind(ds, RT_DATASET_FOLLOW_UP), 85);
   rt_dataset_free(ds);
 }
 
