@@ -13,6 +13,7 @@
  * without disturbing the layout.
  */
 #include "review_lineage.h"
+#include "review_pledges.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -37,6 +38,7 @@ enum {
   S_NO_INFORMATION,
   S_LINES,
   S_SPECIFICITY,
+  S_PLEDGES,
   S_END,
 };
 
@@ -165,6 +167,7 @@ static const struct {
     {"no_information", "No information in the period"},
     {"lines", "Lines of follow-up"},
     {"specificity", "How specific the recommendations are"},
+    {"pledges", "Joint and matching pledges"},
 };
 
 /* The table of contents: links within the document only. */
@@ -369,6 +372,16 @@ static void html_heading(rt_review_doc_t *doc, const rt_review_table_t *t) {
   if ((t == &rt_review_table_sdg || t == &rt_review_table_gcm) &&
       t->row_count(&doc->ctx) > 0)
     html_tag_chart(doc, t == &rt_review_table_gcm);
+  if (t != &rt_review_table_pledges)
+    return;
+  rt_review_buf_t text = {0};
+  rt_review_pledges_headline(doc->ctx.summary, &text);
+  if (text.len > 0) {
+    rt_review_buf_puts(doc->out, "<p>");
+    rt_review_put_html(doc->out, rt_review_buf_str(&text));
+    rt_review_buf_puts(doc->out, "</p>\n");
+  }
+  rt_review_buf_free(&text);
 }
 
 static const rt_review_table_style_t html_style = {
@@ -531,6 +544,10 @@ int rt_review_html_step(rt_review_doc_t *doc) {
   case S_SPECIFICITY:
     rc = rt_review_table_step(doc, &rt_review_table_specificity, false,
                               &html_style);
+    break;
+  case S_PLEDGES:
+    rc =
+        rt_review_table_step(doc, &rt_review_table_pledges, false, &html_style);
     break;
   default:
     rt_review_buf_puts(doc->out, "<footer><p>Produced by rectrack.</p>"

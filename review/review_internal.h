@@ -103,6 +103,8 @@ typedef struct rt_review_item {
    * counted under a later one of the line (so never overdue and never
    * without information); superseded by an active one. */
   bool folded, superseded;
+  /* Commitments only: an active matching pledge answers this one. */
+  bool matched;
 } rt_review_item_t;
 
 typedef struct rt_review_model {
@@ -151,6 +153,12 @@ int rt_review_item_compare_ids(const rt_review_item_t *a,
 /* The self-reported status of an item where it differs from the
  * official one (it), or 0 when there is none or they agree. */
 int rt_review_reported_status(const rt_review_item_t *it);
+/* The status of one part of a joint pledge as of the review's as_of:
+ * partner_id's reports, or (NULL or "") the lead's, which is it->status.
+ * *latest: the report deciding it, or NULL. */
+int rt_review_part_status(const rt_review_model_t *m,
+                          const rt_review_item_t *it, const char *partner_id,
+                          const Rectrack__V1__FollowUp **latest);
 /* Actor name for an id, or the id itself when unknown. */
 const char *rt_review_actor_name(const rt_review_model_t *m, const char *id);
 /* The source of an id, or NULL. */
@@ -240,6 +248,10 @@ typedef struct rt_review_ctx {
   char number_text[32];
   rt_review_buf_t lineage_text; /* the lineage of one row */
   char *gap_names[8];           /* the specificity gaps of one row */
+  /* The lists of one row of the pledges table, and their labels. */
+  char **pledge_lists;
+  size_t pledge_lists_cap;
+  rt_review_buf_t pledge_text;
   /* Parallel to summary->by_sdg_target and by_gcm_objective; NULL until
    * the SDG or GCM table is first filled. */
   rt_review_breakdown_t *sdg_breakdown, *gcm_breakdown;
@@ -270,6 +282,9 @@ extern const rt_review_table_t rt_review_table_actors;
  * figures, from the summary). */
 extern const rt_review_table_t rt_review_table_lines;
 extern const rt_review_table_t rt_review_table_specificity;
+/* Joint pledges and pledges answered by matching ones (the summary's
+ * pledge groups), one row per pledge with every part. */
+extern const rt_review_table_t rt_review_table_pledges;
 
 void rt_review_ctx_close(rt_review_ctx_t *ctx);
 /* The status breakdown of row of the SDG (gcm false) or GCM table of the

@@ -27,6 +27,7 @@ enum {
   S_NO_INFORMATION,
   S_LINES,
   S_SPECIFICITY,
+  S_PLEDGES,
   S_SUMMARY_END,
   S_RECOMMENDATIONS, /* top-level arrays */
   S_COMMITMENTS,
@@ -51,6 +52,7 @@ static const section_t sections[S_END] = {
     [S_NO_INFORMATION] = {"no_information_ids", NULL},
     [S_LINES] = {"lines", &rt_review_table_lines},
     [S_SPECIFICITY] = {"specificity", &rt_review_table_specificity},
+    [S_PLEDGES] = {"pledges", &rt_review_table_pledges},
     [S_RECOMMENDATIONS] = {"recommendations", &rt_review_table_recommendations},
     [S_COMMITMENTS] = {"commitments", &rt_review_table_commitments},
     [S_FOLLOW_UPS] = {"follow_ups", &rt_review_table_follow_ups},

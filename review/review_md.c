@@ -6,6 +6,7 @@
  * escaped, < > & " become character references and line breaks <br>.
  */
 #include "review_lineage.h"
+#include "review_pledges.h"
 
 #include <string.h>
 
@@ -25,6 +26,7 @@ enum {
   S_NO_INFORMATION,
   S_LINES,
   S_SPECIFICITY,
+  S_PLEDGES,
   S_END,
 };
 
@@ -143,6 +145,15 @@ static void md_theme_group(rt_review_doc_t *doc, const rt_review_table_t *t,
 
 static void md_heading(rt_review_doc_t *doc, const rt_review_table_t *t) {
   rt_review_buf_printf(doc->out, "## %s\n\n", t->title);
+  if (t != &rt_review_table_pledges)
+    return;
+  rt_review_buf_t text = {0};
+  rt_review_pledges_headline(doc->ctx.summary, &text);
+  if (text.len > 0) {
+    rt_review_put_md(doc->out, rt_review_buf_str(&text));
+    rt_review_buf_puts(doc->out, "\n\n");
+  }
+  rt_review_buf_free(&text);
 }
 
 static const rt_review_table_style_t md_style = {
@@ -179,6 +190,8 @@ static const rt_review_table_t *section_table(int section) {
     return &rt_review_table_lines;
   case S_SPECIFICITY:
     return &rt_review_table_specificity;
+  case S_PLEDGES:
+    return &rt_review_table_pledges;
   default:
     return NULL;
   }

@@ -203,6 +203,23 @@ static int rank_themes(rt_review_model_t *m) {
   return 0;
 }
 
+/* Pledges that a matching pledge answers: those whose matched_by the
+ * source filled in (a stream's window holds one subject), and those a
+ * matching pledge of this model names. */
+static void mark_matched(rt_review_model_t *m) {
+  for (size_t i = 0; i < m->com_count; i++) {
+    const Rectrack__V1__Commitment *c = m->coms[i].com;
+    if (c->n_matched_by > 0)
+      m->coms[i].matched = true;
+    rt_review_item_t *target =
+        c->matches_commitment_id && c->matches_commitment_id[0]
+            ? rt_review_model_find(m, c->matches_commitment_id)
+            : NULL;
+    if (target != NULL && target->com != NULL)
+      target->matched = true;
+  }
+}
+
 static int collect_items(rt_review_model_t *m, const rt_review_input_t *in) {
   m->recs = calloc(in->recommendation_count + 1, sizeof *m->recs);
   m->coms = calloc(in->commitment_count + 1, sizeof *m->coms);
@@ -242,6 +259,7 @@ static int collect_items(rt_review_model_t *m, const rt_review_input_t *in) {
   for (size_t i = 0; i < m->com_count; i++)
     m->by_id[m->by_id_count++] = &m->coms[i];
   qsort(m->by_id, m->by_id_count, sizeof *m->by_id, compare_by_id);
+  mark_matched(m);
   return 0;
 }
 
@@ -267,22 +285,69 @@ static int compare_fu_refs(const void *a, const void *b) {
   return c;
 }
 
+static bool names_partner(const Rectrack__V1__FollowUp *fu) {
+  return fu->partner_id != NULL && fu->partner_id[0] != '\0';
+}
+
+static bool same_part(const Rectrack__V1__FollowUp *a,
+                      const Rectrack__V1__FollowUp *b) {
+  return names_partner(a)
+             ? names_partner(b) && strcmp(a->partner_id, b->partner_id) == 0
+             : !names_partner(b);
+}
+
+/* The status of the report before follow-up k on the same part of its
+ * item (a partner's reports follow on from that partner's own). */
+static int previous_of_part(const rt_review_model_t *m,
+                            const rt_review_item_t *it, size_t k) {
+  for (size_t j = k; j > it->fu_first; j--)
+    if (same_part(m->follow_ups[j - 1], m->follow_ups[k]))
+      return normal_status(m->follow_ups[j - 1]->status);
+  return RECTRACK__V1__STATUS__STATUS_NO_INFORMATION;
+}
+
 /* Walks one item's follow-ups in order: previous statuses, status as of
- * the review date, reported in the period. */
+ * the review date, reported in the period. A joint pledge's status is
+ * the lead's part, the reports that name no partner (as the server
+ * keeps it); its partners' reports still count as reported. */
 static void apply_follow_ups(rt_review_model_t *m, rt_review_item_t *it) {
   int previous = RECTRACK__V1__STATUS__STATUS_NO_INFORMATION;
   it->status = RECTRACK__V1__STATUS__STATUS_NO_INFORMATION;
   for (size_t k = it->fu_first; k < it->fu_first + it->fu_count; k++) {
     const Rectrack__V1__FollowUp *fu = m->follow_ups[k];
+    if (rt_review_in_period(m, fu->as_of))
+      it->reported_in_period = true;
+    if (names_partner(fu)) {
+      m->previous_status[k] = previous_of_part(m, it, k);
+      continue;
+    }
     m->previous_status[k] = previous;
     previous = normal_status(fu->status);
     if (strcmp(fu->as_of, m->as_of) <= 0) {
       it->latest = fu;
       it->status = previous;
     }
-    if (rt_review_in_period(m, fu->as_of))
-      it->reported_in_period = true;
   }
+}
+
+int rt_review_part_status(const rt_review_model_t *m,
+                          const rt_review_item_t *it, const char *partner_id,
+                          const Rectrack__V1__FollowUp **latest) {
+  *latest = NULL;
+  if (partner_id == NULL || partner_id[0] == '\0') {
+    *latest = it->latest;
+    return it->status;
+  }
+  int status = RECTRACK__V1__STATUS__STATUS_NO_INFORMATION;
+  for (size_t k = it->fu_first; k < it->fu_first + it->fu_count; k++) {
+    const Rectrack__V1__FollowUp *fu = m->follow_ups[k];
+    if (names_partner(fu) && strcmp(fu->partner_id, partner_id) == 0 &&
+        strcmp(fu->as_of, m->as_of) <= 0) {
+      *latest = fu;
+      status = normal_status(fu->status);
+    }
+  }
+  return status;
 }
 
 /* A follow-up awaiting validation: pending, and the item's self-reported
@@ -290,7 +355,8 @@ static void apply_follow_ups(rt_review_model_t *m, rt_review_item_t *it) {
 static void note_submission(rt_review_model_t *m, rt_review_item_t *it,
                             const Rectrack__V1__FollowUp *fu) {
   m->pending_count++;
-  if (strcmp(fu->as_of, m->as_of) > 0)
+  /* A partner's submission is its part's, not the pledge's own. */
+  if (strcmp(fu->as_of, m->as_of) > 0 || names_partner(fu))
     return;
   const Rectrack__V1__FollowUp *best = it->reported;
   int c = best ? strcmp(fu->as_of, best->as_of) : 1;

@@ -51,7 +51,8 @@ const char *rt_review_content_type(rt_review_format_t format) {
 static const rt_review_table_t *csv_table(const char *name) {
   static const rt_review_table_t *const tables[] = {
       &rt_review_table_recommendations, &rt_review_table_commitments,
-      &rt_review_table_follow_ups, &rt_review_table_measurements};
+      &rt_review_table_follow_ups, &rt_review_table_measurements,
+      &rt_review_table_pledges};
   if (name == NULL || name[0] == '\0')
     return tables[0];
   for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
@@ -108,7 +109,7 @@ static int check_format(rt_review_format_t format, const char *table,
   if (format == RT_REVIEW_CSV && csv_table(table) == NULL)
     return rt_error_set(err, RT_EINVAL, "table",
                         "table must be recommendations, commitments, "
-                        "follow-ups or measurements, got \"%.40s\"",
+                        "follow-ups, measurements or pledges, got \"%.40s\"",
                         table);
   if (format != RT_REVIEW_CSV && table != NULL && table[0] != '\0')
     return rt_error_set(err, RT_EINVAL, "table",
@@ -135,6 +136,7 @@ static int start_document(rt_review_renderer_t *r, const char *table,
       &rt_review_table_no_information,
       &rt_review_table_lines,
       &rt_review_table_specificity,
+      &rt_review_table_pledges,
   };
   size_t widest = 0;
   for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
@@ -213,8 +215,11 @@ int rt_review_stream_new(const rt_review_stream_input_t *in,
     goto fail;
   Rectrack__V1__ReviewSummary *summary = NULL;
   rt_review_breakdown_t *breakdowns[2] = {NULL, NULL};
-  rc = rt_review_stream_figures(r->stream, &r->model, format != RT_REVIEW_CSV,
-                                &summary, &r->doc.totals, breakdowns);
+  /* A CSV table of rows from the summary needs the first pass too. */
+  bool figures =
+      format != RT_REVIEW_CSV || csv_table(table) == &rt_review_table_pledges;
+  rc = rt_review_stream_figures(r->stream, &r->model, figures, &summary,
+                                &r->doc.totals, breakdowns);
   /* The ctx's from now on: its close frees them. */
   r->doc.ctx.sdg_breakdown = breakdowns[0];
   r->doc.ctx.gcm_breakdown = breakdowns[1];
@@ -269,6 +274,8 @@ size_t rt_review_table_rows(const rt_review_doc_t *doc,
     return s->n_lines;
   if (t == &rt_review_table_specificity)
     return s->n_by_specificity + s->n_by_specificity_gap;
+  if (t == &rt_review_table_pledges)
+    return s->n_pledge_groups;
   return s->n_by_gcm_objective;
 }
 

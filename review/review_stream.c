@@ -24,6 +24,7 @@
  * commitment, then as_of and revision (the window sorts them).
  */
 #include "review_lineage.h"
+#include "review_pledges.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -524,6 +525,7 @@ static int next_subject(rt_review_stream_t *st, bool by_theme,
 
 typedef struct figures {
   rt_review_spec_tally_t tally;
+  rt_review_pledges_t pledges;
   counter_t theme, actor, status, sdg, gcm;
   size_t recs, coms, pending;
   size_t meas_offset; /* measurement rows before the current commitment */
@@ -626,6 +628,7 @@ static int add_subject(rt_review_stream_t *st, figures_t *f,
     const Rectrack__V1__Commitment *c = it->com;
     f->coms++;
     count_actors(&f->actor, c->actor_id, NULL, 0, it->status);
+    rt_review_pledges_add(&f->pledges, w, it);
     count_distinct_keys(&f->sdg, c->sdg_targets, c->n_sdg_targets, status);
     count_objectives(&f->gcm, c->gcm_objectives, c->n_gcm_objectives, status);
   }
@@ -827,7 +830,8 @@ build_summary(const rt_review_stream_t *st, figures_t *f,
   emit_key_counts(&f->gcm, &s->by_gcm_objective, &s->n_by_gcm_objective,
                   &failed);
   if (rt_review_lineage_summarise(s, st->base, st->lineage, &f->tally, f->recs,
-                                  st->max_list_items) != 0)
+                                  st->max_list_items) != 0 ||
+      rt_review_pledges_summarise(s, &f->pledges, st->max_list_items) != 0)
     failed = true;
   if (failed) {
     rt_review_summary_free(s);
@@ -907,6 +911,7 @@ int rt_review_stream_figures(rt_review_stream_t *st, rt_review_model_t *base,
   counter_free(&f.sdg);
   counter_free(&f.gcm);
   rt_review_spec_tally_free(&f.tally);
+  rt_review_pledges_free(&f.pledges);
   *summary = st->summary;
   return rc;
 }

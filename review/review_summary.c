@@ -8,6 +8,7 @@
  * documented order for free.
  */
 #include "review_lineage.h"
+#include "review_pledges.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -513,6 +514,13 @@ rt_review_summary_from_model(const rt_review_model_t *m) {
   if (rt_review_lineage_summarise(b.s, m, lines, &tally, m->rec_count,
                                   m->in->max_list_items) != 0)
     b.failed = true;
+  rt_review_pledges_t pledges = {0};
+  for (size_t i = 0; i < m->com_count; i++)
+    rt_review_pledges_add(&pledges, m, &m->coms[i]);
+  if (!b.failed &&
+      rt_review_pledges_summarise(b.s, &pledges, m->in->max_list_items) != 0)
+    b.failed = true;
+  rt_review_pledges_free(&pledges);
   if (b.failed) {
     rt_review_summary_free(b.s);
     return NULL;

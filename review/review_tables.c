@@ -295,6 +295,8 @@ static const rt_review_column_t fu_columns[] = {
     {"status", "Status", RT_CELL_STATUS, DOC, 20},
     {"reported_by", "Reported by (id)", RT_CELL_TEXT, 0, 14},
     {"reported_by_name", "Reported by", RT_CELL_TEXT, DOC, 20},
+    {"partner_id", "For partner (id)", RT_CELL_TEXT, 0, 14},
+    {"partner_name", "For partner", RT_CELL_TEXT, DOC, 20},
     {"note", "Note", RT_CELL_TEXT, DOC, 50},
     {"evidence", "Evidence", RT_CELL_LIST, DOC, 30},
     {"recorded_by", "Recorded by", RT_CELL_TEXT, 0, 14},
@@ -319,11 +321,13 @@ static int fu_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
   set_int(&c[5], fu->status, true);
   set_text(&c[6], fu->reported_by);
   set_actor(ctx, &c[7], fu->reported_by);
-  set_text(&c[8], fu->note);
-  set_list(&c[9], fu->evidence, fu->n_evidence);
-  set_text(&c[10], fu->recorded_by);
-  set_int(&c[11], (long)fu->revision, fu->revision != 0);
-  set_text(&c[12], fu->reviewed_by);
+  set_text(&c[8], fu->partner_id);
+  set_actor(ctx, &c[9], fu->partner_id);
+  set_text(&c[10], fu->note);
+  set_list(&c[11], fu->evidence, fu->n_evidence);
+  set_text(&c[12], fu->recorded_by);
+  set_int(&c[13], (long)fu->revision, fu->revision != 0);
+  set_text(&c[14], fu->reviewed_by);
   return 0;
 }
 
@@ -386,6 +390,8 @@ static const rt_review_column_t change_columns[] = {
     {"to_status", "To", RT_CELL_STATUS, DOC, 20},
     {"reported_by", "Reported by (id)", RT_CELL_TEXT, 0, 14},
     {"reported_by_name", "Reported by", RT_CELL_TEXT, DOC, 20},
+    {"partner_id", "For partner (id)", RT_CELL_TEXT, 0, 14},
+    {"partner_name", "For partner", RT_CELL_TEXT, DOC, 20},
     {"note", "Note", RT_CELL_TEXT, DOC, 50},
     {"evidence", "Evidence", RT_CELL_LIST, DOC, 30},
 };
@@ -405,8 +411,10 @@ static int change_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
   set_int(&c[5], ch->to_status, true);
   set_text(&c[6], fu ? fu->reported_by : "");
   set_actor(ctx, &c[7], fu ? fu->reported_by : "");
-  set_text(&c[8], fu ? fu->note : "");
-  set_list(&c[9], fu ? fu->evidence : NULL, fu ? fu->n_evidence : 0);
+  set_text(&c[8], fu ? fu->partner_id : "");
+  set_actor(ctx, &c[9], fu ? fu->partner_id : "");
+  set_text(&c[10], fu ? fu->note : "");
+  set_list(&c[11], fu ? fu->evidence : NULL, fu ? fu->n_evidence : 0);
   return 0;
 }
 
@@ -839,8 +847,119 @@ const rt_review_table_t rt_review_table_specificity = {
     "specificity", "How specific the recommendations are",
     COLUMNS(spec_columns), spec_count, spec_fill};
 
+/* ---- joint and matching pledges (summary) ---- */
+
+static const rt_review_column_t pledge_columns[] = {
+    {"commitment_id", "Pledge", RT_CELL_TEXT, DOC, 10},
+    {"title", "Title", RT_CELL_TEXT, DOC, 40},
+    {"pledge_type", "Type", RT_CELL_TEXT, DOC, 12},
+    {"actor_id", "Lead id", RT_CELL_TEXT, 0, 14},
+    {"actor_name", "Lead", RT_CELL_TEXT, DOC, 24},
+    {"status", "Lead's part", RT_CELL_STATUS, DOC, 20},
+    {"last_follow_up_as_of", "Lead's last report", RT_CELL_DATE, 0, 12},
+    {"partners", "Partners", RT_CELL_LIST, DOC, 50},
+    {"partner_ids", "Partner ids", RT_CELL_LIST, 0, 20},
+    {"partner_statuses", "Partner statuses", RT_CELL_LIST, 0, 24},
+    {"partner_last_follow_up_as_of", "Partners' last reports", RT_CELL_LIST, 0,
+     24},
+    {"matched_by", "Matching pledges", RT_CELL_LIST, DOC, 40},
+    {"matching_commitment_ids", "Matching pledge ids", RT_CELL_LIST, 0, 20},
+    {"matching_statuses", "Matching pledge statuses", RT_CELL_LIST, 0, 24},
+};
+
+static size_t pledge_count(const rt_review_ctx_t *ctx) {
+  return ctx->summary->n_pledge_groups;
+}
+
+/* "Name: Status label (YYYY-MM-DD)" into ctx->pledge_text; its offset. */
+static size_t put_part_label(rt_review_ctx_t *ctx, const char *name, int status,
+                             const char *as_of) {
+  size_t at = ctx->pledge_text.len;
+  rt_review_buf_printf(&ctx->pledge_text, "%s: %s", name,
+                       rt_review_status_label(status));
+  if (as_of && as_of[0])
+    rt_review_buf_printf(&ctx->pledge_text, " (%s)", as_of);
+  rt_review_buf_append(&ctx->pledge_text, "", 1); /* keeps the NUL */
+  return at;
+}
+
+static int pledge_fill(rt_review_ctx_t *ctx, size_t row, rt_review_cell_t *c) {
+  const Rectrack__V1__PledgeGroup *g = ctx->summary->pledge_groups[row];
+  size_t np = g->n_partners, nm = g->n_matched_by, need = 4 * np + 3 * nm;
+  if (need > ctx->pledge_lists_cap) {
+    char **bigger = realloc(ctx->pledge_lists, need * sizeof *bigger);
+    if (bigger == NULL)
+      return RT_ENOMEM;
+    ctx->pledge_lists = bigger;
+    ctx->pledge_lists_cap = need;
+  }
+  /* The lists, one after the other: labels, ids, statuses and dates of
+   * the partners, then labels, ids and statuses of the matching pledges.
+   * Labels are offsets into the text until it stops growing. */
+  char **partner_labels = ctx->pledge_lists, **ids = partner_labels + np,
+       **statuses = ids + np, **dates = statuses + np,
+       **match_labels = dates + np, **match_ids = match_labels + nm,
+       **match_statuses = match_ids + nm;
+  size_t *offsets = calloc(np + nm + 1, sizeof *offsets);
+  if (offsets == NULL)
+    return RT_ENOMEM;
+  rt_review_buf_reset(&ctx->pledge_text);
+  for (size_t i = 0; i < np; i++) {
+    const Rectrack__V1__PartnerStatus *p = g->partners[i];
+    offsets[i] =
+        put_part_label(ctx, rt_review_actor_name(ctx->model, p->actor_id),
+                       p->status, p->last_follow_up_as_of);
+    ids[i] = p->actor_id;
+    statuses[i] = (char *)rt_review_status_name(p->status);
+    dates[i] = p->last_follow_up_as_of;
+  }
+  for (size_t i = 0; i < nm; i++) {
+    const Rectrack__V1__PledgeMatch *x = g->matched_by[i];
+    char name[160];
+    snprintf(name, sizeof name, "%s %s", x->commitment_id,
+             rt_review_actor_name(ctx->model, x->actor_id));
+    offsets[np + i] =
+        put_part_label(ctx, name, x->status, x->last_follow_up_as_of);
+    match_ids[i] = x->commitment_id;
+    match_statuses[i] = (char *)rt_review_status_name(x->status);
+  }
+  if (ctx->pledge_text.failed) {
+    free(offsets);
+    return RT_ENOMEM;
+  }
+  for (size_t i = 0; i < np; i++)
+    partner_labels[i] = ctx->pledge_text.data + offsets[i];
+  for (size_t i = 0; i < nm; i++)
+    match_labels[i] = ctx->pledge_text.data + offsets[np + i];
+  free(offsets);
+  set_text(&c[0], g->commitment_id);
+  set_text(&c[1], g->title);
+  set_text(&c[2], slug_or_empty(&rectrack__v1__pledge_type__descriptor,
+                                g->pledge_type));
+  set_text(&c[3], g->actor_id);
+  set_actor(ctx, &c[4], g->actor_id);
+  set_int(&c[5], g->status, true);
+  set_text(&c[6], g->last_follow_up_as_of);
+  set_list(&c[7], partner_labels, np);
+  set_list(&c[8], ids, np);
+  set_list(&c[9], statuses, np);
+  set_list(&c[10], dates, np);
+  set_list(&c[11], match_labels, nm);
+  set_list(&c[12], match_ids, nm);
+  set_list(&c[13], match_statuses, nm);
+  return 0;
+}
+
+const rt_review_table_t rt_review_table_pledges = {
+    "pledges", "Joint and matching pledges", COLUMNS(pledge_columns),
+    pledge_count, pledge_fill};
+
 void rt_review_ctx_close(rt_review_ctx_t *ctx) {
   rt_review_buf_free(&ctx->lineage_text);
+  rt_review_buf_free(&ctx->pledge_text);
+  free(ctx->pledge_lists);
+  ctx->pledge_lists = NULL;
+  ctx->pledge_lists_cap = 0;
   free(ctx->gcm);
   ctx->gcm = NULL;
   ctx->gcm_cap = 0;

@@ -21,7 +21,7 @@
 #define ROWS_PER_STEP 1000
 #define MAX_CHARTS 32
 #define XLSX_MAX_STRING 32767 /* characters in one cell */
-#define SHEET_COUNT 11        /* data_sheets */
+#define SHEET_COUNT 12        /* data_sheets */
 
 enum { X_SUMMARY, X_SHEETS, X_CLOSE, X_DONE };
 
@@ -54,6 +54,7 @@ static const struct {
     {"Actors", &rt_review_table_actors},
     {"Lines", &rt_review_table_lines},
     {"Specificity", &rt_review_table_specificity},
+    {"Pledges", &rt_review_table_pledges},
 };
 
 _Static_assert(sizeof data_sheets / sizeof data_sheets[0] == SHEET_COUNT,

@@ -208,6 +208,26 @@ static int add_computed(review_source_t *s, Rectrack__V1__Recommendation *r) {
   return 0;
 }
 
+/* Gives a commitment the pledges that match it (a computed field): the
+ * review lists a matching pledge beside the pledge it answers, and a
+ * stream reads one commitment at a time. */
+static int add_matched_by(review_source_t *s, Rectrack__V1__Commitment *c) {
+  uint8_t *extra = NULL;
+  size_t len = 0;
+  int rc = rt_store_commitment_computed_packed(s->reader, c->id, &extra, &len,
+                                               &s->err);
+  if (rc != 0 || len == 0)
+    return rc;
+  Rectrack__V1__Commitment *computed =
+      rectrack__v1__commitment__unpack(&s->arena.allocator, len, extra);
+  free(extra);
+  if (computed == NULL)
+    return RT_ECORRUPT;
+  c->matched_by = computed->matched_by;
+  c->n_matched_by = computed->n_matched_by;
+  return 0;
+}
+
 /* Unpacks stored bytes into the arena; NULL when they do not decode (or
  * no memory: then s->collect_rc says which). */
 static ProtobufCMessage *unpack(review_source_t *s,
@@ -225,6 +245,13 @@ static ProtobufCMessage *unpack(review_source_t *s,
     if (s->err.code == 0)
       rt_error_set(&s->err, RT_ECORRUPT, NULL,
                    "storage: the computed fields of a recommendation");
+    return NULL;
+  }
+  if (d == &rectrack__v1__commitment__descriptor &&
+      add_matched_by(s, (Rectrack__V1__Commitment *)(void *)m) != 0) {
+    if (s->err.code == 0)
+      rt_error_set(&s->err, RT_ECORRUPT, NULL,
+                   "storage: the pledges matching a commitment");
     return NULL;
   }
   return m;
