@@ -163,6 +163,12 @@ static json_t *summary_head(rt_review_doc_t *doc) {
   json_object_set_new(o, "line_count", json_integer(s->line_count));
   json_object_set_new(o, "folded_count", json_integer(s->folded_count));
   json_object_set_new(o, "superseded_count", json_integer(s->superseded_count));
+  json_object_set_new(o, "pledge_group_count",
+                      json_integer(s->pledge_group_count));
+  json_object_set_new(o, "joint_pledge_count",
+                      json_integer(s->joint_pledge_count));
+  json_object_set_new(o, "matching_pledge_count",
+                      json_integer(s->matching_pledge_count));
   json_object_set_new(
       o, "by_status",
       status_counts(&doc->scratch, s->by_status, s->n_by_status, NULL));

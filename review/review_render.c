@@ -61,6 +61,11 @@ static const rt_review_table_t *csv_table(const char *name) {
   return NULL;
 }
 
+const char *rt_review_csv_table(const char *name) {
+  const rt_review_table_t *t = csv_table(name);
+  return t ? t->key : NULL;
+}
+
 static const char *format_extension(rt_review_format_t format) {
   switch (format) {
   case RT_REVIEW_HTML:
@@ -108,8 +113,7 @@ static int check_format(rt_review_format_t format, const char *table,
                         "format must be HTML, MARKDOWN, CSV, JSON or XLSX");
   if (format == RT_REVIEW_CSV && csv_table(table) == NULL)
     return rt_error_set(err, RT_EINVAL, "table",
-                        "table must be recommendations, commitments, "
-                        "follow-ups, measurements or pledges, got \"%.40s\"",
+                        "table must be " RT_REVIEW_CSV_TABLES ", got \"%.40s\"",
                         table);
   if (format != RT_REVIEW_CSV && table != NULL && table[0] != '\0')
     return rt_error_set(err, RT_EINVAL, "table",

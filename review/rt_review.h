@@ -306,6 +306,13 @@ void rt_review_renderer_free(rt_review_renderer_t *r);
  * NULL for an unknown format. */
 const char *rt_review_content_type(rt_review_format_t format);
 
+/* The tables a CSV export can be, as a reader sees them listed. */
+#define RT_REVIEW_CSV_TABLES                                                   \
+  "recommendations, commitments, follow-ups, measurements or pledges"
+/* The name of the CSV table called name (a static string), or NULL when
+ * there is no such table. NULL or "" is the first, recommendations. */
+const char *rt_review_csv_table(const char *name);
+
 /*
  * Writes the suggested file name, e.g. "review-2024-01-01-2024-12-31.html"
  * or "review-commitments-...csv" for CSV, into out (size bytes, always

@@ -18,6 +18,7 @@
 
 #include "rt_enum.h"
 #include "rt_reference.h"
+#include "rt_review.h"
 #include "rt_validate.h"
 
 #include <microhttpd.h>
@@ -180,17 +181,12 @@ static int parse_record_id(http_request_t *req, const char *name,
 }
 
 static int parse_table(http_request_t *req, const char *value) {
-  static const char *const tables[] = {"recommendations", "commitments",
-                                       "follow-ups", "measurements"};
-  for (size_t i = 0; i < 4; i++)
-    if (strcmp(value, tables[i]) == 0) {
-      req->params.table = tables[i];
-      return 0;
-    }
+  req->params.table = value[0] ? rt_review_csv_table(value) : NULL;
+  if (req->params.table != NULL)
+    return 0;
   char excerpt[RT_EXCERPT_SIZE];
   return http_fail(req, RT_EINVAL, "table",
-                   "table: '%s' is not a table (recommendations, "
-                   "commitments, follow-ups or measurements)",
+                   "table: '%s' is not a table (" RT_REVIEW_CSV_TABLES ")",
                    rt_quote_excerpt(value, excerpt));
 }
 
