@@ -39,7 +39,7 @@ marker=.rectrack-demo
 # Everything a run writes into the demo directory, and so everything a
 # later run may remove from it.
 demo_outputs=(data rectrackd.out rectrackd.log watch.out build.log
-  review.html review.xlsx)
+  review.html review.xlsx review-pledges.csv)
 
 refuse() {
   printf 'demo: %s\n' "$*" >&2
@@ -205,9 +205,16 @@ wait "$watch_pid" || true
 watch_pid=""
 cat "$demo_dir/watch.out"
 
+joint=$(rectrack --output csv commit list --pledge-type partnership |
+  awk -F, 'NR == 2 { print $1 }')
+step "A joint pledge: the lead's part and each partner's"
+rectrack commit show "$joint"
+
 step "Writing the follow-up review of 2026"
 rectrack review --from 2026-01-01 --to "$today" --as-of "$today" \
   --format html -o "$demo_dir/review.html"
+rectrack review --from 2026-01-01 --to "$today" --as-of "$today" \
+  --format csv --table pledges -o "$demo_dir/review-pledges.csv"
 rectrack review --from 2026-01-01 --to "$today" --as-of "$today" \
   --format xlsx -o "$demo_dir/review.xlsx"
 

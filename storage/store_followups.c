@@ -126,7 +126,7 @@ int store_op_follow_up(store_wctx_t *ctx) {
   store_status_fields_t fields;
   rc = put_follow_up(ctx, &fu, &pk);
   if (rc == 0)
-    rc = store_refresh_status(ctx, entity, &pk, after, &fields);
+    rc = store_refresh_status(ctx, entity, &pk, after, fu.partner_id, &fields);
   if (rc != 0)
     return rc;
   store_stamp_subject(ctx, entity, after, fu.revision,

@@ -230,6 +230,47 @@ int store_pledge_statuses(store_wctx_t *ctx, const store_key_t *pk,
   return 0;
 }
 
+int store_pledge_refresh_part(store_wctx_t *ctx, const store_key_t *pk,
+                              Rectrack__V1__Commitment *commitment,
+                              const char *partner_id) {
+  const char *part = store_str(partner_id);
+  size_t n = commitment->n_partner_statuses;
+  if (part[0] == '\0' || n == 0)
+    return 0;
+  if (n != commitment->n_partner_ids)
+    return store_pledge_statuses(ctx, pk, commitment);
+  Rectrack__V1__PartnerStatus **list =
+      store_arena_alloc(ctx->arena, n * sizeof *list);
+  Rectrack__V1__PartnerStatus *fresh =
+      store_arena_alloc(ctx->arena, sizeof *fresh);
+  if (list == NULL || fresh == NULL)
+    return rt_error_set(ctx->err, RT_ENOMEM, NULL, "out of memory");
+  memcpy(list, commitment->partner_statuses, n * sizeof *list);
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(store_str(commitment->partner_ids[i]), part) != 0)
+      continue;
+    int rc =
+        partner_status(ctx->txn, ctx->store, pk, commitment->partner_ids[i],
+                       ctx->arena, fresh, ctx->err);
+    if (rc != 0)
+      return rc;
+    list[i] = fresh;
+  }
+  commitment->partner_statuses = list;
+  return 0;
+}
+
+bool store_pledge_same_partners(const Rectrack__V1__Commitment *a,
+                                const Rectrack__V1__Commitment *b) {
+  if (a->n_partner_ids != b->n_partner_ids ||
+      b->n_partner_statuses != b->n_partner_ids)
+    return false;
+  for (size_t i = 0; i < a->n_partner_ids; i++)
+    if (strcmp(store_str(a->partner_ids[i]), store_str(b->partner_ids[i])))
+      return false;
+  return true;
+}
+
 /* "phl, bgd" (truncated to fit). */
 static void join_partners(const Rectrack__V1__Commitment *c, char *out,
                           size_t out_len) {

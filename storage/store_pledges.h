@@ -59,6 +59,17 @@ int store_check_pledge_references(MDB_txn *txn, rt_store_t *store,
  * RT_ENOMEM or an LMDB code. */
 int store_pledge_statuses(store_wctx_t *ctx, const store_key_t *pk,
                           Rectrack__V1__Commitment *commitment);
+/* The same for the one part a report or its validation changed: the
+ * entry of partner_id in a fresh copy of commitment->partner_statuses
+ * (the list may be shared with the record as it was). Nothing for the
+ * lead's part ("" or NULL), which no partner's status reads. */
+int store_pledge_refresh_part(store_wctx_t *ctx, const store_key_t *pk,
+                              Rectrack__V1__Commitment *commitment,
+                              const char *partner_id);
+/* Whether two versions of a commitment have the same partners, in the
+ * same order (their statuses are then still right). */
+bool store_pledge_same_partners(const Rectrack__V1__Commitment *a,
+                                const Rectrack__V1__Commitment *b);
 
 /* Checks the part a report speaks for: a recommendation's names none; a
  * commitment's names one of its partners, or none. Returns 0 or

@@ -424,7 +424,10 @@ static int commit_update(store_wctx_t *ctx, rt_entity_t entity,
   if (entity == RT_ENTITY_COMMITMENT) {
     rc = store_commitment_recompute(ctx, store_get_u64(pk->data),
                                     (void *)merged);
-    if (rc == 0)
+    /* The partners' statuses change with their reports, which an update
+     * does not touch: only new partners need them read again. */
+    if (rc == 0 &&
+        !store_pledge_same_partners((const void *)old, (const void *)merged))
       rc = store_pledge_statuses(ctx, pk, (void *)merged);
     if (rc != 0)
       return rc;

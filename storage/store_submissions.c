@@ -177,7 +177,8 @@ static int recompute_subject(store_wctx_t *ctx, rt_entity_t entity,
   changed[(*n_changed)++] = (char *)"pending_count";
   if (s->follow_up != NULL) {
     store_status_fields_t fields;
-    int rc = store_refresh_status(ctx, entity, pk, after, &fields);
+    int rc = store_refresh_status(ctx, entity, pk, after,
+                                  s->follow_up->partner_id, &fields);
     if (rc != 0)
       return rc;
     if (store_subject_official_status(entity, before) != fields.status)

@@ -140,6 +140,7 @@ int store_subject_status(store_wctx_t *ctx, rt_entity_t entity,
 
 int store_refresh_status(store_wctx_t *ctx, rt_entity_t entity,
                          const store_key_t *pk, ProtobufCMessage *after,
+                         const char *partner_id,
                          store_status_fields_t *fields) {
   int rc = store_subject_status(ctx, entity, pk, fields);
   if (rc != 0)
@@ -147,7 +148,7 @@ int store_refresh_status(store_wctx_t *ctx, rt_entity_t entity,
   store_set_status_fields(entity, after, fields);
   if (entity != RT_ENTITY_COMMITMENT)
     return 0;
-  return store_pledge_statuses(ctx, pk, (void *)after);
+  return store_pledge_refresh_part(ctx, pk, (void *)after, partner_id);
 }
 
 void store_set_status_fields(rt_entity_t entity, ProtobufCMessage *subject,

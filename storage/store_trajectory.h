@@ -40,12 +40,13 @@ int store_subject_status(store_wctx_t *ctx, rt_entity_t entity,
                          const store_key_t *pk, store_status_fields_t *out);
 
 /* The status fields of the subject stored under pk worked out again and
- * written into after (its new state, in the op's arena), with, for a
- * joint pledge, each partner's status (store_pledges.h); *fields gets the
+ * written into after (its new state, in the op's arena), after a report
+ * on the part partner_id names ("" or NULL: the lead's); for a joint
+ * pledge, that partner's status too (store_pledges.h). *fields gets the
  * subject's own. Returns as store_subject_status. */
 int store_refresh_status(store_wctx_t *ctx, rt_entity_t entity,
                          const store_key_t *pk, ProtobufCMessage *after,
-                         store_status_fields_t *fields);
+                         const char *partner_id, store_status_fields_t *fields);
 
 /* Writes fields into subject (a Recommendation or Commitment of entity):
  * status, last_follow_up_as_of, reported_status, reported_as_of. The

@@ -71,6 +71,13 @@ run)
   [ -f "$dir/.rectrack-demo" ] || fail "no marker in the demo directory"
   [ -s "$dir/review.html" ] || fail "no review.html"
   [ -s "$dir/review.xlsx" ] || fail "no review.xlsx"
+  # The joint pledge's parts, in the session and in the review's table.
+  grep -Eq "^  [a-z-]+ +partner  " "$work/first.out" ||
+    fail "commit show did not list a joint pledge's partners"
+  grep -q '^commitment_id,title,pledge_type,' "$dir/review-pledges.csv" ||
+    fail "no pledges table in review-pledges.csv"
+  grep -q ',partnership,' "$dir/review-pledges.csv" ||
+    fail "the review lists no partnership"
   grep -Eq "its public web pages, JSON API and /metrics: http://127\.0\.0\.1:[0-9]+/" \
     "$work/first.out" || fail "the web pages are not on in the demo"
   if command -v curl >/dev/null 2>&1; then

@@ -308,6 +308,34 @@ static void test_validating_a_part_moves_that_part(void **state) {
   assert_int_equal(c->n_partner_statuses, 1);
   assert_int_equal(c->partner_statuses[0]->status, STATUS(IMPLEMENTED));
   protobuf_c_message_free_unpacked(&c->base, NULL);
+  /* ken's part reported while ken is no partner is refused; ken back as
+   * a partner starts from no information, and an update that leaves the
+   * partners alone keeps every part's status. */
+  rt_error_t err;
+  assert_int_equal(
+      report(fx, &secretariat, id, "ken", STATUS(STALLED), "2025-04-01", &err),
+      RT_EINVAL);
+  change.n_partner_ids = 2;
+  op = fx_update_op(RT_OP_UPDATE_COMMITMENT, &change, mask, 1);
+  assert_int_equal(fx_apply(fx->store, &op), 0);
+  rt_write_ops_release(&op, 1);
+  assert_int_equal(
+      report(fx, &secretariat, id, "ken", STATUS(STALLED), "2025-04-01", &err),
+      0);
+  Rectrack__V1__Commitment retitle = RECTRACK__V1__COMMITMENT__INIT;
+  retitle.id = id;
+  retitle.title = (char *)"Data on migrant children, revised";
+  static const char *const title_mask[] = {"title"};
+  op = fx_update_op(RT_OP_UPDATE_COMMITMENT, &retitle, title_mask, 1);
+  assert_int_equal(fx_apply(fx->store, &op), 0);
+  rt_write_ops_release(&op, 1);
+  c = fx_get_commitment(fx->store, id);
+  assert_int_equal(c->n_partner_statuses, 2);
+  assert_int_equal(c->partner_statuses[0]->status, STATUS(IMPLEMENTED));
+  assert_int_equal(c->partner_statuses[1]->status, STATUS(STALLED));
+  assert_string_equal(c->partner_statuses[1]->last_follow_up_as_of,
+                      "2025-04-01");
+  protobuf_c_message_free_unpacked(&c->base, NULL);
   fx_expect_sound(fx->store);
   free(id);
 }
