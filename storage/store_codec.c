@@ -111,6 +111,18 @@ int store_mdb_error(int mdb_rc, rt_error_t *err, const char *what) {
 
 const char *store_str(const char *value) { return value ? value : ""; }
 
+void store_join_ids(char *const *ids, size_t n, char *out, size_t out_len) {
+  size_t used = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < n && used + 1 < out_len; i++) {
+    int len = snprintf(out + used, out_len - used, "%s%s", i ? ", " : "",
+                       store_str(ids[i]));
+    if (len < 0)
+      break;
+    used += (size_t)len < out_len - used ? (size_t)len : out_len - used - 1;
+  }
+}
+
 char *store_strdup(const char *value) { return strdup(store_str(value)); }
 
 bool store_request_key(const char *principal, const char *request_id,

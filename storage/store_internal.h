@@ -202,6 +202,8 @@ char *store_format_number_id(store_arena_t *arena, char prefix,
 int store_mdb_error(int mdb_rc, rt_error_t *err, const char *what);
 const char *store_str(const char *value); /* NULL -> "" */
 char *store_strdup(const char *value);    /* NULL -> ""; NULL: no memory */
+/* "phl, bgd": ids joined for a sentence into out, cut to fit out_len. */
+void store_join_ids(char *const *ids, size_t n, char *out, size_t out_len);
 /* Primary key of a record id for an entity. Returns 0 or RT_EINVAL
  * (malformed id, field "id"). */
 int store_primary_key(rt_entity_t entity, const char *id, store_key_t *key,

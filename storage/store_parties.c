@@ -15,21 +15,10 @@ bool store_parties_is_secretariat(const store_wctx_t *ctx) {
 }
 
 /* "phl, ken" (ids truncated to fit out). */
-static void join_ids(char *const *ids, size_t n, char *out, size_t out_len) {
-  size_t used = 0;
-  out[0] = '\0';
-  for (size_t i = 0; i < n && used + 1 < out_len; i++) {
-    int len = snprintf(out + used, out_len - used, "%s%s", i ? ", " : "",
-                       store_str(ids[i]));
-    if (len < 0)
-      break;
-    used += (size_t)len < out_len - used ? (size_t)len : out_len - used - 1;
-  }
-}
-
 static void reporter_actors(const store_wctx_t *ctx, char *out,
                             size_t out_len) {
-  join_ids((char *const *)ctx->op->actors, ctx->op->n_actors, out, out_len);
+  store_join_ids((char *const *)ctx->op->actors, ctx->op->n_actors, out,
+                 out_len);
 }
 
 static bool speaks_for(const store_wctx_t *ctx, const char *actor_id) {
@@ -127,7 +116,8 @@ int store_parties_check_reported_by(store_wctx_t *ctx, char **reported_by,
 static void describe_recommendation(const Rectrack__V1__Recommendation *r,
                                     char *out, size_t out_len) {
   char addressed[120];
-  join_ids(r->addressed_to, r->n_addressed_to, addressed, sizeof addressed);
+  store_join_ids(r->addressed_to, r->n_addressed_to, addressed,
+                 sizeof addressed);
   bool lead = r->lead_actor_id != NULL && r->lead_actor_id[0] != '\0';
   if (r->n_addressed_to > 0 && lead)
     snprintf(out, out_len, "addressed to %s and led by %.64s", addressed,
@@ -178,7 +168,7 @@ static int refuse_part(store_wctx_t *ctx, const Rectrack__V1__Commitment *c,
                         "of %.64s",
                         ctx->principal, actors, store_str(c->id),
                         store_str(c->actor_id));
-  join_ids(c->partner_ids, c->n_partner_ids, partners, sizeof partners);
+  store_join_ids(c->partner_ids, c->n_partner_ids, partners, sizeof partners);
   const char *which = NULL;
   if (partners_spoken_for(ctx, c, &which) == 0)
     return rt_error_set(ctx->err, RT_EPERM, NULL,

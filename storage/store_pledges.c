@@ -45,17 +45,13 @@ static const char *type_name(Rectrack__V1__PledgeType type) {
 
 static int check_partners(const Rectrack__V1__Commitment *c, rt_error_t *err) {
   const char *field = "commitment.partner_ids";
-  if (c->n_partner_ids > RT_MAX_LIST_LEN)
-    return rt_error_set(err, RT_EINVAL, field,
-                        "%s: %zu entries, at most %d allowed", field,
-                        c->n_partner_ids, RT_MAX_LIST_LEN);
+  int rc = store_validate_slugs(c->partner_ids, c->n_partner_ids, field, err);
+  if (rc != 0)
+    return rc;
   char name[48];
   for (size_t i = 0; i < c->n_partner_ids; i++) {
     const char *id = store_str(c->partner_ids[i]);
     snprintf(name, sizeof name, "%s[%zu]", field, i);
-    int rc = rt_validate_slug(id, name, err);
-    if (rc != 0)
-      return rc;
     if (strcmp(id, store_str(c->actor_id)) == 0)
       return rt_error_set(err, RT_EINVAL, name,
                           "%s: '%.64s' is the lead actor (actor_id); "
@@ -271,20 +267,6 @@ bool store_pledge_same_partners(const Rectrack__V1__Commitment *a,
   return true;
 }
 
-/* "phl, bgd" (truncated to fit). */
-static void join_partners(const Rectrack__V1__Commitment *c, char *out,
-                          size_t out_len) {
-  size_t used = 0;
-  out[0] = '\0';
-  for (size_t i = 0; i < c->n_partner_ids && used + 1 < out_len; i++) {
-    int len = snprintf(out + used, out_len - used, "%s%.64s", i ? ", " : "",
-                       store_str(c->partner_ids[i]));
-    if (len < 0)
-      break;
-    used += (size_t)len < out_len - used ? (size_t)len : out_len - used - 1;
-  }
-}
-
 int store_pledge_check_part(rt_entity_t entity, const ProtobufCMessage *subject,
                             const char *partner_id, rt_error_t *err) {
   const char *part = store_str(partner_id);
@@ -311,7 +293,7 @@ int store_pledge_check_part(rt_entity_t entity, const ProtobufCMessage *subject,
                         type_name(store_pledge_type(c)),
                         store_str(c->actor_id));
   char partners[200];
-  join_partners(c, partners, sizeof partners);
+  store_join_ids(c->partner_ids, c->n_partner_ids, partners, sizeof partners);
   return rt_error_set(err, RT_EINVAL, field,
                       "%s: '%.64s' is not a partner of %.20s; its partners "
                       "are %s",

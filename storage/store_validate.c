@@ -41,8 +41,8 @@ static int check_list_len(size_t n, const char *field, rt_error_t *err) {
   return 0;
 }
 
-static int check_slugs(char **values, size_t n, const char *field,
-                       rt_error_t *err) {
+int store_validate_slugs(char *const *values, size_t n, const char *field,
+                         rt_error_t *err) {
   char name[FIELD_LEN];
   int rc = check_list_len(n, field, err);
   for (size_t i = 0; i < n && rc == 0; i++)
@@ -105,8 +105,8 @@ int store_validate_source(const Rectrack__V1__Source *s, rt_error_t *err) {
     rc = rt_validate_text(store_str(s->location), RT_MAX_SHORT_LEN, false,
                           "source.location", err);
   if (rc == 0)
-    rc = check_slugs(s->organizer_ids, s->n_organizer_ids,
-                     "source.organizer_ids", err);
+    rc = store_validate_slugs(s->organizer_ids, s->n_organizer_ids,
+                              "source.organizer_ids", err);
   if (rc == 0)
     rc = rt_validate_text(store_str(s->url), RT_MAX_URL_LEN, false,
                           "source.url", err);
@@ -177,8 +177,8 @@ int store_validate_recommendation(const Rectrack__V1__Recommendation *r,
     rc = check_sdg_gcm(r->sdg_targets, r->n_sdg_targets, r->gcm_objectives,
                        r->n_gcm_objectives, "recommendation", err);
   if (rc == 0)
-    rc = check_slugs(r->addressed_to, r->n_addressed_to,
-                     "recommendation.addressed_to", err);
+    rc = store_validate_slugs(r->addressed_to, r->n_addressed_to,
+                              "recommendation.addressed_to", err);
   if (rc == 0)
     rc = check_optional_slug(r->lead_actor_id, "recommendation.lead_actor_id",
                              err);

@@ -33,6 +33,10 @@ int store_validate_not_future(const char *value, int64_t now_ms,
  * RETURNED, a note (required to return). */
 int store_validate_decision(
     const Rectrack__V1__ValidateSubmissionRequest *decision, rt_error_t *err);
+/* Each of values is a slug (field[i] named when not), at most
+ * RT_MAX_LIST_LEN of them. Returns 0 or RT_EINVAL. */
+int store_validate_slugs(char *const *values, size_t n, const char *field,
+                         rt_error_t *err);
 /* value is one of descriptor's (0 only when allow_unspecified). Returns 0
  * or RT_EINVAL naming field. */
 int store_validate_enum(const ProtobufCEnumDescriptor *descriptor, int value,
