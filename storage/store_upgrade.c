@@ -294,39 +294,52 @@ static int put_index_entries(upgrade_t *up, rt_entity_t entity,
   return rc;
 }
 
+/* Something an upgrade does to one record of an entity. */
+typedef int (*record_visit_t)(upgrade_t *up, rt_entity_t entity,
+                              const MDB_val *pk,
+                              const ProtobufCMessage *record);
+
+/* Calls visit on every record of entity that decodes (one that does not
+ * is kept as it is; the verifier names it); *records counts them. */
+static int each_record(upgrade_t *up, rt_entity_t entity, const char *what,
+                       record_visit_t visit, size_t *records) {
+  MDB_cursor *cursor = NULL;
+  int rc = store_mdb_error(
+      mdb_cursor_open(up->txn, store_entity_dbi(up->store, entity), &cursor),
+      up->err, what);
+  MDB_val pk, value;
+  if (rc == 0)
+    rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_FIRST),
+                         up->err, what);
+  while (rc == 0) {
+    ProtobufCMessage *record = NULL;
+    store_arena_reset(&up->arena);
+    rc = store_unpack(&up->arena, store_entity_descriptor(entity),
+                      value.mv_data, value.mv_size, &record, up->err);
+    if (rc == RT_ECORRUPT) {
+      rc = 0;
+    } else if (rc == 0) {
+      rc = visit(up, entity, &pk, record);
+      (*records)++;
+    }
+    if (rc == 0)
+      rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_NEXT),
+                           up->err, what);
+  }
+  if (cursor)
+    mdb_cursor_close(cursor);
+  return rc == RT_ENOTFOUND ? 0 : rc;
+}
+
 /* Empties entity's indexes and indexes each of its records again. */
 static int reindex_entity(upgrade_t *up, rt_entity_t entity, size_t *records) {
   const char *rebuilding = "rebuilding an index";
   int rc = store_mdb_error(
       mdb_drop(up->txn, store_entity_index(up->store, entity), 0), up->err,
       rebuilding);
-  MDB_cursor *cursor = NULL;
   if (rc == 0)
-    rc = store_mdb_error(
-        mdb_cursor_open(up->txn, store_entity_dbi(up->store, entity), &cursor),
-        up->err, rebuilding);
-  MDB_val pk, value;
-  if (rc == 0)
-    rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_FIRST),
-                         up->err, rebuilding);
-  while (rc == 0) {
-    ProtobufCMessage *record = NULL;
-    store_arena_reset(&up->arena);
-    rc = store_unpack(&up->arena, store_entity_descriptor(entity),
-                      value.mv_data, value.mv_size, &record, up->err);
-    if (rc == RT_ECORRUPT) { /* kept as it is; the verifier names it */
-      rc = 0;
-    } else if (rc == 0) {
-      rc = put_index_entries(up, entity, &pk, record);
-      (*records)++;
-    }
-    if (rc == 0)
-      rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_NEXT),
-                           up->err, rebuilding);
-  }
-  if (cursor)
-    mdb_cursor_close(cursor);
-  return rc == RT_ENOTFOUND ? 0 : rc;
+    rc = each_record(up, entity, rebuilding, put_index_entries, records);
+  return rc;
 }
 
 static int index_every_filter(upgrade_t *up) {
@@ -659,33 +672,10 @@ static int add_dimension_keys(upgrade_t *up) {
  * older one has none, and reads as INDIVIDUAL); partners and a matched
  * pledge it cannot have yet. The records themselves do not change. */
 static int index_pledge_types(upgrade_t *up) {
-  MDB_cursor *cursor;
-  const char *what = "indexing pledge types";
-  int rc = store_mdb_error(mdb_cursor_open(up->txn, up->store->coms, &cursor),
-                           up->err, what);
-  if (rc != 0)
-    return rc;
-  MDB_val pk, value;
   size_t indexed = 0;
-  rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_FIRST), up->err,
-                       what);
-  while (rc == 0) {
-    ProtobufCMessage *record = NULL;
-    store_arena_reset(&up->arena);
-    rc = store_unpack(&up->arena, &rectrack__v1__commitment__descriptor,
-                      value.mv_data, value.mv_size, &record, up->err);
-    if (rc == RT_ECORRUPT) { /* kept as it is; the verifier names it */
-      rc = 0;
-    } else if (rc == 0) {
-      rc = put_missing_index_entries(up, RT_ENTITY_COMMITMENT, &pk, record);
-      indexed++;
-    }
-    if (rc == 0)
-      rc = store_mdb_error(mdb_cursor_get(cursor, &pk, &value, MDB_NEXT),
-                           up->err, what);
-  }
-  mdb_cursor_close(cursor);
-  if (rc == RT_ENOTFOUND)
+  int rc = each_record(up, RT_ENTITY_COMMITMENT, "indexing pledge types",
+                       put_missing_index_entries, &indexed);
+  if (rc == 0)
     rc = report_line(up,
                      "schema 7 -> 8: commitments may be common, partnership "
                      "or matching pledges, with partners reporting their own "
