@@ -146,9 +146,13 @@ static void commitments_table(http_request_t *req,
     http_buf_puts(b, "</td><td>");
     actor_link(req, c->actor_id);
     http_buf_printf(
-        b, "</td><td>%s</td><td>",
+        b, "</td><td>%s",
         c->kind ? label_of(&rectrack__v1__commitment_kind__descriptor, c->kind)
                 : "");
+    if (c->pledge_type > RECTRACK__V1__PLEDGE_TYPE__PLEDGE_TYPE_INDIVIDUAL)
+      http_buf_printf(b, "%s<span class=\"muted\">%s pledge</span>",
+                      c->kind ? "<br>" : "", http_pledge_label(c));
+    http_buf_puts(b, "</td><td>");
     http_status_badge(req, "/commitments", c->status);
     if (c->indicator != NULL && c->trajectory)
       http_buf_printf(
@@ -705,9 +709,7 @@ static void commitment_facts(http_request_t *req,
     http_buf_printf(b, " <span class=\"muted\">as of %.10s</span>",
                     c->last_follow_up_as_of);
   http_buf_puts(b, "</dd>");
-  fact(b, "Made by");
-  actor_link(req, c->actor_id);
-  http_buf_puts(b, "</dd>");
+  http_pledge_facts(req, c);
   if (c->kind) {
     fact(b, "Kind");
     http_buf_printf(
@@ -761,7 +763,9 @@ int http_page_commitment(http_request_t *req) {
   }
   tag_titles(req, c->sdg_targets, c->n_sdg_targets, c->gcm_objectives,
              c->n_gcm_objectives);
+  http_partners_section(req, c);
   indicator_section(req, c, meas->measurements, meas->n_measurements);
+  http_series_section(req, c);
   rc = history_section(req, c->id);
   protobuf_c_message_free_unpacked(&meas->base, NULL);
   protobuf_c_message_free_unpacked(&c->base, NULL);
