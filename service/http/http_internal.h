@@ -333,6 +333,10 @@ void http_pledge_facts(http_request_t *req, const Rectrack__V1__Commitment *c);
  * nothing when it has none. */
 void http_partners_section(http_request_t *req,
                            const Rectrack__V1__Commitment *c);
+/* A series' dimensions as text ("corridor GBR-NGA, sex female"), escaped;
+ * nothing for the overall figure. */
+void http_dimensions_text(http_buf_t *b, Rectrack__V1__Dimension *const *dims,
+                          size_t n);
 /* The disaggregated series of c (its computed series) as a table, those
  * beyond the indicator's series_ceiling said in words; nothing when it
  * has none. */

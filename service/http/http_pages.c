@@ -186,8 +186,14 @@ static void follow_ups_table(http_request_t *req,
       http_buf_printf(
           b, "<span class=\"muted\">%s \xe2\x86\x92</span> ",
           label_of(&rectrack__v1__status__descriptor, f->previous_status));
-    http_buf_printf(b, "%s</td><td>",
-                    label_of(&rectrack__v1__status__descriptor, f->status));
+    http_buf_puts(b, label_of(&rectrack__v1__status__descriptor, f->status));
+    if (f->partner_id && f->partner_id[0]) {
+      /* a partner's part: it moved that partner's status, not the pledge's */
+      http_buf_puts(b, "<br><span class=\"muted\">part of ");
+      actor_link(req, f->partner_id);
+      http_buf_puts(b, "</span>");
+    }
+    http_buf_puts(b, "</td><td>");
     actor_link(req, f->reported_by);
     http_buf_puts(b, "</td><td class=\"text\">");
     http_buf_html(b, f->note);
@@ -683,13 +689,26 @@ static void indicator_section(http_request_t *req,
   http_indicator_chart(req, c, meas, n);
   if (n == 0)
     return;
+  /* with disaggregated values, say which series each one is of */
+  bool series = false;
+  for (size_t i = 0; i < n && !series; i++)
+    series = meas[i]->n_dimensions > 0;
   http_buf_puts(b, "<table>\n<caption>Validated measurements</caption>\n"
-                   "<thead><tr><th scope=\"col\">As of</th>"
-                   "<th scope=\"col\">Value</th><th scope=\"col\">Source</th>"
+                   "<thead><tr><th scope=\"col\">As of</th>");
+  if (series)
+    http_buf_puts(b, "<th scope=\"col\">Series</th>");
+  http_buf_puts(b, "<th scope=\"col\">Value</th><th scope=\"col\">Source</th>"
                    "<th scope=\"col\">Note</th></tr></thead>\n<tbody>\n");
   for (size_t i = 0; i < n; i++) {
     http_buf_puts(b, "<tr>");
     date_cell(b, meas[i]->as_of);
+    if (series) {
+      http_buf_puts(b, "<td>");
+      if (meas[i]->n_dimensions == 0)
+        http_buf_puts(b, "overall");
+      http_dimensions_text(b, meas[i]->dimensions, meas[i]->n_dimensions);
+      http_buf_puts(b, "</td>");
+    }
     http_buf_printf(b, "<td>%g</td><td>", meas[i]->value);
     evidence_item(b, meas[i]->source);
     http_buf_puts(b, "</td><td class=\"text\">");

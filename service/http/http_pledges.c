@@ -187,14 +187,14 @@ static void ceiling_sentence(http_buf_t *b, const Rectrack__V1__Commitment *c,
                   decrease ? "ceiling" : "floor");
 }
 
-static void dimensions_text(http_buf_t *b,
-                            const Rectrack__V1__MeasurementSeries *s) {
-  for (size_t i = 0; i < s->n_dimensions; i++) {
+void http_dimensions_text(http_buf_t *b, Rectrack__V1__Dimension *const *dims,
+                          size_t n) {
+  for (size_t i = 0; i < n; i++) {
     if (i > 0)
       http_buf_puts(b, ", ");
-    http_buf_html(b, s->dimensions[i]->key);
+    http_buf_html(b, dims[i]->key);
     http_buf_puts(b, " ");
-    http_buf_html(b, s->dimensions[i]->value);
+    http_buf_html(b, dims[i]->value);
   }
 }
 
@@ -204,7 +204,7 @@ static void series_row(http_request_t *req, const Rectrack__V1__Commitment *c,
   const Rectrack__V1__Indicator *ind = c->indicator;
   http_buf_puts(b, s->above_ceiling ? "<tr class=\"beyond\"><th scope=\"row\">"
                                     : "<tr><th scope=\"row\">");
-  dimensions_text(b, s);
+  http_dimensions_text(b, s->dimensions, s->n_dimensions);
   http_buf_puts(b, "</th>");
   if (s->latest_as_of && s->latest_as_of[0]) {
     http_buf_printf(b, "<td>%g ", s->latest_value);

@@ -56,6 +56,8 @@ class Page(html.parser.HTMLParser):
             self._row = []
             self._table["links"].append([])
             self._table["classes"].append(attrs.get("class") or "")
+        elif tag == "br":
+            self.handle_data(" ")
         elif tag == "a":
             self._href = attrs.get("href")
             self._link_text = ""
@@ -223,6 +225,16 @@ class Pledges(rtharness.ServerTestCase):
         self.assertEqual(partners["links"][1], [("/actors/phl",
                                                  "Philippines")])
         self.assertEqual(partners["links"][2], [("/actors/ken", HOSTILE)])
+        # The history says whose part a partner's report is of.
+        history = [row for t in page.tables if t["caption"] == ""
+                   for row in t["rows"][1:]]
+        # (previous_status is the part's status when a report was recorded)
+        self.assertIn(["2025-06-30", "No information \u2192 In progress "
+                       "part of Philippines", "none", "", ""], history)
+        self.assertIn(["2025-01-31", "In progress \u2192 Not started "
+                       "part of Philippines", "none", "", ""], history)
+        self.assertIn(["2025-05-01", "No information \u2192 In progress",
+                       "none", "", ""], history)
         # phl's submission awaits validation: not on the page.
         self.assertNotIn("2025-09-30", body)
         self.assertNotIn("Implemented", partners["rows"][1])
@@ -287,6 +299,13 @@ class Pledges(rtharness.ServerTestCase):
                          ["1", "Within the ceiling"])
         for row in rows.values():
             self.assertTrue(row[3])  # a trajectory, in words
+        # Each validated measurement says which series it is of.
+        measured = page.table("Validated measurements")
+        self.assertEqual(measured["rows"][0][:3], ["As of", "Series", "Value"])
+        self.assertIn(["2024-06-30", "overall", "6"],
+                      [row[:3] for row in measured["rows"]])
+        self.assertIn(["2025-06-30", "corridor GBR-NGA", "6.1"],
+                      [row[:3] for row in measured["rows"]])
         # The corridor awaiting validation is no series of the public's.
         self.assertNotIn("GBR-PAK", body)
         self.assertNotIn("9.9", body)
