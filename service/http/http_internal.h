@@ -17,6 +17,8 @@
  *   http_html.c    the page frame (head, navigation, data time, footer),
  *                  the shared pieces of pages, the stylesheet
  *   http_pages.c   the HTML pages of records and lists
+ *   http_pledges.c a commitment's pledge (type, lead, partners, matches)
+ *                  and its disaggregated series
  *   http_overview.c  the overview and downloads pages, the downloads
  *   http_api.c     the JSON read API
  *   http_routes.c  the route table, /healthz and /metrics
@@ -318,6 +320,28 @@ void http_reader_give_back(rt_http_t *http, rt_store_reader_t *reader);
  * unknown; into out. */
 const char *http_actor_name(http_request_t *req, const char *id, char *out,
                             size_t size);
+
+/* ---- http_pledges.c ----------------------------------------------------- */
+
+/* The pledge type's label ("Partnership"; "Individual" for a commitment
+ * recorded before pledge types). Static storage. */
+const char *http_pledge_label(const Rectrack__V1__Commitment *c);
+/* Inside a <dl class="facts">: the pledge type, the lead actor, the
+ * pledge c matches and those matching it, as links. */
+void http_pledge_facts(http_request_t *req, const Rectrack__V1__Commitment *c);
+/* The partners of a joint pledge and where each one's part stands;
+ * nothing when it has none. */
+void http_partners_section(http_request_t *req,
+                           const Rectrack__V1__Commitment *c);
+/* A series' dimensions as text ("corridor GBR-NGA, sex female"), escaped;
+ * nothing for the overall figure. */
+void http_dimensions_text(http_buf_t *b, Rectrack__V1__Dimension *const *dims,
+                          size_t n);
+/* The disaggregated series of c (its computed series) as a table, those
+ * beyond the indicator's series_ceiling said in words; nothing when it
+ * has none. */
+void http_series_section(http_request_t *req,
+                         const Rectrack__V1__Commitment *c);
 
 /* ---- http_html.c -------------------------------------------------------- */
 

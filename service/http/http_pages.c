@@ -146,9 +146,13 @@ static void commitments_table(http_request_t *req,
     http_buf_puts(b, "</td><td>");
     actor_link(req, c->actor_id);
     http_buf_printf(
-        b, "</td><td>%s</td><td>",
+        b, "</td><td>%s",
         c->kind ? label_of(&rectrack__v1__commitment_kind__descriptor, c->kind)
                 : "");
+    if (c->pledge_type > RECTRACK__V1__PLEDGE_TYPE__PLEDGE_TYPE_INDIVIDUAL)
+      http_buf_printf(b, "%s<span class=\"muted\">%s pledge</span>",
+                      c->kind ? "<br>" : "", http_pledge_label(c));
+    http_buf_puts(b, "</td><td>");
     http_status_badge(req, "/commitments", c->status);
     if (c->indicator != NULL && c->trajectory)
       http_buf_printf(
@@ -182,8 +186,14 @@ static void follow_ups_table(http_request_t *req,
       http_buf_printf(
           b, "<span class=\"muted\">%s \xe2\x86\x92</span> ",
           label_of(&rectrack__v1__status__descriptor, f->previous_status));
-    http_buf_printf(b, "%s</td><td>",
-                    label_of(&rectrack__v1__status__descriptor, f->status));
+    http_buf_puts(b, label_of(&rectrack__v1__status__descriptor, f->status));
+    if (f->partner_id && f->partner_id[0]) {
+      /* a partner's part: it moved that partner's status, not the pledge's */
+      http_buf_puts(b, "<br><span class=\"muted\">part of ");
+      actor_link(req, f->partner_id);
+      http_buf_puts(b, "</span>");
+    }
+    http_buf_puts(b, "</td><td>");
     actor_link(req, f->reported_by);
     http_buf_puts(b, "</td><td class=\"text\">");
     http_buf_html(b, f->note);
@@ -679,13 +689,26 @@ static void indicator_section(http_request_t *req,
   http_indicator_chart(req, c, meas, n);
   if (n == 0)
     return;
+  /* with disaggregated values, say which series each one is of */
+  bool series = false;
+  for (size_t i = 0; i < n && !series; i++)
+    series = meas[i]->n_dimensions > 0;
   http_buf_puts(b, "<table>\n<caption>Validated measurements</caption>\n"
-                   "<thead><tr><th scope=\"col\">As of</th>"
-                   "<th scope=\"col\">Value</th><th scope=\"col\">Source</th>"
+                   "<thead><tr><th scope=\"col\">As of</th>");
+  if (series)
+    http_buf_puts(b, "<th scope=\"col\">Series</th>");
+  http_buf_puts(b, "<th scope=\"col\">Value</th><th scope=\"col\">Source</th>"
                    "<th scope=\"col\">Note</th></tr></thead>\n<tbody>\n");
   for (size_t i = 0; i < n; i++) {
     http_buf_puts(b, "<tr>");
     date_cell(b, meas[i]->as_of);
+    if (series) {
+      http_buf_puts(b, "<td>");
+      if (meas[i]->n_dimensions == 0)
+        http_buf_puts(b, "overall");
+      http_dimensions_text(b, meas[i]->dimensions, meas[i]->n_dimensions);
+      http_buf_puts(b, "</td>");
+    }
     http_buf_printf(b, "<td>%g</td><td>", meas[i]->value);
     evidence_item(b, meas[i]->source);
     http_buf_puts(b, "</td><td class=\"text\">");
@@ -705,9 +728,7 @@ static void commitment_facts(http_request_t *req,
     http_buf_printf(b, " <span class=\"muted\">as of %.10s</span>",
                     c->last_follow_up_as_of);
   http_buf_puts(b, "</dd>");
-  fact(b, "Made by");
-  actor_link(req, c->actor_id);
-  http_buf_puts(b, "</dd>");
+  http_pledge_facts(req, c);
   if (c->kind) {
     fact(b, "Kind");
     http_buf_printf(
@@ -761,7 +782,9 @@ int http_page_commitment(http_request_t *req) {
   }
   tag_titles(req, c->sdg_targets, c->n_sdg_targets, c->gcm_objectives,
              c->n_gcm_objectives);
+  http_partners_section(req, c);
   indicator_section(req, c, meas->measurements, meas->n_measurements);
+  http_series_section(req, c);
   rc = history_section(req, c->id);
   protobuf_c_message_free_unpacked(&meas->base, NULL);
   protobuf_c_message_free_unpacked(&c->base, NULL);

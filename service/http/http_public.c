@@ -210,7 +210,106 @@ void http_public_measurement(Rectrack__V1__Measurement *m) {
   review_source_public_measurement(m, true);
 }
 
-/* A commitment's official measurements, counted in req's snapshot. */
+/* The distinct dimension sets of official measurements, each with how
+ * many there are: a commitment has few series, so a linear list. */
+typedef struct series_tally {
+  char **signatures; /* "key=value" joined by newlines, in key order */
+  uint32_t *counts;
+  size_t n, cap;
+} series_tally_t;
+
+/* The dimensions written as the store's series signature (values hold no
+ * control character), malloc'd; NULL when out of memory. */
+static char *series_signature(Rectrack__V1__Dimension *const *dims, size_t n) {
+  rt_buf_t b = {0};
+  for (size_t i = 0; i < n; i++) {
+    if (i > 0)
+      rt_buf_puts(&b, "\n");
+    rt_buf_puts(&b, dims[i]->key ? dims[i]->key : "");
+    rt_buf_puts(&b, "=");
+    rt_buf_puts(&b, dims[i]->value ? dims[i]->value : "");
+  }
+  rt_buf_append(&b, "", 0);
+  if (b.failed) {
+    rt_buf_free(&b);
+    return NULL;
+  }
+  size_t len;
+  return rt_buf_take(&b, &len);
+}
+
+static uint32_t *tally_slot(series_tally_t *t, const char *signature) {
+  for (size_t i = 0; i < t->n; i++)
+    if (strcmp(t->signatures[i], signature) == 0)
+      return &t->counts[i];
+  return NULL;
+}
+
+static int tally_add(series_tally_t *t, const Rectrack__V1__Measurement *m) {
+  char *signature = series_signature(m->dimensions, m->n_dimensions);
+  if (signature == NULL)
+    return RT_ENOMEM;
+  uint32_t *slot = tally_slot(t, signature);
+  if (slot != NULL) {
+    (*slot)++;
+    free(signature);
+    return 0;
+  }
+  if (t->n == t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 8;
+    char **signatures = realloc(t->signatures, cap * sizeof *signatures);
+    if (signatures != NULL)
+      t->signatures = signatures;
+    uint32_t *counts = realloc(t->counts, cap * sizeof *counts);
+    if (counts != NULL)
+      t->counts = counts;
+    if (signatures == NULL || counts == NULL) {
+      free(signature);
+      return RT_ENOMEM;
+    }
+    t->cap = cap;
+  }
+  t->signatures[t->n] = signature;
+  t->counts[t->n++] = 1;
+  return 0;
+}
+
+static void tally_free(series_tally_t *t) {
+  for (size_t i = 0; i < t->n; i++)
+    free(t->signatures[i]);
+  free(t->signatures);
+  free(t->counts);
+}
+
+/* The series as the public sees them: a series is its official
+ * measurements (the store counts submissions awaiting validation too,
+ * and lists a series that has only those), so each count is the
+ * tally's and a series with none drops out. */
+static int public_series(Rectrack__V1__Commitment *c, series_tally_t *t) {
+  size_t kept = 0;
+  int rc = 0;
+  for (size_t i = 0; i < c->n_series; i++) {
+    Rectrack__V1__MeasurementSeries *s = c->series[i];
+    char *signature = series_signature(s->dimensions, s->n_dimensions);
+    if (signature == NULL)
+      rc = RT_ENOMEM;
+    uint32_t *count = signature ? tally_slot(t, signature) : NULL;
+    free(signature);
+    if (count == NULL) {
+      protobuf_c_message_free_unpacked(&s->base, NULL);
+      continue;
+    }
+    s->measurement_count = *count;
+    c->series[kept++] = s;
+  }
+  c->n_series = kept;
+  return rc;
+}
+
+/* A commitment's official measurements, counted in req's snapshot: its
+ * measurement_count, its series_count and, when it carries them (a Get),
+ * the counts of its series. A series is above the ceiling by its latest
+ * official value only, so series_above_ceiling_count needs no recount. */
 static int count_official_measurements(http_request_t *req,
                                        Rectrack__V1__Commitment *c) {
   Rectrack__V1__ListMeasurementsRequest request =
@@ -222,6 +321,7 @@ static int count_official_measurements(http_request_t *req,
   int rc = 0;
   if (c->measurement_count == 0)
     return 0;
+  series_tally_t tally = {0};
   do {
     Rectrack__V1__ListMeasurementsResponse *page = NULL;
     request.page_token = token ? token : "";
@@ -229,18 +329,96 @@ static int count_official_measurements(http_request_t *req,
     free(token);
     token = NULL;
     if (rc != 0)
-      return rc;
-    for (size_t i = 0; i < page->n_measurements; i++)
-      count += rt_store_review_is_official(page->measurements[i]->review_state);
-    if (page->next_page_token && page->next_page_token[0])
-      token = strdup(page->next_page_token);
+      break;
+    for (size_t i = 0; rc == 0 && i < page->n_measurements; i++) {
+      const Rectrack__V1__Measurement *m = page->measurements[i];
+      if (!rt_store_review_is_official(m->review_state))
+        continue;
+      count++;
+      if (m->n_dimensions > 0)
+        rc = tally_add(&tally, m);
+    }
     bool more = page->next_page_token && page->next_page_token[0];
+    if (more)
+      token = strdup(page->next_page_token);
     protobuf_c_message_free_unpacked(&page->base, NULL);
-    if (more && token == NULL)
-      return RT_ENOMEM;
-  } while (token != NULL);
-  c->measurement_count = count;
-  return 0;
+    if (rc == 0 && more && token == NULL)
+      rc = RT_ENOMEM;
+  } while (rc == 0 && token != NULL);
+  free(token);
+  if (rc == 0) {
+    c->measurement_count = count;
+    c->series_count = (uint32_t)tally.n;
+    rc = public_series(c, &tally);
+  }
+  tally_free(&tally);
+  return rc;
+}
+
+/* Whether commitment id exists and is published (in req's snapshot). */
+static bool commitment_is_public(http_request_t *req, const char *id) {
+  Rectrack__V1__Commitment *c = NULL;
+  if (id == NULL || id[0] == '\0' ||
+      rt_store_get_commitment(req->reader, id, &c, NULL) != 0)
+    return false;
+  bool published = rt_store_commitment_is_published(c);
+  protobuf_c_message_free_unpacked(&c->base, NULL);
+  return published;
+}
+
+/* The pledges a public commitment is linked to are named only when they
+ * are public too: an unpublished one is in no answer. */
+static void public_pledge_links(http_request_t *req,
+                                Rectrack__V1__Commitment *c) {
+  if (c->matches_commitment_id && c->matches_commitment_id[0] &&
+      !commitment_is_public(req, c->matches_commitment_id)) {
+    free(c->matches_commitment_id);
+    c->matches_commitment_id = (char *)protobuf_c_empty_string;
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < c->n_matched_by; i++) {
+    if (commitment_is_public(req, c->matched_by[i]))
+      c->matched_by[kept++] = c->matched_by[i];
+    else
+      free(c->matched_by[i]);
+  }
+  c->n_matched_by = kept;
+}
+
+/* The commitment as GetCommitment answers it: the stored bytes followed
+ * by the computed fields (series, matched_by), which concatenate on the
+ * wire (service/tracker/tracker_reads.c does the same). */
+static int get_commitment_computed(http_request_t *req, const char *id,
+                                   Rectrack__V1__Commitment **out) {
+  *out = NULL;
+  const void *data;
+  size_t len, extra_len = 0;
+  uint8_t *extra = NULL, *whole = NULL;
+  int rc = rt_store_get_raw(req->reader, RT_ENTITY_COMMITMENT, id, &data, &len,
+                            &req->err);
+  if (rc == 0)
+    rc = rt_store_commitment_computed_packed(req->reader, id, &extra,
+                                             &extra_len, &req->err);
+  if (rc == 0 && extra_len > 0) {
+    whole = malloc(len + extra_len);
+    if (whole == NULL)
+      rc = http_fail(req, RT_ENOMEM, NULL, "out of memory");
+    else {
+      memcpy(whole, data, len);
+      memcpy(whole + len, extra, extra_len);
+      data = whole;
+      len += extra_len;
+    }
+  }
+  if (rc == 0) {
+    *out = rectrack__v1__commitment__unpack(NULL, len, data);
+    if (*out == NULL)
+      rc = http_fail(req, RT_ECORRUPT, NULL,
+                     "storage: commitment %.80s does not decode", id);
+  }
+  free(whole);
+  free(extra);
+  return rc;
 }
 
 int http_get_recommendation(http_request_t *req, const char *id,
@@ -254,7 +432,7 @@ int http_get_recommendation(http_request_t *req, const char *id,
 
 int http_get_commitment(http_request_t *req, const char *id,
                         Rectrack__V1__Commitment **out) {
-  int rc = rt_store_get_commitment(req->reader, id, out, &req->err);
+  int rc = get_commitment_computed(req, id, out);
   if (rc != 0)
     return store_answer(req, rc, "commitment", id);
   if (!rt_store_commitment_is_published(*out)) {
@@ -263,6 +441,7 @@ int http_get_commitment(http_request_t *req, const char *id,
     return not_found(req, "commitment", id);
   }
   http_public_commitment(*out);
+  public_pledge_links(req, *out);
   rc = count_official_measurements(req, *out);
   if (rc != 0) {
     protobuf_c_message_free_unpacked(&(*out)->base, NULL);

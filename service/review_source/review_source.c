@@ -130,6 +130,12 @@ void review_source_public_commitment(Rectrack__V1__Commitment *c, bool owned) {
   clear_string(&c->reported_as_of, owned);
   clear_string(&c->updated_by, owned);
   c->pending_count = 0;
+  /* each partner's part, as the pledge's own status */
+  for (size_t i = 0; i < c->n_partner_statuses; i++) {
+    c->partner_statuses[i]->reported_status =
+        RECTRACK__V1__STATUS__STATUS_UNSPECIFIED;
+    clear_string(&c->partner_statuses[i]->reported_as_of, owned);
+  }
 }
 
 void review_source_public_follow_up(Rectrack__V1__FollowUp *f, bool owned) {

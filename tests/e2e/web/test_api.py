@@ -138,6 +138,22 @@ class Api(rtharness.ServerTestCase):
         self.assertEqual(self.api("/api/v1/commitments/C3"),
                          as_json(self.stub.GetCommitment(
                              pb.GetCommitmentRequest(id="C3"))))
+        # Every commitment, with what the server computes on a read: the
+        # demo's joint and matching pledges and its corridors.
+        listed = self.stub.ListCommitments(pb.ListCommitmentsRequest(
+            page_size=1000)).commitments
+        self.assertTrue(any(c.pledge_type == res.PLEDGE_TYPE_MATCHING
+                            for c in listed))
+        computed = set()
+        for c in listed:
+            with self.subTest(commitment=c.id):
+                full = self.stub.GetCommitment(pb.GetCommitmentRequest(
+                    id=c.id))
+                computed |= {f for f in ("matched_by", "series")
+                             if getattr(full, f)}
+                self.assertEqual(self.api("/api/v1/commitments/" + c.id),
+                                 as_json(full))
+        self.assertEqual(computed, {"matched_by", "series"})
         self.assertEqual(self.api("/api/v1/actors/bgd"),
                          as_json(self.stub.GetActor(
                              pb.GetActorRequest(id="bgd"))))
