@@ -115,7 +115,7 @@ int store_parties_check_reported_by(store_wctx_t *ctx, char **reported_by,
  * led by iom". */
 static void describe_recommendation(const Rectrack__V1__Recommendation *r,
                                     char *out, size_t out_len) {
-  char addressed[120];
+  char addressed[100]; /* with the lead, fits the caller's 200 */
   store_join_ids(r->addressed_to, r->n_addressed_to, addressed,
                  sizeof addressed);
   bool lead = r->lead_actor_id != NULL && r->lead_actor_id[0] != '\0';
