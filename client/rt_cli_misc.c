@@ -306,11 +306,11 @@ static int review_request(rt_cli_t *cli, const rt_args_t *args,
       (request->format != RECTRACK__V1__EXPORT_FORMAT__EXPORT_FORMAT_CSV ||
        (strcmp(table, "recommendations") != 0 &&
         strcmp(table, "commitments") != 0 && strcmp(table, "follow-ups") != 0 &&
-        strcmp(table, "measurements") != 0)))
+        strcmp(table, "measurements") != 0 && strcmp(table, "series") != 0)))
     return rt_cli_fail(cli, RT_CLI_EXIT_INVALID,
                        "--table: \"%s\" is not a table (valid with --format "
                        "csv: recommendations, commitments, follow-ups, "
-                       "measurements)",
+                       "measurements, series)",
                        table);
   request->from_date = (char *)rt_args_get(args, "from");
   request->to_date = (char *)rt_args_get(args, "to");
@@ -445,7 +445,8 @@ static const rt_arg_spec_t review_specs[] = {
     {"as-of", 0, RT_ARG_VALUE, "DATE", "judge overdue on this day"},
     {"format", 0, RT_ARG_VALUE, "FMT", "html, md, csv, json or xlsx"},
     {"table", 0, RT_ARG_VALUE, "T",
-     "csv only: recommendations, commitments, follow-ups, measurements"},
+     "csv only: recommendations, commitments, follow-ups, measurements, "
+     "series"},
     {"output-file", 'o', RT_ARG_VALUE, "FILE",
      "where to write (default review-FROM-TO.EXT; - for stdout)"},
     {NULL, 0, 0, NULL, NULL},

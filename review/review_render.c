@@ -51,7 +51,8 @@ const char *rt_review_content_type(rt_review_format_t format) {
 static const rt_review_table_t *csv_table(const char *name) {
   static const rt_review_table_t *const tables[] = {
       &rt_review_table_recommendations, &rt_review_table_commitments,
-      &rt_review_table_follow_ups, &rt_review_table_measurements};
+      &rt_review_table_follow_ups, &rt_review_table_measurements,
+      &rt_review_table_series};
   if (name == NULL || name[0] == '\0')
     return tables[0];
   for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
@@ -108,7 +109,7 @@ static int check_format(rt_review_format_t format, const char *table,
   if (format == RT_REVIEW_CSV && csv_table(table) == NULL)
     return rt_error_set(err, RT_EINVAL, "table",
                         "table must be recommendations, commitments, "
-                        "follow-ups or measurements, got \"%.40s\"",
+                        "follow-ups, measurements or series, got \"%.40s\"",
                         table);
   if (format != RT_REVIEW_CSV && table != NULL && table[0] != '\0')
     return rt_error_set(err, RT_EINVAL, "table",
@@ -135,6 +136,7 @@ static int start_document(rt_review_renderer_t *r, const char *table,
       &rt_review_table_no_information,
       &rt_review_table_lines,
       &rt_review_table_specificity,
+      &rt_review_table_series,
   };
   size_t widest = 0;
   for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
@@ -255,6 +257,8 @@ size_t rt_review_table_rows(const rt_review_doc_t *doc,
     return n->follow_ups;
   if (t == &rt_review_table_measurements)
     return n->measurements;
+  if (t == &rt_review_table_series)
+    return n->series;
   if (t == &rt_review_table_changes)
     return n->changes;
   if (t == &rt_review_table_overdue)
@@ -314,6 +318,7 @@ void rt_review_totals_of(const rt_review_model_t *m,
   out->no_information = s->n_no_information_ids;
   out->follow_ups = m->period_count;
   out->measurements = m->measurement_count;
+  out->series = m->series_count;
   for (size_t i = 0; i < s->n_indicators; i++) {
     const Rectrack__V1__IndicatorProgress *p = s->indicators[i];
     if (p->trajectory >= 0 && p->trajectory < 5)
