@@ -6,7 +6,8 @@
  * to RT_REVIEW_SERIES_APART series get a chart each; more are drawn as
  * small multiples, one grid of small panels on the same scales so that
  * the series compare at a glance. A series beyond the ceiling has its
- * panel title in bold with "beyond the ceiling". Every piece of user text
+ * panel title in bold with "above the ceiling" ("below the floor" for an
+ * indicator that increases). Every piece of user text
  * (series names, indicator name, unit) goes through the HTML escaper.
  */
 #include "review_series.h"
@@ -207,9 +208,11 @@ static void draw_values(rt_review_buf_t *b, const panel_t *p,
   rt_review_buf_puts(b, "</text>\n");
 }
 
-/* The panel's heading: the series, and whether it is beyond the ceiling. */
+/* The panel's heading: the series, and whether it is beyond the ceiling
+ * (above it, or below the floor of an indicator that increases). */
 static void draw_heading(rt_review_buf_t *b, double x, double y,
                          const rt_review_series_t *s, size_t max_chars) {
+  bool decreases = rt_review_indicator_decreases(s->item->com->indicator);
   rt_review_buf_printf(
       b,
       "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\"%s "
@@ -218,7 +221,8 @@ static void draw_heading(rt_review_buf_t *b, double x, double y,
       s->above_ceiling ? " font-weight=\"bold\" fill=\"" MEASURED "\"" : "");
   rt_review_put_html_short(b, s->label, max_chars);
   if (s->above_ceiling)
-    rt_review_buf_puts(b, ": beyond the ceiling");
+    rt_review_buf_puts(b,
+                       decreases ? ": above the ceiling" : ": below the floor");
   rt_review_buf_puts(b, "</text>");
 }
 

@@ -198,7 +198,8 @@ class SeriesReviewTest(rtharness.ServerTestCase):
         body = "".join(text.parts)
         self.assertIn(self.sentence, body)
         self.assertIn("t-series", text.tables)
-        self.assertIn("GBR-NGA: beyond the ceiling", body)
+        self.assertIn("GBR-NGA: above the ceiling", body)
+        self.assertIn("sex=female: below the floor", body)
         self.assertIn("Disaggregated series", body)
 
         md = self.export("MARKDOWN").decode("utf-8")
