@@ -15,7 +15,8 @@
  * the same snapshot (rt_review_stream_figures): every subject's window
  * adds to counters keyed by theme, actor, SDG target, GCM objective and
  * status, so that the pass keeps the distinct keys (and the actors'
- * names), never the records.
+ * names), never the records; of the disaggregated series it keeps only
+ * each ceiling report (the few series beyond their ceiling).
  *
  * Orders, as the model sorts them: recommendations by theme (natural
  * order, no theme last) then id; commitments by id; the period's
