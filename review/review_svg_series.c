@@ -161,7 +161,13 @@ static void draw_bounds(rt_review_buf_t *b, const panel_t *p,
                          rt_review_indicator_decreases(ind) ? "Ceiling"
                                                             : "Floor");
     rt_review_svg_put_number(b, ind->series_ceiling->value);
-    rt_review_buf_puts(b, "</title></line>\n");
+    /* Its value at the right end, where no value tick is. */
+    rt_review_buf_printf(b,
+                         "</title></line><text x=\"%.1f\" y=\"%.1f\" "
+                         "font-size=\"9\">",
+                         p->x + p->w + 2, y + 3);
+    rt_review_svg_put_number(b, ind->series_ceiling->value);
+    rt_review_buf_puts(b, "</text>\n");
   }
 }
 
