@@ -441,7 +441,7 @@ static const rt_arg_spec_t review_specs[] = {
     {"format", 0, RT_ARG_VALUE, "FMT", "html, md, csv, json or xlsx"},
     {"table", 0, RT_ARG_VALUE, "T",
      "csv only: recommendations, commitments, follow-ups, measurements, "
-     "pledges"},
+     "pledges, series"},
     {"output-file", 'o', RT_ARG_VALUE, "FILE",
      "where to write (default review-FROM-TO.EXT; - for stdout)"},
     {NULL, 0, 0, NULL, NULL},

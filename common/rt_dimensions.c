@@ -195,3 +195,7 @@ int rt_dimension_check_rule(const char *rule, const char *const *values,
   }
   return 0;
 }
+
+bool rt_series_beyond_ceiling(bool decreases, double ceiling, double value) {
+  return decreases ? value > ceiling : value < ceiling;
+}

@@ -68,4 +68,10 @@ int rt_dimension_check_rule(const char *rule, const char *const *values,
                             size_t value_count, const char *field,
                             rt_error_t *err);
 
+/* Whether a series' latest value is beyond its indicator's per-series
+ * ceiling (SeriesCeiling): greater than ceiling for an indicator that
+ * decreases to its target, smaller for one that increases (the ceiling is
+ * then a floor). The one rule the store and the review both apply. */
+bool rt_series_beyond_ceiling(bool decreases, double ceiling, double value);
+
 #endif /* RT_DIMENSIONS_H */

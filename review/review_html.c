@@ -14,6 +14,7 @@
  */
 #include "review_lineage.h"
 #include "review_pledges.h"
+#include "review_series.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -28,9 +29,11 @@ enum {
   S_CHART_THEME,
   S_CHART_ACTOR,
   S_CHART_INDICATORS,
+  S_CHART_SERIES,
   S_CHANGES,
   S_OVERDUE,
   S_INDICATORS,
+  S_SERIES,
   S_RECOMMENDATIONS,
   S_COMMITMENTS,
   S_SDG,
@@ -157,9 +160,11 @@ static const struct {
     {"chart-themes", "Recommendations by theme"},
     {"chart-actors", "Recommendations and commitments by actor"},
     {"indicator-charts", "Quantified targets: measurements"},
+    {"series-charts", "Disaggregated series: charts"},
     {"changes", "Status changes in the period"},
     {"overdue", "Overdue"},
     {"indicators", "Quantified commitments"},
+    {"series", "Disaggregated series"},
     {"recommendations", "Recommendations by theme"},
     {"commitments", "Commitments"},
     {"sdg_targets", "Items per SDG target"},
@@ -242,6 +247,11 @@ static void html_head(rt_review_doc_t *doc) {
     rt_review_buf_puts(b, "</p>\n");
   }
   rt_review_buf_free(&headline);
+  for (size_t i = 0; i < s->n_series_ceilings; i++) {
+    rt_review_buf_puts(b, "<p class=\"series\" dir=\"auto\">");
+    rt_review_put_html(b, s->series_ceilings[i]->sentence);
+    rt_review_buf_puts(b, "</p>\n");
+  }
   html_contents(b);
   rt_review_buf_puts(b, "<h2 id=\"status\">Status of all items</h2>\n");
   rt_review_svg_status_overview(b, s->by_status, s->n_by_status);
@@ -294,6 +304,10 @@ static void html_cell(rt_review_doc_t *doc, const rt_review_column_t *col,
                          "<td class=\"s\"><span class=\"tj tj%ld\">%s"
                          "</span></td>",
                          cell->integer, trajectory_label(cell->integer));
+    return;
+  case RT_CELL_BOOL:
+    rt_review_buf_puts(b, cell->integer ? "<td class=\"s\"><b>yes</b></td>"
+                                        : "<td class=\"s\">no</td>");
     return;
   case RT_CELL_DATE:
     rt_review_buf_puts(b, "<td class=\"d\">");
@@ -468,6 +482,63 @@ static int html_indicator_chart(rt_review_doc_t *doc) {
   return 0;
 }
 
+/* The sentence of a commitment's ceiling report, when the summary has
+ * one for it. */
+static const char *series_sentence(const Rectrack__V1__ReviewSummary *s,
+                                   const char *id) {
+  for (size_t i = 0; i < s->n_series_ceilings; i++)
+    if (strcmp(s->series_ceilings[i]->commitment_id, id) == 0)
+      return s->series_ceilings[i]->sentence;
+  return NULL;
+}
+
+/* The charts of one commitment's series per step; 1 when all are drawn
+ * (at once when no commitment has any). */
+static int html_series_charts(rt_review_doc_t *doc) {
+  if (doc->row == 0) {
+    rt_review_buf_puts(doc->out,
+                       "<h2 id=\"series-charts\">Disaggregated series: each "
+                       "against the straight path and the per-series "
+                       "ceiling</h2>\n");
+    if (doc->totals.series == 0) {
+      rt_review_buf_puts(doc->out, "<p>None.</p>\n");
+      return 1;
+    }
+  }
+  const rt_review_item_t *it = NULL;
+  const rt_review_model_t *m = NULL;
+  int rc = rt_review_next_indicator(doc, &it, &m);
+  if (rc < 0)
+    return rc;
+  if (rc == 0) {
+    doc->row = 0;
+    return 1;
+  }
+  if (it->series_count == 0)
+    return 0;
+  const Rectrack__V1__Indicator *ind = it->com->indicator;
+  rt_review_buf_puts(doc->out, "<div class=\"ind\"><h3 dir=\"auto\">");
+  rt_review_put_html(doc->out, it->id);
+  rt_review_buf_puts(doc->out, ": ");
+  rt_review_put_html(doc->out, ind->name[0] ? ind->name : it->title);
+  rt_review_buf_printf(doc->out, ", %zu series</h3>\n", it->series_count);
+  const char *sentence = series_sentence(doc->summary, it->id);
+  if (sentence != NULL) {
+    rt_review_buf_puts(doc->out, "<p class=\"sub\" dir=\"auto\">");
+    rt_review_put_html(doc->out, sentence);
+    rt_review_buf_puts(doc->out, "</p>\n");
+  }
+  if (it->series_count > RT_REVIEW_SERIES_APART)
+    rt_review_svg_series(doc->out, &doc->scratch, it, m);
+  else {
+    rt_review_buf_puts(doc->out, "<div class=\"charts\">\n");
+    rt_review_svg_series(doc->out, &doc->scratch, it, m);
+    rt_review_buf_puts(doc->out, "</div>\n");
+  }
+  rt_review_buf_puts(doc->out, "</div>\n");
+  return 0;
+}
+
 /* Actors beyond this many are summed up under the chart. */
 #define MAX_ACTOR_BARS 20
 
@@ -507,6 +578,12 @@ int rt_review_html_step(rt_review_doc_t *doc) {
     break;
   case S_CHART_INDICATORS:
     rc = html_indicator_chart(doc);
+    break;
+  case S_CHART_SERIES:
+    rc = html_series_charts(doc);
+    break;
+  case S_SERIES:
+    rc = rt_review_table_step(doc, &rt_review_table_series, false, &html_style);
     break;
   case S_CHANGES:
     rc =

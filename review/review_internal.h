@@ -70,6 +70,8 @@ int rt_review_natcmp(const char *a, const char *b);
 
 /* Lines of follow-up (review_lineage.h). */
 typedef struct rt_review_lineage rt_review_lineage_t;
+/* One disaggregated series of a commitment (review_series.h). */
+typedef struct rt_review_series rt_review_series_t;
 
 typedef struct rt_review_item {
   const Rectrack__V1__Recommendation *rec; /* exactly one of rec/com */
@@ -99,6 +101,8 @@ typedef struct rt_review_item {
   const char *latest_as_of;
   double progress;
   int trajectory;
+  /* Its disaggregated series: a range of model.series. */
+  size_t series_first, series_count;
   /* Recommendations in a line of follow-up (review_lineage.h): folded,
    * counted under a later one of the line (so never overdue and never
    * without information); superseded by an active one. */
@@ -139,6 +143,13 @@ typedef struct rt_review_model {
   /* The lines of follow-up: built from the input (own_lineage), or the
    * stream's (rt_review_model_use_lineage). */
   rt_review_lineage_t *lineage, *own_lineage;
+  /* The disaggregated series of the commitments with an indicator, by
+   * commitment then dimensions, and their measurements, by series then
+   * as_of (review_series.h). */
+  rt_review_series_t *series;
+  size_t series_count;
+  const Rectrack__V1__Measurement **series_measurements;
+  size_t series_measurement_count;
 } rt_review_model_t;
 
 int rt_review_model_init(rt_review_model_t *m, const rt_review_input_t *in,
@@ -206,6 +217,7 @@ enum rt_review_cell_kind {
   RT_CELL_STATUS, /* integer: Status */
   RT_CELL_TRAJ,   /* integer: Trajectory */
   RT_CELL_LIST,   /* list of strings */
+  RT_CELL_BOOL,   /* integer: 0 or 1 */
 };
 
 typedef struct rt_review_cell {
@@ -285,6 +297,9 @@ extern const rt_review_table_t rt_review_table_specificity;
 /* Joint pledges and pledges answered by matching ones (the summary's
  * pledge groups), one row per pledge with every part. */
 extern const rt_review_table_t rt_review_table_pledges;
+/* Disaggregated series, one row per series of each commitment with an
+ * indicator (review_series.c). */
+extern const rt_review_table_t rt_review_table_series;
 
 void rt_review_ctx_close(rt_review_ctx_t *ctx);
 /* The status breakdown of row of the SDG (gcm false) or GCM table of the
@@ -310,6 +325,15 @@ const char *rt_review_commitment_kind_name(int kind);
 double rt_review_expected_value(const Rectrack__V1__Indicator *ind, long days);
 /* True when the indicator moves downwards to its target. */
 bool rt_review_indicator_decreases(const Rectrack__V1__Indicator *ind);
+/* The trajectory of value v measured on as_of against ind (docs above:
+ * ACHIEVED, ON_TRACK, OFF_TRACK; NO_DATA when baseline or target is not
+ * finite), and its *progress (NaN then). The overall figure's rule, the
+ * same for every series. */
+int rt_review_trajectory_of(const Rectrack__V1__Indicator *ind, double v,
+                            const char *as_of, double *progress);
+/* Whether a follow-up or measurement counts: validated, or recorded
+ * before review states existed. */
+bool rt_review_is_official(int review_state);
 
 /* ---- renderers ---- */
 
@@ -332,6 +356,7 @@ typedef struct rt_review_totals {
   size_t changes, overdue, indicators, no_information;
   size_t follow_ups;      /* follow-up rows: counted, dated in the period */
   size_t measurements;    /* measurement rows */
+  size_t series;          /* disaggregated series rows */
   size_t trajectories[5]; /* indicators by Trajectory */
   rt_review_charted_t charts[RT_REVIEW_MAX_CHARTS];
   size_t n_charts;
@@ -459,6 +484,22 @@ void rt_review_svg_status_overview(rt_review_buf_t *b,
 void rt_review_svg_indicator(rt_review_buf_t *b, rt_review_buf_t *scratch,
                              const rt_review_item_t *item,
                              const rt_review_model_t *m);
+/* The disaggregated series of a commitment (review_svg_series.c): a
+ * chart per series, or small multiples (one grid of small charts on
+ * shared scales) when it has more than RT_REVIEW_SERIES_APART. */
+#define RT_REVIEW_SERIES_APART 4
+void rt_review_svg_series(rt_review_buf_t *b, rt_review_buf_t *scratch,
+                          const rt_review_item_t *item,
+                          const rt_review_model_t *m);
+/* Shared pieces of the charts (review_svg.c): a 1-2-5 tick step for about
+ * five ticks over range; a number as the charts write it; a chart's
+ * opening (<figure><svg> with an accessible <title>, and a visible
+ * heading when heading is set) and its close, with an optional caption. */
+double rt_review_svg_nice_step(double range);
+void rt_review_svg_put_number(rt_review_buf_t *b, double v);
+void rt_review_svg_open(rt_review_buf_t *b, int width, int height,
+                        const char *title, bool heading);
+void rt_review_svg_close(rt_review_buf_t *b, const char *caption);
 /* Status colour (Okabe-Ito palette, safe for colour-blind readers). */
 const char *rt_review_status_colour(int status);
 

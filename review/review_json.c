@@ -1,7 +1,8 @@
 /*
  * The JSON export (shape "rectrack.review.v1", documented in
  * docs/review.md, "JSON"): one object with the summary and the rows of the
- * four data tables, plus the actors and sources. jansson builds and
+ * data tables (recommendations, commitments, follow-ups, measurements and
+ * the disaggregated series), plus the actors and sources. jansson builds and
  * escapes each value; the document around them is glued here so that rows
  * are produced a batch at a time instead of as one huge tree. Values are
  * typed: dates are "YYYY-MM-DD" strings or null, numbers are numbers,
@@ -28,11 +29,13 @@ enum {
   S_LINES,
   S_SPECIFICITY,
   S_PLEDGES,
+  S_SERIES_CEILINGS,
   S_SUMMARY_END,
   S_RECOMMENDATIONS, /* top-level arrays */
   S_COMMITMENTS,
   S_FOLLOW_UPS,
   S_MEASUREMENTS,
+  S_SERIES,
   S_ACTORS,
   S_SOURCES,
   S_END,
@@ -53,10 +56,12 @@ static const section_t sections[S_END] = {
     [S_LINES] = {"lines", &rt_review_table_lines},
     [S_SPECIFICITY] = {"specificity", &rt_review_table_specificity},
     [S_PLEDGES] = {"pledges", &rt_review_table_pledges},
+    [S_SERIES_CEILINGS] = {"series_ceilings", NULL},
     [S_RECOMMENDATIONS] = {"recommendations", &rt_review_table_recommendations},
     [S_COMMITMENTS] = {"commitments", &rt_review_table_commitments},
     [S_FOLLOW_UPS] = {"follow_ups", &rt_review_table_follow_ups},
     [S_MEASUREMENTS] = {"measurements", &rt_review_table_measurements},
+    [S_SERIES] = {"series", &rt_review_table_series},
     [S_ACTORS] = {"actors", NULL},
     [S_SOURCES] = {"sources", NULL},
 };
@@ -80,6 +85,8 @@ static json_t *cell_value(rt_review_buf_t *scratch,
     return cell->empty ? json_null() : json_integer(cell->integer);
   case RT_CELL_STATUS:
     return json_string(rt_review_status_name((int)cell->integer));
+  case RT_CELL_BOOL:
+    return cell->empty ? json_null() : json_boolean(cell->integer != 0);
   case RT_CELL_TRAJ:
     return cell->empty
                ? json_null()
@@ -169,6 +176,11 @@ static json_t *summary_head(rt_review_doc_t *doc) {
                       json_integer(s->joint_pledge_count));
   json_object_set_new(o, "matching_pledge_count",
                       json_integer(s->matching_pledge_count));
+  json_object_set_new(o, "series_count", json_integer(s->series_count));
+  json_object_set_new(o, "series_ceiling_count",
+                      json_integer(s->series_ceiling_count));
+  json_object_set_new(o, "series_above_ceiling_count",
+                      json_integer(s->series_above_ceiling_count));
   json_object_set_new(
       o, "by_status",
       status_counts(&doc->scratch, s->by_status, s->n_by_status, NULL));
@@ -245,6 +257,52 @@ static json_t *source_object(rt_review_buf_t *scratch,
   return o;
 }
 
+static json_t *number_value(double v) {
+  return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* A series beyond its ceiling: its dimensions as an object. */
+static json_t *above_object(rt_review_buf_t *scratch,
+                            const Rectrack__V1__MeasurementSeries *x) {
+  json_t *o = json_object(), *dims = json_object();
+  for (size_t i = 0; dims && i < x->n_dimensions; i++)
+    json_object_set_new(dims, rt_review_clean(scratch, x->dimensions[i]->key),
+                        text_value(scratch, x->dimensions[i]->value));
+  json_object_set_new(o, "dimensions", dims);
+  json_object_set_new(o, "latest_value", number_value(x->latest_value));
+  json_object_set_new(o, "latest_as_of",
+                      x->latest_as_of[0] ? text_value(scratch, x->latest_as_of)
+                                         : json_null());
+  json_object_set_new(
+      o, "trajectory",
+      json_string(rt_review_trajectory_name((int)x->trajectory)));
+  return o;
+}
+
+/* One commitment's series against its ceiling (SeriesCeilingReport). */
+static json_t *ceiling_object(rt_review_buf_t *scratch,
+                              const Rectrack__V1__SeriesCeilingReport *r) {
+  json_t *o = json_object(), *keys = json_array(), *above = json_array();
+  json_object_set_new(o, "commitment_id",
+                      text_value(scratch, r->commitment_id));
+  json_object_set_new(o, "title", text_value(scratch, r->title));
+  json_object_set_new(o, "indicator", text_value(scratch, r->indicator_name));
+  json_object_set_new(o, "unit", text_value(scratch, r->unit));
+  json_object_set_new(o, "ceiling", number_value(r->ceiling));
+  json_object_set_new(o, "direction",
+                      json_string(rt_review_direction_name(r->direction)));
+  json_object_set_new(o, "series_count", json_integer(r->series_count));
+  for (size_t i = 0; keys && i < r->n_dimension_keys; i++)
+    json_array_append_new(keys, text_value(scratch, r->dimension_keys[i]));
+  json_object_set_new(o, "dimension_keys", keys);
+  json_object_set_new(o, "above_count", json_integer(r->above_count));
+  for (size_t i = 0; above && i < r->n_above; i++)
+    json_array_append_new(above, above_object(scratch, r->above[i]));
+  json_object_set_new(o, "above", above);
+  json_object_set_new(o, "sentence", text_value(scratch, r->sentence));
+  return o;
+}
+
 /* The next row of the current array section: 1 with *value (NULL when
  * it could not be built), 0 after the last row, or an error. */
 static int section_row(rt_review_doc_t *doc, json_t **value) {
@@ -265,6 +323,13 @@ static int section_row(rt_review_doc_t *doc, json_t **value) {
       *value = actor_object(&doc->scratch, (const void *)record);
     else
       *value = source_object(&doc->scratch, (const void *)record);
+    return 1;
+  }
+  if (doc->section == S_SERIES_CEILINGS) {
+    if (doc->row >= doc->summary->n_series_ceilings)
+      return 0;
+    *value =
+        ceiling_object(&doc->scratch, doc->summary->series_ceilings[doc->row]);
     return 1;
   }
   const rt_review_table_t *t =

@@ -19,6 +19,7 @@ enum {
   S_CHANGES,
   S_OVERDUE,
   S_INDICATORS,
+  S_SERIES,
   S_RECOMMENDATIONS,
   S_COMMITMENTS,
   S_SDG,
@@ -54,6 +55,10 @@ static void md_head(rt_review_doc_t *doc) {
     rt_review_buf_puts(b, "\n\n");
   }
   rt_review_buf_free(&headline);
+  for (size_t i = 0; i < s->n_series_ceilings; i++) {
+    rt_review_put_md(b, s->series_ceilings[i]->sentence);
+    rt_review_buf_puts(b, "\n\n");
+  }
   rt_review_buf_puts(b, "## Status of all items\n\n| Status | Items |\n"
                         "| --- | ---: |\n");
   for (size_t i = 0; i < s->n_by_status; i++)
@@ -121,6 +126,8 @@ static void md_cell(rt_review_doc_t *doc, const rt_review_column_t *col,
   rt_review_buf_t *b = doc->out;
   rt_review_buf_puts(b, " ");
   if (cell->empty) {
+  } else if (col->kind == RT_CELL_BOOL) {
+    rt_review_buf_puts(b, cell->integer ? "**yes**" : "no");
   } else if (col->kind == RT_CELL_STATUS) {
     rt_review_buf_puts(b, rt_review_status_label((int)cell->integer));
   } else if (col->kind == RT_CELL_NUMBER && (col->flags & RT_COL_PERCENT)) {
@@ -176,6 +183,8 @@ static const rt_review_table_t *section_table(int section) {
     return &rt_review_table_overdue;
   case S_INDICATORS:
     return &rt_review_table_indicators;
+  case S_SERIES:
+    return &rt_review_table_series;
   case S_RECOMMENDATIONS:
     return &rt_review_table_recommendations;
   case S_COMMITMENTS:

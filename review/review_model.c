@@ -7,13 +7,15 @@
  * and works out once what every figure and table needs: status as of
  * as_of, the previous status of each follow-up, overdue days, whether the
  * item was reported on in the period, and the indicator's latest value,
- * progress and trajectory. Only validated follow-ups and measurements
+ * progress and trajectory (its disaggregated series: review_series.c).
+ * Only validated follow-ups and measurements
  * (and those recorded before review states existed) count: a submission
  * awaiting validation is counted as pending and shown as the item's
  * self-reported status, a returned one is left out. Pointers borrow from
  * the input; nothing is copied.
  */
 #include "review_lineage.h"
+#include "review_series.h"
 
 #include "rt_reference.h"
 #include "rt_validate.h"
@@ -50,7 +52,7 @@ static int normal_status(int status) {
 }
 
 /* Counts towards the review: validated, or from before review states. */
-static bool is_official(int review_state) {
+bool rt_review_is_official(int review_state) {
   return review_state == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_VALIDATED ||
          review_state == RECTRACK__V1__REVIEW_STATE__REVIEW_STATE_UNSPECIFIED;
 }
@@ -387,7 +389,7 @@ static int index_follow_ups(rt_review_model_t *m, const rt_review_input_t *in) {
     rt_review_item_t *it = fu ? rt_review_model_find(m, fu->subject_id) : NULL;
     if (it == NULL || !valid_date(fu->as_of))
       continue;
-    if (is_official(fu->review_state))
+    if (rt_review_is_official(fu->review_state))
       refs[n++] = (fu_ref_t){fu, it, date_number(fu->as_of)};
     else if (is_pending(fu->review_state))
       note_submission(m, it, fu);
@@ -473,7 +475,7 @@ static int index_measurements(rt_review_model_t *m,
      * overall figure the review's value, trajectory and chart show. */
     if (it != NULL && it->com != NULL && valid_date(x->as_of) &&
         strcmp(x->as_of, m->as_of) <= 0 && isfinite(x->value) &&
-        is_official(x->review_state) && x->n_dimensions == 0)
+        rt_review_is_official(x->review_state) && x->n_dimensions == 0)
       refs[n++] = (meas_ref_t){x, it};
   }
   qsort(refs, n, sizeof *refs, compare_meas_refs);
@@ -508,35 +510,39 @@ double rt_review_expected_value(const Rectrack__V1__Indicator *ind, long days) {
   return ind->baseline_value + (ind->target_value - ind->baseline_value) * t;
 }
 
+int rt_review_trajectory_of(const Rectrack__V1__Indicator *ind, double v,
+                            const char *as_of, double *progress) {
+  double base = ind->baseline_value, target = ind->target_value;
+  double tol = 1e-9 * fmax(1.0, fmax(fabs(base), fabs(target)));
+  bool decreases = rt_review_indicator_decreases(ind);
+  bool reached = decreases ? v <= target + tol : v >= target - tol;
+  if (!isfinite(base) || !isfinite(target)) {
+    /* No target to measure against: no progress, no trajectory. */
+    *progress = NAN;
+    return RECTRACK__V1__TRAJECTORY__TRAJECTORY_NO_DATA;
+  }
+  *progress = target != base ? (v - base) / (target - base) : reached;
+  long days = 0;
+  rt_date_to_days(as_of, &days);
+  double expected = rt_review_expected_value(ind, days);
+  bool good = decreases ? v <= expected + tol : v >= expected - tol;
+  return reached ? RECTRACK__V1__TRAJECTORY__TRAJECTORY_ACHIEVED
+         : good  ? RECTRACK__V1__TRAJECTORY__TRAJECTORY_ON_TRACK
+                 : RECTRACK__V1__TRAJECTORY__TRAJECTORY_OFF_TRACK;
+}
+
 static void evaluate_indicator(const rt_review_model_t *m,
                                rt_review_item_t *it) {
-  const Rectrack__V1__Indicator *ind = it->com->indicator;
   it->trajectory = RECTRACK__V1__TRAJECTORY__TRAJECTORY_NO_DATA;
   if (it->meas_count == 0)
     return;
   const Rectrack__V1__Measurement *latest =
       m->measurements[it->meas_first + it->meas_count - 1];
-  double base = ind->baseline_value, target = ind->target_value;
-  double v = latest->value;
-  double tol = 1e-9 * fmax(1.0, fmax(fabs(base), fabs(target)));
-  bool decreases = rt_review_indicator_decreases(ind);
-  bool reached = decreases ? v <= target + tol : v >= target - tol;
   it->has_latest = true;
-  it->latest_value = v;
+  it->latest_value = latest->value;
   it->latest_as_of = latest->as_of;
-  if (!isfinite(base) || !isfinite(target)) {
-    /* No target to measure against: no progress, no trajectory. */
-    it->progress = NAN;
-    return;
-  }
-  it->progress = target != base ? (v - base) / (target - base) : reached;
-  long days = 0;
-  rt_date_to_days(latest->as_of, &days);
-  double expected = rt_review_expected_value(ind, days);
-  bool good = decreases ? v <= expected + tol : v >= expected - tol;
-  it->trajectory = reached ? RECTRACK__V1__TRAJECTORY__TRAJECTORY_ACHIEVED
-                   : good  ? RECTRACK__V1__TRAJECTORY__TRAJECTORY_ON_TRACK
-                           : RECTRACK__V1__TRAJECTORY__TRAJECTORY_OFF_TRACK;
+  it->trajectory = rt_review_trajectory_of(it->com->indicator, latest->value,
+                                           latest->as_of, &it->progress);
 }
 
 static void evaluate_items(rt_review_model_t *m) {
@@ -690,6 +696,8 @@ int rt_review_model_init(rt_review_model_t *m, const rt_review_input_t *in,
       (rc = index_actors(m, in)) || (rc = index_sources(m, in)))
     goto fail;
   evaluate_items(m);
+  if ((rc = rt_review_series_build(m)) != 0)
+    goto fail;
   if ((rc = rt_review_lineage_build(
            (const Rectrack__V1__Recommendation *const *)in->recommendations,
            in->recommendation_count, &m->own_lineage)) != 0)
@@ -715,5 +723,6 @@ void rt_review_model_close(rt_review_model_t *m) {
   free(m->actors);
   free(m->sources);
   rt_review_lineage_free(m->own_lineage);
+  rt_review_series_free(m);
   memset(m, 0, sizeof *m);
 }

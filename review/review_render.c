@@ -51,8 +51,8 @@ const char *rt_review_content_type(rt_review_format_t format) {
 static const rt_review_table_t *csv_table(const char *name) {
   static const rt_review_table_t *const tables[] = {
       &rt_review_table_recommendations, &rt_review_table_commitments,
-      &rt_review_table_follow_ups, &rt_review_table_measurements,
-      &rt_review_table_pledges};
+      &rt_review_table_follow_ups,      &rt_review_table_measurements,
+      &rt_review_table_pledges,         &rt_review_table_series};
   if (name == NULL || name[0] == '\0')
     return tables[0];
   for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
@@ -141,6 +141,7 @@ static int start_document(rt_review_renderer_t *r, const char *table,
       &rt_review_table_lines,
       &rt_review_table_specificity,
       &rt_review_table_pledges,
+      &rt_review_table_series,
   };
   size_t widest = 0;
   for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
@@ -264,6 +265,8 @@ size_t rt_review_table_rows(const rt_review_doc_t *doc,
     return n->follow_ups;
   if (t == &rt_review_table_measurements)
     return n->measurements;
+  if (t == &rt_review_table_series)
+    return n->series;
   if (t == &rt_review_table_changes)
     return n->changes;
   if (t == &rt_review_table_overdue)
@@ -325,6 +328,7 @@ void rt_review_totals_of(const rt_review_model_t *m,
   out->no_information = s->n_no_information_ids;
   out->follow_ups = m->period_count;
   out->measurements = m->measurement_count;
+  out->series = m->series_count;
   for (size_t i = 0; i < s->n_indicators; i++) {
     const Rectrack__V1__IndicatorProgress *p = s->indicators[i];
     if (p->trajectory >= 0 && p->trajectory < 5)

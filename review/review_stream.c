@@ -15,7 +15,8 @@
  * the same snapshot (rt_review_stream_figures): every subject's window
  * adds to counters keyed by theme, actor, SDG target, GCM objective and
  * status, so that the pass keeps the distinct keys (and the actors'
- * names), never the records.
+ * names), never the records; of the disaggregated series it keeps only
+ * each ceiling report (the few series beyond their ceiling).
  *
  * Orders, as the model sorts them: recommendations by theme (natural
  * order, no theme last) then id; commitments by id; the period's
@@ -25,6 +26,7 @@
  */
 #include "review_lineage.h"
 #include "review_pledges.h"
+#include "review_series.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,6 +271,7 @@ struct rt_review_stream {
   Rectrack__V1__Recommendation *win_rec;
   Rectrack__V1__Commitment *win_com;
   size_t meas_at;        /* measurements: the window's next row */
+  size_t series_at;      /* series: the window's next row */
   size_t max_list_items; /* the summary's lists: at most (0: all) */
   /* The lines of follow-up, from the walk of linked recommendations
    * before anything else (review_lineage.h). */
@@ -345,6 +348,7 @@ static void close_window(rt_review_stream_t *st) {
   st->win_rec = NULL;
   st->win_com = NULL;
   st->meas_at = 0;
+  st->series_at = 0;
   st->src.release(st->src.data);
 }
 
@@ -529,6 +533,11 @@ typedef struct figures {
   counter_t theme, actor, status, sdg, gcm;
   size_t recs, coms, pending;
   size_t meas_offset; /* measurement rows before the current commitment */
+  /* Disaggregated series: the ceiling reports (copies of the windows',
+   * bounded as the summary's lists) and the counts of fields 36-38. */
+  Rectrack__V1__SeriesCeilingReport **ceilings;
+  size_t n_ceilings;
+  int32_t ceiling_count, above_count, series_count;
 } figures_t;
 
 static const char *const gcm_keys[] = {
@@ -604,6 +613,36 @@ static bool push_copy_rec(Rectrack__V1__Recommendation ***array, size_t *n,
   return true;
 }
 
+/* A commitment's series: the counts, and its ceiling report while the
+ * summary's list has room. */
+static int add_series(rt_review_stream_t *st, figures_t *f,
+                      rt_review_totals_t *totals) {
+  const rt_review_item_t *it = window_item(st);
+  f->series_count += (int32_t)it->series_count;
+  totals->series += it->series_count;
+  if (it->com->indicator->series_ceiling == NULL)
+    return 0;
+  int rc = window_summary(st);
+  if (rc != 0)
+    return rc;
+  const Rectrack__V1__ReviewSummary *w = st->win_summary;
+  f->ceiling_count += w->series_ceiling_count;
+  f->above_count += w->series_above_ceiling_count;
+  if (w->n_series_ceilings == 0 ||
+      (st->max_list_items != 0 && f->n_ceilings >= st->max_list_items))
+    return 0;
+  Rectrack__V1__SeriesCeilingReport *copy =
+      copy_message(&w->series_ceilings[0]->base);
+  if (copy == NULL || !grow_array((void ***)&f->ceilings, f->n_ceilings) ||
+      rt_review_series_report_trim(copy, st->max_list_items) != 0) {
+    if (copy != NULL)
+      protobuf_c_message_free_unpacked(&copy->base, NULL);
+    return RT_ENOMEM;
+  }
+  f->ceilings[f->n_ceilings++] = copy;
+  return 0;
+}
+
 /* What one subject adds to the figures and totals. */
 static int add_subject(rt_review_stream_t *st, figures_t *f,
                        rt_review_totals_t *totals) {
@@ -648,6 +687,9 @@ static int add_subject(rt_review_stream_t *st, figures_t *f,
   if (it->com == NULL)
     return 0;
   if (it->has_indicator) {
+    int rc = add_series(st, f, totals);
+    if (rc != 0)
+      return rc;
     totals->indicators++;
     if (it->trajectory >= 0 && it->trajectory < 5)
       totals->trajectories[it->trajectory]++;
@@ -833,6 +875,14 @@ build_summary(const rt_review_stream_t *st, figures_t *f,
                                   st->max_list_items) != 0 ||
       rt_review_pledges_summarise(s, &f->pledges, st->max_list_items) != 0)
     failed = true;
+  /* The reports move into the summary. */
+  s->series_ceilings = f->ceilings;
+  s->n_series_ceilings = f->n_ceilings;
+  f->ceilings = NULL;
+  f->n_ceilings = 0;
+  s->series_ceiling_count = f->ceiling_count;
+  s->series_above_ceiling_count = f->above_count;
+  s->series_count = f->series_count;
   if (failed) {
     rt_review_summary_free(s);
     return NULL;
@@ -912,6 +962,9 @@ int rt_review_stream_figures(rt_review_stream_t *st, rt_review_model_t *base,
   counter_free(&f.gcm);
   rt_review_spec_tally_free(&f.tally);
   rt_review_pledges_free(&f.pledges);
+  for (size_t i = 0; i < f.n_ceilings; i++)
+    protobuf_c_message_free_unpacked(&f.ceilings[i]->base, NULL);
+  free(f.ceilings);
   *summary = st->summary;
   return rc;
 }
@@ -1003,6 +1056,17 @@ static int measurement_row(rt_review_doc_t *doc, const rt_review_table_t *t) {
   return fill_from_window(doc, t, st->meas_at++);
 }
 
+/* Series: the rows of each commitment with an indicator in turn. */
+static int series_row(rt_review_doc_t *doc, const rt_review_table_t *t) {
+  rt_review_stream_t *st = doc->stream;
+  while (!st->win_open || st->series_at == st->win.series_count) {
+    int rc = next_wanted(st, false, RT_REVIEW_WALK_COMMITMENTS, has_indicator);
+    if (rc <= 0)
+      return rc;
+  }
+  return fill_from_window(doc, t, st->series_at++);
+}
+
 /* The lists of the summary walked from the source. */
 enum summary_list { LIST_OVERDUE, LIST_INDICATORS, LIST_NO_INFORMATION };
 
@@ -1075,6 +1139,8 @@ int rt_review_stream_row(rt_review_doc_t *doc, const rt_review_table_t *t) {
     rc = period_row(doc, t, t == &rt_review_table_changes);
   } else if (t == &rt_review_table_measurements) {
     rc = measurement_row(doc, t);
+  } else if (t == &rt_review_table_series) {
+    rc = series_row(doc, t);
   } else if (t == &rt_review_table_overdue ||
              t == &rt_review_table_indicators ||
              t == &rt_review_table_no_information) {

@@ -9,6 +9,7 @@
  */
 #include "review_lineage.h"
 #include "review_pledges.h"
+#include "review_series.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -512,7 +513,8 @@ rt_review_summary_from_model(const rt_review_model_t *m) {
   const rt_review_lineage_t *lines =
       m->lineage == m->own_lineage ? m->lineage : NULL;
   if (rt_review_lineage_summarise(b.s, m, lines, &tally, m->rec_count,
-                                  m->in->max_list_items) != 0)
+                                  m->in->max_list_items) != 0 ||
+      rt_review_series_summarise(b.s, m, m->in->max_list_items) != 0)
     b.failed = true;
   rt_review_pledges_t pledges = {0};
   for (size_t i = 0; i < m->com_count; i++)

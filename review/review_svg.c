@@ -41,13 +41,13 @@ const char *rt_review_status_colour(int status) {
 }
 
 /* 1, 2 or 5 times a power of ten, so that about five ticks fit. */
-static double nice_step(double range) {
+double rt_review_svg_nice_step(double range) {
   double raw = range / 5.0, power = pow(10.0, floor(log10(raw)));
   double m = raw / power;
   return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * power;
 }
 
-static void put_number(rt_review_buf_t *b, double v) {
+void rt_review_svg_put_number(rt_review_buf_t *b, double v) {
   char text[32];
   rt_review_format_number(fabs(v) < 1e-12 ? 0 : v, text);
   rt_review_buf_puts(b, text);
@@ -55,8 +55,8 @@ static void put_number(rt_review_buf_t *b, double v) {
 
 /* Opens a chart: an accessible <title> with the whole title and, when
  * heading is set, a visible heading cut to fit the width. */
-static void svg_open(rt_review_buf_t *b, int width, int height,
-                     const char *title, bool heading) {
+void rt_review_svg_open(rt_review_buf_t *b, int width, int height,
+                        const char *title, bool heading) {
   rt_review_buf_printf(b,
                        "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" "
                        "viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
@@ -76,7 +76,7 @@ static void svg_open(rt_review_buf_t *b, int width, int height,
   rt_review_buf_puts(b, "\n");
 }
 
-static void svg_close(rt_review_buf_t *b, const char *caption) {
+void rt_review_svg_close(rt_review_buf_t *b, const char *caption) {
   rt_review_buf_puts(b, "</svg>");
   if (caption != NULL) {
     rt_review_buf_puts(b, "<figcaption dir=\"auto\">");
@@ -128,8 +128,8 @@ void rt_review_svg_status_overview(rt_review_buf_t *b,
   int total = 0;
   for (size_t i = 0; i < count; i++)
     total += counts[i]->count;
-  svg_open(b, OVERVIEW_W, 78, "All items by status, as shares of the total",
-           false);
+  rt_review_svg_open(b, OVERVIEW_W, 78,
+                     "All items by status, as shares of the total", false);
   double x = 0, scale = total > 0 ? (double)OVERVIEW_W / total : 0;
   for (size_t i = 0; i < count; i++) {
     const Rectrack__V1__StatusCount *c = counts[i];
@@ -150,7 +150,7 @@ void rt_review_svg_status_overview(rt_review_buf_t *b,
   }
   status_legend(b, 0, OVERVIEW_BAR_H + 26, OVERVIEW_W);
   rt_review_buf_puts(b, "\n");
-  svg_close(b, NULL);
+  rt_review_svg_close(b, NULL);
 }
 
 /* One bar of the chart: where its entries are and their total. */
@@ -169,7 +169,7 @@ static int group_cmp(const void *pa, const void *pb) {
 
 static void bar_axes(rt_review_buf_t *b, int max_total, int top, int bottom,
                      const char *axis_label, const char *key_label) {
-  double step = nice_step(max_total > 0 ? max_total : 1);
+  double step = rt_review_svg_nice_step(max_total > 0 ? max_total : 1);
   if (step < 1)
     step = 1; /* counts: whole ticks only */
   double scale = (double)BAR_CHART_W / (max_total > 0 ? max_total : 1);
@@ -180,7 +180,7 @@ static void bar_axes(rt_review_buf_t *b, int max_total, int top, int bottom,
                          "stroke=\"#dddddd\"/><text x=\"%.1f\" y=\"%d\" "
                          "text-anchor=\"middle\" font-size=\"11\">",
                          x, top, x, bottom, x, bottom + 14);
-    put_number(b, t);
+    rt_review_svg_put_number(b, t);
     rt_review_buf_puts(b, "</text>");
   }
   rt_review_buf_printf(b,
@@ -278,7 +278,7 @@ void rt_review_svg_status_bars(rt_review_buf_t *b, const rt_review_model_t *m,
   int width = BAR_LABEL_W + BAR_CHART_W + 50;
   int top = status_legend(NULL, 8, 20, width) + 26;
   int bottom = top + (int)shown * (BAR_H + BAR_GAP);
-  svg_open(b, width, bottom + 44, title, false);
+  rt_review_svg_open(b, width, bottom + 44, title, false);
   status_legend(b, 8, 20, width);
   rt_review_buf_puts(b, "\n");
   bar_axes(b, max_total, top, bottom, axis_label, key_label);
@@ -294,9 +294,9 @@ void rt_review_svg_status_bars(rt_review_buf_t *b, const rt_review_model_t *m,
              "account for %d (all of them are in the XLSX and Markdown "
              "exports).",
              title, shown, n - shown, rest_items);
-    svg_close(b, note);
+    rt_review_svg_close(b, note);
   } else {
-    svg_close(b, NULL);
+    rt_review_svg_close(b, NULL);
   }
 }
 
@@ -343,7 +343,7 @@ static void frame_ticks(frame_t *f) {
   double range = f->v1 - f->v0;
   if (range <= 0)
     range = fabs(f->v0) > 0 ? fabs(f->v0) * 0.5 : 1;
-  f->step = nice_step(range);
+  f->step = rt_review_svg_nice_step(range);
   double lo = floor(f->v0 / f->step) * f->step;
   double hi = ceil(f->v1 / f->step) * f->step;
   if (lo == f->v0 && !(non_negative && lo == 0))
@@ -422,7 +422,7 @@ static void line_axes(rt_review_buf_t *b, const frame_t *f, const char *unit) {
                          "text-anchor=\"end\" font-size=\"11\">",
                          LINE_L, fy(f, v), right, fy(f, v), LINE_L - 6,
                          fy(f, v) + 4);
-    put_number(b, v);
+    rt_review_svg_put_number(b, v);
     rt_review_buf_puts(b, "</text>");
   }
   x_ticks(b, f, bottom);
@@ -479,7 +479,7 @@ static void line_path(rt_review_buf_t *b, const frame_t *f,
                          fy(f, ind->target_value), fx(f, d0),
                          fy(f, ind->baseline_value), ind->baseline_date);
   if (has_base) {
-    put_number(b, ind->baseline_value);
+    rt_review_svg_put_number(b, ind->baseline_value);
     rt_review_buf_puts(b, "</title></circle>\n");
   }
   double x = fx(f, d1), y = fy(f, ind->target_value);
@@ -492,13 +492,13 @@ static void line_path(rt_review_buf_t *b, const frame_t *f,
                        "<path d=\"M%.1f %.1fl7 7-7 7-7-7z\" fill=\"#0072B2\">"
                        "<title>Target %s: ",
                        x, y - 7, ind->target_date);
-  put_number(b, ind->target_value);
+  rt_review_svg_put_number(b, ind->target_value);
   rt_review_buf_printf(b,
                        "</title></path><text x=\"%.1f\" y=\"%.1f\" "
                        "text-anchor=\"end\" font-size=\"12\" "
                        "font-weight=\"bold\" fill=\"#0072B2\">target ",
                        x - 10, label_below ? y + 22 : y - 10);
-  put_number(b, ind->target_value);
+  rt_review_svg_put_number(b, ind->target_value);
   rt_review_buf_puts(b, "</text>\n");
 }
 
@@ -529,7 +529,7 @@ static void line_series(rt_review_buf_t *b, const frame_t *f,
                          fx(f, day), fy(f, v->value));
     rt_review_put_html(b, v->as_of);
     rt_review_buf_puts(b, ": ");
-    put_number(b, v->value);
+    rt_review_svg_put_number(b, v->value);
     rt_review_buf_puts(b, "</title></circle>");
   }
   const Rectrack__V1__Measurement *last =
@@ -549,7 +549,7 @@ static void line_series(rt_review_buf_t *b, const frame_t *f,
                        "text-anchor=\"%s\">",
                        x > LINE_W - 120 ? x - 8 : x + 8, label_y,
                        x > LINE_W - 120 ? "end" : "start");
-  put_number(b, last->value);
+  rt_review_svg_put_number(b, last->value);
   rt_review_buf_puts(b, "</text>\n");
 }
 
@@ -585,7 +585,7 @@ void rt_review_svg_indicator(rt_review_buf_t *b, rt_review_buf_t *scratch,
     rt_review_buf_puts(scratch, ")");
   }
   const char *title = rt_review_buf_str(scratch);
-  svg_open(b, LINE_W, LINE_H, title, false);
+  rt_review_svg_open(b, LINE_W, LINE_H, title, false);
   if (isfinite(ind->baseline_value) && isfinite(ind->target_value) &&
       build_frame(it, m, &f)) {
     line_axes(b, &f, ind->unit);
@@ -594,5 +594,5 @@ void rt_review_svg_indicator(rt_review_buf_t *b, rt_review_buf_t *scratch,
     line_series(b, &f, it, m);
     line_legend(b);
   }
-  svg_close(b, NULL);
+  rt_review_svg_close(b, NULL);
 }

@@ -991,6 +991,9 @@ void rt_review_cell_text(const rt_review_column_t *col,
   case RT_CELL_TRAJ:
     rt_review_buf_puts(b, rt_review_trajectory_name((int)cell->integer));
     break;
+  case RT_CELL_BOOL:
+    rt_review_buf_puts(b, cell->integer ? "true" : "false");
+    break;
   case RT_CELL_LIST:
     for (size_t i = 0; i < cell->list_len; i++) {
       if (i > 0)

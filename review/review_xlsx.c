@@ -1,7 +1,8 @@
 /*
  * The XLSX review, written with libxlsxwriter: sheets Summary,
  * Recommendations, Commitments, FollowUps, Measurements, Overdue, Changes,
- * SDG, GCM and Actors (id to name, for the id columns of the others). Cells are
+ * SDG, GCM, Actors (id to name, for the id columns of the others), Lines,
+ * Specificity and Series (the disaggregated series). Cells are
  * typed (dates are Excel dates with a date format, numbers are numbers,
  * progress a percentage), each data sheet has a frozen header row and an
  * autofilter, and the Summary carries one scatter chart per quantified
@@ -21,7 +22,7 @@
 #define ROWS_PER_STEP 1000
 #define MAX_CHARTS 32
 #define XLSX_MAX_STRING 32767 /* characters in one cell */
-#define SHEET_COUNT 12        /* data_sheets */
+#define SHEET_COUNT 13        /* data_sheets */
 
 enum { X_SUMMARY, X_SHEETS, X_CLOSE, X_DONE };
 
@@ -55,6 +56,7 @@ static const struct {
     {"Lines", &rt_review_table_lines},
     {"Specificity", &rt_review_table_specificity},
     {"Pledges", &rt_review_table_pledges},
+    {"Series", &rt_review_table_series},
 };
 
 _Static_assert(sizeof data_sheets / sizeof data_sheets[0] == SHEET_COUNT,
@@ -180,6 +182,9 @@ static void write_cell(rt_review_xlsx_t *x, lxw_worksheet *ws, size_t row,
     worksheet_write_string(ws, r, c, rt_review_status_label((int)cell->integer),
                            NULL);
     break;
+  case RT_CELL_BOOL:
+    worksheet_write_boolean(ws, r, c, cell->integer != 0, NULL);
+    break;
   default: {
     rt_review_buf_t joined = {0};
     rt_review_cell_text(column, cell, "; ", &joined);
@@ -256,7 +261,10 @@ static size_t summary_figures(rt_review_xlsx_t *x) {
                                 "Recommendations counted (each line once)",
                                 "Lines of follow-up",
                                 "Counted under a later one of their line",
-                                "Superseded"};
+                                "Superseded",
+                                "Disaggregated series",
+                                "Commitments with a per-series ceiling",
+                                "Series beyond their ceiling"};
   double counts[] = {(double)s->revision,
                      s->recommendation_count,
                      s->commitment_count,
@@ -272,7 +280,10 @@ static size_t summary_figures(rt_review_xlsx_t *x) {
                      s->counted_recommendation_count,
                      s->line_count,
                      s->folded_count,
-                     s->superseded_count};
+                     s->superseded_count,
+                     s->series_count,
+                     s->series_ceiling_count,
+                     s->series_above_ceiling_count};
   size_t n_counts = sizeof counts / sizeof counts[0];
   for (size_t i = 0; i < n_counts; i++) {
     worksheet_write_string(ws, (lxw_row_t)(4 + i), 0, count_labels[i], NULL);
@@ -288,7 +299,13 @@ static size_t summary_figures(rt_review_xlsx_t *x) {
     worksheet_write_number(ws, (lxw_row_t)row, 1, s->by_status[i]->count,
                            x->integer);
   }
-  return row + 1;
+  if (s->n_series_ceilings == 0)
+    return row + 1;
+  worksheet_write_string(ws, (lxw_row_t)++row, 0, "Per-series ceilings",
+                         x->bold);
+  for (size_t i = 0; i < s->n_series_ceilings; i++)
+    write_text(x, ws, ++row, 0, s->series_ceilings[i]->sentence, NULL);
+  return row + 2;
 }
 
 static size_t summary_counts(rt_review_xlsx_t *x, size_t row, const char *title,

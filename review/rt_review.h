@@ -54,6 +54,11 @@
  *    is taken from the sign of target - baseline (higher is better when
  *    they are equal). A baseline or target that is not finite gives
  *    progress NaN and NO_DATA. Measurements after as_of are ignored.
+ *    Only measurements without dimensions make this overall figure.
+ *  - Series: a commitment's measurements with the same set of dimensions
+ *    are one series, with its latest value and trajectory by the rule
+ *    above, and beyond the indicator's series_ceiling when its latest
+ *    value is (greater for a decreasing indicator, smaller otherwise).
  *  - CSV text cells starting with = + - @ TAB CR get a leading ' (OWASP
  *    CSV injection); numbers are left alone.
  *  - No information: an active item, neither implemented nor withdrawn
@@ -147,7 +152,8 @@ typedef struct rt_review_renderer rt_review_renderer_t;
  * a summary from rt_review_compute() for the same input, which is then
  * borrowed and must outlive the renderer. table names the CSV table:
  * "recommendations" (default when NULL or ""), "commitments",
- * "follow-ups" or "measurements"; it must be NULL or "" for other formats.
+ * "follow-ups", "measurements" or "series" (disaggregated series); it
+ * must be NULL or "" for other formats.
  * For XLSX the workbook is built in a temporary file (in $TMPDIR or /tmp)
  * that is unlinked as soon as it is complete.
  * Returns 0 with *out set (free it with rt_review_renderer_free()),
@@ -308,7 +314,8 @@ const char *rt_review_content_type(rt_review_format_t format);
 
 /* The tables a CSV export can be, as a reader sees them listed. */
 #define RT_REVIEW_CSV_TABLES                                                   \
-  "recommendations, commitments, follow-ups, measurements or pledges"
+  "recommendations, commitments, follow-ups, measurements, pledges or "        \
+  "series"
 /* The name of the CSV table called name (a static string), or NULL when
  * there is no such table. NULL or "" is the first, recommendations. */
 const char *rt_review_csv_table(const char *name);

@@ -13,6 +13,8 @@
 
 #include "store_trajectory.h"
 
+#include "rt_dimensions.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,8 +96,7 @@ bool store_series_above(const Rectrack__V1__Indicator *ind, double value) {
       ind->direction == RECTRACK__V1__DIRECTION__DIRECTION_DECREASE ||
       (ind->direction == RECTRACK__V1__DIRECTION__DIRECTION_UNSPECIFIED &&
        ind->target_value < ind->baseline_value);
-  double ceiling = ind->series_ceiling->value;
-  return decrease ? value > ceiling : value < ceiling;
+  return rt_series_beyond_ceiling(decrease, ind->series_ceiling->value, value);
 }
 
 static int walk(MDB_txn *txn, rt_store_t *store, store_arena_t *arena,

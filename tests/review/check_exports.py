@@ -302,7 +302,7 @@ def check_xlsx(path):
     check(wb.sheetnames == ["Summary", "Recommendations", "Commitments",
                             "FollowUps", "Measurements", "Overdue",
                             "Changes", "SDG", "GCM", "Actors", "Lines",
-                            "Specificity", "Pledges"],
+                            "Specificity", "Pledges", "Series"],
           "XLSX sheets %s" % wb.sheetnames)
     text = []
     for name in wb.sheetnames:
