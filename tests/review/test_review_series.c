@@ -12,6 +12,7 @@
  * The summary's fields, each format's output, and the same summary and
  * documents from a source as from arrays.
  */
+#include "review_agree.h"
 #include "review_source.h"
 #include "rt_review.h"
 
@@ -191,27 +192,7 @@ static char *render(const rt_review_input_t *in, rt_review_format_t format,
   rt_error_t err = {0};
   assert_int_equal(rt_review_renderer_new(in, NULL, format, table, &r, &err),
                    0);
-  char *doc = NULL;
-  size_t cap = 0;
-  const uint8_t *chunk;
-  size_t n;
-  int rc;
-  *len = 0;
-  while ((rc = rt_review_renderer_next(r, &chunk, &n)) == 1) {
-    if (n == 0)
-      continue; /* XLSX: the workbook is being built */
-    if (*len + n + 1 > cap) {
-      cap = (*len + n + 1) * 2;
-      doc = realloc(doc, cap);
-      assert_non_null(doc);
-    }
-    memcpy(doc + *len, chunk, n);
-    *len += n;
-  }
-  assert_int_equal(rc, 0);
-  doc[*len] = '\0';
-  rt_review_renderer_free(r);
-  return doc;
+  return review_drain(r, len);
 }
 
 static size_t count_of(const char *doc, const char *needle) {
@@ -275,14 +256,6 @@ static void test_every_format_carries_the_series(void **state) {
   free(xlsx);
 }
 
-static uint8_t *packed(const Rectrack__V1__ReviewSummary *s, size_t *len) {
-  *len = protobuf_c_message_get_packed_size(&s->base);
-  uint8_t *p = malloc(*len + 1);
-  assert_non_null(p);
-  protobuf_c_message_pack(&s->base, p);
-  return p;
-}
-
 static rt_review_stream_input_t stream_input(const rt_review_input_t *in,
                                              review_source_t *src) {
   return (rt_review_stream_input_t){.from_date = in->from_date,
@@ -298,24 +271,9 @@ static void test_stream_agrees_with_arrays(void **state) {
   build(&f);
   const size_t maxima[] = {0, 1};
   for (size_t i = 0; i < 2; i++) {
-    rt_review_input_t in = f.in;
-    in.max_list_items = maxima[i];
-    Rectrack__V1__ReviewSummary *a = NULL, *b = NULL;
-    rt_error_t err = {0};
-    assert_int_equal(rt_review_compute(&in, &a, &err), 0);
-    review_source_t *src = review_array_source_new(&in);
-    assert_non_null(src);
-    rt_review_stream_input_t sin = stream_input(&in, src);
-    assert_int_equal(rt_review_compute_stream(&sin, maxima[i], &b, &err), 0);
-    review_source_free(src);
+    Rectrack__V1__ReviewSummary *b =
+        review_expect_stream_agrees(&f.in, maxima[i]);
     assert_int_equal(b->series_above_ceiling_count, 3);
-    size_t la, lb;
-    uint8_t *pa = packed(a, &la), *pb = packed(b, &lb);
-    assert_int_equal(la, lb);
-    assert_memory_equal(pa, pb, la);
-    free(pa);
-    free(pb);
-    rt_review_summary_free(a);
     rt_review_summary_free(b);
   }
   const rt_review_format_t formats[] = {RT_REVIEW_HTML, RT_REVIEW_MARKDOWN,
@@ -331,19 +289,7 @@ static void test_stream_agrees_with_arrays(void **state) {
     rt_error_t err = {0};
     assert_int_equal(rt_review_stream_new(&sin, formats[i], table, &r, &err),
                      0);
-    char *b = malloc(la + 1);
-    assert_non_null(b);
-    lb = 0;
-    const uint8_t *chunk;
-    size_t n;
-    int rc;
-    while ((rc = rt_review_renderer_next(r, &chunk, &n)) == 1) {
-      assert_true(lb + n <= la);
-      memcpy(b + lb, chunk, n);
-      lb += n;
-    }
-    assert_int_equal(rc, 0);
-    rt_review_renderer_free(r);
+    char *b = review_drain(r, &lb);
     review_source_free(src);
     assert_int_equal(la, lb);
     assert_memory_equal(a, b, la);
