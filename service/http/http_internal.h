@@ -354,6 +354,12 @@ void http_page_begin(http_request_t *req, const char *title,
 void http_page_end(http_request_t *req);
 /* Appends base + path to the body (a link target). */
 void http_href(http_request_t *req, const char *path);
+/* A link to actor id's page, its text the actor's name ("none" when id
+ * is empty); http_pages.c. */
+void http_actor_link(http_request_t *req, const char *id);
+/* Opens one fact of a record page's list: <dt>term</dt><dd>; the caller
+ * writes the value and closes the </dd>. */
+void http_fact(http_buf_t *b, const char *term);
 /* <a href="base/prefix/escaped-id">text</a> */
 void http_link(http_request_t *req, const char *prefix, const char *id,
                const char *text);

@@ -28,7 +28,7 @@ static const char *label_of(const ProtobufCEnumDescriptor *d, int value) {
 
 /* ---- pieces ------------------------------------------------------------ */
 
-static void actor_link(http_request_t *req, const char *id) {
+void http_actor_link(http_request_t *req, const char *id) {
   char name[NAME_SIZE];
   if (id == NULL || id[0] == '\0') {
     http_buf_puts(&req->res.body, "<span class=\"muted\">none</span>");
@@ -43,7 +43,7 @@ static void actor_links(http_request_t *req, char *const *ids, size_t n) {
   for (size_t i = 0; i < n; i++) {
     if (i > 0)
       http_buf_puts(&req->res.body, ", ");
-    actor_link(req, ids[i]);
+    http_actor_link(req, ids[i]);
   }
 }
 
@@ -144,7 +144,7 @@ static void commitments_table(http_request_t *req,
     http_tags(req, c->sdg_targets, c->n_sdg_targets, c->gcm_objectives,
               c->n_gcm_objectives, c->theme);
     http_buf_puts(b, "</td><td>");
-    actor_link(req, c->actor_id);
+    http_actor_link(req, c->actor_id);
     http_buf_printf(
         b, "</td><td>%s",
         c->kind ? label_of(&rectrack__v1__commitment_kind__descriptor, c->kind)
@@ -190,11 +190,11 @@ static void follow_ups_table(http_request_t *req,
     if (f->partner_id && f->partner_id[0]) {
       /* a partner's part: it moved that partner's status, not the pledge's */
       http_buf_puts(b, "<br><span class=\"muted\">part of ");
-      actor_link(req, f->partner_id);
+      http_actor_link(req, f->partner_id);
       http_buf_puts(b, "</span>");
     }
     http_buf_puts(b, "</td><td>");
-    actor_link(req, f->reported_by);
+    http_actor_link(req, f->reported_by);
     http_buf_puts(b, "</td><td class=\"text\">");
     http_buf_html(b, f->note);
     http_buf_puts(b, "</td><td>");
@@ -420,7 +420,7 @@ static int filtered_sections(http_request_t *req, const char *query_name,
 /* ---- one recommendation ----------------------------------------------------
  */
 
-static void fact(http_buf_t *b, const char *term) {
+void http_fact(http_buf_t *b, const char *term) {
   http_buf_printf(b, "<dt>%s</dt><dd>", term);
 }
 
@@ -557,7 +557,7 @@ static void link_facts(http_request_t *req,
           if ((int)links[i]->kind != kind)
             continue;
           if (shown++ == 0)
-            fact(b, inverse ? in_labels[kind] : out_labels[kind]);
+            http_fact(b, inverse ? in_labels[kind] : out_labels[kind]);
           else
             http_buf_puts(b, ", ");
           http_link(req, "/recommendations/", links[i]->recommendation_id,
@@ -573,39 +573,39 @@ static void recommendation_facts(http_request_t *req,
                                  const Rectrack__V1__Recommendation *r) {
   http_buf_t *b = &req->res.body;
   http_buf_puts(b, "<dl class=\"facts\">");
-  fact(b, "Status");
+  http_fact(b, "Status");
   http_status_badge(req, "/recommendations", r->status);
   if (r->last_follow_up_as_of && r->last_follow_up_as_of[0])
     http_buf_printf(b, " <span class=\"muted\">as of %.10s</span>",
                     r->last_follow_up_as_of);
   http_buf_puts(b, "</dd>");
-  fact(b, "Source");
+  http_fact(b, "Source");
   source_link(req, r->source_id);
   http_buf_puts(b, "</dd>");
   if (r->source_ref && r->source_ref[0]) {
-    fact(b, "Paragraph");
+    http_fact(b, "Paragraph");
     http_buf_html(b, r->source_ref);
     http_buf_puts(b, "</dd>");
   }
   if (r->theme && r->theme[0]) {
     const char *title = http_theme_title(req, r->theme);
-    fact(b, "Theme");
+    http_fact(b, "Theme");
     http_link(req, "/themes/", r->theme, title ? title : r->theme);
     http_buf_puts(b, "</dd>");
   }
-  fact(b, "Addressed to");
+  http_fact(b, "Addressed to");
   actor_links(req, r->addressed_to, r->n_addressed_to);
   http_buf_puts(b, "</dd>");
-  fact(b, "Lead actor");
-  actor_link(req, r->lead_actor_id);
+  http_fact(b, "Lead actor");
+  http_actor_link(req, r->lead_actor_id);
   http_buf_puts(b, "</dd>");
-  fact(b, "Due");
+  http_fact(b, "Due");
   http_buf_html(b, r->due_date && r->due_date[0] ? r->due_date : "not set");
   http_buf_puts(b, "</dd>");
   link_facts(req, r);
   if (r->specificity) {
     /* Computed by the server (docs/api.md, "Specificity"). */
-    fact(b, "Specificity");
+    http_fact(b, "Specificity");
     http_buf_html(b, rt_enum_label(&rectrack__v1__specificity__descriptor,
                                    r->specificity));
     for (size_t i = 0; i < r->n_specificity_gaps; i++) {
@@ -616,7 +616,7 @@ static void recommendation_facts(http_request_t *req,
     http_buf_puts(b, r->n_specificity_gaps ? "</span></dd>" : "</dd>");
   }
   if (r->archived) {
-    fact(b, "Archived");
+    http_fact(b, "Archived");
     http_buf_puts(b, "yes: no longer followed up</dd>");
   }
   http_buf_puts(b, "</dl>\n");
@@ -662,18 +662,18 @@ static void indicator_section(http_request_t *req,
   if (ind == NULL)
     return;
   http_buf_puts(b, "<h2>Indicator</h2>\n<dl class=\"facts\">");
-  fact(b, "Indicator");
+  http_fact(b, "Indicator");
   http_buf_html(b, ind->name);
   http_buf_puts(b, "</dd>");
-  fact(b, "Baseline");
+  http_fact(b, "Baseline");
   http_buf_printf(b, "%g ", ind->baseline_value);
   http_buf_html(b, ind->unit);
   http_buf_printf(b, " (%.10s)</dd>", ind->baseline_date);
-  fact(b, "Target");
+  http_fact(b, "Target");
   http_buf_printf(b, "%g ", ind->target_value);
   http_buf_html(b, ind->unit);
   http_buf_printf(b, " by %.10s</dd>", ind->target_date);
-  fact(b, "Latest");
+  http_fact(b, "Latest");
   if (c->latest_as_of && c->latest_as_of[0]) {
     http_buf_printf(b, "%g ", c->latest_value);
     http_buf_html(b, ind->unit);
@@ -682,7 +682,7 @@ static void indicator_section(http_request_t *req,
   } else {
     http_buf_puts(b, "no measurement yet</dd>");
   }
-  fact(b, "Trajectory");
+  http_fact(b, "Trajectory");
   http_buf_printf(
       b, "%s</dd></dl>\n",
       label_of(&rectrack__v1__trajectory__descriptor, c->trajectory));
@@ -722,7 +722,7 @@ static void commitment_facts(http_request_t *req,
                              const Rectrack__V1__Commitment *c) {
   http_buf_t *b = &req->res.body;
   http_buf_puts(b, "<dl class=\"facts\">");
-  fact(b, "Status");
+  http_fact(b, "Status");
   http_status_badge(req, "/commitments", c->status);
   if (c->last_follow_up_as_of && c->last_follow_up_as_of[0])
     http_buf_printf(b, " <span class=\"muted\">as of %.10s</span>",
@@ -730,12 +730,12 @@ static void commitment_facts(http_request_t *req,
   http_buf_puts(b, "</dd>");
   http_pledge_facts(req, c);
   if (c->kind) {
-    fact(b, "Kind");
+    http_fact(b, "Kind");
     http_buf_printf(
         b, "%s</dd>",
         label_of(&rectrack__v1__commitment_kind__descriptor, c->kind));
   }
-  fact(b, "Answers");
+  http_fact(b, "Answers");
   if (c->n_recommendation_ids == 0)
     http_buf_puts(b, "<span class=\"muted\">no recommendation</span>");
   for (size_t i = 0; i < c->n_recommendation_ids; i++) {
@@ -745,13 +745,13 @@ static void commitment_facts(http_request_t *req,
               c->recommendation_ids[i]);
   }
   http_buf_puts(b, "</dd>");
-  fact(b, "Source");
+  http_fact(b, "Source");
   source_link(req, c->source_id);
   http_buf_puts(b, "</dd>");
-  fact(b, "Made on");
+  http_fact(b, "Made on");
   http_buf_html(b, c->made_on && c->made_on[0] ? c->made_on : "not set");
   http_buf_puts(b, "</dd>");
-  fact(b, "Due");
+  http_fact(b, "Due");
   http_buf_html(b, c->due_date && c->due_date[0] ? c->due_date : "not set");
   http_buf_puts(b, "</dd></dl>\n");
 }
@@ -871,16 +871,16 @@ int http_page_actor(http_request_t *req) {
   http_page_begin(req, a->name && a->name[0] ? a->name : a->id, "/actors");
   http_buf_t *b = &req->res.body;
   http_buf_puts(b, "<dl class=\"facts\">");
-  fact(b, "Identifier");
+  http_fact(b, "Identifier");
   http_buf_html(b, a->id);
   http_buf_puts(b, "</dd>");
   if (a->kind) {
-    fact(b, "Kind");
+    http_fact(b, "Kind");
     http_buf_printf(b, "%s</dd>",
                     label_of(&rectrack__v1__actor_kind__descriptor, a->kind));
   }
   if (a->country && a->country[0]) {
-    fact(b, "Country");
+    http_fact(b, "Country");
     http_buf_html(b, a->country);
     http_buf_puts(b, "</dd>");
   }
@@ -903,16 +903,16 @@ int http_page_source(http_request_t *req) {
   http_page_begin(req, s->title && s->title[0] ? s->title : s->id, "/sources");
   http_buf_t *b = &req->res.body;
   http_buf_puts(b, "<dl class=\"facts\">");
-  fact(b, "Identifier");
+  http_fact(b, "Identifier");
   http_buf_html(b, s->id);
   http_buf_puts(b, "</dd>");
   if (s->kind) {
-    fact(b, "Kind");
+    http_fact(b, "Kind");
     http_buf_printf(b, "%s</dd>",
                     label_of(&rectrack__v1__source_kind__descriptor, s->kind));
   }
   if (s->date && s->date[0]) {
-    fact(b, "Date");
+    http_fact(b, "Date");
     http_buf_html(b, s->date);
     if (s->end_date && s->end_date[0]) {
       http_buf_puts(b, " to ");
@@ -921,17 +921,17 @@ int http_page_source(http_request_t *req) {
     http_buf_puts(b, "</dd>");
   }
   if (s->location && s->location[0]) {
-    fact(b, "Place");
+    http_fact(b, "Place");
     http_buf_html(b, s->location);
     http_buf_puts(b, "</dd>");
   }
   if (s->n_organizer_ids > 0) {
-    fact(b, "Organised by");
+    http_fact(b, "Organised by");
     actor_links(req, s->organizer_ids, s->n_organizer_ids);
     http_buf_puts(b, "</dd>");
   }
   if (s->url && s->url[0]) {
-    fact(b, "Document");
+    http_fact(b, "Document");
     evidence_item(b, s->url);
     http_buf_puts(b, "</dd>");
   }

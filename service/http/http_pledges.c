@@ -23,19 +23,6 @@
 #define NAME_SIZE 256
 #define LINK_TEXT_SIZE 600
 
-static void fact(http_buf_t *b, const char *term) {
-  http_buf_printf(b, "<dt>%s</dt><dd>", term);
-}
-
-static void actor_link(http_request_t *req, const char *id) {
-  char name[NAME_SIZE];
-  if (id == NULL || id[0] == '\0') {
-    http_buf_puts(&req->res.body, "<span class=\"muted\">none</span>");
-    return;
-  }
-  http_link(req, "/actors/", id, http_actor_name(req, id, name, sizeof name));
-}
-
 /* A link to commitment id's page, its text "C5: title" (the id alone
  * when it cannot be read). */
 static void commitment_link(http_request_t *req, const char *id) {
@@ -59,19 +46,19 @@ const char *http_pledge_label(const Rectrack__V1__Commitment *c) {
 
 void http_pledge_facts(http_request_t *req, const Rectrack__V1__Commitment *c) {
   http_buf_t *b = &req->res.body;
-  fact(b, "Pledge type");
+  http_fact(b, "Pledge type");
   http_buf_html(b, http_pledge_label(c));
   http_buf_puts(b, "</dd>");
-  fact(b, c->n_partner_ids > 0 ? "Lead actor" : "Made by");
-  actor_link(req, c->actor_id);
+  http_fact(b, c->n_partner_ids > 0 ? "Lead actor" : "Made by");
+  http_actor_link(req, c->actor_id);
   http_buf_puts(b, "</dd>");
   if (c->matches_commitment_id && c->matches_commitment_id[0]) {
-    fact(b, "Matches");
+    http_fact(b, "Matches");
     commitment_link(req, c->matches_commitment_id);
     http_buf_puts(b, "</dd>");
   }
   if (c->n_matched_by > 0) {
-    fact(b, "Matched by");
+    http_fact(b, "Matched by");
     for (size_t i = 0; i < c->n_matched_by; i++) {
       if (i > 0)
         http_buf_puts(b, ", ");
@@ -109,7 +96,7 @@ void http_partners_section(http_request_t *req,
     int status = ps && ps->status ? (int)ps->status
                                   : RECTRACK__V1__STATUS__STATUS_NO_INFORMATION;
     http_buf_puts(b, "<tr><th scope=\"row\">");
-    actor_link(req, c->partner_ids[i]);
+    http_actor_link(req, c->partner_ids[i]);
     /* the badge's colour repeats its words; no link: the list of a
      * status is of the pledges' own statuses */
     http_buf_printf(b, "</th><td><span class=\"badge s%d\">%s</span></td>",
