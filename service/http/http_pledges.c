@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define NAME_SIZE 256
 #define LINK_TEXT_SIZE 600
 
 /* A link to commitment id's page, its text "C5: title" (the id alone
